@@ -1,0 +1,333 @@
+package io.backstop.events.json;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.ContractViolation.Reason;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.EventPayload;
+import io.backstop.events.EventType;
+import io.backstop.events.InvalidField;
+import io.backstop.events.Topic;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.ValueSerializer;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.exc.InvalidFormatException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * The JSON form of events. Decimals are JSON strings (exact, never a binary float on any client);
+ * times are ISO-8601 strings. Decoding checks the whole contract and reports the first violation as a
+ * {@link ContractViolation} naming the topic and the field's path; it never lets a
+ * NullPointerException or a half-built event through. Thread-safe; build one and share it.
+ */
+public final class EventJson {
+
+    /** Decimals beyond these bounds are rejected: no real price or amount needs them, and they cost. */
+    static final int MAX_PRECISION = 40;
+    static final int MAX_ABS_SCALE = 30;
+
+    private final JsonMapper mapper;
+
+    public EventJson() {
+        SimpleModule exactValues = new SimpleModule("backstop-exact-values")
+                .addSerializer(BigDecimal.class, new DecimalAsString())
+                .addDeserializer(BigDecimal.class, new DecimalFromString())
+                .addSerializer(Instant.class, new InstantAsString())
+                .addDeserializer(Instant.class, new InstantFromString());
+        this.mapper = JsonMapper.builder()
+                .addModule(exactValues)
+                .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .withCoercionConfig(LogicalType.Textual, c -> c
+                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .build();
+    }
+
+    /** The mapper with Backstop's value conventions, for adapters that read or write the same records. */
+    public JsonMapper mapper() {
+        return mapper;
+    }
+
+    public byte[] encode(EventEnvelope<?> event) {
+        ObjectNode root = mapper.createObjectNode();
+        root.put("eventId", event.eventId().toString());
+        root.put("type", event.type().wireName());
+        root.put("version", event.version());
+        root.put("occurredAt", event.occurredAt().toString());
+        if (event.causationId() != null) {
+            root.put("causationId", event.causationId().toString());
+        }
+        if (event.sequence() != null) {
+            root.put("sequence", event.sequence());
+        }
+        root.set("payload", mapper.valueToTree(event.payload()));
+        return mapper.writeValueAsBytes(root);
+    }
+
+    /**
+     * Decodes a message read from {@code topicName}, which must be one of Backstop's topics under
+     * {@code topicPrefix}.
+     *
+     * @throws ContractViolation when the message is not a valid event of that topic
+     */
+    public EventEnvelope<?> decode(String topicName, String topicPrefix, byte[] message) {
+        Topic topic = Topic.fromName(topicName, topicPrefix).orElseThrow(() -> new ContractViolation(
+                topicName, "$", Reason.WRONG_TOPIC, "not a Backstop topic under prefix '" + topicPrefix + "'"));
+        return decode(topic, topicName, message);
+    }
+
+    /** Decodes a message of {@code topic}; {@code topicName} is only used in error messages. */
+    public EventEnvelope<?> decode(Topic topic, String topicName, byte[] message) {
+        Reader in = new Reader(topicName);
+        if (message == null || message.length == 0) {
+            throw in.violation("$", Reason.MALFORMED_JSON, "the message is empty");
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(message);
+        } catch (JacksonException e) {
+            throw in.violation("$", Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getOriginalMessage())
+                    + locationOf(e));
+        }
+        if (root == null || !root.isObject()) {
+            throw in.violation("$", Reason.MALFORMED_JSON, "must be a JSON object");
+        }
+
+        UUID eventId = in.uuid(root, "eventId", true);
+        String typeName = in.text(root, "type", true);
+        EventType type = EventType.fromWireName(typeName).orElseThrow(() -> in.violation("type", Reason.UNKNOWN_TYPE,
+                "unknown event type '" + typeName + "'; " + topicName + " carries " + typesOf(topic)));
+        if (type.topic() != topic) {
+            throw in.violation("type", Reason.WRONG_TOPIC, typeName + " belongs on " + type.topic().baseName()
+                    + ", not on " + topic.baseName());
+        }
+        long version = in.integer(root, "version", true);
+        if (version < 1) {
+            throw in.violation("version", Reason.INVALID_VALUE, "must be at least 1, got " + version);
+        }
+        if (version > type.version()) {
+            throw in.violation("version", Reason.UNSUPPORTED_VERSION, typeName + " version " + version
+                    + " is newer than the newest this consumer reads (" + type.version() + ")");
+        }
+        Instant occurredAt = in.instant(root, "occurredAt");
+        UUID causationId = in.uuid(root, "causationId", false);
+        Long sequence = root.has("sequence") && !root.get("sequence").isNull()
+                ? Long.valueOf(in.integer(root, "sequence", true)) : null;
+        if (sequence != null && sequence < 0) {
+            throw in.violation("sequence", Reason.INVALID_VALUE, "must not be negative, got " + sequence);
+        }
+        if (sequence == null && topic.sequenced()) {
+            throw in.violation("sequence", Reason.MISSING_FIELD, "is required on " + topic.baseName());
+        }
+        JsonNode payloadNode = root.get("payload");
+        if (payloadNode == null || payloadNode.isNull()) {
+            throw in.violation("payload", Reason.MISSING_FIELD, "is required");
+        }
+        if (!payloadNode.isObject()) {
+            throw in.violation("payload", Reason.WRONG_TYPE, "must be a JSON object");
+        }
+        EventPayload payload;
+        try {
+            payload = mapper.treeToValue(payloadNode, type.payloadClass());
+        } catch (JacksonException e) {
+            throw in.fromBinding("payload", e);
+        }
+        try {
+            return new EventEnvelope<>(eventId, type, (int) version, occurredAt, causationId, sequence, payload);
+        } catch (InvalidField e) {
+            throw in.violation(e.field(), Reason.INVALID_VALUE, e.problem());
+        }
+    }
+
+    private static String typesOf(Topic topic) {
+        return Arrays.stream(EventType.values()).filter(t -> t.topic() == topic).map(EventType::wireName)
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    private static String locationOf(JacksonException e) {
+        return e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    /** Reads envelope fields from the tree and builds violations that name the topic. */
+    private record Reader(String topicName) {
+
+        ContractViolation violation(String field, Reason reason, String detail) {
+            return new ContractViolation(topicName, field, reason, detail);
+        }
+
+        JsonNode node(JsonNode root, String field, boolean required) {
+            JsonNode node = root.get(field);
+            if (node == null || node.isNull()) {
+                if (required) {
+                    throw violation(field, Reason.MISSING_FIELD, "is required");
+                }
+                return null;
+            }
+            return node;
+        }
+
+        String text(JsonNode root, String field, boolean required) {
+            JsonNode node = node(root, field, required);
+            if (node == null) {
+                return null;
+            }
+            if (!node.isString()) {
+                throw violation(field, Reason.WRONG_TYPE, "must be a string, got " + node.getNodeType());
+            }
+            if (node.stringValue().isBlank()) {
+                throw violation(field, Reason.INVALID_VALUE, "must not be blank");
+            }
+            return node.stringValue();
+        }
+
+        long integer(JsonNode root, String field, boolean required) {
+            JsonNode node = node(root, field, required);
+            if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+                throw violation(field, Reason.WRONG_TYPE, "must be an integer, got " + node);
+            }
+            return node.longValue();
+        }
+
+        UUID uuid(JsonNode root, String field, boolean required) {
+            String text = text(root, field, required);
+            if (text == null) {
+                return null;
+            }
+            try {
+                return UUID.fromString(text);
+            } catch (IllegalArgumentException e) {
+                throw violation(field, Reason.INVALID_VALUE, "must be a UUID, got '" + text + "'");
+            }
+        }
+
+        Instant instant(JsonNode root, String field) {
+            String text = text(root, field, true);
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw violation(field, Reason.INVALID_VALUE, "must be an ISO-8601 instant, got '" + text + "'");
+            }
+        }
+
+        /** Translates a binding failure inside {@code prefix} into a violation naming the field's path. */
+        ContractViolation fromBinding(String prefix, JacksonException e) {
+            StringBuilder path = new StringBuilder(prefix);
+            for (JacksonException.Reference ref : e.getPath()) {
+                if (ref.getPropertyName() != null) {
+                    path.append('.').append(ref.getPropertyName());
+                } else if (ref.getIndex() >= 0) {
+                    path.append('[').append(ref.getIndex()).append(']');
+                }
+            }
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof InvalidField invalid) {
+                    String field = path + "." + invalid.field();
+                    Reason reason = invalid.problem().startsWith("is required") ? Reason.MISSING_FIELD
+                            : Reason.INVALID_VALUE;
+                    return violation(field, reason, invalid.problem());
+                }
+                if (cause instanceof InvalidValue invalid) {
+                    return violation(path.toString(), Reason.INVALID_VALUE, invalid.getMessage());
+                }
+            }
+            // a string that names no enum constant or UUID is a bad value; a number where a string belongs is a bad type
+            Reason reason = !(e instanceof MismatchedInputException)
+                    || e instanceof InvalidFormatException bad && bad.getValue() instanceof String
+                    ? Reason.INVALID_VALUE : Reason.WRONG_TYPE;
+            return violation(path.toString(), reason, firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    /** A value of the right JSON type that is not a valid value (a decimal string that is not a number). */
+    static final class InvalidValue extends RuntimeException {
+        InvalidValue(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static final class DecimalAsString extends ValueSerializer<BigDecimal> {
+        @Override
+        public void serialize(BigDecimal value, JsonGenerator gen, SerializationContext ctxt) {
+            gen.writeString(value.toPlainString());
+        }
+    }
+
+    private static final class DecimalFromString extends ValueDeserializer<BigDecimal> {
+        @Override
+        public BigDecimal deserialize(JsonParser p, DeserializationContext ctxt) {
+            if (p.currentToken() != JsonToken.VALUE_STRING) {
+                return ctxt.reportInputMismatch(BigDecimal.class, "must be a decimal written as a JSON string"
+                        + " (for example \"65000.5\"), got " + p.currentToken());
+            }
+            String text = p.getString().trim();
+            BigDecimal value;
+            try {
+                value = new BigDecimal(text);
+            } catch (NumberFormatException e) {
+                throw new InvalidValue("must be a decimal number, got '" + text + "'");
+            }
+            if (value.precision() > MAX_PRECISION || Math.abs(value.scale()) > MAX_ABS_SCALE) {
+                throw new InvalidValue("decimal out of range (at most " + MAX_PRECISION + " digits and "
+                        + MAX_ABS_SCALE + " decimal places), got '" + text + "'");
+            }
+            return value;
+        }
+    }
+
+    private static final class InstantAsString extends ValueSerializer<Instant> {
+        @Override
+        public void serialize(Instant value, JsonGenerator gen, SerializationContext ctxt) {
+            gen.writeString(value.toString());
+        }
+    }
+
+    private static final class InstantFromString extends ValueDeserializer<Instant> {
+        @Override
+        public Instant deserialize(JsonParser p, DeserializationContext ctxt) {
+            if (p.currentToken() != JsonToken.VALUE_STRING) {
+                return ctxt.reportInputMismatch(Instant.class, "must be an ISO-8601 instant written as a string"
+                        + " (for example \"2025-10-10T21:15:00Z\"), got " + p.currentToken());
+            }
+            String text = p.getString();
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new InvalidValue("must be an ISO-8601 instant, got '" + text + "'");
+            }
+        }
+    }
+}

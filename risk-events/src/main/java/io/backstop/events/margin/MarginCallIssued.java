@@ -1,0 +1,35 @@
+package io.backstop.events.margin;
+
+import io.backstop.events.Contract;
+import io.backstop.events.EventPayload;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An account's equity fell below its maintenance margin. The envelope's eventId identifies the call:
+ * one call has exactly one outcome downstream. Money is in the settlement asset.
+ *
+ * @param equity          collateral value plus unrealized PnL at the marks used; may be negative
+ * @param priceSequences  the oracle sequence of every price the decision used, by symbol
+ */
+public record MarginCallIssued(String accountId, BigDecimal equity, BigDecimal maintenanceMargin,
+                               BigDecimal initialMargin, List<CollateralValue> collateral,
+                               List<PositionMark> positions, Map<String, Long> priceSequences)
+        implements EventPayload {
+
+    public MarginCallIssued {
+        Contract.text("accountId", accountId);
+        Contract.signed("equity", equity);
+        Contract.nonNegative("maintenanceMargin", maintenanceMargin);
+        Contract.nonNegative("initialMargin", initialMargin);
+        collateral = Contract.list("collateral", collateral);
+        positions = Contract.nonEmptyList("positions", positions);
+        priceSequences = Contract.map("priceSequences", priceSequences);
+    }
+
+    @Override
+    public String key() {
+        return accountId;
+    }
+}
