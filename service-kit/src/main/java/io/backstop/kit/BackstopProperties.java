@@ -1,0 +1,214 @@
+package io.backstop.kit;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.annotation.Validated;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * Settings every Backstop service shares, under {@code backstop.*}. All have defaults that run on one
+ * machine; deployments override them with environment variables ({@code BACKSTOP_KAFKA_PARTITIONS=24}).
+ */
+@ConfigurationProperties("backstop")
+@Validated
+public class BackstopProperties {
+
+    /**
+     * Identifies this process among the replicas of its service: in its Kafka transactional ids and
+     * its logs. Defaults to {@code BACKSTOP_INSTANCE_ID}, else the host name and process id.
+     */
+    @NotBlank
+    private String instanceId;
+
+    @Valid
+    private final Db db = new Db();
+
+    @Valid
+    private final Kafka kafka = new Kafka();
+
+    @Valid
+    private final Outbox outbox = new Outbox();
+
+    @Valid
+    private final Inbox inbox = new Inbox();
+
+    public String getInstanceId() {
+        return instanceId;
+    }
+
+    public void setInstanceId(String instanceId) {
+        this.instanceId = instanceId;
+    }
+
+    public Db getDb() {
+        return db;
+    }
+
+    public Kafka getKafka() {
+        return kafka;
+    }
+
+    public Outbox getOutbox() {
+        return outbox;
+    }
+
+    public Inbox getInbox() {
+        return inbox;
+    }
+
+    public static class Db {
+        /** The PostgreSQL schema the service owns; Flyway creates and migrates it. */
+        @NotBlank
+        @Pattern(regexp = "[a-z_][a-z0-9_]*", message = "must be a lower-case SQL identifier")
+        private String schema;
+
+        public String getSchema() {
+            return schema;
+        }
+
+        public void setSchema(String schema) {
+            this.schema = schema;
+        }
+    }
+
+    public static class Kafka {
+        /** Put before every topic name and consumer group, for example {@code staging.}; empty for none. */
+        @NotNull
+        @Pattern(regexp = "[A-Za-z0-9._-]*", message = "may hold only letters, digits, '.', '_' and '-'")
+        private String topicPrefix = "";
+
+        /** Partitions of topics this service declares, unless overridden per topic. */
+        @Min(1)
+        private int partitions = 6;
+
+        /** Per-topic partition counts by base name, for example {@code oracle.prices: 12}. */
+        private Map<String, Integer> topicPartitions = new LinkedHashMap<>();
+
+        /** Replication factor of declared topics: 1 on one machine, 3 in production. */
+        @Min(1)
+        @Max(32)
+        private short replicationFactor = 1;
+
+        /** How long dead letters are kept for people to inspect and replay. */
+        @NotNull
+        private Duration deadLetterRetention = Duration.ofDays(30);
+
+        /** Longest pause between retries of a message that failed for a reason other than its content. */
+        @NotNull
+        private Duration maxRetryInterval = Duration.ofSeconds(30);
+
+        public String getTopicPrefix() {
+            return topicPrefix;
+        }
+
+        public void setTopicPrefix(String topicPrefix) {
+            this.topicPrefix = topicPrefix;
+        }
+
+        public int getPartitions() {
+            return partitions;
+        }
+
+        public void setPartitions(int partitions) {
+            this.partitions = partitions;
+        }
+
+        public Map<String, Integer> getTopicPartitions() {
+            return topicPartitions;
+        }
+
+        public void setTopicPartitions(Map<String, Integer> topicPartitions) {
+            this.topicPartitions = topicPartitions;
+        }
+
+        public short getReplicationFactor() {
+            return replicationFactor;
+        }
+
+        public void setReplicationFactor(short replicationFactor) {
+            this.replicationFactor = replicationFactor;
+        }
+
+        public Duration getDeadLetterRetention() {
+            return deadLetterRetention;
+        }
+
+        public void setDeadLetterRetention(Duration deadLetterRetention) {
+            this.deadLetterRetention = deadLetterRetention;
+        }
+
+        public Duration getMaxRetryInterval() {
+            return maxRetryInterval;
+        }
+
+        public void setMaxRetryInterval(Duration maxRetryInterval) {
+            this.maxRetryInterval = maxRetryInterval;
+        }
+
+        public int partitionsOf(String baseName) {
+            return topicPartitions.getOrDefault(baseName, partitions);
+        }
+    }
+
+    public static class Outbox {
+        /** Whether this instance runs the relay (only one instance per service publishes at a time anyway). */
+        private boolean relayEnabled = true;
+
+        /** How often an idle relay looks for new events. */
+        @NotNull
+        private Duration pollInterval = Duration.ofMillis(20);
+
+        /** Events published per Kafka transaction. */
+        @Min(1)
+        @Max(10_000)
+        private int batchSize = 500;
+
+        public boolean isRelayEnabled() {
+            return relayEnabled;
+        }
+
+        public void setRelayEnabled(boolean relayEnabled) {
+            this.relayEnabled = relayEnabled;
+        }
+
+        public Duration getPollInterval() {
+            return pollInterval;
+        }
+
+        public void setPollInterval(Duration pollInterval) {
+            this.pollInterval = pollInterval;
+        }
+
+        public int getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
+    }
+
+    public static class Inbox {
+        /**
+         * How long processed eventIds are remembered for deduplication. Keep it longer than the
+         * retention of the topics the service consumes, so no redelivery can outlive its record.
+         */
+        @NotNull
+        private Duration retention = Duration.ofDays(8);
+
+        public Duration getRetention() {
+            return retention;
+        }
+
+        public void setRetention(Duration retention) {
+            this.retention = retention;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.backstop.kit;
+
+import io.backstop.events.json.EventJson;
+import io.backstop.kit.inbox.EventProcessor;
+import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.inbox.InboxJanitor;
+import io.backstop.kit.web.ProblemDetailsAdvice;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * What every Backstop service gets besides Kafka: the injected clock, the event JSON codec, the
+ * database transaction manager, the kit's own tables (outbox, inbox) migrated beside the service's,
+ * exactly-once event processing, and problem+json errors.
+ */
+@AutoConfiguration(before = {DataSourceTransactionManagerAutoConfiguration.class, FlywayAutoConfiguration.class})
+@EnableConfigurationProperties(BackstopProperties.class)
+@Import(ProblemDetailsAdvice.class)
+public class KitAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventJson eventJson() {
+        return new EventJson();
+    }
+
+    @Bean
+    @Primary
+    JdbcTransactionManager transactionManager(DataSource dataSource) {
+        return new JdbcTransactionManager(dataSource);
+    }
+
+    @Bean
+    @Primary
+    TransactionTemplate transactionTemplate(JdbcTransactionManager transactionManager) {
+        return new TransactionTemplate(transactionManager);
+    }
+
+    /**
+     * Migrates the service's schema, then the kit's tables with their own history table, so the
+     * service's migration versions and the kit's never collide.
+     */
+    @Bean
+    FlywayMigrationStrategy backstopMigrations() {
+        return flyway -> {
+            flyway.migrate();
+            Flyway.configure()
+                    .configuration(flyway.getConfiguration())
+                    .locations("classpath:db/kit")
+                    .table("kit_schema_history")
+                    .baselineOnMigrate(true)
+                    .baselineVersion("0")
+                    .load()
+                    .migrate();
+        };
+    }
+
+    @Bean
+    Inbox inbox(JdbcTemplate jdbc, Clock clock) {
+        return new Inbox(jdbc, clock);
+    }
+
+    @Bean
+    EventProcessor eventProcessor(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props) {
+        return new EventProcessor(inbox, tx, meters, props.getKafka().getTopicPrefix());
+    }
+
+    @Bean
+    InboxJanitor inboxJanitor(Inbox inbox, BackstopProperties props) {
+        return new InboxJanitor(inbox, props.getInbox().getRetention());
+    }
+}

@@ -1,0 +1,46 @@
+package io.backstop.kit.inbox;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The eventIds this service has processed. Recording one happens in the transaction that applies the
+ * event, so "applied" and "recorded" are one fact: a redelivered event finds its id and is skipped.
+ */
+public class Inbox {
+
+    private final JdbcTemplate jdbc;
+    private final Clock clock;
+
+    public Inbox(JdbcTemplate jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /**
+     * Records {@code eventId} as processed; true when this is its first delivery, false when it was
+     * processed before (the caller must then change nothing). Call inside the applying transaction.
+     */
+    public boolean recordFirstDelivery(UUID eventId, String topic, int partition, long offset) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("the inbox is written only inside the transaction that applies the event");
+        }
+        return jdbc.update("INSERT INTO inbox_event (event_id, topic, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (event_id) DO NOTHING", eventId, topic, partition, offset) == 1;
+    }
+
+    public boolean contains(UUID eventId) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM inbox_event WHERE event_id = ?)",
+                Boolean.class, eventId));
+    }
+
+    /** Forgets ids processed longer ago than {@code retention}; returns how many. */
+    public int purgeOlderThan(Duration retention) {
+        return jdbc.update("DELETE FROM inbox_event WHERE processed_at < ?",
+                java.sql.Timestamp.from(Instant.now(clock).minus(retention)));
+    }
+}

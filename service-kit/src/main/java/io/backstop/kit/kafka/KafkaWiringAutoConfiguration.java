@@ -1,0 +1,104 @@
+package io.backstop.kit.kafka;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.InvalidField;
+import io.backstop.events.kafka.EventSerializer;
+import io.backstop.kit.BackstopProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Kafka as every Backstop service uses it: consumers that read committed data and check the event
+ * contract; a message that breaks the contract goes at once to {@code <topic>.dlq} and the partition
+ * moves on; any other failure (the database is down, say) is retried with back-off, in order, for as
+ * long as it takes, because skipping a fill or a price is worse than waiting for it.
+ *
+ * <p>Listener containers are not Kafka-transactional: a consumer's effects and the eventIds it
+ * processed are committed together in PostgreSQL (the inbox), and what it emits goes through the
+ * outbox, whose relay is the transactional producer. Offsets are committed after processing; a
+ * redelivery after a crash is recognised by the inbox.
+ */
+@AutoConfiguration(before = KafkaAutoConfiguration.class)
+@EnableConfigurationProperties(BackstopProperties.class)
+public class KafkaWiringAutoConfiguration {
+
+    @Bean
+    DeadLetterPublisher deadLetterPublisher(KafkaProperties kafka, BackstopProperties backstop, MeterRegistry meters,
+                                            @Value("${spring.application.name}") String service) {
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, service + "-" + backstop.getInstanceId() + "-dlq");
+        Map<Class<?>, Serializer<?>> byType = new LinkedHashMap<>();
+        byType.put(byte[].class, new ByteArraySerializer());
+        byType.put(EventEnvelope.class, new EventSerializer());
+        DefaultKafkaProducerFactory<String, Object> factory = new DefaultKafkaProducerFactory<>(config,
+                new StringSerializer(), new DelegatingByTypeSerializer(byType, true));
+        KafkaTemplate<String, Object> template = new KafkaTemplate<>(factory);
+        return new DeadLetterPublisher(template, meters, backstop.getKafka().getTopicPrefix(), service);
+    }
+
+    @Bean
+    DefaultErrorHandler kafkaErrorHandler(DeadLetterPublisher deadLetters, BackstopProperties backstop) {
+        ExponentialBackOff backOff = new ExponentialBackOff(200, 2.0);
+        backOff.setMaxInterval(backstop.getKafka().getMaxRetryInterval().toMillis());
+        backOff.setMaxElapsedTime(Long.MAX_VALUE);
+        DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters, backOff);
+        // DeserializationException is already fatal by default; these are the contract's own verdicts.
+        handler.addNotRetryableExceptions(ContractViolation.class, InvalidField.class);
+        handler.setCommitRecovered(true);
+        return handler;
+    }
+
+    @Bean(name = "kafkaListenerContainerFactory")
+    ConcurrentKafkaListenerContainerFactory<Object, Object> kafkaListenerContainerFactory(
+            ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ObjectProvider<ConsumerFactory<?, ?>> consumers,
+            DefaultErrorHandler errorHandler) {
+        ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
+        @SuppressWarnings("unchecked")
+        ConsumerFactory<Object, Object> consumerFactory = (ConsumerFactory<Object, Object>) consumers.getObject();
+        configurer.configure(factory, consumerFactory);
+        factory.getContainerProperties().setKafkaAwareTransactionManager(null);
+        factory.getContainerProperties().setTransactionManager(null);
+        factory.setCommonErrorHandler(errorHandler);
+        return factory;
+    }
+
+    @Bean
+    KafkaAdmin.NewTopics backstopTopics(ObjectProvider<ServiceTopics> topics, BackstopProperties backstop) {
+        ServiceTopics declared = topics.getIfAvailable(() -> ServiceTopics.of(java.util.Set.of(), java.util.Set.of()));
+        return new KafkaAdmin.NewTopics(TopicDeclarations.of(declared, backstop.getKafka()).toArray(NewTopic[]::new));
+    }
+
+    @Bean
+    KafkaHealthIndicator kafkaHealthIndicator(KafkaAdmin kafkaAdmin, KafkaListenerEndpointRegistry listeners) {
+        Admin admin = Admin.create(kafkaAdmin.getConfigurationProperties());
+        return new KafkaHealthIndicator(admin, listeners, Duration.ofSeconds(3));
+    }
+}

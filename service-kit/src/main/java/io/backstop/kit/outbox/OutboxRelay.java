@@ -1,0 +1,180 @@
+package io.backstop.kit.outbox;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Publishes the outbox to Kafka. Each round, in one database transaction: take this service's relay
+ * lock (a PostgreSQL advisory lock, so among replicas exactly one relays and order is kept), read the
+ * oldest events, publish them in one Kafka transaction, and delete them. A crash after the Kafka
+ * commit and before the database commit publishes the same events again with the same eventIds,
+ * which consumers drop; nothing is ever lost.
+ */
+public class OutboxRelay implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final String SELECT = "SELECT id, topic, record_key, payload FROM outbox_event ORDER BY id LIMIT ?";
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final String topicPrefix;
+    private final long lockKey;
+    private final int batchSize;
+    private final Duration pollInterval;
+    private final Clock clock;
+    private final Counter published;
+    private final Timer publishTime;
+    private final AtomicLong oldestAgeMillis = new AtomicLong();
+
+    private volatile Thread worker;
+    private volatile boolean running;
+
+    public OutboxRelay(JdbcTemplate jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka,
+                       String topicPrefix, String lockName, int batchSize, Duration pollInterval, Clock clock,
+                       MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.kafka = kafka;
+        this.topicPrefix = topicPrefix;
+        this.lockKey = lockName.hashCode();
+        this.batchSize = batchSize;
+        this.pollInterval = pollInterval;
+        this.clock = clock;
+        this.published = Counter.builder("backstop.outbox.published")
+                .description("Events the outbox relay published to Kafka").register(meters);
+        this.publishTime = Timer.builder("backstop.outbox.publish")
+                .description("Time to publish one batch in a Kafka transaction").register(meters);
+        Gauge.builder("backstop.outbox.oldest.age", oldestAgeMillis, a -> a.get() / 1000.0)
+                .description("Age in seconds of the oldest event waiting in the outbox (0 when empty)")
+                .baseUnit("seconds").register(meters);
+    }
+
+    /** One relay round; returns how many events it published (0 when empty or another replica relays). */
+    public int relayOnce() {
+        Integer count = tx.execute(status -> {
+            Boolean locked = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, lockKey);
+            if (!Boolean.TRUE.equals(locked)) {
+                return 0;
+            }
+            List<Row> rows = jdbc.query(SELECT, (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3),
+                    rs.getBytes(4)), batchSize);
+            if (rows.isEmpty()) {
+                oldestAgeMillis.set(0);
+                return 0;
+            }
+            publishTime.record(() -> publish(rows));
+            jdbc.update("DELETE FROM outbox_event WHERE id <= ?", rows.get(rows.size() - 1).id());
+            return rows.size();
+        });
+        int n = count == null ? 0 : count;
+        published.increment(n);
+        return n;
+    }
+
+    private void publish(List<Row> rows) {
+        kafka.executeInTransaction(ops -> {
+            CompletableFuture<?>[] sends = new CompletableFuture<?>[rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                Row row = rows.get(i);
+                sends[i] = ops.send(new ProducerRecord<>(topicPrefix + row.topic(), row.key(), row.payload()));
+            }
+            ops.flush();
+            try {
+                CompletableFuture.allOf(sends).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("publishing the outbox failed: " + e.getMessage(), e);
+            }
+            return null;
+        });
+    }
+
+    private void refreshOldestAge() {
+        Instant oldest = jdbc.queryForObject("SELECT min(created_at) FROM outbox_event", Instant.class);
+        oldestAgeMillis.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis()));
+    }
+
+    private void loop() {
+        long backoffMillis = pollInterval.toMillis();
+        long lastAgeCheck = 0;
+        while (running) {
+            try {
+                int n = relayOnce();
+                backoffMillis = pollInterval.toMillis();
+                if (System.nanoTime() - lastAgeCheck > TimeUnit.SECONDS.toNanos(1)) {
+                    refreshOldestAge();
+                    lastAgeCheck = System.nanoTime();
+                }
+                if (n < batchSize) {
+                    Thread.sleep(pollInterval.toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("outbox relay round failed, retrying in {} ms: {}", backoffMillis, e.toString());
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 5_000);
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        worker = new Thread(this::loop, "outbox-relay");
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = worker;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /**
+     * Below the listener containers' phase: the relay starts before them and stops after them, so
+     * what they appended while draining on shutdown is still published.
+     */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 1000;
+    }
+
+    record Row(long id, String topic, String key, byte[] payload) {
+    }
+}

@@ -1,0 +1,228 @@
+package io.backstop.kit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Topic;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.market.VenueTickObserved;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.kit.kafka.DeadLetterPublisher;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.testkit.KafkaProbe;
+import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.TestInfrastructure;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RealInfrastructure
+class KitIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Autowired
+    TestInfrastructure infra;
+    @Autowired
+    JdbcTemplate jdbc;
+    @Autowired
+    TransactionTemplate tx;
+    @Autowired
+    Outbox outbox;
+    @LocalServerPort
+    int port;
+
+    private final EventJson json = new EventJson();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private KafkaProbe kafka;
+
+    @BeforeEach
+    void probe() {
+        kafka = new KafkaProbe(infra.kafka().bootstrapServers());
+    }
+
+    @AfterEach
+    void close() {
+        kafka.close();
+    }
+
+    @Test
+    void migratesTheServiceSchemaAndTheKitTablesWithSeparateHistories() {
+        List<String> tables = jdbc.queryForList("SELECT table_name FROM information_schema.tables"
+                + " WHERE table_schema = ? ORDER BY table_name", String.class, infra.schema());
+
+        assertThat(tables).contains("outbox_event", "inbox_event", "kit_schema_history", "flyway_schema_history");
+    }
+
+    @Test
+    void aPoisonMessageGoesToTheDeadLetterTopicAndTheNextGoodOneIsStillProcessed() {
+        String ticks = infra.topic("market.ticks");
+        var poison = kafka.send(ticks, "BTC", "{\"eventId\": \"not json".getBytes(StandardCharsets.UTF_8));
+        EventEnvelope<?> good = tick("binance", "BTC", "65000.5");
+        kafka.send(ticks, "BTC", json.encode(good));
+
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(ticks + ".dlq", 1, WAIT, r -> "BTC".equals(r.key()));
+        assertThat(dead).hasSize(1);
+        ConsumerRecord<String, byte[]> letter = dead.get(0);
+        assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("{\"eventId\": \"not json");
+        assertThat(KafkaProbe.header(letter, "kafka_dlt-original-topic")).isEqualTo(ticks);
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.REASON_HEADER)).isEqualTo("malformed_json");
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.FIELD_HEADER)).isEqualTo("$");
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.DETAIL_HEADER)).contains(ticks);
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.SERVICE_HEADER)).isEqualTo("kit-test");
+        assertThat(letter.headers().lastHeader("kafka_dlt-original-offset").value())
+                .isEqualTo(java.nio.ByteBuffer.allocate(8).putLong(poison.offset()).array());
+
+        OraclePricePublished price = pricesCausedBy(good.eventId(), 1).get(0);
+        assertThat(price.indexPrice()).isEqualByComparingTo("65000.5");
+        assertThat(metrics()).contains("backstop_kafka_dead_letters_total{application=\"kit-test\","
+                + "reason=\"malformed_json\",topic=\"market.ticks\"} 1.0");
+    }
+
+    @Test
+    void aContractViolationNamesTheFieldInTheDeadLetter() {
+        String ticks = infra.topic("market.ticks");
+        String negative = new String(json.encode(tick("okx", "ETH", "3800")), StandardCharsets.UTF_8)
+                .replace("\"last\":\"3800\"", "\"last\":\"-3800\"");
+        kafka.send(ticks, "ETH", negative.getBytes(StandardCharsets.UTF_8));
+
+        ConsumerRecord<String, byte[]> letter = kafka.read(ticks + ".dlq", 1, WAIT,
+                r -> "ETH".equals(r.key())).get(0);
+
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.REASON_HEADER)).isEqualTo("invalid_value");
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.FIELD_HEADER)).isEqualTo("payload.last");
+    }
+
+    @Test
+    void anEventTheConsumerRejectsIsDeadLetteredWithoutBlockingThePartition() {
+        String ticks = infra.topic("market.ticks");
+        EventEnvelope<?> rejected = tick("binance", "UNKNOWN", "1");
+        EventEnvelope<?> next = tick("binance", "SOL", "150");
+        kafka.send(ticks, "X", json.encode(rejected));
+        kafka.send(ticks, "X", json.encode(next));
+
+        ConsumerRecord<String, byte[]> letter = kafka.read(ticks + ".dlq", 1, WAIT, r -> "X".equals(r.key())).get(0);
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.REASON_HEADER)).isEqualTo("rejected_by_consumer");
+        assertThat(json.decode(Topic.MARKET_TICKS, "dlq", letter.value()).eventId()).isEqualTo(rejected.eventId());
+        assertThat(pricesCausedBy(next.eventId(), 1)).hasSize(1);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM inbox_event WHERE event_id = ?", Integer.class,
+                rejected.eventId())).as("a rejected event leaves no trace in the inbox").isZero();
+    }
+
+    @Test
+    void aRedeliveredEventIsAppliedOnce() {
+        String ticks = infra.topic("market.ticks");
+        EventEnvelope<?> event = tick("kraken", "DOGE", "0.2");
+        kafka.send(ticks, "DOGE", json.encode(event));
+        kafka.send(ticks, "DOGE", json.encode(event));
+        EventEnvelope<?> after = tick("kraken", "DOGE", "0.21");
+        kafka.send(ticks, "DOGE", json.encode(after));
+
+        assertThat(pricesCausedBy(after.eventId(), 1)).hasSize(1);
+        assertThat(pricesCausedBy(event.eventId(), 2)).as("one price for the tick delivered twice").hasSize(1);
+        assertThat(metrics()).contains("backstop_events_consumed_total{application=\"kit-test\","
+                + "outcome=\"duplicate\",topic=\"market.ticks\"}");
+    }
+
+    @Test
+    void aTransientFailureIsRetriedInOrderUntilItSucceeds() {
+        KitTestApplication.EchoListener.flakyFailuresLeft.set(3);
+        String ticks = infra.topic("market.ticks");
+        EventEnvelope<?> flaky = tick(KitTestApplication.EchoListener.FLAKY_VENUE, "ADA", "0.5");
+        EventEnvelope<?> behind = tick("binance", "ADA", "0.51");
+        kafka.send(ticks, "ADA", json.encode(flaky));
+        kafka.send(ticks, "ADA", json.encode(behind));
+
+        List<ConsumerRecord<String, byte[]>> prices = kafka.read(infra.topic("oracle.prices"), 2, WAIT,
+                r -> "ADA".equals(r.key()));
+        assertThat(prices).extracting(r -> json.decode(Topic.ORACLE_PRICES, "p", r.value()).causationId())
+                .containsExactly(flaky.eventId(), behind.eventId());
+        assertThat(KitTestApplication.EchoListener.flakyFailuresLeft.get()).isNegative();
+    }
+
+    @Test
+    void eventsAppendedInARolledBackTransactionAreNeverPublished() {
+        EventEnvelope<?> kept = tick("bybit", "XRP", "2.5");
+        EventEnvelope<?> dropped = tick("bybit", "XRP", "2.4");
+        tx.executeWithoutResult(status -> {
+            outbox.append(dropped);
+            status.setRollbackOnly();
+        });
+        tx.executeWithoutResult(status -> outbox.append(kept));
+
+        List<ConsumerRecord<String, byte[]>> published = kafka.read(infra.topic("market.ticks"), 2, Duration.ofSeconds(5),
+                r -> "XRP".equals(r.key()));
+        assertThat(published).extracting(r -> json.decode(Topic.MARKET_TICKS, "t", r.value()).eventId())
+                .containsExactly(kept.eventId());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox_event", Integer.class)).isZero();
+    }
+
+    @Test
+    void readinessChecksTheDatabaseAndKafkaWhileLivenessChecksNothingExternal() throws Exception {
+        HttpResponse<String> readiness = get("/actuator/health/readiness");
+        HttpResponse<String> liveness = get("/actuator/health/liveness");
+
+        assertThat(readiness.statusCode()).isEqualTo(200);
+        assertThat(readiness.body()).contains("\"status\":\"UP\"").contains("\"db\"").contains("\"kafka\"")
+                .contains("\"brokers\":1");
+        assertThat(liveness.statusCode()).isEqualTo(200);
+        assertThat(liveness.body()).doesNotContain("\"db\"").doesNotContain("\"kafka\"");
+    }
+
+    @Test
+    void servesOpenApiAndAnswersErrorsAsProblemJson() throws Exception {
+        HttpResponse<String> docs = get("/v3/api-docs");
+        HttpResponse<String> missing = get("/api/v1/nothing-here");
+
+        assertThat(docs.statusCode()).isEqualTo(200);
+        assertThat(docs.body()).contains("\"openapi\"");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(missing.body()).contains("\"status\":404");
+    }
+
+    private List<OraclePricePublished> pricesCausedBy(UUID cause, int atLeast) {
+        String topic = infra.topic("oracle.prices");
+        return kafka.read(topic, atLeast, atLeast == 1 ? WAIT : Duration.ofSeconds(5), r -> cause.equals(
+                        json.decode(Topic.ORACLE_PRICES, topic, r.value()).causationId()))
+                .stream().map(r -> (OraclePricePublished) json.decode(Topic.ORACLE_PRICES, topic, r.value()).payload())
+                .toList();
+    }
+
+    private static EventEnvelope<?> tick(String venue, String symbol, String last) {
+        return EventEnvelope.of(new VenueTickObserved(venue, symbol, null, null, new BigDecimal(last),
+                Instant.parse("2025-10-10T21:00:00Z")), Instant.parse("2025-10-10T21:00:00.001Z"), null, null);
+    }
+
+    private String metrics() {
+        try {
+            return get("/actuator/prometheus").body();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

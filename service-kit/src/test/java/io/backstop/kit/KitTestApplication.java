@@ -1,0 +1,71 @@
+package io.backstop.kit;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Topic;
+import io.backstop.events.market.VenueTickObserved;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.kit.inbox.EventProcessor;
+import io.backstop.kit.kafka.ServiceTopics;
+import io.backstop.kit.outbox.Outbox;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * A minimal service on the kit, for the kit's own tests: it turns each venue tick into a (naive)
+ * oracle price through the inbox and the outbox. Not Backstop's oracle.
+ */
+@SpringBootApplication
+public class KitTestApplication {
+
+    @Bean
+    ServiceTopics topics() {
+        return ServiceTopics.of(Set.of(Topic.MARKET_TICKS), Set.of(Topic.ORACLE_PRICES));
+    }
+
+    @Component
+    static class EchoListener {
+
+        /** Ticks from this venue fail this many times before they succeed (a flaky dependency). */
+        static final String FLAKY_VENUE = "flaky";
+        static final AtomicInteger flakyFailuresLeft = new AtomicInteger();
+
+        private final EventProcessor processor;
+        private final Outbox outbox;
+        private final Clock clock;
+        private final AtomicLong sequence = new AtomicLong();
+
+        EchoListener(EventProcessor processor, Outbox outbox, Clock clock) {
+            this.processor = processor;
+            this.outbox = outbox;
+            this.clock = clock;
+        }
+
+        @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.ticks")
+        void on(ConsumerRecord<String, EventEnvelope<?>> record) {
+            processor.processOnce(record, event -> {
+                VenueTickObserved tick = (VenueTickObserved) event.payload();
+                if (tick.symbol().equals("UNKNOWN")) {
+                    throw new ContractViolation(record.topic(), "payload.symbol",
+                            ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol UNKNOWN is not configured");
+                }
+                if (tick.venue().equals(FLAKY_VENUE) && flakyFailuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalStateException("dependency unavailable");
+                }
+                outbox.append(EventEnvelope.causedBy(event.eventId(), "price", new OraclePricePublished(
+                        tick.symbol(), tick.last(), tick.last(), tick.last(), java.math.BigDecimal.ZERO,
+                        PriceStatus.OK, null, List.of(), clock.instant(), clock.instant()),
+                        clock.instant(), sequence.incrementAndGet()));
+            });
+        }
+    }
+}
