@@ -106,6 +106,27 @@ public final class SampleEvents {
                 sequence, payload);
     }
 
+    /** A valid event of {@code type} with a new random eventId. */
+    public static EventEnvelope<?> fresh(EventType type) {
+        EventPayload payload = payloads().get(type);
+        Long sequence = type.topic().sequenced() ? 17L : null;
+        return new EventEnvelope<>(UUID.randomUUID(), type, type.version(), T0, CAUSE, sequence, payload);
+    }
+
+    /** A valid event for each topic in {@code topics}: the first catalogued type of each. */
+    public static List<EventEnvelope<?>> freshForTopics(Topic... topics) {
+        List<EventEnvelope<?>> events = new java.util.ArrayList<>();
+        for (Topic topic : topics) {
+            for (EventType type : EventType.values()) {
+                if (type.topic() == topic) {
+                    events.add(fresh(type));
+                    break;
+                }
+            }
+        }
+        return events;
+    }
+
     /** Payload fields that may be absent (null) for each type; every other field is required. */
     public static Set<String> optionalFields(EventType type) {
         return switch (type) {

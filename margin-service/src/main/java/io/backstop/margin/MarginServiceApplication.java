@@ -1,0 +1,30 @@
+package io.backstop.margin;
+
+import io.backstop.events.Topic;
+import io.backstop.kit.kafka.ServiceTopics;
+import java.util.Set;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+
+/** Accounts, collateral and positions, re-marked on every oracle price; margin calls and the risk API. */
+@SpringBootApplication
+public class MarginServiceApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(MarginServiceApplication.class, args);
+    }
+
+    @Bean
+    ServiceTopics topics() {
+        return ServiceTopics.of(
+                Set.of(Topic.ORACLE_PRICES,
+                        Topic.TRADES_FILLS,
+                        Topic.LIQUIDATION_FILLS,
+                        Topic.INSURANCE_TAKEOVERS,
+                        Topic.ADL_EXECUTIONS,
+                        Topic.LOSS_SOCIALIZED),
+                Set.of(Topic.MARGIN_CALLS,
+                        Topic.ACCOUNT_POSITIONS));
+    }
+}
