@@ -1,0 +1,232 @@
+package io.backstop.lab.runtime;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Backstop on one machine: PostgreSQL, a Kafka broker and the four services, each its own process.
+ * {@code up} starts what is not running and waits until everything is ready; {@code down} stops all
+ * of it; {@code restart} replaces one service; {@code status} reports each component.
+ */
+public final class LocalRuntime {
+
+    private final RuntimeSettings settings;
+    private final PrintStream out;
+    private final LocalPostgres postgres;
+    private final LocalKafka kafka;
+    private final LocalServices services;
+
+    public LocalRuntime(RuntimeSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+        this.postgres = new LocalPostgres(settings);
+        this.kafka = new LocalKafka(settings);
+        this.services = new LocalServices(settings);
+    }
+
+    /** Starts everything that is not running; 0 when all components are ready, 1 otherwise. */
+    public int up() throws Exception {
+        long started = System.nanoTime();
+        settings.save();
+        out.printf("Starting Backstop from %s (state and logs in %s)%n", settings.home(), settings.runDir());
+        ExecutorService pool = Executors.newFixedThreadPool(Service.values().length + 2);
+        try {
+            Future<?> pg = pool.submit(() -> {
+                try {
+                    postgres.start();
+                } catch (Exception e) {
+                    throw new ComponentFailed(postgres.describe() + " did not start: " + e.getMessage(), postgres.log());
+                }
+                await(postgres.describe(), postgres.log(), Optional::empty, postgres::ready);
+                return null;
+            });
+            Future<?> broker = pool.submit(() -> {
+                try {
+                    kafka.start();
+                } catch (Exception e) {
+                    throw new ComponentFailed("kafka did not start: " + e.getMessage(), kafka.log());
+                }
+                await("kafka", kafka.log(), kafka::running, kafka::ready);
+                int created = kafka.createTopics();
+                out.printf("  kafka: %d topics created (%d partitions each)%n", created, settings.partitions());
+                return null;
+            });
+            join(pg);
+            join(broker);
+            List<Future<?>> starting = new ArrayList<>();
+            for (Service service : Service.values()) {
+                starting.add(pool.submit((Callable<Void>) () -> {
+                    try {
+                        services.start(service);
+                    } catch (Exception e) {
+                        throw new ComponentFailed(service.id() + " did not start: " + e.getMessage(),
+                                services.log(service));
+                    }
+                    await(service.id(), services.log(service), () -> services.running(service),
+                            () -> services.ready(service));
+                    return null;
+                }));
+            }
+            for (Future<?> f : starting) {
+                join(f);
+            }
+        } catch (ComponentFailed e) {
+            out.println();
+            out.println("FAILED: " + e.getMessage());
+            out.println("Last lines of " + e.log + ":");
+            out.println(Processes.tail(e.log, 25));
+            out.println();
+            out.println("Fix the cause, then run ./backstop up again (or ./backstop down to stop what runs).");
+            return 1;
+        } finally {
+            pool.shutdownNow();
+        }
+        out.printf("Backstop is up in %.1f s.%n%n", (System.nanoTime() - started) / 1e9);
+        printStatus();
+        return 0;
+    }
+
+    /** Stops every component this runtime started; 0 when none remains. */
+    public int down() throws Exception {
+        List<Future<Boolean>> stopping = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(Service.values().length);
+        try {
+            for (Service service : Service.values()) {
+                stopping.add(pool.submit(() -> services.stop(service)));
+            }
+            for (int i = 0; i < stopping.size(); i++) {
+                if (stopping.get(i).get()) {
+                    out.println("stopped " + Service.values()[i].id());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (kafka.stop()) {
+            out.println("stopped kafka");
+        }
+        if (postgres.stop()) {
+            out.println("stopped " + postgres.describe());
+        }
+        List<String> remaining = new ArrayList<>();
+        for (Service service : Service.values()) {
+            services.running(service).ifPresent(p -> remaining.add(service.id() + " (pid " + p.pid() + ")"));
+        }
+        kafka.running().ifPresent(p -> remaining.add("kafka (pid " + p.pid() + ")"));
+        postgres.pid().ifPresent(p -> remaining.add("postgres (pid " + p.pid() + ")"));
+        if (!remaining.isEmpty()) {
+            out.println("Still running: " + String.join(", ", remaining));
+            return 1;
+        }
+        settings.forget();
+        out.println("Backstop is down; data is kept in " + settings.runDir() + ".");
+        return 0;
+    }
+
+    /** Stops one service if it runs, starts it again and waits until it is ready. */
+    public int restart(Service service) throws Exception {
+        long started = System.nanoTime();
+        if (services.stop(service)) {
+            out.println("stopped " + service.id());
+        }
+        try {
+            services.start(service);
+            await(service.id(), services.log(service), () -> services.running(service), () -> services.ready(service));
+        } catch (ComponentFailed e) {
+            out.println("FAILED: " + e.getMessage());
+            out.println(Processes.tail(e.log, 25));
+            return 1;
+        }
+        out.printf("%s restarted and ready in %.1f s (pid %d)%n", service.id(), (System.nanoTime() - started) / 1e9,
+                services.running(service).map(ProcessHandle::pid).orElse(-1L));
+        return 0;
+    }
+
+    /** Prints each component's state; 0 when all are up and ready. */
+    public int status() {
+        return printStatus() ? 0 : 3;
+    }
+
+    private boolean printStatus() {
+        boolean allUp = true;
+        out.printf("%-24s %-8s %-7s %-10s %s%n", "COMPONENT", "PID", "PORT", "STATE", "DETAIL");
+        boolean pgUp = postgres.ready();
+        allUp &= pgUp;
+        out.printf("%-24s %-8s %-7s %-10s %s%n", postgres.describe(),
+                postgres.pid().map(p -> Long.toString(p.pid())).orElse(settings.embeddedPostgres() ? "-" : "ext"),
+                settings.embeddedPostgres() ? Integer.toString(settings.pgPort()) : "-", pgUp ? "UP" : "DOWN",
+                settings.jdbcUrl());
+        Optional<ProcessHandle> broker = kafka.running();
+        boolean kafkaUp = broker.isPresent() && kafka.ready();
+        allUp &= kafkaUp;
+        out.printf("%-24s %-8s %-7d %-10s %s%n", "kafka", broker.map(p -> Long.toString(p.pid())).orElse("-"),
+                settings.kafkaPort(), kafkaUp ? "UP" : broker.isPresent() ? "NOT READY" : "DOWN",
+                settings.kafkaBootstrap());
+        for (Service service : Service.values()) {
+            Optional<ProcessHandle> process = services.running(service);
+            boolean ready = process.isPresent() && services.ready(service);
+            allUp &= ready;
+            out.printf("%-24s %-8s %-7d %-10s %s%n", service.id(), process.map(p -> Long.toString(p.pid())).orElse("-"),
+                    settings.servicePorts().get(service), ready ? "READY" : process.isPresent() ? "NOT READY" : "DOWN",
+                    process.isPresent() ? services.readinessUri(service) : "log: " + settings.home().relativize(
+                            services.log(service)));
+        }
+        return allUp;
+    }
+
+    /**
+     * Waits until {@code ready}, failing fast when the process is gone (when there is one to watch)
+     * and after the configured timeout.
+     */
+    private void await(String component, Path log, java.util.function.Supplier<Optional<ProcessHandle>> process,
+                       BooleanSupplier ready) throws InterruptedException {
+        long started = System.nanoTime();
+        Duration timeout = Duration.ofSeconds(settings.readyTimeoutSeconds());
+        boolean watched = process.get().isPresent();
+        while (!ready.getAsBoolean()) {
+            if (watched && process.get().isEmpty()) {
+                throw new ComponentFailed(component + " exited before it was ready", log);
+            }
+            if (System.nanoTime() - started > timeout.toNanos()) {
+                throw new ComponentFailed(component + " was not ready within " + timeout.toSeconds() + " s", log);
+            }
+            Thread.sleep(250);
+        }
+        out.printf("  %-24s ready after %5.1f s%n", component, (System.nanoTime() - started) / 1e9);
+    }
+
+    private static void join(Future<?> future) throws Exception {
+        try {
+            future.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** A component that did not come up, with the log that says why. */
+    static final class ComponentFailed extends RuntimeException {
+        final transient Path log;
+
+        ComponentFailed(String message, Path log) {
+            super(message + " (log: " + log + ")");
+            this.log = log;
+        }
+    }
+
+    public RuntimeSettings settings() {
+        return settings;
+    }
+}

@@ -1,0 +1,141 @@
+package io.backstop.lab.runtime;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Where the local runtime puts things and which ports it uses. Read from environment variables on
+ * {@code up} and remembered in {@code run/runtime.properties}, so {@code status}, {@code restart} and
+ * {@code down} act on what {@code up} started even from a shell with other variables.
+ *
+ * <ul>
+ *   <li>{@code BACKSTOP_HOME}: the project's root (set by the {@code ./backstop} script)</li>
+ *   <li>{@code BACKSTOP_RUN_DIR}: state, data and logs (default {@code <home>/run})</li>
+ *   <li>{@code BACKSTOP_PG_URL} (+ {@code BACKSTOP_PG_USER}, {@code BACKSTOP_PG_PASSWORD}): an existing
+ *       PostgreSQL database to use; without it an embedded PostgreSQL 17 runs on {@code BACKSTOP_PG_PORT}
+ *       (default 15432) with its data under the run directory</li>
+ *   <li>{@code BACKSTOP_KAFKA_PORT} / {@code BACKSTOP_KAFKA_CONTROLLER_PORT} (default 19092 / 19093)</li>
+ *   <li>{@code BACKSTOP_ORACLE_PORT}, {@code _MARGIN_}, {@code _LIQUIDATION_}, {@code _INSURANCE_FUND_} (8081-8084)</li>
+ *   <li>{@code BACKSTOP_PARTITIONS}: partitions per topic (default 6)</li>
+ *   <li>{@code BACKSTOP_SERVICE_JAVA_OPTS}: JVM options of each service (default {@code -Xms256m -Xmx768m})</li>
+ *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 120)</li>
+ * </ul>
+ */
+public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, String pgUser, String pgPassword,
+                              int pgPort, int kafkaPort, int kafkaControllerPort, Map<Service, Integer> servicePorts,
+                              int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java) {
+
+    static final String STATE_FILE = "runtime.properties";
+
+    public static RuntimeSettings fromEnvironment(Map<String, String> env) {
+        Path home = Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath().normalize();
+        Path runDir = Path.of(env.getOrDefault("BACKSTOP_RUN_DIR", home.resolve("run").toString()))
+                .toAbsolutePath().normalize();
+        Map<Service, Integer> ports = new EnumMap<>(Service.class);
+        for (Service s : Service.values()) {
+            ports.put(s, intOf(env, s.portVariable(), s.defaultPort()));
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new RuntimeSettings(home, runDir, blankToNull(env.get("BACKSTOP_PG_URL")),
+                env.getOrDefault("BACKSTOP_PG_USER", "postgres"), env.getOrDefault("BACKSTOP_PG_PASSWORD", ""),
+                intOf(env, "BACKSTOP_PG_PORT", 15432), intOf(env, "BACKSTOP_KAFKA_PORT", 19092),
+                intOf(env, "BACKSTOP_KAFKA_CONTROLLER_PORT", 19093), ports, intOf(env, "BACKSTOP_PARTITIONS", 6),
+                env.getOrDefault("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms256m -Xmx768m"),
+                intOf(env, "BACKSTOP_READY_TIMEOUT", 120), env.getOrDefault("BACKSTOP_JAVA", java));
+    }
+
+    /** What {@code up} recorded, if the runtime was started from this run directory; else from the environment. */
+    public static RuntimeSettings load(Map<String, String> env) throws IOException {
+        RuntimeSettings fresh = fromEnvironment(env);
+        Path state = fresh.runDir.resolve(STATE_FILE);
+        if (!Files.exists(state)) {
+            return fresh;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(state)) {
+            p.load(r);
+        }
+        Map<Service, Integer> ports = new EnumMap<>(Service.class);
+        for (Service s : Service.values()) {
+            ports.put(s, Integer.parseInt(p.getProperty("port." + s.id())));
+        }
+        return new RuntimeSettings(fresh.home, fresh.runDir, blankToNull(p.getProperty("pg.url")),
+                p.getProperty("pg.user"), p.getProperty("pg.password"), Integer.parseInt(p.getProperty("pg.port")),
+                Integer.parseInt(p.getProperty("kafka.port")), Integer.parseInt(p.getProperty("kafka.controller.port")),
+                ports, Integer.parseInt(p.getProperty("partitions")), p.getProperty("service.java.opts"),
+                fresh.readyTimeoutSeconds, p.getProperty("java"));
+    }
+
+    void save() throws IOException {
+        Properties p = new Properties();
+        p.setProperty("pg.url", externalPgUrl == null ? "" : externalPgUrl);
+        p.setProperty("pg.user", pgUser);
+        p.setProperty("pg.password", pgPassword);
+        p.setProperty("pg.port", Integer.toString(pgPort));
+        p.setProperty("kafka.port", Integer.toString(kafkaPort));
+        p.setProperty("kafka.controller.port", Integer.toString(kafkaControllerPort));
+        servicePorts.forEach((s, port) -> p.setProperty("port." + s.id(), Integer.toString(port)));
+        p.setProperty("partitions", Integer.toString(partitions));
+        p.setProperty("service.java.opts", serviceJavaOpts);
+        p.setProperty("java", java);
+        Files.createDirectories(runDir);
+        try (Writer w = Files.newBufferedWriter(runDir.resolve(STATE_FILE))) {
+            p.store(w, "Backstop local runtime, written by ./backstop up");
+        }
+    }
+
+    void forget() throws IOException {
+        Files.deleteIfExists(runDir.resolve(STATE_FILE));
+    }
+
+    public boolean embeddedPostgres() {
+        return externalPgUrl == null;
+    }
+
+    /** The JDBC URL of Backstop's database. */
+    public String jdbcUrl() {
+        return embeddedPostgres() ? "jdbc:postgresql://127.0.0.1:" + pgPort + "/backstop" : externalPgUrl;
+    }
+
+    public String kafkaBootstrap() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    public Path logs() {
+        return runDir.resolve("logs");
+    }
+
+    public Path pids() {
+        return runDir.resolve("pids");
+    }
+
+    public Path serviceJar(Service service) {
+        return home.resolve(service.id()).resolve("target").resolve(service.id() + ".jar");
+    }
+
+    public Path kafkaLib() {
+        return home.resolve("local-kafka").resolve("target").resolve("lib");
+    }
+
+    private static int intOf(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + value + "'");
+        }
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -1,0 +1,43 @@
+package io.backstop.lab.runtime;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Backstop's four services as the local runtime starts them. */
+public enum Service {
+    ORACLE("oracle-service", "BACKSTOP_ORACLE_PORT", 8081),
+    MARGIN("margin-service", "BACKSTOP_MARGIN_PORT", 8082),
+    LIQUIDATION("liquidation-service", "BACKSTOP_LIQUIDATION_PORT", 8083),
+    INSURANCE_FUND("insurance-fund-service", "BACKSTOP_INSURANCE_FUND_PORT", 8084);
+
+    private final String id;
+    private final String portVariable;
+    private final int defaultPort;
+
+    Service(String id, String portVariable, int defaultPort) {
+        this.id = id;
+        this.portVariable = portVariable;
+        this.defaultPort = defaultPort;
+    }
+
+    /** The module and process name, for example {@code margin-service}. */
+    public String id() {
+        return id;
+    }
+
+    public String portVariable() {
+        return portVariable;
+    }
+
+    public int defaultPort() {
+        return defaultPort;
+    }
+
+    /** Accepts {@code margin-service}, {@code margin} or {@code MARGIN}. */
+    public static Optional<Service> named(String name) {
+        String wanted = name.toLowerCase(java.util.Locale.ROOT);
+        return Arrays.stream(values())
+                .filter(s -> s.id.equals(wanted) || s.id.equals(wanted + "-service") || s.name().equalsIgnoreCase(name))
+                .findFirst();
+    }
+}

@@ -1,0 +1,177 @@
+package io.backstop.lab.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.trading.TradeFilled;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The local runtime as a user runs it: up (real Kafka JVM, embedded PostgreSQL daemon, four service
+ * JVMs), a kill -9 of one service, restart and catch-up from committed offsets, down with nothing
+ * left behind. Ports are free ones and state lives under target/, so it never meets a developer's
+ * own ./backstop up.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalRuntimeIT {
+
+    private static final ByteArrayOutputStream output = new ByteArrayOutputStream();
+    private static RuntimeSettings settings;
+    private static LocalRuntime runtime;
+    private static final List<ProcessHandle> started = new ArrayList<>();
+    private final EventJson json = new EventJson();
+
+    @BeforeAll
+    static void configure() throws IOException {
+        Map<String, String> env = new HashMap<>();
+        env.put("BACKSTOP_HOME", Path.of("..").toAbsolutePath().normalize().toString());
+        env.put("BACKSTOP_RUN_DIR", Path.of("target", "it-run-" + ProcessHandle.current().pid()).toAbsolutePath().toString());
+        env.put("BACKSTOP_PG_PORT", Integer.toString(freePort()));
+        env.put("BACKSTOP_KAFKA_PORT", Integer.toString(freePort()));
+        env.put("BACKSTOP_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()));
+        for (Service s : Service.values()) {
+            env.put(s.portVariable(), Integer.toString(freePort()));
+        }
+        env.put("BACKSTOP_PARTITIONS", "2");
+        env.put("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms128m -Xmx384m");
+        env.put("BACKSTOP_READY_TIMEOUT", "240");
+        settings = RuntimeSettings.fromEnvironment(env);
+        runtime = new LocalRuntime(settings, new PrintStream(output, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        runtime.down();
+        started.forEach(p -> p.destroyForcibly());
+    }
+
+    @Test
+    @Order(1)
+    void upStartsEveryComponentAndWaitsUntilEachIsReady() throws Exception {
+        int exit = runtime.up();
+
+        assertThat(exit).as(output()).isZero();
+        assertThat(runtime.status()).as(output()).isZero();
+        started.addAll(livePids());
+        assertThat(started).hasSize(Service.values().length + 2);
+        assertThat(output()).contains("Backstop is up in");
+    }
+
+    @Test
+    @Order(2)
+    void aKilledServiceShowsDownAndAfterRestartCatchesUpFromItsCommittedOffsets() throws Exception {
+        List<UUID> beforeKill = publishFills(5);
+        await("fills processed before the kill").atMost(Duration.ofSeconds(60))
+                .until(() -> processedByMargin(beforeKill) == beforeKill.size());
+
+        ProcessHandle margin = new LocalServices(settings).running(Service.MARGIN).orElseThrow();
+        margin.destroyForcibly(); // SIGKILL: no shutdown hook, no offset commit on the way out
+        margin.onExit().get();
+        output.reset();
+        assertThat(runtime.status()).isNotZero();
+        assertThat(output()).containsPattern("margin-service\\s+-\\s+\\d+\\s+DOWN");
+
+        List<UUID> whileDown = publishFills(20);
+        assertThat(runtime.restart(Service.MARGIN)).as(output()).isZero();
+        new LocalServices(settings).running(Service.MARGIN).ifPresent(started::add);
+
+        await("fills published while margin-service was down are processed").atMost(Duration.ofSeconds(60))
+                .until(() -> processedByMargin(whileDown) == whileDown.size());
+        assertThat(processedByMargin(beforeKill)).isEqualTo(beforeKill.size());
+        assertThat(runtime.status()).as(output()).isZero();
+    }
+
+    @Test
+    @Order(3)
+    void downStopsEverythingAndLeavesNoProcessBehind() throws Exception {
+        assertThat(runtime.down()).as(output()).isZero();
+
+        for (ProcessHandle process : started) {
+            await("pid " + process.pid() + " gone").atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive());
+        }
+        assertThat(livePids()).isEmpty();
+    }
+
+    private List<UUID> publishFills(int count) {
+        List<UUID> ids = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < count; i++) {
+                String account = "acct-" + (i % 7);
+                EventEnvelope<?> fill = EventEnvelope.of(new TradeFilled(UUID.randomUUID().toString(), account,
+                        "BTCUSDT", i % 2 == 0 ? Side.BUY : Side.SELL, new BigDecimal("0.01"), new BigDecimal("65000"),
+                        new BigDecimal("0.39"), "USDT", MarginMode.CROSS, null), Instant.now(), null, null);
+                producer.send(new ProducerRecord<>("trades.fills", account, json.encode(fill)));
+                ids.add(fill.eventId());
+            }
+            producer.flush();
+        }
+        return ids;
+    }
+
+    private int processedByMargin(List<UUID> ids) throws Exception {
+        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), "postgres", "");
+             PreparedStatement s = c.prepareStatement(
+                     "SELECT count(*) FROM margin.inbox_event WHERE event_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    private static List<ProcessHandle> livePids() {
+        List<ProcessHandle> live = new ArrayList<>();
+        LocalServices services = new LocalServices(settings);
+        for (Service s : Service.values()) {
+            services.running(s).ifPresent(live::add);
+        }
+        new LocalKafka(settings).running().ifPresent(live::add);
+        new LocalPostgres(settings).pid().ifPresent(live::add);
+        return live;
+    }
+
+    private static String output() {
+        return output.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
