@@ -27,21 +27,20 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ContractViolation.class)
     ProblemDetail contractViolation(ContractViolation violation) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, violation.detail());
-        problem.setType(CONTRACT_VIOLATION);
-        problem.setTitle("Invalid field '" + violation.field() + "'");
-        problem.setProperty("field", violation.field());
-        problem.setProperty("reason", violation.reason().tag());
-        return problem;
+        return badField(violation.field(), violation.reason(), violation.detail());
     }
 
     @ExceptionHandler(InvalidField.class)
     ProblemDetail invalidField(InvalidField invalid) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, invalid.getMessage());
+        return badField(invalid.field(), ContractViolation.Reason.INVALID_VALUE, invalid.getMessage());
+    }
+
+    private static ProblemDetail badField(String field, ContractViolation.Reason reason, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
         problem.setType(CONTRACT_VIOLATION);
-        problem.setTitle("Invalid field '" + invalid.field() + "'");
-        problem.setProperty("field", invalid.field());
-        problem.setProperty("reason", ContractViolation.Reason.INVALID_VALUE.tag());
+        problem.setTitle("Invalid field '" + field + "'");
+        problem.setProperty("field", field);
+        problem.setProperty("reason", reason.tag());
         return problem;
     }
 
