@@ -161,9 +161,9 @@ public class BackstopProperties {
         /** Whether this instance runs the relay (only one instance per service publishes at a time anyway). */
         private boolean relayEnabled = true;
 
-        /** How often an idle relay looks for new events. */
+        /** How often an idle relay looks for new events; a commit that appends events wakes it at once. */
         @NotNull
-        private Duration pollInterval = Duration.ofMillis(20);
+        private Duration pollInterval = Duration.ofMillis(100);
 
         /** Events published per Kafka transaction. */
         @Min(1)

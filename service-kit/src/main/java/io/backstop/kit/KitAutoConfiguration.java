@@ -44,6 +44,12 @@ public class KitAutoConfiguration {
         return new EventJson();
     }
 
+    /** REST bodies follow the events' conventions: decimals as JSON strings, instants as ISO-8601. */
+    @Bean
+    tools.jackson.databind.JacksonModule backstopExactValues() {
+        return EventJson.exactValues();
+    }
+
     @Bean
     @Primary
     JdbcTransactionManager transactionManager(DataSource dataSource) {

@@ -1,37 +1,36 @@
 package io.backstop.oracle.kafka;
 
 import io.backstop.events.EventEnvelope;
-import io.backstop.kit.inbox.EventProcessor;
+import io.backstop.events.market.ConversionRateObserved;
+import io.backstop.events.market.VenueTickObserved;
+import io.backstop.oracle.MarketData;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Venue ticks and conversion rates, consumed exactly once: each event is recorded in the inbox in the same transaction
- * that applies it. Events that break the contract never get here (they go to the dead-letter topic).
+ * Venue ticks and conversion rates from Kafka. Ticks need no inbox: a redelivered tick is out of
+ * order or a duplicate for its venue and changes nothing, so offsets alone are enough. Messages that
+ * break the contract (negative or non-numeric prices...) never get here: they go to the dead-letter
+ * topic with their reason.
  */
 @Component
 class MarketDataListener {
 
-    private static final Logger log = LoggerFactory.getLogger(MarketDataListener.class);
+    private final MarketData marketData;
 
-    private final EventProcessor processor;
-
-    MarketDataListener(EventProcessor processor) {
-        this.processor = processor;
+    MarketDataListener(MarketData marketData) {
+        this.marketData = marketData;
     }
 
-    @KafkaListener(topics = {
-            "${backstop.kafka.topic-prefix}market.ticks",
-            "${backstop.kafka.topic-prefix}market.rates"})
-    void on(ConsumerRecord<String, EventEnvelope<?>> record) {
-        processor.processOnce(record, this::apply);
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.ticks",
+            concurrency = "${backstop.oracle.tick-consumers:2}")
+    void onTick(ConsumerRecord<String, EventEnvelope<?>> record) {
+        marketData.tick((VenueTickObserved) record.value().payload());
     }
 
-    /** The service's domain is attached here by its own issue; until then an event is only recorded. */
-    private void apply(EventEnvelope<?> event) {
-        log.debug("recorded {} {} (key {})", event.type().wireName(), event.eventId(), event.key());
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.rates")
+    void onRate(ConsumerRecord<String, EventEnvelope<?>> record) {
+        marketData.rate((ConversionRateObserved) record.value().payload());
     }
 }

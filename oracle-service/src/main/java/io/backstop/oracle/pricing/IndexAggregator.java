@@ -52,7 +52,8 @@ public final class IndexAggregator {
                     fresh.add(new WeightedMedian.Point(price, source.getValue()));
                 }
             }
-            verdicts.add(new SourceVerdict(source.getKey(), price, source.getValue(), exclusion));
+            verdicts.add(new SourceVerdict(source.getKey(), price, source.getValue(), exclusion,
+                    quote == null ? null : quote.venueTime()));
         }
         BigDecimal median = WeightedMedian.of(fresh);
         List<WeightedMedian.Point> included = new ArrayList<>(fresh.size());
@@ -65,7 +66,7 @@ public final class IndexAggregator {
                     continue;
                 }
                 if (v.price().subtract(median).abs().compareTo(tolerance) > 0) {
-                    verdicts.set(i, new SourceVerdict(v.venue(), v.price(), v.weight(), Exclusion.OUTLIER));
+                    verdicts.set(i, new SourceVerdict(v.venue(), v.price(), v.weight(), Exclusion.OUTLIER, v.observedAt()));
                 } else {
                     included.add(new WeightedMedian.Point(v.price(), v.weight()));
                     includedPrices.add(v.price());

@@ -1,6 +1,7 @@
 package io.backstop.oracle.pricing;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 
 /**
  * What one configured source contributed to an index.
@@ -8,8 +9,10 @@ import java.math.BigDecimal;
  * @param price     the source's price as read (null when it had none)
  * @param weight    its configured weight
  * @param exclusion why it was left out, or null when included
+ * @param observedAt the venue time of the source's latest quote, or null when it has none
  */
-public record SourceVerdict(String venue, BigDecimal price, BigDecimal weight, Exclusion exclusion) {
+public record SourceVerdict(String venue, BigDecimal price, BigDecimal weight, Exclusion exclusion,
+                            Instant observedAt) {
 
     public boolean included() {
         return exclusion == null;

@@ -140,6 +140,14 @@ public final class SymbolPricer {
         return Optional.ofNullable(rate);
     }
 
+    /** The accepted conversion rate with the time it was observed, if any. */
+    public synchronized Optional<AcceptedRate> acceptedRate() {
+        return rate == null ? Optional.empty() : Optional.of(new AcceptedRate(rate, rateAt));
+    }
+
+    public record AcceptedRate(BigDecimal rate, Instant at) {
+    }
+
     /**
      * Evaluates the price at {@code now}; hands it to the sink when it is due for publication.
      *
@@ -219,12 +227,12 @@ public final class SymbolPricer {
             return null;
         }
         List<SourceVerdict> sources = new ArrayList<>();
-        sources.add(new SourceVerdict(quote.venue(), quote.last(), BigDecimal.ONE, null));
+        sources.add(new SourceVerdict(quote.venue(), quote.last(), BigDecimal.ONE, null, quote.venueTime()));
         for (String venue : spec.kind() == SymbolSpec.Kind.WRAPPED ? spec.marketVenues() : spec.venues().keySet()) {
             if (!venue.equals(spec.naiveVenue())) {
                 VenueQuote other = quotes.get(venue);
                 sources.add(new SourceVerdict(venue, other == null ? null : other.last(), BigDecimal.ZERO,
-                        Exclusion.NAIVE_MODE));
+                        Exclusion.NAIVE_MODE, other == null ? null : other.venueTime()));
             }
         }
         return new Raw(quote.last(), quote.last(), BigDecimal.ZERO, PriceStatus.OK, null, List.copyOf(sources),
@@ -245,12 +253,13 @@ public final class SymbolPricer {
             return null;
         }
         List<SourceVerdict> sources = new ArrayList<>();
-        sources.add(new SourceVerdict(spec.rateSource(), rate, BigDecimal.ONE, null));
+        sources.add(new SourceVerdict(spec.rateSource(), rate, BigDecimal.ONE, null, rateAt));
         List<BigDecimal> market = new ArrayList<>();
         for (String venue : spec.marketVenues()) {
             VenueQuote quote = marketQuotes.get(venue);
             BigDecimal price = quote == null ? null : quote.price();
-            sources.add(new SourceVerdict(venue, price, BigDecimal.ZERO, Exclusion.WRAPPED_MARKET_PAIR));
+            sources.add(new SourceVerdict(venue, price, BigDecimal.ZERO, Exclusion.WRAPPED_MARKET_PAIR,
+                    quote == null ? null : quote.venueTime()));
             if (quote != null && !quote.crossed()
                     && Duration.between(quote.venueTime(), now).compareTo(spec.maxAge()) <= 0) {
                 market.add(price);

@@ -49,13 +49,8 @@ public final class EventJson {
     private final JsonMapper mapper;
 
     public EventJson() {
-        SimpleModule exactValues = new SimpleModule("backstop-exact-values")
-                .addSerializer(BigDecimal.class, new DecimalAsString())
-                .addDeserializer(BigDecimal.class, new DecimalFromString())
-                .addSerializer(Instant.class, new InstantAsString())
-                .addDeserializer(Instant.class, new InstantFromString());
         this.mapper = JsonMapper.builder()
-                .addModule(exactValues)
+                .addModule(exactValues())
                 .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -66,6 +61,19 @@ public final class EventJson {
                         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .build();
+    }
+
+    /**
+     * Backstop's value conventions as a Jackson module: decimals as JSON strings (and only strings
+     * accepted), instants as ISO-8601 strings. REST adapters register it too, so an API and an event
+     * write the same amount the same way.
+     */
+    public static SimpleModule exactValues() {
+        return new SimpleModule("backstop-exact-values")
+                .addSerializer(BigDecimal.class, new DecimalAsString())
+                .addDeserializer(BigDecimal.class, new DecimalFromString())
+                .addSerializer(Instant.class, new InstantAsString())
+                .addDeserializer(Instant.class, new InstantFromString());
     }
 
     /** The mapper with Backstop's value conventions, for adapters that read or write the same records. */
@@ -102,6 +110,32 @@ public final class EventJson {
     }
 
     /** Decodes a message of {@code topic}; {@code topicName} is only used in error messages. */
+    /**
+     * Decodes a bare payload (a REST body, say) with the same checks as an event's payload; violations
+     * name {@code source} where an event's would name its topic.
+     */
+    public <P extends EventPayload> P decodePayload(Class<P> type, byte[] body, String source) {
+        Reader in = new Reader(source);
+        if (body == null || body.length == 0) {
+            throw in.violation("$", Reason.MALFORMED_JSON, "the body is empty");
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (JacksonException e) {
+            throw in.violation("$", Reason.MALFORMED_JSON, "not valid JSON: " + firstLine(e.getOriginalMessage())
+                    + locationOf(e));
+        }
+        if (root == null || !root.isObject()) {
+            throw in.violation("$", Reason.MALFORMED_JSON, "must be a JSON object");
+        }
+        try {
+            return mapper.treeToValue(root, type);
+        } catch (JacksonException e) {
+            throw in.fromBinding("$", e);
+        }
+    }
+
     public EventEnvelope<?> decode(Topic topic, String topicName, byte[] message) {
         Reader in = new Reader(topicName);
         if (message == null || message.length == 0) {
@@ -245,30 +279,31 @@ public final class EventJson {
 
         /** Translates a binding failure inside {@code prefix} into a violation naming the field's path. */
         ContractViolation fromBinding(String prefix, JacksonException e) {
-            StringBuilder path = new StringBuilder(prefix);
+            StringBuilder path = new StringBuilder("$".equals(prefix) ? "" : prefix);
             for (JacksonException.Reference ref : e.getPath()) {
                 if (ref.getPropertyName() != null) {
-                    path.append('.').append(ref.getPropertyName());
+                    path.append(path.length() == 0 ? "" : ".").append(ref.getPropertyName());
                 } else if (ref.getIndex() >= 0) {
                     path.append('[').append(ref.getIndex()).append(']');
                 }
             }
             for (Throwable cause = e; cause != null; cause = cause.getCause()) {
                 if (cause instanceof InvalidField invalid) {
-                    String field = path + "." + invalid.field();
+                    String field = path.length() == 0 ? invalid.field() : path + "." + invalid.field();
                     Reason reason = invalid.problem().startsWith("is required") ? Reason.MISSING_FIELD
                             : Reason.INVALID_VALUE;
                     return violation(field, reason, invalid.problem());
                 }
                 if (cause instanceof InvalidValue invalid) {
-                    return violation(path.toString(), Reason.INVALID_VALUE, invalid.getMessage());
+                    return violation(path.length() == 0 ? "$" : path.toString(), Reason.INVALID_VALUE,
+                            invalid.getMessage());
                 }
             }
             // a string that names no enum constant or UUID is a bad value; a number where a string belongs is a bad type
             Reason reason = !(e instanceof MismatchedInputException)
                     || e instanceof InvalidFormatException bad && bad.getValue() instanceof String
                     ? Reason.INVALID_VALUE : Reason.WRONG_TYPE;
-            return violation(path.toString(), reason, firstLine(e.getOriginalMessage()));
+            return violation(path.length() == 0 ? "$" : path.toString(), reason, firstLine(e.getOriginalMessage()));
         }
     }
 

@@ -4,6 +4,7 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.json.EventJson;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -19,10 +20,16 @@ public class Outbox {
 
     private final JdbcTemplate jdbc;
     private final EventJson json;
+    private volatile Runnable afterCommit = () -> { };
 
     public Outbox(JdbcTemplate jdbc, EventJson json) {
         this.jdbc = jdbc;
         this.json = json;
+    }
+
+    /** Runs after every transaction that appended events commits (the relay's wake-up call). */
+    public void afterCommit(Runnable action) {
+        this.afterCommit = action;
     }
 
     public void append(EventEnvelope<?> event) {
@@ -36,6 +43,12 @@ public class Outbox {
         if (events.isEmpty()) {
             return;
         }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                afterCommit.run();
+            }
+        });
         jdbc.batchUpdate(INSERT, events, events.size(), (ps, event) -> {
             ps.setObject(1, event.eventId());
             ps.setString(2, event.topic().baseName());

@@ -31,7 +31,7 @@ public class OutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnProperty(name = "backstop.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
-    OutboxRelay outboxRelay(JdbcTemplate jdbc, TransactionTemplate tx, KafkaProperties kafka,
+    OutboxRelay outboxRelay(Outbox outbox, JdbcTemplate jdbc, TransactionTemplate tx, KafkaProperties kafka,
                             BackstopProperties backstop, Clock clock, MeterRegistry meters,
                             @Value("${spring.application.name}") String service) {
         Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
@@ -43,8 +43,10 @@ public class OutboxAutoConfiguration {
         // unique per instance: a restarted instance with the same id fences its predecessor's producer
         factory.setTransactionIdPrefix(service + "-" + backstop.getInstanceId() + "-outbox-");
         KafkaTemplate<String, byte[]> template = new KafkaTemplate<>(factory);
-        return new OutboxRelay(jdbc, tx, template, backstop.getKafka().getTopicPrefix(),
+        OutboxRelay relay = new OutboxRelay(jdbc, tx, template, backstop.getKafka().getTopicPrefix(),
                 backstop.getDb().getSchema() + ".outbox-relay", backstop.getOutbox().getBatchSize(),
                 backstop.getOutbox().getPollInterval(), clock, meters);
+        outbox.afterCommit(relay::wakeUp);
+        return relay;
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,11 +123,11 @@ public class OutboxRelay implements SmartLifecycle {
                     lastAgeCheck = System.nanoTime();
                 }
                 if (n < batchSize) {
-                    Thread.sleep(pollInterval.toMillis());
+                    LockSupport.parkNanos(this, pollInterval.toNanos()); // or until wakeUp()
+                    if (Thread.interrupted()) {
+                        return;
+                    }
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             } catch (RuntimeException e) {
                 log.warn("outbox relay round failed, retrying in {} ms: {}", backoffMillis, e.toString());
                 try {
@@ -137,6 +138,14 @@ public class OutboxRelay implements SmartLifecycle {
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
             }
+        }
+    }
+
+    /** Looks at the outbox now instead of at the next poll (called after a commit that appended events). */
+    public void wakeUp() {
+        Thread t = worker;
+        if (t != null) {
+            LockSupport.unpark(t);
         }
     }
 
@@ -151,6 +160,7 @@ public class OutboxRelay implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
+        wakeUp();
         Thread t = worker;
         if (t != null) {
             try {

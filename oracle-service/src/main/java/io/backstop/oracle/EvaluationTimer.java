@@ -1,0 +1,75 @@
+package io.backstop.oracle;
+
+import io.backstop.oracle.history.PriceHistory;
+import io.backstop.oracle.pricing.PricingEngine;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/** Re-evaluates every symbol a few times a second (staleness, heartbeats), and purges old history hourly. */
+class EvaluationTimer implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(EvaluationTimer.class);
+
+    private final PricingEngine engine;
+    private final PriceHistory history;
+    private final Duration interval;
+    private final Duration retention;
+    private final Clock clock;
+    private ScheduledExecutorService scheduler;
+
+    EvaluationTimer(PricingEngine engine, PriceHistory history, Duration interval, Duration retention, Clock clock) {
+        this.engine = engine;
+        this.history = history;
+        this.interval = interval;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    @Override
+    public void start() {
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "oracle-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.scheduleAtFixedRate(this::evaluate, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+    }
+
+    private void evaluate() {
+        try {
+            engine.evaluateAll();
+        } catch (RuntimeException e) {
+            log.error("periodic evaluation failed", e);
+        }
+    }
+
+    private void purge() {
+        try {
+            int purged = history.purgeOlderThan(clock.instant().minus(retention));
+            if (purged > 0) {
+                log.info("purged {} prices older than {}", purged, retention);
+            }
+        } catch (RuntimeException e) {
+            log.warn("history purge failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return scheduler != null && !scheduler.isShutdown();
+    }
+}

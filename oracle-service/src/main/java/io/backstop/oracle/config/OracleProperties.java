@@ -1,0 +1,392 @@
+package io.backstop.oracle.config;
+
+import io.backstop.oracle.pricing.SymbolSpec;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The oracle's configuration, under {@code backstop.oracle}. Each symbol is exactly one of: an index
+ * of its own {@code venues}; {@code index-from} another symbol (a perpetual on a spot index, usually
+ * with a {@code perp} for its mark); or a {@code wrapped} asset priced as underlying x capped rate.
+ * Unset per-symbol settings take {@code defaults}. {@link OracleConfiguration#specs} validates it all
+ * at start and names every problem.
+ */
+@ConfigurationProperties("backstop.oracle")
+public class OracleProperties {
+
+    /** ROBUST (the default) or NAIVE for every symbol that does not set its own. */
+    private SymbolSpec.Mode mode = SymbolSpec.Mode.ROBUST;
+
+    /** How often every symbol is re-evaluated without ticks (staleness, heartbeats). */
+    private Duration evaluationInterval = Duration.ofMillis(100);
+
+    /** How long price history is kept in PostgreSQL. */
+    private Duration historyRetention = Duration.ofDays(30);
+
+    private final Defaults defaults = new Defaults();
+
+    private Map<String, Symbol> symbols = new LinkedHashMap<>();
+
+    public SymbolSpec.Mode getMode() {
+        return mode;
+    }
+
+    public void setMode(SymbolSpec.Mode mode) {
+        this.mode = mode;
+    }
+
+    public Duration getEvaluationInterval() {
+        return evaluationInterval;
+    }
+
+    public void setEvaluationInterval(Duration evaluationInterval) {
+        this.evaluationInterval = evaluationInterval;
+    }
+
+    public Duration getHistoryRetention() {
+        return historyRetention;
+    }
+
+    public void setHistoryRetention(Duration historyRetention) {
+        this.historyRetention = historyRetention;
+    }
+
+    public Defaults getDefaults() {
+        return defaults;
+    }
+
+    public Map<String, Symbol> getSymbols() {
+        return symbols;
+    }
+
+    public void setSymbols(Map<String, Symbol> symbols) {
+        this.symbols = symbols;
+    }
+
+    /** Settings a symbol inherits unless it sets its own. */
+    public static class Defaults {
+        /** A source quote older than this is stale (Binance's index: 10 s). */
+        private Duration maxAge = Duration.ofSeconds(10);
+        /** A source farther than this from the median is an outlier (0.05 = 5%). */
+        private BigDecimal outlierBand = new BigDecimal("0.05");
+        /** Trusted sources needed for status OK. */
+        private int quorum = 3;
+        /** Window of the perpetual basis' time-weighted average. */
+        private Duration markWindow = Duration.ofSeconds(150);
+        /** The mark stays within index x (1 +/- this). */
+        private BigDecimal markBand = new BigDecimal("0.005");
+        /** Window of the index TWAP. */
+        private Duration twapWindow = Duration.ofMinutes(5);
+        /** Relative move of index or mark that triggers a publication. */
+        private BigDecimal deviation = new BigDecimal("0.0005");
+        /** Longest time between publications. */
+        private Duration heartbeat = Duration.ofSeconds(1);
+        /** Decimal places of published prices. */
+        private int scale = 8;
+        /** How far ahead of the oracle's clock a venue time may be. */
+        private Duration futureTolerance = Duration.ofSeconds(2);
+
+        public Duration getMaxAge() {
+            return maxAge;
+        }
+
+        public void setMaxAge(Duration maxAge) {
+            this.maxAge = maxAge;
+        }
+
+        public BigDecimal getOutlierBand() {
+            return outlierBand;
+        }
+
+        public void setOutlierBand(BigDecimal outlierBand) {
+            this.outlierBand = outlierBand;
+        }
+
+        public int getQuorum() {
+            return quorum;
+        }
+
+        public void setQuorum(int quorum) {
+            this.quorum = quorum;
+        }
+
+        public Duration getMarkWindow() {
+            return markWindow;
+        }
+
+        public void setMarkWindow(Duration markWindow) {
+            this.markWindow = markWindow;
+        }
+
+        public BigDecimal getMarkBand() {
+            return markBand;
+        }
+
+        public void setMarkBand(BigDecimal markBand) {
+            this.markBand = markBand;
+        }
+
+        public Duration getTwapWindow() {
+            return twapWindow;
+        }
+
+        public void setTwapWindow(Duration twapWindow) {
+            this.twapWindow = twapWindow;
+        }
+
+        public BigDecimal getDeviation() {
+            return deviation;
+        }
+
+        public void setDeviation(BigDecimal deviation) {
+            this.deviation = deviation;
+        }
+
+        public Duration getHeartbeat() {
+            return heartbeat;
+        }
+
+        public void setHeartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+        }
+
+        public int getScale() {
+            return scale;
+        }
+
+        public void setScale(int scale) {
+            this.scale = scale;
+        }
+
+        public Duration getFutureTolerance() {
+            return futureTolerance;
+        }
+
+        public void setFutureTolerance(Duration futureTolerance) {
+            this.futureTolerance = futureTolerance;
+        }
+    }
+
+    /** One symbol; unset numbers take {@link Defaults}. */
+    public static class Symbol {
+        private SymbolSpec.Mode mode;
+        /** NAIVE mode: the one venue read (default: the first venue, or the first market venue). */
+        private String naiveVenue;
+        /** Index sources and their weights, for example {@code {binance: 1, okx: 1}}. */
+        private Map<String, BigDecimal> venues = new LinkedHashMap<>();
+        /** Use another symbol's index (a perpetual on a spot index). */
+        private String indexFrom;
+        private Wrapped wrapped;
+        /** Venues quoting a wrapped asset's own pair: shown as marketPrice, never used (robust mode). */
+        private List<String> marketVenues = new ArrayList<>();
+        private Perp perp;
+        /** Lowest index published, for a stablecoin (optional). */
+        private BigDecimal floor;
+        private Duration maxAge;
+        private BigDecimal outlierBand;
+        private Integer quorum;
+        private Duration markWindow;
+        private BigDecimal markBand;
+        private Duration twapWindow;
+        private BigDecimal deviation;
+        private Duration heartbeat;
+        private Integer scale;
+
+        public SymbolSpec.Mode getMode() {
+            return mode;
+        }
+
+        public void setMode(SymbolSpec.Mode mode) {
+            this.mode = mode;
+        }
+
+        public String getNaiveVenue() {
+            return naiveVenue;
+        }
+
+        public void setNaiveVenue(String naiveVenue) {
+            this.naiveVenue = naiveVenue;
+        }
+
+        public Map<String, BigDecimal> getVenues() {
+            return venues;
+        }
+
+        public void setVenues(Map<String, BigDecimal> venues) {
+            this.venues = venues;
+        }
+
+        public String getIndexFrom() {
+            return indexFrom;
+        }
+
+        public void setIndexFrom(String indexFrom) {
+            this.indexFrom = indexFrom;
+        }
+
+        public Wrapped getWrapped() {
+            return wrapped;
+        }
+
+        public void setWrapped(Wrapped wrapped) {
+            this.wrapped = wrapped;
+        }
+
+        public List<String> getMarketVenues() {
+            return marketVenues;
+        }
+
+        public void setMarketVenues(List<String> marketVenues) {
+            this.marketVenues = marketVenues;
+        }
+
+        public Perp getPerp() {
+            return perp;
+        }
+
+        public void setPerp(Perp perp) {
+            this.perp = perp;
+        }
+
+        public BigDecimal getFloor() {
+            return floor;
+        }
+
+        public void setFloor(BigDecimal floor) {
+            this.floor = floor;
+        }
+
+        public Duration getMaxAge() {
+            return maxAge;
+        }
+
+        public void setMaxAge(Duration maxAge) {
+            this.maxAge = maxAge;
+        }
+
+        public BigDecimal getOutlierBand() {
+            return outlierBand;
+        }
+
+        public void setOutlierBand(BigDecimal outlierBand) {
+            this.outlierBand = outlierBand;
+        }
+
+        public Integer getQuorum() {
+            return quorum;
+        }
+
+        public void setQuorum(Integer quorum) {
+            this.quorum = quorum;
+        }
+
+        public Duration getMarkWindow() {
+            return markWindow;
+        }
+
+        public void setMarkWindow(Duration markWindow) {
+            this.markWindow = markWindow;
+        }
+
+        public BigDecimal getMarkBand() {
+            return markBand;
+        }
+
+        public void setMarkBand(BigDecimal markBand) {
+            this.markBand = markBand;
+        }
+
+        public Duration getTwapWindow() {
+            return twapWindow;
+        }
+
+        public void setTwapWindow(Duration twapWindow) {
+            this.twapWindow = twapWindow;
+        }
+
+        public BigDecimal getDeviation() {
+            return deviation;
+        }
+
+        public void setDeviation(BigDecimal deviation) {
+            this.deviation = deviation;
+        }
+
+        public Duration getHeartbeat() {
+            return heartbeat;
+        }
+
+        public void setHeartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+        }
+
+        public Integer getScale() {
+            return scale;
+        }
+
+        public void setScale(Integer scale) {
+            this.scale = scale;
+        }
+    }
+
+    /** A wrapped or synthetic asset: price = underlying index x conversion rate. */
+    public static class Wrapped {
+        private String underlying;
+        /** The only source whose rates are accepted, for example {@code binance-staking}. */
+        private String rateSource;
+        /** Most the rate may grow per year since the last accepted rate (Aave CAPO), for example 0.15. */
+        private BigDecimal maxYearlyGrowth;
+
+        public String getUnderlying() {
+            return underlying;
+        }
+
+        public void setUnderlying(String underlying) {
+            this.underlying = underlying;
+        }
+
+        public String getRateSource() {
+            return rateSource;
+        }
+
+        public void setRateSource(String rateSource) {
+            this.rateSource = rateSource;
+        }
+
+        public BigDecimal getMaxYearlyGrowth() {
+            return maxYearlyGrowth;
+        }
+
+        public void setMaxYearlyGrowth(BigDecimal maxYearlyGrowth) {
+            this.maxYearlyGrowth = maxYearlyGrowth;
+        }
+    }
+
+    /** The perpetual whose quotes make the mark's basis. */
+    public static class Perp {
+        /** The tick symbol of the perpetual's quotes, for example {@code BTCUSDT-PERP}. */
+        private String symbol;
+        private List<String> venues = new ArrayList<>();
+
+        public String getSymbol() {
+            return symbol;
+        }
+
+        public void setSymbol(String symbol) {
+            this.symbol = symbol;
+        }
+
+        public List<String> getVenues() {
+            return venues;
+        }
+
+        public void setVenues(List<String> venues) {
+            this.venues = venues;
+        }
+    }
+}
