@@ -52,6 +52,15 @@ public final class KafkaProbe implements AutoCloseable {
         }
     }
 
+    /** Sends without waiting for the acknowledgement (for floods); {@link #flush()} waits for all. */
+    public void sendAsync(String topic, String key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, key, value));
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
     /**
      * Reads {@code topic} from the beginning, committed records only, until {@code count} records
      * matching {@code filter} have arrived or the timeout passes; returns the matching ones.
