@@ -44,6 +44,18 @@ public class KitAutoConfiguration {
         return new EventJson();
     }
 
+    /** The API description at /v3/api-docs names the service it describes. */
+    @Bean
+    @ConditionalOnMissingBean
+    io.swagger.v3.oas.models.OpenAPI backstopOpenApi(
+            @org.springframework.beans.factory.annotation.Value("${spring.application.name}") String service) {
+        return new io.swagger.v3.oas.models.OpenAPI().info(new io.swagger.v3.oas.models.info.Info()
+                .title("Backstop " + service)
+                .description("Backstop risk platform: " + service + ". Decimals are JSON strings; errors are"
+                        + " RFC 9457 problem+json.")
+                .version("v1"));
+    }
+
     /** REST bodies follow the events' conventions: decimals as JSON strings, instants as ISO-8601. */
     @Bean
     tools.jackson.databind.JacksonModule backstopExactValues() {
