@@ -1,0 +1,210 @@
+package io.backstop.margin.account;
+
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A trading account: collateral balances per asset, linear perpetual positions per symbol, and the
+ * margin status of each margin scope (the cross account, and each isolated position). It owns its
+ * state changes: trades, transfers and status transitions go through its methods, which keep the
+ * money exact (BigDecimal) and reject what is illegal. Not thread-safe: one owner thread at a time.
+ */
+public final class Account {
+
+    /** The cross scope's key; an isolated position's scope is {@code ISOLATED:<symbol>}. */
+    public static final String CROSS = "CROSS";
+
+    private final String id;
+    private final String settlementAsset;
+    private final Map<String, BigDecimal> balances = new LinkedHashMap<>();
+    private final Map<String, Position> positions = new LinkedHashMap<>();
+    private final Map<String, Scope> scopes = new LinkedHashMap<>();
+    private long version;
+
+    /** The margin state of one scope. */
+    public record Scope(AccountStatus status, UUID openCallId, boolean held) {
+        static final Scope HEALTHY = new Scope(AccountStatus.HEALTHY, null, false);
+    }
+
+    public Account(String id, String settlementAsset) {
+        this.id = id;
+        this.settlementAsset = settlementAsset;
+    }
+
+    public static String isolatedScope(String symbol) {
+        return "ISOLATED:" + symbol;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String settlementAsset() {
+        return settlementAsset;
+    }
+
+    /** Increases with every change; persisted, and the sequence of the account's position snapshots. */
+    public long version() {
+        return version;
+    }
+
+    public Map<String, BigDecimal> balances() {
+        return Collections.unmodifiableMap(balances);
+    }
+
+    public BigDecimal balance(String asset) {
+        return balances.getOrDefault(asset, BigDecimal.ZERO);
+    }
+
+    public Map<String, Position> positions() {
+        return Collections.unmodifiableMap(positions);
+    }
+
+    public Optional<Position> position(String symbol) {
+        return Optional.ofNullable(positions.get(symbol));
+    }
+
+    public Map<String, Scope> scopes() {
+        return Collections.unmodifiableMap(scopes);
+    }
+
+    public Scope scope(String key) {
+        return scopes.getOrDefault(key, Scope.HEALTHY);
+    }
+
+    /** The worst status over all scopes. */
+    public AccountStatus status() {
+        AccountStatus worst = AccountStatus.HEALTHY;
+        for (Scope s : scopes.values()) {
+            worst = worst.worse(s.status());
+        }
+        return worst;
+    }
+
+    public void deposit(String asset, BigDecimal amount) {
+        requirePositive(amount, "deposit");
+        credit(asset, amount);
+        version++;
+    }
+
+    /** Takes {@code amount} of {@code asset} out; the caller has checked margin (see MarginEngine). */
+    public void withdraw(String asset, BigDecimal amount) {
+        requirePositive(amount, "withdrawal");
+        if (balance(asset).compareTo(amount) < 0) {
+            throw new IllegalArgumentException("withdrawal of " + amount + " " + asset + " exceeds the balance "
+                    + balance(asset));
+        }
+        credit(asset, amount.negate());
+        version++;
+    }
+
+    /** A debit no one can refuse (a socialized loss): the balance may go negative. */
+    public void debit(String asset, BigDecimal amount) {
+        requirePositive(amount, "debit");
+        credit(asset, amount.negate());
+        version++;
+    }
+
+    /**
+     * Applies a trade to the symbol's position: adds at the weighted average entry, reduces with
+     * realized PnL = closed x (price - entry) x direction credited to the settlement asset, and opens
+     * the rest at the price when it crosses zero. The fee is debited from its asset; an isolated
+     * position's margin moves between the settlement balance and the position.
+     *
+     * @return the realized PnL of the reducing part (zero for a pure increase), settlement asset
+     */
+    public BigDecimal trade(String symbol, Side side, BigDecimal quantity, BigDecimal price, MarginMode mode,
+                            BigDecimal fee, String feeAsset, BigDecimal isolatedMarginDelta) {
+        requirePositive(quantity, "quantity");
+        requirePositive(price, "price");
+        Position current = positions.getOrDefault(symbol,
+                new Position(symbol, BigDecimal.ZERO, price, mode, BigDecimal.ZERO));
+        if (!current.flat() && current.mode() != mode) {
+            throw new IllegalArgumentException("position " + symbol + " is " + current.mode() + ", the trade is " + mode);
+        }
+        BigDecimal signed = side == Side.BUY ? quantity : quantity.negate();
+        BigDecimal size = current.size();
+        BigDecimal entry = current.entryPrice();
+        BigDecimal realized = BigDecimal.ZERO;
+        BigDecimal newSize = size.add(signed);
+        if (size.signum() == 0 || size.signum() == signed.signum()) {
+            entry = size.signum() == 0 ? price
+                    : size.abs().multiply(entry).add(quantity.multiply(price))
+                    .divide(newSize.abs(), MathContext.DECIMAL128);
+        } else {
+            BigDecimal closed = quantity.min(size.abs());
+            realized = closed.multiply(price.subtract(entry)).multiply(BigDecimal.valueOf(size.signum()));
+            if (newSize.signum() != 0 && newSize.signum() != size.signum()) {
+                entry = price; // crossed zero: the remainder opens at the trade price
+            }
+        }
+        credit(settlementAsset, realized);
+        if (fee != null && fee.signum() != 0) {
+            credit(feeAsset, fee.negate());
+        }
+        BigDecimal isolated = current.isolatedMargin();
+        if (isolatedMarginDelta != null && isolatedMarginDelta.signum() != 0) {
+            credit(settlementAsset, isolatedMarginDelta.negate());
+            isolated = isolated.add(isolatedMarginDelta);
+        }
+        if (newSize.signum() == 0) {
+            if (isolated.signum() != 0) {
+                credit(settlementAsset, isolated); // a closed isolated position returns what margin it has left
+            }
+            positions.remove(symbol);
+            scopes.remove(isolatedScope(symbol));
+        } else {
+            positions.put(symbol, new Position(symbol, newSize, entry, mode, isolated));
+        }
+        version++;
+        return realized;
+    }
+
+    /** Moves a scope to {@code next}, with the call it opens (issued) or closes; rejects illegal moves. */
+    public void transition(String scopeKey, AccountStatus next, UUID openCallId, boolean held) {
+        Scope current = scope(scopeKey);
+        if (!current.status().canBecome(next)) {
+            throw new IllegalTransition(id, scopeKey, current.status(), next);
+        }
+        Scope updated = new Scope(next, openCallId, held);
+        if (!updated.equals(current)) {
+            if (next == AccountStatus.HEALTHY && openCallId == null && !held && !CROSS.equals(scopeKey)) {
+                scopes.remove(scopeKey);
+            } else {
+                scopes.put(scopeKey, updated);
+            }
+            version++;
+        }
+    }
+
+    /** Restores persisted state (on partition assignment or restart). */
+    public void restore(Map<String, BigDecimal> savedBalances, Map<String, Position> savedPositions,
+                        Map<String, Scope> savedScopes, long savedVersion) {
+        balances.clear();
+        balances.putAll(savedBalances);
+        positions.clear();
+        positions.putAll(savedPositions);
+        scopes.clear();
+        scopes.putAll(savedScopes);
+        version = savedVersion;
+    }
+
+    private void credit(String asset, BigDecimal amount) {
+        if (amount.signum() != 0) {
+            balances.merge(asset, amount, BigDecimal::add);
+        }
+    }
+
+    private static void requirePositive(BigDecimal amount, String what) {
+        if (amount == null || amount.signum() <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, got " + amount);
+        }
+    }
+}

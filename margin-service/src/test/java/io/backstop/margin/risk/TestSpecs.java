@@ -1,0 +1,72 @@
+package io.backstop.margin.risk;
+
+import io.backstop.events.oracle.PriceStatus;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Brackets, assets and prices for tests. */
+public final class TestSpecs {
+
+    private TestSpecs() {
+    }
+
+    /** Binance-like BTCUSDT brackets: cum derives to 0, 50, 3050, 48050, 348050. */
+    public static MarginBrackets btcBrackets() {
+        return MarginBrackets.of(List.of(
+                new MarginBrackets.Tier(new BigDecimal("0"), new BigDecimal("0.004"), 125),
+                new MarginBrackets.Tier(new BigDecimal("50000"), new BigDecimal("0.005"), 100),
+                new MarginBrackets.Tier(new BigDecimal("600000"), new BigDecimal("0.01"), 50),
+                new MarginBrackets.Tier(new BigDecimal("3000000"), new BigDecimal("0.025"), 20),
+                new MarginBrackets.Tier(new BigDecimal("12000000"), new BigDecimal("0.05"), 10)));
+    }
+
+    public static MarginBrackets ethBrackets() {
+        return MarginBrackets.of(List.of(
+                new MarginBrackets.Tier(new BigDecimal("0"), new BigDecimal("0.005"), 100),
+                new MarginBrackets.Tier(new BigDecimal("10000"), new BigDecimal("0.0065"), 75),
+                new MarginBrackets.Tier(new BigDecimal("100000"), new BigDecimal("0.01"), 50),
+                new MarginBrackets.Tier(new BigDecimal("1000000"), new BigDecimal("0.02"), 25)));
+    }
+
+    public static Map<String, InstrumentSpec> instruments() {
+        return Map.of("BTCUSDT", new InstrumentSpec("BTCUSDT", "BTCUSDT", btcBrackets(), 2),
+                "ETHUSDT", new InstrumentSpec("ETHUSDT", "ETHUSDT", ethBrackets(), 2));
+    }
+
+    public static Map<String, AssetSpec> assets() {
+        return Map.of("USDT", new AssetSpec("USDT", null, BigDecimal.ZERO),
+                "USDE", new AssetSpec("USDE", "USDE", new BigDecimal("0.02")),
+                "BTC", new AssetSpec("BTC", "BTC", new BigDecimal("0.05")),
+                "ETH", new AssetSpec("ETH", "ETH", new BigDecimal("0.05")),
+                "WBETH", new AssetSpec("WBETH", "WBETH", new BigDecimal("0.07")));
+    }
+
+    public static RiskCalculator calculator() {
+        return new RiskCalculator(assets(), instruments());
+    }
+
+    /** A mutable price book. */
+    public static final class Prices implements PriceBook {
+        private final Map<String, Quote> quotes = new HashMap<>();
+        private long sequence;
+
+        public Prices set(String symbol, String price) {
+            return set(symbol, price, PriceStatus.OK);
+        }
+
+        public Prices set(String symbol, String price, PriceStatus status) {
+            BigDecimal p = new BigDecimal(price);
+            quotes.put(symbol, new Quote(symbol, p, p, status, ++sequence, Instant.EPOCH));
+            return this;
+        }
+
+        @Override
+        public Optional<Quote> quote(String priceSymbol) {
+            return Optional.ofNullable(quotes.get(priceSymbol));
+        }
+    }
+}
