@@ -1,0 +1,147 @@
+package io.backstop.margin.account;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.margin.risk.TestSpecs;
+import java.math.BigDecimal;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class MarginEngineTest {
+
+    private final MarginEngine engine = new MarginEngine(TestSpecs.calculator(), new BigDecimal("0.8"),
+            UUID::randomUUID);
+    private final TestSpecs.Prices prices = new TestSpecs.Prices();
+
+    /** 10,000 USDT behind a 10 BTC long at 60,000: equity meets maintenance at 59,287.88. */
+    private Account leveragedLong() {
+        Account account = new Account("trader", "USDT");
+        account.deposit("USDT", new BigDecimal("10000"));
+        account.trade("BTCUSDT", Side.BUY, new BigDecimal("10"), new BigDecimal("60000"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        return account;
+    }
+
+    @Test
+    void aBreachIssuesExactlyOneCallUntilTheAccountRecovers() {
+        Account account = leveragedLong();
+        prices.set("BTCUSDT", "60000");
+        assertThat(engine.review(account, prices).calls()).isEmpty();
+
+        prices.set("BTCUSDT", "59000");
+        MarginReview first = engine.review(account, prices);
+        assertThat(first.calls()).singleElement().satisfies(call -> {
+            assertThat(call.scope()).isEqualTo(Account.CROSS);
+            assertThat(call.equity()).isEqualByComparingTo("0"); // 10000 - 10 x 1000
+            assertThat(call.maintenanceMargin()).isEqualByComparingTo("2900"); // 590000 x 0.01 - 3050
+            assertThat(call.positions()).hasSize(1);
+            assertThat(call.priceSequences()).containsKey("BTCUSDT");
+        });
+        assertThat(account.status()).isEqualTo(AccountStatus.LIQUIDATING);
+
+        prices.set("BTCUSDT", "58990");
+        assertThat(engine.review(account, prices).calls()).as("no second call while one is open").isEmpty();
+        assertThat(account.status()).isEqualTo(AccountStatus.BANKRUPT);
+
+        prices.set("BTCUSDT", "61000");
+        assertThat(engine.review(account, prices).calls()).isEmpty();
+        assertThat(account.status()).isIn(AccountStatus.HEALTHY, AccountStatus.AT_RISK);
+        assertThat(account.scope(Account.CROSS).openCallId()).isNull();
+
+        prices.set("BTCUSDT", "59000");
+        MarginReview again = engine.review(account, prices);
+        assertThat(again.calls()).singleElement().extracting(MarginReview.Call::callId)
+                .isNotEqualTo(first.calls().get(0).callId());
+    }
+
+    @Test
+    void anUntrustedPriceHoldsTheCallUntilItIsTrustedAgain() {
+        Account account = leveragedLong();
+        prices.set("BTCUSDT", "59200", PriceStatus.STALE);
+
+        MarginReview held = engine.review(account, prices);
+        assertThat(held.calls()).isEmpty();
+        assertThat(held.held()).containsExactly(Account.CROSS);
+        assertThat(account.status()).isEqualTo(AccountStatus.MARGIN_CALL);
+        assertThat(account.scope(Account.CROSS).held()).isTrue();
+
+        prices.set("BTCUSDT", "59200", PriceStatus.DEGRADED);
+        assertThat(engine.review(account, prices).calls()).isEmpty();
+
+        prices.set("BTCUSDT", "59200", PriceStatus.OK);
+        assertThat(engine.review(account, prices).calls()).hasSize(1);
+        assertThat(account.status()).isEqualTo(AccountStatus.LIQUIDATING);
+    }
+
+    @Test
+    void aHeldCallIsDroppedWhenTheTrustedPriceShowsTheAccountRecovered() {
+        Account account = leveragedLong();
+        prices.set("BTCUSDT", "59200", PriceStatus.STALE);
+        engine.review(account, prices);
+
+        prices.set("BTCUSDT", "60500", PriceStatus.OK);
+        MarginReview review = engine.review(account, prices);
+
+        assertThat(review.calls()).isEmpty();
+        assertThat(account.status()).isIn(AccountStatus.HEALTHY, AccountStatus.AT_RISK);
+        assertThat(account.scope(Account.CROSS).held()).isFalse();
+    }
+
+    @Test
+    void aWbethBackedEthLongIsNotCalledWhenOnlyWbethsOwnPairCrashes() {
+        Account account = new Account("eth-holder", "USDT");
+        account.deposit("WBETH", new BigDecimal("10"));
+        // 580 ETH long (2.2M notional): maintenance 33,715 against 10 WBETH worth 37,813.8 after haircut
+        account.trade("ETHUSDT", Side.BUY, new BigDecimal("580"), new BigDecimal("3800"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        // the oracle prices WBETH at ETH x rate = 3800 x 1.07, whatever its own pair does
+        prices.set("ETHUSDT", "3800").set("WBETH", "4066");
+        assertThat(engine.review(account, prices).calls()).isEmpty();
+
+        // its thin pair trades 20% lower; the oracle's WBETH price does not move, so nothing happens
+        prices.set("WBETH", "4066");
+        assertThat(engine.review(account, prices).calls()).isEmpty();
+        assertThat(account.status()).isNotIn(AccountStatus.MARGIN_CALL, AccountStatus.LIQUIDATING);
+
+        // had WBETH been marked at its own pair (the naive oracle), the same account would be called
+        Account naive = new Account("eth-holder", "USDT");
+        naive.deposit("WBETH", new BigDecimal("10"));
+        naive.trade("ETHUSDT", Side.BUY, new BigDecimal("580"), new BigDecimal("3800"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        TestSpecs.Prices naivePrices = new TestSpecs.Prices().set("ETHUSDT", "3800").set("WBETH", "3252.80");
+        assertThat(engine.review(naive, naivePrices).calls()).hasSize(1);
+    }
+
+    @Test
+    void anIsolatedBreachCallsOnlyItsScope() {
+        Account account = new Account("iso", "USDT");
+        account.deposit("USDT", new BigDecimal("100000"));
+        account.trade("BTCUSDT", Side.SELL, new BigDecimal("1"), new BigDecimal("60000"), MarginMode.ISOLATED,
+                BigDecimal.ZERO, "USDT", new BigDecimal("1000"));
+        prices.set("BTCUSDT", "60900");
+
+        MarginReview review = engine.review(account, prices);
+
+        assertThat(review.calls()).singleElement().satisfies(call -> {
+            assertThat(call.scope()).isEqualTo("ISOLATED:BTCUSDT");
+            assertThat(call.equity()).isEqualByComparingTo("100"); // 1000 - 900
+            assertThat(call.collateral()).isEmpty();
+        });
+        assertThat(account.scope(Account.CROSS).status()).isEqualTo(AccountStatus.HEALTHY);
+        assertThat(account.status()).isEqualTo(AccountStatus.LIQUIDATING);
+    }
+
+    @Test
+    void nothingIsDecidedWithoutAPriceForEverythingTheAccountHolds() {
+        Account account = leveragedLong();
+
+        MarginReview review = engine.review(account, prices);
+
+        assertThat(review.calls()).isEmpty();
+        assertThat(review.risk().missing()).containsExactly("BTCUSDT");
+        assertThat(account.status()).isEqualTo(AccountStatus.HEALTHY);
+    }
+}
