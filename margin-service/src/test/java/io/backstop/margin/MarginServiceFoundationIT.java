@@ -1,11 +1,25 @@
 package io.backstop.margin;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.backstop.events.EventEnvelope;
-import io.backstop.events.SampleEvents;
-import io.backstop.events.Topic;
+import io.backstop.events.MarginMode;
+import io.backstop.events.PositionSide;
+import io.backstop.events.Side;
+import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.LossSocialized;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
+import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.events.trading.TradeFilled;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.boot.test.context.SpringBootTest;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -14,6 +28,39 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
 
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
-        return SampleEvents.freshForTopics(Topic.ORACLE_PRICES, Topic.TRADES_FILLS, Topic.LIQUIDATION_FILLS, Topic.INSURANCE_TAKEOVERS, Topic.ADL_EXECUTIONS, Topic.LOSS_SOCIALIZED);
+        try {
+            assertThat(post("/api/v1/accounts", "{\"accountId\":\"found-1\"}").statusCode()).isEqualTo(201);
+            assertThat(post("/api/v1/accounts/found-1/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
+                    .statusCode()).isEqualTo(200);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Instant now = Instant.now();
+        UUID shortfall = UUID.randomUUID();
+        BigDecimal price = new BigDecimal("3800");
+        return List.of(
+                EventEnvelope.of(new OraclePricePublished("ETHUSDT", price, price, price, BigDecimal.ZERO,
+                        PriceStatus.OK, null, List.of(), now, now), now, null, 1L),
+                EventEnvelope.of(new TradeFilled("t-1", "found-1", "ETHUSDT", Side.BUY, new BigDecimal("10"), price,
+                        new BigDecimal("1.9"), "USDT", MarginMode.CROSS, null), now, null, null),
+                EventEnvelope.of(new PositionLiquidated(UUID.randomUUID(), UUID.randomUUID(), "x-1", "found-1",
+                        "ETHUSDT", Side.SELL, new BigDecimal("1"), price, BigDecimal.ZERO, new BigDecimal("2"), price),
+                        now, null, null),
+                EventEnvelope.of(new PositionTakenOver(shortfall, "majors", "found-1", "ETHUSDT", PositionSide.LONG,
+                        new BigDecimal("1"), price), now, null, null),
+                EventEnvelope.of(new PositionAutoDeleveraged(shortfall, "found-1", AdlRole.COUNTERPARTY, "other",
+                        "ETHUSDT", Side.SELL, new BigDecimal("1"), price, 1), now, null, null),
+                EventEnvelope.of(new LossSocialized(shortfall, "found-1", "ETHUSDT", new BigDecimal("0.01"), "USDT",
+                        "PRO_RATA"), now, null, null));
+    }
+
+    /** Prices are not kept in the inbox (a price only replaces an older one): their effect is the count. */
+    @Override
+    protected boolean processed(EventEnvelope<?> event) throws Exception {
+        if (event.payload() instanceof OraclePricePublished) {
+            return get("/actuator/prometheus").body().contains(
+                    "backstop_margin_prices_received_total{application=\"margin-service\",symbol=\"ETHUSDT\"}");
+        }
+        return super.processed(event);
     }
 }

@@ -3,7 +3,7 @@ package io.backstop.margin.account;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import java.math.BigDecimal;
-import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +17,9 @@ import java.util.UUID;
  * money exact (BigDecimal) and reject what is illegal. Not thread-safe: one owner thread at a time.
  */
 public final class Account {
+
+    /** Decimal places of an averaged entry price (rounded half-even; realized PnL uses the rounded entry). */
+    public static final int ENTRY_SCALE = 16;
 
     /** The cross scope's key; an isolated position's scope is {@code ISOLATED:<symbol>}. */
     public static final String CROSS = "CROSS";
@@ -137,7 +140,7 @@ public final class Account {
         if (size.signum() == 0 || size.signum() == signed.signum()) {
             entry = size.signum() == 0 ? price
                     : size.abs().multiply(entry).add(quantity.multiply(price))
-                    .divide(newSize.abs(), MathContext.DECIMAL128);
+                    .divide(newSize.abs(), ENTRY_SCALE, RoundingMode.HALF_EVEN).stripTrailingZeros();
         } else {
             BigDecimal closed = quantity.min(size.abs());
             realized = closed.multiply(price.subtract(entry)).multiply(BigDecimal.valueOf(size.signum()));

@@ -1,41 +1,51 @@
 package io.backstop.margin.kafka;
 
 import io.backstop.events.EventEnvelope;
-import io.backstop.kit.inbox.EventProcessor;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.risk.Quote;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Prices, fills and waterfall outcomes that change accounts, consumed exactly once: each event is recorded in the inbox in the same transaction
- * that applies it. Events that break the contract never get here (they go to the dead-letter topic).
+ * What changes accounts, from Kafka: fills, liquidation fills and the waterfall's outcomes, applied
+ * exactly once by the account engine (the offset moves only after the engine committed); and the
+ * oracle's prices, which every instance reads in full (its own consumer group) and which need no
+ * inbox: a price only ever replaces an older one.
  */
 @Component
 class AccountEventListener {
 
-    private static final Logger log = LoggerFactory.getLogger(AccountEventListener.class);
+    private final AccountEngine engine;
+    private final MeterRegistry meters;
 
-    private final EventProcessor processor;
-
-    AccountEventListener(EventProcessor processor) {
-        this.processor = processor;
+    AccountEventListener(AccountEngine engine, MeterRegistry meters) {
+        this.engine = engine;
+        this.meters = meters;
     }
 
     @KafkaListener(topics = {
-            "${backstop.kafka.topic-prefix}oracle.prices",
             "${backstop.kafka.topic-prefix}trades.fills",
             "${backstop.kafka.topic-prefix}liquidation.fills",
             "${backstop.kafka.topic-prefix}insurance.takeovers",
             "${backstop.kafka.topic-prefix}adl.executions",
-            "${backstop.kafka.topic-prefix}loss.socialized"})
-    void on(ConsumerRecord<String, EventEnvelope<?>> record) {
-        processor.processOnce(record, this::apply);
+            "${backstop.kafka.topic-prefix}loss.socialized"},
+            concurrency = "${backstop.margin.account-consumers:3}")
+    void onAccountEvent(ConsumerRecord<String, EventEnvelope<?>> record) {
+        engine.apply(record);
     }
 
-    /** The service's domain is attached here by its own issue; until then an event is only recorded. */
-    private void apply(EventEnvelope<?> event) {
-        log.debug("recorded {} {} (key {})", event.type().wireName(), event.eventId(), event.key());
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}oracle.prices",
+            groupId = "${backstop.kafka.topic-prefix}${spring.application.name}-prices-${backstop.instance-id}",
+            properties = "auto.offset.reset=latest")
+    void onPrice(ConsumerRecord<String, EventEnvelope<?>> record) {
+        OraclePricePublished price = (OraclePricePublished) record.value().payload();
+        engine.price(new Quote(price.symbol(), price.indexPrice(), price.markPrice(), price.status(),
+                record.value().sequence(), price.priceTime()));
+        Counter.builder("backstop.margin.prices.received").description("Oracle prices received, by symbol")
+                .tag("symbol", price.symbol()).register(meters).increment();
     }
 }

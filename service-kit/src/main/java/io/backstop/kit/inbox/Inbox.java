@@ -33,6 +33,18 @@ public class Inbox {
                 + " ON CONFLICT (event_id) DO NOTHING", eventId, topic, partition, offset) == 1;
     }
 
+    /** Which of these eventIds were processed before (one query for a whole batch). */
+    public java.util.Set<UUID> processedAmong(java.util.Collection<UUID> eventIds) {
+        if (eventIds.isEmpty()) {
+            return java.util.Set.of();
+        }
+        return new java.util.HashSet<>(jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT event_id FROM inbox_event WHERE event_id = ANY (?)");
+            ps.setArray(1, con.createArrayOf("uuid", eventIds.toArray()));
+            return ps;
+        }, (rs, i) -> rs.getObject(1, UUID.class)));
+    }
+
     public boolean contains(UUID eventId) {
         return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM inbox_event WHERE event_id = ?)",
                 Boolean.class, eventId));

@@ -44,6 +44,49 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    /** A body that does not parse or breaks a field's contract: 400 naming the field where it can. */
+    @Override
+    protected org.springframework.http.ResponseEntity<Object> handleHttpMessageNotReadable(
+            org.springframework.http.converter.HttpMessageNotReadableException ex,
+            org.springframework.http.HttpHeaders headers, org.springframework.http.HttpStatusCode status,
+            org.springframework.web.context.request.WebRequest request) {
+        ProblemDetail problem = null;
+        String path = "";
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof tools.jackson.core.JacksonException jackson && path.isEmpty()) {
+                StringBuilder p = new StringBuilder();
+                for (tools.jackson.core.JacksonException.Reference ref : jackson.getPath()) {
+                    if (ref.getPropertyName() != null) {
+                        p.append(p.length() == 0 ? "" : ".").append(ref.getPropertyName());
+                    } else if (ref.getIndex() >= 0) {
+                        p.append('[').append(ref.getIndex()).append(']');
+                    }
+                }
+                path = p.toString();
+            }
+            if (t instanceof InvalidField invalid) {
+                String field = path.isEmpty() ? invalid.field() : path.endsWith(invalid.field()) ? path
+                        : path + "." + invalid.field();
+                problem = badField(field, invalid.problem().startsWith("is required")
+                        ? ContractViolation.Reason.MISSING_FIELD : ContractViolation.Reason.INVALID_VALUE,
+                        field + ": " + invalid.problem());
+                break;
+            }
+        }
+        if (problem == null) {
+            String root = ex.getMostSpecificCause().getMessage();
+            String detail = root == null ? "the body is not valid JSON for this request" : root.lines().findFirst().orElse(root);
+            problem = path.isEmpty()
+                    ? ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail)
+                    : badField(path, ContractViolation.Reason.WRONG_TYPE, detail);
+            if (path.isEmpty()) {
+                problem.setType(CONTRACT_VIOLATION);
+                problem.setTitle("Unreadable body");
+            }
+        }
+        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
     @ExceptionHandler(Exception.class)
     ProblemDetail unexpected(Exception e) {
         log.error("unexpected error answering a request", e);

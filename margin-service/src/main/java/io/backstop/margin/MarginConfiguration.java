@@ -1,0 +1,56 @@
+package io.backstop.margin;
+
+import io.backstop.events.json.EventJson;
+import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.config.MarginProperties;
+import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.persistence.AccountRepository;
+import io.backstop.margin.risk.RiskCalculator;
+import io.backstop.margin.web.QueryLimiter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.UUID;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(MarginProperties.class)
+class MarginConfiguration {
+
+    @Bean
+    RiskCalculator riskCalculator(MarginProperties properties) {
+        return new RiskCalculator(properties.assetSpecs(), properties.instrumentSpecs());
+    }
+
+    @Bean
+    MarginEngine marginEngine(RiskCalculator calculator, MarginProperties properties) {
+        return new MarginEngine(calculator, properties.getAlertRatio(), UUID::randomUUID);
+    }
+
+    @Bean
+    AccountRepository accountRepository(JdbcTemplate jdbc, EventJson json, MarginProperties properties) {
+        return new AccountRepository(jdbc, json, properties.getSettlementAsset().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    @Bean
+    AccountEngine accountEngine(MarginEngine margin, AccountRepository repository, Inbox inbox, Outbox outbox,
+                                TransactionTemplate tx, Clock clock, MarginProperties properties, MeterRegistry meters) {
+        return new AccountEngine(margin, repository, inbox, outbox, tx, clock,
+                properties.getSettlementAsset().toUpperCase(java.util.Locale.ROOT), properties.getBatchSize(),
+                properties.getSnapshotInterval(), meters);
+    }
+
+    @Bean
+    FilterRegistrationBean<QueryLimiter> queryLimiter(MarginProperties properties, MeterRegistry meters) {
+        FilterRegistrationBean<QueryLimiter> registration = new FilterRegistrationBean<>(
+                new QueryLimiter(properties.getMaxConcurrentQueries(), meters));
+        registration.addUrlPatterns("/api/v1/accounts/*");
+        return registration;
+    }
+}

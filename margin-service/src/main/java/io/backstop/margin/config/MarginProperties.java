@@ -1,0 +1,236 @@
+package io.backstop.margin.config;
+
+import io.backstop.margin.risk.AssetSpec;
+import io.backstop.margin.risk.InstrumentSpec;
+import io.backstop.margin.risk.MarginBrackets;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The margin engine's configuration, under {@code backstop.margin}: collateral assets with haircuts,
+ * instruments with their brackets. {@link #assetSpecs()} and {@link #instrumentSpecs()} validate it
+ * and name every problem.
+ */
+@ConfigurationProperties("backstop.margin")
+public class MarginProperties {
+
+    /** The asset PnL, fees and margin are settled in; worth exactly 1. */
+    private String settlementAsset = "USDT";
+    /** Margin ratio (maintenance / equity) from which an account is AT_RISK. */
+    private BigDecimal alertRatio = new BigDecimal("0.8");
+    /** At most one account.positions snapshot per account per this interval. */
+    private Duration snapshotInterval = Duration.ofSeconds(1);
+    /** Concurrent risk queries served; beyond it the API answers 429 with Retry-After at once. */
+    private int maxConcurrentQueries = 64;
+    /** Commands (fills, transfers, prices) the account engine applies per database transaction. */
+    private int batchSize = 500;
+    private Map<String, Asset> assets = new LinkedHashMap<>();
+    private Map<String, Symbol> symbols = new LinkedHashMap<>();
+
+    public String getSettlementAsset() {
+        return settlementAsset;
+    }
+
+    public void setSettlementAsset(String settlementAsset) {
+        this.settlementAsset = settlementAsset;
+    }
+
+    public BigDecimal getAlertRatio() {
+        return alertRatio;
+    }
+
+    public void setAlertRatio(BigDecimal alertRatio) {
+        this.alertRatio = alertRatio;
+    }
+
+    public Duration getSnapshotInterval() {
+        return snapshotInterval;
+    }
+
+    public void setSnapshotInterval(Duration snapshotInterval) {
+        this.snapshotInterval = snapshotInterval;
+    }
+
+    public int getMaxConcurrentQueries() {
+        return maxConcurrentQueries;
+    }
+
+    public void setMaxConcurrentQueries(int maxConcurrentQueries) {
+        this.maxConcurrentQueries = maxConcurrentQueries;
+    }
+
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    public void setBatchSize(int batchSize) {
+        this.batchSize = batchSize;
+    }
+
+    public Map<String, Asset> getAssets() {
+        return assets;
+    }
+
+    public void setAssets(Map<String, Asset> assets) {
+        this.assets = assets;
+    }
+
+    public Map<String, Symbol> getSymbols() {
+        return symbols;
+    }
+
+    public void setSymbols(Map<String, Symbol> symbols) {
+        this.symbols = symbols;
+    }
+
+    public static class Asset {
+        /** Fraction taken off a positive balance's value, in [0, 1). */
+        private BigDecimal haircut = BigDecimal.ZERO;
+        /** The oracle symbol that values it (default: the asset's own name). */
+        private String priceSymbol;
+
+        public BigDecimal getHaircut() {
+            return haircut;
+        }
+
+        public void setHaircut(BigDecimal haircut) {
+            this.haircut = haircut;
+        }
+
+        public String getPriceSymbol() {
+            return priceSymbol;
+        }
+
+        public void setPriceSymbol(String priceSymbol) {
+            this.priceSymbol = priceSymbol;
+        }
+    }
+
+    public static class Symbol {
+        /** The oracle symbol whose mark prices it (default: the symbol itself). */
+        private String priceSymbol;
+        private int priceScale = 2;
+        private List<Bracket> brackets = new ArrayList<>();
+
+        public String getPriceSymbol() {
+            return priceSymbol;
+        }
+
+        public void setPriceSymbol(String priceSymbol) {
+            this.priceSymbol = priceSymbol;
+        }
+
+        public int getPriceScale() {
+            return priceScale;
+        }
+
+        public void setPriceScale(int priceScale) {
+            this.priceScale = priceScale;
+        }
+
+        public List<Bracket> getBrackets() {
+            return brackets;
+        }
+
+        public void setBrackets(List<Bracket> brackets) {
+            this.brackets = brackets;
+        }
+    }
+
+    public static class Bracket {
+        /** Notional (settlement asset) from which the tier applies; the first is 0. */
+        private BigDecimal floor;
+        private BigDecimal mmr;
+        private int maxLeverage;
+
+        public BigDecimal getFloor() {
+            return floor;
+        }
+
+        public void setFloor(BigDecimal floor) {
+            this.floor = floor;
+        }
+
+        public BigDecimal getMmr() {
+            return mmr;
+        }
+
+        public void setMmr(BigDecimal mmr) {
+            this.mmr = mmr;
+        }
+
+        public int getMaxLeverage() {
+            return maxLeverage;
+        }
+
+        public void setMaxLeverage(int maxLeverage) {
+            this.maxLeverage = maxLeverage;
+        }
+    }
+
+    /** Thrown at start when the configuration is invalid; lists every problem with its property. */
+    public static final class InvalidConfiguration extends IllegalStateException {
+        InvalidConfiguration(List<String> problems) {
+            super("Invalid margin configuration:\n  - " + String.join("\n  - ", problems));
+        }
+    }
+
+    public Map<String, AssetSpec> assetSpecs() {
+        List<String> problems = new ArrayList<>();
+        Map<String, AssetSpec> specs = new LinkedHashMap<>();
+        String settlement = settlementAsset.toUpperCase(Locale.ROOT);
+        specs.put(settlement, new AssetSpec(settlement, null, BigDecimal.ZERO));
+        assets.forEach((name, asset) -> {
+            String id = name.toUpperCase(Locale.ROOT);
+            if (id.equals(settlement)) {
+                return;
+            }
+            if (asset.getHaircut() == null || asset.getHaircut().signum() < 0
+                    || asset.getHaircut().compareTo(BigDecimal.ONE) >= 0) {
+                problems.add("backstop.margin.assets." + name + ".haircut: must be in [0, 1), got " + asset.getHaircut());
+            }
+            String priceSymbol = asset.getPriceSymbol() == null ? id : asset.getPriceSymbol().toUpperCase(Locale.ROOT);
+            specs.put(id, new AssetSpec(id, priceSymbol, asset.getHaircut()));
+        });
+        if (alertRatio == null || alertRatio.signum() <= 0 || alertRatio.compareTo(BigDecimal.ONE) >= 0) {
+            problems.add("backstop.margin.alert-ratio: must be in (0, 1), got " + alertRatio);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfiguration(problems);
+        }
+        return specs;
+    }
+
+    public Map<String, InstrumentSpec> instrumentSpecs() {
+        List<String> problems = new ArrayList<>();
+        Map<String, InstrumentSpec> specs = new LinkedHashMap<>();
+        if (symbols.isEmpty()) {
+            problems.add("backstop.margin.symbols: no symbol is configured");
+        }
+        symbols.forEach((name, symbol) -> {
+            String id = name.toUpperCase(Locale.ROOT);
+            try {
+                MarginBrackets brackets = MarginBrackets.of(symbol.getBrackets().stream()
+                        .map(b -> new MarginBrackets.Tier(b.getFloor(), b.getMmr(), b.getMaxLeverage())).toList());
+                String priceSymbol = symbol.getPriceSymbol() == null ? id
+                        : symbol.getPriceSymbol().toUpperCase(Locale.ROOT);
+                specs.put(id, new InstrumentSpec(id, priceSymbol, brackets, symbol.getPriceScale()));
+            } catch (IllegalArgumentException e) {
+                problems.add("backstop.margin.symbols." + name + ".brackets: " + e.getMessage());
+            }
+            if (symbol.getPriceScale() < 0 || symbol.getPriceScale() > 18) {
+                problems.add("backstop.margin.symbols." + name + ".price-scale: must be in [0, 18]");
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new InvalidConfiguration(problems);
+        }
+        return specs;
+    }
+}

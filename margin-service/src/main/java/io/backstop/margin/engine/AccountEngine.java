@@ -1,0 +1,619 @@
+package io.backstop.margin.engine;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Side;
+import io.backstop.events.insurance.LossSocialized;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
+import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.trading.TradeFilled;
+import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.account.MarginReview;
+import io.backstop.margin.account.Position;
+import io.backstop.margin.persistence.AccountRepository;
+import io.backstop.margin.risk.AccountRisk;
+import io.backstop.margin.risk.PriceBook;
+import io.backstop.margin.risk.Quote;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The single writer of accounts. Every change (a fill from Kafka, a deposit over REST, a new price)
+ * is a task run on the engine's one thread; the tasks queued together form a batch, applied in
+ * memory and then committed in ONE PostgreSQL transaction with the eventIds processed (inbox) and the
+ * events emitted (outbox). Only after that commit do submitters hear back (and Kafka offsets move).
+ * If the commit fails, the touched accounts are reloaded from the database and every task of the
+ * batch fails, to be retried: memory never runs ahead of what is stored. Readers get immutable
+ * {@link AccountView}s published after each commit and the latest prices.
+ */
+public class AccountEngine implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
+
+    private final MarginEngine margin;
+    private final AccountRepository repository;
+    private final Inbox inbox;
+    private final Outbox outbox;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+    private final String settlementAsset;
+    private final int batchSize;
+    private final Duration snapshotInterval;
+
+    private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    // engine thread only
+    private final Map<String, Account> accounts = new HashMap<>();
+    private final Map<String, Set<String>> accountsByPriceSymbol = new HashMap<>();
+    private final Set<String> snapshotDue = new LinkedHashSet<>();
+    private final Map<String, Instant> lastSnapshot = new HashMap<>();
+    // shared with readers
+    private final Map<String, Quote> prices = new ConcurrentHashMap<>();
+    private final Map<String, Quote> pendingPrices = new ConcurrentHashMap<>();
+    private final Map<String, AccountView> views = new ConcurrentHashMap<>();
+    private final AtomicInteger heldScopes = new AtomicInteger();
+
+    private final Counter callsIssued;
+    private final Counter callsHeld;
+    private final Counter duplicates;
+    private final Timer batchTimer;
+    private volatile Thread thread;
+    private volatile boolean running;
+
+    public AccountEngine(MarginEngine margin, AccountRepository repository, Inbox inbox, Outbox outbox,
+                         TransactionTemplate tx, Clock clock, String settlementAsset, int batchSize,
+                         Duration snapshotInterval, MeterRegistry meters) {
+        this.margin = margin;
+        this.repository = repository;
+        this.inbox = inbox;
+        this.outbox = outbox;
+        this.tx = tx;
+        this.clock = clock;
+        this.settlementAsset = settlementAsset;
+        this.batchSize = batchSize;
+        this.snapshotInterval = snapshotInterval;
+        this.callsIssued = Counter.builder("backstop.margin.calls.issued").description("Margin calls issued")
+                .register(meters);
+        this.callsHeld = Counter.builder("backstop.margin.calls.held")
+                .description("Reviews that held a due margin call because its prices were not trusted")
+                .register(meters);
+        this.duplicates = Counter.builder("backstop.margin.events.duplicates")
+                .description("Redelivered events recognised and not applied again").register(meters);
+        this.batchTimer = Timer.builder("backstop.margin.engine.batch")
+                .description("Applying and committing one batch of account changes").register(meters);
+        Gauge.builder("backstop.margin.engine.queue", queue, BlockingQueue::size)
+                .description("Account changes waiting for the engine").register(meters);
+        Gauge.builder("backstop.margin.accounts", views, Map::size).description("Accounts held in memory")
+                .register(meters);
+        Gauge.builder("backstop.margin.calls.held.open", heldScopes, AtomicInteger::get)
+                .description("Margin scopes whose due call is held by the circuit breaker now").register(meters);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // reading (any thread)
+
+    public Optional<AccountView> view(String accountId) {
+        return Optional.ofNullable(views.get(accountId));
+    }
+
+    public Collection<AccountView> views() {
+        return views.values();
+    }
+
+    public PriceBook prices() {
+        return symbol -> Optional.ofNullable(prices.get(symbol));
+    }
+
+    /** Values a committed account at the latest prices, without touching the engine. */
+    public Optional<AccountRisk> risk(String accountId) {
+        return view(accountId).map(v -> margin.calculator().assess(v.detached(settlementAsset), prices()));
+    }
+
+    public MarginEngine margin() {
+        return margin;
+    }
+
+    public String settlementAsset() {
+        return settlementAsset;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // writing (submitted to the engine thread)
+
+    /** Work run on the engine thread inside a batch. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Batch batch);
+    }
+
+    /** Runs {@code work} on the engine thread and waits until its batch is committed. */
+    public <T> T call(Work<T> work) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        queue.add(new Task<>(work, future));
+        try {
+            return future.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the account engine", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("the account engine did not commit within 30 s", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** A new oracle price: coalesced per symbol, so a burst of prices costs one re-mark per symbol. */
+    public void price(Quote quote) {
+        Quote previous = pendingPrices.put(quote.symbol(), quote);
+        if (previous == null) {
+            queue.add(new Task<>(batch -> {
+                Quote latest = pendingPrices.remove(quote.symbol());
+                if (latest != null) {
+                    Quote current = prices.get(latest.symbol());
+                    if (current == null || current.sequence() < latest.sequence()) {
+                        prices.put(latest.symbol(), latest);
+                        remark(latest.symbol(), batch);
+                    }
+                }
+                return null;
+            }, new CompletableFuture<>()));
+        }
+    }
+
+    /** Applies one consumed event exactly once; returns false for a redelivery. */
+    public boolean apply(ConsumerRecord<String, EventEnvelope<?>> record) {
+        return apply(record.topic(), record.partition(), record.offset(), record.value());
+    }
+
+    /**
+     * Applies an event exactly once, by its eventId; returns false for a redelivery. REST-submitted
+     * fills come here too, with partition and offset -1.
+     */
+    public boolean apply(String topic, int partition, long offset, EventEnvelope<?> event) {
+        return call(batch -> {
+            if (batch.seen.contains(event.eventId()) || !inbox.processedAmong(List.of(event.eventId())).isEmpty()) {
+                duplicates.increment();
+                return false;
+            }
+            applyPayload(topic, event, batch);
+            batch.seen.add(event.eventId());
+            batch.deliveries.add(new Delivery(event.eventId(), topic, partition, offset));
+            return true;
+        });
+    }
+
+    private void applyPayload(String topic, EventEnvelope<?> event, Batch batch) {
+        Object payload = event.payload();
+        if (payload instanceof TradeFilled fill) {
+            Account account = known(topic, fill.accountId());
+            knownSymbol(topic, fill.symbol());
+            knownAsset(topic, fill.feeAsset());
+            batch.trade(account, fill.symbol(), fill.side(), fill.quantity(), fill.price(), fill.marginMode(),
+                    fill.fee(), fill.feeAsset(), fill.isolatedMarginDelta());
+        } else if (payload instanceof PositionLiquidated fill) {
+            Account account = known(topic, fill.accountId());
+            Position position = open(topic, account, fill.symbol());
+            BigDecimal realized = batch.trade(account, fill.symbol(), fill.side(), fill.quantity(), fill.price(),
+                    position.mode(), fill.fee(), settlementAsset, null);
+            if (realized.compareTo(fill.realizedPnl()) != 0) {
+                log.warn("liquidation fill {} of {}: realized PnL {} here, {} in the event", fill.tradeId(),
+                        fill.accountId(), realized, fill.realizedPnl());
+            }
+        } else if (payload instanceof PositionTakenOver takeover) {
+            Account account = known(topic, takeover.accountId());
+            Position position = open(topic, account, takeover.symbol());
+            batch.trade(account, takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
+                    takeover.price(), position.mode(), BigDecimal.ZERO, settlementAsset, null);
+        } else if (payload instanceof PositionAutoDeleveraged adl) {
+            Account account = known(topic, adl.accountId());
+            Position position = open(topic, account, adl.symbol());
+            batch.trade(account, adl.symbol(), adl.side(), adl.quantity(), adl.price(), position.mode(),
+                    BigDecimal.ZERO, settlementAsset, null);
+        } else if (payload instanceof LossSocialized loss) {
+            Account account = known(topic, loss.accountId());
+            knownAsset(topic, loss.asset());
+            batch.changed(account, true);
+            account.debit(loss.asset(), loss.amount());
+            batch.review(account);
+        } else {
+            throw new ContractViolation(topic, "type", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                    "margin-service does not apply " + event.type().wireName());
+        }
+    }
+
+    private Account known(String topic, String accountId) {
+        Account account = accounts.get(accountId);
+        if (account == null) {
+            throw new ContractViolation(topic, "payload.accountId", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                    "unknown account '" + accountId + "'");
+        }
+        return account;
+    }
+
+    private void knownSymbol(String topic, String symbol) {
+        if (margin.calculator().instrument(symbol).isEmpty()) {
+            throw new ContractViolation(topic, "payload.symbol", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                    "symbol '" + symbol + "' is not configured");
+        }
+    }
+
+    private void knownAsset(String topic, String asset) {
+        if (margin.calculator().asset(asset).isEmpty()) {
+            throw new ContractViolation(topic, "payload.asset", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                    "asset '" + asset + "' is not configured");
+        }
+    }
+
+    private static Position open(String topic, Account account, String symbol) {
+        return account.position(symbol).orElseThrow(() -> new ContractViolation(topic, "payload.symbol",
+                ContractViolation.Reason.REJECTED_BY_CONSUMER, "account " + account.id() + " holds no " + symbol));
+    }
+
+    // --- REST commands ---------------------------------------------------------------------------
+
+    public enum Created { CREATED, EXISTS }
+
+    public Created createAccount(String accountId) {
+        return call(batch -> {
+            if (accounts.containsKey(accountId)) {
+                return Created.EXISTS;
+            }
+            Account account = new Account(accountId, settlementAsset);
+            account.transition(Account.CROSS, io.backstop.margin.account.AccountStatus.HEALTHY, null, false);
+            accounts.put(accountId, account);
+            batch.changed(account, true);
+            batch.created.add(accountId);
+            return Created.CREATED;
+        });
+    }
+
+    public void deposit(String accountId, String asset, BigDecimal amount) {
+        call(batch -> {
+            Account account = require(accountId);
+            requireAsset(asset);
+            batch.changed(account, true);
+            account.deposit(asset, amount);
+            batch.review(account);
+            return null;
+        });
+    }
+
+    /** Outcome of a withdrawal request: a value, not an exception (the refusal is a business answer). */
+    public record Withdrawal(Result result, BigDecimal shortfall, String detail) {
+        public enum Result { ACCEPTED, REJECTED_INITIAL_MARGIN, REJECTED_BALANCE, REJECTED_UNPRICED }
+    }
+
+    public Withdrawal withdraw(String accountId, String asset, BigDecimal amount) {
+        return call(batch -> {
+            Account account = require(accountId);
+            requireAsset(asset);
+            if (account.balance(asset).compareTo(amount) < 0) {
+                return new Withdrawal(Withdrawal.Result.REJECTED_BALANCE, amount.subtract(account.balance(asset)),
+                        "the " + asset + " balance is " + account.balance(asset).toPlainString());
+            }
+            AccountRisk before = margin.calculator().assess(account, prices());
+            if (!before.priced() || !before.untrusted().isEmpty()) {
+                return new Withdrawal(Withdrawal.Result.REJECTED_UNPRICED, null, "prices needed to check margin are"
+                        + " not available or not trusted: " + union(before.missing(), before.untrusted()));
+            }
+            BigDecimal price = margin.calculator().asset(asset).filter(a -> !a.settlement())
+                    .map(a -> prices.get(a.priceSymbol()).index()).orElse(BigDecimal.ONE);
+            BigDecimal haircut = margin.calculator().asset(asset).orElseThrow().haircut();
+            BigDecimal valueOut = amount.multiply(price).multiply(BigDecimal.ONE.subtract(haircut));
+            BigDecimal shortfall = valueOut.subtract(before.available());
+            if (shortfall.signum() > 0 && !account.positions().isEmpty()) {
+                return new Withdrawal(Withdrawal.Result.REJECTED_INITIAL_MARGIN, shortfall, "the withdrawal would"
+                        + " leave equity " + shortfall.toPlainString() + " " + settlementAsset + " below initial margin");
+            }
+            batch.changed(account, true);
+            account.withdraw(asset, amount);
+            batch.review(account);
+            return new Withdrawal(Withdrawal.Result.ACCEPTED, null, null);
+        });
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new LinkedHashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private Account require(String accountId) {
+        Account account = accounts.get(accountId);
+        if (account == null) {
+            throw new UnknownAccount(accountId);
+        }
+        return account;
+    }
+
+    private void requireAsset(String asset) {
+        if (margin.calculator().asset(asset).isEmpty()) {
+            throw new IllegalArgumentException("asset '" + asset + "' is not configured");
+        }
+    }
+
+    /** An account this service does not hold. */
+    public static final class UnknownAccount extends RuntimeException {
+        public UnknownAccount(String accountId) {
+            super("no account '" + accountId + "'");
+        }
+    }
+
+    // --- re-marking and snapshots ----------------------------------------------------------------
+
+    private void remark(String priceSymbol, Batch batch) {
+        for (String id : accountsByPriceSymbol.getOrDefault(priceSymbol, Set.of())) {
+            batch.review(accounts.get(id));
+        }
+    }
+
+    private void snapshots(Batch batch) {
+        Instant now = clock.instant();
+        for (var it = snapshotDue.iterator(); it.hasNext(); ) {
+            String id = it.next();
+            Instant last = lastSnapshot.get(id);
+            if (last != null && Duration.between(last, now).compareTo(snapshotInterval) < 0) {
+                continue;
+            }
+            Account account = accounts.get(id);
+            AccountRisk risk = margin.calculator().assess(account, prices());
+            if (risk.priced()) {
+                batch.events.add(MarginEvents.snapshot(risk, account.version(), now));
+                lastSnapshot.put(id, now);
+                it.remove();
+            }
+        }
+    }
+
+    private void index(Account account) {
+        Set<String> symbols = new HashSet<>();
+        account.balances().keySet().forEach(asset -> margin.calculator().asset(asset)
+                .filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol())));
+        account.positions().keySet().forEach(symbol -> margin.calculator().instrument(symbol)
+                .ifPresent(i -> symbols.add(i.priceSymbol())));
+        accountsByPriceSymbol.values().forEach(ids -> ids.remove(account.id()));
+        symbols.forEach(s -> accountsByPriceSymbol.computeIfAbsent(s, k -> new LinkedHashSet<>()).add(account.id()));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // the batch and the loop
+
+    record Delivery(UUID eventId, String topic, int partition, long offset) {
+    }
+
+    private record Task<T>(Work<T> work, CompletableFuture<T> future) {
+    }
+
+    /** What one batch changed and will commit. */
+    public final class Batch {
+        final Set<UUID> seen = new HashSet<>();
+        final List<Delivery> deliveries = new ArrayList<>();
+        final Map<String, Account> dirty = new LinkedHashMap<>();
+        final List<EventEnvelope<?>> events = new ArrayList<>();
+        final Set<String> created = new HashSet<>();
+        final Set<String> structural = new HashSet<>();
+
+        void changed(Account account, boolean structuralChange) {
+            dirty.put(account.id(), account);
+            if (structuralChange) {
+                structural.add(account.id());
+            }
+        }
+
+        BigDecimal trade(Account account, String symbol, Side side, BigDecimal quantity, BigDecimal price,
+                         io.backstop.events.MarginMode mode, BigDecimal fee, String feeAsset, BigDecimal isolatedDelta) {
+            changed(account, true); // before the change: a failure reloads it
+            BigDecimal realized = account.trade(symbol, side, quantity, price, mode, fee, feeAsset, isolatedDelta);
+            review(account);
+            return realized;
+        }
+
+        /** Re-evaluates the account's margin at current prices; queues any call it issues. */
+        void review(Account account) {
+            MarginReview review = margin.review(account, prices());
+            if (review.statusChanged() || !review.calls().isEmpty()) {
+                changed(account, false);
+            }
+            for (MarginReview.Call call : review.calls()) {
+                events.add(MarginEvents.call(account.id(), call, clock.instant()));
+                callsIssued.increment();
+            }
+            if (!review.held().isEmpty()) {
+                callsHeld.increment(review.held().size());
+            }
+        }
+    }
+
+    private void loop() {
+        List<Task<?>> tasks = new ArrayList<>(batchSize);
+        long lastSnapshotRound = System.nanoTime();
+        while (running || !queue.isEmpty()) {
+            try {
+                Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                boolean snapshotRound = System.nanoTime() - lastSnapshotRound > snapshotInterval.toNanos();
+                if (first == null && !snapshotRound) {
+                    continue;
+                }
+                tasks.clear();
+                if (first != null) {
+                    tasks.add(first);
+                    queue.drainTo(tasks, batchSize - 1);
+                }
+                run(tasks, snapshotRound);
+                if (snapshotRound) {
+                    lastSnapshotRound = System.nanoTime();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("account engine round failed", e);
+            }
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void run(List<Task<?>> tasks, boolean snapshotRound) {
+        long start = System.nanoTime();
+        Batch batch = new Batch();
+        List<Object> results = new ArrayList<>(tasks.size());
+        List<Throwable> failures = new ArrayList<>(tasks.size());
+        RuntimeException aborted = null;
+        for (Task<?> task : tasks) {
+            int eventsBefore = batch.events.size();
+            try {
+                results.add(task.work.run(batch));
+                failures.add(null);
+            } catch (ContractViolation | UnknownAccount | IllegalArgumentException rejected) {
+                // a rejection is decided before anything changes: the rest of the batch goes on
+                batch.events.subList(eventsBefore, batch.events.size()).clear();
+                results.add(null);
+                failures.add(rejected);
+            } catch (RuntimeException e) {
+                log.error("account task failed unexpectedly; the batch is rolled back and retried", e);
+                aborted = e;
+                break;
+            }
+        }
+        if (aborted != null) {
+            reload(batch.dirty.keySet(), batch.created);
+            for (Task<?> task : tasks) {
+                task.future.completeExceptionally(aborted);
+            }
+            return;
+        }
+        if (snapshotRound) {
+            snapshots(batch);
+        }
+        try {
+            if (!batch.dirty.isEmpty() || !batch.events.isEmpty() || !batch.deliveries.isEmpty()) {
+                tx.executeWithoutResult(status -> {
+                    for (Delivery d : batch.deliveries) {
+                        inbox.recordFirstDelivery(d.eventId(), d.topic(), d.partition(), d.offset());
+                    }
+                    repository.saveAll(batch.dirty.values());
+                    outbox.appendAll(batch.events);
+                });
+            }
+        } catch (RuntimeException e) {
+            log.warn("committing {} account changes failed; reloading them: {}", batch.dirty.size(), e.toString());
+            reload(batch.dirty.keySet(), batch.created);
+            for (Task<?> task : tasks) {
+                task.future.completeExceptionally(e);
+            }
+            return;
+        }
+        for (Account account : batch.dirty.values()) {
+            views.put(account.id(), AccountView.of(account));
+            if (batch.structural.contains(account.id())) {
+                index(account);
+                snapshotDue.add(account.id());
+            }
+        }
+        heldScopes.set((int) views.values().stream().mapToLong(v -> v.heldScopes().size()).sum());
+        for (int i = 0; i < tasks.size(); i++) {
+            CompletableFuture future = tasks.get(i).future;
+            if (failures.get(i) == null) {
+                future.complete(results.get(i));
+            } else {
+                future.completeExceptionally(failures.get(i));
+            }
+        }
+        batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    private void reload(Set<String> ids, Set<String> created) {
+        for (String id : ids) {
+            accounts.remove(id);
+            views.remove(id);
+        }
+        for (Account account : repository.load(ids)) {
+            accounts.put(account.id(), account);
+            views.put(account.id(), AccountView.of(account));
+        }
+        created.forEach(id -> {
+            if (!accounts.containsKey(id)) {
+                accountsByPriceSymbol.values().forEach(s -> s.remove(id));
+            }
+        });
+    }
+
+    /** Loads every stored account; called before the listeners start. */
+    public void loadAll() {
+        for (Account account : repository.loadAll()) {
+            accounts.put(account.id(), account);
+            views.put(account.id(), AccountView.of(account));
+            index(account);
+        }
+        log.info("loaded {} accounts", accounts.size());
+    }
+
+    @Override
+    public void start() {
+        loadAll();
+        running = true;
+        thread = new Thread(this::loop, "account-engine");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Starts before the listeners (which submit to it) and stops after them. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 500;
+    }
+}

@@ -1,0 +1,32 @@
+package io.backstop.margin.engine;
+
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.AccountStatus;
+import io.backstop.margin.account.Position;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable copy of an account as last committed, for readers on other threads (the risk API).
+ * Rebuilt into a detached {@link Account} to value it at current prices.
+ */
+public record AccountView(String id, long version, Map<String, BigDecimal> balances, Map<String, Position> positions,
+                          Map<String, Account.Scope> scopes, AccountStatus status) {
+
+    static AccountView of(Account account) {
+        return new AccountView(account.id(), account.version(), Map.copyOf(account.balances()),
+                Map.copyOf(account.positions()), Map.copyOf(account.scopes()), account.status());
+    }
+
+    /** A private, mutable copy (valuation only; never saved). */
+    public Account detached(String settlementAsset) {
+        Account copy = new Account(id, settlementAsset);
+        copy.restore(balances, new java.util.LinkedHashMap<>(positions), scopes, version);
+        return copy;
+    }
+
+    public List<String> heldScopes() {
+        return scopes.entrySet().stream().filter(e -> e.getValue().held()).map(Map.Entry::getKey).toList();
+    }
+}

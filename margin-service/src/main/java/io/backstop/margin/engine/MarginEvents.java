@@ -1,0 +1,58 @@
+package io.backstop.margin.engine;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.EventType;
+import io.backstop.events.MarginMode;
+import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.margin.CollateralValue;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.margin.PositionMark;
+import io.backstop.margin.account.MarginReview;
+import io.backstop.margin.risk.AccountRisk;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Translates the margin core's decisions into events. Amounts in events are rounded to 12 decimal
+ * places (half-even): they report a valuation; balances themselves are never rounded.
+ */
+final class MarginEvents {
+
+    static final int SCALE = 12;
+
+    private MarginEvents() {
+    }
+
+    static EventEnvelope<MarginCallIssued> call(String accountId, MarginReview.Call call, Instant at) {
+        MarginCallIssued payload = new MarginCallIssued(accountId, round(call.equity()),
+                round(call.maintenanceMargin()), round(call.initialMargin()), collateral(call.collateral()),
+                positions(call.positions()), call.priceSequences());
+        return new EventEnvelope<>(call.callId(), EventType.MARGIN_CALL_ISSUED, EventType.MARGIN_CALL_ISSUED.version(),
+                at, null, null, payload);
+    }
+
+    static EventEnvelope<AccountPositionsSnapshotted> snapshot(AccountRisk risk, long version, Instant at) {
+        AccountPositionsSnapshotted payload = new AccountPositionsSnapshotted(risk.accountId(),
+                round(risk.walletBalance()), round(risk.equity()), round(risk.maintenanceMargin()),
+                risk.marginRatio() == null ? null : round(risk.marginRatio()), positions(risk.positions()));
+        return EventEnvelope.of(payload, at, null, version);
+    }
+
+    static List<CollateralValue> collateral(List<AccountRisk.CollateralLine> lines) {
+        return lines.stream().map(c -> new CollateralValue(c.asset(), c.amount(), c.price(), c.haircut(),
+                round(c.value()))).toList();
+    }
+
+    static List<PositionMark> positions(List<AccountRisk.PositionLine> lines) {
+        return lines.stream().map(p -> new PositionMark(p.symbol(), p.size(), round(p.entryPrice()), p.markPrice(),
+                round(p.notional()), round(p.unrealizedPnl()), round(p.maintenanceMargin()),
+                p.isolated() ? MarginMode.ISOLATED : MarginMode.CROSS,
+                p.isolated() ? round(p.isolatedMargin()) : null, p.liquidationPrice())).toList();
+    }
+
+    static BigDecimal round(BigDecimal value) {
+        return value == null ? null : value.setScale(SCALE, RoundingMode.HALF_EVEN).stripTrailingZeros();
+    }
+}

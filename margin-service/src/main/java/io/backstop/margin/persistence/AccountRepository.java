@@ -1,0 +1,71 @@
+package io.backstop.margin.persistence;
+
+import io.backstop.events.json.EventJson;
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.Position;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Accounts in PostgreSQL, one JSONB document each, saved in batches. */
+public class AccountRepository {
+
+    private final JdbcTemplate jdbc;
+    private final EventJson json;
+    private final String settlementAsset;
+
+    /** The stored form of an account. */
+    record State(Map<String, BigDecimal> balances, List<Position> positions, Map<String, Account.Scope> scopes) {
+    }
+
+    public AccountRepository(JdbcTemplate jdbc, EventJson json, String settlementAsset) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.settlementAsset = settlementAsset;
+    }
+
+    /** Saves in one batch; call inside the transaction that writes the inbox and outbox. */
+    public void saveAll(Collection<Account> accounts) {
+        if (accounts.isEmpty()) {
+            return;
+        }
+        List<Account> list = new ArrayList<>(accounts);
+        jdbc.batchUpdate("INSERT INTO account (id, version, state) VALUES (?, ?, ?::jsonb)"
+                        + " ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state,"
+                        + " updated_at = now() WHERE account.version < excluded.version",
+                list, list.size(), (ps, account) -> {
+                    ps.setString(1, account.id());
+                    ps.setLong(2, account.version());
+                    ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
+                            List.copyOf(account.positions().values()), account.scopes())));
+                });
+    }
+
+    public List<Account> loadAll() {
+        return jdbc.query("SELECT id, version, state FROM account ORDER BY id", (rs, i) ->
+                restore(rs.getString(1), rs.getLong(2), rs.getString(3)));
+    }
+
+    public List<Account> load(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT id, version, state FROM account WHERE id = ANY (?)");
+            ps.setArray(1, con.createArrayOf("text", ids.toArray()));
+            return ps;
+        }, (rs, i) -> restore(rs.getString(1), rs.getLong(2), rs.getString(3)));
+    }
+
+    private Account restore(String id, long version, String document) {
+        State state = json.mapper().readValue(document, State.class);
+        Account account = new Account(id, settlementAsset);
+        Map<String, Position> positions = new java.util.LinkedHashMap<>();
+        state.positions().forEach(p -> positions.put(p.symbol(), p));
+        account.restore(state.balances(), positions, state.scopes(), version);
+        return account;
+    }
+}

@@ -1,0 +1,195 @@
+package io.backstop.margin.web;
+
+import io.backstop.events.Contract;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.EventType;
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import io.backstop.events.trading.TradeFilled;
+import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.engine.AccountView;
+import io.backstop.margin.risk.AccountRisk;
+import io.swagger.v3.oas.annotations.Operation;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponseException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Accounts over REST: creation, deposits, withdrawals (refused with the shortfall when they would
+ * breach initial margin), fills for the stress lab and tests, and risk read from memory, never from
+ * one SQL query per request. Amounts are decimal strings in the asset's units.
+ */
+@RestController
+@RequestMapping("/api/v1/accounts")
+class AccountController {
+
+    static final URI UNKNOWN_ACCOUNT = URI.create("https://backstop.io/problems/unknown-account");
+    static final URI WITHDRAWAL_REFUSED = URI.create("https://backstop.io/problems/withdrawal-refused");
+    static final URI ACCOUNT_EXISTS = URI.create("https://backstop.io/problems/account-exists");
+
+    private final AccountEngine engine;
+    private final Clock clock;
+
+    AccountController(AccountEngine engine, Clock clock) {
+        this.engine = engine;
+        this.clock = clock;
+    }
+
+    record NewAccount(String accountId) {
+    }
+
+    record Transfer(String asset, BigDecimal amount) {
+        Transfer {
+            Contract.text("asset", asset);
+            Contract.positive("amount", amount);
+        }
+    }
+
+    record Fill(String tradeId, String symbol, Side side, BigDecimal quantity, BigDecimal price, BigDecimal fee,
+                String feeAsset, MarginMode marginMode, BigDecimal isolatedMarginDelta) {
+    }
+
+    record Created(String accountId) {
+    }
+
+    record Balance(String accountId, String asset, BigDecimal balance) {
+    }
+
+    record FillReceipt(String accountId, String tradeId, boolean applied) {
+    }
+
+    @PostMapping
+    @Operation(summary = "Open an account (with the given id, or a new one)")
+    ResponseEntity<Created> create(@RequestBody(required = false) NewAccount request) {
+        String id = request == null || request.accountId() == null || request.accountId().isBlank()
+                ? UUID.randomUUID().toString() : request.accountId();
+        if (engine.createAccount(id) == AccountEngine.Created.EXISTS) {
+            throw problem(HttpStatus.CONFLICT, ACCOUNT_EXISTS, "Account exists", "account '" + id + "' already exists");
+        }
+        return ResponseEntity.created(URI.create("/api/v1/accounts/" + id)).body(new Created(id));
+    }
+
+    @PostMapping("/{id}/deposits")
+    @Operation(summary = "Credit collateral")
+    Balance deposit(@PathVariable String id, @RequestBody Transfer transfer) {
+        engine.deposit(id, transfer.asset(), transfer.amount());
+        return balance(id, transfer.asset());
+    }
+
+    @PostMapping("/{id}/withdrawals")
+    @Operation(summary = "Take collateral out; refused (422, with the shortfall) if it would breach initial margin")
+    Balance withdraw(@PathVariable String id, @RequestBody Transfer transfer) {
+        AccountEngine.Withdrawal outcome = engine.withdraw(id, transfer.asset(), transfer.amount());
+        if (outcome.result() != AccountEngine.Withdrawal.Result.ACCEPTED) {
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT,
+                    "Withdrawal of " + transfer.amount().toPlainString() + " " + transfer.asset() + " refused: "
+                            + outcome.detail());
+            problem.setType(WITHDRAWAL_REFUSED);
+            problem.setTitle("Withdrawal refused");
+            problem.setProperty("reason", outcome.result().name());
+            if (outcome.shortfall() != null) {
+                problem.setProperty("shortfall", outcome.shortfall().toPlainString());
+            }
+            throw new ErrorResponseException(HttpStatus.UNPROCESSABLE_CONTENT, problem, null);
+        }
+        return balance(id, transfer.asset());
+    }
+
+    @PostMapping("/{id}/fills")
+    @Operation(summary = "Apply a trade as if from trades.fills (idempotent by tradeId); production fills come over Kafka")
+    FillReceipt fill(@PathVariable String id, @RequestBody Fill fill) {
+        TradeFilled trade = new TradeFilled(fill.tradeId(), id, fill.symbol(), fill.side(), fill.quantity(),
+                fill.price(), fill.fee() == null ? BigDecimal.ZERO : fill.fee(),
+                fill.feeAsset() == null ? engine.settlementAsset() : fill.feeAsset(),
+                fill.marginMode() == null ? MarginMode.CROSS : fill.marginMode(), fill.isolatedMarginDelta());
+        UUID eventId = UUID.nameUUIDFromBytes(("trades.fills/" + fill.tradeId()).getBytes(StandardCharsets.UTF_8));
+        Instant now = clock.instant();
+        EventEnvelope<TradeFilled> event = new EventEnvelope<>(eventId, EventType.TRADE_FILLED,
+                EventType.TRADE_FILLED.version(), now, null, null, trade);
+        boolean applied = engine.apply("POST /api/v1/accounts/" + id + "/fills", -1, -1, event);
+        return new FillReceipt(id, fill.tradeId(), applied);
+    }
+
+    @GetMapping("/{id}/risk")
+    @Operation(summary = "The account valued at the latest oracle prices: equity, margins, collateral, positions, held calls")
+    RiskView risk(@PathVariable String id) {
+        AccountView view = engine.view(id).orElseThrow(() -> new AccountEngine.UnknownAccount(id));
+        AccountRisk risk = engine.margin().calculator().assess(view.detached(engine.settlementAsset()), engine.prices());
+        return RiskView.of(view, risk, clock.instant());
+    }
+
+    record AtRisk(String accountId, String status, BigDecimal marginRatio, BigDecimal equity,
+                  BigDecimal maintenanceMargin) {
+    }
+
+    @GetMapping("/at-risk")
+    @Operation(summary = "Accounts with positions, least headroom first (highest maintenance / equity)")
+    List<AtRisk> atRisk(@RequestParam(defaultValue = "20") int limit) {
+        if (limit < 1 || limit > 1000) {
+            throw problem(HttpStatus.BAD_REQUEST, URI.create("https://backstop.io/problems/bad-limit"), "Bad limit",
+                    "limit must be between 1 and 1000, got " + limit);
+        }
+        List<AtRisk> all = new ArrayList<>();
+        for (AccountView view : engine.views()) {
+            if (view.positions().isEmpty()) {
+                continue;
+            }
+            AccountRisk risk = engine.margin().calculator().assess(view.detached(engine.settlementAsset()),
+                    engine.prices());
+            if (risk.priced()) {
+                all.add(new AtRisk(view.id(), view.status().name(), risk.marginRatio(), risk.equity(),
+                        risk.maintenanceMargin()));
+            }
+        }
+        // no positive equity is the least headroom of all
+        all.sort(Comparator.comparing((AtRisk a) -> a.marginRatio() == null ? BigDecimal.valueOf(Long.MAX_VALUE)
+                : a.marginRatio()).reversed().thenComparing(AtRisk::accountId));
+        return all.subList(0, Math.min(limit, all.size()));
+    }
+
+    @ExceptionHandler(AccountEngine.UnknownAccount.class)
+    ProblemDetail unknown(AccountEngine.UnknownAccount e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
+        problem.setType(UNKNOWN_ACCOUNT);
+        problem.setTitle("Unknown account");
+        return problem;
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    ProblemDetail invalid(IllegalArgumentException e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
+        problem.setType(URI.create("https://backstop.io/problems/invalid-request"));
+        problem.setTitle("Invalid request");
+        return problem;
+    }
+
+    private Balance balance(String id, String asset) {
+        AccountView view = engine.view(id).orElseThrow(() -> new AccountEngine.UnknownAccount(id));
+        return new Balance(id, asset, view.balances().getOrDefault(asset, BigDecimal.ZERO));
+    }
+
+    private static ErrorResponseException problem(HttpStatus status, URI type, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(type);
+        problem.setTitle(title);
+        return new ErrorResponseException(status, problem, null);
+    }
+}
