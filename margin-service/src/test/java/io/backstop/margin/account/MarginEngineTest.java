@@ -16,7 +16,7 @@ class MarginEngineTest {
             UUID::randomUUID);
     private final TestSpecs.Prices prices = new TestSpecs.Prices();
 
-    /** 10,000 USDT behind a 10 BTC long at 60,000: equity meets maintenance at 59,287.88. */
+    /** 10,000 USDT behind a 10 BTC long at 60,000: equity meets maintenance (tier 2) at 59,291.46. */
     private Account leveragedLong() {
         Account account = new Account("trader", "USDT");
         account.deposit("USDT", new BigDecimal("10000"));
@@ -36,7 +36,7 @@ class MarginEngineTest {
         assertThat(first.calls()).singleElement().satisfies(call -> {
             assertThat(call.scope()).isEqualTo(Account.CROSS);
             assertThat(call.equity()).isEqualByComparingTo("0"); // 10000 - 10 x 1000
-            assertThat(call.maintenanceMargin()).isEqualByComparingTo("2900"); // 590000 x 0.01 - 3050
+            assertThat(call.maintenanceMargin()).isEqualByComparingTo("2900"); // 590000 x 0.005 - 50
             assertThat(call.positions()).hasSize(1);
             assertThat(call.priceSequences()).containsKey("BTCUSDT");
         });

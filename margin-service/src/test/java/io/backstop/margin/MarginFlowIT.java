@@ -1,0 +1,281 @@
+package io.backstop.margin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import io.backstop.events.Topic;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.events.trading.TradeFilled;
+import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.config.MarginProperties;
+import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.persistence.AccountRepository;
+import io.backstop.margin.risk.Quote;
+import io.backstop.testkit.KafkaProbe;
+import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.TestInfrastructure;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.JsonNode;
+
+/** Accounts, fills, prices and margin calls through the real broker and database. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RealInfrastructure
+class MarginFlowIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Autowired
+    TestInfrastructure infra;
+    @Autowired
+    AccountEngine engine;
+    @Autowired
+    AccountRepository repository;
+    @Autowired
+    MarginEngine marginEngine;
+    @Autowired
+    Inbox inbox;
+    @Autowired
+    Outbox outbox;
+    @Autowired
+    TransactionTemplate tx;
+    @Autowired
+    MarginProperties properties;
+    @LocalServerPort
+    int port;
+
+    private final EventJson json = new EventJson();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private KafkaProbe kafka;
+    /** Oracle sequences only grow: shared by every test of the class (JUnit makes a new instance per test). */
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
+
+    @BeforeEach
+    void open() {
+        kafka = new KafkaProbe(infra.kafka().bootstrapServers());
+    }
+
+    @AfterEach
+    void close() {
+        kafka.close();
+    }
+
+    /** 10,000 USDT behind 10 BTC long at 60,000, marked at 60,000 (maintenance is reached at 59,291.46). */
+    private String leveragedBtcLong(String id) throws Exception {
+        sendPrice("BTCUSDT", "60000", PriceStatus.OK);
+        await().atMost(WAIT).until(() -> engine.prices().quote("BTCUSDT")
+                .map(q -> q.mark().compareTo(new BigDecimal("60000")) == 0).orElse(false));
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}").statusCode()).isEqualTo(201);
+        assertThat(post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"10000\"}")
+                .statusCode()).isEqualTo(200);
+        sendFill(id, "BTCUSDT", Side.BUY, "10", "60000");
+        await().atMost(WAIT).until(() -> engine.view(id).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
+        return id;
+    }
+
+    @Test
+    void aPriceDropIssuesExactlyOneMarginCallWithTheFieldsLiquidationNeeds() throws Exception {
+        String id = leveragedBtcLong("drop-" + UUID.randomUUID());
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        sendPrice("BTCUSDT", "58900", PriceStatus.OK); // still below: no second call while one is open
+
+        List<MarginCallIssued> calls = calls(id, 1);
+        assertThat(calls).singleElement().satisfies(call -> {
+            assertThat(call.accountId()).isEqualTo(id);
+            assertThat(call.equity()).isLessThan(call.maintenanceMargin());
+            assertThat(call.positions()).singleElement().satisfies(p -> {
+                assertThat(p.symbol()).isEqualTo("BTCUSDT");
+                assertThat(p.size()).isEqualByComparingTo("10");
+                assertThat(p.entryPrice()).isEqualByComparingTo("60000");
+                assertThat(p.markPrice()).isIn(new BigDecimal("59000"), new BigDecimal("58900"));
+                // tier 2 at that notional: 10,000 + 10 (P - 60,000) = 10 P x 0.005 - 50 -> P = 59,291.457...
+                assertThat(p.liquidationPrice()).isEqualByComparingTo("59291.46");
+            });
+            assertThat(call.collateral()).extracting(c -> c.asset()).containsExactly("USDT");
+            assertThat(call.priceSequences()).containsKey("BTCUSDT");
+        });
+        Thread.sleep(1000);
+        assertThat(calls(id, 2)).as("no second call").hasSize(1);
+        assertThat(getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue())
+                .isIn("LIQUIDATING", "BANKRUPT");
+    }
+
+    @Test
+    void aRecoveryBeforeLiquidationClosesTheCallWithoutASecond() throws Exception {
+        String id = leveragedBtcLong("recover-" + UUID.randomUUID());
+        sendPrice("BTCUSDT", "59200", PriceStatus.OK);
+        assertThat(calls(id, 1)).hasSize(1);
+
+        sendPrice("BTCUSDT", "60500", PriceStatus.OK);
+        await().atMost(WAIT).until(() -> !getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue()
+                .equals("LIQUIDATING"));
+        Thread.sleep(1000);
+        assertThat(calls(id, 2)).hasSize(1);
+    }
+
+    @Test
+    void aStaleOracleHoldsTheCallVisiblyUntilPricesAreTrustedAgain() throws Exception {
+        String id = leveragedBtcLong("held-" + UUID.randomUUID());
+        sendPrice("BTCUSDT", "59000", PriceStatus.STALE);
+
+        await().atMost(WAIT).until(() -> getJson("/api/v1/accounts/" + id + "/risk").get("heldCalls").size() == 1);
+        JsonNode risk = getJson("/api/v1/accounts/" + id + "/risk");
+        assertThat(risk.get("status").stringValue()).isEqualTo("MARGIN_CALL");
+        assertThat(risk.get("untrustedPrices").get(0).stringValue()).isEqualTo("BTCUSDT");
+        // every open BTC long of this class's accounts is held now, this one among them
+        java.util.regex.Matcher held = java.util.regex.Pattern.compile(
+                "backstop_margin_calls_held_open\\{application=\"margin-service\"} (\\d+)").matcher(metrics());
+        assertThat(held.find()).isTrue();
+        assertThat(Double.parseDouble(held.group(1))).isGreaterThanOrEqualTo(1);
+        assertThat(calls(id, 1)).as("held, not issued").isEmpty();
+
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        assertThat(calls(id, 1)).hasSize(1);
+        assertThat(getJson("/api/v1/accounts/" + id + "/risk").get("heldCalls").size()).isZero();
+    }
+
+    @Test
+    void aFillDeliveredTwiceIsAppliedOnce() throws Exception {
+        String id = "dup-" + UUID.randomUUID();
+        post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}");
+        post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"50000\"}");
+        EventEnvelope<?> fill = fill(id, "ETHUSDT", Side.BUY, "3", "4000");
+        kafka.send(infra.topic("trades.fills"), id, json.encode(fill));
+        kafka.send(infra.topic("trades.fills"), id, json.encode(fill));
+        EventEnvelope<?> next = fill(id, "ETHUSDT", Side.BUY, "1", "4000");
+        kafka.send(infra.topic("trades.fills"), id, json.encode(next));
+
+        await().atMost(WAIT).until(() -> inbox.contains(next.eventId()));
+        assertThat(engine.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("4");
+        assertThat(metrics()).contains("backstop_margin_events_duplicates_total{application=\"margin-service\"}");
+    }
+
+    @Test
+    void aWithdrawalThatWouldBreachInitialMarginIsRefusedWithTheShortfall() throws Exception {
+        String id = leveragedBtcLong("withdraw-" + UUID.randomUUID());
+        await().atMost(WAIT).until(() -> engine.risk(id).map(r -> r.priced()).orElse(false));
+        assertThat(engine.risk(id).orElseThrow().available()).isEqualByComparingTo("-2000");
+
+        // equity 10,000; initial margin 600,000 / 50 = 12,000 -> nothing can be withdrawn, 2,000 short already
+        HttpResponse<String> refused = post("/api/v1/accounts/" + id + "/withdrawals",
+                "{\"asset\":\"USDT\",\"amount\":\"500\"}");
+
+        assertThat(refused.statusCode()).isEqualTo(422);
+        assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        JsonNode problem = json.mapper().readTree(refused.body());
+        assertThat(problem.get("reason").stringValue()).isEqualTo("REJECTED_INITIAL_MARGIN");
+        assertThat(new BigDecimal(problem.get("shortfall").stringValue())).isEqualByComparingTo("2500");
+        assertThat(post("/api/v1/accounts/" + id + "/withdrawals", "{\"asset\":\"USDT\",\"amount\":-1}")
+                .statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void positionSnapshotsGoToTheCompactedTopicForTheAdlQueue() throws Exception {
+        String id = leveragedBtcLong("snap-" + UUID.randomUUID());
+        sendPrice("BTCUSDT", "61000", PriceStatus.OK);
+
+        List<ConsumerRecord<String, byte[]>> snapshots = kafka.read(infra.topic("account.positions"), 1, WAIT,
+                r -> id.equals(r.key()));
+        AccountPositionsSnapshotted snapshot = (AccountPositionsSnapshotted) json.decode(Topic.ACCOUNT_POSITIONS,
+                "p", snapshots.get(0).value()).payload();
+        assertThat(snapshot.positions()).singleElement().satisfies(p -> assertThat(p.size()).isEqualByComparingTo("10"));
+    }
+
+    @Test
+    void aRestartedEngineGivesIdenticalRiskAnswers() throws Exception {
+        String id = leveragedBtcLong("restart-" + UUID.randomUUID());
+        post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"BTC\",\"amount\":\"0.5\"}");
+        sendPrice("BTC", "60500", PriceStatus.OK);
+        sendPrice("BTCUSDT", "60400", PriceStatus.OK);
+        await().atMost(WAIT).until(() -> engine.risk(id).map(r -> r.priced()).orElse(false));
+        String before = get("/api/v1/accounts/" + id + "/risk").body();
+
+        AccountEngine restarted = new AccountEngine(marginEngine, repository, inbox, outbox, tx,
+                java.time.Clock.systemUTC(), "USDT", 100, Duration.ofSeconds(1),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        restarted.loadAll();
+        engine.prices().quote("BTC").ifPresent(restarted::price);
+        engine.prices().quote("BTCUSDT").ifPresent(restarted::price);
+        restarted.start();
+        try {
+            await().atMost(WAIT).until(() -> restarted.risk(id).map(r -> r.priced()).orElse(false));
+            assertThat(restarted.risk(id)).isEqualTo(engine.risk(id));
+            assertThat(restarted.view(id).orElseThrow().version()).isEqualTo(engine.view(id).orElseThrow().version());
+        } finally {
+            restarted.stop();
+        }
+        assertThat(get("/api/v1/accounts/" + id + "/risk").body().replaceAll("\"time\":\"[^\"]+\"", ""))
+                .isEqualTo(before.replaceAll("\"time\":\"[^\"]+\"", ""));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private List<MarginCallIssued> calls(String accountId, int atLeast) {
+        return kafka.read(infra.topic("margin.calls"), atLeast, atLeast == 1 ? WAIT : Duration.ofSeconds(3),
+                        r -> accountId.equals(r.key())).stream()
+                .map(r -> (MarginCallIssued) json.decode(Topic.MARGIN_CALLS, "c", r.value()).payload()).toList();
+    }
+
+    private void sendPrice(String symbol, String price, PriceStatus status) {
+        BigDecimal p = new BigDecimal(price);
+        Instant now = Instant.now();
+        EventEnvelope<?> event = EventEnvelope.of(new OraclePricePublished(symbol, p, p, p, BigDecimal.ZERO, status,
+                null, List.of(), now, now), now, null, SEQUENCE.incrementAndGet());
+        kafka.send(infra.topic("oracle.prices"), symbol, json.encode(event));
+    }
+
+    private void sendFill(String accountId, String symbol, Side side, String quantity, String price) {
+        kafka.send(infra.topic("trades.fills"), accountId, json.encode(fill(accountId, symbol, side, quantity, price)));
+    }
+
+    private static EventEnvelope<?> fill(String accountId, String symbol, Side side, String quantity, String price) {
+        return EventEnvelope.of(new TradeFilled(UUID.randomUUID().toString(), accountId, symbol, side,
+                new BigDecimal(quantity), new BigDecimal(price), BigDecimal.ZERO, "USDT", MarginMode.CROSS, null),
+                Instant.now(), null, null);
+    }
+
+    private String metrics() throws Exception {
+        return get("/actuator/prometheus").body();
+    }
+
+    private JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> response = get(path);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json.mapper().readTree(response.body());
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
