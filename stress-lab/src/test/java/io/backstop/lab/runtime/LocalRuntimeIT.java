@@ -92,6 +92,9 @@ class LocalRuntimeIT {
     @Test
     @Order(2)
     void aKilledServiceShowsDownAndAfterRestartCatchesUpFromItsCommittedOffsets() throws Exception {
+        for (int i = 0; i < ACCOUNTS; i++) {
+            openAccount("acct-" + i);
+        }
         List<UUID> beforeKill = publishFills(5);
         await("fills processed before the kill").atMost(Duration.ofSeconds(60))
                 .until(() -> processedByMargin(beforeKill) == beforeKill.size());
@@ -124,13 +127,32 @@ class LocalRuntimeIT {
         assertThat(livePids()).isEmpty();
     }
 
+    private static final int ACCOUNTS = 7;
+
+    /** Opens an account with collateral through margin-service's API, as a trader's app would. */
+    private void openAccount(String id) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN) + "/api/v1/accounts";
+        var create = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"accountId\":\"" + id + "\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(create.statusCode()).as(create.body()).isEqualTo(201);
+        var deposit = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/" + id + "/deposits"))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"asset\":\"USDT\",\"amount\":\"100000\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(deposit.statusCode()).as(deposit.body()).isEqualTo(200);
+    }
+
     private List<UUID> publishFills(int count) {
         List<UUID> ids = new ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < count; i++) {
-                String account = "acct-" + (i % 7);
+                String account = "acct-" + (i % ACCOUNTS);
                 EventEnvelope<?> fill = EventEnvelope.of(new TradeFilled(UUID.randomUUID().toString(), account,
                         "BTCUSDT", i % 2 == 0 ? Side.BUY : Side.SELL, new BigDecimal("0.01"), new BigDecimal("65000"),
                         new BigDecimal("0.39"), "USDT", MarginMode.CROSS, null), Instant.now(), null, null);
