@@ -1,0 +1,290 @@
+package io.backstop.margin.screen;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.IntConsumer;
+
+/**
+ * Fast screening of margin scopes on every price, in doubles, laid out for the scan: per price
+ * symbol, the positions on it (scope slot, signed size) and the collateral it values (scope slot,
+ * amount after haircut) sit in parallel primitive arrays, and per scope one equity and one
+ * maintenance figure. A price move updates each exposure's scope by the exact linear change of its
+ * PnL (size x price move) and of its tiered maintenance margin, and reports the scopes whose band
+ * (healthy / at risk / below maintenance) changed, so only those are reviewed exactly (BigDecimal).
+ *
+ * <p>It never decides anything itself: its figures drift by double rounding (about 1e-16 relative)
+ * and are reset from the exact valuation whenever a scope is reviewed. A map of position objects
+ * is about 40x slower for this scan; see {@code RemarkBenchmark}. Not thread-safe: one owner (the
+ * account engine's thread).
+ */
+public final class RiskScreen {
+
+    /** Bands, ordered by severity. */
+    public static final byte HEALTHY = 0;
+    public static final byte AT_RISK = 1;
+    public static final byte BELOW_MAINTENANCE = 2;
+
+    private final double alertRatio;
+    private double[] equity = new double[1024];
+    private double[] maintenance = new double[1024];
+    private byte[] band = new byte[1024];
+    private final Map<String, SymbolTable> symbols = new HashMap<>();
+
+    /** @param alertRatio maintenance / equity from which a scope is at risk */
+    public RiskScreen(double alertRatio) {
+        this.alertRatio = alertRatio;
+    }
+
+    /** The maintenance tiers of a symbol, as doubles: floors ascending, rates and derived cum. */
+    public record Tiers(double[] floors, double[] mmr, double[] cum) {
+
+        double maintenance(double notional) {
+            int t = 0;
+            while (t + 1 < floors.length && notional >= floors[t + 1]) {
+                t++;
+            }
+            return notional * mmr[t] - cum[t];
+        }
+    }
+
+    /**
+     * Declares a price symbol at its current index and mark: positions on it are marked at the mark
+     * and use the tiers (null when no instrument is priced by it); collateral is valued at the index.
+     */
+    public void symbol(String priceSymbol, Tiers tiers, double index, double mark) {
+        symbols.put(priceSymbol, new SymbolTable(tiers, index, mark));
+    }
+
+    public boolean knows(String priceSymbol) {
+        return symbols.containsKey(priceSymbol);
+    }
+
+    /** Sets a scope's exact figures (after an exact review) and returns its band. */
+    public byte reset(int slot, double scopeEquity, double scopeMaintenance) {
+        ensure(slot);
+        equity[slot] = scopeEquity;
+        maintenance[slot] = scopeMaintenance;
+        band[slot] = bandOf(scopeEquity, scopeMaintenance);
+        return band[slot];
+    }
+
+    /** Adds a position of {@code size} (signed) on the symbol to the scope in {@code slot}. */
+    public void addPosition(String priceSymbol, int slot, double size) {
+        ensure(slot);
+        symbols.get(priceSymbol).addPosition(slot, size);
+    }
+
+    /** Adds collateral valued by the symbol: {@code weight} = amount x (1 - haircut), or the amount for a debt. */
+    public void addCollateral(String priceSymbol, int slot, double weight) {
+        ensure(slot);
+        symbols.get(priceSymbol).addCollateral(slot, weight);
+    }
+
+    /** Removes every exposure of a scope (before its new ones are added after a fill or transfer). */
+    public void clear(int slot) {
+        for (SymbolTable table : symbols.values()) {
+            table.remove(slot);
+        }
+    }
+
+    /**
+     * Moves the symbol to a new index and mark: updates every scope exposed to it and reports each
+     * scope whose band changed.
+     */
+    public void onPrice(String priceSymbol, double index, double mark, IntConsumer changedBand) {
+        SymbolTable table = symbols.get(priceSymbol);
+        if (table == null) {
+            return;
+        }
+        double before = table.mark;
+        double move = mark - before;
+        double indexMove = index - table.index;
+        table.mark = mark;
+        table.index = index;
+        if (move != 0 && table.tiers != null) {
+            remark(table, before, mark, changedBand);
+        }
+        if (indexMove != 0) {
+            revalue(table, indexMove, changedBand);
+        }
+    }
+
+    private void remark(SymbolTable table, double before, double price, IntConsumer changedBand) {
+        double move = price - before;
+        Tiers tiers = table.tiers;
+        int[] slots = table.positionSlots;
+        double[] sizes = table.sizes;
+        double[] eq = equity;
+        double[] mm = maintenance;
+        for (int i = 0, n = table.positions; i < n; i++) {
+            int slot = slots[i];
+            double size = sizes[i];
+            double quantity = Math.abs(size);
+            eq[slot] += size * move;
+            mm[slot] += tiers.maintenance(quantity * price) - tiers.maintenance(quantity * before);
+            check(slot, changedBand);
+        }
+    }
+
+    private void revalue(SymbolTable table, double move, IntConsumer changedBand) {
+        int[] collateralSlots = table.collateralSlots;
+        double[] weights = table.weights;
+        double[] eq = equity;
+        for (int i = 0, n = table.collaterals; i < n; i++) {
+            int slot = collateralSlots[i];
+            eq[slot] += weights[i] * move;
+            check(slot, changedBand);
+        }
+    }
+
+    public double equity(int slot) {
+        return equity[slot];
+    }
+
+    public double maintenance(int slot) {
+        return maintenance[slot];
+    }
+
+    public byte band(int slot) {
+        return band[slot];
+    }
+
+
+
+    private void check(int slot, IntConsumer changedBand) {
+        byte now = bandOf(equity[slot], maintenance[slot]);
+        if (now != band[slot]) {
+            band[slot] = now;
+            changedBand.accept(slot);
+        }
+    }
+
+    private byte bandOf(double e, double m) {
+        if (e < m) {
+            return BELOW_MAINTENANCE;
+        }
+        return m >= alertRatio * e ? AT_RISK : HEALTHY;
+    }
+
+    private void ensure(int slot) {
+        if (slot >= equity.length) {
+            int size = Math.max(slot + 1, equity.length * 2);
+            equity = Arrays.copyOf(equity, size);
+            maintenance = Arrays.copyOf(maintenance, size);
+            band = Arrays.copyOf(band, size);
+        }
+    }
+
+    /**
+     * One price symbol's exposures in parallel arrays. A scope has at most one position and one
+     * collateral entry per symbol; where each sits is indexed by slot, so removal is O(1) (the last
+     * entry moves into the hole).
+     */
+    private static final class SymbolTable {
+        final Tiers tiers;
+        double index;
+        double mark;
+        int[] positionSlots = new int[64];
+        double[] sizes = new double[64];
+        int positions;
+        int[] collateralSlots = new int[64];
+        double[] weights = new double[64];
+        int collaterals;
+        int[] positionAt = new int[0];
+        int[] collateralAt = new int[0];
+
+        SymbolTable(Tiers tiers, double index, double mark) {
+            this.tiers = tiers;
+            this.index = index;
+            this.mark = mark;
+        }
+
+        private void index(int slot) {
+            if (slot >= positionAt.length) {
+                int size = Math.max(slot + 1, positionAt.length * 2);
+                int old = positionAt.length;
+                positionAt = Arrays.copyOf(positionAt, size);
+                collateralAt = Arrays.copyOf(collateralAt, size);
+                Arrays.fill(positionAt, old, size, -1);
+                Arrays.fill(collateralAt, old, size, -1);
+            }
+        }
+
+        void addPosition(int slot, double size) {
+            index(slot);
+            if (positionAt[slot] >= 0) {
+                sizes[positionAt[slot]] = size;
+                return;
+            }
+            if (positions == positionSlots.length) {
+                positionSlots = Arrays.copyOf(positionSlots, positions * 2);
+                sizes = Arrays.copyOf(sizes, positions * 2);
+            }
+            positionAt[slot] = positions;
+            positionSlots[positions] = slot;
+            sizes[positions++] = size;
+        }
+
+        void addCollateral(int slot, double weight) {
+            index(slot);
+            if (collateralAt[slot] >= 0) {
+                weights[collateralAt[slot]] = weight;
+                return;
+            }
+            if (collaterals == collateralSlots.length) {
+                collateralSlots = Arrays.copyOf(collateralSlots, collaterals * 2);
+                weights = Arrays.copyOf(weights, collaterals * 2);
+            }
+            collateralAt[slot] = collaterals;
+            collateralSlots[collaterals] = slot;
+            weights[collaterals++] = weight;
+        }
+
+        void remove(int slot) {
+            if (slot >= positionAt.length) {
+                return;
+            }
+            int p = positionAt[slot];
+            if (p >= 0) {
+                positions--;
+                positionSlots[p] = positionSlots[positions];
+                sizes[p] = sizes[positions];
+                positionAt[positionSlots[p]] = p;
+                positionAt[slot] = -1;
+            }
+            int c = collateralAt[slot];
+            if (c >= 0) {
+                collaterals--;
+                collateralSlots[c] = collateralSlots[collaterals];
+                weights[c] = weights[collaterals];
+                collateralAt[collateralSlots[c]] = c;
+                collateralAt[slot] = -1;
+            }
+        }
+
+        /** Orders the positions by slot, so the scope arrays are walked forward (after bulk loads). */
+        void sortBySlot() {
+            long[] packed = new long[positions];
+            for (int i = 0; i < positions; i++) {
+                packed[i] = ((long) positionSlots[i] << 32) | i;
+            }
+            Arrays.sort(packed);
+            int[] s = new int[positionSlots.length];
+            double[] z = new double[sizes.length];
+            for (int i = 0; i < positions; i++) {
+                int from = (int) packed[i];
+                s[i] = positionSlots[from];
+                z[i] = sizes[from];
+                positionAt[s[i]] = i;
+            }
+            positionSlots = s;
+            sizes = z;
+        }
+    }
+
+    /** Orders every symbol's exposures by scope slot (after loading many accounts). */
+    public void compact() {
+        symbols.values().forEach(SymbolTable::sortBySlot);
+    }
+}
