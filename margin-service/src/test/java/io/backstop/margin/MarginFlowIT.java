@@ -74,9 +74,15 @@ class MarginFlowIT {
     /** Oracle sequences only grow: shared by every test of the class (JUnit makes a new instance per test). */
     private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
 
+    @Autowired
+    org.springframework.kafka.config.KafkaListenerEndpointRegistry listeners;
+
+    /** Listeners get their partitions before a test sends anything. */
     @BeforeEach
     void open() {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());
+        await().atMost(WAIT).until(() -> listeners.getListenerContainers().stream().allMatch(c ->
+                c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty()));
     }
 
     @AfterEach

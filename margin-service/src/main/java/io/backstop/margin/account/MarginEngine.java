@@ -41,6 +41,10 @@ public final class MarginEngine {
         return calculator;
     }
 
+    public BigDecimal alertRatio() {
+        return alertRatio;
+    }
+
     public MarginReview review(Account account, PriceBook prices) {
         AccountRisk risk = calculator.assess(account, prices);
         List<MarginReview.Call> calls = new ArrayList<>();

@@ -85,6 +85,8 @@ public class AccountEngine implements SmartLifecycle {
     private final Map<String, Quote> pendingPrices = new ConcurrentHashMap<>();
     private final Map<String, AccountView> views = new ConcurrentHashMap<>();
     private final AtomicInteger heldScopes = new AtomicInteger();
+    private final io.backstop.margin.screen.ScreenFeed screen;
+    private final Map<String, io.backstop.events.oracle.PriceStatus> statusBySymbol = new HashMap<>();
 
     private final Counter callsIssued;
     private final Counter callsHeld;
@@ -105,6 +107,9 @@ public class AccountEngine implements SmartLifecycle {
         this.settlementAsset = settlementAsset;
         this.batchSize = batchSize;
         this.snapshotInterval = snapshotInterval;
+        this.screen = new io.backstop.margin.screen.ScreenFeed(
+                new io.backstop.margin.screen.RiskScreen(margin.alertRatio().doubleValue()), margin.calculator(),
+                margin.calculator().instruments());
         this.callsIssued = Counter.builder("backstop.margin.calls.issued").description("Margin calls issued")
                 .register(meters);
         this.callsHeld = Counter.builder("backstop.margin.calls.held")
@@ -178,21 +183,29 @@ public class AccountEngine implements SmartLifecycle {
         }
     }
 
-    /** A new oracle price: coalesced per symbol, so a burst of prices costs one re-mark per symbol. */
+    /**
+     * A new oracle price: kept as the symbol's pending price (a newer one replaces it) and applied at
+     * the start of the engine's next round, so a burst of prices costs one re-mark per symbol and a
+     * failed round never loses one.
+     */
     public void price(Quote quote) {
-        Quote previous = pendingPrices.put(quote.symbol(), quote);
-        if (previous == null) {
-            queue.add(new Task<>(batch -> {
-                Quote latest = pendingPrices.remove(quote.symbol());
-                if (latest != null) {
-                    Quote current = prices.get(latest.symbol());
-                    if (current == null || current.sequence() < latest.sequence()) {
-                        prices.put(latest.symbol(), latest);
-                        remark(latest.symbol(), batch);
-                    }
-                }
-                return null;
-            }, new CompletableFuture<>()));
+        pendingPrices.merge(quote.symbol(), quote, (old, now) -> now.sequence() > old.sequence() ? now : old);
+        queue.offer(WAKE_UP);
+    }
+
+    private static final Task<Void> WAKE_UP = new Task<>(batch -> null, new CompletableFuture<>());
+
+    private void applyPendingPrices(Batch batch) {
+        for (String symbol : new ArrayList<>(pendingPrices.keySet())) {
+            Quote latest = pendingPrices.remove(symbol);
+            if (latest == null) {
+                continue;
+            }
+            Quote current = prices.get(symbol);
+            if (current == null || current.sequence() < latest.sequence()) {
+                prices.put(symbol, latest);
+                remark(latest, batch);
+            }
         }
     }
 
@@ -377,9 +390,26 @@ public class AccountEngine implements SmartLifecycle {
 
     // --- re-marking and snapshots ----------------------------------------------------------------
 
-    private void remark(String priceSymbol, Batch batch) {
-        for (String id : accountsByPriceSymbol.getOrDefault(priceSymbol, Set.of())) {
-            batch.review(accounts.get(id));
+    /**
+     * Re-marks what a new price touches. The screen updates every exposed scope in doubles and names
+     * those whose band moved; only they are reviewed exactly. A symbol seen for the first time, or
+     * whose status changed (trusted again: held calls may now be issued), reviews all its accounts.
+     */
+    private void remark(Quote quote, Batch batch) {
+        io.backstop.events.oracle.PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
+        boolean firstOrStatusChange = previous != quote.status();
+        Set<String> toReview = new LinkedHashSet<>();
+        screen.price(quote, toReview::add);
+        if (firstOrStatusChange) {
+            toReview.addAll(accountsByPriceSymbol.getOrDefault(quote.symbol(), Set.of()));
+        }
+        log.debug("price {} {} {} seq {} -> review {}", quote.symbol(), quote.mark(), quote.status(), quote.sequence(),
+                toReview);
+        for (String id : toReview) {
+            Account account = accounts.get(id);
+            if (account != null) {
+                batch.review(account);
+            }
         }
     }
 
@@ -446,7 +476,11 @@ public class AccountEngine implements SmartLifecycle {
 
         /** Re-evaluates the account's margin at current prices; queues any call it issues. */
         void review(Account account) {
+            var statusBefore = account.status();
             MarginReview review = margin.review(account, prices());
+            log.debug("review {}: {} -> {}, equity {}, maintenance {}, {} calls", account.id(), statusBefore,
+                    account.status(), review.risk().equity(), review.risk().maintenanceMargin(), review.calls().size());
+            screen.register(account, review.risk(), prices());
             if (review.statusChanged() || !review.calls().isEmpty()) {
                 changed(account, false);
             }
@@ -467,7 +501,7 @@ public class AccountEngine implements SmartLifecycle {
             try {
                 Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 boolean snapshotRound = System.nanoTime() - lastSnapshotRound > snapshotInterval.toNanos();
-                if (first == null && !snapshotRound) {
+                if (first == null && !snapshotRound && pendingPrices.isEmpty()) {
                     continue;
                 }
                 tasks.clear();
@@ -482,8 +516,12 @@ public class AccountEngine implements SmartLifecycle {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // never leave a submitter waiting: fail what this round took, and go on
                 log.error("account engine round failed", e);
+                for (Task<?> task : tasks) {
+                    task.future.completeExceptionally(e);
+                }
             }
         }
     }
@@ -495,7 +533,13 @@ public class AccountEngine implements SmartLifecycle {
         List<Object> results = new ArrayList<>(tasks.size());
         List<Throwable> failures = new ArrayList<>(tasks.size());
         RuntimeException aborted = null;
-        for (Task<?> task : tasks) {
+        try {
+            applyPendingPrices(batch);
+        } catch (RuntimeException e) {
+            log.error("re-marking failed; the batch is rolled back and retried", e);
+            aborted = e;
+        }
+        for (Task<?> task : aborted == null ? tasks : List.<Task<?>>of()) {
             int eventsBefore = batch.events.size();
             try {
                 results.add(task.work.run(batch));
@@ -562,16 +606,23 @@ public class AccountEngine implements SmartLifecycle {
         for (String id : ids) {
             accounts.remove(id);
             views.remove(id);
+            screen.forget(id);
         }
         for (Account account : repository.load(ids)) {
             accounts.put(account.id(), account);
             views.put(account.id(), AccountView.of(account));
+            screen.register(account, margin.calculator().assess(account, prices()), prices());
         }
         created.forEach(id -> {
             if (!accounts.containsKey(id)) {
                 accountsByPriceSymbol.values().forEach(s -> s.remove(id));
             }
         });
+        // the reloaded status may be behind the prices: review them again in a batch of their own
+        queue.add(new Task<>(batch -> {
+            ids.stream().map(accounts::get).filter(java.util.Objects::nonNull).forEach(batch::review);
+            return null;
+        }, new CompletableFuture<>()));
     }
 
     /** Loads every stored account; called before the listeners start. */

@@ -32,6 +32,10 @@ public final class RiskCalculator {
         return Optional.ofNullable(instruments.get(symbol));
     }
 
+    public java.util.Collection<InstrumentSpec> instruments() {
+        return instruments.values();
+    }
+
     public Optional<AssetSpec> asset(String asset) {
         return Optional.ofNullable(assets.get(asset));
     }

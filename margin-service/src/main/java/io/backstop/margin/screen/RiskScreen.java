@@ -24,10 +24,12 @@ public final class RiskScreen {
     public static final byte HEALTHY = 0;
     public static final byte AT_RISK = 1;
     public static final byte BELOW_MAINTENANCE = 2;
+    /** Equity below zero: a liquidating scope becomes bankrupt here. */
+    public static final byte NEGATIVE_EQUITY = 3;
 
     private final double alertRatio;
-    private double[] equity = new double[1024];
-    private double[] maintenance = new double[1024];
+    /** Per scope, side by side in one cache line: [2 slot] = equity, [2 slot + 1] = maintenance. */
+    private double[] state = new double[2048];
     private byte[] band = new byte[1024];
     private final Map<String, SymbolTable> symbols = new HashMap<>();
 
@@ -39,12 +41,22 @@ public final class RiskScreen {
     /** The maintenance tiers of a symbol, as doubles: floors ascending, rates and derived cum. */
     public record Tiers(double[] floors, double[] mmr, double[] cum) {
 
-        double maintenance(double notional) {
+        int tier(double notional) {
             int t = 0;
             while (t + 1 < floors.length && notional >= floors[t + 1]) {
                 t++;
             }
+            return t;
+        }
+
+        double maintenance(double notional) {
+            int t = tier(notional);
             return notional * mmr[t] - cum[t];
+        }
+
+        /** The notional at which tier t ends (exclusive), or +infinity for the last. */
+        double cap(int t) {
+            return t + 1 < floors.length ? floors[t + 1] : Double.POSITIVE_INFINITY;
         }
     }
 
@@ -63,8 +75,8 @@ public final class RiskScreen {
     /** Sets a scope's exact figures (after an exact review) and returns its band. */
     public byte reset(int slot, double scopeEquity, double scopeMaintenance) {
         ensure(slot);
-        equity[slot] = scopeEquity;
-        maintenance[slot] = scopeMaintenance;
+        state[2 * slot] = scopeEquity;
+        state[2 * slot + 1] = scopeMaintenance;
         band[slot] = bandOf(scopeEquity, scopeMaintenance);
         return band[slot];
     }
@@ -113,37 +125,55 @@ public final class RiskScreen {
     private void remark(SymbolTable table, double before, double price, IntConsumer changedBand) {
         double move = price - before;
         Tiers tiers = table.tiers;
+        double[] mmr = tiers.mmr;
+        double[] cum = tiers.cum;
         int[] slots = table.positionSlots;
         double[] sizes = table.sizes;
-        double[] eq = equity;
-        double[] mm = maintenance;
+        byte[] tierOf = table.tiers();
+        double[] st = state;
+        byte[] bands = band;
+        double alert = alertRatio;
         for (int i = 0, n = table.positions; i < n; i++) {
             int slot = slots[i];
             double size = sizes[i];
             double quantity = Math.abs(size);
-            eq[slot] += size * move;
-            mm[slot] += tiers.maintenance(quantity * price) - tiers.maintenance(quantity * before);
-            check(slot, changedBand);
+            int t = tierOf[i];
+            double notional = quantity * price;
+            double maintenanceMove;
+            if (notional >= tiers.floors[t] && notional < tiers.cap(t)) {
+                maintenanceMove = quantity * move * mmr[t]; // same tier: MM is linear in the price
+            } else {
+                int next = tiers.tier(notional);
+                maintenanceMove = (notional * mmr[next] - cum[next]) - (quantity * before * mmr[t] - cum[t]);
+                tierOf[i] = (byte) next;
+            }
+            double e = st[2 * slot] += size * move;
+            double m = st[2 * slot + 1] += maintenanceMove;
+            byte now = e < m ? (e < 0 ? NEGATIVE_EQUITY : BELOW_MAINTENANCE) : m >= alert * e ? AT_RISK : HEALTHY;
+            if (now != bands[slot]) {
+                bands[slot] = now;
+                changedBand.accept(slot);
+            }
         }
     }
 
     private void revalue(SymbolTable table, double move, IntConsumer changedBand) {
         int[] collateralSlots = table.collateralSlots;
         double[] weights = table.weights;
-        double[] eq = equity;
+        double[] st = state;
         for (int i = 0, n = table.collaterals; i < n; i++) {
             int slot = collateralSlots[i];
-            eq[slot] += weights[i] * move;
+            st[2 * slot] += weights[i] * move;
             check(slot, changedBand);
         }
     }
 
     public double equity(int slot) {
-        return equity[slot];
+        return state[2 * slot];
     }
 
     public double maintenance(int slot) {
-        return maintenance[slot];
+        return state[2 * slot + 1];
     }
 
     public byte band(int slot) {
@@ -153,7 +183,7 @@ public final class RiskScreen {
 
 
     private void check(int slot, IntConsumer changedBand) {
-        byte now = bandOf(equity[slot], maintenance[slot]);
+        byte now = bandOf(state[2 * slot], state[2 * slot + 1]);
         if (now != band[slot]) {
             band[slot] = now;
             changedBand.accept(slot);
@@ -162,16 +192,15 @@ public final class RiskScreen {
 
     private byte bandOf(double e, double m) {
         if (e < m) {
-            return BELOW_MAINTENANCE;
+            return e < 0 ? NEGATIVE_EQUITY : BELOW_MAINTENANCE;
         }
         return m >= alertRatio * e ? AT_RISK : HEALTHY;
     }
 
     private void ensure(int slot) {
-        if (slot >= equity.length) {
-            int size = Math.max(slot + 1, equity.length * 2);
-            equity = Arrays.copyOf(equity, size);
-            maintenance = Arrays.copyOf(maintenance, size);
+        if (slot >= band.length) {
+            int size = Math.max(slot + 1, band.length * 2);
+            state = Arrays.copyOf(state, 2 * size);
             band = Arrays.copyOf(band, size);
         }
     }
@@ -187,6 +216,7 @@ public final class RiskScreen {
         double mark;
         int[] positionSlots = new int[64];
         double[] sizes = new double[64];
+        byte[] tierOf = new byte[64];
         int positions;
         int[] collateralSlots = new int[64];
         double[] weights = new double[64];
@@ -198,6 +228,14 @@ public final class RiskScreen {
             this.tiers = tiers;
             this.index = index;
             this.mark = mark;
+        }
+
+        byte[] tiers() {
+            return tierOf;
+        }
+
+        private byte tierAt(double size) {
+            return tiers == null ? 0 : (byte) tiers.tier(Math.abs(size) * mark);
         }
 
         private void index(int slot) {
@@ -215,14 +253,17 @@ public final class RiskScreen {
             index(slot);
             if (positionAt[slot] >= 0) {
                 sizes[positionAt[slot]] = size;
+                tierOf[positionAt[slot]] = tierAt(size);
                 return;
             }
             if (positions == positionSlots.length) {
                 positionSlots = Arrays.copyOf(positionSlots, positions * 2);
                 sizes = Arrays.copyOf(sizes, positions * 2);
+                tierOf = Arrays.copyOf(tierOf, positions * 2);
             }
             positionAt[slot] = positions;
             positionSlots[positions] = slot;
+            tierOf[positions] = tierAt(size);
             sizes[positions++] = size;
         }
 
@@ -250,6 +291,7 @@ public final class RiskScreen {
                 positions--;
                 positionSlots[p] = positionSlots[positions];
                 sizes[p] = sizes[positions];
+                tierOf[p] = tierOf[positions];
                 positionAt[positionSlots[p]] = p;
                 positionAt[slot] = -1;
             }
@@ -272,14 +314,17 @@ public final class RiskScreen {
             Arrays.sort(packed);
             int[] s = new int[positionSlots.length];
             double[] z = new double[sizes.length];
+            byte[] t = new byte[tierOf.length];
             for (int i = 0; i < positions; i++) {
                 int from = (int) packed[i];
                 s[i] = positionSlots[from];
                 z[i] = sizes[from];
+                t[i] = tierOf[from];
                 positionAt[s[i]] = i;
             }
             positionSlots = s;
             sizes = z;
+            tierOf = t;
         }
     }
 

@@ -51,24 +51,34 @@ public final class ScreenFeed {
 
     /** A new price: declared on first sight, then screened; reports the accounts whose band changed. */
     public void price(Quote quote, Consumer<String> changedAccount) {
-        if (!screen.knows(quote.symbol())) {
-            screen.symbol(quote.symbol(), tiersByPriceSymbol.get(quote.symbol()), quote.index().doubleValue(),
-                    quote.mark().doubleValue());
+        if (declare(quote)) {
             return;
         }
         screen.onPrice(quote.symbol(), quote.index().doubleValue(), quote.mark().doubleValue(),
                 slot -> changedAccount.accept(accountBySlot.get(slot)));
     }
 
+    /** Declares a symbol the screen has not seen, at the quote's prices; true if it was new. */
+    private boolean declare(Quote quote) {
+        if (screen.knows(quote.symbol())) {
+            return false;
+        }
+        screen.symbol(quote.symbol(), tiersByPriceSymbol.get(quote.symbol()), quote.index().doubleValue(),
+                quote.mark().doubleValue());
+        return true;
+    }
+
     /**
      * Re-registers an account from its exact valuation (after a review, a fill or a transfer). An
      * account that could not be valued (a price missing) is left out until it can be.
      */
-    public void register(Account account, AccountRisk risk) {
+    public void register(Account account, AccountRisk risk, io.backstop.margin.risk.PriceBook prices) {
         forget(account.id());
         if (!risk.priced()) {
             return;
         }
+        // the valuation's prices are the screen's starting point for every symbol it uses
+        risk.priceSequences().keySet().forEach(symbol -> prices.quote(symbol).ifPresent(this::declare));
         int cross = slot(account.id(), Account.CROSS);
         for (AccountRisk.CollateralLine line : risk.collateral()) {
             calculator.asset(line.asset()).filter(a -> !a.settlement()).ifPresent(asset -> screen.addCollateral(

@@ -42,7 +42,7 @@ class RiskScreenTest {
         for (int i = 0; i < 400; i++) {
             Account account = randomAccount("a" + i, random);
             accounts.add(account);
-            feed.register(account, calculator.assess(account, prices));
+            feed.register(account, calculator.assess(account, prices), prices);
         }
         Map<String, Byte> bands = new HashMap<>();
         accounts.forEach(a -> bands.put(a.id(), exactBand(calculator.assess(a, prices))));
@@ -84,10 +84,10 @@ class RiskScreenTest {
         account.deposit("USDT", new BigDecimal("10000"));
         account.trade("BTCUSDT", Side.BUY, BigDecimal.ONE, new BigDecimal("60000"), MarginMode.CROSS, BigDecimal.ZERO,
                 "USDT", null);
-        feed.register(account, calculator.assess(account, prices));
+        feed.register(account, calculator.assess(account, prices), prices);
         account.trade("BTCUSDT", Side.SELL, BigDecimal.ONE, new BigDecimal("60000"), MarginMode.CROSS, BigDecimal.ZERO,
                 "USDT", null);
-        feed.register(account, calculator.assess(account, prices));
+        feed.register(account, calculator.assess(account, prices), prices);
 
         prices.set("BTCUSDT", "30000");
         feed.price(prices.quote("BTCUSDT").orElseThrow(), a -> { });
@@ -124,7 +124,8 @@ class RiskScreenTest {
     private static byte exactBand(AccountRisk risk) {
         double e = risk.equity().doubleValue();
         double m = risk.maintenanceMargin().doubleValue();
-        return e < m ? RiskScreen.BELOW_MAINTENANCE : m >= 0.8 * e ? RiskScreen.AT_RISK : RiskScreen.HEALTHY;
+        return e < m ? (e < 0 ? RiskScreen.NEGATIVE_EQUITY : RiskScreen.BELOW_MAINTENANCE)
+                : m >= 0.8 * e ? RiskScreen.AT_RISK : RiskScreen.HEALTHY;
     }
 
     private static String price(double value) {

@@ -1,0 +1,93 @@
+package io.backstop.margin.screen;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One price tick on the largest symbol at Backstop's scale target: 1.6 million accounts holding 5
+ * million positions (BTCUSDT 1.6M, ETHUSDT 1.5M, SOLUSDT 1.2M, BNBUSDT 0.7M), every account also
+ * holding BTC collateral. {@code remarkLargestSymbol} re-marks every BTCUSDT position (PnL and tiered
+ * maintenance of its scope, band check); {@code scanFloor} sums the same number of longs, the memory
+ * bandwidth floor of any per-position pass. Goal: the re-mark within 100 ms and within 2x the floor.
+ *
+ * <p>Run: {@code ./mvnw -q -pl margin-service test-compile exec:exec@jmh -Djmh.args="RemarkBenchmark"}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5, time = 2)
+@Measurement(iterations = 10, time = 2)
+@Fork(value = 2, jvmArgs = {"-Xms3g", "-Xmx3g"})
+public class RemarkBenchmark {
+
+    static final int ACCOUNTS = 1_600_000;
+    static final String[] SYMBOLS = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"};
+    static final int[] HOLDERS = {1_600_000, 1_500_000, 1_200_000, 700_000};
+    static final double[] PRICES = {60_000, 4_000, 150, 600};
+
+    private RiskScreen screen;
+    private long[] floor;
+    private double btc = 60_000;
+    private long changed;
+
+    @Setup
+    public void setUp() {
+        screen = new RiskScreen(0.8);
+        RiskScreen.Tiers tiers = new RiskScreen.Tiers(new double[] {0, 50_000, 600_000, 3_000_000, 12_000_000},
+                new double[] {0.004, 0.005, 0.01, 0.025, 0.05}, new double[] {0, 50, 3_050, 48_050, 348_050});
+        for (int s = 0; s < SYMBOLS.length; s++) {
+            screen.symbol(SYMBOLS[s], tiers, PRICES[s], PRICES[s]);
+        }
+        screen.symbol("BTC", null, 60_000, 60_000);
+        Random random = new Random(5);
+        for (int account = 0; account < ACCOUNTS; account++) {
+            double maintenance = 0;
+            for (int s = 0; s < SYMBOLS.length; s++) {
+                // the first HOLDERS[s] accounts in a shuffled-looking order hold the symbol
+                if ((account * 2_654_435_761L & 0xFFFFFFFFL) % ACCOUNTS < HOLDERS[s]) {
+                    double notional = 500 + random.nextDouble() * 100_000;
+                    double size = (random.nextBoolean() ? 1 : -1) * notional / PRICES[s];
+                    screen.addPosition(SYMBOLS[s], account, size);
+                    maintenance += tiers.maintenance(notional);
+                }
+            }
+            double collateral = random.nextDouble() * 0.5;
+            screen.addCollateral("BTC", account, collateral);
+            double equity = maintenance * (1.3 + random.nextDouble() * 10);
+            screen.reset(account, equity, maintenance);
+        }
+        screen.compact();
+        floor = new long[HOLDERS[0]];
+        for (int i = 0; i < floor.length; i++) {
+            floor[i] = random.nextLong();
+        }
+    }
+
+    /** One BTCUSDT tick (alternating +/-0.05%): every BTCUSDT position re-marked, bands checked. */
+    @Benchmark
+    public long remarkLargestSymbol() {
+        btc = btc == 60_000 ? 60_030 : 60_000;
+        screen.onPrice("BTCUSDT", btc, btc, slot -> changed++);
+        return changed;
+    }
+
+    /** The floor: one pass over as many longs as there are BTCUSDT positions. */
+    @Benchmark
+    public long scanFloor() {
+        long sum = 0;
+        for (long value : floor) {
+            sum += value;
+        }
+        return sum;
+    }
+}
