@@ -223,7 +223,6 @@ class MarginFlowIT {
         AccountEngine restarted = new AccountEngine(marginEngine, repository, inbox, outbox, tx,
                 java.time.Clock.systemUTC(), "USDT", 100, Duration.ofSeconds(1),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-        restarted.loadAll();
         engine.prices().quote("BTC").ifPresent(restarted::price);
         engine.prices().quote("BTCUSDT").ifPresent(restarted::price);
         restarted.start();

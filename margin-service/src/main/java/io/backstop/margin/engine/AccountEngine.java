@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import io.backstop.kit.lifecycle.DedicatedThread;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -60,7 +60,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * batch fails, to be retried: memory never runs ahead of what is stored. Readers get immutable
  * {@link AccountView}s published after each commit and the latest prices.
  */
-public class AccountEngine implements SmartLifecycle {
+public class AccountEngine extends DedicatedThread {
 
     private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
 
@@ -92,12 +92,11 @@ public class AccountEngine implements SmartLifecycle {
     private final Counter callsHeld;
     private final Counter duplicates;
     private final Timer batchTimer;
-    private volatile Thread thread;
-    private volatile boolean running;
 
     public AccountEngine(MarginEngine margin, AccountRepository repository, Inbox inbox, Outbox outbox,
                          TransactionTemplate tx, Clock clock, String settlementAsset, int batchSize,
                          Duration snapshotInterval, MeterRegistry meters) {
+        super("account-engine", Duration.ofSeconds(15));
         this.margin = margin;
         this.repository = repository;
         this.inbox = inbox;
@@ -494,10 +493,11 @@ public class AccountEngine implements SmartLifecycle {
         }
     }
 
-    private void loop() {
+    @Override
+    protected void loop() {
         List<Task<?>> tasks = new ArrayList<>(batchSize);
         long lastSnapshotRound = System.nanoTime();
-        while (running || !queue.isEmpty()) {
+        while (running() || !queue.isEmpty()) {
             try {
                 Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
                 boolean snapshotRound = System.nanoTime() - lastSnapshotRound > snapshotInterval.toNanos();
@@ -636,30 +636,8 @@ public class AccountEngine implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
+    protected void beforeStart() {
         loadAll();
-        running = true;
-        thread = new Thread(this::loop, "account-engine");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        Thread t = thread;
-        if (t != null) {
-            try {
-                t.join(15_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 
     /** Starts before the listeners (which submit to it) and stops after them. */

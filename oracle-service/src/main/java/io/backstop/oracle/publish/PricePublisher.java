@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import io.backstop.kit.lifecycle.DedicatedThread;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -26,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * History and {@code oracle.prices} therefore hold exactly the same prices, and one insert serves
  * many prices. A failed batch is retried, never dropped. The pricers never wait on the database.
  */
-public class PricePublisher implements PriceSink, SmartLifecycle {
+public class PricePublisher extends DedicatedThread implements PriceSink {
 
     private static final Logger log = LoggerFactory.getLogger(PricePublisher.class);
 
@@ -38,11 +38,10 @@ public class PricePublisher implements PriceSink, SmartLifecycle {
     private final Clock clock;
     private final int maxBatch;
     private final Timer tickToPublish;
-    private volatile Thread writer;
-    private volatile boolean running;
 
     public PricePublisher(PriceHistory history, Outbox outbox, TransactionTemplate tx, Clock clock, int maxBatch,
                           MeterRegistry meters) {
+        super("price-publisher", Duration.ofSeconds(15));
         this.history = history;
         this.outbox = outbox;
         this.tx = tx;
@@ -60,10 +59,7 @@ public class PricePublisher implements PriceSink, SmartLifecycle {
     public void publish(PriceSnapshot price) {
         queue.add(price);
         queued.incrementAndGet();
-        Thread t = writer;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
+        wakeUp();
     }
 
     /** Writes everything queued now; returns how many prices were committed. */
@@ -106,12 +102,13 @@ public class PricePublisher implements PriceSink, SmartLifecycle {
         });
     }
 
-    private void loop() {
+    @Override
+    protected void loop() {
         long backoff = 50;
-        while (running || !queue.isEmpty()) {
+        while (running() || !queue.isEmpty()) {
             try {
                 if (flush() == 0) {
-                    if (!running) {
+                    if (!running()) {
                         return;
                     }
                     LockSupport.parkNanos(this, Duration.ofMillis(50).toNanos());
@@ -121,40 +118,13 @@ public class PricePublisher implements PriceSink, SmartLifecycle {
                 log.warn("publishing {} prices failed, retrying in {} ms: {}", queued.get(), backoff, e.toString());
                 LockSupport.parkNanos(this, Duration.ofMillis(backoff).toNanos());
                 backoff = Math.min(backoff * 2, 5_000);
-                if (!running && backoff >= 5_000) {
+                if (!running() && backoff >= 5_000) {
                     log.error("stopping with {} prices unpublished; they are re-derived from ticks after restart",
                             queued.get());
                     return;
                 }
             }
         }
-    }
-
-    @Override
-    public void start() {
-        running = true;
-        writer = new Thread(this::loop, "price-publisher");
-        writer.setDaemon(true);
-        writer.start();
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        Thread t = writer;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(15_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 
     /** Below the listeners' phase: started before them, stopped after them, so the last prices go out. */

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import io.backstop.kit.lifecycle.DedicatedThread;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -27,7 +27,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * commit and before the database commit publishes the same events again with the same eventIds,
  * which consumers drop; nothing is ever lost.
  */
-public class OutboxRelay implements SmartLifecycle {
+public class OutboxRelay extends DedicatedThread {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final String SELECT = "SELECT id, topic, record_key, payload FROM outbox_event ORDER BY id LIMIT ?";
@@ -44,12 +44,10 @@ public class OutboxRelay implements SmartLifecycle {
     private final Timer publishTime;
     private final AtomicLong oldestAgeMillis = new AtomicLong();
 
-    private volatile Thread worker;
-    private volatile boolean running;
-
     public OutboxRelay(JdbcTemplate jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka,
                        String topicPrefix, String lockName, int batchSize, Duration pollInterval, Clock clock,
                        MeterRegistry meters) {
+        super("outbox-relay", Duration.ofSeconds(10));
         this.jdbc = jdbc;
         this.tx = tx;
         this.kafka = kafka;
@@ -111,10 +109,11 @@ public class OutboxRelay implements SmartLifecycle {
         oldestAgeMillis.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis()));
     }
 
-    private void loop() {
+    @Override
+    protected void loop() {
         long backoffMillis = pollInterval.toMillis();
         long lastAgeCheck = 0;
-        while (running) {
+        while (running()) {
             try {
                 int n = relayOnce();
                 backoffMillis = pollInterval.toMillis();
@@ -139,41 +138,6 @@ public class OutboxRelay implements SmartLifecycle {
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
             }
         }
-    }
-
-    /** Looks at the outbox now instead of at the next poll (called after a commit that appended events). */
-    public void wakeUp() {
-        Thread t = worker;
-        if (t != null) {
-            LockSupport.unpark(t);
-        }
-    }
-
-    @Override
-    public void start() {
-        running = true;
-        worker = new Thread(this::loop, "outbox-relay");
-        worker.setDaemon(true);
-        worker.start();
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        wakeUp();
-        Thread t = worker;
-        if (t != null) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
     }
 
     /**

@@ -1,0 +1,72 @@
+package io.backstop.kit.lifecycle;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * A component that owns one daemon thread for its whole life (a relay, a writer, a single-writer
+ * engine): started and stopped with the application context in its phase, woken by
+ * {@link #wakeUp()}, and given a bounded time to finish its {@link #loop()} on shutdown.
+ */
+public abstract class DedicatedThread implements SmartLifecycle {
+
+    private final String name;
+    private final Duration stopTimeout;
+    private volatile Thread thread;
+    private volatile boolean running;
+
+    protected DedicatedThread(String name, Duration stopTimeout) {
+        this.name = name;
+        this.stopTimeout = stopTimeout;
+    }
+
+    /** The thread's work; return once {@link #running()} is false (after draining, if it must). */
+    protected abstract void loop();
+
+    /** Runs on the caller's thread before the dedicated one starts (loading state, say). */
+    protected void beforeStart() {
+    }
+
+    /** False once stopping has begun. */
+    protected boolean running() {
+        return running;
+    }
+
+    /** Unparks the thread if it is parked (LockSupport.parkNanos) waiting for work. */
+    public void wakeUp() {
+        Thread t = thread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public void start() {
+        beforeStart();
+        running = true;
+        Thread t = new Thread(this::loop, name);
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        wakeUp();
+        Thread t = thread;
+        if (t != null) {
+            try {
+                t.join(stopTimeout.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}
