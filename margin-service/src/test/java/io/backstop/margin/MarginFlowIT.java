@@ -24,9 +24,6 @@ import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.TestInfrastructure;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,7 +66,6 @@ class MarginFlowIT {
     int port;
 
     private final EventJson json = new EventJson();
-    private final HttpClient http = HttpClient.newHttpClient();
     private KafkaProbe kafka;
     /** Oracle sequences only grow: shared by every test of the class (JUnit makes a new instance per test). */
     private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong();
@@ -274,13 +270,10 @@ class MarginFlowIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new io.backstop.testkit.HttpProbe(port).get(path);
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new io.backstop.testkit.HttpProbe(port).post(path, body);
     }
 }

@@ -4,15 +4,14 @@ import io.backstop.oracle.history.PriceHistory;
 import io.backstop.oracle.pricing.PricingEngine;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import io.backstop.kit.lifecycle.PeriodicWork;
 
 /** Re-evaluates every symbol a few times a second (staleness, heartbeats), and purges old history hourly. */
-class EvaluationTimer implements SmartLifecycle {
+class EvaluationTimer extends PeriodicWork {
 
     private static final Logger log = LoggerFactory.getLogger(EvaluationTimer.class);
 
@@ -21,9 +20,9 @@ class EvaluationTimer implements SmartLifecycle {
     private final Duration interval;
     private final Duration retention;
     private final Clock clock;
-    private ScheduledExecutorService scheduler;
 
     EvaluationTimer(PricingEngine engine, PriceHistory history, Duration interval, Duration retention, Clock clock) {
+        super("oracle-timer");
         this.engine = engine;
         this.history = history;
         this.interval = interval;
@@ -32,12 +31,7 @@ class EvaluationTimer implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "oracle-timer");
-            t.setDaemon(true);
-            return t;
-        });
+    protected void schedule(ScheduledExecutorService scheduler) {
         scheduler.scheduleAtFixedRate(this::evaluate, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
     }
@@ -59,17 +53,5 @@ class EvaluationTimer implements SmartLifecycle {
         } catch (RuntimeException e) {
             log.warn("history purge failed: {}", e.toString());
         }
-    }
-
-    @Override
-    public void stop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return scheduler != null && !scheduler.isShutdown();
     }
 }

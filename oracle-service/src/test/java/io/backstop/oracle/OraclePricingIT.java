@@ -17,9 +17,6 @@ import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.TestInfrastructure;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -56,7 +53,6 @@ class OraclePricingIT {
     int port;
 
     private final EventJson json = new EventJson();
-    private final HttpClient http = HttpClient.newHttpClient();
     private KafkaProbe kafka;
 
     @BeforeEach
@@ -248,14 +244,10 @@ class OraclePricingIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new io.backstop.testkit.HttpProbe(port).get(path);
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new io.backstop.testkit.HttpProbe(port).post(path, body);
     }
 }

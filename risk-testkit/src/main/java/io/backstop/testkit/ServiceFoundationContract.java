@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.json.EventJson;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -44,7 +41,6 @@ public abstract class ServiceFoundationContract {
     @Value("${spring.application.name}")
     protected String service;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private final EventJson json = new EventJson();
 
     /** One valid event for every topic the service consumes. */
@@ -143,14 +139,10 @@ public abstract class ServiceFoundationContract {
     }
 
     protected HttpResponse<String> post(String path, String json) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new HttpProbe(port).post(path, json);
     }
 
     protected HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return new HttpProbe(port).get(path);
     }
 }

@@ -68,198 +68,29 @@ public class OracleProperties {
         this.symbols = symbols;
     }
 
-    /** Settings a symbol inherits unless it sets its own. */
-    public static class Defaults {
+    /**
+     * The tunable settings of a symbol's pricing. In {@link Defaults} they hold the documented defaults;
+     * in a {@link Symbol} they are null unless the symbol overrides them.
+     */
+    public static class Tuning {
         /** A source quote older than this is stale (Binance's index: 10 s). */
-        private Duration maxAge = Duration.ofSeconds(10);
-        /** A source farther than this from the median is an outlier (0.05 = 5%). */
-        private BigDecimal outlierBand = new BigDecimal("0.05");
-        /** Trusted sources needed for status OK. */
-        private int quorum = 3;
-        /** Window of the perpetual basis' time-weighted average. */
-        private Duration markWindow = Duration.ofSeconds(150);
-        /** The mark stays within index x (1 +/- this). */
-        private BigDecimal markBand = new BigDecimal("0.005");
-        /** Window of the index TWAP. */
-        private Duration twapWindow = Duration.ofMinutes(5);
-        /** Relative move of index or mark that triggers a publication. */
-        private BigDecimal deviation = new BigDecimal("0.0005");
-        /** Longest time between publications. */
-        private Duration heartbeat = Duration.ofSeconds(1);
-        /** Decimal places of published prices. */
-        private int scale = 8;
-        /** How far ahead of the oracle's clock a venue time may be. */
-        private Duration futureTolerance = Duration.ofSeconds(2);
-
-        public Duration getMaxAge() {
-            return maxAge;
-        }
-
-        public void setMaxAge(Duration maxAge) {
-            this.maxAge = maxAge;
-        }
-
-        public BigDecimal getOutlierBand() {
-            return outlierBand;
-        }
-
-        public void setOutlierBand(BigDecimal outlierBand) {
-            this.outlierBand = outlierBand;
-        }
-
-        public int getQuorum() {
-            return quorum;
-        }
-
-        public void setQuorum(int quorum) {
-            this.quorum = quorum;
-        }
-
-        public Duration getMarkWindow() {
-            return markWindow;
-        }
-
-        public void setMarkWindow(Duration markWindow) {
-            this.markWindow = markWindow;
-        }
-
-        public BigDecimal getMarkBand() {
-            return markBand;
-        }
-
-        public void setMarkBand(BigDecimal markBand) {
-            this.markBand = markBand;
-        }
-
-        public Duration getTwapWindow() {
-            return twapWindow;
-        }
-
-        public void setTwapWindow(Duration twapWindow) {
-            this.twapWindow = twapWindow;
-        }
-
-        public BigDecimal getDeviation() {
-            return deviation;
-        }
-
-        public void setDeviation(BigDecimal deviation) {
-            this.deviation = deviation;
-        }
-
-        public Duration getHeartbeat() {
-            return heartbeat;
-        }
-
-        public void setHeartbeat(Duration heartbeat) {
-            this.heartbeat = heartbeat;
-        }
-
-        public int getScale() {
-            return scale;
-        }
-
-        public void setScale(int scale) {
-            this.scale = scale;
-        }
-
-        public Duration getFutureTolerance() {
-            return futureTolerance;
-        }
-
-        public void setFutureTolerance(Duration futureTolerance) {
-            this.futureTolerance = futureTolerance;
-        }
-    }
-
-    /** One symbol; unset numbers take {@link Defaults}. */
-    public static class Symbol {
-        private SymbolSpec.Mode mode;
-        /** NAIVE mode: the one venue read (default: the first venue, or the first market venue). */
-        private String naiveVenue;
-        /** Index sources and their weights, for example {@code {binance: 1, okx: 1}}. */
-        private Map<String, BigDecimal> venues = new LinkedHashMap<>();
-        /** Use another symbol's index (a perpetual on a spot index). */
-        private String indexFrom;
-        private Wrapped wrapped;
-        /** Venues quoting a wrapped asset's own pair: shown as marketPrice, never used (robust mode). */
-        private List<String> marketVenues = new ArrayList<>();
-        private Perp perp;
-        /** Lowest index published, for a stablecoin (optional). */
-        private BigDecimal floor;
         private Duration maxAge;
+        /** A source farther than this from the median is an outlier (0.05 = 5%). */
         private BigDecimal outlierBand;
+        /** Trusted sources needed for status OK. */
         private Integer quorum;
+        /** Window of the perpetual basis' time-weighted average. */
         private Duration markWindow;
+        /** The mark stays within index x (1 +/- this). */
         private BigDecimal markBand;
+        /** Window of the index TWAP. */
         private Duration twapWindow;
+        /** Relative move of index or mark that triggers a publication. */
         private BigDecimal deviation;
+        /** Longest time between publications. */
         private Duration heartbeat;
+        /** Decimal places of published prices. */
         private Integer scale;
-
-        public SymbolSpec.Mode getMode() {
-            return mode;
-        }
-
-        public void setMode(SymbolSpec.Mode mode) {
-            this.mode = mode;
-        }
-
-        public String getNaiveVenue() {
-            return naiveVenue;
-        }
-
-        public void setNaiveVenue(String naiveVenue) {
-            this.naiveVenue = naiveVenue;
-        }
-
-        public Map<String, BigDecimal> getVenues() {
-            return venues;
-        }
-
-        public void setVenues(Map<String, BigDecimal> venues) {
-            this.venues = venues;
-        }
-
-        public String getIndexFrom() {
-            return indexFrom;
-        }
-
-        public void setIndexFrom(String indexFrom) {
-            this.indexFrom = indexFrom;
-        }
-
-        public Wrapped getWrapped() {
-            return wrapped;
-        }
-
-        public void setWrapped(Wrapped wrapped) {
-            this.wrapped = wrapped;
-        }
-
-        public List<String> getMarketVenues() {
-            return marketVenues;
-        }
-
-        public void setMarketVenues(List<String> marketVenues) {
-            this.marketVenues = marketVenues;
-        }
-
-        public Perp getPerp() {
-            return perp;
-        }
-
-        public void setPerp(Perp perp) {
-            this.perp = perp;
-        }
-
-        public BigDecimal getFloor() {
-            return floor;
-        }
-
-        public void setFloor(BigDecimal floor) {
-            this.floor = floor;
-        }
 
         public Duration getMaxAge() {
             return maxAge;
@@ -332,6 +163,114 @@ public class OracleProperties {
         public void setScale(Integer scale) {
             this.scale = scale;
         }
+    }
+
+    /** Settings a symbol inherits unless it sets its own. */
+    public static class Defaults extends Tuning {
+        /** How far ahead of the oracle's clock a venue time may be. */
+        private Duration futureTolerance = Duration.ofSeconds(2);
+
+        public Defaults() {
+            setMaxAge(Duration.ofSeconds(10));
+            setOutlierBand(new BigDecimal("0.05"));
+            setQuorum(3);
+            setMarkWindow(Duration.ofSeconds(150));
+            setMarkBand(new BigDecimal("0.005"));
+            setTwapWindow(Duration.ofMinutes(5));
+            setDeviation(new BigDecimal("0.0005"));
+            setHeartbeat(Duration.ofSeconds(1));
+            setScale(8);
+        }
+
+        public Duration getFutureTolerance() {
+            return futureTolerance;
+        }
+
+        public void setFutureTolerance(Duration futureTolerance) {
+            this.futureTolerance = futureTolerance;
+        }
+    }
+
+    /** One symbol; unset numbers take {@link Defaults}. */
+    public static class Symbol extends Tuning {
+        private SymbolSpec.Mode mode;
+        /** NAIVE mode: the one venue read (default: the first venue, or the first market venue). */
+        private String naiveVenue;
+        /** Index sources and their weights, for example {@code {binance: 1, okx: 1}}. */
+        private Map<String, BigDecimal> venues = new LinkedHashMap<>();
+        /** Use another symbol's index (a perpetual on a spot index). */
+        private String indexFrom;
+        private Wrapped wrapped;
+        /** Venues quoting a wrapped asset's own pair: shown as marketPrice, never used (robust mode). */
+        private List<String> marketVenues = new ArrayList<>();
+        private Perp perp;
+        /** Lowest index published, for a stablecoin (optional). */
+        private BigDecimal floor;
+
+        public SymbolSpec.Mode getMode() {
+            return mode;
+        }
+
+        public void setMode(SymbolSpec.Mode mode) {
+            this.mode = mode;
+        }
+
+        public String getNaiveVenue() {
+            return naiveVenue;
+        }
+
+        public void setNaiveVenue(String naiveVenue) {
+            this.naiveVenue = naiveVenue;
+        }
+
+        public Map<String, BigDecimal> getVenues() {
+            return venues;
+        }
+
+        public void setVenues(Map<String, BigDecimal> venues) {
+            this.venues = venues;
+        }
+
+        public String getIndexFrom() {
+            return indexFrom;
+        }
+
+        public void setIndexFrom(String indexFrom) {
+            this.indexFrom = indexFrom;
+        }
+
+        public Wrapped getWrapped() {
+            return wrapped;
+        }
+
+        public void setWrapped(Wrapped wrapped) {
+            this.wrapped = wrapped;
+        }
+
+        public List<String> getMarketVenues() {
+            return marketVenues;
+        }
+
+        public void setMarketVenues(List<String> marketVenues) {
+            this.marketVenues = marketVenues;
+        }
+
+        public Perp getPerp() {
+            return perp;
+        }
+
+        public void setPerp(Perp perp) {
+            this.perp = perp;
+        }
+
+        public BigDecimal getFloor() {
+            return floor;
+        }
+
+        public void setFloor(BigDecimal floor) {
+            this.floor = floor;
+        }
+
     }
 
     /** A wrapped or synthetic asset: price = underlying index x conversion rate. */

@@ -1,34 +1,28 @@
 package io.backstop.kit.inbox;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import io.backstop.kit.lifecycle.PeriodicWork;
 
 /** Forgets processed eventIds older than the retention, once an hour. */
-public class InboxJanitor implements SmartLifecycle {
+public class InboxJanitor extends PeriodicWork {
 
     private static final Logger log = LoggerFactory.getLogger(InboxJanitor.class);
 
     private final Inbox inbox;
     private final Duration retention;
-    private ScheduledExecutorService scheduler;
 
     public InboxJanitor(Inbox inbox, Duration retention) {
+        super("inbox-janitor");
         this.inbox = inbox;
         this.retention = retention;
     }
 
     @Override
-    public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "inbox-janitor");
-            t.setDaemon(true);
-            return t;
-        });
+    protected void schedule(ScheduledExecutorService scheduler) {
         scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
     }
 
@@ -41,17 +35,5 @@ public class InboxJanitor implements SmartLifecycle {
         } catch (RuntimeException e) {
             log.warn("inbox purge failed: {}", e.toString());
         }
-    }
-
-    @Override
-    public void stop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return scheduler != null && !scheduler.isShutdown();
     }
 }
