@@ -124,6 +124,20 @@ class MarginFlowIT {
         assertThat(calls(id, 2)).as("no second call").hasSize(1);
         assertThat(getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue())
                 .isIn("LIQUIDATING", "BANKRUPT");
+
+        // the at-risk list names it, least headroom first
+        JsonNode atRisk = getJson("/api/v1/accounts/at-risk?limit=50");
+        List<String> ids = new java.util.ArrayList<>();
+        List<BigDecimal> ratios = new java.util.ArrayList<>();
+        atRisk.forEach(a -> {
+            ids.add(a.get("accountId").stringValue());
+            // no positive equity (a null ratio) is the least headroom of all
+            ratios.add(a.get("marginRatio").isNull() ? BigDecimal.valueOf(Long.MAX_VALUE)
+                    : new BigDecimal(a.get("marginRatio").stringValue()));
+        });
+        assertThat(ids).contains(id);
+        assertThat(ratios).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(ratios.get(ids.indexOf(id))).isGreaterThan(BigDecimal.ONE);
     }
 
     @Test

@@ -85,6 +85,9 @@ public class AccountEngine extends DedicatedThread {
     private final Map<String, Quote> pendingPrices = new ConcurrentHashMap<>();
     private final Map<String, AccountView> views = new ConcurrentHashMap<>();
     private final AtomicInteger heldScopes = new AtomicInteger();
+    private final Map<String, Integer> heldByAccount = new ConcurrentHashMap<>();
+    /** Accounts with a scope at or beyond the alert ratio, or not HEALTHY: the at-risk list's candidates. */
+    private final Set<String> flagged = ConcurrentHashMap.newKeySet();
     private final io.backstop.margin.screen.ScreenFeed screen;
     private final Map<String, io.backstop.events.oracle.PriceStatus> statusBySymbol = new HashMap<>();
 
@@ -135,6 +138,14 @@ public class AccountEngine extends DedicatedThread {
 
     public Collection<AccountView> views() {
         return views.values();
+    }
+
+    /**
+     * Accounts whose margin ratio reached the alert ratio in a scope at their last review, or whose
+     * status is not HEALTHY: what the at-risk list ranks, instead of every account.
+     */
+    public Collection<String> flaggedAccounts() {
+        return java.util.Collections.unmodifiableSet(flagged);
     }
 
     public PriceBook prices() {
@@ -479,7 +490,7 @@ public class AccountEngine extends DedicatedThread {
             MarginReview review = margin.review(account, prices());
             log.debug("review {}: {} -> {}, equity {}, maintenance {}, {} calls", account.id(), statusBefore,
                     account.status(), review.risk().equity(), review.risk().maintenanceMargin(), review.calls().size());
-            screen.register(account, review.risk(), prices());
+            flag(account, screen.register(account, review.risk(), prices()));
             if (review.statusChanged() || !review.calls().isEmpty()) {
                 changed(account, false);
             }
@@ -584,13 +595,12 @@ public class AccountEngine extends DedicatedThread {
             return;
         }
         for (Account account : batch.dirty.values()) {
-            views.put(account.id(), AccountView.of(account));
+            publish(account);
             if (batch.structural.contains(account.id())) {
                 index(account);
                 snapshotDue.add(account.id());
             }
         }
-        heldScopes.set((int) views.values().stream().mapToLong(v -> v.heldScopes().size()).sum());
         for (int i = 0; i < tasks.size(); i++) {
             CompletableFuture future = tasks.get(i).future;
             if (failures.get(i) == null) {
@@ -605,13 +615,14 @@ public class AccountEngine extends DedicatedThread {
     private void reload(Set<String> ids, Set<String> created) {
         for (String id : ids) {
             accounts.remove(id);
-            views.remove(id);
+            unpublish(id);
             screen.forget(id);
+            flagged.remove(id);
         }
         for (Account account : repository.load(ids)) {
             accounts.put(account.id(), account);
-            views.put(account.id(), AccountView.of(account));
-            screen.register(account, margin.calculator().assess(account, prices()), prices());
+            publish(account);
+            flag(account, screen.register(account, margin.calculator().assess(account, prices()), prices()));
         }
         created.forEach(id -> {
             if (!accounts.containsKey(id)) {
@@ -625,11 +636,37 @@ public class AccountEngine extends DedicatedThread {
         }, new CompletableFuture<>()));
     }
 
+    /** Makes the committed account visible to readers; keeps the held-calls gauge in step. */
+    private void publish(Account account) {
+        AccountView view = AccountView.of(account);
+        views.put(account.id(), view);
+        int held = view.heldScopes().size();
+        Integer before = held == 0 ? heldByAccount.remove(account.id()) : heldByAccount.put(account.id(), held);
+        heldScopes.addAndGet(held - (before == null ? 0 : before));
+    }
+
+    private void unpublish(String accountId) {
+        views.remove(accountId);
+        Integer before = heldByAccount.remove(accountId);
+        if (before != null) {
+            heldScopes.addAndGet(-before);
+        }
+    }
+
+    private void flag(Account account, byte worstBand) {
+        if (worstBand != io.backstop.margin.screen.RiskScreen.HEALTHY
+                || account.status() != io.backstop.margin.account.AccountStatus.HEALTHY) {
+            flagged.add(account.id());
+        } else {
+            flagged.remove(account.id());
+        }
+    }
+
     /** Loads every stored account; called before the listeners start. */
     public void loadAll() {
         for (Account account : repository.loadAll()) {
             accounts.put(account.id(), account);
-            views.put(account.id(), AccountView.of(account));
+            publish(account);
             index(account);
         }
         log.info("loaded {} accounts", accounts.size());

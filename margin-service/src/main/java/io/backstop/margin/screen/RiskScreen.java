@@ -39,7 +39,19 @@ public final class RiskScreen {
     }
 
     /** The maintenance tiers of a symbol, as doubles: floors ascending, rates and derived cum. */
-    public record Tiers(double[] floors, double[] mmr, double[] cum) {
+    public record Tiers(double[] floors, double[] mmr, double[] cum, double[] caps) {
+
+        public Tiers(double[] floors, double[] mmr, double[] cum) {
+            this(floors, mmr, cum, caps(floors));
+        }
+
+        private static double[] caps(double[] floors) {
+            double[] caps = new double[floors.length];
+            for (int t = 0; t < floors.length; t++) {
+                caps[t] = t + 1 < floors.length ? floors[t + 1] : Double.POSITIVE_INFINITY;
+            }
+            return caps;
+        }
 
         int tier(double notional) {
             int t = 0;
@@ -52,11 +64,6 @@ public final class RiskScreen {
         double maintenance(double notional) {
             int t = tier(notional);
             return notional * mmr[t] - cum[t];
-        }
-
-        /** The notional at which tier t ends (exclusive), or +infinity for the last. */
-        double cap(int t) {
-            return t + 1 < floors.length ? floors[t + 1] : Double.POSITIVE_INFINITY;
         }
     }
 
@@ -130,8 +137,9 @@ public final class RiskScreen {
         int[] slots = table.positionSlots;
         double[] sizes = table.sizes;
         byte[] tierOf = table.tiers();
+        double[] floors = tiers.floors;
+        double[] caps = tiers.caps;
         double[] st = state;
-        byte[] bands = band;
         double alert = alertRatio;
         for (int i = 0, n = table.positions; i < n; i++) {
             int slot = slots[i];
@@ -140,19 +148,23 @@ public final class RiskScreen {
             int t = tierOf[i];
             double notional = quantity * price;
             double maintenanceMove;
-            if (notional >= tiers.floors[t] && notional < tiers.cap(t)) {
+            if (notional >= floors[t] && notional < caps[t]) {
                 maintenanceMove = quantity * move * mmr[t]; // same tier: MM is linear in the price
             } else {
                 int next = tiers.tier(notional);
                 maintenanceMove = (notional * mmr[next] - cum[next]) - (quantity * before * mmr[t] - cum[t]);
                 tierOf[i] = (byte) next;
             }
-            double e = st[2 * slot] += size * move;
-            double m = st[2 * slot + 1] += maintenanceMove;
-            byte now = e < m ? (e < 0 ? NEGATIVE_EQUITY : BELOW_MAINTENANCE) : m >= alert * e ? AT_RISK : HEALTHY;
-            if (now != bands[slot]) {
-                bands[slot] = now;
-                changedBand.accept(slot);
+            int k = slot << 1;
+            double e0 = st[k];
+            double m0 = st[k + 1];
+            double e = e0 + size * move;
+            double m = m0 + maintenanceMove;
+            st[k] = e;
+            st[k + 1] = m;
+            // the band can only change where one of e, e - m, alert x e - m changes sign
+            if ((e < 0) != (e0 < 0) | (e < m) != (e0 < m0) | (m >= alert * e) != (m0 >= alert * e0)) {
+                check(slot, changedBand);
             }
         }
     }

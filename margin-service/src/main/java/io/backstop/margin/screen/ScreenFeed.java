@@ -69,13 +69,14 @@ public final class ScreenFeed {
     }
 
     /**
-     * Re-registers an account from its exact valuation (after a review, a fill or a transfer). An
-     * account that could not be valued (a price missing) is left out until it can be.
+     * Re-registers an account from its exact valuation (after a review, a fill or a transfer) and
+     * returns its worst band over its scopes. An account that could not be valued (a price missing)
+     * is left out until it can be, and counts as healthy here.
      */
-    public void register(Account account, AccountRisk risk, io.backstop.margin.risk.PriceBook prices) {
+    public byte register(Account account, AccountRisk risk, io.backstop.margin.risk.PriceBook prices) {
         forget(account.id());
         if (!risk.priced()) {
-            return;
+            return RiskScreen.HEALTHY;
         }
         // the valuation's prices are the screen's starting point for every symbol it uses
         risk.priceSequences().keySet().forEach(symbol -> prices.quote(symbol).ifPresent(this::declare));
@@ -86,18 +87,20 @@ public final class ScreenFeed {
                             ? line.amount().doubleValue() * (1 - line.haircut().doubleValue())
                             : line.amount().doubleValue()));
         }
+        byte worst = RiskScreen.HEALTHY;
         for (AccountRisk.PositionLine position : risk.positions()) {
             String priceSymbol = calculator.instrument(position.symbol()).orElseThrow().priceSymbol();
             if (position.isolated()) {
                 int isolated = slot(account.id(), Account.isolatedScope(position.symbol()));
                 screen.addPosition(priceSymbol, isolated, position.size().doubleValue());
-                screen.reset(isolated, position.isolatedEquity().doubleValue(),
-                        position.maintenanceMargin().doubleValue());
+                worst = (byte) Math.max(worst, screen.reset(isolated, position.isolatedEquity().doubleValue(),
+                        position.maintenanceMargin().doubleValue()));
             } else {
                 screen.addPosition(priceSymbol, cross, position.size().doubleValue());
             }
         }
-        screen.reset(cross, risk.equity().doubleValue(), risk.maintenanceMargin().doubleValue());
+        byte crossBand = screen.reset(cross, risk.equity().doubleValue(), risk.maintenanceMargin().doubleValue());
+        return risk.positions().stream().anyMatch(p -> !p.isolated()) ? (byte) Math.max(worst, crossBand) : worst;
     }
 
     public void forget(String accountId) {

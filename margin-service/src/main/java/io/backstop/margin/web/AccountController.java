@@ -141,15 +141,18 @@ class AccountController {
     }
 
     @GetMapping("/at-risk")
-    @Operation(summary = "Accounts with positions, least headroom first (highest maintenance / equity)")
+    @Operation(summary = "Accounts at or beyond the alert ratio (maintenance / equity) in a scope, or not HEALTHY, "
+            + "least headroom first (highest margin ratio), valued now")
     List<AtRisk> atRisk(@RequestParam(defaultValue = "20") int limit) {
         if (limit < 1 || limit > 1000) {
             throw problem(HttpStatus.BAD_REQUEST, URI.create("https://backstop.io/problems/bad-limit"), "Bad limit",
                     "limit must be between 1 and 1000, got " + limit);
         }
+        // the engine's screen names the candidates: ranking them costs what is at risk, not every account
         List<AtRisk> all = new ArrayList<>();
-        for (AccountView view : engine.views()) {
-            if (view.positions().isEmpty()) {
+        for (String id : engine.flaggedAccounts()) {
+            AccountView view = engine.view(id).orElse(null);
+            if (view == null || view.positions().isEmpty()) {
                 continue;
             }
             AccountRisk risk = engine.margin().calculator().assess(view.detached(engine.settlementAsset()),
