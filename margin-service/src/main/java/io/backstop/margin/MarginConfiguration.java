@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.UUID;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,6 +46,21 @@ class MarginConfiguration {
         return new AccountEngine(margin, repository, inbox, outbox, tx, clock,
                 properties.getSettlementAsset().toUpperCase(java.util.Locale.ROOT), properties.getBatchSize(),
                 properties.getSnapshotInterval(), meters);
+    }
+
+    /**
+     * Ready once the instance owns its partitions' accounts (possibly none, when other replicas own
+     * them all): before that, every account request would be answered 503.
+     */
+    @Bean
+    HealthIndicator accountOwnership(AccountEngine engine) {
+        return () -> {
+            AccountEngine.Ownership ownership = engine.ownership();
+            Health.Builder health = ownership.assigned() ? Health.up() : Health.outOfService();
+            return health.withDetail("partitions", new java.util.TreeSet<>(ownership.partitions()))
+                    .withDetail("partitionCount", ownership.partitionCount())
+                    .withDetail("accounts", ownership.accounts()).build();
+        };
     }
 
     @Bean

@@ -237,6 +237,9 @@ class MarginFlowIT {
         engine.prices().quote("BTCUSDT").ifPresent(restarted::price);
         restarted.start();
         try {
+            // a replacement instance takes over the same partitions: their accounts come from PostgreSQL
+            AccountEngine.Ownership ownership = engine.ownership();
+            restarted.assign(ownership.partitions(), ownership.partitionCount());
             await().atMost(WAIT).until(() -> restarted.risk(id).map(r -> r.priced()).orElse(false));
             assertThat(restarted.risk(id)).isEqualTo(engine.risk(id));
             assertThat(restarted.view(id).orElseThrow().version()).isEqualTo(engine.view(id).orElseThrow().version());

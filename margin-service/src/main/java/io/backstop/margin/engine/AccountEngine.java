@@ -11,6 +11,7 @@ import io.backstop.events.trading.TradeFilled;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.margin.account.Account;
+import io.backstop.margin.account.AccountPartitions;
 import io.backstop.margin.account.MarginEngine;
 import io.backstop.margin.account.MarginReview;
 import io.backstop.margin.account.Position;
@@ -88,6 +89,10 @@ public class AccountEngine extends DedicatedThread {
     private final Map<String, Integer> heldByAccount = new ConcurrentHashMap<>();
     /** Accounts with a scope at or beyond the alert ratio, or not HEALTHY: the at-risk list's candidates. */
     private final Set<String> flagged = ConcurrentHashMap.newKeySet();
+    /** The partitions of the account-keyed topics this instance is assigned; it holds their accounts. */
+    private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
+    private volatile int partitionCount;
+    private volatile boolean assignedOnce;
     private final io.backstop.margin.screen.ScreenFeed screen;
     private final Map<String, io.backstop.events.oracle.PriceStatus> statusBySymbol = new HashMap<>();
 
@@ -138,6 +143,28 @@ public class AccountEngine extends DedicatedThread {
 
     public Collection<AccountView> views() {
         return views.values();
+    }
+
+    /** True if this instance holds the account's partition now (its accounts are in memory and current). */
+    public boolean owns(String accountId) {
+        int count = partitionCount;
+        return count > 0 && owned.contains(AccountPartitions.partitionOf(accountId, count));
+    }
+
+    /** What this instance owns: for readiness, the risk API's misdirected answers and operators. */
+    public record Ownership(boolean assigned, int partitionCount, Set<Integer> partitions, int accounts) {
+    }
+
+    public Ownership ownership() {
+        return new Ownership(assignedOnce, partitionCount, Set.copyOf(new java.util.TreeSet<>(owned)), views.size());
+    }
+
+    /** Throws {@link NotOwned} unless this instance holds the account's partition. */
+    public void requireOwned(String accountId) {
+        if (!owns(accountId)) {
+            int count = partitionCount;
+            throw new NotOwned(accountId, count > 0 ? AccountPartitions.partitionOf(accountId, count) : -1);
+        }
     }
 
     /**
@@ -219,9 +246,40 @@ public class AccountEngine extends DedicatedThread {
         }
     }
 
-    /** Applies one consumed event exactly once; returns false for a redelivery. */
-    public boolean apply(ConsumerRecord<String, EventEnvelope<?>> record) {
-        return apply(record.topic(), record.partition(), record.offset(), record.value());
+    /** The first record of a polled list that was rejected, and why; the ones before it were applied. */
+    public record Rejection(int index, RuntimeException reason) {
+    }
+
+    /**
+     * Applies a polled list of records in one batch (one transaction), each exactly once by its
+     * eventId (one inbox query for the list). Stops at the first record rejected by the contract and
+     * reports it; what came before is committed, what comes after is left for redelivery.
+     */
+    public Optional<Rejection> applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+        if (records.isEmpty()) {
+            return Optional.empty();
+        }
+        return call(batch -> {
+            Set<UUID> done = inbox.processedAmong(records.stream().map(r -> r.value().eventId()).toList());
+            for (int i = 0; i < records.size(); i++) {
+                ConsumerRecord<String, EventEnvelope<?>> record = records.get(i);
+                EventEnvelope<?> event = record.value();
+                if (done.contains(event.eventId()) || batch.seen.contains(event.eventId())) {
+                    duplicates.increment();
+                    continue;
+                }
+                int eventsBefore = batch.events.size();
+                try {
+                    applyPayload(record.topic(), event, batch);
+                } catch (ContractViolation | UnknownAccount | IllegalArgumentException rejected) {
+                    batch.events.subList(eventsBefore, batch.events.size()).clear();
+                    return Optional.of(new Rejection(i, rejected));
+                }
+                batch.seen.add(event.eventId());
+                batch.deliveries.add(new Delivery(event.eventId(), record.topic(), record.partition(), record.offset()));
+            }
+            return Optional.empty();
+        });
     }
 
     /**
@@ -230,6 +288,9 @@ public class AccountEngine extends DedicatedThread {
      */
     public boolean apply(String topic, int partition, long offset, EventEnvelope<?> event) {
         return call(batch -> {
+            if (partition < 0 && event.payload() instanceof TradeFilled fill) {
+                requireOwned(fill.accountId()); // submitted over REST: only the owner may apply it
+            }
             if (batch.seen.contains(event.eventId()) || !inbox.processedAmong(List.of(event.eventId())).isEmpty()) {
                 duplicates.increment();
                 return false;
@@ -314,6 +375,7 @@ public class AccountEngine extends DedicatedThread {
 
     public Created createAccount(String accountId) {
         return call(batch -> {
+            requireOwned(accountId);
             if (accounts.containsKey(accountId)) {
                 return Created.EXISTS;
             }
@@ -328,6 +390,7 @@ public class AccountEngine extends DedicatedThread {
 
     public void deposit(String accountId, String asset, BigDecimal amount) {
         call(batch -> {
+            requireOwned(accountId);
             Account account = require(accountId);
             requireAsset(asset);
             batch.changed(account, true);
@@ -344,6 +407,7 @@ public class AccountEngine extends DedicatedThread {
 
     public Withdrawal withdraw(String accountId, String asset, BigDecimal amount) {
         return call(batch -> {
+            requireOwned(accountId);
             Account account = require(accountId);
             requireAsset(asset);
             if (account.balance(asset).compareTo(amount) < 0) {
@@ -395,6 +459,29 @@ public class AccountEngine extends DedicatedThread {
     public static final class UnknownAccount extends RuntimeException {
         public UnknownAccount(String accountId) {
             super("no account '" + accountId + "'");
+        }
+    }
+
+    /** An account on a partition another instance owns, or asked before this one owns any (partition -1). */
+    public static final class NotOwned extends RuntimeException {
+        private final String accountId;
+        private final int partition;
+
+        public NotOwned(String accountId, int partition) {
+            super(partition < 0
+                    ? "this instance owns no partitions yet; account '" + accountId + "' cannot be served now"
+                    : "account '" + accountId + "' is on partition " + partition
+                            + " of the account topics, which another instance owns");
+            this.accountId = accountId;
+            this.partition = partition;
+        }
+
+        public String accountId() {
+            return accountId;
+        }
+
+        public int partition() {
+            return partition;
         }
     }
 
@@ -555,7 +642,7 @@ public class AccountEngine extends DedicatedThread {
             try {
                 results.add(task.work.run(batch));
                 failures.add(null);
-            } catch (ContractViolation | UnknownAccount | IllegalArgumentException rejected) {
+            } catch (ContractViolation | UnknownAccount | NotOwned | IllegalArgumentException rejected) {
                 // a rejection is decided before anything changes: the rest of the batch goes on
                 batch.events.subList(eventsBefore, batch.events.size()).clear();
                 results.add(null);
@@ -582,7 +669,7 @@ public class AccountEngine extends DedicatedThread {
                     for (Delivery d : batch.deliveries) {
                         inbox.recordFirstDelivery(d.eventId(), d.topic(), d.partition(), d.offset());
                     }
-                    repository.saveAll(batch.dirty.values());
+                    repository.saveAll(batch.dirty.values(), partitionCount);
                     outbox.appendAll(batch.events);
                 });
             }
@@ -595,6 +682,9 @@ public class AccountEngine extends DedicatedThread {
             return;
         }
         for (Account account : batch.dirty.values()) {
+            if (accounts.get(account.id()) != account) {
+                continue; // dropped in this batch: its partition went elsewhere
+            }
             publish(account);
             if (batch.structural.contains(account.id())) {
                 index(account);
@@ -662,19 +752,74 @@ public class AccountEngine extends DedicatedThread {
         }
     }
 
-    /** Loads every stored account; called before the listeners start. */
-    public void loadAll() {
-        for (Account account : repository.loadAll()) {
-            accounts.put(account.id(), account);
-            publish(account);
-            index(account);
-        }
-        log.info("loaded {} accounts", accounts.size());
+    // --- partition ownership ---------------------------------------------------------------------
+
+    /**
+     * Takes over the accounts of newly assigned partitions (of {@code count} partitions): accounts
+     * held that are no longer owned are dropped; those stored with another version than the one held
+     * (changed by the instance that owned them meanwhile), or not held at all, are loaded from
+     * PostgreSQL and reviewed at the current prices. Blocks until done; called from the consumer's
+     * rebalance callback, before any record of those partitions is delivered.
+     */
+    public void assign(Set<Integer> partitions, int count) {
+        call(batch -> {
+            if (partitionCount != count) {
+                if (partitionCount != 0) {
+                    log.warn("the account topics now have {} partitions instead of {}: every account is re-placed",
+                            count, partitionCount);
+                }
+                owned.clear();
+                partitionCount = count;
+            }
+            owned.addAll(partitions);
+            int dropped = 0;
+            for (String id : new ArrayList<>(accounts.keySet())) {
+                if (!owned.contains(AccountPartitions.partitionOf(id, count))) {
+                    drop(id);
+                    dropped++;
+                }
+            }
+            Map<String, Long> stored = repository.versions(owned, count);
+            List<String> stale = stored.entrySet().stream().filter(e -> {
+                Account held = accounts.get(e.getKey());
+                return held == null || held.version() != e.getValue();
+            }).map(Map.Entry::getKey).toList();
+            for (Account account : repository.load(stale)) {
+                drop(account.id());
+                accounts.put(account.id(), account);
+                publish(account);
+                index(account);
+                if (!statusBySymbol.isEmpty()) {
+                    batch.review(account);
+                }
+            }
+            assignedOnce = true;
+            log.info("owning partitions {} of {}: {} accounts held, {} loaded, {} dropped", new java.util.TreeSet<>(owned),
+                    count, accounts.size(), stale.size(), dropped);
+            return null;
+        });
     }
 
-    @Override
-    protected void beforeStart() {
-        loadAll();
+    /**
+     * Partitions taken away: their accounts are no longer served (REST answers 421) but stay in memory
+     * until the next assignment decides, so a partition given straight back costs no reload; whatever
+     * another owner changed meanwhile is reloaded by version then.
+     */
+    public void revoke(Set<Integer> partitions) {
+        owned.removeAll(partitions);
+        log.info("partitions {} revoked; still owning {}", partitions, new java.util.TreeSet<>(owned));
+    }
+
+    private void drop(String accountId) {
+        if (accounts.remove(accountId) == null) {
+            return;
+        }
+        unpublish(accountId);
+        screen.forget(accountId);
+        flagged.remove(accountId);
+        accountsByPriceSymbol.values().forEach(ids -> ids.remove(accountId));
+        snapshotDue.remove(accountId);
+        lastSnapshot.remove(accountId);
     }
 
     /** Starts before the listeners (which submit to it) and stops after them. */

@@ -2,21 +2,52 @@ package io.backstop.margin.kafka;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.margin.engine.AccountEngine;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
 
 /**
- * What changes accounts, from Kafka: fills, liquidation fills and the waterfall's outcomes, applied
- * exactly once by the account engine (the offset moves only after the engine committed).
+ * What changes accounts, from Kafka: fills, liquidation fills and the waterfall's outcomes, keyed by
+ * account. Each poll is applied by the account engine as one batch in one transaction, exactly once
+ * (the offsets move only after the engine committed). A record that breaks the contract stops the
+ * batch at its index: what came before is committed, it goes to the dead-letter topic, the rest is
+ * delivered again.
+ *
+ * <p>Ownership: the instance assigned partition p of these topics holds the accounts whose key hashes
+ * to p. One consumer per instance with the range assignor gives it the same partition numbers of
+ * every topic (they must have the same count, checked on assignment); more instances share the
+ * partitions, and on each assignment the engine loads what it now owns from PostgreSQL.
  */
 @Component
-class AccountEventListener {
+class AccountEventListener implements ConsumerSeekAware {
+
+    private static final LogAccessor LOG = new LogAccessor(AccountEventListener.class);
+    static final List<String> TOPICS = List.of("trades.fills", "liquidation.fills", "insurance.takeovers",
+            "adl.executions", "loss.socialized");
 
     private final AccountEngine engine;
+    private final KafkaAdmin admin;
+    private final String prefix;
 
-    AccountEventListener(AccountEngine engine) {
+    AccountEventListener(AccountEngine engine, KafkaAdmin admin, @Value("${backstop.kafka.topic-prefix}") String prefix) {
         this.engine = engine;
+        this.admin = admin;
+        this.prefix = prefix;
     }
 
     @KafkaListener(topics = {
@@ -25,8 +56,64 @@ class AccountEventListener {
             "${backstop.kafka.topic-prefix}insurance.takeovers",
             "${backstop.kafka.topic-prefix}adl.executions",
             "${backstop.kafka.topic-prefix}loss.socialized"},
-            concurrency = "${backstop.margin.account-consumers:3}")
-    void onAccountEvent(ConsumerRecord<String, EventEnvelope<?>> record) {
-        engine.apply(record);
+            batch = "true", concurrency = "1",
+            properties = {
+                "partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor",
+                "max.poll.records=${backstop.margin.batch-size:500}"})
+    void onAccountEvents(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+        int readable = records.size();
+        DeserializationException unreadable = null;
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).value() == null) {
+                unreadable = SerializationUtils.getExceptionFromHeader(records.get(i),
+                        SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
+                readable = i;
+                break;
+            }
+        }
+        try {
+            engine.applyAll(records.subList(0, readable)).ifPresent(rejection -> {
+                throw new BatchListenerFailedException(rejection.reason().getMessage(), rejection.reason(),
+                        rejection.index());
+            });
+        } catch (BatchListenerFailedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the engine could not commit: nothing of this poll is applied; retried from its first record
+            throw new BatchListenerFailedException("account engine failed: " + e.getMessage(), e, 0);
+        }
+        if (unreadable != null || readable < records.size()) {
+            RuntimeException cause = unreadable != null ? unreadable
+                    : new IllegalStateException("record without a value and without a deserialization error");
+            throw new BatchListenerFailedException(cause.getMessage(), cause, readable);
+        }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
+        engine.assign(partitionsOfFills(assignments.keySet()), partitionCount());
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        engine.revoke(partitionsOfFills(partitions));
+    }
+
+    private Set<Integer> partitionsOfFills(Collection<TopicPartition> partitions) {
+        return partitions.stream().filter(tp -> tp.topic().equals(prefix + TOPICS.get(0)))
+                .map(TopicPartition::partition).collect(Collectors.toSet());
+    }
+
+    /** The partition count of the account topics, which must all have the same. */
+    private int partitionCount() {
+        Map<String, TopicDescription> topics = admin.describeTopics(
+                TOPICS.stream().map(t -> prefix + t).toArray(String[]::new));
+        Map<String, Integer> counts = new TreeMap<>();
+        topics.forEach((name, description) -> counts.put(name, description.partitions().size()));
+        if (counts.values().stream().distinct().count() != 1) {
+            throw new IllegalStateException("the account topics must have the same number of partitions, so that"
+                    + " one instance owns all of an account's events; found " + counts);
+        }
+        return counts.values().iterator().next();
     }
 }

@@ -3,6 +3,7 @@ package io.backstop.margin.persistence;
 import io.backstop.events.json.EventJson;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.account.Position;
+import io.backstop.margin.account.AccountPartitions;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,26 +28,64 @@ public class AccountRepository {
         this.settlementAsset = settlementAsset;
     }
 
-    /** Saves in one batch; call inside the transaction that writes the inbox and outbox. */
-    public void saveAll(Collection<Account> accounts) {
+    /**
+     * Saves in one batch; call inside the transaction that writes the inbox and outbox. Each row
+     * records its Kafka partition for {@code partitionCount} partitions.
+     */
+    public void saveAll(Collection<Account> accounts, int partitionCount) {
         if (accounts.isEmpty()) {
             return;
         }
         List<Account> list = new ArrayList<>(accounts);
-        jdbc.batchUpdate("INSERT INTO account (id, version, state) VALUES (?, ?, ?::jsonb)"
+        jdbc.batchUpdate("INSERT INTO account (id, version, state, kafka_partition, partition_count)"
+                        + " VALUES (?, ?, ?::jsonb, ?, ?)"
                         + " ON CONFLICT (id) DO UPDATE SET version = excluded.version, state = excluded.state,"
+                        + " kafka_partition = excluded.kafka_partition, partition_count = excluded.partition_count,"
                         + " updated_at = now() WHERE account.version < excluded.version",
                 list, list.size(), (ps, account) -> {
                     ps.setString(1, account.id());
                     ps.setLong(2, account.version());
                     ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
                             List.copyOf(account.positions().values()), account.scopes())));
+                    ps.setInt(4, AccountPartitions.partitionOf(account.id(), partitionCount));
+                    ps.setInt(5, partitionCount);
                 });
     }
 
-    public List<Account> loadAll() {
-        return jdbc.query("SELECT id, version, state FROM account ORDER BY id", (rs, i) ->
-                restore(rs.getString(1), rs.getLong(2), rs.getString(3)));
+    /**
+     * The stored version of every account on the given partitions (of {@code partitionCount}): what an
+     * instance taking the partitions over must hold. Rows placed for another count are placed again
+     * first.
+     */
+    public Map<String, Long> versions(Collection<Integer> partitions, int partitionCount) {
+        place(partitionCount);
+        if (partitions.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Long> versions = new java.util.HashMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement(
+                    "SELECT id, version FROM account WHERE partition_count = ? AND kafka_partition = ANY (?)");
+            ps.setInt(1, partitionCount);
+            ps.setArray(2, con.createArrayOf("integer", partitions.toArray()));
+            return ps;
+        }, rs -> {
+            versions.put(rs.getString(1), rs.getLong(2));
+        });
+        return versions;
+    }
+
+    private void place(int partitionCount) {
+        List<String> unplaced = jdbc.queryForList(
+                "SELECT id FROM account WHERE partition_count IS DISTINCT FROM ?", String.class, partitionCount);
+        if (!unplaced.isEmpty()) {
+            jdbc.batchUpdate("UPDATE account SET kafka_partition = ?, partition_count = ? WHERE id = ?", unplaced,
+                    1000, (ps, id) -> {
+                        ps.setInt(1, AccountPartitions.partitionOf(id, partitionCount));
+                        ps.setInt(2, partitionCount);
+                        ps.setString(3, id);
+                    });
+        }
     }
 
     public List<Account> load(Collection<String> ids) {

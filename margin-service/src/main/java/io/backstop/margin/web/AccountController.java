@@ -44,6 +44,8 @@ class AccountController {
     static final URI UNKNOWN_ACCOUNT = URI.create("https://backstop.io/problems/unknown-account");
     static final URI WITHDRAWAL_REFUSED = URI.create("https://backstop.io/problems/withdrawal-refused");
     static final URI ACCOUNT_EXISTS = URI.create("https://backstop.io/problems/account-exists");
+    static final URI ACCOUNT_ELSEWHERE = URI.create("https://backstop.io/problems/account-elsewhere");
+    static final URI NOT_YET_OWNING = URI.create("https://backstop.io/problems/no-partitions-yet");
 
     private final AccountEngine engine;
     private final Clock clock;
@@ -131,7 +133,7 @@ class AccountController {
     @GetMapping("/{id}/risk")
     @Operation(summary = "The account valued at the latest oracle prices: equity, margins, collateral, positions, held calls")
     RiskView risk(@PathVariable String id) {
-        AccountView view = engine.view(id).orElseThrow(() -> new AccountEngine.UnknownAccount(id));
+        AccountView view = held(id);
         AccountRisk risk = engine.margin().calculator().assess(view.detached(engine.settlementAsset()), engine.prices());
         return RiskView.of(view, risk, clock.instant());
     }
@@ -168,6 +170,34 @@ class AccountController {
         return all.subList(0, Math.min(limit, all.size()));
     }
 
+    /**
+     * An account on a partition another instance owns: 421 Misdirected Request, naming the partition,
+     * so a router can send it to the owner; before this instance owns anything: 503 with Retry-After.
+     */
+    @ExceptionHandler(AccountEngine.NotOwned.class)
+    ResponseEntity<ProblemDetail> notOwned(AccountEngine.NotOwned e) {
+        boolean starting = e.partition() < 0;
+        HttpStatus status = starting ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.MISDIRECTED_REQUEST;
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+        problem.setType(starting ? NOT_YET_OWNING : ACCOUNT_ELSEWHERE);
+        problem.setTitle(starting ? "No partitions owned yet" : "Account owned by another instance");
+        problem.setProperty("accountId", e.accountId());
+        if (!starting) {
+            problem.setProperty("partition", e.partition());
+        }
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
+        if (starting) {
+            response.header("Retry-After", "1");
+        }
+        return response.body(problem);
+    }
+
+    /** The committed account, if this instance owns it. */
+    private AccountView held(String id) {
+        engine.requireOwned(id);
+        return engine.view(id).orElseThrow(() -> new AccountEngine.UnknownAccount(id));
+    }
+
     @ExceptionHandler(AccountEngine.UnknownAccount.class)
     ProblemDetail unknown(AccountEngine.UnknownAccount e) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
@@ -185,7 +215,7 @@ class AccountController {
     }
 
     private Balance balance(String id, String asset) {
-        AccountView view = engine.view(id).orElseThrow(() -> new AccountEngine.UnknownAccount(id));
+        AccountView view = held(id);
         return new Balance(id, asset, view.balances().getOrDefault(asset, BigDecimal.ZERO));
     }
 

@@ -1,0 +1,160 @@
+package io.backstop.margin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.trading.TradeFilled;
+import io.backstop.margin.account.AccountPartitions;
+import io.backstop.margin.engine.AccountEngine;
+import io.backstop.testkit.HttpProbe;
+import io.backstop.testkit.KafkaProbe;
+import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.TestInfrastructure;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Two instances share the accounts by Kafka partition, with real Kafka and PostgreSQL: a second
+ * instance joining takes some partitions and loads their accounts; each account is served by exactly
+ * one instance (the other answers 421 naming the partition); events of an account are applied by its
+ * owner, once; when the second instance stops, the first takes its partitions back with every change
+ * the second made.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@RealInfrastructure
+class PartitionOwnershipIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Autowired
+    AccountEngine engine;
+    @Autowired
+    TestInfrastructure infra;
+    @LocalServerPort
+    int port;
+
+    private final EventJson json = new EventJson();
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    @Test
+    void twoInstancesSplitTheAccountsAndTheSurvivorTakesBackEveryChange() throws Exception {
+        HttpProbe first = new HttpProbe(port);
+        await().atMost(WAIT).until(() -> engine.ownership().assigned());
+        int count = engine.ownership().partitionCount();
+        assertThat(engine.ownership().partitions()).hasSize(count);
+
+        // accounts on every partition, opened while the first instance owns them all
+        List<String> ids = new ArrayList<>();
+        Set<Integer> covered = new HashSet<>();
+        for (int i = 0; covered.size() < count || ids.size() < 12; i++) {
+            String id = "own-" + i;
+            ids.add(id);
+            covered.add(AccountPartitions.partitionOf(id, count));
+            assertThat(first.post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}").statusCode()).isEqualTo(201);
+            assertThat(first.post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"1000\"}")
+                    .statusCode()).isEqualTo(200);
+        }
+
+        ConfigurableApplicationContext second = secondInstance();
+        try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
+            AccountEngine other = second.getBean(AccountEngine.class);
+            HttpProbe secondHttp = new HttpProbe(Integer.parseInt(second.getEnvironment().getProperty("local.server.port")));
+            await().atMost(WAIT).until(() -> other.ownership().assigned()
+                    && !other.ownership().partitions().isEmpty()
+                    && engine.ownership().partitions().size() + other.ownership().partitions().size() == count);
+            assertThat(engine.ownership().partitions()).doesNotContainAnyElementsOf(other.ownership().partitions());
+
+            // every account is served by its owner only; the other instance names the partition
+            String movedAccount = null;
+            for (String id : ids) {
+                int partition = AccountPartitions.partitionOf(id, count);
+                boolean second0 = other.ownership().partitions().contains(partition);
+                HttpProbe owner = second0 ? secondHttp : first;
+                HttpProbe elsewhere = second0 ? first : secondHttp;
+                JsonNode risk = mapper.readTree(owner.get("/api/v1/accounts/" + id + "/risk").body());
+                assertThat(risk.get("collateral").get(0).get("amount").asString()).isEqualTo("1000");
+                HttpResponse<String> misdirected = elsewhere.get("/api/v1/accounts/" + id + "/risk");
+                assertThat(misdirected.statusCode()).as("%s asked of the instance not owning it", id).isEqualTo(421);
+                JsonNode problem = mapper.readTree(misdirected.body());
+                assertThat(problem.get("partition").asInt()).isEqualTo(partition);
+                assertThat(problem.get("type").asString()).endsWith("/account-elsewhere");
+                if (second0 && movedAccount == null) {
+                    movedAccount = id;
+                }
+            }
+            assertThat(movedAccount).as("an account on the second instance's partitions").isNotNull();
+
+            // a fill of an account the second instance owns, delivered twice, is applied there once
+            EventEnvelope<?> fill = EventEnvelope.of(new TradeFilled("t-" + UUID.randomUUID(), movedAccount, "BTCUSDT",
+                    Side.BUY, new BigDecimal("0.01"), new BigDecimal("60000"), new BigDecimal("0.5"), "USDT",
+                    MarginMode.CROSS, null), Instant.now(), null, null);
+            kafka.send(infra.topic("trades.fills"), movedAccount, json.encode(fill));
+            kafka.send(infra.topic("trades.fills"), movedAccount, json.encode(fill));
+            String moved = movedAccount;
+            await().atMost(WAIT).until(() -> other.view(moved).map(v -> v.positions().containsKey("BTCUSDT"))
+                    .orElse(false));
+            assertThat(secondHttp.post("/api/v1/accounts/" + moved + "/deposits",
+                    "{\"asset\":\"USDT\",\"amount\":\"250\"}").statusCode()).isEqualTo(200);
+            long versionThere = other.view(moved).orElseThrow().version();
+            Map<String, BigDecimal> balancesThere = other.view(moved).orElseThrow().balances();
+            assertThat(engine.view(moved)).as("the first instance does not serve it meanwhile")
+                    .satisfiesAnyOf(v -> assertThat(v).isEmpty(), v -> assertThat(engine.owns(moved)).isFalse());
+
+            // the second instance leaves: the first owns everything again, with the second's changes
+            second.close();
+            await().atMost(WAIT).until(() -> engine.ownership().partitions().size() == count);
+            await().atMost(WAIT).until(() -> engine.view(moved).map(v -> v.version() == versionThere).orElse(false));
+            assertThat(engine.view(moved).orElseThrow().balances()).isEqualTo(balancesThere);
+            // 1,000 + 250 deposited, minus the 0.5 fee charged once
+            assertThat(balancesThere.get("USDT")).isEqualByComparingTo("1249.5");
+            assertThat(engine.view(moved).orElseThrow().positions().get("BTCUSDT").size())
+                    .isEqualByComparingTo("0.01");
+            assertThat(first.get("/api/v1/accounts/" + moved + "/risk").statusCode()).isEqualTo(200);
+            for (String id : ids) {
+                assertThat(engine.owns(id)).isTrue();
+                assertThat(engine.view(id)).as(id).isPresent();
+            }
+        } finally {
+            if (second.isActive()) {
+                second.close();
+            }
+        }
+    }
+
+    /** A second margin-service in this JVM, on the same schema, topics and consumer group as the first. */
+    private ConfigurableApplicationContext secondInstance() {
+        // command-line arguments: above application.yml, as the test slice's own properties are
+        Map<String, String> properties = Map.of(
+                "spring.datasource.url", infra.jdbcUrl(),
+                "spring.datasource.username", infra.postgres().user(),
+                "spring.datasource.password", infra.postgres().password(),
+                "backstop.db.schema", infra.schema(),
+                "spring.kafka.bootstrap-servers", infra.kafka().bootstrapServers(),
+                "backstop.kafka.topic-prefix", infra.topicPrefix(),
+                "backstop.instance-id", "second-" + UUID.randomUUID(),
+                "server.port", "0");
+        return new SpringApplicationBuilder(MarginServiceApplication.class)
+                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                        .toArray(String[]::new));
+    }
+}
