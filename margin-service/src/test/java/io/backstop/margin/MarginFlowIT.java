@@ -191,6 +191,31 @@ class MarginFlowIT {
     }
 
     @Test
+    void aFillTheEngineRejectsGoesToTheDeadLetterTopicAndTheRestOfItsPollIsApplied() throws Exception {
+        String id = "mixed-" + UUID.randomUUID();
+        post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}");
+        post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"50000\"}");
+        // one partition, one poll: good, rejected (no such account), good
+        EventEnvelope<?> before = fill(id, "ETHUSDT", Side.BUY, "1", "4000");
+        EventEnvelope<?> ghost = fill("ghost-" + UUID.randomUUID(), "ETHUSDT", Side.BUY, "5", "4000");
+        EventEnvelope<?> after = fill(id, "ETHUSDT", Side.BUY, "2", "4000");
+        kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(before));
+        kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(ghost));
+        kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(after));
+        kafka.flush();
+
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(infra.topic("trades.fills") + ".dlq", 1, WAIT,
+                r -> id.equals(r.key()));
+        assertThat(dead).hasSize(1);
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).isEqualTo("payload.accountId");
+        assertThat(json.decode(Topic.TRADES_FILLS, "d", dead.get(0).value()).eventId()).isEqualTo(ghost.eventId());
+        await().atMost(WAIT).until(() -> inbox.contains(after.eventId()));
+        assertThat(inbox.contains(before.eventId())).isTrue();
+        assertThat(engine.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("3");
+    }
+
+    @Test
     void aWithdrawalThatWouldBreachInitialMarginIsRefusedWithTheShortfall() throws Exception {
         String id = leveragedBtcLong("withdraw-" + UUID.randomUUID());
         await().atMost(WAIT).until(() -> engine.risk(id).map(r -> r.priced()).orElse(false));
