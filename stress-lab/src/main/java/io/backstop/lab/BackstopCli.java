@@ -7,13 +7,14 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ./backstop}: runs Backstop on this machine. */
 @Command(name = "backstop", mixinStandardHelpOptions = true, version = "Backstop 0.1.0",
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
-                BackstopCli.Restart.class})
+                BackstopCli.Restart.class, BackstopCli.Fills.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -69,6 +70,28 @@ public final class BackstopCli implements Callable<Integer> {
                     new CommandLine(this), "unknown service '" + service + "'; choose one of "
                     + Arrays.stream(Service.values()).map(Service::id).toList()));
             return runtime(false).restart(chosen);
+        }
+    }
+
+    @Command(name = "fills", description = "Measures margin-service's fill throughput on the running platform: "
+            + "opens accounts, sends fills to trades.fills and waits until all are applied.")
+    static final class Fills implements Callable<Integer> {
+        @Option(names = "--accounts", defaultValue = "2000", description = "accounts to spread the fills over (default ${DEFAULT-VALUE})")
+        int accounts;
+
+        @Option(names = "--fills", defaultValue = "100000", description = "fills to send (default ${DEFAULT-VALUE})")
+        int fills;
+
+        @Option(names = "--rate", defaultValue = "0", description = "fills per second, 0 = as fast as possible (default ${DEFAULT-VALUE})")
+        int rate;
+
+        @Option(names = "--seed", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Override
+        public Integer call() throws Exception {
+            return new io.backstop.lab.load.FillLoad(RuntimeSettings.load(System.getenv()), System.out)
+                    .run(accounts, fills, rate, seed);
         }
     }
 }

@@ -99,6 +99,8 @@ public class AccountEngine extends DedicatedThread {
     private final Counter callsIssued;
     private final Counter callsHeld;
     private final Counter duplicates;
+    private final MeterRegistry meters;
+    private final Map<String, Counter> appliedByTopic = new ConcurrentHashMap<>();
     private final Timer batchTimer;
 
     public AccountEngine(MarginEngine margin, AccountRepository repository, Inbox inbox, Outbox outbox,
@@ -122,6 +124,7 @@ public class AccountEngine extends DedicatedThread {
         this.callsHeld = Counter.builder("backstop.margin.calls.held")
                 .description("Reviews that held a due margin call because its prices were not trusted")
                 .register(meters);
+        this.meters = meters;
         this.duplicates = Counter.builder("backstop.margin.events.duplicates")
                 .description("Redelivered events recognised and not applied again").register(meters);
         this.batchTimer = Timer.builder("backstop.margin.engine.batch")
@@ -277,6 +280,7 @@ public class AccountEngine extends DedicatedThread {
                 }
                 batch.seen.add(event.eventId());
                 batch.deliveries.add(new Delivery(event.eventId(), record.topic(), record.partition(), record.offset()));
+                batch.applied.merge(record.topic(), 1, Integer::sum);
             }
             return Optional.empty();
         });
@@ -555,6 +559,7 @@ public class AccountEngine extends DedicatedThread {
         final List<EventEnvelope<?>> events = new ArrayList<>();
         final Set<String> created = new HashSet<>();
         final Set<String> structural = new HashSet<>();
+        final Map<String, Integer> applied = new HashMap<>();
 
         void changed(Account account, boolean structuralChange) {
             dirty.put(account.id(), account);
@@ -699,6 +704,9 @@ public class AccountEngine extends DedicatedThread {
                 future.completeExceptionally(failures.get(i));
             }
         }
+        batch.applied.forEach((topic, count) -> appliedByTopic.computeIfAbsent(topic, t -> Counter
+                .builder("backstop.margin.events.applied").description("Consumed events applied (committed), by topic")
+                .tag("topic", t).register(meters)).increment(count));
         batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }
 
