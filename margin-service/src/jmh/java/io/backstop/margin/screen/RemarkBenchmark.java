@@ -19,6 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * holding BTC collateral. {@code remarkLargestSymbol} re-marks every BTCUSDT position (PnL and tiered
  * maintenance of its scope, band check); {@code scanFloor} sums the same number of longs, the memory
  * bandwidth floor of any per-position pass. Goal: the re-mark within 100 ms and within 2x the floor.
+ * {@code jumpLargestSymbol} is the bad day: BTCUSDT jumps 2% on every tick; the pass costs the same,
+ * and the number of scopes whose band changed (each reviewed exactly by the engine) is printed.
  *
  * <p>Run: {@code ./mvnw -q -pl margin-service test-compile exec:exec@jmh -Djmh.args="RemarkBenchmark"}
  */
@@ -39,6 +41,7 @@ public class RemarkBenchmark {
     private long[] floor;
     private double btc = 60_000;
     private long changed;
+    private long ticks;
 
     @Setup
     public void setUp() {
@@ -79,6 +82,22 @@ public class RemarkBenchmark {
         btc = btc == 60_000 ? 60_030 : 60_000;
         screen.onPrice("BTCUSDT", btc, btc, slot -> changed++);
         return changed;
+    }
+
+    /** The bad day: BTCUSDT jumps by 2% (alternating 60,000 and 58,800) on every tick. */
+    @Benchmark
+    public long jumpLargestSymbol() {
+        btc = btc == 60_000 ? 58_800 : 60_000;
+        ticks++;
+        screen.onPrice("BTCUSDT", btc, btc, slot -> changed++);
+        return changed;
+    }
+
+    @org.openjdk.jmh.annotations.TearDown
+    public void report() {
+        if (ticks > 0) {
+            System.out.printf("%n%.0f band changes per 2%% jump%n", (double) changed / ticks);
+        }
     }
 
     /** The floor: one pass over as many longs as there are BTCUSDT positions. */
