@@ -78,7 +78,8 @@ class MarginFlowIT {
     void open() {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());
         await().atMost(WAIT).until(() -> listeners.getListenerContainers().stream().allMatch(c ->
-                c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty()));
+                c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty())
+                && engine.ownership().assigned());
     }
 
     @AfterEach

@@ -29,6 +29,9 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
         try {
+            // accounts are served once the instance owns its partitions (readiness says so)
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                    .until(() -> get("/actuator/health/readiness").statusCode() == 200);
             assertThat(post("/api/v1/accounts", "{\"accountId\":\"found-1\"}").statusCode()).isEqualTo(201);
             assertThat(post("/api/v1/accounts/found-1/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
                     .statusCode()).isEqualTo(200);
