@@ -9,6 +9,7 @@ import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.persistence.AccountRepository;
 import io.backstop.margin.risk.RiskCalculator;
 import io.backstop.margin.web.QueryLimiter;
+import io.backstop.markets.MarketsProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.UUID;
@@ -22,12 +23,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(MarginProperties.class)
+@EnableConfigurationProperties({MarginProperties.class, MarketsProperties.class})
 class MarginConfiguration {
 
     @Bean
-    RiskCalculator riskCalculator(MarginProperties properties) {
-        return new RiskCalculator(properties.assetSpecs(), properties.instrumentSpecs());
+    RiskCalculator riskCalculator(MarginProperties properties, MarketsProperties markets) {
+        return new RiskCalculator(properties.assetSpecs(), properties.instrumentSpecs(markets.markets()));
     }
 
     @Bean

@@ -2,7 +2,7 @@ package io.backstop.margin.config;
 
 import io.backstop.margin.risk.AssetSpec;
 import io.backstop.margin.risk.InstrumentSpec;
-import io.backstop.margin.risk.MarginBrackets;
+import io.backstop.markets.Market;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The margin engine's configuration, under {@code backstop.margin}: collateral assets with haircuts,
- * instruments with their brackets. {@link #assetSpecs()} and {@link #instrumentSpecs()} validate it
- * and name every problem.
+ * alert ratio, batching. {@link #assetSpecs()} validates it and names every problem. The instruments
+ * and their brackets come from the shared market catalogue ({@code backstop.markets}).
  */
 @ConfigurationProperties("backstop.margin")
 public class MarginProperties {
@@ -31,7 +31,6 @@ public class MarginProperties {
     /** Commands (fills, transfers, prices) the account engine applies per database transaction. */
     private int batchSize = 500;
     private Map<String, Asset> assets = new LinkedHashMap<>();
-    private Map<String, Symbol> symbols = new LinkedHashMap<>();
 
     public String getSettlementAsset() {
         return settlementAsset;
@@ -81,14 +80,6 @@ public class MarginProperties {
         this.assets = assets;
     }
 
-    public Map<String, Symbol> getSymbols() {
-        return symbols;
-    }
-
-    public void setSymbols(Map<String, Symbol> symbols) {
-        this.symbols = symbols;
-    }
-
     public static class Asset {
         /** Fraction taken off a positive balance's value, in [0, 1). */
         private BigDecimal haircut = BigDecimal.ZERO;
@@ -109,68 +100,6 @@ public class MarginProperties {
 
         public void setPriceSymbol(String priceSymbol) {
             this.priceSymbol = priceSymbol;
-        }
-    }
-
-    public static class Symbol {
-        /** The oracle symbol whose mark prices it (default: the symbol itself). */
-        private String priceSymbol;
-        private int priceScale = 2;
-        private List<Bracket> brackets = new ArrayList<>();
-
-        public String getPriceSymbol() {
-            return priceSymbol;
-        }
-
-        public void setPriceSymbol(String priceSymbol) {
-            this.priceSymbol = priceSymbol;
-        }
-
-        public int getPriceScale() {
-            return priceScale;
-        }
-
-        public void setPriceScale(int priceScale) {
-            this.priceScale = priceScale;
-        }
-
-        public List<Bracket> getBrackets() {
-            return brackets;
-        }
-
-        public void setBrackets(List<Bracket> brackets) {
-            this.brackets = brackets;
-        }
-    }
-
-    public static class Bracket {
-        /** Notional (settlement asset) from which the tier applies; the first is 0. */
-        private BigDecimal floor;
-        private BigDecimal mmr;
-        private int maxLeverage;
-
-        public BigDecimal getFloor() {
-            return floor;
-        }
-
-        public void setFloor(BigDecimal floor) {
-            this.floor = floor;
-        }
-
-        public BigDecimal getMmr() {
-            return mmr;
-        }
-
-        public void setMmr(BigDecimal mmr) {
-            this.mmr = mmr;
-        }
-
-        public int getMaxLeverage() {
-            return maxLeverage;
-        }
-
-        public void setMaxLeverage(int maxLeverage) {
-            this.maxLeverage = maxLeverage;
         }
     }
 
@@ -207,30 +136,11 @@ public class MarginProperties {
         return specs;
     }
 
-    public Map<String, InstrumentSpec> instrumentSpecs() {
-        List<String> problems = new ArrayList<>();
+    /** The instruments the margin engine values, from the shared market catalogue. */
+    public Map<String, InstrumentSpec> instrumentSpecs(Map<String, Market> markets) {
         Map<String, InstrumentSpec> specs = new LinkedHashMap<>();
-        if (symbols.isEmpty()) {
-            problems.add("backstop.margin.symbols: no symbol is configured");
-        }
-        symbols.forEach((name, symbol) -> {
-            String id = name.toUpperCase(Locale.ROOT);
-            try {
-                MarginBrackets brackets = MarginBrackets.of(symbol.getBrackets().stream()
-                        .map(b -> new MarginBrackets.Tier(b.getFloor(), b.getMmr(), b.getMaxLeverage())).toList());
-                String priceSymbol = symbol.getPriceSymbol() == null ? id
-                        : symbol.getPriceSymbol().toUpperCase(Locale.ROOT);
-                specs.put(id, new InstrumentSpec(id, priceSymbol, brackets, symbol.getPriceScale()));
-            } catch (IllegalArgumentException e) {
-                problems.add("backstop.margin.symbols." + name + ".brackets: " + e.getMessage());
-            }
-            if (symbol.getPriceScale() < 0 || symbol.getPriceScale() > 18) {
-                problems.add("backstop.margin.symbols." + name + ".price-scale: must be in [0, 18]");
-            }
-        });
-        if (!problems.isEmpty()) {
-            throw new InvalidConfiguration(problems);
-        }
+        markets.forEach((symbol, market) -> specs.put(symbol,
+                new InstrumentSpec(symbol, market.priceSymbol(), market.brackets(), market.priceScale())));
         return specs;
     }
 }

@@ -1,5 +1,7 @@
 package io.backstop.margin.risk;
 
+import io.backstop.markets.MarginBrackets;
+
 /**
  * A linear perpetual the margin engine knows.
  *

@@ -2,6 +2,7 @@ package io.backstop.margin.risk;
 
 import io.backstop.margin.account.Account;
 import io.backstop.margin.account.Position;
+import io.backstop.markets.Bracket;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;

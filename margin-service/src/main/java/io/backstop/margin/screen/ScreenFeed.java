@@ -2,10 +2,10 @@ package io.backstop.margin.screen;
 
 import io.backstop.margin.account.Account;
 import io.backstop.margin.risk.AccountRisk;
-import io.backstop.margin.risk.Bracket;
 import io.backstop.margin.risk.InstrumentSpec;
 import io.backstop.margin.risk.Quote;
 import io.backstop.margin.risk.RiskCalculator;
+import io.backstop.markets.Bracket;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,8 @@
 package io.backstop.margin.risk;
 
 import io.backstop.events.oracle.PriceStatus;
+import io.backstop.markets.MarginBrackets;
+import io.backstop.markets.SampleMarkets;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.HashMap;
@@ -16,20 +18,11 @@ public final class TestSpecs {
 
     /** Binance-like BTCUSDT brackets: cum derives to 0, 50, 3050, 48050, 348050. */
     public static MarginBrackets btcBrackets() {
-        return MarginBrackets.of(List.of(
-                new MarginBrackets.Tier(new BigDecimal("0"), new BigDecimal("0.004"), 125),
-                new MarginBrackets.Tier(new BigDecimal("50000"), new BigDecimal("0.005"), 100),
-                new MarginBrackets.Tier(new BigDecimal("600000"), new BigDecimal("0.01"), 50),
-                new MarginBrackets.Tier(new BigDecimal("3000000"), new BigDecimal("0.025"), 20),
-                new MarginBrackets.Tier(new BigDecimal("12000000"), new BigDecimal("0.05"), 10)));
+        return SampleMarkets.btcBrackets();
     }
 
     public static MarginBrackets ethBrackets() {
-        return MarginBrackets.of(List.of(
-                new MarginBrackets.Tier(new BigDecimal("0"), new BigDecimal("0.005"), 100),
-                new MarginBrackets.Tier(new BigDecimal("10000"), new BigDecimal("0.0065"), 75),
-                new MarginBrackets.Tier(new BigDecimal("100000"), new BigDecimal("0.01"), 50),
-                new MarginBrackets.Tier(new BigDecimal("1000000"), new BigDecimal("0.02"), 25)));
+        return SampleMarkets.ethBrackets();
     }
 
     public static Map<String, InstrumentSpec> instruments() {

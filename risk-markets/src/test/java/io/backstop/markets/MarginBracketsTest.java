@@ -1,4 +1,4 @@
-package io.backstop.margin.risk;
+package io.backstop.markets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,13 +11,13 @@ class MarginBracketsTest {
 
     @Test
     void cumFollowsTheRecurrenceNotATypedInTable() {
-        assertThat(TestSpecs.btcBrackets().brackets()).extracting(Bracket::cum).map(BigDecimal::stripTrailingZeros)
+        assertThat(SampleMarkets.btcBrackets().brackets()).extracting(Bracket::cum).map(BigDecimal::stripTrailingZeros)
                 .map(BigDecimal::toPlainString).containsExactly("0", "50", "3050", "48050", "348050");
     }
 
     @Test
     void maintenanceIsContinuousAcrossEveryTierBoundary() {
-        MarginBrackets brackets = TestSpecs.btcBrackets();
+        MarginBrackets brackets = SampleMarkets.btcBrackets();
         for (Bracket tier : brackets.brackets().subList(1, brackets.brackets().size())) {
             BigDecimal justBelow = tier.floor().subtract(new BigDecimal("0.000001"));
             BigDecimal at = brackets.maintenance(tier.floor());
@@ -28,7 +28,7 @@ class MarginBracketsTest {
 
     @Test
     void maintenanceAndInitialMarginByTier() {
-        MarginBrackets brackets = TestSpecs.btcBrackets();
+        MarginBrackets brackets = SampleMarkets.btcBrackets();
 
         assertThat(brackets.maintenance(new BigDecimal("40000"))).isEqualByComparingTo("160"); // 0.4%
         assertThat(brackets.maintenance(new BigDecimal("1000000"))).isEqualByComparingTo("6950"); // 1% - 3050

@@ -1,4 +1,4 @@
-package io.backstop.margin.risk;
+package io.backstop.markets;
 
 import java.math.BigDecimal;
 

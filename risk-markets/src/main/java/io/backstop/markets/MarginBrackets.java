@@ -1,4 +1,4 @@
-package io.backstop.margin.risk;
+package io.backstop.markets;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -104,7 +104,7 @@ public final class MarginBrackets {
     }
 
     /** The exclusive upper bound of a tier's notional, or null for the last tier. */
-    BigDecimal capOf(int index) {
+    public BigDecimal capOf(int index) {
         return index + 1 < brackets.size() ? brackets.get(index + 1).floor() : null;
     }
 }
