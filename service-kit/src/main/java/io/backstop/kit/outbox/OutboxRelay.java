@@ -79,7 +79,14 @@ public class OutboxRelay extends DedicatedThread {
                 return 0;
             }
             publishTime.record(() -> publish(rows));
-            jdbc.update("DELETE FROM outbox_event WHERE id <= ?", rows.get(rows.size() - 1).id());
+            // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
+            // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
+            Long[] ids = rows.stream().map(Row::id).toArray(Long[]::new);
+            jdbc.update(con -> {
+                var ps = con.prepareStatement("DELETE FROM outbox_event WHERE id = ANY (?)");
+                ps.setArray(1, con.createArrayOf("bigint", ids));
+                return ps;
+            });
             return rows.size();
         });
         int n = count == null ? 0 : count;
