@@ -16,4 +16,16 @@ class LiquidationServiceFoundationIT extends ServiceFoundationContract {
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
         return SampleEvents.freshForTopics(Topic.MARGIN_CALLS, Topic.ORACLE_PRICES, Topic.LIQUIDATION_EXECUTIONS);
     }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    io.backstop.liquidation.engine.PriceBoard prices;
+
+    /** Prices are not kept in the inbox (a price only replaces an older one): their effect is the board. */
+    @Override
+    protected boolean processed(EventEnvelope<?> event) throws Exception {
+        if (event.payload() instanceof io.backstop.events.oracle.OraclePricePublished price) {
+            return prices.marks().containsKey(price.symbol());
+        }
+        return super.processed(event);
+    }
 }

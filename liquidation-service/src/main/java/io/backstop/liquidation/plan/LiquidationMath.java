@@ -29,6 +29,22 @@ public final class LiquidationMath {
         return exact.setScale(position.priceScale(), safe).max(BigDecimal.ZERO);
     }
 
+    /**
+     * Every position's bankruptcy price when the scope's equity is shared among them by notional:
+     * closing all of them at these prices leaves the scope at zero (to the price tick), so orders
+     * limited to them can never, together, take the account below zero. One position: its own price.
+     */
+    public static java.util.Map<String, BigDecimal> bankruptcyPrices(ScopeState scope) {
+        java.util.Map<String, BigDecimal> prices = new java.util.LinkedHashMap<>();
+        BigDecimal total = scope.notional();
+        for (PositionState p : scope.positions()) {
+            BigDecimal share = total.signum() == 0 ? BigDecimal.ZERO
+                    : scope.equity().multiply(p.notional()).divide(total, CONTEXT);
+            prices.put(p.symbol(), bankruptcyPrice(p, share));
+        }
+        return prices;
+    }
+
     /** One close the plan asks for. */
     public record Close(String symbol, Side side, BigDecimal quantity, boolean full) {
     }

@@ -79,6 +79,23 @@ class LiquidationMathTest {
         assertThat(exact).isGreaterThan(400);
     }
 
+    @Test
+    void sharedBankruptcyPricesCloseAWholeCrossScopeAtZero() {
+        PositionState eth = new PositionState("ETHUSDT", new BigDecimal("-30"), new BigDecimal("3900"),
+                new BigDecimal("4000"), ETH, 2);
+        ScopeState scope = scope("2500", btc("2", "61000", "60000"), eth);
+        java.util.Map<String, BigDecimal> prices = LiquidationMath.bankruptcyPrices(scope);
+
+        ScopeState after = scope.afterFill("BTCUSDT", new BigDecimal("2"), prices.get("BTCUSDT"), BigDecimal.ZERO)
+                .afterFill("ETHUSDT", new BigDecimal("30"), prices.get("ETHUSDT"), BigDecimal.ZERO);
+
+        // equity shared 120,000 : 120,000 -> 1,250 each: BTC 60,000 - 625 = 59,375; ETH 4,000 + 41.67 (floored)
+        assertThat(prices.get("BTCUSDT")).isEqualByComparingTo("59375");
+        assertThat(prices.get("ETHUSDT")).isEqualByComparingTo("4041.66");
+        assertThat(after.positions()).isEmpty();
+        assertThat(after.equity()).isBetween(BigDecimal.ZERO, new BigDecimal("0.3"));
+    }
+
     // --- partial close ---------------------------------------------------------------------------
 
     @Test

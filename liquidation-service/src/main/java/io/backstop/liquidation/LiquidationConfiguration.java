@@ -1,0 +1,54 @@
+package io.backstop.liquidation;
+
+import io.backstop.events.json.EventJson;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.liquidation.config.LiquidationProperties;
+import io.backstop.liquidation.engine.LiquidationDesk;
+import io.backstop.liquidation.engine.LiquidationStore;
+import io.backstop.liquidation.engine.Liquidator;
+import io.backstop.liquidation.engine.PriceBoard;
+import io.backstop.liquidation.web.LiquidationFeed;
+import io.backstop.markets.Market;
+import io.backstop.markets.MarketsProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Map;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties({LiquidationProperties.class, MarketsProperties.class})
+class LiquidationConfiguration {
+
+    @Bean
+    PriceBoard priceBoard() {
+        return new PriceBoard();
+    }
+
+    @Bean
+    LiquidationStore liquidationStore(JdbcTemplate jdbc, EventJson json, MarketsProperties markets) {
+        return new LiquidationStore(jdbc, json, markets.markets());
+    }
+
+    @Bean
+    LiquidationDesk liquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx,
+                                    MarketsProperties markets, LiquidationProperties properties, PriceBoard prices,
+                                    Clock clock, MeterRegistry meters) {
+        Map<String, Market> catalogue = markets.markets();
+        return new LiquidationDesk(store, outbox, tx, catalogue, properties.policy(), prices, clock,
+                properties.getSettlementAsset(), properties.getFeeScale(), meters);
+    }
+
+    @Bean
+    Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, MeterRegistry meters) {
+        return new Liquidator(desk, store, meters);
+    }
+
+    @Bean
+    LiquidationFeed liquidationFeed(EventJson json, MeterRegistry meters) {
+        return new LiquidationFeed(json, meters);
+    }
+}

@@ -1,0 +1,115 @@
+package io.backstop.liquidation.config;
+
+import io.backstop.liquidation.plan.LiquidationPolicy;
+import java.math.BigDecimal;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** How liquidations run, under {@code backstop.liquidation}; see {@link LiquidationPolicy}. */
+@ConfigurationProperties("backstop.liquidation")
+public class LiquidationProperties {
+
+    private final LiquidationPolicy defaults = LiquidationPolicy.defaults();
+    private String settlementAsset = "USDT";
+    /** Decimal places of fees in the settlement asset (rounded down: never more than the rate). */
+    private int feeScale = 8;
+    private BigDecimal buffer = defaults.buffer();
+    private BigDecimal feeRate = defaults.feeRate();
+    private BigDecimal minNotional = defaults.minNotional();
+    private BigDecimal fullCloseBelow = defaults.fullCloseBelow();
+    private BigDecimal sliceNotional = defaults.sliceNotional();
+    private BigDecimal sliceFraction = defaults.sliceFraction();
+    private Duration sliceCooldown = defaults.sliceCooldown();
+    private int maxRounds = defaults.maxRounds();
+
+    /** The validated policy; an invalid value fails the start with the property's name. */
+    public LiquidationPolicy policy() {
+        try {
+            return new LiquidationPolicy(buffer, feeRate, minNotional, fullCloseBelow, sliceNotional, sliceFraction,
+                    sliceCooldown, maxRounds);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Invalid liquidation configuration: backstop.liquidation."
+                    + e.getMessage(), e);
+        }
+    }
+
+    public String getSettlementAsset() {
+        return settlementAsset;
+    }
+
+    public void setSettlementAsset(String settlementAsset) {
+        this.settlementAsset = settlementAsset;
+    }
+
+    public int getFeeScale() {
+        return feeScale;
+    }
+
+    public void setFeeScale(int feeScale) {
+        this.feeScale = feeScale;
+    }
+
+    public BigDecimal getBuffer() {
+        return buffer;
+    }
+
+    public void setBuffer(BigDecimal buffer) {
+        this.buffer = buffer;
+    }
+
+    public BigDecimal getFeeRate() {
+        return feeRate;
+    }
+
+    public void setFeeRate(BigDecimal feeRate) {
+        this.feeRate = feeRate;
+    }
+
+    public BigDecimal getMinNotional() {
+        return minNotional;
+    }
+
+    public void setMinNotional(BigDecimal minNotional) {
+        this.minNotional = minNotional;
+    }
+
+    public BigDecimal getFullCloseBelow() {
+        return fullCloseBelow;
+    }
+
+    public void setFullCloseBelow(BigDecimal fullCloseBelow) {
+        this.fullCloseBelow = fullCloseBelow;
+    }
+
+    public BigDecimal getSliceNotional() {
+        return sliceNotional;
+    }
+
+    public void setSliceNotional(BigDecimal sliceNotional) {
+        this.sliceNotional = sliceNotional;
+    }
+
+    public BigDecimal getSliceFraction() {
+        return sliceFraction;
+    }
+
+    public void setSliceFraction(BigDecimal sliceFraction) {
+        this.sliceFraction = sliceFraction;
+    }
+
+    public Duration getSliceCooldown() {
+        return sliceCooldown;
+    }
+
+    public void setSliceCooldown(Duration sliceCooldown) {
+        this.sliceCooldown = sliceCooldown;
+    }
+
+    public int getMaxRounds() {
+        return maxRounds;
+    }
+
+    public void setMaxRounds(int maxRounds) {
+        this.maxRounds = maxRounds;
+    }
+}

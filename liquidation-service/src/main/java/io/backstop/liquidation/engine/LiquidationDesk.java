@@ -1,0 +1,369 @@
+package io.backstop.liquidation.engine;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
+import io.backstop.events.PositionSide;
+import io.backstop.events.liquidation.ExecutionFill;
+import io.backstop.events.liquidation.LiquidationFeeCollected;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
+import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationReported;
+import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.events.liquidation.OrderOwner;
+import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.margin.CollateralValue;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.margin.PositionMark;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.liquidation.engine.LiquidationStore.Liquidation;
+import io.backstop.liquidation.engine.LiquidationStore.Order;
+import io.backstop.liquidation.engine.LiquidationStore.OrderStatus;
+import io.backstop.liquidation.engine.LiquidationStore.Status;
+import io.backstop.liquidation.plan.LiquidationMath;
+import io.backstop.liquidation.plan.LiquidationPolicy;
+import io.backstop.liquidation.plan.PositionState;
+import io.backstop.liquidation.plan.ScopeState;
+import io.backstop.markets.Market;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Every decision of a liquidation, each in one PostgreSQL transaction with the events it emits
+ * (outbox): taking a margin call in (one outcome per call, one open liquidation per account scope),
+ * one round of a liquidation (re-verify at the latest prices, then cancel as recovered, complete,
+ * raise shortfalls, or plan and place orders), placing scheduled slices, and accounting for the
+ * exchange's executions (fills, fees, the public feed). Events derive their ids from their cause, so
+ * a step repeated after a crash emits nothing new.
+ */
+public class LiquidationDesk {
+
+    private static final Logger log = LoggerFactory.getLogger(LiquidationDesk.class);
+    static final String CROSS = "CROSS";
+
+    private final LiquidationStore store;
+    private final Outbox outbox;
+    private final TransactionTemplate tx;
+    private final Map<String, Market> markets;
+    private final LiquidationPolicy policy;
+    private final PriceBoard prices;
+    private final Clock clock;
+    private final String settlementAsset;
+    private final int feeScale;
+    private final MeterRegistry meters;
+    private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
+
+    public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
+                           LiquidationPolicy policy, PriceBoard prices, Clock clock, String settlementAsset,
+                           int feeScale, MeterRegistry meters) {
+        this.store = store;
+        this.outbox = outbox;
+        this.tx = tx;
+        this.markets = markets;
+        this.policy = policy;
+        this.prices = prices;
+        this.clock = clock;
+        this.settlementAsset = settlementAsset;
+        this.feeScale = feeScale;
+        this.meters = meters;
+    }
+
+    /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
+    public void queueTo(Consumer<LiquidationStore.Queued> queue) {
+        this.queue = queue;
+    }
+
+    public LiquidationPolicy policy() {
+        return policy;
+    }
+
+    // --- margin calls ----------------------------------------------------------------------------
+
+    /**
+     * Takes a margin call in, inside the inbox transaction that records it: queued, or recorded as
+     * skipped when the account scope is already being liquidated.
+     */
+    public void receive(EventEnvelope<?> event) {
+        MarginCallIssued call = (MarginCallIssued) event.payload();
+        ScopeState state = scopeOf(call);
+        PositionMark first = call.positions().get(0);
+        String scope = first.marginMode() == MarginMode.ISOLATED ? "ISOLATED:" + first.symbol() : CROSS;
+        UUID id = UUID.nameUUIDFromBytes(("liquidation/" + event.eventId()).getBytes(StandardCharsets.UTF_8));
+        Instant now = clock.instant();
+        if (store.openFor(call.accountId(), scope)) {
+            Map<String, Object> why = new LinkedHashMap<>();
+            why.put("reason", "a liquidation of this account scope is already in progress");
+            store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.SKIPPED_IN_PROGRESS, 0,
+                    state), now, why);
+            outcome(Status.SKIPPED_IN_PROGRESS);
+            return;
+        }
+        store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.QUEUED, 0, state), now, null);
+        LiquidationStore.Queued queued = new LiquidationStore.Queued(id, state.health(), state.notional(),
+                event.eventId());
+        afterCommit(() -> queue.accept(queued));
+    }
+
+    private ScopeState scopeOf(MarginCallIssued call) {
+        List<PositionState> positions = new ArrayList<>();
+        for (int i = 0; i < call.positions().size(); i++) {
+            PositionMark p = call.positions().get(i);
+            Market market = markets.get(p.symbol());
+            if (market == null) {
+                throw new ContractViolation("margin.calls", "payload.positions[" + i + "].symbol",
+                        ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol '" + p.symbol() + "' is not in the"
+                        + " market catalogue");
+            }
+            positions.add(new PositionState(p.symbol(), p.size(), p.entryPrice(), p.markPrice(), market.brackets(),
+                    market.priceScale()));
+        }
+        Map<String, ScopeState.Collateral> collateral = new LinkedHashMap<>();
+        for (CollateralValue c : call.collateral()) {
+            if (c.asset().equals(settlementAsset)) {
+                continue; // worth exactly 1: it never moves equity
+            }
+            BigDecimal weight = c.amount().signum() > 0 ? c.amount().multiply(BigDecimal.ONE.subtract(c.haircut()))
+                    : c.amount();
+            collateral.merge(c.asset(), new ScopeState.Collateral(weight, c.price()),
+                    (a, b) -> new ScopeState.Collateral(a.weight().add(b.weight()), a.price()));
+        }
+        return new ScopeState(call.equity(), positions, collateral);
+    }
+
+    // --- rounds ----------------------------------------------------------------------------------
+
+    /** What one round decided, for the liquidator and tests. */
+    public enum Step { NOTHING, CANCELLED_RECOVERED, COMPLETED, ORDERS_PLACED, SHORTFALL }
+
+    /** One round of a queued liquidation, in its own transaction. */
+    public Step advance(UUID liquidationId) {
+        return tx.execute(status -> {
+            Liquidation l = store.lock(liquidationId).orElse(null);
+            if (l == null || l.status() != Status.QUEUED) {
+                return Step.NOTHING;
+            }
+            Instant now = clock.instant();
+            ScopeState state = remark(l.state());
+            BigDecimal maintenance = state.maintenance();
+            if (state.positions().isEmpty()) {
+                store.update(l.id(), Status.COMPLETED, l.round(), state, numbers("closed", state), now);
+                outcome(Status.COMPLETED);
+                return Step.COMPLETED;
+            }
+            if (l.round() == 0 && state.equity().compareTo(maintenance) >= 0) {
+                store.update(l.id(), Status.CANCELLED_RECOVERED, 0, state,
+                        numbers("equity is back above maintenance at the latest prices", state), now);
+                outcome(Status.CANCELLED_RECOVERED);
+                return Step.CANCELLED_RECOVERED;
+            }
+            if (l.round() > 0 && state.equity().compareTo(maintenance.multiply(BigDecimal.ONE.add(policy.buffer()))) >= 0) {
+                store.update(l.id(), Status.COMPLETED, l.round(), state,
+                        numbers("restored to maintenance plus the buffer", state), now);
+                outcome(Status.COMPLETED);
+                return Step.COMPLETED;
+            }
+            if (state.equity().signum() < 0 || l.round() >= policy.maxRounds()) {
+                shortfall(l, state, now, state.equity().signum() < 0
+                        ? "the mark passed the bankruptcy price" : "not filled within " + policy.maxRounds() + " rounds");
+                return Step.SHORTFALL;
+            }
+            place(l, state, now);
+            return Step.ORDERS_PLACED;
+        });
+    }
+
+    private void place(Liquidation l, ScopeState state, Instant now) {
+        int round = l.round() + 1;
+        Map<String, BigDecimal> bankruptcy = LiquidationMath.bankruptcyPrices(state);
+        for (LiquidationMath.Close close : LiquidationMath.plan(state, policy)) {
+            PositionState p = state.position(close.symbol()).orElseThrow();
+            List<BigDecimal> slices = LiquidationMath.slices(close.quantity(), p.mark(), policy);
+            for (int k = 0; k < slices.size(); k++) {
+                UUID orderId = UUID.nameUUIDFromBytes(("order/" + l.id() + "/" + round + "/" + close.symbol() + "/"
+                        + (k + 1)).getBytes(StandardCharsets.UTF_8));
+                Instant notBefore = now.plus(policy.sliceCooldown().multipliedBy(k));
+                Order order = new Order(orderId, l.id(), close.symbol(), close.side(), slices.get(k),
+                        bankruptcy.get(close.symbol()), k + 1, round, k == 0 ? OrderStatus.OPEN : OrderStatus.SCHEDULED,
+                        notBefore);
+                store.insertOrder(order, now);
+                if (k == 0) {
+                    emitOrder(l, order, now);
+                }
+            }
+        }
+        store.update(l.id(), Status.ACTIVE, round, state, null, now);
+    }
+
+    private void emitOrder(Liquidation l, Order order, Instant now) {
+        outbox.append(EventEnvelope.causedBy(l.marginCallId(), order.id().toString(),
+                new LiquidationOrderPlaced(order.id(), l.id(), OrderOwner.ACCOUNT, l.accountId(), order.symbol(),
+                        order.side(), order.quantity(), order.limitPrice(), l.marginCallId(), order.slice()),
+                now, null));
+        Counter.builder("backstop.liquidation.orders.placed").description("Liquidation orders sent to the exchange")
+                .tag("symbol", order.symbol()).register(meters).increment();
+    }
+
+    private void shortfall(Liquidation l, ScopeState state, Instant now, String why) {
+        Map<String, BigDecimal> bankruptcy = LiquidationMath.bankruptcyPrices(state);
+        BigDecimal total = state.notional();
+        for (PositionState p : state.positions()) {
+            BigDecimal price = bankruptcy.get(p.symbol());
+            BigDecimal share = total.signum() == 0 ? BigDecimal.ZERO
+                    : state.equity().multiply(p.notional()).divide(total, java.math.MathContext.DECIMAL128);
+            // what closing at the bankruptcy price would still leave below zero (only when it is clamped at 0)
+            BigDecimal left = share.add(p.size().multiply(price.subtract(p.mark())));
+            BigDecimal deficit = left.signum() < 0 ? left.negate().setScale(feeScale, java.math.RoundingMode.UP)
+                    : BigDecimal.ZERO;
+            UUID shortfallId = UUID.nameUUIDFromBytes(("shortfall/" + l.id() + "/" + p.symbol())
+                    .getBytes(StandardCharsets.UTF_8));
+            outbox.append(EventEnvelope.causedBy(l.marginCallId(), "shortfall/" + p.symbol(),
+                    new LiquidationShortfallRaised(shortfallId, l.id(), l.marginCallId(), l.accountId(), p.symbol(),
+                            p.size().signum() > 0 ? PositionSide.LONG : PositionSide.SHORT, p.quantity(), price,
+                            p.mark(), deficit), now, null));
+            Counter.builder("backstop.liquidation.shortfalls").description("Bankrupt remainders handed to the fund")
+                    .tag("symbol", p.symbol()).register(meters).increment();
+        }
+        store.update(l.id(), Status.SHORTFALL, l.round(), state, numbers(why, state), now);
+        outcome(Status.SHORTFALL);
+    }
+
+    /** Places scheduled slices whose cooldown has passed; returns how many. */
+    public int placeDueSlices(int limit) {
+        Integer placed = tx.execute(status -> {
+            Instant now = clock.instant();
+            List<Order> due = store.dueSlices(now, limit);
+            for (Order order : due) {
+                Liquidation l = store.lock(order.liquidationId()).orElseThrow();
+                store.orderStatus(order.id(), OrderStatus.OPEN, BigDecimal.ZERO, BigDecimal.ZERO, now);
+                emitOrder(l, order, now);
+            }
+            return due.size();
+        });
+        return placed == null ? 0 : placed;
+    }
+
+    // --- executions ------------------------------------------------------------------------------
+
+    /**
+     * Accounts for the exchange's execution of one of our orders, inside the inbox transaction: each
+     * fill's realized PnL, fee (capped above bankruptcy) and remainder; the fill for margin-service,
+     * the public feed and the fund's fee. When the round's last order is done the liquidation is
+     * queued for its next round. Executions of orders this service did not place (the fund's) are
+     * not ours and are left alone.
+     */
+    public void execute(EventEnvelope<?> event) {
+        LiquidationOrderExecuted execution = (LiquidationOrderExecuted) event.payload();
+        Order order = store.lockOrder(execution.orderId()).orElse(null);
+        if (order == null) {
+            Counter.builder("backstop.liquidation.executions.foreign")
+                    .description("Executions of orders this service did not place (the fund's unwinding)")
+                    .register(meters).increment();
+            return;
+        }
+        if (order.status() != OrderStatus.OPEN) {
+            throw new ContractViolation("liquidation.executions", "payload.orderId",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "order " + order.id() + " is " + order.status()
+                    + ", not open: it was executed already");
+        }
+        Liquidation l = store.lock(order.liquidationId()).orElseThrow();
+        Instant now = clock.instant();
+        ScopeState state = l.state();
+        BigDecimal filled = BigDecimal.ZERO;
+        for (int i = 0; i < execution.fills().size(); i++) {
+            ExecutionFill fill = execution.fills().get(i);
+            filled = filled.add(fill.quantity());
+            PositionState p = state.position(order.symbol()).orElse(null);
+            if (p == null || fill.quantity().compareTo(p.quantity()) > 0 || filled.compareTo(order.quantity()) > 0) {
+                throw new ContractViolation("liquidation.executions", "payload.fills[" + i + "].quantity",
+                        ContractViolation.Reason.REJECTED_BY_CONSUMER, "fills more than order " + order.id()
+                        + " asked for (" + order.quantity().toPlainString() + ")");
+            }
+            LiquidationMath.FillOutcome outcome = LiquidationMath.fill(p, fill.quantity(), fill.price(),
+                    order.limitPrice(), policy.feeRate(), feeScale);
+            state = state.afterFill(order.symbol(), fill.quantity(), fill.price(), outcome.fee());
+            store.insertFill(new LiquidationStore.Fill(fill.tradeId(), l.id(), order.id(), l.accountId(),
+                    order.symbol(), order.side(), fill.quantity(), fill.price(), outcome.realizedPnl(), outcome.fee(),
+                    outcome.remainder(), order.limitPrice(), now));
+            emitFill(l, order, fill, outcome, event.eventId(), now);
+        }
+        store.orderStatus(order.id(), OrderStatus.DONE, filled, execution.cancelledQuantity(), now);
+        boolean roundDone = store.pendingOrders(l.id()) == 0;
+        store.update(l.id(), roundDone ? Status.QUEUED : Status.ACTIVE, l.round(), state, null, now);
+        if (roundDone) {
+            LiquidationStore.Queued queued = new LiquidationStore.Queued(l.id(), state.health(), state.notional(),
+                    l.marginCallId());
+            afterCommit(() -> queue.accept(queued));
+        }
+    }
+
+    private void emitFill(Liquidation l, Order order, ExecutionFill fill, LiquidationMath.FillOutcome outcome,
+                          UUID cause, Instant now) {
+        outbox.append(EventEnvelope.causedBy(cause, fill.tradeId(), new PositionLiquidated(l.id(), order.id(),
+                fill.tradeId(), l.accountId(), order.symbol(), order.side(), fill.quantity(), fill.price(),
+                outcome.realizedPnl(), outcome.fee(), order.limitPrice()), now, null));
+        outbox.append(EventEnvelope.causedBy(cause, fill.tradeId(), new LiquidationReported(l.id(), fill.tradeId(),
+                order.symbol(), order.side(), fill.quantity(), fill.price(), fill.quantity().multiply(fill.price()),
+                now), now, null));
+        if (outcome.fee().signum() > 0) {
+            outbox.append(EventEnvelope.causedBy(cause, fill.tradeId(), new LiquidationFeeCollected(l.id(),
+                    fill.tradeId(), l.accountId(), order.symbol(), outcome.fee(), settlementAsset), now, null));
+        }
+        Counter.builder("backstop.liquidation.fills").description("Liquidation fills accounted")
+                .tag("symbol", order.symbol()).register(meters).increment();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private ScopeState remark(ScopeState state) {
+        Map<String, BigDecimal> marks = new LinkedHashMap<>();
+        Map<String, BigDecimal> latest = prices.marks();
+        for (PositionState p : state.positions()) {
+            BigDecimal mark = latest.get(markets.get(p.symbol()).priceSymbol());
+            if (mark != null) {
+                marks.put(p.symbol(), mark);
+            }
+        }
+        return state.remark(marks, prices.indexes());
+    }
+
+    private static Map<String, Object> numbers(String why, ScopeState state) {
+        Map<String, Object> numbers = new LinkedHashMap<>();
+        numbers.put("why", why);
+        numbers.put("equity", state.equity().toPlainString());
+        numbers.put("maintenanceMargin", state.maintenance().toPlainString());
+        Map<String, String> marks = new LinkedHashMap<>();
+        state.positions().forEach(p -> marks.put(p.symbol(), p.mark().toPlainString()));
+        numbers.put("marks", marks);
+        return numbers;
+    }
+
+    private void outcome(Status status) {
+        Counter.builder("backstop.liquidation.outcomes").description("Liquidations ended or calls skipped, by outcome")
+                .tag("outcome", status.name().toLowerCase(java.util.Locale.ROOT)).register(meters).increment();
+        log.debug("liquidation outcome {}", status);
+    }
+
+    private static void afterCommit(Runnable action) {
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                action.run();
+            }
+        });
+    }
+}

@@ -1,0 +1,220 @@
+package io.backstop.liquidation.engine;
+
+import io.backstop.events.Side;
+import io.backstop.events.json.EventJson;
+import io.backstop.liquidation.plan.PositionState;
+import io.backstop.liquidation.plan.ScopeState;
+import io.backstop.markets.Market;
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Liquidations, their orders and fills in PostgreSQL; every write runs in its caller's transaction. */
+public class LiquidationStore {
+
+    public enum Status { QUEUED, ACTIVE, COMPLETED, CANCELLED_RECOVERED, SHORTFALL, SKIPPED_IN_PROGRESS }
+
+    public enum OrderStatus { SCHEDULED, OPEN, DONE }
+
+    /** A liquidation as stored. */
+    public record Liquidation(UUID id, UUID marginCallId, String accountId, String scope, Status status, int round,
+                              ScopeState state) {
+    }
+
+    /** An order or a scheduled slice. */
+    public record Order(UUID id, UUID liquidationId, String symbol, Side side, BigDecimal quantity,
+                        BigDecimal limitPrice, int slice, int round, OrderStatus status, Instant notBefore) {
+    }
+
+    /** One fill as the public history shows it. */
+    public record Fill(String tradeId, UUID liquidationId, UUID orderId, String accountId, String symbol, Side side,
+                       BigDecimal quantity, BigDecimal price, BigDecimal realizedPnl, BigDecimal fee,
+                       BigDecimal remainder, BigDecimal bankruptcyPrice, Instant executedAt) {
+    }
+
+    /** The stored form of a scope: brackets and scales come back from the market catalogue. */
+    record StoredScope(BigDecimal equity, List<StoredPosition> positions, Map<String, ScopeState.Collateral> collateral) {
+    }
+
+    record StoredPosition(String symbol, BigDecimal size, BigDecimal entryPrice, BigDecimal mark) {
+    }
+
+    private final JdbcTemplate jdbc;
+    private final EventJson json;
+    private final Map<String, Market> markets;
+
+    public LiquidationStore(JdbcTemplate jdbc, EventJson json, Map<String, Market> markets) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.markets = markets;
+    }
+
+    public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
+        jdbc.update("INSERT INTO liquidation (id, margin_call_id, account_id, scope, status, round, health, notional,"
+                        + " state, outcome, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)",
+                l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(), l.round(),
+                l.state().health(), l.state().notional(), write(l.state()),
+                outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now),
+                Timestamp.from(now));
+    }
+
+    public boolean openFor(String accountId, String scope) {
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM liquidation WHERE account_id = ? AND scope = ?"
+                + " AND status IN ('QUEUED', 'ACTIVE')", Integer.class, accountId, scope);
+        return n != null && n > 0;
+    }
+
+    /** Locks the liquidation for this transaction. */
+    public Optional<Liquidation> lock(UUID id) {
+        return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state FROM liquidation"
+                + " WHERE id = ? FOR UPDATE", this::liquidation, id).stream().findFirst();
+    }
+
+    public void update(UUID id, Status status, int round, ScopeState state, Map<String, Object> outcome, Instant now) {
+        jdbc.update("UPDATE liquidation SET status = ?, round = ?, health = ?, notional = ?, state = ?::jsonb,"
+                        + " outcome = coalesce(?::jsonb, outcome), updated_at = ? WHERE id = ?",
+                status.name(), round, state.health(), state.notional(), write(state),
+                outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), id);
+    }
+
+    /** Queued liquidations with what orders them: id, health, notional, margin call id. */
+    public List<Queued> queued() {
+        return jdbc.query("SELECT id, health, notional, margin_call_id FROM liquidation WHERE status = 'QUEUED'",
+                (rs, i) -> new Queued(rs.getObject(1, UUID.class), rs.getBigDecimal(2), rs.getBigDecimal(3),
+                        rs.getObject(4, UUID.class)));
+    }
+
+    public record Queued(UUID id, BigDecimal health, BigDecimal notional, UUID marginCallId) {
+    }
+
+    public void insertOrder(Order o, Instant now) {
+        jdbc.update("INSERT INTO liquidation_order (id, liquidation_id, symbol, side, quantity, limit_price, slice,"
+                        + " round, status, not_before, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                o.id(), o.liquidationId(), o.symbol(), o.side().name(), o.quantity(), o.limitPrice(), o.slice(),
+                o.round(), o.status().name(), Timestamp.from(o.notBefore()), Timestamp.from(now));
+    }
+
+    /** Scheduled slices whose time has come, locked (skipping any another transaction holds). */
+    public List<Order> dueSlices(Instant now, int limit) {
+        return jdbc.query("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE status = 'SCHEDULED'"
+                + " AND not_before <= ? ORDER BY not_before LIMIT ? FOR UPDATE SKIP LOCKED", this::order,
+                Timestamp.from(now), limit);
+    }
+
+    public Optional<Order> lockOrder(UUID id) {
+        return jdbc.query("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE id = ? FOR UPDATE", this::order, id)
+                .stream().findFirst();
+    }
+
+    public void orderStatus(UUID id, OrderStatus status, BigDecimal filled, BigDecimal cancelled, Instant now) {
+        jdbc.update("UPDATE liquidation_order SET status = ?, filled_quantity = filled_quantity + ?,"
+                + " cancelled_quantity = cancelled_quantity + ?, updated_at = ? WHERE id = ?",
+                status.name(), filled, cancelled, Timestamp.from(now), id);
+    }
+
+    /** Orders of the liquidation still open or scheduled. */
+    public int pendingOrders(UUID liquidationId) {
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM liquidation_order WHERE liquidation_id = ?"
+                + " AND status <> 'DONE'", Integer.class, liquidationId);
+        return n == null ? 0 : n;
+    }
+
+    public void insertFill(Fill f) {
+        jdbc.update("INSERT INTO liquidation_fill (trade_id, liquidation_id, order_id, account_id, symbol, side,"
+                        + " quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f.tradeId(), f.liquidationId(), f.orderId(), f.accountId(), f.symbol(), f.side().name(), f.quantity(),
+                f.price(), f.realizedPnl(), f.fee(), f.remainder(), f.bankruptcyPrice(), Timestamp.from(f.executedAt()));
+    }
+
+    /**
+     * A page of fills from the history, oldest first, after the cursor (time, tradeId) if given;
+     * every filter optional.
+     */
+    public List<Fill> history(String accountId, String symbol, Instant from, Instant to, Instant afterTime,
+                              String afterTrade, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT trade_id, liquidation_id, order_id, account_id, symbol, side,"
+                + " quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at FROM liquidation_fill"
+                + " WHERE true");
+        List<Object> args = new ArrayList<>();
+        if (accountId != null) {
+            sql.append(" AND account_id = ?");
+            args.add(accountId);
+        }
+        if (symbol != null) {
+            sql.append(" AND symbol = ?");
+            args.add(symbol);
+        }
+        if (from != null) {
+            sql.append(" AND executed_at >= ?");
+            args.add(Timestamp.from(from));
+        }
+        if (to != null) {
+            sql.append(" AND executed_at < ?");
+            args.add(Timestamp.from(to));
+        }
+        if (afterTime != null) {
+            sql.append(" AND (executed_at, trade_id) > (?, ?)");
+            args.add(Timestamp.from(afterTime));
+            args.add(afterTrade);
+        }
+        sql.append(" ORDER BY executed_at, trade_id LIMIT ?");
+        args.add(limit);
+        return jdbc.query(sql.toString(), (rs, i) -> new Fill(rs.getString(1), rs.getObject(2, UUID.class),
+                rs.getObject(3, UUID.class), rs.getString(4), rs.getString(5), Side.valueOf(rs.getString(6)),
+                rs.getBigDecimal(7), rs.getBigDecimal(8), rs.getBigDecimal(9), rs.getBigDecimal(10),
+                rs.getBigDecimal(11), rs.getBigDecimal(12), rs.getTimestamp(13).toInstant()), args.toArray());
+    }
+
+    /** Liquidations by status, for metrics and tests. */
+    public Map<String, Integer> countByStatus() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        jdbc.query("SELECT status, count(*) FROM liquidation GROUP BY status", rs -> {
+            counts.put(rs.getString(1), rs.getInt(2));
+        });
+        return counts;
+    }
+
+    private static final String ORDER_COLUMNS =
+            "id, liquidation_id, symbol, side, quantity, limit_price, slice, round, status, not_before";
+
+    private Order order(ResultSet rs, int i) throws SQLException {
+        return new Order(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                Side.valueOf(rs.getString(4)), rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getInt(7), rs.getInt(8),
+                OrderStatus.valueOf(rs.getString(9)), rs.getTimestamp(10).toInstant());
+    }
+
+    private Liquidation liquidation(ResultSet rs, int i) throws SQLException {
+        return new Liquidation(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                rs.getString(4), Status.valueOf(rs.getString(5)), rs.getInt(6), read(rs.getString(7)));
+    }
+
+    private String write(ScopeState state) {
+        List<StoredPosition> positions = state.positions().stream()
+                .map(p -> new StoredPosition(p.symbol(), p.size(), p.entryPrice(), p.mark())).toList();
+        return json.mapper().writeValueAsString(new StoredScope(state.equity(), positions, state.collateral()));
+    }
+
+    private ScopeState read(String document) {
+        StoredScope stored = json.mapper().readValue(document, StoredScope.class);
+        List<PositionState> positions = stored.positions().stream().map(p -> {
+            Market market = markets.get(p.symbol());
+            if (market == null) {
+                throw new IllegalStateException("stored position on " + p.symbol() + ", which the market catalogue"
+                        + " no longer has");
+            }
+            return new PositionState(p.symbol(), p.size(), p.entryPrice(), p.mark(), market.brackets(),
+                    market.priceScale());
+        }).toList();
+        return new ScopeState(stored.equity(), positions, stored.collateral());
+    }
+}

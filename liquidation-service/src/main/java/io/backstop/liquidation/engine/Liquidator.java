@@ -1,0 +1,98 @@
+package io.backstop.liquidation.engine;
+
+import io.backstop.kit.lifecycle.DedicatedThread;
+import io.backstop.liquidation.plan.CallPriority;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Works the queue of liquidations in priority order (most underwater first, then largest; see
+ * {@link CallPriority}), one round at a time, and places scheduled slices when their cooldown has
+ * passed. The queue is rebuilt from PostgreSQL on start, so nothing queued is lost with the process.
+ * Its depth and the age of its oldest entry are metrics.
+ */
+public class Liquidator extends DedicatedThread {
+
+    private static final Logger log = LoggerFactory.getLogger(Liquidator.class);
+
+    private record Entry(CallPriority priority, UUID id, long queuedAtNanos) implements Comparable<Entry> {
+        @Override
+        public int compareTo(Entry other) {
+            return priority.compareTo(other.priority);
+        }
+    }
+
+    private final LiquidationDesk desk;
+    private final LiquidationStore store;
+    private final PriorityBlockingQueue<Entry> queue = new PriorityBlockingQueue<>();
+    private final Timer rounds;
+
+    public Liquidator(LiquidationDesk desk, LiquidationStore store, MeterRegistry meters) {
+        super("liquidator", Duration.ofSeconds(10));
+        this.desk = desk;
+        this.store = store;
+        desk.queueTo(this::add);
+        Gauge.builder("backstop.liquidation.queue.depth", queue, PriorityBlockingQueue::size)
+                .description("Liquidations waiting for their next round").register(meters);
+        Gauge.builder("backstop.liquidation.queue.oldest.seconds", this, Liquidator::oldestAgeSeconds)
+                .description("How long the oldest queued liquidation has waited").register(meters);
+        this.rounds = Timer.builder("backstop.liquidation.rounds").description("One liquidation round (one transaction)")
+                .register(meters);
+    }
+
+    public void add(LiquidationStore.Queued queued) {
+        queue.add(new Entry(new CallPriority(queued.health(), queued.notional(), queued.marginCallId()), queued.id(),
+                System.nanoTime()));
+        wakeUp();
+    }
+
+    public int depth() {
+        return queue.size();
+    }
+
+    private double oldestAgeSeconds() {
+        long now = System.nanoTime();
+        return queue.stream().mapToLong(e -> now - e.queuedAtNanos()).max().orElse(0) / 1e9;
+    }
+
+    @Override
+    protected void beforeStart() {
+        store.queued().forEach(this::add);
+        log.info("{} queued liquidations restored", queue.size());
+    }
+
+    @Override
+    protected void loop() {
+        while (running()) {
+            try {
+                int placed = desk.placeDueSlices(100);
+                Entry next = queue.poll();
+                if (next != null) {
+                    long start = System.nanoTime();
+                    desk.advance(next.id());
+                    rounds.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                } else if (placed == 0) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
+            } catch (RuntimeException e) {
+                // the database is unavailable, say: the queue is rebuilt from PostgreSQL, try again shortly
+                log.warn("liquidation round failed, retrying: {}", e.toString());
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+                queue.clear();
+                try {
+                    store.queued().forEach(this::add);
+                } catch (RuntimeException again) {
+                    log.warn("cannot reload the queue yet: {}", again.toString());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.backstop.liquidation.kafka;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.liquidation.engine.PriceBoard;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.stereotype.Component;
+
+/**
+ * The oracle's prices, for re-verifying margin calls: every instance reads all of them (its own
+ * group), starting a little in the past on assignment so it knows every symbol at once. A price only
+ * replaces an older one, so no inbox is needed.
+ */
+@Component
+class PriceListener implements ConsumerSeekAware {
+
+    private final PriceBoard board;
+    private final Clock clock;
+    private final Duration replay;
+
+    PriceListener(PriceBoard board, Clock clock, @Value("${backstop.liquidation.price-replay:30s}") Duration replay) {
+        this.board = board;
+        this.clock = clock;
+        this.replay = replay;
+    }
+
+    @Override
+    public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
+        callback.seekToTimestamp(assignments.keySet(), clock.millis() - replay.toMillis());
+    }
+
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}oracle.prices",
+            groupId = "${backstop.kafka.topic-prefix}${spring.application.name}-prices-${backstop.instance-id}")
+    void onPrice(ConsumerRecord<String, EventEnvelope<?>> record) {
+        OraclePricePublished price = (OraclePricePublished) record.value().payload();
+        board.update(price.symbol(), price.indexPrice(), price.markPrice(), record.value().sequence());
+    }
+}

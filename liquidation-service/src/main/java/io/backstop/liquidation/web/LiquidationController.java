@@ -1,0 +1,69 @@
+package io.backstop.liquidation.web;
+
+import io.backstop.liquidation.engine.LiquidationStore;
+import io.swagger.v3.oas.annotations.Operation;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/** The public liquidation feed (SSE) and its history, paged from PostgreSQL. */
+@RestController
+@RequestMapping("/api/v1/liquidations")
+class LiquidationController {
+
+    private final LiquidationStore store;
+    private final LiquidationFeed feed;
+
+    LiquidationController(LiquidationStore store, LiquidationFeed feed) {
+        this.store = store;
+        this.feed = feed;
+    }
+
+    /** One page of the history and the cursor of the next (null at the end). */
+    record Page(List<LiquidationStore.Fill> liquidations, String next) {
+    }
+
+    @GetMapping
+    @Operation(summary = "Liquidation fills, oldest first, filtered by account, symbol and time [from, to); "
+            + "pass the returned 'next' as 'cursor' for the following page")
+    Page history(@RequestParam(required = false) String accountId, @RequestParam(required = false) String symbol,
+                 @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to,
+                 @RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) String cursor) {
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be between 1 and 1000, got " + limit);
+        }
+        Instant afterTime = null;
+        String afterTrade = null;
+        if (cursor != null) {
+            String[] parts;
+            try {
+                parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+                afterTime = Instant.parse(parts[0]);
+                afterTrade = parts[1];
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("cursor is not one this API returned: " + cursor);
+            }
+        }
+        List<LiquidationStore.Fill> fills = store.history(accountId, symbol, from, to, afterTime, afterTrade, limit);
+        String next = null;
+        if (fills.size() == limit) {
+            LiquidationStore.Fill last = fills.get(fills.size() - 1);
+            next = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    (last.executedAt() + "|" + last.tradeId()).getBytes(StandardCharsets.UTF_8));
+        }
+        return new Page(fills, next);
+    }
+
+    @GetMapping(path = "/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Operation(summary = "Every liquidation fill as it happens (Server-Sent Events, event name 'liquidation')")
+    SseEmitter stream() {
+        return feed.subscribe();
+    }
+}

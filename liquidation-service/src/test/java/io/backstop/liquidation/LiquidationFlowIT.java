@@ -1,0 +1,269 @@
+package io.backstop.liquidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
+import io.backstop.events.PositionSide;
+import io.backstop.events.Side;
+import io.backstop.events.Topic;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.liquidation.LiquidationFeeCollected;
+import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationReported;
+import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.margin.CollateralValue;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.margin.PositionMark;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.liquidation.engine.LiquidationStore;
+import io.backstop.testkit.KafkaProbe;
+import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.TestInfrastructure;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Margin calls through to fills, the feed, fees and shortfalls, with real Kafka and PostgreSQL and a
+ * test double of the exchange filling the orders against a configured book.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "backstop.liquidation.fee-rate=0.001", "backstop.liquidation.max-rounds=2"})
+@RealInfrastructure
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LiquidationFlowIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+
+    @Autowired
+    TestInfrastructure infra;
+    @Autowired
+    JdbcTemplate jdbc;
+    @Autowired
+    LiquidationStore store;
+    @LocalServerPort
+    int port;
+
+    private final EventJson json = new EventJson();
+    private KafkaProbe kafka;
+    private TestExchange exchange;
+
+    @BeforeAll
+    void start() {
+        kafka = new KafkaProbe(infra.kafka().bootstrapServers());
+        exchange = new TestExchange(infra.kafka().bootstrapServers(), infra.topicPrefix());
+    }
+
+    @AfterAll
+    void stop() {
+        exchange.close();
+        kafka.close();
+    }
+
+    @BeforeEach
+    void marks() {
+        sendPrice("BTCUSDT", "60000");
+    }
+
+    @Test
+    void aMarginCallBecomesAPartialOrderWhoseFillCarriesPnlFeeAndFeed() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String account = "partial-" + UUID.randomUUID();
+        // 2 BTC long entered at 61,000, marked 60,000: equity 400 against maintenance 550 (tier 2)
+        EventEnvelope<MarginCallIssued> call = call(account, "2", "61000", "400", "550");
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call));
+
+        LiquidationOrderPlaced order = await().atMost(WAIT).until(() -> exchange.orders().stream()
+                .filter(o -> o.accountId().equals(account)).findFirst().orElse(null), o -> o != null);
+        assertThat(order.side()).isEqualTo(Side.SELL);
+        assertThat(order.limitPrice()).isEqualByComparingTo("59800");        // 60,000 - 400 / 2
+        assertThat(order.quantity()).isGreaterThan(BigDecimal.ZERO).isLessThan(new BigDecimal("2"));
+        assertThat(order.marginCallEventId()).isEqualTo(call.eventId());
+
+        PositionLiquidated fill = (PositionLiquidated) json.decode(Topic.LIQUIDATION_FILLS, account,
+                kafka.read(infra.topic("liquidation.fills"), 1, WAIT, r -> account.equals(r.key())).get(0).value())
+                .payload();
+        assertThat(fill.price()).isEqualByComparingTo("59990");
+        assertThat(fill.quantity()).isEqualByComparingTo(order.quantity());
+        assertThat(fill.realizedPnl()).isEqualByComparingTo(order.quantity().multiply(new BigDecimal("-1010")));
+        BigDecimal fee = order.quantity().multiply(new BigDecimal("59.99")).setScale(8, RoundingMode.DOWN);
+        assertThat(fill.fee()).isEqualByComparingTo(fee);                     // 0.1%, below the cap
+        assertThat(fill.bankruptcyPrice()).isEqualByComparingTo("59800");
+
+        List<ConsumerRecord<String, byte[]>> feed = kafka.read(infra.topic("liquidation.events"), 1, WAIT,
+                r -> ((LiquidationReported) json.decode(Topic.LIQUIDATION_EVENTS, r.key(), r.value()).payload())
+                        .tradeId().equals(fill.tradeId()));
+        assertThat(feed).hasSize(1);
+        LiquidationFeeCollected contribution = (LiquidationFeeCollected) json.decode(Topic.INSURANCE_CONTRIBUTIONS,
+                "k", kafka.read(infra.topic("insurance.contributions"), 1, WAIT, r -> ((LiquidationFeeCollected) json
+                        .decode(Topic.INSURANCE_CONTRIBUTIONS, r.key(), r.value()).payload()).accountId().equals(account))
+                        .get(0).value()).payload();
+        assertThat(contribution.amount()).isEqualByComparingTo(fee);
+
+        await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
+        // every fill: fee + remainder = what it left above bankruptcy, exactly
+        jdbc.query("SELECT quantity, price, fee, remainder, bankruptcy_price FROM liquidation_fill WHERE account_id = ?",
+                rs -> {
+                    BigDecimal surplus = rs.getBigDecimal(1).multiply(rs.getBigDecimal(2).subtract(rs.getBigDecimal(5)));
+                    assertThat(rs.getBigDecimal(3).add(rs.getBigDecimal(4))).isEqualByComparingTo(surplus);
+                }, account);
+    }
+
+    @Test
+    void aThinBookLeavesAShortfallWithTheExactRemainder() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59950", "0.5"), new TestExchange.Level("59000", "50")),
+                List.of());
+        String account = "thin-" + UUID.randomUUID();
+        // equity 150 against 550: below half the maintenance -> everything is closed; bankruptcy 59,925
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
+
+        LiquidationShortfallRaised shortfall = (LiquidationShortfallRaised) json.decode(Topic.LIQUIDATION_SHORTFALLS,
+                "BTCUSDT", kafka.read(infra.topic("liquidation.shortfalls"), 1, WAIT, r -> ((LiquidationShortfallRaised)
+                        json.decode(Topic.LIQUIDATION_SHORTFALLS, r.key(), r.value()).payload()).accountId()
+                        .equals(account)).get(0).value()).payload();
+
+        // 0.5 sold at 59,950 (fee capped at 0.5 x 25 = 12.5): equity 150 - 12.5 - 25 = 112.5 behind 1.5 BTC,
+        // whose bankruptcy price is still 60,000 - 112.5 / 1.5 = 59,925; the 59,000 bids are beyond it
+        assertThat(shortfall.remainingQuantity()).isEqualByComparingTo("1.5");
+        assertThat(shortfall.positionSide()).isEqualTo(PositionSide.LONG);
+        assertThat(shortfall.bankruptcyPrice()).isEqualByComparingTo("59925");
+        assertThat(shortfall.markPrice()).isEqualByComparingTo("60000");
+        assertThat(shortfall.deficit()).isEqualByComparingTo("0");
+        assertThat(jdbc.queryForObject("SELECT fee FROM liquidation_fill WHERE account_id = ?", BigDecimal.class,
+                account)).isEqualByComparingTo("12.5");
+        assertThat(status(account)).isEqualTo("SHORTFALL");
+    }
+
+    @Test
+    void aMarginCallDeliveredTwiceOrWhileLiquidatingGivesOneLiquidation() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String account = "twice-" + UUID.randomUUID();
+        EventEnvelope<MarginCallIssued> call = call(account, "2", "61000", "400", "550");
+        EventEnvelope<MarginCallIssued> again = call(account, "2", "61000", "390", "550");
+        kafka.sendAsync(infra.topic("margin.calls"), account, json.encode(call));
+        kafka.sendAsync(infra.topic("margin.calls"), account, json.encode(call));
+        kafka.sendAsync(infra.topic("margin.calls"), account, json.encode(again));
+        kafka.flush();
+
+        await().atMost(WAIT).until(() -> rows(account) == 2 && !status(account).equals("QUEUED")
+                && !status(account).equals("ACTIVE"));
+        Map<String, Object> skipped = jdbc.queryForMap("SELECT margin_call_id, outcome::text AS outcome"
+                + " FROM liquidation WHERE account_id = ? AND status = 'SKIPPED_IN_PROGRESS'", account);
+        assertThat(skipped.get("margin_call_id")).isEqualTo(again.eventId());
+        assertThat((String) skipped.get("outcome")).contains("already in progress");
+        assertThat(exchange.orders().stream().filter(o -> o.accountId().equals(account))
+                .map(LiquidationOrderPlaced::liquidationId).distinct()).hasSize(1);
+    }
+
+    @Test
+    void theFeedDeliversEveryOneOfAThousandLiquidationsToAnSseClient() throws Exception {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "1000")), List.of());
+        AtomicInteger received = new AtomicInteger();
+        HttpResponse<InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/api/v1/liquidations/stream")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    if (line.startsWith("event:liquidation")) {
+                        received.incrementAndGet();
+                    }
+                }
+            } catch (Exception ignored) {
+                // the stream ends with the test
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        await().atMost(WAIT).until(() -> jdbc.queryForObject("SELECT count(*) FROM liquidation WHERE status = 'QUEUED'"
+                + " OR status = 'ACTIVE'", Integer.class) == 0);
+        int before = received.get();
+
+        long start = System.nanoTime();
+        for (int i = 0; i < 1000; i++) {
+            String account = "burst-" + i + "-" + UUID.randomUUID();
+            // 0.1 BTC, equity 10 against 24: closed fully in one fill at 59,990 (bankruptcy 59,900)
+            kafka.sendAsync(infra.topic("margin.calls"), account, json.encode(call(account, "0.1", "61000", "10", "24")));
+        }
+        kafka.flush();
+
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(5)).until(() -> {
+            System.out.printf("burst: %d streamed, %d fills, %s%n", received.get() - before,
+                    jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE account_id LIKE 'burst-%'",
+                            Integer.class), store.countByStatus());
+            return received.get() - before >= 1000;
+        });
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("1,000 margin calls liquidated and streamed in %.1f s: %.0f calls/s%n", seconds,
+                1000 / seconds);
+        Thread.sleep(1000);
+        assertThat(received.get() - before).isEqualTo(1000);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE account_id LIKE 'burst-%'",
+                Integer.class)).isEqualTo(1000);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private String status(String account) {
+        List<String> statuses = jdbc.queryForList("SELECT status FROM liquidation WHERE account_id = ?"
+                + " AND status <> 'SKIPPED_IN_PROGRESS'", String.class, account);
+        return statuses.isEmpty() ? "" : statuses.get(0);
+    }
+
+    private int rows(String account) {
+        return jdbc.queryForObject("SELECT count(*) FROM liquidation WHERE account_id = ?", Integer.class, account);
+    }
+
+    private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
+                                                 String maintenance) {
+        BigDecimal q = new BigDecimal(size);
+        BigDecimal mark = new BigDecimal("60000");
+        BigDecimal upnl = q.multiply(mark.subtract(new BigDecimal(entry)));
+        BigDecimal collateral = new BigDecimal(equity).subtract(upnl);
+        return EventEnvelope.of(new MarginCallIssued(account, new BigDecimal(equity), new BigDecimal(maintenance),
+                q.multiply(mark).divide(new BigDecimal("100")),
+                List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO, collateral)),
+                List.of(new PositionMark("BTCUSDT", q, new BigDecimal(entry), mark, q.multiply(mark), upnl,
+                        new BigDecimal(maintenance), MarginMode.CROSS, null, null)),
+                Map.of("BTCUSDT", 1L)), Instant.now(), null, null);
+    }
+
+    private void sendPrice(String symbol, String price) {
+        BigDecimal p = new BigDecimal(price);
+        Instant now = Instant.now();
+        kafka.send(infra.topic("oracle.prices"), symbol, json.encode(EventEnvelope.of(new OraclePricePublished(symbol,
+                p, p, p, BigDecimal.ZERO, PriceStatus.OK, null, List.of(), now, now), now, null,
+                SEQUENCE.incrementAndGet())));
+    }
+}
