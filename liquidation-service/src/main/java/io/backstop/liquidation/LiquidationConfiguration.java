@@ -43,8 +43,9 @@ class LiquidationConfiguration {
     }
 
     @Bean
-    Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, MeterRegistry meters) {
-        return new Liquidator(desk, store, meters);
+    Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, LiquidationProperties properties,
+                          MeterRegistry meters) {
+        return new Liquidator(desk, store, properties.getBatchSize(), meters);
     }
 
     @Bean

@@ -56,7 +56,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * test double of the exchange filling the orders against a configured book.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "backstop.liquidation.fee-rate=0.001", "backstop.liquidation.max-rounds=2"})
+        "backstop.liquidation.fee-rate=0.001", "backstop.liquidation.max-rounds=2",
+        "backstop.liquidation.slice-cooldown=2s"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LiquidationFlowIT {
@@ -70,6 +71,8 @@ class LiquidationFlowIT {
     JdbcTemplate jdbc;
     @Autowired
     LiquidationStore store;
+    @Autowired
+    io.backstop.liquidation.engine.PriceBoard board;
     @LocalServerPort
     int port;
 
@@ -95,7 +98,7 @@ class LiquidationFlowIT {
     }
 
     @Test
-    void aMarginCallBecomesAPartialOrderWhoseFillCarriesPnlFeeAndFeed() {
+    void aMarginCallBecomesAPartialOrderWhoseFillCarriesPnlFeeAndFeed() throws Exception {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
         String account = "partial-" + UUID.randomUUID();
         // 2 BTC long entered at 61,000, marked 60,000: equity 400 against maintenance 550 (tier 2)
@@ -130,12 +133,58 @@ class LiquidationFlowIT {
         assertThat(contribution.amount()).isEqualByComparingTo(fee);
 
         await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
+        // the history pages through the fills from PostgreSQL
+        tools.jackson.databind.JsonNode page = json.mapper().readTree(new io.backstop.testkit.HttpProbe(port)
+                .get("/api/v1/liquidations?accountId=" + account + "&limit=1").body());
+        assertThat(page.get("liquidations").get(0).get("tradeId").asString()).isEqualTo(fill.tradeId());
+        assertThat(page.get("liquidations").get(0).get("fee").asString()).isEqualTo(fee.toPlainString());
+        int fills = jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE account_id = ?", Integer.class,
+                account);
+        assertThat(page.get("next").isNull()).isEqualTo(fills == 0);
         // every fill: fee + remainder = what it left above bankruptcy, exactly
         jdbc.query("SELECT quantity, price, fee, remainder, bankruptcy_price FROM liquidation_fill WHERE account_id = ?",
                 rs -> {
                     BigDecimal surplus = rs.getBigDecimal(1).multiply(rs.getBigDecimal(2).subtract(rs.getBigDecimal(5)));
                     assertThat(rs.getBigDecimal(3).add(rs.getBigDecimal(4))).isEqualByComparingTo(surplus);
                 }, account);
+    }
+
+    @Test
+    void aCallWhoseAccountRecoveredBeforeItsTurnIsCancelledWithTheNumbers() {
+        sendPrice("BTCUSDT", "61000");
+        await().atMost(WAIT).until(() -> new BigDecimal("61000").compareTo(board.marks().getOrDefault("BTCUSDT",
+                BigDecimal.ZERO)) == 0);
+        String account = "recovered-" + UUID.randomUUID();
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "400", "550")));
+
+        await().atMost(WAIT).until(() -> status(account).equals("CANCELLED_RECOVERED"));
+        // at 61,000: equity 400 + 2 x 1,000 = 2,400 against 122,000 x 0.005 - 50 = 560
+        String outcome = jdbc.queryForObject("SELECT outcome::text FROM liquidation WHERE account_id = ?",
+                String.class, account);
+        assertThat(outcome).contains("\"equity\": \"2400\"").contains("\"maintenanceMargin\": \"560");
+        assertThat(exchange.orders()).noneMatch(o -> o.accountId().equals(account));
+    }
+
+    @Test
+    void aLargeCloseGoesOutInSlicesACooldownApart() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String account = "slices-" + UUID.randomUUID();
+        // 10 BTC (600,000, tier 3: maintenance 2,950), equity 1,000: closed fully, in 20% slices of 2 BTC
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "10", "61000", "1000", "2950")));
+
+        await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
+        List<LiquidationOrderPlaced> slices = exchange.orders().stream().filter(o -> o.accountId().equals(account))
+                .sorted(java.util.Comparator.comparing(LiquidationOrderPlaced::slice)).toList();
+        assertThat(slices).extracting(LiquidationOrderPlaced::slice).containsExactly(1, 2, 3, 4, 5);
+        assertThat(slices).allSatisfy(o -> {
+            assertThat(o.quantity()).isEqualByComparingTo("2");
+            assertThat(o.limitPrice()).isEqualByComparingTo("59900");
+        });
+        for (int i = 1; i < slices.size(); i++) {
+            Duration gap = Duration.between(exchange.arrival(slices.get(i - 1).orderId()),
+                    exchange.arrival(slices.get(i).orderId()));
+            assertThat(gap).as("cooldown before slice %d", i + 1).isGreaterThan(Duration.ofMillis(1500));
+        }
     }
 
     @Test
@@ -185,6 +234,28 @@ class LiquidationFlowIT {
     }
 
     @Test
+    void aCallOnAnUnknownSymbolGoesToTheDeadLetterTopicAndTheRestOfItsPollIsTakenIn() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String first = "mixed-a-" + UUID.randomUUID();
+        String last = "mixed-c-" + UUID.randomUUID();
+        EventEnvelope<MarginCallIssued> unknown = call("mixed-b-" + UUID.randomUUID(), "2", "61000", "400", "550",
+                "DOGEUSDT");
+        // one partition (same key), one poll: good, rejected, good
+        kafka.sendAsync(infra.topic("margin.calls"), "mixed", json.encode(call(first, "2", "61000", "400", "550")));
+        kafka.sendAsync(infra.topic("margin.calls"), "mixed", json.encode(unknown));
+        kafka.sendAsync(infra.topic("margin.calls"), "mixed", json.encode(call(last, "2", "61000", "400", "550")));
+        kafka.flush();
+
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(infra.topic("margin.calls") + ".dlq", 1, WAIT,
+                r -> "mixed".equals(r.key()));
+        assertThat(dead).hasSize(1);
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).isEqualTo("payload.positions[0].symbol");
+        assertThat(json.decode(Topic.MARGIN_CALLS, "mixed", dead.get(0).value()).eventId()).isEqualTo(unknown.eventId());
+        await().atMost(WAIT).until(() -> rows(first) == 1 && rows(last) == 1);
+    }
+
+    @Test
     void theFeedDeliversEveryOneOfAThousandLiquidationsToAnSseClient() throws Exception {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "1000")), List.of());
         AtomicInteger received = new AtomicInteger();
@@ -218,8 +289,10 @@ class LiquidationFlowIT {
         }
         kafka.flush();
 
-        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(5)).until(() -> {
-            System.out.printf("burst: %d streamed, %d fills, %s%n", received.get() - before,
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            System.out.printf("burst at %.2f s: %d streamed, %d calls in, %d fills, %s%n",
+                    (System.nanoTime() - start) / 1e9, received.get() - before,
+                    jdbc.queryForObject("SELECT count(*) FROM liquidation WHERE account_id LIKE 'burst-%'", Integer.class),
                     jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE account_id LIKE 'burst-%'",
                             Integer.class), store.countByStatus());
             return received.get() - before >= 1000;
@@ -247,6 +320,11 @@ class LiquidationFlowIT {
 
     private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
                                                  String maintenance) {
+        return call(account, size, entry, equity, maintenance, "BTCUSDT");
+    }
+
+    private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
+                                                 String maintenance, String symbol) {
         BigDecimal q = new BigDecimal(size);
         BigDecimal mark = new BigDecimal("60000");
         BigDecimal upnl = q.multiply(mark.subtract(new BigDecimal(entry)));
@@ -254,9 +332,9 @@ class LiquidationFlowIT {
         return EventEnvelope.of(new MarginCallIssued(account, new BigDecimal(equity), new BigDecimal(maintenance),
                 q.multiply(mark).divide(new BigDecimal("100")),
                 List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO, collateral)),
-                List.of(new PositionMark("BTCUSDT", q, new BigDecimal(entry), mark, q.multiply(mark), upnl,
+                List.of(new PositionMark(symbol, q, new BigDecimal(entry), mark, q.multiply(mark), upnl,
                         new BigDecimal(maintenance), MarginMode.CROSS, null, null)),
-                Map.of("BTCUSDT", 1L)), Instant.now(), null, null);
+                Map.of(symbol, 1L)), Instant.now(), null, null);
     }
 
     private void sendPrice(String symbol, String price) {

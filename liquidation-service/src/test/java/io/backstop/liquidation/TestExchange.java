@@ -49,6 +49,7 @@ final class TestExchange implements AutoCloseable {
     private final Map<String, List<Level>> bids = new ConcurrentHashMap<>();
     private final Map<String, List<Level>> asks = new ConcurrentHashMap<>();
     private final List<LiquidationOrderPlaced> orders = new CopyOnWriteArrayList<>();
+    private final Map<UUID, Instant> arrivals = new ConcurrentHashMap<>();
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final String executionsTopic;
@@ -81,11 +82,17 @@ final class TestExchange implements AutoCloseable {
         return orders;
     }
 
+    /** When the order reached the exchange. */
+    Instant arrival(UUID orderId) {
+        return arrivals.get(orderId);
+    }
+
     private void run() {
         while (running) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 EventEnvelope<?> event = json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value());
                 LiquidationOrderPlaced order = (LiquidationOrderPlaced) event.payload();
+                arrivals.put(order.orderId(), Instant.now());
                 orders.add(order);
                 producer.send(new ProducerRecord<>(executionsTopic, order.symbol(), json.encode(execute(order))));
             }

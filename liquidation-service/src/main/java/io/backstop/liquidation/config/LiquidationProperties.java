@@ -21,6 +21,19 @@ public class LiquidationProperties {
     private BigDecimal sliceFraction = defaults.sliceFraction();
     private Duration sliceCooldown = defaults.sliceCooldown();
     private int maxRounds = defaults.maxRounds();
+    /** Liquidation rounds the liquidator runs per transaction (the most urgent first). */
+    private int batchSize = 200;
+
+    public int getBatchSize() {
+        return batchSize;
+    }
+
+    public void setBatchSize(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("backstop.liquidation.batch-size must be at least 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+    }
 
     /** The validated policy; an invalid value fails the start with the property's name. */
     public LiquidationPolicy policy() {

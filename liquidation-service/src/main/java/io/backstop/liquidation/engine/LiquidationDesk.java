@@ -152,7 +152,19 @@ public class LiquidationDesk {
 
     /** One round of a queued liquidation, in its own transaction. */
     public Step advance(UUID liquidationId) {
-        return tx.execute(status -> {
+        return tx.execute(status -> advanceInTransaction(liquidationId));
+    }
+
+    /**
+     * One round of each of several queued liquidations, in the order given (their priority), in one
+     * transaction: under a burst, one commit serves many accounts. If any fails, none is applied.
+     */
+    public List<Step> advanceAll(List<UUID> liquidationIds) {
+        return tx.execute(status -> liquidationIds.stream().map(this::advanceInTransaction).toList());
+    }
+
+    private Step advanceInTransaction(UUID liquidationId) {
+        {
             Liquidation l = store.lock(liquidationId).orElse(null);
             if (l == null || l.status() != Status.QUEUED) {
                 return Step.NOTHING;
@@ -184,7 +196,7 @@ public class LiquidationDesk {
             }
             place(l, state, now);
             return Step.ORDERS_PLACED;
-        });
+        }
     }
 
     private void place(Liquidation l, ScopeState state, Instant now) {

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,9 +36,11 @@ public class Liquidator extends DedicatedThread {
     private final LiquidationStore store;
     private final PriorityBlockingQueue<Entry> queue = new PriorityBlockingQueue<>();
     private final Timer rounds;
+    private final int batchSize;
 
-    public Liquidator(LiquidationDesk desk, LiquidationStore store, MeterRegistry meters) {
+    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, MeterRegistry meters) {
         super("liquidator", Duration.ofSeconds(10));
+        this.batchSize = batchSize;
         this.desk = desk;
         this.store = store;
         desk.queueTo(this::add);
@@ -44,7 +48,8 @@ public class Liquidator extends DedicatedThread {
                 .description("Liquidations waiting for their next round").register(meters);
         Gauge.builder("backstop.liquidation.queue.oldest.seconds", this, Liquidator::oldestAgeSeconds)
                 .description("How long the oldest queued liquidation has waited").register(meters);
-        this.rounds = Timer.builder("backstop.liquidation.rounds").description("One liquidation round (one transaction)")
+        this.rounds = Timer.builder("backstop.liquidation.rounds")
+                .description("One transaction of liquidation rounds (up to batch-size liquidations)")
                 .register(meters);
     }
 
@@ -52,6 +57,25 @@ public class Liquidator extends DedicatedThread {
         queue.add(new Entry(new CallPriority(queued.health(), queued.notional(), queued.marginCallId()), queued.id(),
                 System.nanoTime()));
         wakeUp();
+    }
+
+    /** The most urgent first, all in one transaction; if that fails, one by one, so one bad round holds up no other. */
+    private void advance(List<Entry> batch) {
+        try {
+            desk.advanceAll(batch.stream().map(Entry::id).toList());
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                throw e;
+            }
+            log.warn("a batch of {} liquidation rounds failed ({}); taking them one by one", batch.size(), e.toString());
+            for (Entry entry : batch) {
+                try {
+                    desk.advance(entry.id());
+                } catch (RuntimeException one) {
+                    log.error("liquidation {} round failed; it stays queued in PostgreSQL", entry.id(), one);
+                }
+            }
+        }
     }
 
     public int depth() {
@@ -74,10 +98,14 @@ public class Liquidator extends DedicatedThread {
         while (running()) {
             try {
                 int placed = desk.placeDueSlices(100);
-                Entry next = queue.poll();
-                if (next != null) {
+                List<Entry> batch = new ArrayList<>();
+                Entry next;
+                while (batch.size() < batchSize && (next = queue.poll()) != null) {
+                    batch.add(next);
+                }
+                if (!batch.isEmpty()) {
                     long start = System.nanoTime();
-                    desk.advance(next.id());
+                    advance(batch);
                     rounds.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 } else if (placed == 0) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
