@@ -152,7 +152,7 @@ public class LiquidationDesk {
 
     /** One round of a queued liquidation, in its own transaction. */
     public Step advance(UUID liquidationId) {
-        return tx.execute(status -> advanceInTransaction(liquidationId));
+        return advanceAll(List.of(liquidationId)).get(0);
     }
 
     /**
@@ -160,12 +160,22 @@ public class LiquidationDesk {
      * transaction: under a burst, one commit serves many accounts. If any fails, none is applied.
      */
     public List<Step> advanceAll(List<UUID> liquidationIds) {
-        return tx.execute(status -> liquidationIds.stream().map(this::advanceInTransaction).toList());
+        return tx.execute(status -> {
+            Map<UUID, Liquidation> locked = store.lockAll(liquidationIds);
+            LiquidationStore.Writes writes = store.writes();
+            java.util.Set<UUID> done = new java.util.HashSet<>();
+            List<Step> steps = new ArrayList<>(liquidationIds.size());
+            for (UUID id : liquidationIds) {
+                // a liquidation queued twice is advanced once
+                steps.add(done.add(id) ? advanceLocked(locked.get(id), writes) : Step.NOTHING);
+            }
+            writes.flush();
+            return steps;
+        });
     }
 
-    private Step advanceInTransaction(UUID liquidationId) {
+    private Step advanceLocked(Liquidation l, LiquidationStore.Writes writes) {
         {
-            Liquidation l = store.lock(liquidationId).orElse(null);
             if (l == null || l.status() != Status.QUEUED) {
                 return Step.NOTHING;
             }
@@ -173,33 +183,33 @@ public class LiquidationDesk {
             ScopeState state = remark(l.state());
             BigDecimal maintenance = state.maintenance();
             if (state.positions().isEmpty()) {
-                store.update(l.id(), Status.COMPLETED, l.round(), state, numbers("closed", state), now);
+                writes.update(l.id(), Status.COMPLETED, l.round(), state, numbers("closed", state), now);
                 outcome(Status.COMPLETED);
                 return Step.COMPLETED;
             }
             if (l.round() == 0 && state.equity().compareTo(maintenance) >= 0) {
-                store.update(l.id(), Status.CANCELLED_RECOVERED, 0, state,
+                writes.update(l.id(), Status.CANCELLED_RECOVERED, 0, state,
                         numbers("equity is back above maintenance at the latest prices", state), now);
                 outcome(Status.CANCELLED_RECOVERED);
                 return Step.CANCELLED_RECOVERED;
             }
             if (l.round() > 0 && state.equity().compareTo(maintenance.multiply(BigDecimal.ONE.add(policy.buffer()))) >= 0) {
-                store.update(l.id(), Status.COMPLETED, l.round(), state,
+                writes.update(l.id(), Status.COMPLETED, l.round(), state,
                         numbers("restored to maintenance plus the buffer", state), now);
                 outcome(Status.COMPLETED);
                 return Step.COMPLETED;
             }
             if (state.equity().signum() < 0 || l.round() >= policy.maxRounds()) {
-                shortfall(l, state, now, state.equity().signum() < 0
+                shortfall(l, state, now, writes, state.equity().signum() < 0
                         ? "the mark passed the bankruptcy price" : "not filled within " + policy.maxRounds() + " rounds");
                 return Step.SHORTFALL;
             }
-            place(l, state, now);
+            place(l, state, now, writes);
             return Step.ORDERS_PLACED;
         }
     }
 
-    private void place(Liquidation l, ScopeState state, Instant now) {
+    private void place(Liquidation l, ScopeState state, Instant now, LiquidationStore.Writes writes) {
         int round = l.round() + 1;
         Map<String, BigDecimal> bankruptcy = LiquidationMath.bankruptcyPrices(state);
         for (LiquidationMath.Close close : LiquidationMath.plan(state, policy)) {
@@ -212,17 +222,17 @@ public class LiquidationDesk {
                 Order order = new Order(orderId, l.id(), close.symbol(), close.side(), slices.get(k),
                         bankruptcy.get(close.symbol()), k + 1, round, k == 0 ? OrderStatus.OPEN : OrderStatus.SCHEDULED,
                         notBefore);
-                store.insertOrder(order, now);
+                writes.insertOrder(order, now);
                 if (k == 0) {
                     emitOrder(l, order, now);
                 }
             }
         }
-        store.update(l.id(), Status.ACTIVE, round, state, null, now);
+        writes.update(l.id(), Status.ACTIVE, round, state, null, now);
     }
 
     private void emitOrder(Liquidation l, Order order, Instant now) {
-        outbox.append(EventEnvelope.causedBy(l.marginCallId(), order.id().toString(),
+        emit(EventEnvelope.causedBy(l.marginCallId(), order.id().toString(),
                 new LiquidationOrderPlaced(order.id(), l.id(), OrderOwner.ACCOUNT, l.accountId(), order.symbol(),
                         order.side(), order.quantity(), order.limitPrice(), l.marginCallId(), order.slice()),
                 now, null));
@@ -230,7 +240,8 @@ public class LiquidationDesk {
                 .tag("symbol", order.symbol()).register(meters).increment();
     }
 
-    private void shortfall(Liquidation l, ScopeState state, Instant now, String why) {
+    private void shortfall(Liquidation l, ScopeState state, Instant now, LiquidationStore.Writes writes,
+                           String why) {
         Map<String, BigDecimal> bankruptcy = LiquidationMath.bankruptcyPrices(state);
         BigDecimal total = state.notional();
         for (PositionState p : state.positions()) {
@@ -243,14 +254,14 @@ public class LiquidationDesk {
                     : BigDecimal.ZERO;
             UUID shortfallId = UUID.nameUUIDFromBytes(("shortfall/" + l.id() + "/" + p.symbol())
                     .getBytes(StandardCharsets.UTF_8));
-            outbox.append(EventEnvelope.causedBy(l.marginCallId(), "shortfall/" + p.symbol(),
+            emit(EventEnvelope.causedBy(l.marginCallId(), "shortfall/" + p.symbol(),
                     new LiquidationShortfallRaised(shortfallId, l.id(), l.marginCallId(), l.accountId(), p.symbol(),
                             p.size().signum() > 0 ? PositionSide.LONG : PositionSide.SHORT, p.quantity(), price,
                             p.mark(), deficit), now, null));
             Counter.builder("backstop.liquidation.shortfalls").description("Bankrupt remainders handed to the fund")
                     .tag("symbol", p.symbol()).register(meters).increment();
         }
-        store.update(l.id(), Status.SHORTFALL, l.round(), state, numbers(why, state), now);
+        writes.update(l.id(), Status.SHORTFALL, l.round(), state, numbers(why, state), now);
         outcome(Status.SHORTFALL);
     }
 
@@ -325,14 +336,14 @@ public class LiquidationDesk {
 
     private void emitFill(Liquidation l, Order order, ExecutionFill fill, LiquidationMath.FillOutcome outcome,
                           UUID cause, Instant now) {
-        outbox.append(EventEnvelope.causedBy(cause, fill.tradeId(), new PositionLiquidated(l.id(), order.id(),
+        emit(EventEnvelope.causedBy(cause, fill.tradeId(), new PositionLiquidated(l.id(), order.id(),
                 fill.tradeId(), l.accountId(), order.symbol(), order.side(), fill.quantity(), fill.price(),
                 outcome.realizedPnl(), outcome.fee(), order.limitPrice()), now, null));
-        outbox.append(EventEnvelope.causedBy(cause, fill.tradeId(), new LiquidationReported(l.id(), fill.tradeId(),
+        emit(EventEnvelope.causedBy(cause, fill.tradeId(), new LiquidationReported(l.id(), fill.tradeId(),
                 order.symbol(), order.side(), fill.quantity(), fill.price(), fill.quantity().multiply(fill.price()),
                 now), now, null));
         if (outcome.fee().signum() > 0) {
-            outbox.append(EventEnvelope.causedBy(cause, fill.tradeId(), new LiquidationFeeCollected(l.id(),
+            emit(EventEnvelope.causedBy(cause, fill.tradeId(), new LiquidationFeeCollected(l.id(),
                     fill.tradeId(), l.accountId(), order.symbol(), outcome.fee(), settlementAsset), now, null));
         }
         Counter.builder("backstop.liquidation.fills").description("Liquidation fills accounted")
@@ -362,6 +373,32 @@ public class LiquidationDesk {
         state.positions().forEach(p -> marks.put(p.symbol(), p.mark().toPlainString()));
         numbers.put("marks", marks);
         return numbers;
+    }
+
+    /**
+     * Appends an event to the outbox with every other of this transaction, in one batch just before it
+     * commits (the events are never read back within it).
+     */
+    private void emit(EventEnvelope<?> event) {
+        @SuppressWarnings("unchecked")
+        List<EventEnvelope<?>> pending = (List<EventEnvelope<?>>) TransactionSynchronizationManager.getResource(this);
+        if (pending == null) {
+            List<EventEnvelope<?>> events = new ArrayList<>();
+            TransactionSynchronizationManager.bindResource(this, events);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    outbox.appendAll(events);
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    TransactionSynchronizationManager.unbindResourceIfPossible(LiquidationDesk.this);
+                }
+            });
+            pending = events;
+        }
+        pending.add(event);
     }
 
     private void outcome(Status status) {

@@ -79,9 +79,65 @@ public class LiquidationStore {
                 + " WHERE id = ? FOR UPDATE", this::liquidation, id).stream().findFirst();
     }
 
+    /** Locks several liquidations for this transaction, in id order (one statement). */
+    public Map<UUID, Liquidation> lockAll(List<UUID> ids) {
+        Map<UUID, Liquidation> locked = new LinkedHashMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT id, margin_call_id, account_id, scope, status, round, state"
+                    + " FROM liquidation WHERE id = ANY (?) ORDER BY id FOR UPDATE");
+            ps.setArray(1, con.createArrayOf("uuid", ids.toArray()));
+            return ps;
+        }, rs -> {
+            Liquidation l = liquidation(rs, 0);
+            locked.put(l.id(), l);
+        });
+        return locked;
+    }
+
+    /**
+     * Writes collected during a transaction and sent as JDBC batches at its end: for steps that never
+     * read back what they wrote (one round of each of many liquidations).
+     */
+    public final class Writes {
+        private final List<Object[]> updates = new ArrayList<>();
+        private final List<Object[]> orders = new ArrayList<>();
+
+        public void update(UUID id, Status status, int round, ScopeState state, Map<String, Object> outcome,
+                           Instant now) {
+            updates.add(new Object[] {status.name(), round, state.health(), state.notional(), write(state),
+                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), id});
+        }
+
+        public void insertOrder(Order o, Instant now) {
+            orders.add(new Object[] {o.id(), o.liquidationId(), o.symbol(), o.side().name(), o.quantity(),
+                    o.limitPrice(), o.slice(), o.round(), o.status().name(), Timestamp.from(o.notBefore()),
+                    Timestamp.from(now)});
+        }
+
+        public void flush() {
+            if (!orders.isEmpty()) {
+                jdbc.batchUpdate(INSERT_ORDER, orders);
+                orders.clear();
+            }
+            if (!updates.isEmpty()) {
+                jdbc.batchUpdate(UPDATE, updates);
+                updates.clear();
+            }
+        }
+    }
+
+    public Writes writes() {
+        return new Writes();
+    }
+
+    private static final String UPDATE = "UPDATE liquidation SET status = ?, round = ?, health = ?, notional = ?,"
+            + " state = ?::jsonb, outcome = coalesce(?::jsonb, outcome), updated_at = ? WHERE id = ?";
+    private static final String INSERT_ORDER = "INSERT INTO liquidation_order (id, liquidation_id, symbol, side,"
+            + " quantity, limit_price, slice, round, status, not_before, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
     public void update(UUID id, Status status, int round, ScopeState state, Map<String, Object> outcome, Instant now) {
-        jdbc.update("UPDATE liquidation SET status = ?, round = ?, health = ?, notional = ?, state = ?::jsonb,"
-                        + " outcome = coalesce(?::jsonb, outcome), updated_at = ? WHERE id = ?",
+        jdbc.update(UPDATE,
                 status.name(), round, state.health(), state.notional(), write(state),
                 outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), id);
     }
@@ -97,8 +153,7 @@ public class LiquidationStore {
     }
 
     public void insertOrder(Order o, Instant now) {
-        jdbc.update("INSERT INTO liquidation_order (id, liquidation_id, symbol, side, quantity, limit_price, slice,"
-                        + " round, status, not_before, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        jdbc.update(INSERT_ORDER,
                 o.id(), o.liquidationId(), o.symbol(), o.side().name(), o.quantity(), o.limitPrice(), o.slice(),
                 o.round(), o.status().name(), Timestamp.from(o.notBefore()), Timestamp.from(now));
     }
