@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "backstop", mixinStandardHelpOptions = true, version = "Backstop 0.1.0",
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
-                BackstopCli.Restart.class, BackstopCli.Fills.class})
+                BackstopCli.Restart.class, BackstopCli.Fills.class,
+                BackstopCli.Drain.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -92,6 +93,18 @@ public final class BackstopCli implements Callable<Integer> {
         public Integer call() throws Exception {
             return new io.backstop.lab.load.FillLoad(RuntimeSettings.load(System.getenv()), System.out)
                     .run(accounts, fills, rate, seed);
+        }
+    }
+
+    @Command(name = "drain", description = "Measures how many margin calls a second liquidation-service drains on the "
+            + "running platform: a burst of calls, a deep-book exchange filling every order.")
+    static final class Drain implements Callable<Integer> {
+        @Option(names = "--calls", defaultValue = "20000", description = "margin calls in the burst (default ${DEFAULT-VALUE})")
+        int calls;
+
+        @Override
+        public Integer call() throws Exception {
+            return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out).run(calls);
         }
     }
 }

@@ -73,6 +73,8 @@ public class KafkaWiringAutoConfiguration {
         // DeserializationException is already fatal by default; these are the contract's own verdicts.
         handler.addNotRetryableExceptions(ContractViolation.class, InvalidField.class);
         handler.setCommitRecovered(true);
+        // a batch listener's failed record is dead-lettered (logged there) and the rest re-sought: routine, not ERROR
+        handler.setLogLevel(org.springframework.kafka.KafkaException.Level.WARN);
         return handler;
     }
 

@@ -1,0 +1,116 @@
+package io.backstop.lab.exchange;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Side;
+import io.backstop.events.Topic;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.liquidation.ExecutionFill;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
+import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The simplest exchange the stress lab has: a book of unlimited depth per symbol at a fixed best bid
+ * and ask. It fills each IOC order on {@code liquidation.orders} in full at the best price when that
+ * is within the order's limit, and cancels it otherwise, answering on {@code liquidation.executions}.
+ * It measures the platform's side of a burst, not market impact (the scenario exchange does that).
+ */
+public final class DeepBookExchange implements AutoCloseable {
+
+    private final EventJson json = new EventJson();
+    private final Map<String, BigDecimal> bids;
+    private final Map<String, BigDecimal> asks;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final Thread thread;
+    private final AtomicLong executed = new AtomicLong();
+    private volatile boolean running = true;
+
+    public DeepBookExchange(String bootstrap, Map<String, BigDecimal> bids, Map<String, BigDecimal> asks) {
+        this.bids = Map.copyOf(bids);
+        this.asks = Map.copyOf(asks);
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-exchange-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(Topic.LIQUIDATION_ORDERS.baseName()));
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 2),
+                new StringSerializer(), new ByteArraySerializer());
+        thread = new Thread(this::run, "deep-book-exchange");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Waits until the exchange's consumer is assigned its partitions (it reads from the end). */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ready && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        if (!ready) {
+            throw new IllegalStateException("the exchange was not assigned liquidation.orders within " + timeout);
+        }
+    }
+
+    private volatile boolean ready;
+
+    public long executed() {
+        return executed.get();
+    }
+
+    private void run() {
+        while (running) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS,
+                        record.key(), record.value()).payload();
+                producer.send(new ProducerRecord<>(Topic.LIQUIDATION_EXECUTIONS.baseName(), order.symbol(),
+                        json.encode(execute(order))));
+                executed.incrementAndGet();
+            }
+            if (!ready && !consumer.assignment().isEmpty()) {
+                ready = true;
+            }
+        }
+        consumer.close();
+    }
+
+    private EventEnvelope<LiquidationOrderExecuted> execute(LiquidationOrderPlaced order) {
+        BigDecimal best = (order.side() == Side.SELL ? bids : asks).get(order.symbol());
+        boolean fills = best != null && (order.side() == Side.SELL ? best.compareTo(order.limitPrice()) >= 0
+                : best.compareTo(order.limitPrice()) <= 0);
+        List<ExecutionFill> fill = fills ? List.of(new ExecutionFill("sim-" + UUID.randomUUID(), best, order.quantity()))
+                : List.of();
+        return EventEnvelope.of(new LiquidationOrderExecuted(order.orderId(), order.liquidationId(), order.symbol(),
+                order.side(), fill, fills ? BigDecimal.ZERO : order.quantity()), Instant.now(), order.orderId(), null);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close();
+    }
+}
