@@ -30,6 +30,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and ask. It fills each IOC order on {@code liquidation.orders} in full at the best price when that
  * is within the order's limit, and cancels it otherwise, answering on {@code liquidation.executions}.
  * It measures the platform's side of a burst, not market impact (the scenario exchange does that).
+ * Like a real exchange with client order ids, it executes an order id once: a copy (the platform's
+ * outbox may publish an event again after a crash) is counted and ignored.
  */
 public final class DeepBookExchange implements AutoCloseable {
 
@@ -40,6 +42,8 @@ public final class DeepBookExchange implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
     private final AtomicLong executed = new AtomicLong();
+    private final AtomicLong copies = new AtomicLong();
+    private final java.util.Set<UUID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
 
     public DeepBookExchange(String bootstrap, Map<String, BigDecimal> bids, Map<String, BigDecimal> asks) {
@@ -77,11 +81,20 @@ public final class DeepBookExchange implements AutoCloseable {
         return executed.get();
     }
 
+    /** Orders received again with an id already executed (and ignored). */
+    public long copies() {
+        return copies.get();
+    }
+
     private void run() {
         while (running) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS,
                         record.key(), record.value()).payload();
+                if (!seen.add(order.orderId())) {
+                    copies.incrementAndGet();
+                    continue;
+                }
                 producer.send(new ProducerRecord<>(Topic.LIQUIDATION_EXECUTIONS.baseName(), order.symbol(),
                         json.encode(execute(order))));
                 executed.incrementAndGet();

@@ -91,7 +91,7 @@ public final class DrainLoad {
     }
 
     /** 0.1 BTC long entered at 61,000, marked at 60,000, equity 10 against 24: closed in full. */
-    private static EventEnvelope<MarginCallIssued> call(String account) {
+    public static EventEnvelope<MarginCallIssued> call(String account) {
         BigDecimal q = new BigDecimal("0.1");
         BigDecimal mark = new BigDecimal("60000");
         BigDecimal upnl = new BigDecimal("-100");

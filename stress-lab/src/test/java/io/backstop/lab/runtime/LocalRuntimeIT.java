@@ -118,6 +118,60 @@ class LocalRuntimeIT {
 
     @Test
     @Order(3)
+    void aLiquidationServiceKilledMidBurstLosesNoLiquidationAndRepeatsNone() throws Exception {
+        int calls = 1500;
+        try (io.backstop.lab.exchange.DeepBookExchange exchange = new io.backstop.lab.exchange.DeepBookExchange(
+                settings.kafkaBootstrap(), Map.of("BTCUSDT", new BigDecimal("59990")), Map.of());
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
+                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            exchange.awaitReady(Duration.ofSeconds(60));
+            for (int i = 0; i < calls; i++) {
+                String account = "chaos-" + i;
+                producer.send(new ProducerRecord<>("margin.calls", account,
+                        json.encode(io.backstop.lab.load.DrainLoad.call(account))));
+            }
+            producer.flush();
+            await("liquidations under way").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> count("SELECT count(*) FROM liquidation.liquidation_fill WHERE account_id LIKE 'chaos-%'")
+                            >= 200);
+
+            ProcessHandle liquidation = new LocalServices(settings).running(Service.LIQUIDATION).orElseThrow();
+            liquidation.destroyForcibly(); // SIGKILL mid-burst: transactions, relay and consumers cut anywhere
+            liquidation.onExit().get();
+            int atKill = count("SELECT count(*) FROM liquidation.liquidation_fill WHERE account_id LIKE 'chaos-%'");
+            assertThat(runtime.restart(Service.LIQUIDATION)).as(output()).isZero();
+            new LocalServices(settings).running(Service.LIQUIDATION).ifPresent(started::add);
+
+            await("every liquidation completed after the restart").atMost(Duration.ofSeconds(180))
+                    .until(() -> count("SELECT count(*) FROM liquidation.liquidation WHERE account_id LIKE 'chaos-%'"
+                            + " AND status = 'COMPLETED'") == calls);
+            System.out.printf("liquidation-service killed at %d of %d fills; the exchange ignored %d re-published"
+                    + " order copies%n", atKill, calls, exchange.copies());
+            assertThat(atKill).as("killed mid-burst").isLessThan(calls);
+            // one liquidation per call, one order and one fill per liquidation: nothing lost, nothing twice
+            assertThat(count("SELECT count(*) FROM liquidation.liquidation WHERE account_id LIKE 'chaos-%'"))
+                    .isEqualTo(calls);
+            assertThat(count("SELECT count(*) FROM liquidation.liquidation_order o JOIN liquidation.liquidation l"
+                    + " ON l.id = o.liquidation_id WHERE l.account_id LIKE 'chaos-%'")).isEqualTo(calls);
+            assertThat(count("SELECT count(*) FROM liquidation.liquidation_fill WHERE account_id LIKE 'chaos-%'"))
+                    .isEqualTo(calls);
+            assertThat(exchange.executed()).isEqualTo(calls);
+            await("the outbox drained").atMost(Duration.ofSeconds(60))
+                    .until(() -> count("SELECT count(*) FROM liquidation.outbox_event") == 0);
+        }
+    }
+
+    private int count(String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), "postgres", "");
+             PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    @Order(4)
     void downStopsEverythingAndLeavesNoProcessBehind() throws Exception {
         assertThat(runtime.down()).as(output()).isZero();
 
