@@ -21,6 +21,15 @@ public class LiquidationProperties {
     private BigDecimal sliceFraction = defaults.sliceFraction();
     private Duration sliceCooldown = defaults.sliceCooldown();
     private int maxRounds = defaults.maxRounds();
+    private Duration maxDuration = defaults.maxDuration();
+
+    public Duration getMaxDuration() {
+        return maxDuration;
+    }
+
+    public void setMaxDuration(Duration maxDuration) {
+        this.maxDuration = maxDuration;
+    }
     /** Liquidation rounds the liquidator runs per transaction (the most urgent first). */
     private int batchSize = 200;
 
@@ -39,7 +48,7 @@ public class LiquidationProperties {
     public LiquidationPolicy policy() {
         try {
             return new LiquidationPolicy(buffer, feeRate, minNotional, fullCloseBelow, sliceNotional, sliceFraction,
-                    sliceCooldown, maxRounds);
+                    sliceCooldown, maxRounds, maxDuration);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("Invalid liquidation configuration: backstop.liquidation."
                     + e.getMessage(), e);

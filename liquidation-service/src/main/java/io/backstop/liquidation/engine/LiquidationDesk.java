@@ -109,11 +109,12 @@ public class LiquidationDesk {
             Map<String, Object> why = new LinkedHashMap<>();
             why.put("reason", "a liquidation of this account scope is already in progress");
             store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.SKIPPED_IN_PROGRESS, 0,
-                    state), now, why);
+                    state, now), now, why);
             outcome(Status.SKIPPED_IN_PROGRESS);
             return;
         }
-        store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.QUEUED, 0, state), now, null);
+        store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.QUEUED, 0, state, now), now,
+                null);
         LiquidationStore.Queued queued = new LiquidationStore.Queued(id, state.health(), state.notional(),
                 event.eventId());
         afterCommit(() -> queue.accept(queued));
@@ -199,9 +200,11 @@ public class LiquidationDesk {
                 outcome(Status.COMPLETED);
                 return Step.COMPLETED;
             }
-            if (state.equity().signum() < 0 || l.round() >= policy.maxRounds()) {
-                shortfall(l, state, now, writes, state.equity().signum() < 0
-                        ? "the mark passed the bankruptcy price" : "not filled within " + policy.maxRounds() + " rounds");
+            boolean outOfTime = !now.isBefore(l.createdAt().plus(policy.maxDuration()));
+            if (state.equity().signum() < 0 || l.round() >= policy.maxRounds() || outOfTime) {
+                shortfall(l, state, now, writes, state.equity().signum() < 0 ? "the mark passed the bankruptcy price"
+                        : outOfTime ? "not filled within " + policy.maxDuration()
+                        : "not filled within " + policy.maxRounds() + " rounds");
                 return Step.SHORTFALL;
             }
             place(l, state, now, writes);

@@ -27,7 +27,7 @@ public class LiquidationStore {
 
     /** A liquidation as stored. */
     public record Liquidation(UUID id, UUID marginCallId, String accountId, String scope, Status status, int round,
-                              ScopeState state) {
+                              ScopeState state, Instant createdAt) {
     }
 
     /** An order or a scheduled slice. */
@@ -75,7 +75,7 @@ public class LiquidationStore {
 
     /** Locks the liquidation for this transaction. */
     public Optional<Liquidation> lock(UUID id) {
-        return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state FROM liquidation"
+        return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state, created_at FROM liquidation"
                 + " WHERE id = ? FOR UPDATE", this::liquidation, id).stream().findFirst();
     }
 
@@ -83,8 +83,8 @@ public class LiquidationStore {
     public Map<UUID, Liquidation> lockAll(List<UUID> ids) {
         Map<UUID, Liquidation> locked = new LinkedHashMap<>();
         jdbc.query(con -> {
-            var ps = con.prepareStatement("SELECT id, margin_call_id, account_id, scope, status, round, state"
-                    + " FROM liquidation WHERE id = ANY (?) ORDER BY id FOR UPDATE");
+            var ps = con.prepareStatement("SELECT id, margin_call_id, account_id, scope, status, round, state,"
+                    + " created_at FROM liquidation WHERE id = ANY (?) ORDER BY id FOR UPDATE");
             ps.setArray(1, con.createArrayOf("uuid", ids.toArray()));
             return ps;
         }, rs -> {
@@ -250,7 +250,8 @@ public class LiquidationStore {
 
     private Liquidation liquidation(ResultSet rs, int i) throws SQLException {
         return new Liquidation(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                rs.getString(4), Status.valueOf(rs.getString(5)), rs.getInt(6), read(rs.getString(7)));
+                rs.getString(4), Status.valueOf(rs.getString(5)), rs.getInt(6), read(rs.getString(7)),
+                rs.getTimestamp(8).toInstant());
     }
 
     private String write(ScopeState state) {

@@ -15,10 +15,12 @@ import java.time.Duration;
  * @param sliceFraction    each slice's share of the quantity to close (Hyperliquid: 20%)
  * @param sliceCooldown    time between two slices of one position (Hyperliquid: 30 s)
  * @param maxRounds        rounds of orders before what is left becomes a shortfall
+ * @param maxDuration      time from the margin call after which what is left becomes a shortfall (checked
+ *                         between rounds)
  */
 public record LiquidationPolicy(BigDecimal buffer, BigDecimal feeRate, BigDecimal minNotional,
                                 BigDecimal fullCloseBelow, BigDecimal sliceNotional, BigDecimal sliceFraction,
-                                Duration sliceCooldown, int maxRounds) {
+                                Duration sliceCooldown, int maxRounds, Duration maxDuration) {
 
     public LiquidationPolicy {
         nonNegative("buffer", buffer);
@@ -34,15 +36,19 @@ public record LiquidationPolicy(BigDecimal buffer, BigDecimal feeRate, BigDecima
         if (sliceCooldown == null || sliceCooldown.isNegative()) {
             throw new IllegalArgumentException("slice-cooldown must not be negative, got " + sliceCooldown);
         }
+        if (maxDuration == null || maxDuration.isNegative() || maxDuration.isZero()) {
+            throw new IllegalArgumentException("max-duration must be positive, got " + maxDuration);
+        }
         if (maxRounds < 1) {
             throw new IllegalArgumentException("max-rounds must be at least 1, got " + maxRounds);
         }
     }
 
-    /** Backstop's defaults: 2% buffer, 0.5% fee, 100 USDT minimum, full close below 50% of MM. */
+    /** Backstop's defaults: 2% buffer, 0.5% fee, 100 USDT minimum, full close below 50% of MM, 3 rounds or 5 minutes. */
     public static LiquidationPolicy defaults() {
         return new LiquidationPolicy(new BigDecimal("0.02"), new BigDecimal("0.005"), new BigDecimal("100"),
-                new BigDecimal("0.5"), new BigDecimal("500000"), new BigDecimal("0.2"), Duration.ofSeconds(30), 3);
+                new BigDecimal("0.5"), new BigDecimal("500000"), new BigDecimal("0.2"), Duration.ofSeconds(30), 3,
+                Duration.ofMinutes(5));
     }
 
     private static void nonNegative(String name, BigDecimal value) {
