@@ -8,16 +8,14 @@ import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.kit.BackstopProperties;
 import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.kafka.PolledBatch;
 import io.backstop.liquidation.engine.LiquidationDesk;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.BatchListenerFailedException;
-import org.springframework.kafka.support.serializer.DeserializationException;
-import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -32,7 +30,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class LiquidationEventListener {
 
-    private static final LogAccessor LOG = new LogAccessor(LiquidationEventListener.class);
 
     private final Inbox inbox;
     private final LiquidationDesk desk;
@@ -63,16 +60,7 @@ class LiquidationEventListener {
             "${backstop.kafka.topic-prefix}margin.calls",
             "${backstop.kafka.topic-prefix}liquidation.executions"}, batch = "true")
     void on(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
-        int readable = records.size();
-        DeserializationException unreadable = null;
-        for (int i = 0; i < records.size(); i++) {
-            if (records.get(i).value() == null) {
-                unreadable = SerializationUtils.getExceptionFromHeader(records.get(i),
-                        SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
-                readable = i;
-                break;
-            }
-        }
+        int readable = PolledBatch.readable(records);
         try {
             applyAll(records.subList(0, readable));
         } catch (Rejected rejected) {
@@ -88,11 +76,7 @@ class LiquidationEventListener {
         } catch (RuntimeException e) {
             throw new BatchListenerFailedException("applying a poll failed: " + e.getMessage(), e, 0);
         }
-        if (readable < records.size()) {
-            RuntimeException cause = unreadable != null ? unreadable
-                    : new IllegalStateException("record without a value and without a deserialization error");
-            throw new BatchListenerFailedException(cause.getMessage(), cause, readable);
-        }
+        PolledBatch.failIfUnreadable(records, readable);
     }
 
     private void applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records) {

@@ -1,6 +1,7 @@
 package io.backstop.margin.kafka;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.kit.kafka.PolledBatch;
 import io.backstop.margin.engine.AccountEngine;
 import java.util.Collection;
 import java.util.List;
@@ -12,13 +13,10 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ConsumerSeekAware;
-import org.springframework.kafka.support.serializer.DeserializationException;
-import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,7 +34,6 @@ import org.springframework.stereotype.Component;
 @Component
 class AccountEventListener implements ConsumerSeekAware {
 
-    private static final LogAccessor LOG = new LogAccessor(AccountEventListener.class);
     static final List<String> TOPICS = List.of("trades.fills", "liquidation.fills", "insurance.takeovers",
             "adl.executions", "loss.socialized");
 
@@ -61,16 +58,7 @@ class AccountEventListener implements ConsumerSeekAware {
                 "partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor",
                 "max.poll.records=${backstop.margin.batch-size:500}"})
     void onAccountEvents(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
-        int readable = records.size();
-        DeserializationException unreadable = null;
-        for (int i = 0; i < records.size(); i++) {
-            if (records.get(i).value() == null) {
-                unreadable = SerializationUtils.getExceptionFromHeader(records.get(i),
-                        SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
-                readable = i;
-                break;
-            }
-        }
+        int readable = PolledBatch.readable(records);
         try {
             engine.applyAll(records.subList(0, readable)).ifPresent(rejection -> {
                 throw new BatchListenerFailedException(rejection.reason().getMessage(), rejection.reason(),
@@ -82,11 +70,7 @@ class AccountEventListener implements ConsumerSeekAware {
             // the engine could not commit: nothing of this poll is applied; retried from its first record
             throw new BatchListenerFailedException("account engine failed: " + e.getMessage(), e, 0);
         }
-        if (unreadable != null || readable < records.size()) {
-            RuntimeException cause = unreadable != null ? unreadable
-                    : new IllegalStateException("record without a value and without a deserialization error");
-            throw new BatchListenerFailedException(cause.getMessage(), cause, readable);
-        }
+        PolledBatch.failIfUnreadable(records, readable);
     }
 
     @Override
