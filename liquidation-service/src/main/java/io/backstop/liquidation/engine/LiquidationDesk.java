@@ -294,21 +294,22 @@ public class LiquidationDesk {
      */
     public void execute(EventEnvelope<?> event) {
         LiquidationOrderExecuted execution = (LiquidationOrderExecuted) event.payload();
-        Order order = store.lockOrder(execution.orderId()).orElse(null);
+        Executions batch = executions();
+        Order order = batch.order(execution.orderId());
         if (order == null) {
             Counter.builder("backstop.liquidation.executions.foreign")
                     .description("Executions of orders this service did not place (the fund's unwinding)")
                     .register(meters).increment();
             return;
         }
-        if (order.status() != OrderStatus.OPEN) {
+        if (order.status() != OrderStatus.OPEN || batch.done.contains(order.id())) {
             throw new ContractViolation("liquidation.executions", "payload.orderId",
-                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "order " + order.id() + " is " + order.status()
-                    + ", not open: it was executed already");
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "order " + order.id() + " is not open: it was"
+                    + " executed already");
         }
-        Liquidation l = store.lock(order.liquidationId()).orElseThrow();
+        Liquidation l = batch.liquidation(order.liquidationId());
         Instant now = clock.instant();
-        ScopeState state = l.state();
+        ScopeState state = batch.states.get(l.id());
         BigDecimal filled = BigDecimal.ZERO;
         for (int i = 0; i < execution.fills().size(); i++) {
             ExecutionFill fill = execution.fills().get(i);
@@ -322,20 +323,112 @@ public class LiquidationDesk {
             LiquidationMath.FillOutcome outcome = LiquidationMath.fill(p, fill.quantity(), fill.price(),
                     order.limitPrice(), policy.feeRate(), feeScale);
             state = state.afterFill(order.symbol(), fill.quantity(), fill.price(), outcome.fee());
-            store.insertFill(new LiquidationStore.Fill(fill.tradeId(), l.id(), order.id(), l.accountId(),
+            batch.writes.insertFill(new LiquidationStore.Fill(fill.tradeId(), l.id(), order.id(), l.accountId(),
                     order.symbol(), order.side(), fill.quantity(), fill.price(), outcome.realizedPnl(), outcome.fee(),
                     outcome.remainder(), order.limitPrice(), now));
             emitFill(l, order, fill, outcome, event.eventId(), now);
         }
-        store.orderStatus(order.id(), OrderStatus.DONE, filled, execution.cancelledQuantity(), now);
-        boolean roundDone = store.pendingOrders(l.id()) == 0;
-        store.update(l.id(), roundDone ? Status.QUEUED : Status.ACTIVE, l.round(), state, null, now);
-        if (roundDone) {
-            LiquidationStore.Queued queued = new LiquidationStore.Queued(l.id(), state.health(), state.notional(),
-                    l.marginCallId());
-            afterCommit(() -> queue.accept(queued));
+        batch.writes.orderStatus(order.id(), OrderStatus.DONE, filled, execution.cancelledQuantity(), now);
+        batch.done.add(order.id());
+        batch.states.put(l.id(), state);
+        batch.pending.merge(l.id(), -1, Integer::sum);
+    }
+
+    /**
+     * Locks, in one statement each, the orders of a poll's executions, their liquidations, and counts
+     * their pending orders, so accounting for the poll reads nothing one by one. Optional: an execution
+     * of an order not prepared here is looked up on its own.
+     */
+    public void prepareExecutions(List<EventEnvelope<?>> events) {
+        List<UUID> orderIds = events.stream().map(EventEnvelope::payload)
+                .filter(LiquidationOrderExecuted.class::isInstance).map(p -> ((LiquidationOrderExecuted) p).orderId())
+                .distinct().toList();
+        if (orderIds.isEmpty()) {
+            return;
+        }
+        Executions batch = executions();
+        batch.orders.putAll(store.lockOrders(orderIds));
+        List<UUID> liquidationIds = batch.orders.values().stream().map(Order::liquidationId).distinct()
+                .filter(id -> !batch.liquidations.containsKey(id)).toList();
+        if (!liquidationIds.isEmpty()) {
+            store.lockAll(liquidationIds).forEach(batch::held);
+            Map<UUID, Integer> pending = store.pendingOrders(liquidationIds);
+            liquidationIds.forEach(id -> batch.pending.putIfAbsent(id, pending.getOrDefault(id, 0)));
         }
     }
+
+    /**
+     * What the executions of one transaction read and changed: orders and liquidations locked once,
+     * the scope states as fills move them, pending order counts; written as batches just before commit,
+     * and a liquidation whose round is over is queued once the transaction has committed.
+     */
+    private final class Executions {
+        final Map<UUID, Order> orders = new java.util.HashMap<>();
+        final Map<UUID, Liquidation> liquidations = new java.util.HashMap<>();
+        final Map<UUID, ScopeState> states = new LinkedHashMap<>();
+        final Map<UUID, Integer> pending = new java.util.HashMap<>();
+        final java.util.Set<UUID> done = new java.util.HashSet<>();
+        final LiquidationStore.Writes writes = store.writes();
+
+        Order order(UUID id) {
+            return orders.computeIfAbsent(id, k -> store.lockOrder(k).orElse(null));
+        }
+
+        Liquidation liquidation(UUID id) {
+            Liquidation l = liquidations.get(id);
+            if (l == null) {
+                held(id, store.lock(id).orElseThrow());
+                pending.putIfAbsent(id, store.pendingOrders(id));
+                l = liquidations.get(id);
+            }
+            return l;
+        }
+
+        void held(UUID id, Liquidation l) {
+            liquidations.put(id, l);
+            states.put(id, l.state());
+        }
+
+        void flush() {
+            writes.flush();
+            Instant now = clock.instant();
+            List<LiquidationStore.Queued> next = new ArrayList<>();
+            for (UUID id : done.stream().map(o -> orders.get(o).liquidationId()).distinct().toList()) {
+                Liquidation l = liquidations.get(id);
+                ScopeState state = states.get(id);
+                boolean roundDone = pending.getOrDefault(id, 0) <= 0;
+                writes.update(id, roundDone ? Status.QUEUED : Status.ACTIVE, l.round(), state, null, now);
+                if (roundDone) {
+                    next.add(new LiquidationStore.Queued(id, state.health(), state.notional(), l.marginCallId()));
+                }
+            }
+            writes.flush();
+            afterCommit(() -> next.forEach(queue));
+        }
+    }
+
+    private Executions executions() {
+        Executions batch = (Executions) TransactionSynchronizationManager.getResource(executionsKey);
+        if (batch == null) {
+            Executions fresh = new Executions();
+            TransactionSynchronizationManager.bindResource(executionsKey, fresh);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    fresh.flush();
+                }
+
+                @Override
+                public void afterCompletion(int status) {
+                    TransactionSynchronizationManager.unbindResourceIfPossible(executionsKey);
+                }
+            });
+            batch = fresh;
+        }
+        return batch;
+    }
+
+    private final Object executionsKey = new Object();
 
     private void emitFill(Liquidation l, Order order, ExecutionFill fill, LiquidationMath.FillOutcome outcome,
                           UUID cause, Instant now) {

@@ -101,6 +101,18 @@ public class LiquidationStore {
     public final class Writes {
         private final List<Object[]> updates = new ArrayList<>();
         private final List<Object[]> orders = new ArrayList<>();
+        private final List<Object[]> fills = new ArrayList<>();
+        private final List<Object[]> orderStatuses = new ArrayList<>();
+
+        public void insertFill(Fill f) {
+            fills.add(new Object[] {f.tradeId(), f.liquidationId(), f.orderId(), f.accountId(), f.symbol(),
+                    f.side().name(), f.quantity(), f.price(), f.realizedPnl(), f.fee(), f.remainder(),
+                    f.bankruptcyPrice(), Timestamp.from(f.executedAt())});
+        }
+
+        public void orderStatus(UUID id, OrderStatus status, BigDecimal filled, BigDecimal cancelled, Instant now) {
+            orderStatuses.add(new Object[] {status.name(), filled, cancelled, Timestamp.from(now), id});
+        }
 
         public void update(UUID id, Status status, int round, ScopeState state, Map<String, Object> outcome,
                            Instant now) {
@@ -115,6 +127,14 @@ public class LiquidationStore {
         }
 
         public void flush() {
+            if (!fills.isEmpty()) {
+                jdbc.batchUpdate(INSERT_FILL, fills);
+                fills.clear();
+            }
+            if (!orderStatuses.isEmpty()) {
+                jdbc.batchUpdate(ORDER_STATUS, orderStatuses);
+                orderStatuses.clear();
+            }
             if (!orders.isEmpty()) {
                 jdbc.batchUpdate(INSERT_ORDER, orders);
                 orders.clear();
@@ -128,6 +148,42 @@ public class LiquidationStore {
 
     public Writes writes() {
         return new Writes();
+    }
+
+    private static final String INSERT_FILL = "INSERT INTO liquidation_fill (trade_id, liquidation_id, order_id,"
+            + " account_id, symbol, side, quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String ORDER_STATUS = "UPDATE liquidation_order SET status = ?,"
+            + " filled_quantity = filled_quantity + ?, cancelled_quantity = cancelled_quantity + ?, updated_at = ?"
+            + " WHERE id = ?";
+
+    /** Locks several orders for this transaction, in id order (one statement). */
+    public Map<UUID, Order> lockOrders(java.util.Collection<UUID> ids) {
+        Map<UUID, Order> locked = new LinkedHashMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE id = ANY (?)"
+                    + " ORDER BY id FOR UPDATE");
+            ps.setArray(1, con.createArrayOf("uuid", ids.toArray()));
+            return ps;
+        }, rs -> {
+            Order o = order(rs, 0);
+            locked.put(o.id(), o);
+        });
+        return locked;
+    }
+
+    /** Orders still open or scheduled, per liquidation (absent: none). */
+    public Map<UUID, Integer> pendingOrders(java.util.Collection<UUID> liquidationIds) {
+        Map<UUID, Integer> pending = new java.util.HashMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT liquidation_id, count(*) FROM liquidation_order"
+                    + " WHERE liquidation_id = ANY (?) AND status <> 'DONE' GROUP BY liquidation_id");
+            ps.setArray(1, con.createArrayOf("uuid", liquidationIds.toArray()));
+            return ps;
+        }, rs -> {
+            pending.put(rs.getObject(1, UUID.class), rs.getInt(2));
+        });
+        return pending;
     }
 
     private static final String UPDATE = "UPDATE liquidation SET status = ?, round = ?, health = ?, notional = ?,"

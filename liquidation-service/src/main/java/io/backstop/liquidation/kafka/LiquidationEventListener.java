@@ -86,6 +86,7 @@ class LiquidationEventListener {
         java.util.Map<String, int[]> outcomes = new java.util.HashMap<>();
         tx.executeWithoutResult(status -> {
             outcomes.clear();
+            desk.prepareExecutions(records.stream().<EventEnvelope<?>>map(ConsumerRecord::value).toList());
             for (int i = 0; i < records.size(); i++) {
                 ConsumerRecord<String, EventEnvelope<?>> record = records.get(i);
                 EventEnvelope<?> event = record.value();
