@@ -49,7 +49,7 @@ class LiquidationConfiguration {
     }
 
     @Bean
-    LiquidationFeed liquidationFeed(EventJson json, MeterRegistry meters) {
-        return new LiquidationFeed(json, meters);
+    LiquidationFeed liquidationFeed(EventJson json, MeterRegistry meters, LiquidationProperties properties) {
+        return new LiquidationFeed(json, meters, properties.getFeedClientBuffer(), properties.getFeedSenders());
     }
 }

@@ -141,6 +141,11 @@ class LiquidationFlowIT {
         int fills = jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE account_id = ?", Integer.class,
                 account);
         assertThat(page.get("next").isNull()).isEqualTo(fills == 0);
+        // what operators watch
+        String metrics = new io.backstop.testkit.HttpProbe(port).get("/actuator/prometheus").body();
+        assertThat(metrics).contains("backstop_liquidation_queue_depth", "backstop_liquidation_queue_oldest_seconds",
+                "backstop_liquidation_orders_open_oldest_seconds", "backstop_liquidation_fills_total",
+                "backstop_liquidation_outcomes_total{application=\"liquidation-service\",outcome=\"completed\"}");
         // every fill: fee + remainder = what it left above bankruptcy, exactly
         jdbc.query("SELECT quantity, price, fee, remainder, bankruptcy_price FROM liquidation_fill WHERE account_id = ?",
                 rs -> {

@@ -30,6 +30,27 @@ public class LiquidationProperties {
     public void setMaxDuration(Duration maxDuration) {
         this.maxDuration = maxDuration;
     }
+    /** Feed events a slow SSE client may fall behind by before it is dropped (told to page the history). */
+    private int feedClientBuffer = 10_000;
+    /** Threads sending the feed to SSE clients. */
+    private int feedSenders = 4;
+
+    public int getFeedClientBuffer() {
+        return feedClientBuffer;
+    }
+
+    public void setFeedClientBuffer(int feedClientBuffer) {
+        this.feedClientBuffer = feedClientBuffer;
+    }
+
+    public int getFeedSenders() {
+        return feedSenders;
+    }
+
+    public void setFeedSenders(int feedSenders) {
+        this.feedSenders = feedSenders;
+    }
+
     /** Liquidation rounds the liquidator runs per transaction (the most urgent first). */
     private int batchSize = 200;
 

@@ -286,6 +286,13 @@ public class LiquidationStore {
                 rs.getBigDecimal(11), rs.getBigDecimal(12), rs.getTimestamp(13).toInstant()), args.toArray());
     }
 
+    /** Seconds since the oldest order still waiting for the exchange's answer was sent (0 if none). */
+    public double oldestOpenOrderSeconds() {
+        Double seconds = jdbc.queryForObject("SELECT extract(epoch FROM now() - min(updated_at))::float8"
+                + " FROM liquidation_order WHERE status = 'OPEN'", Double.class);
+        return seconds == null ? 0 : seconds;
+    }
+
     /** Liquidations by status, for metrics and tests. */
     public Map<String, Integer> countByStatus() {
         Map<String, Integer> counts = new LinkedHashMap<>();

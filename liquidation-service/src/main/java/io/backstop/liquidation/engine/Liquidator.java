@@ -48,6 +48,10 @@ public class Liquidator extends DedicatedThread {
                 .description("Liquidations waiting for their next round").register(meters);
         Gauge.builder("backstop.liquidation.queue.oldest.seconds", this, Liquidator::oldestAgeSeconds)
                 .description("How long the oldest queued liquidation has waited").register(meters);
+        // an IOC order is answered at once; one waiting long means the exchange link is broken: alert on it
+        Gauge.builder("backstop.liquidation.orders.open.oldest.seconds", store, LiquidationStore::oldestOpenOrderSeconds)
+                .description("How long the oldest order sent to the exchange has waited for its execution")
+                .register(meters);
         this.rounds = Timer.builder("backstop.liquidation.rounds")
                 .description("One transaction of liquidation rounds (up to batch-size liquidations)")
                 .register(meters);

@@ -7,52 +7,126 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.http.MediaType;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * The Server-Sent Events clients of the public liquidation feed: every liquidation fill is sent to
- * every client as it is published, no cap, no sampling. A client that cannot be written to is dropped.
+ * every client as it is published, no cap, no sampling. Each client has its own bounded queue,
+ * drained by a small pool of sender threads, so a slow client never holds up the others or the Kafka
+ * consumer; a client so far behind that its queue is full is told so (event {@code lagging}, with the
+ * last id it was sent, to page the rest from the history) and dropped.
  */
-public class LiquidationFeed {
+public class LiquidationFeed implements AutoCloseable {
 
-    private final List<SseEmitter> clients = new CopyOnWriteArrayList<>();
+    private final List<Client> clients = new CopyOnWriteArrayList<>();
     private final EventJson json;
+    private final int queueCapacity;
+    private final ExecutorService senders;
     private final Counter sent;
+    private final Counter dropped;
 
-    public LiquidationFeed(EventJson json, MeterRegistry meters) {
+    public LiquidationFeed(EventJson json, MeterRegistry meters, int queueCapacity, int senderThreads) {
         this.json = json;
+        this.queueCapacity = queueCapacity;
+        this.senders = Executors.newFixedThreadPool(senderThreads, r -> {
+            Thread t = new Thread(r, "liquidation-feed-sender");
+            t.setDaemon(true);
+            return t;
+        });
         this.sent = Counter.builder("backstop.liquidation.feed.sent").description("Feed events sent to SSE clients")
                 .register(meters);
+        this.dropped = Counter.builder("backstop.liquidation.feed.dropped.clients")
+                .description("SSE clients dropped because they fell too far behind").register(meters);
         Gauge.builder("backstop.liquidation.feed.clients", clients, List::size)
                 .description("Connected SSE clients of the liquidation feed").register(meters);
     }
 
-    public SseEmitter subscribe() {
-        SseEmitter emitter = new SseEmitter(0L);
-        emitter.onCompletion(() -> clients.remove(emitter));
-        emitter.onTimeout(() -> clients.remove(emitter));
-        emitter.onError(e -> clients.remove(emitter));
-        clients.add(emitter);
-        try {
-            emitter.send(SseEmitter.event().comment("subscribed"));
-        } catch (IOException e) {
-            clients.remove(emitter);
+    /** One event as it goes on the wire. */
+    private record Frame(String id, String data) {
+    }
+
+    private final class Client {
+        final SseEmitter emitter = new SseEmitter(0L);
+        final BlockingQueue<Frame> queue = new ArrayBlockingQueue<>(queueCapacity);
+        final AtomicBoolean sending = new AtomicBoolean();
+        volatile String lastSent;
+
+        void schedule() {
+            if (sending.compareAndSet(false, true)) {
+                senders.execute(this::drain);
+            }
         }
-        return emitter;
+
+        private void drain() {
+            try {
+                Frame frame;
+                while ((frame = queue.poll()) != null) {
+                    emitter.send(SseEmitter.event().id(frame.id()).name("liquidation")
+                            .data(frame.data(), MediaType.APPLICATION_JSON));
+                    lastSent = frame.id();
+                    sent.increment();
+                }
+            } catch (IOException | IllegalStateException e) {
+                clients.remove(this);
+                return;
+            } finally {
+                sending.set(false);
+            }
+            if (!queue.isEmpty()) {
+                schedule();
+            }
+        }
+    }
+
+    public SseEmitter subscribe() {
+        Client client = new Client();
+        client.emitter.onCompletion(() -> clients.remove(client));
+        client.emitter.onTimeout(() -> clients.remove(client));
+        client.emitter.onError(e -> clients.remove(client));
+        clients.add(client);
+        try {
+            client.emitter.send(SseEmitter.event().comment("subscribed"));
+        } catch (IOException e) {
+            clients.remove(client);
+        }
+        return client.emitter;
     }
 
     public void publish(EventEnvelope<?> event) {
-        String data = json.mapper().writeValueAsString(event.payload());
-        for (SseEmitter client : clients) {
-            try {
-                client.send(SseEmitter.event().id(event.eventId().toString()).name("liquidation")
-                        .data(data, MediaType.APPLICATION_JSON));
-                sent.increment();
-            } catch (IOException | IllegalStateException e) {
-                clients.remove(client);
+        Frame frame = new Frame(event.eventId().toString(), json.mapper().writeValueAsString(event.payload()));
+        for (Client client : clients) {
+            if (client.queue.offer(frame)) {
+                client.schedule();
+            } else {
+                lagging(client);
             }
         }
+    }
+
+    private void lagging(Client client) {
+        clients.remove(client);
+        dropped.increment();
+        senders.execute(() -> {
+            try {
+                client.emitter.send(SseEmitter.event().name("lagging").data("{\"lastSentId\":"
+                        + (client.lastSent == null ? "null" : "\"" + client.lastSent + "\"") + "}",
+                        MediaType.APPLICATION_JSON));
+                client.emitter.complete();
+            } catch (IOException | IllegalStateException ignored) {
+                // already gone
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        senders.shutdownNow();
     }
 }
