@@ -38,6 +38,8 @@ class KitIT extends ServiceFoundationContract {
     TransactionTemplate tx;
     @Autowired
     Outbox outbox;
+    @Autowired
+    io.backstop.kit.inbox.Inbox inbox;
 
     private final EventJson json = new EventJson();
     private KafkaProbe kafka;
@@ -158,6 +160,30 @@ class KitIT extends ServiceFoundationContract {
         assertThat(published).extracting(r -> json.decode(Topic.MARKET_TICKS, "t", r.value()).eventId())
                 .containsExactly(kept.eventId());
         assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox_event", Integer.class)).isZero();
+    }
+
+    @Test
+    void aPollsDeliveriesAreRecordedInOneStatementAndOnlyFirstDeliveriesAreReturned() {
+        UUID seen = UUID.randomUUID();
+        UUID fresh = UUID.randomUUID();
+        UUID twice = UUID.randomUUID();
+        tx.executeWithoutResult(status -> inbox.recordFirstDelivery(seen, "t", 0, 1));
+
+        java.util.Set<UUID> first = tx.execute(status -> inbox.recordFirstDeliveries(List.of(
+                new io.backstop.kit.inbox.Inbox.Delivery(seen, "t", 0, 1),
+                new io.backstop.kit.inbox.Inbox.Delivery(fresh, "t", 0, 2),
+                new io.backstop.kit.inbox.Inbox.Delivery(twice, "t", 1, 7),
+                new io.backstop.kit.inbox.Inbox.Delivery(twice, "t", 1, 7))));
+
+        assertThat(first).containsExactlyInAnyOrder(fresh, twice);
+        assertThat(inbox.processedAmong(List.of(seen, fresh, twice))).containsExactlyInAnyOrder(seen, fresh, twice);
+        // rolled back with its transaction: nothing recorded
+        UUID rolledBack = UUID.randomUUID();
+        tx.executeWithoutResult(status -> {
+            inbox.recordFirstDeliveries(List.of(new io.backstop.kit.inbox.Inbox.Delivery(rolledBack, "t", 0, 3)));
+            status.setRollbackOnly();
+        });
+        assertThat(inbox.contains(rolledBack)).isFalse();
     }
 
     private List<OraclePricePublished> pricesCausedBy(UUID cause, int atLeast) {

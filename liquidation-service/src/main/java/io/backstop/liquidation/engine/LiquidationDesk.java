@@ -105,16 +105,18 @@ public class LiquidationDesk {
         String scope = first.marginMode() == MarginMode.ISOLATED ? "ISOLATED:" + first.symbol() : CROSS;
         UUID id = UUID.nameUUIDFromBytes(("liquidation/" + event.eventId()).getBytes(StandardCharsets.UTF_8));
         Instant now = clock.instant();
-        if (store.openFor(call.accountId(), scope)) {
+        Executions batch = executions();
+        if (batch.open(call.accountId(), scope)) {
             Map<String, Object> why = new LinkedHashMap<>();
             why.put("reason", "a liquidation of this account scope is already in progress");
-            store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.SKIPPED_IN_PROGRESS, 0,
+            batch.writes.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.SKIPPED_IN_PROGRESS, 0,
                     state, now), now, why);
             outcome(Status.SKIPPED_IN_PROGRESS);
             return;
         }
-        store.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.QUEUED, 0, state, now), now,
-                null);
+        batch.writes.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.QUEUED, 0, state, now),
+                now, null);
+        batch.openScopes.add(call.accountId() + "|" + scope);
         LiquidationStore.Queued queued = new LiquidationStore.Queued(id, state.health(), state.notional(),
                 event.eventId());
         afterCommit(() -> queue.accept(queued));
@@ -335,11 +337,18 @@ public class LiquidationDesk {
     }
 
     /**
-     * Locks, in one statement each, the orders of a poll's executions, their liquidations, and counts
-     * their pending orders, so accounting for the poll reads nothing one by one. Optional: an execution
-     * of an order not prepared here is looked up on its own.
+     * Reads what a poll needs in one statement each: the open scopes of the accounts its margin calls
+     * are for; the orders of its executions, their liquidations (locked) and pending order counts. So
+     * taking the poll in reads nothing one by one. Optional: what is not prepared is looked up alone.
      */
-    public void prepareExecutions(List<EventEnvelope<?>> events) {
+    public void prepare(List<EventEnvelope<?>> events) {
+        List<String> callers = events.stream().map(EventEnvelope::payload).filter(MarginCallIssued.class::isInstance)
+                .map(p -> ((MarginCallIssued) p).accountId()).distinct().toList();
+        if (!callers.isEmpty()) {
+            Executions batch = executions();
+            batch.openScopes.addAll(store.openScopes(callers));
+            batch.scopesKnown.addAll(callers);
+        }
         List<UUID> orderIds = events.stream().map(EventEnvelope::payload)
                 .filter(LiquidationOrderExecuted.class::isInstance).map(p -> ((LiquidationOrderExecuted) p).orderId())
                 .distinct().toList();
@@ -358,9 +367,9 @@ public class LiquidationDesk {
     }
 
     /**
-     * What the executions of one transaction read and changed: orders and liquidations locked once,
-     * the scope states as fills move them, pending order counts; written as batches just before commit,
-     * and a liquidation whose round is over is queued once the transaction has committed.
+     * What the margin calls and executions of one transaction read and changed: open scopes, orders and
+     * liquidations locked once, the scope states as fills move them, pending order counts; written as
+     * batches just before commit, and a liquidation whose round is over is queued once it committed.
      */
     private final class Executions {
         final Map<UUID, Order> orders = new java.util.HashMap<>();
@@ -368,6 +377,15 @@ public class LiquidationDesk {
         final Map<UUID, ScopeState> states = new LinkedHashMap<>();
         final Map<UUID, Integer> pending = new java.util.HashMap<>();
         final java.util.Set<UUID> done = new java.util.HashSet<>();
+        final java.util.Set<String> openScopes = new java.util.HashSet<>();
+        final java.util.Set<String> scopesKnown = new java.util.HashSet<>();
+
+        boolean open(String accountId, String scope) {
+            if (scopesKnown.add(accountId)) {
+                openScopes.addAll(store.openScopes(List.of(accountId)));
+            }
+            return openScopes.contains(accountId + "|" + scope);
+        }
         final LiquidationStore.Writes writes = store.writes();
 
         Order order(UUID id) {

@@ -58,19 +58,22 @@ public class LiquidationStore {
         this.markets = markets;
     }
 
-    public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
-        jdbc.update("INSERT INTO liquidation (id, margin_call_id, account_id, scope, status, round, health, notional,"
-                        + " state, outcome, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)",
-                l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(), l.round(),
-                l.state().health(), l.state().notional(), write(l.state()),
-                outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now),
-                Timestamp.from(now));
-    }
+    private static final String INSERT_LIQUIDATION = "INSERT INTO liquidation (id, margin_call_id, account_id, scope,"
+            + " status, round, health, notional, state, outcome, created_at, updated_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)";
 
-    public boolean openFor(String accountId, String scope) {
-        Integer n = jdbc.queryForObject("SELECT count(*) FROM liquidation WHERE account_id = ? AND scope = ?"
-                + " AND status IN ('QUEUED', 'ACTIVE')", Integer.class, accountId, scope);
-        return n != null && n > 0;
+    /** The open (queued or active) scopes of these accounts, as "account|scope". */
+    public java.util.Set<String> openScopes(java.util.Collection<String> accountIds) {
+        java.util.Set<String> open = new java.util.HashSet<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT account_id, scope FROM liquidation WHERE account_id = ANY (?)"
+                    + " AND status IN ('QUEUED', 'ACTIVE')");
+            ps.setArray(1, con.createArrayOf("text", accountIds.toArray()));
+            return ps;
+        }, rs -> {
+            open.add(rs.getString(1) + "|" + rs.getString(2));
+        });
+        return open;
     }
 
     /** Locks the liquidation for this transaction. */
@@ -103,11 +106,25 @@ public class LiquidationStore {
         private final List<Object[]> orders = new ArrayList<>();
         private final List<Object[]> fills = new ArrayList<>();
         private final List<Object[]> orderStatuses = new ArrayList<>();
+        private final List<Object[]> liquidations = new ArrayList<>();
+
+        public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
+            liquidations.add(new Object[] {l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(),
+                    l.round(), l.state().health(), l.state().notional(), write(l.state()),
+                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now),
+                    Timestamp.from(now)});
+        }
 
         public void insertFill(Fill f) {
             fills.add(new Object[] {f.tradeId(), f.liquidationId(), f.orderId(), f.accountId(), f.symbol(),
                     f.side().name(), f.quantity(), f.price(), f.realizedPnl(), f.fee(), f.remainder(),
                     f.bankruptcyPrice(), Timestamp.from(f.executedAt())});
+        }
+
+        public void insertOrder(Order o, Instant now) {
+            orders.add(new Object[] {o.id(), o.liquidationId(), o.symbol(), o.side().name(), o.quantity(),
+                    o.limitPrice(), o.slice(), o.round(), o.status().name(), Timestamp.from(o.notBefore()),
+                    Timestamp.from(now)});
         }
 
         public void orderStatus(UUID id, OrderStatus status, BigDecimal filled, BigDecimal cancelled, Instant now) {
@@ -120,13 +137,11 @@ public class LiquidationStore {
                     outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), id});
         }
 
-        public void insertOrder(Order o, Instant now) {
-            orders.add(new Object[] {o.id(), o.liquidationId(), o.symbol(), o.side().name(), o.quantity(),
-                    o.limitPrice(), o.slice(), o.round(), o.status().name(), Timestamp.from(o.notBefore()),
-                    Timestamp.from(now)});
-        }
-
         public void flush() {
+            if (!liquidations.isEmpty()) {
+                jdbc.batchUpdate(INSERT_LIQUIDATION, liquidations);
+                liquidations.clear();
+            }
             if (!fills.isEmpty()) {
                 jdbc.batchUpdate(INSERT_FILL, fills);
                 fills.clear();
@@ -192,12 +207,6 @@ public class LiquidationStore {
             + " quantity, limit_price, slice, round, status, not_before, updated_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-    public void update(UUID id, Status status, int round, ScopeState state, Map<String, Object> outcome, Instant now) {
-        jdbc.update(UPDATE,
-                status.name(), round, state.health(), state.notional(), write(state),
-                outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), id);
-    }
-
     /** Queued liquidations with what orders them: id, health, notional, margin call id. */
     public List<Queued> queued() {
         return jdbc.query("SELECT id, health, notional, margin_call_id FROM liquidation WHERE status = 'QUEUED'",
@@ -208,11 +217,6 @@ public class LiquidationStore {
     public record Queued(UUID id, BigDecimal health, BigDecimal notional, UUID marginCallId) {
     }
 
-    public void insertOrder(Order o, Instant now) {
-        jdbc.update(INSERT_ORDER,
-                o.id(), o.liquidationId(), o.symbol(), o.side().name(), o.quantity(), o.limitPrice(), o.slice(),
-                o.round(), o.status().name(), Timestamp.from(o.notBefore()), Timestamp.from(now));
-    }
 
     /** Scheduled slices whose time has come, locked (skipping any another transaction holds). */
     public List<Order> dueSlices(Instant now, int limit) {
@@ -237,14 +241,6 @@ public class LiquidationStore {
         Integer n = jdbc.queryForObject("SELECT count(*) FROM liquidation_order WHERE liquidation_id = ?"
                 + " AND status <> 'DONE'", Integer.class, liquidationId);
         return n == null ? 0 : n;
-    }
-
-    public void insertFill(Fill f) {
-        jdbc.update("INSERT INTO liquidation_fill (trade_id, liquidation_id, order_id, account_id, symbol, side,"
-                        + " quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                f.tradeId(), f.liquidationId(), f.orderId(), f.accountId(), f.symbol(), f.side().name(), f.quantity(),
-                f.price(), f.realizedPnl(), f.fee(), f.remainder(), f.bankruptcyPrice(), Timestamp.from(f.executedAt()));
     }
 
     /**

@@ -86,12 +86,14 @@ class LiquidationEventListener {
         java.util.Map<String, int[]> outcomes = new java.util.HashMap<>();
         tx.executeWithoutResult(status -> {
             outcomes.clear();
-            desk.prepareExecutions(records.stream().<EventEnvelope<?>>map(ConsumerRecord::value).toList());
+            desk.prepare(records.stream().<EventEnvelope<?>>map(ConsumerRecord::value).toList());
+            java.util.Set<java.util.UUID> first = inbox.recordFirstDeliveries(records.stream()
+                    .map(r -> new Inbox.Delivery(r.value().eventId(), r.topic(), r.partition(), r.offset())).toList());
             for (int i = 0; i < records.size(); i++) {
                 ConsumerRecord<String, EventEnvelope<?>> record = records.get(i);
                 EventEnvelope<?> event = record.value();
                 int[] outcome = outcomes.computeIfAbsent(record.topic(), t -> new int[2]);
-                if (!inbox.recordFirstDelivery(event.eventId(), record.topic(), record.partition(), record.offset())) {
+                if (!first.remove(event.eventId())) {
                     outcome[1]++;
                     continue;
                 }

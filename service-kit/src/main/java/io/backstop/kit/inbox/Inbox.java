@@ -33,6 +33,33 @@ public class Inbox {
                 + " ON CONFLICT (event_id) DO NOTHING", eventId, topic, partition, offset) == 1;
     }
 
+    /** One delivered event, to record. */
+    public record Delivery(UUID eventId, String topic, int partition, long offset) {
+    }
+
+    /**
+     * Records a poll's deliveries in one statement and returns the eventIds delivered for the first
+     * time (an id twice in the poll counts once). Call inside the applying transaction.
+     */
+    public java.util.Set<UUID> recordFirstDeliveries(java.util.List<Delivery> deliveries) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("the inbox is written only inside the transaction that applies the event");
+        }
+        if (deliveries.isEmpty()) {
+            return new java.util.HashSet<>();
+        }
+        return new java.util.HashSet<>(jdbc.query(con -> {
+            var ps = con.prepareStatement("INSERT INTO inbox_event (event_id, topic, kafka_partition, kafka_offset)"
+                    + " SELECT * FROM unnest(?::uuid[], ?::text[], ?::int[], ?::bigint[])"
+                    + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id");
+            ps.setArray(1, con.createArrayOf("uuid", deliveries.stream().map(Delivery::eventId).toArray()));
+            ps.setArray(2, con.createArrayOf("text", deliveries.stream().map(Delivery::topic).toArray()));
+            ps.setArray(3, con.createArrayOf("integer", deliveries.stream().map(Delivery::partition).toArray()));
+            ps.setArray(4, con.createArrayOf("bigint", deliveries.stream().map(Delivery::offset).toArray()));
+            return ps;
+        }, (rs, i) -> rs.getObject(1, UUID.class)));
+    }
+
     /** Which of these eventIds were processed before (one query for a whole batch). */
     public java.util.Set<UUID> processedAmong(java.util.Collection<UUID> eventIds) {
         if (eventIds.isEmpty()) {
