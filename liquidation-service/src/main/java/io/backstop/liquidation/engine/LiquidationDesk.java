@@ -415,6 +415,12 @@ public class LiquidationDesk {
                 Liquidation l = liquidations.get(id);
                 ScopeState state = states.get(id);
                 boolean roundDone = pending.getOrDefault(id, 0) <= 0;
+                if (roundDone && state.positions().isEmpty()) {
+                    // everything is closed: no further round is needed to know it
+                    writes.update(id, Status.COMPLETED, l.round(), state, numbers("closed", state), now);
+                    outcome(Status.COMPLETED);
+                    continue;
+                }
                 writes.update(id, roundDone ? Status.QUEUED : Status.ACTIVE, l.round(), state, null, now);
                 if (roundDone) {
                     next.add(new LiquidationStore.Queued(id, state.health(), state.notional(), l.marginCallId()));

@@ -56,10 +56,18 @@ class LiquidationEventListener {
         }
     }
 
-    @KafkaListener(topics = {
-            "${backstop.kafka.topic-prefix}margin.calls",
-            "${backstop.kafka.topic-prefix}liquidation.executions"}, batch = "true")
-    void on(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+    /** Margin calls, on a consumer of their own, so a burst of calls never delays accounting for fills. */
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}margin.calls", batch = "true")
+    void onMarginCalls(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+        on(records);
+    }
+
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true")
+    void onExecutions(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+        on(records);
+    }
+
+    private void on(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         int readable = PolledBatch.readable(records);
         try {
             applyAll(records.subList(0, readable));
