@@ -2,13 +2,11 @@ package io.backstop.liquidation.kafka;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.liquidation.LiquidationReported;
+import io.backstop.kit.kafka.StartAtTimeListener;
 import io.backstop.liquidation.web.LiquidationFeed;
 import java.time.Clock;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,7 +17,7 @@ import org.springframework.stereotype.Component;
  * older history is replayed (that is what the history endpoint is for).
  */
 @Component
-class FeedListener implements ConsumerSeekAware {
+class FeedListener extends StartAtTimeListener {
 
     private final LiquidationFeed feed;
     private final long startedAt;
@@ -30,8 +28,8 @@ class FeedListener implements ConsumerSeekAware {
     }
 
     @Override
-    public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
-        callback.seekToTimestamp(assignments.keySet(), startedAt);
+    protected long startAtMillis() {
+        return startedAt;
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.events",

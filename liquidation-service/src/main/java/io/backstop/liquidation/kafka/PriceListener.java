@@ -2,15 +2,13 @@ package io.backstop.liquidation.kafka;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.kit.kafka.StartAtTimeListener;
 import io.backstop.liquidation.engine.PriceBoard;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 
 /**
@@ -19,7 +17,7 @@ import org.springframework.stereotype.Component;
  * replaces an older one, so no inbox is needed.
  */
 @Component
-class PriceListener implements ConsumerSeekAware {
+class PriceListener extends StartAtTimeListener {
 
     private final PriceBoard board;
     private final Clock clock;
@@ -32,8 +30,8 @@ class PriceListener implements ConsumerSeekAware {
     }
 
     @Override
-    public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
-        callback.seekToTimestamp(assignments.keySet(), clock.millis() - replay.toMillis());
+    protected long startAtMillis() {
+        return clock.millis() - replay.toMillis();
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}oracle.prices",

@@ -2,18 +2,16 @@ package io.backstop.margin.kafka;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.kit.kafka.StartAtTimeListener;
 import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.risk.Quote;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 
 /**
@@ -24,7 +22,7 @@ import org.springframework.stereotype.Component;
  * it was being assigned is skipped. Older backlog is worthless and never read.
  */
 @Component
-class PriceListener implements ConsumerSeekAware {
+class PriceListener extends StartAtTimeListener {
 
     private final AccountEngine engine;
     private final MeterRegistry meters;
@@ -40,8 +38,8 @@ class PriceListener implements ConsumerSeekAware {
     }
 
     @Override
-    public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
-        callback.seekToTimestamp(assignments.keySet(), clock.millis() - replay.toMillis());
+    protected long startAtMillis() {
+        return clock.millis() - replay.toMillis();
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}oracle.prices",
