@@ -20,17 +20,12 @@ import org.springframework.stereotype.Component;
 class FeedListener extends StartAtTimeListener {
 
     private final LiquidationFeed feed;
-    private final long startedAt;
 
     FeedListener(LiquidationFeed feed, Clock clock) {
+        super(fromNow(clock));
         this.feed = feed;
-        this.startedAt = clock.millis();
     }
 
-    @Override
-    protected long startAtMillis() {
-        return startedAt;
-    }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.events",
             groupId = "${backstop.kafka.topic-prefix}${spring.application.name}-feed-${backstop.instance-id}",

@@ -20,18 +20,10 @@ import org.springframework.stereotype.Component;
 class PriceListener extends StartAtTimeListener {
 
     private final PriceBoard board;
-    private final Clock clock;
-    private final Duration replay;
 
     PriceListener(PriceBoard board, Clock clock, @Value("${backstop.liquidation.price-replay:30s}") Duration replay) {
+        super(replaying(clock, replay));
         this.board = board;
-        this.clock = clock;
-        this.replay = replay;
-    }
-
-    @Override
-    protected long startAtMillis() {
-        return clock.millis() - replay.toMillis();
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}oracle.prices",

@@ -26,20 +26,12 @@ class PriceListener extends StartAtTimeListener {
 
     private final AccountEngine engine;
     private final MeterRegistry meters;
-    private final Clock clock;
-    private final Duration replay;
 
     PriceListener(AccountEngine engine, MeterRegistry meters, Clock clock,
                   @Value("${backstop.margin.price-replay:30s}") Duration replay) {
+        super(replaying(clock, replay));
         this.engine = engine;
         this.meters = meters;
-        this.clock = clock;
-        this.replay = replay;
-    }
-
-    @Override
-    protected long startAtMillis() {
-        return clock.millis() - replay.toMillis();
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}oracle.prices",

@@ -1,6 +1,9 @@
 package io.backstop.kit.kafka;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.springframework.kafka.listener.ConsumerSeekAware;
 
@@ -12,11 +15,26 @@ import org.springframework.kafka.listener.ConsumerSeekAware;
  */
 public abstract class StartAtTimeListener implements ConsumerSeekAware {
 
-    /** Where to start, in epoch milliseconds, at this assignment. */
-    protected abstract long startAtMillis();
+    private final LongSupplier startAtMillis;
+
+    /** @param startAtMillis where to start at each assignment, in epoch milliseconds */
+    protected StartAtTimeListener(LongSupplier startAtMillis) {
+        this.startAtMillis = startAtMillis;
+    }
+
+    /** Each assignment starts {@code replay} before that moment. */
+    protected static LongSupplier replaying(Clock clock, Duration replay) {
+        return () -> clock.millis() - replay.toMillis();
+    }
+
+    /** Every assignment starts at the moment this is called (the instance's start). */
+    protected static LongSupplier fromNow(Clock clock) {
+        long now = clock.millis();
+        return () -> now;
+    }
 
     @Override
     public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
-        callback.seekToTimestamp(assignments.keySet(), startAtMillis());
+        callback.seekToTimestamp(assignments.keySet(), startAtMillis.getAsLong());
     }
 }
