@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.springframework.http.MediaType;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
@@ -31,9 +32,17 @@ public class LiquidationFeed implements AutoCloseable {
     private final ExecutorService senders;
     private final Counter sent;
     private final Counter dropped;
+    private final Supplier<SseEmitter> emitters;
 
     public LiquidationFeed(EventJson json, MeterRegistry meters, int queueCapacity, int senderThreads) {
+        this(json, meters, queueCapacity, senderThreads, () -> new SseEmitter(0L));
+    }
+
+    /** With the emitter of each new client made by {@code emitters} (tests give a slow one). */
+    LiquidationFeed(EventJson json, MeterRegistry meters, int queueCapacity, int senderThreads,
+                    Supplier<SseEmitter> emitters) {
         this.json = json;
+        this.emitters = emitters;
         this.queueCapacity = queueCapacity;
         this.senders = Executors.newFixedThreadPool(senderThreads, r -> {
             Thread t = new Thread(r, "liquidation-feed-sender");
@@ -53,9 +62,10 @@ public class LiquidationFeed implements AutoCloseable {
     }
 
     private final class Client {
-        final SseEmitter emitter = new SseEmitter(0L);
+        final SseEmitter emitter = emitters.get();
         final BlockingQueue<Frame> queue = new ArrayBlockingQueue<>(queueCapacity);
         final AtomicBoolean sending = new AtomicBoolean();
+        volatile boolean lagging;
         volatile String lastSent;
 
         void schedule() {
@@ -64,14 +74,24 @@ public class LiquidationFeed implements AutoCloseable {
             }
         }
 
+        /**
+         * Sends what is queued, in order, on one sender at a time; a lagging client is told, after the
+         * last frame it was sent, which one that was, and completed.
+         */
         private void drain() {
             try {
                 Frame frame;
-                while ((frame = queue.poll()) != null) {
+                while (!lagging && (frame = queue.poll()) != null) {
                     emitter.send(SseEmitter.event().id(frame.id()).name("liquidation")
                             .data(frame.data(), MediaType.APPLICATION_JSON));
                     lastSent = frame.id();
                     sent.increment();
+                }
+                if (lagging) {
+                    emitter.send(SseEmitter.event().name("lagging").data("{\"lastSentId\":"
+                            + (lastSent == null ? "null" : "\"" + lastSent + "\"") + "}", MediaType.APPLICATION_JSON));
+                    emitter.complete();
+                    return;
                 }
             } catch (IOException | IllegalStateException e) {
                 clients.remove(this);
@@ -79,7 +99,7 @@ public class LiquidationFeed implements AutoCloseable {
             } finally {
                 sending.set(false);
             }
-            if (!queue.isEmpty()) {
+            if (!queue.isEmpty() || lagging) {
                 schedule();
             }
         }
@@ -110,19 +130,13 @@ public class LiquidationFeed implements AutoCloseable {
         }
     }
 
+    /** Drops a client whose queue is full: what it has not been sent is discarded, and it is told where it stopped. */
     private void lagging(Client client) {
         clients.remove(client);
         dropped.increment();
-        senders.execute(() -> {
-            try {
-                client.emitter.send(SseEmitter.event().name("lagging").data("{\"lastSentId\":"
-                        + (client.lastSent == null ? "null" : "\"" + client.lastSent + "\"") + "}",
-                        MediaType.APPLICATION_JSON));
-                client.emitter.complete();
-            } catch (IOException | IllegalStateException ignored) {
-                // already gone
-            }
-        });
+        client.lagging = true;
+        client.queue.clear();
+        client.schedule();
     }
 
     @Override
