@@ -6,7 +6,7 @@ import io.backstop.liquidation.config.LiquidationProperties;
 import io.backstop.liquidation.engine.LiquidationDesk;
 import io.backstop.liquidation.engine.LiquidationStore;
 import io.backstop.liquidation.engine.Liquidator;
-import io.backstop.liquidation.engine.PriceBoard;
+import io.backstop.kit.prices.PriceBoard;
 import io.backstop.liquidation.web.LiquidationFeed;
 import io.backstop.markets.Market;
 import io.backstop.markets.MarketsProperties;

@@ -1,5 +1,6 @@
 package io.backstop.liquidation;
 
+import io.backstop.kit.prices.PriceBoard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -72,7 +73,7 @@ class LiquidationFlowIT {
     @Autowired
     LiquidationStore store;
     @Autowired
-    io.backstop.liquidation.engine.PriceBoard board;
+    PriceBoard board;
     @LocalServerPort
     int port;
 

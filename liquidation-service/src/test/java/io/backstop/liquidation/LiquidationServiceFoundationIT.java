@@ -1,5 +1,6 @@
 package io.backstop.liquidation;
 
+import io.backstop.kit.prices.PriceBoard;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.SampleEvents;
 import io.backstop.events.Topic;
@@ -18,7 +19,7 @@ class LiquidationServiceFoundationIT extends ServiceFoundationContract {
     }
 
     @org.springframework.beans.factory.annotation.Autowired
-    io.backstop.liquidation.engine.PriceBoard prices;
+    PriceBoard prices;
 
     /** Prices are not kept in the inbox (a price only replaces an older one): their effect is the board. */
     @Override

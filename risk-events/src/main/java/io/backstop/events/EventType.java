@@ -1,5 +1,6 @@
 package io.backstop.events;
 
+import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.InsuranceFundUpdated;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
@@ -44,6 +45,7 @@ public enum EventType {
     POSITION_TAKEN_OVER(PositionTakenOver.class, Topic.INSURANCE_TAKEOVERS, 1),
     POSITION_AUTO_DELEVERAGED(PositionAutoDeleveraged.class, Topic.ADL_EXECUTIONS, 1),
     LOSS_SOCIALIZED(LossSocialized.class, Topic.LOSS_SOCIALIZED, 1),
+    DEFICIT_COVERED(DeficitCovered.class, Topic.LOSS_SOCIALIZED, 1),
     INSURANCE_FUND_UPDATED(InsuranceFundUpdated.class, Topic.INSURANCE_FUND, 1);
 
     private static final Map<String, EventType> BY_WIRE_NAME = Arrays.stream(values())

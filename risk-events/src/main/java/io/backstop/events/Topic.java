@@ -38,7 +38,7 @@ public enum Topic {
     INSURANCE_TAKEOVERS("insurance.takeovers", "accountId", false, false),
     /** Ranked opposite positions closed against a bankrupt remainder. Key: accountId. */
     ADL_EXECUTIONS("adl.executions", "accountId", false, false),
-    /** A share of a deficit nothing else covered. Key: accountId. */
+    /** Deficits settled: a bankrupt account's deficit covered, and the shares socialized. Key: accountId. */
     LOSS_SOCIALIZED("loss.socialized", "accountId", false, false),
     /** Fund balance, capacity and coverage. Key: fund group; compacted, sequenced. */
     INSURANCE_FUND("insurance.fund", "fundGroup", true, true);

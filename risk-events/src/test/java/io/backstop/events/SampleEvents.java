@@ -2,6 +2,7 @@ package io.backstop.events;
 
 import io.backstop.events.insurance.AdlRole;
 import io.backstop.events.insurance.InsuranceFundUpdated;
+import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
@@ -94,6 +95,8 @@ public final class SampleEvents {
                 AdlRole.COUNTERPARTY, "acct-7", "ETHUSDT", Side.BUY, d("0.5"), d("3790.11"), 1));
         m.put(EventType.LOSS_SOCIALIZED, new LossSocialized(shortfall, "acct-99", "ETHUSDT", d("0.000001"), "USDT",
                 "PRO_RATA_PROFITABLE_ON_SYMBOL"));
+        m.put(EventType.DEFICIT_COVERED, new DeficitCovered(shortfall, "acct-7", "ETHUSDT", d("120.5"), "USDT",
+                d("100"), d("20.5")));
         m.put(EventType.INSURANCE_FUND_UPDATED, new InsuranceFundUpdated("majors", "USDT", d("2000000000"),
                 d("1895.055"), d("1999998104.945"), d("4000000000"), d("0.5")));
         return m;

@@ -3,6 +3,7 @@ package io.backstop.kit;
 import io.backstop.events.json.EventJson;
 import io.backstop.kit.inbox.EventProcessor;
 import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.inbox.InboxBatch;
 import io.backstop.kit.inbox.InboxJanitor;
 import io.backstop.kit.web.ProblemDetailsAdvice;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -101,6 +102,11 @@ public class KitAutoConfiguration {
     @Bean
     EventProcessor eventProcessor(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props) {
         return new EventProcessor(inbox, tx, meters, props.getKafka().getTopicPrefix());
+    }
+
+    @Bean
+    InboxBatch inboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props) {
+        return new InboxBatch(inbox, tx, meters, props.getKafka().getTopicPrefix());
     }
 
     @Bean

@@ -1,40 +1,70 @@
 package io.backstop.insurance.kafka;
 
 import io.backstop.events.EventEnvelope;
-import io.backstop.kit.inbox.EventProcessor;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
+import io.backstop.insurance.engine.InsuranceDesk;
+import io.backstop.insurance.engine.InsuranceStore;
+import io.backstop.kit.inbox.InboxBatch;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Shortfalls, fee contributions, positions, executions and prices, consumed exactly once: each event is recorded in the inbox in the same transaction
- * that applies it. Events that break the contract never get here (they go to the dead-letter topic).
+ * Shortfalls, fee contributions and the executions of the fund's own unwinding orders, each applied
+ * exactly once, a poll per transaction (the kit's {@link InboxBatch}). Executions of liquidation-service's
+ * orders are not the fund's: they are skipped without an inbox entry.
  */
 @Component
 class WaterfallEventListener {
 
-    private static final Logger log = LoggerFactory.getLogger(WaterfallEventListener.class);
+    private final InboxBatch batch;
+    private final InsuranceDesk desk;
+    private final InsuranceStore store;
 
-    private final EventProcessor processor;
-
-    WaterfallEventListener(EventProcessor processor) {
-        this.processor = processor;
+    WaterfallEventListener(InboxBatch batch, InsuranceDesk desk, InsuranceStore store) {
+        this.batch = batch;
+        this.desk = desk;
+        this.store = store;
     }
 
     @KafkaListener(topics = {
             "${backstop.kafka.topic-prefix}liquidation.shortfalls",
-            "${backstop.kafka.topic-prefix}insurance.contributions",
-            "${backstop.kafka.topic-prefix}account.positions",
-            "${backstop.kafka.topic-prefix}liquidation.executions",
-            "${backstop.kafka.topic-prefix}oracle.prices"})
-    void on(ConsumerRecord<String, EventEnvelope<?>> record) {
-        processor.processOnce(record, this::apply);
+            "${backstop.kafka.topic-prefix}insurance.contributions"}, batch = "true")
+    void onWaterfall(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+        batch.apply(records, desk.batch());
     }
 
-    /** The service's domain is attached here by its own issue; until then an event is only recorded. */
-    private void apply(EventEnvelope<?> event) {
-        log.debug("recorded {} {} (key {})", event.type().wireName(), event.eventId(), event.key());
+    /** On a consumer of its own: every liquidation's execution passes here, the fund's are few. */
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true")
+    void onExecutions(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+        InboxBatch.Handler fund = desk.batch();
+        batch.apply(records, new InboxBatch.Handler() {
+            Set<UUID> ours = Set.of();
+
+            @Override
+            public void prepare(List<EventEnvelope<?>> events) {
+                ours = store.fundOrderIds(events.stream()
+                        .map(e -> ((LiquidationOrderExecuted) e.payload()).orderId()).toList());
+                fund.prepare(events);
+            }
+
+            @Override
+            public boolean relevant(EventEnvelope<?> event) {
+                return ours.contains(((LiquidationOrderExecuted) event.payload()).orderId());
+            }
+
+            @Override
+            public void apply(EventEnvelope<?> event) {
+                fund.apply(event);
+            }
+
+            @Override
+            public void finish() {
+                fund.finish();
+            }
+        });
     }
 }

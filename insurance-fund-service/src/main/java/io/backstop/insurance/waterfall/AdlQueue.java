@@ -39,7 +39,7 @@ public final class AdlQueue {
     }
 
     /** 4 for the first fifth of the queue, ..., 0 for the last fifth. */
-    static int indicator(int index, int size) {
+    public static int indicator(int index, int size) {
         return 4 - (int) ((5L * index) / size);
     }
 }

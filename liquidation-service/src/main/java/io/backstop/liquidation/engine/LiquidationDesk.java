@@ -1,5 +1,6 @@
 package io.backstop.liquidation.engine;
 
+import io.backstop.kit.prices.PriceBoard;
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;

@@ -3,7 +3,7 @@ package io.backstop.liquidation.kafka;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.kafka.StartAtTimeListener;
-import io.backstop.liquidation.engine.PriceBoard;
+import io.backstop.kit.prices.PriceBoard;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -3,6 +3,7 @@ package io.backstop.margin.engine;
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.Side;
+import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
@@ -338,6 +339,12 @@ public class AccountEngine extends DedicatedThread {
             knownAsset(topic, loss.asset());
             batch.changed(account, true);
             account.debit(loss.asset(), loss.amount());
+            batch.review(account);
+        } else if (payload instanceof DeficitCovered covered) {
+            Account account = known(topic, covered.accountId());
+            knownAsset(topic, covered.asset());
+            batch.changed(account, true);
+            account.deposit(covered.asset(), covered.amount());
             batch.review(account);
         } else {
             throw new ContractViolation(topic, "type", ContractViolation.Reason.REJECTED_BY_CONSUMER,

@@ -1,0 +1,49 @@
+package io.backstop.insurance;
+
+import io.backstop.events.json.EventJson;
+import io.backstop.insurance.config.InsuranceProperties;
+import io.backstop.insurance.engine.FundUpkeep;
+import io.backstop.insurance.engine.InsuranceDesk;
+import io.backstop.insurance.engine.InsuranceStore;
+import io.backstop.insurance.engine.OpenInterest;
+import io.backstop.kit.outbox.Outbox;
+import io.backstop.kit.prices.PriceBoard;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(InsuranceProperties.class)
+class InsuranceConfiguration {
+
+    @Bean
+    PriceBoard priceBoard() {
+        return new PriceBoard();
+    }
+
+    @Bean
+    InsuranceStore insuranceStore(JdbcTemplate jdbc) {
+        return new InsuranceStore(jdbc);
+    }
+
+    @Bean
+    OpenInterest openInterest(InsuranceStore store, PriceBoard prices) {
+        return new OpenInterest(store, prices);
+    }
+
+    @Bean(initMethod = "start")
+    InsuranceDesk insuranceDesk(InsuranceStore store, Outbox outbox, TransactionTemplate tx,
+                                InsuranceProperties properties, PriceBoard prices, OpenInterest openInterest,
+                                EventJson json, Clock clock, MeterRegistry meters) {
+        return new InsuranceDesk(store, outbox, tx, properties, prices, openInterest, json, clock, meters);
+    }
+
+    @Bean
+    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
+        return new FundUpkeep(desk, openInterest, properties);
+    }
+}

@@ -1,0 +1,348 @@
+package io.backstop.insurance.engine;
+
+import io.backstop.events.Side;
+import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.margin.PositionMark;
+import io.backstop.insurance.fund.FundBook;
+import io.backstop.insurance.fund.Inventory;
+import io.backstop.insurance.ledger.LedgerTransaction;
+import io.backstop.insurance.ledger.Posting;
+import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlRanking;
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Funds, the ledger, waterfall decisions, the ADL positions and the fund's orders in PostgreSQL; every write runs in its caller's transaction. */
+public class InsuranceStore {
+
+    /** One of the fund's unwinding orders. */
+    public record FundOrder(UUID id, String group, String symbol, Side side, BigDecimal quantity,
+                            BigDecimal limitPrice, String status) {
+    }
+
+    /** A line of a fund's history: a ledger transaction that moved its money. */
+    public record FundMovement(Instant at, String kind, UUID transactionId, UUID causeEventId, BigDecimal amount,
+                               String memo) {
+    }
+
+    /** One finding of the ledger check. */
+    public record Difference(String what, String account, String asset, BigDecimal expected, BigDecimal actual) {
+    }
+
+    private final JdbcTemplate jdbc;
+
+    public InsuranceStore(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    // --- funds ----------------------------------------------------------------------------------
+
+    /** Creates the configured funds that do not exist yet (balance 0). */
+    public void ensureFunds(Iterable<String> groups, String asset, Instant now) {
+        for (String group : groups) {
+            jdbc.update("INSERT INTO fund (group_name, asset, balance, updated_at) VALUES (?, ?, 0, ?)"
+                    + " ON CONFLICT (group_name) DO NOTHING", group, asset, Timestamp.from(now));
+        }
+    }
+
+    /** The group's book, its row locked until the transaction ends. */
+    public FundBook lockFund(String group) {
+        Map<String, Object> row = jdbc.queryForMap("SELECT asset, balance FROM fund WHERE group_name = ? FOR UPDATE",
+                group);
+        return new FundBook(group, (String) row.get("asset"), (BigDecimal) row.get("balance"), inventory(group));
+    }
+
+    /** The group's book as last committed (no lock). */
+    public FundBook readFund(String group) {
+        Map<String, Object> row = jdbc.queryForMap("SELECT asset, balance FROM fund WHERE group_name = ?", group);
+        return new FundBook(group, (String) row.get("asset"), (BigDecimal) row.get("balance"), inventory(group));
+    }
+
+    private Map<String, Inventory> inventory(String group) {
+        Map<String, Inventory> inventory = new HashMap<>();
+        jdbc.query("SELECT symbol, size, cost FROM fund_inventory WHERE group_name = ?", rs -> {
+            inventory.put(rs.getString(1), new Inventory(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3)));
+        }, group);
+        return inventory;
+    }
+
+    /** Stores the book's balance and positions; returns the fund's next event sequence. */
+    public long saveFund(FundBook book, Instant now) {
+        Long sequence = jdbc.queryForObject("UPDATE fund SET balance = ?, sequence = sequence + 1, updated_at = ?"
+                + " WHERE group_name = ? RETURNING sequence", Long.class, book.balance(), Timestamp.from(now), book.group());
+        for (Inventory inv : book.inventory().values()) {
+            jdbc.update("INSERT INTO fund_inventory (group_name, symbol, size, cost) VALUES (?, ?, ?, ?)"
+                    + " ON CONFLICT (group_name, symbol) DO UPDATE SET size = EXCLUDED.size, cost = EXCLUDED.cost",
+                    book.group(), inv.symbol(), inv.size(), inv.cost());
+        }
+        jdbc.update(con -> {
+            var ps = con.prepareStatement("DELETE FROM fund_inventory WHERE group_name = ? AND NOT (symbol = ANY (?))");
+            ps.setString(1, book.group());
+            ps.setArray(2, con.createArrayOf("text", book.inventory().keySet().toArray()));
+            return ps;
+        });
+        return sequence == null ? 0 : sequence;
+    }
+
+    // --- ledger ---------------------------------------------------------------------------------
+
+    public boolean transactionExists(UUID id) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM ledger_transaction WHERE id = ?)",
+                Boolean.class, id));
+    }
+
+    /** Records transactions, their postings and the balances they move. */
+    public void record(List<LedgerTransaction> transactions, Instant now) {
+        if (transactions.isEmpty()) {
+            return;
+        }
+        List<Object[]> txs = new ArrayList<>();
+        List<Object[]> postings = new ArrayList<>();
+        Map<String, BigDecimal> moves = new LinkedHashMap<>();
+        for (LedgerTransaction t : transactions) {
+            txs.add(new Object[] {t.id(), t.causeEventId(), t.kind(), t.memo(), Timestamp.from(now)});
+            int line = 0;
+            for (Posting p : t.postings()) {
+                postings.add(new Object[] {t.id(), ++line, p.account(), p.asset(), p.amount()});
+                moves.merge(p.account() + "\u0000" + p.asset(), p.amount(), BigDecimal::add);
+            }
+        }
+        jdbc.batchUpdate("INSERT INTO ledger_transaction (id, cause_event_id, kind, memo, created_at) VALUES (?, ?, ?, ?, ?)",
+                txs);
+        jdbc.batchUpdate("INSERT INTO ledger_posting (transaction_id, line, account, asset, amount) VALUES (?, ?, ?, ?, ?)",
+                postings);
+        List<Object[]> balances = new ArrayList<>();
+        // a fixed order of (account, asset) so concurrent transactions lock balance rows in the same order
+        moves.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            String[] key = e.getKey().split("\u0000");
+            balances.add(new Object[] {key[0], key[1], e.getValue()});
+        });
+        jdbc.batchUpdate("INSERT INTO ledger_balance (account, asset, balance) VALUES (?, ?, ?) ON CONFLICT (account, asset)"
+                + " DO UPDATE SET balance = ledger_balance.balance + EXCLUDED.balance", balances);
+    }
+
+    /** The fund's money movements, newest first. */
+    public List<FundMovement> fundHistory(String group, int limit) {
+        return jdbc.query("SELECT t.created_at, t.kind, t.id, t.cause_event_id, sum(p.amount), t.memo"
+                        + " FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id"
+                        + " WHERE p.account = ? AND p.asset = (SELECT asset FROM fund WHERE group_name = ?)"
+                        + " GROUP BY t.id ORDER BY t.created_at DESC, t.id LIMIT ?",
+                (rs, i) -> new FundMovement(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getObject(3, UUID.class),
+                        rs.getObject(4, UUID.class), rs.getBigDecimal(5), rs.getString(6)),
+                "fund:" + group, group, limit);
+    }
+
+    /**
+     * Everything the ledger check finds wrong: a transaction not summing to zero in an asset, a stored
+     * balance that differs from the sum of its postings, an asset whose balances do not sum to zero, a
+     * fund whose money or inherited position differs from its ledger account. Empty when all is well.
+     */
+    public List<Difference> check() {
+        List<Difference> found = new ArrayList<>();
+        jdbc.query("SELECT transaction_id, asset, sum(amount) FROM ledger_posting GROUP BY transaction_id, asset"
+                + " HAVING sum(amount) <> 0", rs -> {
+            found.add(new Difference("unbalanced transaction " + rs.getObject(1), null, rs.getString(2),
+                    BigDecimal.ZERO, rs.getBigDecimal(3)));
+        });
+        jdbc.query("SELECT coalesce(b.account, p.account), coalesce(b.asset, p.asset), coalesce(p.total, 0),"
+                + " coalesce(b.balance, 0) FROM ledger_balance b FULL OUTER JOIN"
+                + " (SELECT account, asset, sum(amount) AS total FROM ledger_posting GROUP BY account, asset) p"
+                + " ON p.account = b.account AND p.asset = b.asset"
+                + " WHERE coalesce(p.total, 0) <> coalesce(b.balance, 0)", rs -> {
+            found.add(new Difference("stored balance differs from its postings", rs.getString(1), rs.getString(2),
+                    rs.getBigDecimal(3), rs.getBigDecimal(4)));
+        });
+        jdbc.query("SELECT asset, sum(balance) FROM ledger_balance GROUP BY asset HAVING sum(balance) <> 0", rs -> {
+            found.add(new Difference("balances of an asset do not sum to zero", null, rs.getString(1), BigDecimal.ZERO,
+                    rs.getBigDecimal(2)));
+        });
+        jdbc.query("SELECT f.group_name, f.asset, f.balance, coalesce(b.balance, 0) FROM fund f LEFT JOIN ledger_balance b"
+                + " ON b.account = 'fund:' || f.group_name AND b.asset = f.asset WHERE f.balance <> coalesce(b.balance, 0)",
+                rs -> {
+                    found.add(new Difference("fund balance differs from its ledger account", "fund:" + rs.getString(1),
+                            rs.getString(2), rs.getBigDecimal(4), rs.getBigDecimal(3)));
+                });
+        jdbc.query("SELECT coalesce(i.group_name, substr(b.account, 6)), coalesce(i.symbol, b.asset), coalesce(b.balance, 0),"
+                + " coalesce(i.size, 0) FROM fund_inventory i FULL OUTER JOIN (SELECT lb.account, lb.asset, lb.balance FROM"
+                + " ledger_balance lb JOIN fund f ON lb.account = 'fund:' || f.group_name AND lb.asset <> f.asset) b"
+                + " ON b.account = 'fund:' || i.group_name AND b.asset = i.symbol"
+                + " WHERE coalesce(b.balance, 0) <> coalesce(i.size, 0)", rs -> {
+            found.add(new Difference("inherited position differs from its ledger account", "fund:" + rs.getString(1),
+                    rs.getString(2), rs.getBigDecimal(3), rs.getBigDecimal(4)));
+        });
+        return found;
+    }
+
+    public Map<String, Long> ledgerCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        counts.put("transactions", jdbc.queryForObject("SELECT count(*) FROM ledger_transaction", Long.class));
+        counts.put("postings", jdbc.queryForObject("SELECT count(*) FROM ledger_posting", Long.class));
+        counts.put("balances", jdbc.queryForObject("SELECT count(*) FROM ledger_balance", Long.class));
+        return counts;
+    }
+
+    // --- waterfall decisions --------------------------------------------------------------------
+
+    public void saveWaterfall(UUID shortfallId, String group, String accountId, String symbol, String decisionJson,
+                              Instant now) {
+        jdbc.update("INSERT INTO waterfall (shortfall_id, group_name, account_id, symbol, decision, created_at)"
+                + " VALUES (?, ?, ?, ?, ?::jsonb, ?)", shortfallId, group, accountId, symbol, decisionJson, Timestamp.from(now));
+    }
+
+    public Optional<String> waterfall(UUID shortfallId) {
+        return jdbc.query("SELECT decision::text FROM waterfall WHERE shortfall_id = ?", (rs, i) -> rs.getString(1),
+                shortfallId).stream().findFirst();
+    }
+
+    // --- ADL positions --------------------------------------------------------------------------
+
+    /** A snapshot and its per-account sequence. */
+    public record Snapshot(AccountPositionsSnapshotted positions, long sequence) {
+    }
+
+    /**
+     * Replaces the stored positions of each account with its snapshot when the snapshot is newer than
+     * what is stored (older or repeated ones change nothing); returns how many accounts changed.
+     */
+    public int applySnapshots(List<Snapshot> snapshots) {
+        Map<String, Snapshot> latest = new LinkedHashMap<>();
+        for (Snapshot s : snapshots) {
+            latest.merge(s.positions().accountId(), s, (a, b) -> b.sequence() > a.sequence() ? b : a);
+        }
+        List<String> changed = new ArrayList<>();
+        for (Snapshot s : latest.values()) {
+            AccountPositionsSnapshotted p = s.positions();
+            List<String> updated = jdbc.query("INSERT INTO adl_account (account_id, sequence, wallet_balance, equity,"
+                            + " margin_ratio) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
+                            + " sequence = EXCLUDED.sequence, wallet_balance = EXCLUDED.wallet_balance,"
+                            + " equity = EXCLUDED.equity, margin_ratio = EXCLUDED.margin_ratio"
+                            + " WHERE adl_account.sequence < EXCLUDED.sequence RETURNING account_id",
+                    (rs, i) -> rs.getString(1), p.accountId(), s.sequence(), p.walletBalance(), p.equity(),
+                    p.marginRatio());
+            changed.addAll(updated);
+        }
+        if (changed.isEmpty()) {
+            return 0;
+        }
+        jdbc.update(con -> {
+            var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?)");
+            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
+            return ps;
+        });
+        List<Object[]> rows = new ArrayList<>();
+        for (String account : changed) {
+            for (PositionMark m : latest.get(account).positions().positions()) {
+                rows.add(new Object[] {account, m.symbol(), m.size(), m.entryPrice()});
+            }
+        }
+        jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price) VALUES (?, ?, ?, ?)", rows);
+        return changed.size();
+    }
+
+    /** Takes {@code delta} (signed) off a stored position (an ADL or a takeover it suffered), removing it when flat. */
+    public void adjustPosition(String accountId, String symbol, BigDecimal delta) {
+        jdbc.update("UPDATE adl_position SET size = size + ? WHERE account_id = ? AND symbol = ?", delta, accountId, symbol);
+        jdbc.update("DELETE FROM adl_position WHERE account_id = ? AND symbol = ? AND size = 0", accountId, symbol);
+    }
+
+    /**
+     * A page of the ADL queue of one side of a symbol at {@code mark}, best first by the ranking's score
+     * computed in SQL (the caller re-ranks the page exactly); ties by larger position, then account id.
+     */
+    public List<AdlCandidate> queuePage(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int limit,
+                                        int offset) {
+        String score = switch (ranking) {
+            case BINANCE -> "greatest(upnl, 0) / greatest(wallet_balance, 1) * coalesce(margin_ratio, 0)";
+            case BITMEX -> "CASE WHEN upnl >= 0"
+                    + " THEN upnl / (abs(size) * entry_price) * (abs(size) * mark / greatest(equity, 1))"
+                    + " ELSE upnl / (abs(size) * entry_price) / (abs(size) * mark / greatest(equity, 1)) END";
+        };
+        return jdbc.query("WITH q AS (SELECT p.account_id, p.size, p.entry_price, p.size * (?::numeric - p.entry_price)"
+                        + " AS upnl, ?::numeric AS mark, a.wallet_balance, a.equity, a.margin_ratio FROM adl_position p"
+                        + " JOIN adl_account a ON a.account_id = p.account_id WHERE p.symbol = ? AND (p.size > 0) = ?)"
+                        + " SELECT account_id, size, entry_price, upnl, wallet_balance, equity, margin_ratio FROM q"
+                        + " ORDER BY " + score + " DESC, abs(size) DESC, account_id LIMIT ? OFFSET ?",
+                (rs, i) -> new AdlCandidate(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), mark,
+                        rs.getBigDecimal(4), rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getBigDecimal(7)),
+                mark, mark, symbol, longs, limit, offset);
+    }
+
+    /** How many positions are on one side of a symbol. */
+    public long queueSize(String symbol, boolean longs) {
+        Long n = jdbc.queryForObject("SELECT count(*) FROM adl_position WHERE symbol = ? AND (size > 0) = " + longs,
+                Long.class, symbol);
+        return n == null ? 0 : n;
+    }
+
+    /** Positive unrealized PnL on {@code symbol} at {@code mark} by account, the bankrupt account excluded. */
+    public Map<String, BigDecimal> profitable(String symbol, BigDecimal mark, String exclude) {
+        Map<String, BigDecimal> base = new LinkedHashMap<>();
+        jdbc.query("SELECT account_id, size * (?::numeric - entry_price) FROM adl_position WHERE symbol = ?"
+                + " AND size * (?::numeric - entry_price) > 0 AND account_id <> ? ORDER BY account_id", rs -> {
+            base.put(rs.getString(1), rs.getBigDecimal(2));
+        }, mark, symbol, mark, exclude);
+        return base;
+    }
+
+    /** Sum of the long sizes per symbol (open interest in base units). */
+    public Map<String, BigDecimal> openInterest() {
+        Map<String, BigDecimal> oi = new HashMap<>();
+        jdbc.query("SELECT symbol, sum(size) FROM adl_position WHERE size > 0 GROUP BY symbol",
+                rs -> {
+                    oi.put(rs.getString(1), rs.getBigDecimal(2));
+                });
+        return oi;
+    }
+
+    // --- the fund's orders ----------------------------------------------------------------------
+
+    /** Which of {@code orderIds} are the fund's orders. */
+    public java.util.Set<UUID> fundOrderIds(List<UUID> orderIds) {
+        if (orderIds.isEmpty()) {
+            return java.util.Set.of();
+        }
+        java.util.Set<UUID> ours = new java.util.HashSet<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT id FROM fund_order WHERE id = ANY (?)");
+            ps.setArray(1, con.createArrayOf("uuid", orderIds.toArray()));
+            return ps;
+        }, rs -> {
+            ours.add(rs.getObject(1, UUID.class));
+        });
+        return ours;
+    }
+
+    public boolean hasOpenOrder(String group, String symbol) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM fund_order WHERE group_name = ?"
+                + " AND symbol = ? AND status = 'OPEN')", Boolean.class, group, symbol));
+    }
+
+    public void insertOrder(FundOrder order, Instant now) {
+        jdbc.update("INSERT INTO fund_order (id, group_name, symbol, side, quantity, limit_price, status, created_at,"
+                        + " updated_at) VALUES (?, ?, ?, ?, ?, ?, 'OPEN', ?, ?)", order.id(), order.group(), order.symbol(),
+                order.side().name(), order.quantity(), order.limitPrice(), Timestamp.from(now), Timestamp.from(now));
+    }
+
+    /** The order, its row locked, if it is one of the fund's. */
+    public Optional<FundOrder> lockOrder(UUID id) {
+        return jdbc.query("SELECT id, group_name, symbol, side, quantity, limit_price, status FROM fund_order"
+                        + " WHERE id = ? FOR UPDATE",
+                (rs, i) -> new FundOrder(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        Side.valueOf(rs.getString(4)), rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getString(7)), id)
+                .stream().findFirst();
+    }
+
+    public void closeOrder(UUID id, BigDecimal filled, Instant now) {
+        jdbc.update("UPDATE fund_order SET status = 'DONE', filled = ?, updated_at = ? WHERE id = ?", filled,
+                Timestamp.from(now), id);
+    }
+}

@@ -1,0 +1,194 @@
+package io.backstop.insurance.web;
+
+import io.backstop.insurance.config.InsuranceProperties;
+import io.backstop.insurance.engine.InsuranceDesk;
+import io.backstop.insurance.engine.InsuranceStore;
+import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlQueue;
+import io.backstop.kit.prices.PriceBoard;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The fund's transparency API: funds with coverage and history, each shortfall's waterfall, the ADL
+ * queue traders can watch before it reaches them, the ledger check, and operator deposits.
+ */
+@RestController
+@RequestMapping("/api/v1")
+class InsuranceController {
+
+    private final InsuranceDesk desk;
+    private final InsuranceStore store;
+    private final InsuranceProperties properties;
+    private final PriceBoard prices;
+    private final JsonMapper mapper;
+
+    InsuranceController(InsuranceDesk desk, InsuranceStore store, InsuranceProperties properties, PriceBoard prices,
+                        io.backstop.events.json.EventJson json) {
+        this.desk = desk;
+        this.store = store;
+        this.properties = properties;
+        this.prices = prices;
+        this.mapper = json.mapper();
+    }
+
+    /** A fund and its latest money movements. */
+    record FundWithHistory(InsuranceDesk.FundView fund, List<InsuranceStore.FundMovement> history) {
+    }
+
+    @GetMapping("/fund")
+    Map<String, Object> funds(@RequestParam(defaultValue = "20") int history) {
+        checkLimit("history", history);
+        List<FundWithHistory> funds = new ArrayList<>();
+        for (String group : properties.groups().keySet()) {
+            funds.add(new FundWithHistory(desk.view(group), store.fundHistory(group, history)));
+        }
+        return Map.of("funds", funds);
+    }
+
+    @GetMapping("/fund/{group}")
+    FundWithHistory fund(@PathVariable String group, @RequestParam(defaultValue = "100") int history) {
+        checkLimit("history", history);
+        return new FundWithHistory(desk.view(group), store.fundHistory(group, history));
+    }
+
+    /** An operator deposit; {@code idempotencyKey} (body or {@code Idempotency-Key} header) makes a retry safe. */
+    record DepositRequest(BigDecimal amount, String idempotencyKey) {
+    }
+
+    @PostMapping("/fund/{group}/deposits")
+    ResponseEntity<InsuranceDesk.Deposit> deposit(@PathVariable String group, @RequestBody DepositRequest request,
+                                                  @RequestHeader(name = "Idempotency-Key", required = false) String header) {
+        if (request.amount() == null || request.amount().signum() <= 0) {
+            throw new IllegalArgumentException("amount: must be a positive decimal, got " + request.amount());
+        }
+        String key = request.idempotencyKey() != null ? request.idempotencyKey() : header;
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("idempotencyKey: required (in the body or the Idempotency-Key header)"
+                    + " so a retried deposit is not paid twice");
+        }
+        InsuranceDesk.Deposit deposit = desk.deposit(group, request.amount(), key);
+        return deposit.applied()
+                ? ResponseEntity.created(URI.create("/api/v1/fund/" + group)).body(deposit)
+                : ResponseEntity.ok(deposit);
+    }
+
+    @GetMapping("/waterfall/{shortfallId}")
+    ResponseEntity<JsonNode> waterfall(@PathVariable UUID shortfallId) {
+        return store.waterfall(shortfallId).map(json -> ResponseEntity.ok(mapper.readTree(json)))
+                .orElseThrow(() -> new NotFound("no waterfall for shortfall " + shortfallId
+                        + " (not received yet, or not a shortfall id)"));
+    }
+
+    /** One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth). */
+    @GetMapping("/adl/{symbol}/queue")
+    Map<String, Object> adlQueue(@PathVariable String symbol, @RequestParam(required = false) String side,
+                                 @RequestParam(defaultValue = "50") int limit) {
+        checkLimit("limit", limit);
+        if (properties.groupOf(symbol).isEmpty()) {
+            throw new NotFound("symbol '" + symbol + "' belongs to no fund group");
+        }
+        BigDecimal mark = prices.mark(symbol).orElseThrow(() -> new Unavailable("no mark price of " + symbol
+                + " yet; the queue is ranked at the mark"));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("symbol", symbol);
+        body.put("markPrice", mark);
+        body.put("ranking", properties.ranking().name());
+        List<String> sides = side == null ? List.of("LONG", "SHORT") : List.of(side.toUpperCase(java.util.Locale.ROOT));
+        for (String s : sides) {
+            if (!s.equals("LONG") && !s.equals("SHORT")) {
+                throw new IllegalArgumentException("side: LONG or SHORT, got " + side);
+            }
+            boolean longs = s.equals("LONG");
+            long total = store.queueSize(symbol, longs);
+            List<AdlCandidate> page = store.queuePage(symbol, longs, mark, properties.ranking(), limit, 0);
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (AdlQueue.Ranked r : AdlQueue.rank(page, properties.ranking())) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("rank", r.rank());
+                e.put("accountId", r.candidate().accountId());
+                e.put("size", r.candidate().size());
+                e.put("entryPrice", r.candidate().entryPrice());
+                e.put("unrealizedPnl", r.candidate().unrealizedPnl());
+                e.put("score", r.score().round(new MathContext(12)));
+                e.put("indicator", AdlQueue.indicator(r.rank() - 1, (int) Math.max(total, r.rank())));
+                entries.add(e);
+            }
+            Map<String, Object> queue = new LinkedHashMap<>();
+            queue.put("positions", total);
+            queue.put("entries", entries);
+            body.put(s.toLowerCase(java.util.Locale.ROOT), queue);
+        }
+        return body;
+    }
+
+    @GetMapping("/ledger/check")
+    Map<String, Object> ledgerCheck() {
+        List<InsuranceStore.Difference> differences = store.check();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("clean", differences.isEmpty());
+        body.put("differences", differences);
+        body.putAll(store.ledgerCounts());
+        return body;
+    }
+
+    private static void checkLimit(String name, int value) {
+        if (value < 1 || value > 1000) {
+            throw new IllegalArgumentException(name + ": must be between 1 and 1000, got " + value);
+        }
+    }
+
+    static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message);
+        }
+    }
+
+    static final class Unavailable extends RuntimeException {
+        Unavailable(String message) {
+            super(message);
+        }
+    }
+
+    @ExceptionHandler({NotFound.class, InsuranceDesk.UnknownFund.class})
+    ProblemDetail notFound(RuntimeException e) {
+        return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    ProblemDetail badRequest(IllegalArgumentException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
+    }
+
+    @ExceptionHandler(Unavailable.class)
+    ResponseEntity<ProblemDetail> unavailable(Unavailable e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Not ready", e.getMessage()));
+    }
+
+    private static ProblemDetail problem(HttpStatus status, String title, String detail) {
+        ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
+        p.setTitle(title);
+        return p;
+    }
+}

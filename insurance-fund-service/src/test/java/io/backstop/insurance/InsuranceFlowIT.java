@@ -1,0 +1,345 @@
+package io.backstop.insurance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
+import io.backstop.events.PositionSide;
+import io.backstop.events.Side;
+import io.backstop.events.Topic;
+import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.DeficitCovered;
+import io.backstop.events.insurance.LossSocialized;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
+import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.liquidation.ExecutionFill;
+import io.backstop.events.liquidation.LiquidationFeeCollected;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
+import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.events.liquidation.OrderOwner;
+import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.margin.PositionMark;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.testkit.HttpProbe;
+import io.backstop.testkit.KafkaProbe;
+import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.TestInfrastructure;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Shortfalls through the waterfall with real Kafka and PostgreSQL: ranked ADL (the published example),
+ * a takeover and its unwinding against a test double of the exchange, a socialized deficit, the
+ * guarantee, fees, duplicates and a rejected shortfall; the ledger check clean after each. Each test
+ * has a fund group of its own so their balances do not mix.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "backstop.insurance.groups.empty.symbols=XADLUSDT",
+        "backstop.insurance.groups.rich.symbols=XTAKEUSDT",
+        "backstop.insurance.groups.social.symbols=XSOCUSDT",
+        "backstop.insurance.groups.guarded.symbols=XGRDUSDT",
+        "backstop.insurance.groups.guarded.guarantee-open-interest-limit=1000000000000",
+        "backstop.insurance.unwind.interval=300ms"})
+@RealInfrastructure
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InsuranceFlowIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final AtomicLong SEQUENCE = new AtomicLong(System.currentTimeMillis());
+
+    @Autowired
+    TestInfrastructure infra;
+    @Autowired
+    JdbcTemplate jdbc;
+    @LocalServerPort
+    int port;
+
+    private final EventJson json = new EventJson();
+    private KafkaProbe kafka;
+    private HttpProbe http;
+
+    @BeforeAll
+    void start() {
+        kafka = new KafkaProbe(infra.kafka().bootstrapServers());
+        http = new HttpProbe(port);
+    }
+
+    @AfterAll
+    void stop() {
+        kafka.close();
+    }
+
+    @AfterEach
+    void ledgerIsClean() throws Exception {
+        JsonNode check = json.mapper().readTree(http.get("/api/v1/ledger/check").body());
+        assertThat(check.get("differences").size()).as(check.toString()).isZero();
+        assertThat(check.get("clean").asBoolean()).isTrue();
+    }
+
+    @Test
+    void publishedExampleAnEmptyFundDeleveragesTheRankSixLongFullyAndTheRankFiveLongByTen() throws Exception {
+        String symbol = "XADLUSDT";
+        sendPrice(symbol, "650");
+        // six longs, sizes 10, 10, 20, 30, 20, 10, equal uPnL 300 at 650 and margin ratios making their
+        // ranks 3, 6, 1, 4, 5, 2 (higher = deleveraged first)
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String[] sizes = {"10", "10", "20", "30", "20", "10"};
+        String[] ratios = {"0.3", "0.6", "0.1", "0.4", "0.5", "0.2"};
+        for (int i = 0; i < 6; i++) {
+            BigDecimal size = new BigDecimal(sizes[i]);
+            BigDecimal entry = new BigDecimal("650").subtract(new BigDecimal("300").divide(size));
+            snapshot("L" + (i + 1) + "-" + run, "1000", ratios[i], position(symbol, size, entry, "650"));
+        }
+        String bankrupt = "B-" + run;
+        snapshot(bankrupt, "0", null, position(symbol, new BigDecimal("-20"), new BigDecimal("600"), "650"));
+        awaitStored("L6-" + run);
+        awaitStored(bankrupt);
+
+        EventEnvelope<LiquidationShortfallRaised> shortfall = shortfall(bankrupt, symbol, PositionSide.SHORT, "20",
+                "650", "650", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
+
+        List<PositionAutoDeleveraged> adl = adlOf(shortfall.payload().shortfallId(), 4);
+        List<PositionAutoDeleveraged> counterparties = adl.stream().filter(a -> a.role() == AdlRole.COUNTERPARTY)
+                .sorted(java.util.Comparator.comparing(PositionAutoDeleveraged::rank)).toList();
+        assertThat(counterparties).extracting(PositionAutoDeleveraged::accountId).containsExactly("L2-" + run, "L5-" + run);
+        assertThat(counterparties).extracting(PositionAutoDeleveraged::rank).containsExactly(1, 2);
+        assertThat(counterparties).allSatisfy(a -> {
+            assertThat(a.quantity()).isEqualByComparingTo("10");   // all of the rank-6 long, 10 of the rank-5 long's 20
+            assertThat(a.price()).isEqualByComparingTo("650");
+            assertThat(a.side()).isEqualTo(Side.SELL);
+            assertThat(a.counterpartyAccountId()).isEqualTo(bankrupt);
+        });
+        List<PositionAutoDeleveraged> bankruptSide = adl.stream().filter(a -> a.role() == AdlRole.BANKRUPT).toList();
+        assertThat(bankruptSide).hasSize(2).allSatisfy(a -> {
+            assertThat(a.accountId()).isEqualTo(bankrupt);
+            assertThat(a.side()).isEqualTo(Side.BUY);
+            assertThat(a.price()).isEqualByComparingTo("650");
+        });
+        assertThat(bankruptSide.stream().map(PositionAutoDeleveraged::quantity).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo("20");
+
+        JsonNode waterfall = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfall.payload().shortfallId())
+                .body());
+        assertThat(waterfall.get("takenOver").asString()).isEqualTo("0");
+        assertThat(waterfall.get("adl").get(0).get("accountId").asString()).isEqualTo("L2-" + run);
+        assertThat(waterfall.get("adl").get(1).get("positionBefore").asString()).isEqualTo("20");
+        assertThat(waterfall.get("steps").toString()).contains("takeover: none").contains("adl: rank 2 L5-" + run);
+
+        // the queue now: L2 is gone; L5 keeps 10 with half its uPnL, so half its score (0.075): behind L4 and L1
+        JsonNode queue = json.mapper().readTree(http.get("/api/v1/adl/" + symbol + "/queue?side=LONG").body());
+        JsonNode entries = queue.get("long").get("entries");
+        assertThat(entries.findValuesAsString("accountId")).containsExactly("L4-" + run, "L1-" + run, "L5-" + run,
+                "L6-" + run, "L3-" + run);
+        assertThat(new BigDecimal(entries.get(2).get("size").asString())).isEqualByComparingTo("10");
+        assertThat(new BigDecimal(entries.get(2).get("score").asString())).isEqualByComparingTo("0.075");
+        assertThat(entries.findValues("indicator").stream().map(JsonNode::asInt).toList()).containsExactly(4, 3, 2, 1, 0);
+
+        // the same shortfall again changes nothing: a fee sent after it on the same partition is applied,
+        // and still four ADL events and one set of ledger transactions for the shortfall
+        long transactions = ledgerTransactionsCausedBy(shortfall.payload().shortfallId());
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
+        EventEnvelope<LiquidationFeeCollected> fee = EventEnvelope.of(new LiquidationFeeCollected(UUID.randomUUID(),
+                "t-" + run, "L1-" + run, symbol, new BigDecimal("1.25"), "USDT"), Instant.now(), null, null);
+        kafka.send(infra.topic("insurance.contributions"), symbol, json.encode(fee));
+        await().atMost(WAIT).until(() -> ledgerTransactionsCausedBy(fee.eventId()) == 1);
+        assertThat(fundBalance("empty")).isEqualByComparingTo("1.25");
+        assertThat(ledgerTransactionsCausedBy(shortfall.payload().shortfallId())).isEqualTo(transactions);
+        assertThat(kafka.read(infra.topic("adl.executions"), 5, Duration.ofSeconds(2), r -> isAdlOf(r,
+                shortfall.payload().shortfallId()))).hasSize(4);
+    }
+
+    @Test
+    void aFundWithCapacityTakesTheRemainderOverAndUnwindsItThroughTheExchange() throws Exception {
+        String symbol = "XTAKEUSDT";
+        sendPrice(symbol, "100");
+        String key = UUID.randomUUID().toString();
+        var deposit = http.post("/api/v1/fund/rich/deposits", "{\"amount\":\"100000\",\"idempotencyKey\":\"" + key + "\"}");
+        assertThat(deposit.statusCode()).as(deposit.body()).isEqualTo(201);
+        var again = http.post("/api/v1/fund/rich/deposits", "{\"amount\":\"100000\",\"idempotencyKey\":\"" + key + "\"}");
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(json.mapper().readTree(again.body()).get("applied").asBoolean()).isFalse();
+        assertThat(fundBalance("rich")).isEqualByComparingTo("100000");
+
+        String account = "T-" + UUID.randomUUID();
+        EventEnvelope<LiquidationShortfallRaised> shortfall = shortfall(account, symbol, PositionSide.LONG, "50", "101",
+                "100", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
+
+        PositionTakenOver takeover = (PositionTakenOver) json.decode(Topic.INSURANCE_TAKEOVERS, account,
+                kafka.read(infra.topic("insurance.takeovers"), 1, WAIT, r -> account.equals(r.key())).get(0).value())
+                .payload();
+        assertThat(takeover.fundGroup()).isEqualTo("rich");
+        assertThat(takeover.quantity()).isEqualByComparingTo("50");
+        assertThat(takeover.price()).isEqualByComparingTo("101");
+        assertThat(takeover.positionSide()).isEqualTo(PositionSide.LONG);
+
+        // the fund unwinds: an IOC sell of its 50 near the mark; the exchange fills 30 @ 99.8 and 20 @ 99.6
+        LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, symbol,
+                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> {
+                    LiquidationOrderPlaced o = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                            r.value()).payload();
+                    return o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol);
+                }).get(0).value()).payload();
+        assertThat(order.side()).isEqualTo(Side.SELL);
+        assertThat(order.quantity()).isEqualByComparingTo("50");
+        assertThat(order.limitPrice()).isEqualByComparingTo("99.5");
+        EventEnvelope<LiquidationOrderExecuted> execution = EventEnvelope.of(new LiquidationOrderExecuted(order.orderId(),
+                order.liquidationId(), symbol, Side.SELL, List.of(new ExecutionFill("u-1", new BigDecimal("99.8"),
+                new BigDecimal("30")), new ExecutionFill("u-2", new BigDecimal("99.6"), new BigDecimal("20"))),
+                BigDecimal.ZERO), Instant.now(), order.orderId(), null);
+        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(execution));
+        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(execution)); // delivered twice
+
+        // PnL 30 x (99.8 - 101) + 20 x (99.6 - 101) = -64, once
+        await().atMost(WAIT).until(() -> fundBalance("rich").compareTo(new BigDecimal("99936")) == 0);
+        JsonNode fund = json.mapper().readTree(http.get("/api/v1/fund/rich").body());
+        assertThat(fund.get("fund").get("inherited").size()).isZero();
+        assertThat(fund.get("history").toString()).contains("UNWIND", "DEPOSIT");
+        Thread.sleep(1000); // the duplicate and further unwinder runs change nothing
+        assertThat(fundBalance("rich")).isEqualByComparingTo("99936");
+    }
+
+    @Test
+    void aDeficitTheEmptyFundCannotPayIsSocializedExactlyOverTheProfitableAccounts() throws Exception {
+        String symbol = "XSOCUSDT";
+        sendPrice(symbol, "10");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        snapshot("P1-" + run, "100", "0.1", position(symbol, new BigDecimal("1"), new BigDecimal("5"), "10"));
+        snapshot("P2-" + run, "100", "0.1", position(symbol, new BigDecimal("2"), new BigDecimal("5"), "10"));
+        awaitStored("P2-" + run);
+        String bankrupt = "D-" + run;
+        EventEnvelope<LiquidationShortfallRaised> shortfall = shortfall(bankrupt, symbol, PositionSide.SHORT, "1",
+                "9.5", "10", "3.00000001");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
+
+        DeficitCovered covered = (DeficitCovered) json.decode(Topic.LOSS_SOCIALIZED, bankrupt,
+                kafka.read(infra.topic("loss.socialized"), 1, WAIT, r -> bankrupt.equals(r.key())).get(0).value())
+                .payload();
+        assertThat(covered.amount()).isEqualByComparingTo("3.00000001");
+        assertThat(covered.byFund()).isZero();
+        assertThat(covered.bySocializedLoss()).isEqualByComparingTo("3.00000001");
+        List<LossSocialized> shares = kafka.read(infra.topic("loss.socialized"), 2, WAIT, r -> r.key().endsWith(run)
+                        && !bankrupt.equals(r.key())).stream()
+                .map(r -> (LossSocialized) json.decode(Topic.LOSS_SOCIALIZED, r.key(), r.value()).payload()).toList();
+        // pro rata to uPnL 5 : 10, exact to 0.00000001, the leftover unit to the larger remainder (P2)
+        assertThat(shares).extracting(LossSocialized::accountId, s -> s.amount().toPlainString())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("P1-" + run, "1.00000000"),
+                        org.assertj.core.groups.Tuple.tuple("P2-" + run, "2.00000001"));
+        assertThat(shares).allSatisfy(s -> assertThat(s.rule()).isEqualTo("PRO_RATA_PROFITABLE_ON_SYMBOL"));
+    }
+
+    @Test
+    void underTheGuaranteeTheOperatorInjectsAndNobodyIsDeleveraged() throws Exception {
+        String symbol = "XGRDUSDT";
+        sendPrice(symbol, "100");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        snapshot("S1-" + run, "1000", "0.5", position(symbol, new BigDecimal("-5"), new BigDecimal("120"), "100"));
+        awaitStored("S1-" + run);
+        String account = "G-" + run;
+        EventEnvelope<LiquidationShortfallRaised> shortfall = shortfall(account, symbol, PositionSide.LONG, "10", "101",
+                "100", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
+
+        PositionTakenOver takeover = (PositionTakenOver) json.decode(Topic.INSURANCE_TAKEOVERS, account,
+                kafka.read(infra.topic("insurance.takeovers"), 1, WAIT, r -> account.equals(r.key())).get(0).value())
+                .payload();
+        assertThat(takeover.quantity()).isEqualByComparingTo("10");
+        JsonNode waterfall = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfall.payload().shortfallId())
+                .body());
+        assertThat(waterfall.get("operatorInjection").asString()).isEqualTo("1000"); // 10 x mark 100 at fraction 1
+        assertThat(waterfall.get("fund").get("guaranteeHolds").asBoolean()).isTrue();
+        assertThat(waterfall.get("adl").size()).isZero();
+        assertThat(ledgerTransactionsCausedBy(shortfall.payload().shortfallId())).isEqualTo(2); // injection, takeover
+    }
+
+    @Test
+    void aShortfallOnASymbolOfNoFundIsDeadLetteredWithTheReason() {
+        String account = "U-" + UUID.randomUUID();
+        EventEnvelope<LiquidationShortfallRaised> shortfall = shortfall(account, "NOPEUSDT", PositionSide.LONG, "1",
+                "10", "10", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), "NOPEUSDT", json.encode(shortfall));
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(infra.topic("liquidation.shortfalls") + ".dlq", 1, WAIT,
+                r -> new String(r.value()).contains(account));
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).isEqualTo("payload.symbol");
+    }
+
+    // --- helpers ----------------------------------------------------------------------------------
+
+    private List<PositionAutoDeleveraged> adlOf(UUID shortfallId, int count) {
+        return kafka.read(infra.topic("adl.executions"), count, WAIT, r -> isAdlOf(r, shortfallId)).stream()
+                .map(r -> (PositionAutoDeleveraged) json.decode(Topic.ADL_EXECUTIONS, r.key(), r.value()).payload())
+                .toList();
+    }
+
+    private boolean isAdlOf(ConsumerRecord<String, byte[]> r, UUID shortfallId) {
+        return ((PositionAutoDeleveraged) json.decode(Topic.ADL_EXECUTIONS, r.key(), r.value()).payload()).shortfallId()
+                .equals(shortfallId);
+    }
+
+    private long ledgerTransactionsCausedBy(UUID cause) {
+        return jdbc.queryForObject("SELECT count(*) FROM ledger_transaction WHERE cause_event_id = ?", Long.class, cause);
+    }
+
+    private BigDecimal fundBalance(String group) throws Exception {
+        JsonNode fund = json.mapper().readTree(http.get("/api/v1/fund/" + group).body());
+        return new BigDecimal(fund.get("fund").get("balance").asString());
+    }
+
+    private void awaitStored(String account) {
+        await().atMost(WAIT).until(() -> jdbc.queryForObject("SELECT count(*) FROM adl_account WHERE account_id = ?",
+                Integer.class, account) == 1);
+    }
+
+    private static PositionMark position(String symbol, BigDecimal size, BigDecimal entry, String mark) {
+        BigDecimal m = new BigDecimal(mark);
+        return new PositionMark(symbol, size, entry, m, size.abs().multiply(m), size.multiply(m.subtract(entry)),
+                BigDecimal.ONE, MarginMode.CROSS, null, null);
+    }
+
+    private void snapshot(String account, String wallet, String marginRatio, PositionMark position) {
+        BigDecimal w = new BigDecimal(wallet);
+        BigDecimal equity = w.add(position.unrealizedPnl());
+        kafka.send(infra.topic("account.positions"), account, json.encode(EventEnvelope.of(
+                new AccountPositionsSnapshotted(account, w, equity, BigDecimal.ONE,
+                        marginRatio == null ? null : new BigDecimal(marginRatio), List.of(position)),
+                Instant.now(), null, SEQUENCE.incrementAndGet())));
+    }
+
+    private static EventEnvelope<LiquidationShortfallRaised> shortfall(String account, String symbol, PositionSide side,
+                                                                       String qty, String bankruptcy, String mark,
+                                                                       String deficit) {
+        return EventEnvelope.of(new LiquidationShortfallRaised(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(),
+                account, symbol, side, new BigDecimal(qty), new BigDecimal(bankruptcy), new BigDecimal(mark),
+                new BigDecimal(deficit)), Instant.now(), null, null);
+    }
+
+    private void sendPrice(String symbol, String price) {
+        BigDecimal p = new BigDecimal(price);
+        Instant now = Instant.now();
+        kafka.send(infra.topic("oracle.prices"), symbol, json.encode(EventEnvelope.of(new OraclePricePublished(symbol,
+                p, p, p, BigDecimal.ZERO, PriceStatus.OK, null, List.of(), now, now), now, null,
+                SEQUENCE.incrementAndGet())));
+        // the price listener starts a little in the past, so a price sent before it was assigned is seen too
+    }
+}

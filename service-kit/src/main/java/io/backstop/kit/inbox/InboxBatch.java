@@ -1,0 +1,140 @@
+package io.backstop.kit.inbox;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.InvalidField;
+import io.backstop.events.Topic;
+import io.backstop.kit.kafka.PolledBatch;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A batch listener's poll applied exactly once, in one transaction: every eventId is recorded in the
+ * inbox and each first delivery is handed to the handler, in order, so a burst costs one commit per
+ * poll. A record the handler rejects ({@link ContractViolation} or {@link InvalidField}) stops the poll
+ * at its index: what came before is committed in a transaction of its own, then the poll fails at the
+ * rejected record, which the error handler dead-letters with the reason while the rest is delivered
+ * again (and deduplicated by the inbox). Unreadable records likewise, after the readable prefix. Any
+ * other failure rolls the whole poll back to be retried. Counts {@code backstop.events.consumed{topic,outcome}}.
+ */
+public class InboxBatch {
+
+    /** What a service does with a poll, inside its transaction. */
+    public interface Handler {
+        /** Before the inbox, with every event of the poll (for example to read what they touch in one query). */
+        default void prepare(List<EventEnvelope<?>> events) {
+        }
+
+        /**
+         * Whether the service applies this event at all (after {@link #prepare}); one it does not is
+         * skipped without an inbox entry, counted as {@code ignored}.
+         */
+        default boolean relevant(EventEnvelope<?> event) {
+            return true;
+        }
+
+        /** One first delivery. */
+        void apply(EventEnvelope<?> event);
+
+        /** After the last event, still inside the transaction (for example to write what the events changed). */
+        default void finish() {
+        }
+    }
+
+    private final Inbox inbox;
+    private final TransactionTemplate tx;
+    private final MeterRegistry meters;
+    private final String prefix;
+
+    public InboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, String topicPrefix) {
+        this.inbox = inbox;
+        this.tx = tx;
+        this.meters = meters;
+        this.prefix = topicPrefix;
+    }
+
+    /** A record the handler rejected, and where it is in the poll. */
+    private static final class Rejected extends RuntimeException {
+        final int index;
+
+        Rejected(int index, RuntimeException cause) {
+            super(cause);
+            this.index = index;
+        }
+    }
+
+    public void apply(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {
+        int readable = PolledBatch.readable(records);
+        try {
+            applyAll(records.subList(0, readable), handler);
+        } catch (Rejected rejected) {
+            // nothing of the poll is committed: commit what came before the rejected record, then fail at it
+            List<ConsumerRecord<String, EventEnvelope<?>>> before = records.subList(0, rejected.index);
+            try {
+                applyAll(before, handler);
+            } catch (RuntimeException e) {
+                throw new BatchListenerFailedException("applying the records before a rejected one failed", e, 0);
+            }
+            RuntimeException cause = (RuntimeException) rejected.getCause();
+            throw new BatchListenerFailedException(cause.getMessage(), cause, rejected.index);
+        } catch (RuntimeException e) {
+            throw new BatchListenerFailedException("applying a poll failed: " + e.getMessage(), e, 0);
+        }
+        PolledBatch.failIfUnreadable(records, readable);
+    }
+
+    private void applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {
+        if (records.isEmpty()) {
+            return;
+        }
+        Map<String, int[]> outcomes = new HashMap<>();
+        tx.executeWithoutResult(status -> {
+            outcomes.clear();
+            handler.prepare(records.stream().<EventEnvelope<?>>map(ConsumerRecord::value).toList());
+            Set<UUID> first = inbox.recordFirstDeliveries(records.stream().filter(r -> handler.relevant(r.value()))
+                    .map(r -> new Inbox.Delivery(r.value().eventId(), r.topic(), r.partition(), r.offset())).toList());
+            for (int i = 0; i < records.size(); i++) {
+                ConsumerRecord<String, EventEnvelope<?>> record = records.get(i);
+                EventEnvelope<?> event = record.value();
+                int[] outcome = outcomes.computeIfAbsent(record.topic(), t -> new int[3]);
+                if (!handler.relevant(event)) {
+                    outcome[2]++;
+                    continue;
+                }
+                if (!first.remove(event.eventId())) {
+                    outcome[1]++;
+                    continue;
+                }
+                try {
+                    handler.apply(event);
+                } catch (ContractViolation | InvalidField e) {
+                    throw new Rejected(i, e);
+                }
+                outcome[0]++;
+            }
+            handler.finish();
+        });
+        outcomes.forEach((name, outcome) -> {
+            String topic = Topic.fromName(name, prefix).map(Topic::baseName).orElse(name);
+            count(topic, "applied", outcome[0]);
+            count(topic, "duplicate", outcome[1]);
+            count(topic, "ignored", outcome[2]);
+        });
+    }
+
+    private void count(String topic, String outcome, int n) {
+        if (n > 0) {
+            Counter.builder("backstop.events.consumed")
+                    .description("Events consumed, by topic and outcome (applied, duplicate or ignored)")
+                    .tag("topic", topic).tag("outcome", outcome).register(meters).increment(n);
+        }
+    }
+}
