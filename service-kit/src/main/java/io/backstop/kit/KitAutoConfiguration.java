@@ -105,8 +105,9 @@ public class KitAutoConfiguration {
     }
 
     @Bean
-    InboxBatch inboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props) {
-        return new InboxBatch(inbox, tx, meters, props.getKafka().getTopicPrefix());
+    InboxBatch inboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props,
+                          io.backstop.kit.kafka.DeadLetterPublisher deadLetters) {
+        return new InboxBatch(inbox, tx, meters, props.getKafka().getTopicPrefix(), deadLetters);
     }
 
     @Bean

@@ -83,10 +83,27 @@ public class InsuranceDesk {
         this.meters = meters;
     }
 
-    /** Creates the configured funds that are not in the database yet. */
+    /** The latest committed figures of each fund, for the gauges operators watch. */
+    private final Map<String, FundView> published = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Creates the configured funds that are not in the database yet; registers the fund gauges. */
     public void start() {
         tx.executeWithoutResult(s -> store.ensureFunds(properties.groups().keySet(), properties.settlementAsset(),
                 clock.instant()));
+        for (String group : properties.groups().keySet()) {
+            published.put(group, view(group));
+            io.micrometer.core.instrument.Gauge.builder("backstop.insurance.fund.balance",
+                    published, m -> m.get(group).balance().doubleValue())
+                    .description("A fund's money in the settlement asset").tag("group", group).register(meters);
+            io.micrometer.core.instrument.Gauge.builder("backstop.insurance.fund.inherited.notional",
+                    published, m -> m.get(group).inheritedNotional().doubleValue())
+                    .description("Notional at mark of the positions a fund took over and has not unwound")
+                    .tag("group", group).register(meters);
+            io.micrometer.core.instrument.Gauge.builder("backstop.insurance.fund.coverage.ratio",
+                    published, m -> m.get(group).coverageRatio() == null ? Double.NaN
+                            : m.get(group).coverageRatio().doubleValue())
+                    .description("A fund's balance / open interest of its group").tag("group", group).register(meters);
+        }
     }
 
     /** The work of one transaction: the books it locked, what they recorded, the events to emit. */
@@ -104,12 +121,22 @@ public class InsuranceDesk {
 
         void finish() {
             store.record(ledger, now);
+            Map<String, FundView> views = new LinkedHashMap<>();
             for (FundBook book : books.values()) {
                 long sequence = store.saveFund(book, now);
+                FundView view = view(book, properties.groups().get(book.group()));
+                views.put(book.group(), view);
                 events.add(EventEnvelope.causedBy(fundCause.get(book.group()), "fund/" + book.group(),
-                        fundUpdate(book), now, sequence));
+                        fundUpdate(view), now, sequence));
             }
             outbox.appendAll(events);
+            org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+                    new org.springframework.transaction.support.TransactionSynchronization() {
+                        @Override
+                        public void afterCommit() {
+                            published.putAll(views);
+                        }
+                    });
         }
     }
 
@@ -423,8 +450,7 @@ public class InsuranceDesk {
                 config.symbols());
     }
 
-    private InsuranceFundUpdated fundUpdate(FundBook book) {
-        FundView v = view(book, properties.groups().get(book.group()));
+    private static InsuranceFundUpdated fundUpdate(FundView v) {
         return new InsuranceFundUpdated(v.group(), v.asset(), v.balance(), v.inheritedNotional(), v.capacity(),
                 v.openInterest(), v.coverageRatio() == null ? null : v.coverageRatio().max(BigDecimal.ZERO));
     }

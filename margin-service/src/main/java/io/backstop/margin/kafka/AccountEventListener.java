@@ -1,10 +1,12 @@
 package io.backstop.margin.kafka;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
 import io.backstop.margin.engine.AccountEngine;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -22,9 +24,9 @@ import org.springframework.stereotype.Component;
 /**
  * What changes accounts, from Kafka: fills, liquidation fills and the waterfall's outcomes, keyed by
  * account. Each poll is applied by the account engine as one batch in one transaction, exactly once
- * (the offsets move only after the engine committed). A record that breaks the contract stops the
- * batch at its index: what came before is committed, it goes to the dead-letter topic, the rest is
- * delivered again.
+ * (the offsets move only after the engine committed). A record that breaks the contract splits the
+ * batch: what came before is committed, it goes to the dead-letter topic with the reason, the rest is
+ * applied at once.
  *
  * <p>Ownership: the instance assigned partition p of these topics holds the accounts whose key hashes
  * to p. One consumer per instance with the range assignor gives it the same partition numbers of
@@ -40,9 +42,12 @@ class AccountEventListener implements ConsumerSeekAware {
     private final AccountEngine engine;
     private final KafkaAdmin admin;
     private final String prefix;
+    private final DeadLetterPublisher deadLetters;
 
-    AccountEventListener(AccountEngine engine, KafkaAdmin admin, @Value("${backstop.kafka.topic-prefix}") String prefix) {
+    AccountEventListener(AccountEngine engine, KafkaAdmin admin, @Value("${backstop.kafka.topic-prefix}") String prefix,
+                         DeadLetterPublisher deadLetters) {
         this.engine = engine;
+        this.deadLetters = deadLetters;
         this.admin = admin;
         this.prefix = prefix;
     }
@@ -58,19 +63,37 @@ class AccountEventListener implements ConsumerSeekAware {
                 "partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor",
                 "max.poll.records=${backstop.margin.batch-size:500}"})
     void onAccountEvents(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
-        int readable = PolledBatch.readable(records);
-        try {
-            engine.applyAll(records.subList(0, readable)).ifPresent(rejection -> {
-                throw new BatchListenerFailedException(rejection.reason().getMessage(), rejection.reason(),
-                        rejection.index());
-            });
-        } catch (BatchListenerFailedException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // the engine could not commit: nothing of this poll is applied; retried from its first record
-            throw new BatchListenerFailedException("account engine failed: " + e.getMessage(), e, 0);
+        int start = 0;
+        while (start < records.size()) {
+            List<ConsumerRecord<String, EventEnvelope<?>>> rest = records.subList(start, records.size());
+            int readable = PolledBatch.readable(rest);
+            Optional<AccountEngine.Rejection> rejection;
+            try {
+                // the engine commits what comes before a rejected record and stops there
+                rejection = engine.applyAll(rest.subList(0, readable));
+            } catch (RuntimeException e) {
+                // the engine could not commit: nothing of this segment is applied; retried from its first record
+                throw new BatchListenerFailedException("account engine failed: " + e.getMessage(), e, start);
+            }
+            int bad;
+            RuntimeException cause;
+            if (rejection.isPresent()) {
+                bad = rejection.get().index();
+                cause = rejection.get().reason();
+            } else if (readable < rest.size()) {
+                bad = readable;
+                cause = PolledBatch.unreadable(rest.get(readable));
+            } else {
+                return;
+            }
+            // dead-lettered here, so the rest of the poll goes on at once instead of one seek and fetch per bad record
+            try {
+                deadLetters.accept(rest.get(bad), null, cause);
+            } catch (RuntimeException e) {
+                throw new BatchListenerFailedException(cause.getMessage(), cause, start + bad);
+            }
+            start += bad + 1;
         }
-        PolledBatch.failIfUnreadable(records, readable);
     }
 
     @Override

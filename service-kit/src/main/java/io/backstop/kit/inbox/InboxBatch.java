@@ -4,6 +4,7 @@ import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.InvalidField;
 import io.backstop.events.Topic;
+import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,11 +20,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A batch listener's poll applied exactly once, in one transaction: every eventId is recorded in the
  * inbox and each first delivery is handed to the handler, in order, so a burst costs one commit per
- * poll. A record the handler rejects ({@link ContractViolation} or {@link InvalidField}) stops the poll
- * at its index: what came before is committed in a transaction of its own, then the poll fails at the
- * rejected record, which the error handler dead-letters with the reason while the rest is delivered
- * again (and deduplicated by the inbox). Unreadable records likewise, after the readable prefix. Any
- * other failure rolls the whole poll back to be retried. Counts {@code backstop.events.consumed{topic,outcome}}.
+ * poll. A record the handler rejects ({@link ContractViolation} or {@link InvalidField}) splits the
+ * poll: what came before is committed in a transaction of its own, the record goes to its dead-letter
+ * topic with the reason, and the rest is applied likewise — one bad record costs one more commit, not
+ * a redelivery. Unreadable records likewise. Any other failure fails the poll from the first record not
+ * yet committed, to be retried by the error handler. Counts {@code backstop.events.consumed{topic,outcome}}.
  */
 public class InboxBatch {
 
@@ -53,9 +54,12 @@ public class InboxBatch {
     private final TransactionTemplate tx;
     private final MeterRegistry meters;
     private final String prefix;
+    private final DeadLetterPublisher deadLetters;
 
-    public InboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, String topicPrefix) {
+    public InboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, String topicPrefix,
+                      DeadLetterPublisher deadLetters) {
         this.inbox = inbox;
+        this.deadLetters = deadLetters;
         this.tx = tx;
         this.meters = meters;
         this.prefix = topicPrefix;
@@ -72,23 +76,52 @@ public class InboxBatch {
     }
 
     public void apply(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {
-        int readable = PolledBatch.readable(records);
-        try {
-            applyAll(records.subList(0, readable), handler);
-        } catch (Rejected rejected) {
-            // nothing of the poll is committed: commit what came before the rejected record, then fail at it
-            List<ConsumerRecord<String, EventEnvelope<?>>> before = records.subList(0, rejected.index);
+        int start = 0;
+        while (start < records.size()) {
+            List<ConsumerRecord<String, EventEnvelope<?>>> rest = records.subList(start, records.size());
+            int readable = PolledBatch.readable(rest);
+            Rejected rejected = null;
             try {
-                applyAll(before, handler);
+                applyAll(rest.subList(0, readable), handler);
+            } catch (Rejected r) {
+                rejected = r;
             } catch (RuntimeException e) {
-                throw new BatchListenerFailedException("applying the records before a rejected one failed", e, 0);
+                throw new BatchListenerFailedException("applying a poll failed: " + e.getMessage(), e, start);
             }
-            RuntimeException cause = (RuntimeException) rejected.getCause();
-            throw new BatchListenerFailedException(cause.getMessage(), cause, rejected.index);
-        } catch (RuntimeException e) {
-            throw new BatchListenerFailedException("applying a poll failed: " + e.getMessage(), e, 0);
+            int bad;
+            RuntimeException cause;
+            if (rejected != null) {
+                // nothing of the segment is committed: commit what came before the rejected record
+                try {
+                    applyAll(rest.subList(0, rejected.index), handler);
+                } catch (RuntimeException e) {
+                    throw new BatchListenerFailedException("applying the records before a rejected one failed", e,
+                            start);
+                }
+                bad = rejected.index;
+                cause = (RuntimeException) rejected.getCause();
+            } else if (readable < rest.size()) {
+                bad = readable;
+                cause = PolledBatch.unreadable(rest.get(readable));
+            } else {
+                return;
+            }
+            deadLetter(rest.get(bad), cause, start + bad);
+            start += bad + 1;
         }
-        PolledBatch.failIfUnreadable(records, readable);
+    }
+
+    /**
+     * Dead-letters a record here and now, so the rest of the poll goes on at once (a rejection handed to
+     * the container's error handler costs a seek and a new fetch per record). If the dead-letter topic
+     * cannot be written, the poll fails at the record and the error handler retries it.
+     */
+    private void deadLetter(ConsumerRecord<String, EventEnvelope<?>> record, RuntimeException cause, int index) {
+        try {
+            deadLetters.accept(record, null, cause);
+        } catch (RuntimeException e) {
+            throw new BatchListenerFailedException(cause.getMessage(), cause, index);
+        }
     }
 
     private void applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {

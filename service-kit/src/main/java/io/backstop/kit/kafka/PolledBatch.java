@@ -35,10 +35,15 @@ public final class PolledBatch {
         if (index >= records.size()) {
             return;
         }
-        DeserializationException error = SerializationUtils.getExceptionFromHeader(records.get(index),
-                SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
-        RuntimeException cause = error != null ? error
-                : new IllegalStateException("record without a value and without a deserialization error");
+        RuntimeException cause = unreadable(records.get(index));
         throw new BatchListenerFailedException(cause.getMessage(), cause, index);
+    }
+
+    /** Why a record without a value could not be read (the deserializer's error from its headers). */
+    public static RuntimeException unreadable(ConsumerRecord<?, ?> record) {
+        DeserializationException error = SerializationUtils.getExceptionFromHeader(record,
+                SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG);
+        return error != null ? error
+                : new IllegalStateException("record without a value and without a deserialization error");
     }
 }

@@ -172,6 +172,97 @@ class LocalRuntimeIT {
 
     @Test
     @Order(4)
+    void aShortfallIsDeleveragedAgainstTheRankedLongsAndMarginServiceAppliesBothSides() throws Exception {
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        var deposit = http("POST", Service.INSURANCE_FUND, "/api/v1/fund/majors/deposits",
+                "{\"amount\":\"1000\",\"idempotencyKey\":\"it-" + run + "\"}");
+        assertThat(deposit.statusCode()).as(deposit.body()).isEqualTo(201);
+        String e1 = "adl-e1-" + run;
+        String e2 = "adl-e2-" + run;
+        String e3 = "adl-e3-" + run;
+        String bankrupt = "adl-b-" + run;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            // ETH at 4000 (as the oracle would publish it: no venue sends ETH ticks in this run)
+            Instant now = Instant.now();
+            BigDecimal mark = new BigDecimal("4000");
+            producer.send(new ProducerRecord<>("oracle.prices", "ETHUSDT", json.encode(EventEnvelope.of(
+                    new io.backstop.events.oracle.OraclePricePublished("ETHUSDT", mark, mark, mark, BigDecimal.ZERO,
+                            io.backstop.events.oracle.PriceStatus.OK, null, List.of(), now, now),
+                    now, null, System.currentTimeMillis()))));
+            for (String account : List.of(e1, e2, e3, bankrupt)) {
+                openAccount(account);
+            }
+            // three longs (uPnL at 4000: 400, 500, 50) and the account that will be bankrupt, short 2.5
+            String[][] fills = {{e1, "BUY", "2", "3800"}, {e2, "BUY", "1", "3500"}, {e3, "BUY", "5", "3990"},
+                    {bankrupt, "SELL", "2.5", "4100"}};
+            for (String[] f : fills) {
+                producer.send(new ProducerRecord<>("trades.fills", f[0], json.encode(EventEnvelope.of(new TradeFilled(
+                        UUID.randomUUID().toString(), f[0], "ETHUSDT", Side.valueOf(f[1]), new BigDecimal(f[2]),
+                        new BigDecimal(f[3]), BigDecimal.ZERO, "USDT", MarginMode.CROSS, null), Instant.now(), null, null))));
+            }
+            producer.flush();
+            await("margin-service's position snapshots reach the fund's ADL queue").atMost(Duration.ofSeconds(60))
+                    .until(() -> count("SELECT count(*) FROM insurance.adl_position WHERE account_id LIKE 'adl-%-"
+                            + run + "'") == 4);
+
+            // the waterfall: fund capacity 1 x balance < the notional -> ADL, the best ranked first
+            UUID shortfallId = UUID.randomUUID();
+            producer.send(new ProducerRecord<>("liquidation.shortfalls", "ETHUSDT", json.encode(EventEnvelope.of(
+                    new io.backstop.events.liquidation.LiquidationShortfallRaised(shortfallId, UUID.randomUUID(),
+                            UUID.randomUUID(), bankrupt, "ETHUSDT", io.backstop.events.PositionSide.SHORT,
+                            new BigDecimal("2.5"), mark, mark, new BigDecimal("12.34")), Instant.now(), null, null))));
+            producer.flush();
+            await("margin-service applied the ADL to both sides and credited the deficit").atMost(Duration.ofSeconds(60))
+                    .ignoreExceptions().until(() -> ethSize(bankrupt) == null && ethSize(e1) == null
+                            && new BigDecimal("0.5").compareTo(ethSize(e2)) == 0);
+            assertThat(ethSize(e3)).isEqualByComparingTo("5");
+            // the bankrupt short closed 2.5 at 4000 (+250 from 4100) and got the 12.34 deficit from the fund
+            assertThat(usdt(bankrupt)).isEqualByComparingTo("100262.34");
+            assertThat(usdt(e1)).isEqualByComparingTo("100400");     // 2 x (4000 - 3800)
+            var waterfall = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/waterfall/" + shortfallId,
+                    null).body());
+            assertThat(waterfall.get("adl").findValuesAsString("accountId")).containsExactly(e1, e2);
+            assertThat(waterfall.get("deficitFromFund").asString()).isEqualTo("12.34");
+            var check = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/ledger/check", null).body());
+            assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
+        }
+    }
+
+    private BigDecimal ethSize(String account) throws Exception {
+        var risk = json.mapper().readTree(http("GET", Service.MARGIN, "/api/v1/accounts/" + account + "/risk", null)
+                .body());
+        for (var p : risk.get("positions")) {
+            if (p.get("symbol").asString().equals("ETHUSDT")) {
+                return new BigDecimal(p.get("size").asString());
+            }
+        }
+        return null;
+    }
+
+    private BigDecimal usdt(String account) throws Exception {
+        var risk = json.mapper().readTree(http("GET", Service.MARGIN, "/api/v1/accounts/" + account + "/risk", null)
+                .body());
+        for (var c : risk.get("collateral")) {
+            if (c.get("asset").asString().equals("USDT")) {
+                return new BigDecimal(c.get("amount").asString());
+            }
+        }
+        return BigDecimal.ZERO;
+    }
+
+    private java.net.http.HttpResponse<String> http(String method, Service service, String path, String body)
+            throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                        + settings.servicePorts().get(service) + path)).header("Content-Type", "application/json")
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+        return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(5)
     void downStopsEverythingAndLeavesNoProcessBehind() throws Exception {
         assertThat(runtime.down()).as(output()).isZero();
 
