@@ -8,8 +8,10 @@ import io.backstop.insurance.engine.InsuranceStore;
 import io.backstop.insurance.engine.OpenInterest;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.prices.PriceBoard;
+import io.backstop.kit.prices.PriceBoardListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,6 +25,13 @@ class InsuranceConfiguration {
     @Bean
     PriceBoard priceBoard() {
         return new PriceBoard();
+    }
+
+    /** The oracle's marks on the board, replaying a little of the past on assignment. */
+    @Bean
+    PriceBoardListener priceBoardListener(PriceBoard board, Clock clock,
+                                          @Value("${backstop.insurance.price-replay:30s}") java.time.Duration replay) {
+        return new PriceBoardListener(board, clock, replay);
     }
 
     @Bean

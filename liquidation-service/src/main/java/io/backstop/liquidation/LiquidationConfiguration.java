@@ -2,17 +2,19 @@ package io.backstop.liquidation;
 
 import io.backstop.events.json.EventJson;
 import io.backstop.kit.outbox.Outbox;
+import io.backstop.kit.prices.PriceBoard;
+import io.backstop.kit.prices.PriceBoardListener;
 import io.backstop.liquidation.config.LiquidationProperties;
 import io.backstop.liquidation.engine.LiquidationDesk;
 import io.backstop.liquidation.engine.LiquidationStore;
 import io.backstop.liquidation.engine.Liquidator;
-import io.backstop.kit.prices.PriceBoard;
 import io.backstop.liquidation.web.LiquidationFeed;
 import io.backstop.markets.Market;
 import io.backstop.markets.MarketsProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -26,6 +28,13 @@ class LiquidationConfiguration {
     @Bean
     PriceBoard priceBoard() {
         return new PriceBoard();
+    }
+
+    /** The oracle's marks on the board, replaying a little of the past on assignment. */
+    @Bean
+    PriceBoardListener priceBoardListener(PriceBoard board, Clock clock,
+                                          @Value("${backstop.liquidation.price-replay:30s}") java.time.Duration replay) {
+        return new PriceBoardListener(board, clock, replay);
     }
 
     @Bean

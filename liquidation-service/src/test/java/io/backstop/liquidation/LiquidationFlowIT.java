@@ -1,6 +1,5 @@
 package io.backstop.liquidation;
 
-import io.backstop.kit.prices.PriceBoard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -20,6 +19,7 @@ import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.margin.PositionMark;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
+import io.backstop.kit.prices.PriceBoard;
 import io.backstop.liquidation.engine.LiquidationStore;
 import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;

@@ -1,6 +1,5 @@
 package io.backstop.liquidation.engine;
 
-import io.backstop.kit.prices.PriceBoard;
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
@@ -17,6 +16,7 @@ import io.backstop.events.margin.CollateralValue;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.margin.PositionMark;
 import io.backstop.kit.outbox.Outbox;
+import io.backstop.kit.prices.PriceBoard;
 import io.backstop.liquidation.engine.LiquidationStore.Liquidation;
 import io.backstop.liquidation.engine.LiquidationStore.Order;
 import io.backstop.liquidation.engine.LiquidationStore.OrderStatus;

@@ -172,15 +172,16 @@ class LocalRuntimeIT {
 
     @Test
     @Order(4)
-    void aShortfallIsDeleveragedAgainstTheRankedLongsAndMarginServiceAppliesBothSides() throws Exception {
+    void aShortfallIsTakenOverAndDeleveragedInQueueOrderAndMarginServiceAppliesBothSides() throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         var deposit = http("POST", Service.INSURANCE_FUND, "/api/v1/fund/majors/deposits",
                 "{\"amount\":\"1000\",\"idempotencyKey\":\"it-" + run + "\"}");
         assertThat(deposit.statusCode()).as(deposit.body()).isEqualTo(201);
-        String e1 = "adl-e1-" + run;
-        String e2 = "adl-e2-" + run;
-        String e3 = "adl-e3-" + run;
         String bankrupt = "adl-b-" + run;
+        Map<String, BigDecimal> longs = new java.util.LinkedHashMap<>();
+        longs.put("adl-e1-" + run, new BigDecimal("60"));
+        longs.put("adl-e2-" + run, new BigDecimal("50"));
+        longs.put("adl-e3-" + run, new BigDecimal("10"));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
@@ -191,12 +192,13 @@ class LocalRuntimeIT {
                     new io.backstop.events.oracle.OraclePricePublished("ETHUSDT", mark, mark, mark, BigDecimal.ZERO,
                             io.backstop.events.oracle.PriceStatus.OK, null, List.of(), now, now),
                     now, null, System.currentTimeMillis()))));
-            for (String account : List.of(e1, e2, e3, bankrupt)) {
+            openAccount(bankrupt);
+            for (String account : longs.keySet()) {
                 openAccount(account);
             }
-            // three longs (uPnL at 4000: 400, 500, 50) and the account that will be bankrupt, short 2.5
-            String[][] fills = {{e1, "BUY", "2", "3800"}, {e2, "BUY", "1", "3500"}, {e3, "BUY", "5", "3990"},
-                    {bankrupt, "SELL", "2.5", "4100"}};
+            // three longs in profit at 4000 and the account that will be bankrupt, short 100 from 4100
+            String[][] fills = {{"adl-e1-" + run, "BUY", "60", "3800"}, {"adl-e2-" + run, "BUY", "50", "3500"},
+                    {"adl-e3-" + run, "BUY", "10", "3990"}, {bankrupt, "SELL", "100", "4100"}};
             for (String[] f : fills) {
                 producer.send(new ProducerRecord<>("trades.fills", f[0], json.encode(EventEnvelope.of(new TradeFilled(
                         UUID.randomUUID().toString(), f[0], "ETHUSDT", Side.valueOf(f[1]), new BigDecimal(f[2]),
@@ -207,31 +209,60 @@ class LocalRuntimeIT {
                     .until(() -> count("SELECT count(*) FROM insurance.adl_position WHERE account_id LIKE 'adl-%-"
                             + run + "'") == 4);
 
-            // the waterfall: fund capacity 1 x balance < the notional -> ADL, the best ranked first
+            // what the fund can take (capacity at the mark) and the queue traders see, before the shortfall
+            var fund = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/fund/majors", null).body());
+            BigDecimal take = new BigDecimal(fund.get("fund").get("capacity").asString())
+                    .divide(mark, 8, java.math.RoundingMode.DOWN).min(new BigDecimal("100"));
+            var queue = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/adl/ETHUSDT/queue?side=LONG",
+                    null).body());
+            List<String> ranked = queue.get("long").get("entries").findValuesAsString("accountId");
+            assertThat(ranked).containsExactlyInAnyOrderElementsOf(longs.keySet());
+
             UUID shortfallId = UUID.randomUUID();
             producer.send(new ProducerRecord<>("liquidation.shortfalls", "ETHUSDT", json.encode(EventEnvelope.of(
                     new io.backstop.events.liquidation.LiquidationShortfallRaised(shortfallId, UUID.randomUUID(),
                             UUID.randomUUID(), bankrupt, "ETHUSDT", io.backstop.events.PositionSide.SHORT,
-                            new BigDecimal("2.5"), mark, mark, new BigDecimal("12.34")), Instant.now(), null, null))));
+                            new BigDecimal("100"), mark, mark, new BigDecimal("12.34")), Instant.now(), null, null))));
             producer.flush();
-            await("margin-service applied the ADL to both sides and credited the deficit").atMost(Duration.ofSeconds(60))
-                    .ignoreExceptions().until(() -> ethSize(bankrupt) == null && ethSize(e1) == null
-                            && new BigDecimal("0.5").compareTo(ethSize(e2)) == 0);
-            assertThat(ethSize(e3)).isEqualByComparingTo("5");
-            // the bankrupt short closed 2.5 at 4000 (+250 from 4100) and got the 12.34 deficit from the fund
-            assertThat(usdt(bankrupt)).isEqualByComparingTo("100262.34");
-            assertThat(usdt(e1)).isEqualByComparingTo("100400");     // 2 x (4000 - 3800)
+
+            // expected: the fund takes what it can, the rest closes against the queue in its order
+            Map<String, BigDecimal> expectedLeft = new java.util.LinkedHashMap<>(longs);
+            List<String> deleveraged = new ArrayList<>();
+            BigDecimal rest = new BigDecimal("100").subtract(take);
+            for (String account : ranked) {
+                if (rest.signum() == 0) {
+                    break;
+                }
+                BigDecimal close = longs.get(account).min(rest);
+                expectedLeft.put(account, longs.get(account).subtract(close));
+                deleveraged.add(account);
+                rest = rest.subtract(close);
+            }
+            await("margin-service applied the takeover and the ADL to both sides").atMost(Duration.ofSeconds(60))
+                    .ignoreExceptions().until(() -> ethSize(bankrupt) == null && expectedLeft.entrySet().stream()
+                            .allMatch(e -> sameSize(ethSize(e.getKey()), e.getValue())));
+            // the bankrupt short closed 100 at 4000 (+10,000 from 4100) and got the 12.34 deficit from the fund
+            await("the deficit credited").atMost(Duration.ofSeconds(30))
+                    .until(() -> usdt(bankrupt).compareTo(new BigDecimal("110012.34")) == 0);
             var waterfall = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/waterfall/" + shortfallId,
                     null).body());
-            assertThat(waterfall.get("adl").findValuesAsString("accountId")).containsExactly(e1, e2);
+            assertThat(new BigDecimal(waterfall.get("takenOver").asString())).isEqualByComparingTo(take);
+            assertThat(waterfall.get("adl").findValuesAsString("accountId")).containsExactlyElementsOf(deleveraged);
             assertThat(waterfall.get("deficitFromFund").asString()).isEqualTo("12.34");
+            System.out.printf("waterfall of a 100 ETH short: the fund took %s, ADL closed %s in queue order %s%n",
+                    take.stripTrailingZeros().toPlainString(), new BigDecimal("100").subtract(take).stripTrailingZeros()
+                            .toPlainString(), deleveraged);
             var check = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/ledger/check", null).body());
             assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
         }
     }
 
-    private BigDecimal ethSize(String account) throws Exception {
-        var risk = json.mapper().readTree(http("GET", Service.MARGIN, "/api/v1/accounts/" + account + "/risk", null)
+    private static boolean sameSize(BigDecimal actual, BigDecimal expected) {
+        return expected.signum() == 0 ? actual == null : actual != null && actual.compareTo(expected) == 0;
+    }
+
+    private BigDecimal ethSize(String account) {
+        var risk = json.mapper().readTree(httpUnchecked("GET", Service.MARGIN, "/api/v1/accounts/" + account + "/risk")
                 .body());
         for (var p : risk.get("positions")) {
             if (p.get("symbol").asString().equals("ETHUSDT")) {
@@ -241,8 +272,8 @@ class LocalRuntimeIT {
         return null;
     }
 
-    private BigDecimal usdt(String account) throws Exception {
-        var risk = json.mapper().readTree(http("GET", Service.MARGIN, "/api/v1/accounts/" + account + "/risk", null)
+    private BigDecimal usdt(String account) {
+        var risk = json.mapper().readTree(httpUnchecked("GET", Service.MARGIN, "/api/v1/accounts/" + account + "/risk")
                 .body());
         for (var c : risk.get("collateral")) {
             if (c.get("asset").asString().equals("USDT")) {
@@ -250,6 +281,14 @@ class LocalRuntimeIT {
             }
         }
         return BigDecimal.ZERO;
+    }
+
+    private java.net.http.HttpResponse<String> httpUnchecked(String method, Service service, String path) {
+        try {
+            return http(method, service, path, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private java.net.http.HttpResponse<String> http(String method, Service service, String path, String body)

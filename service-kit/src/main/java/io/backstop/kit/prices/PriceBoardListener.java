@@ -1,26 +1,24 @@
-package io.backstop.insurance.kafka;
+package io.backstop.kit.prices;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.kafka.StartAtTimeListener;
-import io.backstop.kit.prices.PriceBoard;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.stereotype.Component;
 
 /**
- * The oracle's marks, to value the fund's inherited positions, the open interest and the ADL queue:
- * every instance reads all of them (its own group), starting a little in the past on assignment.
+ * Keeps a {@link PriceBoard} filled from {@code oracle.prices}: every instance reads all of them (a
+ * consumer group of its own), starting {@code replay} in the past on assignment so it knows every
+ * symbol at once. A price only replaces an older one, so no inbox is needed. A service that wants the
+ * board declares this listener as a bean.
  */
-@Component
-class PriceListener extends StartAtTimeListener {
+public class PriceBoardListener extends StartAtTimeListener {
 
     private final PriceBoard board;
 
-    PriceListener(PriceBoard board, Clock clock, @Value("${backstop.insurance.price-replay:30s}") Duration replay) {
+    public PriceBoardListener(PriceBoard board, Clock clock, Duration replay) {
         super(replaying(clock, replay));
         this.board = board;
     }
