@@ -52,7 +52,8 @@ class InsuranceConfiguration {
     }
 
     @Bean
-    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
-        return new FundUpkeep(desk, openInterest, properties);
+    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
+                          InsuranceStore store, Clock clock) {
+        return new FundUpkeep(desk, openInterest, properties, store, clock);
     }
 }

@@ -58,6 +58,7 @@ import tools.jackson.databind.JsonNode;
         "backstop.insurance.groups.social.symbols=XSOCUSDT",
         "backstop.insurance.groups.guarded.symbols=XGRDUSDT",
         "backstop.insurance.groups.guarded.guarantee-open-interest-limit=1000000000000",
+        "backstop.insurance.groups.thin.symbols=XTHINUSDT",
         "backstop.insurance.unwind.interval=300ms"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -154,6 +155,23 @@ class InsuranceFlowIT {
         assertThat(new BigDecimal(entries.get(2).get("score").asString())).isEqualByComparingTo("0.075");
         assertThat(entries.findValues("indicator").stream().map(JsonNode::asInt).toList()).containsExactly(4, 3, 2, 1, 0);
 
+        // a snapshot margin took before it applied the ADL (newer sequence, no causation) does not bring L5's 20 back;
+        // the one naming the ADL event confirms it, and from then on snapshots stand as they are
+        UUID l5Adl = kafka.read(infra.topic("adl.executions"), 1, WAIT, r -> isAdlOf(r, shortfall.payload().shortfallId())
+                        && ("L5-" + run).equals(r.key())).stream()
+                .map(r -> json.decode(Topic.ADL_EXECUTIONS, r.key(), r.value()).eventId()).findFirst().orElseThrow();
+        assertThat(pending("L5-" + run)).isEqualTo(1);
+        BigDecimal entry5 = new BigDecimal("635");
+        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("20"), entry5, "650"), null);
+        await().atMost(WAIT).until(() -> sequenceOf("L5-" + run) == SEQUENCE.get());
+        assertThat(storedSize("L5-" + run, symbol)).isEqualByComparingTo("10");
+        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("10"), entry5, "650"), l5Adl);
+        await().atMost(WAIT).until(() -> pending("L5-" + run) == 0);
+        assertThat(storedSize("L5-" + run, symbol)).isEqualByComparingTo("10");
+        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("10"), entry5, "650"), null);
+        await().atMost(WAIT).until(() -> sequenceOf("L5-" + run) == SEQUENCE.get());
+        assertThat(storedSize("L5-" + run, symbol)).isEqualByComparingTo("10");
+
         // the same shortfall again changes nothing: a fee sent after it on the same partition is applied,
         // and still four ADL events and one set of ledger transactions for the shortfall
         long transactions = ledgerTransactionsCausedBy(shortfall.payload().shortfallId());
@@ -217,6 +235,50 @@ class InsuranceFlowIT {
         assertThat(fund.get("history").toString()).contains("UNWIND", "DEPOSIT");
         Thread.sleep(1000); // the duplicate and further unwinder runs change nothing
         assertThat(fundBalance("rich")).isEqualByComparingTo("99936");
+    }
+
+    @Test
+    void anUnwindingLossBeyondTheFundsMoneyIsSocializedBackToZero() throws Exception {
+        String symbol = "XTHINUSDT";
+        sendPrice(symbol, "100");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        // a short in profit at 100: the base a negative fund is socialized over
+        snapshot("S-" + run, "500", "0.1", position(symbol, new BigDecimal("-1"), new BigDecimal("150"), "100"));
+        awaitStored("S-" + run);
+        assertThat(http.post("/api/v1/fund/thin/deposits", "{\"amount\":\"1000\",\"idempotencyKey\":\"" + run + "\"}")
+                .statusCode()).isEqualTo(201);
+        // the mark went far past bankruptcy: the fund takes 10 at 200 while they are worth 100 (capacity 1,000 at mark)
+        String account = "W-" + run;
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall(account, symbol,
+                PositionSide.LONG, "10", "200", "100", "0")));
+        LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, symbol,
+                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> {
+                    LiquidationOrderPlaced o = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                            r.value()).payload();
+                    return o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol);
+                }).get(0).value()).payload();
+        assertThat(order.quantity()).isEqualByComparingTo("10");
+        // sold at 99.5: PnL 10 x (99.5 - 200) = -1,005 against a balance of 1,000
+        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(EventEnvelope.of(
+                new LiquidationOrderExecuted(order.orderId(), order.liquidationId(), symbol, Side.SELL,
+                        List.of(new ExecutionFill("w-1", new BigDecimal("99.5"), new BigDecimal("10"))), BigDecimal.ZERO),
+                Instant.now(), order.orderId(), null)));
+
+        LossSocialized loss = (LossSocialized) json.decode(Topic.LOSS_SOCIALIZED, "S-" + run,
+                kafka.read(infra.topic("loss.socialized"), 1, WAIT, r -> ("S-" + run).equals(r.key())).get(0).value())
+                .payload();
+        assertThat(loss.amount()).isEqualByComparingTo("5");
+        await().atMost(WAIT).until(() -> fundBalance("thin").signum() == 0);
+        JsonNode fund = json.mapper().readTree(http.get("/api/v1/fund/thin").body());
+        assertThat(fund.get("history").findValuesAsString("kind")).contains("SOCIALIZED_LOSS", "UNWIND", "TAKEOVER",
+                "DEPOSIT");
+        // the dashboards' compacted topic carries the fund's state, the last one at zero
+        List<ConsumerRecord<String, byte[]>> updates = kafka.read(infra.topic("insurance.fund"), 3, WAIT,
+                r -> "thin".equals(r.key()));
+        io.backstop.events.insurance.InsuranceFundUpdated last = (io.backstop.events.insurance.InsuranceFundUpdated)
+                json.decode(Topic.INSURANCE_FUND, "thin", updates.get(updates.size() - 1).value()).payload();
+        assertThat(last.balance()).isZero();
+        assertThat(last.inheritedNotional()).isZero();
     }
 
     @Test
@@ -318,12 +380,29 @@ class InsuranceFlowIT {
     }
 
     private void snapshot(String account, String wallet, String marginRatio, PositionMark position) {
+        snapshot(account, wallet, marginRatio, position, null);
+    }
+
+    private void snapshot(String account, String wallet, String marginRatio, PositionMark position, UUID causation) {
         BigDecimal w = new BigDecimal(wallet);
         BigDecimal equity = w.add(position.unrealizedPnl());
         kafka.send(infra.topic("account.positions"), account, json.encode(EventEnvelope.of(
                 new AccountPositionsSnapshotted(account, w, equity, BigDecimal.ONE,
                         marginRatio == null ? null : new BigDecimal(marginRatio), List.of(position)),
-                Instant.now(), null, SEQUENCE.incrementAndGet())));
+                Instant.now(), causation, SEQUENCE.incrementAndGet())));
+    }
+
+    private int pending(String account) {
+        return jdbc.queryForObject("SELECT count(*) FROM adl_pending WHERE account_id = ?", Integer.class, account);
+    }
+
+    private long sequenceOf(String account) {
+        return jdbc.queryForObject("SELECT sequence FROM adl_account WHERE account_id = ?", Long.class, account);
+    }
+
+    private BigDecimal storedSize(String account, String symbol) {
+        return jdbc.queryForObject("SELECT size FROM adl_position WHERE account_id = ? AND symbol = ?", BigDecimal.class,
+                account, symbol);
     }
 
     private static EventEnvelope<LiquidationShortfallRaised> shortfall(String account, String symbol, PositionSide side,

@@ -16,8 +16,14 @@ public class FundUpkeep extends PeriodicWork {
     private final OpenInterest openInterest;
     private final InsuranceProperties properties;
 
-    public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
+    private final InsuranceStore store;
+    private final java.time.Clock clock;
+
+    public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
+                      InsuranceStore store, java.time.Clock clock) {
         super("fund-upkeep");
+        this.store = store;
+        this.clock = clock;
         this.desk = desk;
         this.openInterest = openInterest;
         this.properties = properties;
@@ -27,6 +33,10 @@ public class FundUpkeep extends PeriodicWork {
     protected void schedule(ScheduledExecutorService scheduler) {
         long oi = properties.openInterestRefresh().toMillis();
         scheduler.scheduleWithFixedDelay(() -> run("refreshing open interest", openInterest::refresh), 0, oi,
+                TimeUnit.MILLISECONDS);
+        long expiry = properties.pendingExpiry().toMillis();
+        scheduler.scheduleWithFixedDelay(() -> run("expiring unconfirmed position changes",
+                () -> store.expirePending(clock.instant().minus(properties.pendingExpiry()))), expiry, expiry / 4,
                 TimeUnit.MILLISECONDS);
         if (properties.unwind().enabled()) {
             long every = properties.unwind().interval().toMillis();

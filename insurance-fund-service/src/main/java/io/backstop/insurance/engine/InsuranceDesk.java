@@ -237,20 +237,29 @@ public class InsuranceDesk {
         BigDecimal sign = raised.positionSide() == PositionSide.LONG ? BigDecimal.ONE : BigDecimal.ONE.negate();
         BigDecimal taken = r.takenOver().add(r.forcedTakeover());
         if (taken.signum() > 0) {
-            work.events.add(EventEnvelope.causedBy(eventId, "takeover", new PositionTakenOver(raised.shortfallId(), group,
-                    raised.accountId(), raised.symbol(), raised.positionSide(), taken, raised.bankruptcyPrice()),
-                    work.now, null));
+            EventEnvelope<?> takeover = EventEnvelope.causedBy(eventId, "takeover", new PositionTakenOver(
+                    raised.shortfallId(), group, raised.accountId(), raised.symbol(), raised.positionSide(), taken,
+                    raised.bankruptcyPrice()), work.now, null);
+            work.events.add(takeover);
+            store.addPending(takeover.eventId(), raised.accountId(), raised.symbol(), taken.multiply(sign).negate(),
+                    work.now);
             count("backstop.insurance.takeovers", "Bankrupt remainders the fund took over", group, raised.symbol());
         }
         for (WaterfallResult.AdlMatch m : r.adl()) {
-            work.events.add(EventEnvelope.causedBy(eventId, "adl/" + m.accountId(), new PositionAutoDeleveraged(
-                    raised.shortfallId(), m.accountId(), AdlRole.COUNTERPARTY, raised.accountId(), raised.symbol(),
-                    bankruptSide.opposite(), m.quantity(), raised.bankruptcyPrice(), m.rank()), work.now, null));
-            work.events.add(EventEnvelope.causedBy(eventId, "adl-bankrupt/" + m.accountId(), new PositionAutoDeleveraged(
-                    raised.shortfallId(), raised.accountId(), AdlRole.BANKRUPT, m.accountId(), raised.symbol(),
-                    bankruptSide, m.quantity(), raised.bankruptcyPrice(), null), work.now, null));
-            // the counterparty's stored position shrinks now, before margin-service's next snapshot says so
+            EventEnvelope<?> counterparty = EventEnvelope.causedBy(eventId, "adl/" + m.accountId(),
+                    new PositionAutoDeleveraged(raised.shortfallId(), m.accountId(), AdlRole.COUNTERPARTY,
+                            raised.accountId(), raised.symbol(), bankruptSide.opposite(), m.quantity(),
+                            raised.bankruptcyPrice(), m.rank()), work.now, null);
+            EventEnvelope<?> bankruptLeg = EventEnvelope.causedBy(eventId, "adl-bankrupt/" + m.accountId(),
+                    new PositionAutoDeleveraged(raised.shortfallId(), raised.accountId(), AdlRole.BANKRUPT, m.accountId(),
+                            raised.symbol(), bankruptSide, m.quantity(), raised.bankruptcyPrice(), null), work.now, null);
+            work.events.add(counterparty);
+            work.events.add(bankruptLeg);
+            // the counterparty's stored position shrinks now, and stays shrunk until a snapshot confirms it
             store.adjustPosition(m.accountId(), raised.symbol(), m.quantity().multiply(sign));
+            store.addPending(counterparty.eventId(), m.accountId(), raised.symbol(), m.quantity().multiply(sign), work.now);
+            store.addPending(bankruptLeg.eventId(), raised.accountId(), raised.symbol(),
+                    m.quantity().multiply(sign).negate(), work.now);
             count("backstop.insurance.adl.executions", "Positions auto-deleveraged against a bankrupt remainder", group,
                     raised.symbol());
         }

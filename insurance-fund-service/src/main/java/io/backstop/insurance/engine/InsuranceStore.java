@@ -29,9 +29,9 @@ public class InsuranceStore {
                             BigDecimal limitPrice, String status) {
     }
 
-    /** A line of a fund's history: a ledger transaction that moved its money. */
-    public record FundMovement(Instant at, String kind, UUID transactionId, UUID causeEventId, BigDecimal amount,
-                               String memo) {
+    /** A line of a fund's history: a ledger transaction and what it moved in or out of the fund, by asset. */
+    public record FundMovement(Instant at, String kind, UUID transactionId, UUID causeEventId,
+                               Map<String, BigDecimal> amounts, String memo) {
     }
 
     /** One finding of the ledger check. */
@@ -130,15 +130,26 @@ public class InsuranceStore {
                 + " DO UPDATE SET balance = ledger_balance.balance + EXCLUDED.balance", balances);
     }
 
-    /** The fund's money movements, newest first. */
+    /** The fund's movements (money and inherited positions), newest first. */
     public List<FundMovement> fundHistory(String group, int limit) {
-        return jdbc.query("SELECT t.created_at, t.kind, t.id, t.cause_event_id, sum(p.amount), t.memo"
+        Map<UUID, FundMovement> movements = new LinkedHashMap<>();
+        jdbc.query("SELECT t.created_at, t.kind, t.id, t.cause_event_id, p.asset, sum(p.amount), t.memo"
                         + " FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id"
-                        + " WHERE p.account = ? AND p.asset = (SELECT asset FROM fund WHERE group_name = ?)"
-                        + " GROUP BY t.id ORDER BY t.created_at DESC, t.id LIMIT ?",
-                (rs, i) -> new FundMovement(rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getObject(3, UUID.class),
-                        rs.getObject(4, UUID.class), rs.getBigDecimal(5), rs.getString(6)),
-                "fund:" + group, group, limit);
+                        + " WHERE p.account = ? AND t.id IN (SELECT t2.id FROM ledger_transaction t2 WHERE EXISTS"
+                        + " (SELECT 1 FROM ledger_posting p2 WHERE p2.transaction_id = t2.id AND p2.account = ?)"
+                        + " ORDER BY t2.created_at DESC, t2.id LIMIT ?)"
+                        + " GROUP BY t.id, p.asset ORDER BY t.created_at DESC, t.id, p.asset", rs -> {
+                    UUID id = rs.getObject(3, UUID.class);
+                    movements.computeIfAbsent(id, k -> {
+                        try {
+                            return new FundMovement(rs.getTimestamp(1).toInstant(), rs.getString(2), id,
+                                    rs.getObject(4, UUID.class), new LinkedHashMap<>(), rs.getString(7));
+                        } catch (java.sql.SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }).amounts().put(rs.getString(5), rs.getBigDecimal(6));
+                }, "fund:" + group, "fund:" + group, limit);
+        return new ArrayList<>(movements.values());
     }
 
     /**
@@ -205,8 +216,11 @@ public class InsuranceStore {
 
     // --- ADL positions --------------------------------------------------------------------------
 
-    /** A snapshot and its per-account sequence. */
-    public record Snapshot(AccountPositionsSnapshotted positions, long sequence) {
+    /**
+     * A snapshot, its per-account sequence, and the last waterfall event margin-service had applied to
+     * the account when it took it (null when none since its previous snapshot).
+     */
+    public record Snapshot(AccountPositionsSnapshotted positions, long sequence, UUID causation) {
     }
 
     /**
@@ -245,7 +259,46 @@ public class InsuranceStore {
             }
         }
         jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price) VALUES (?, ?, ?, ?)", rows);
+        // what the snapshots confirm is no longer pending; what they do not is applied on top of them
+        List<Object[]> confirmed = new ArrayList<>();
+        for (String account : changed) {
+            UUID causation = latest.get(account).causation();
+            if (causation != null) {
+                confirmed.add(new Object[] {account, causation});
+            }
+        }
+        jdbc.batchUpdate("DELETE FROM adl_pending WHERE account_id = ? AND seq <= (SELECT seq FROM adl_pending"
+                + " WHERE event_id = ?)", confirmed);
+        jdbc.update(con -> {
+            var ps = con.prepareStatement("UPDATE adl_position p SET size = CASE WHEN sign(p.size + d.delta) = sign(p.size)"
+                    + " THEN p.size + d.delta ELSE 0 END FROM (SELECT account_id, symbol, sum(delta) AS delta FROM adl_pending"
+                    + " WHERE account_id = ANY (?) GROUP BY account_id, symbol) d"
+                    + " WHERE p.account_id = d.account_id AND p.symbol = d.symbol");
+            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
+            return ps;
+        });
+        jdbc.update(con -> {
+            var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?) AND size = 0");
+            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
+            return ps;
+        });
         return changed.size();
+    }
+
+    /** A position change sent to margin-service by event {@code eventId}, until a snapshot confirms it. */
+    public void addPending(UUID eventId, String accountId, String symbol, BigDecimal delta, Instant now) {
+        jdbc.update("INSERT INTO adl_pending (event_id, account_id, symbol, delta, created_at) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (event_id) DO NOTHING", eventId, accountId, symbol, delta, Timestamp.from(now));
+    }
+
+    /** Forgets unconfirmed changes older than {@code before}; returns how many. */
+    public int expirePending(Instant before) {
+        return jdbc.update("DELETE FROM adl_pending WHERE created_at < ?", Timestamp.from(before));
+    }
+
+    public int pendingCount(String accountId) {
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_pending WHERE account_id = ?", Integer.class, accountId);
+        return n == null ? 0 : n;
     }
 
     /** Takes {@code delta} (signed) off a stored position (an ADL or a takeover it suffered), removing it when flat. */

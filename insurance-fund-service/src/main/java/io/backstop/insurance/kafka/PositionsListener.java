@@ -32,7 +32,7 @@ class PositionsListener {
         int readable = PolledBatch.readable(records);
         List<InsuranceStore.Snapshot> snapshots = records.subList(0, readable).stream()
                 .map(r -> new InsuranceStore.Snapshot((AccountPositionsSnapshotted) r.value().payload(),
-                        r.value().sequence()))
+                        r.value().sequence(), r.value().causationId()))
                 .toList();
         try {
             tx.executeWithoutResult(s -> store.applySnapshots(snapshots));

@@ -81,6 +81,12 @@ public class AccountEngine extends DedicatedThread {
     private final Map<String, Account> accounts = new HashMap<>();
     private final Map<String, Set<String>> accountsByPriceSymbol = new HashMap<>();
     private final Set<String> snapshotDue = new LinkedHashSet<>();
+    /**
+     * Per account, the last waterfall event applied and not yet covered by a published snapshot: the next
+     * snapshot names it as its causation, so the insurance fund knows which of its position adjustments
+     * the snapshot already reflects.
+     */
+    private final Map<String, UUID> waterfallNotSnapshotted = new HashMap<>();
     private final Map<String, Instant> lastSnapshot = new HashMap<>();
     // shared with readers
     private final Map<String, Quote> prices = new ConcurrentHashMap<>();
@@ -329,11 +335,20 @@ public class AccountEngine extends DedicatedThread {
             Position position = open(topic, account, takeover.symbol());
             batch.trade(account, takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
                     takeover.price(), position.mode(), BigDecimal.ZERO, settlementAsset, null);
+            batch.waterfall.put(account.id(), event.eventId());
         } else if (payload instanceof PositionAutoDeleveraged adl) {
             Account account = known(topic, adl.accountId());
             Position position = open(topic, account, adl.symbol());
+            boolean reduces = (position.size().signum() > 0) == (adl.side() == io.backstop.events.Side.SELL);
+            if (!reduces || adl.quantity().compareTo(position.size().abs()) > 0) {
+                // auto-deleveraging only ever closes: never opens, grows or flips a position
+                throw new ContractViolation(topic, "payload.quantity", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                        "ADL " + adl.side() + " " + adl.quantity().toPlainString() + " " + adl.symbol() + " would not"
+                                + " close part of " + adl.accountId() + "'s position " + position.size().toPlainString());
+            }
             batch.trade(account, adl.symbol(), adl.side(), adl.quantity(), adl.price(), position.mode(),
                     BigDecimal.ZERO, settlementAsset, null);
+            batch.waterfall.put(account.id(), event.eventId());
         } else if (payload instanceof LossSocialized loss) {
             Account account = known(topic, loss.accountId());
             knownAsset(topic, loss.asset());
@@ -532,7 +547,10 @@ public class AccountEngine extends DedicatedThread {
             Account account = accounts.get(id);
             AccountRisk risk = margin.calculator().assess(account, prices());
             if (risk.priced()) {
-                batch.events.add(MarginEvents.snapshot(risk, account.version(), now));
+                UUID causation = batch.waterfall.containsKey(id) ? batch.waterfall.get(id)
+                        : waterfallNotSnapshotted.get(id);
+                batch.events.add(MarginEvents.snapshot(risk, account.version(), now, causation));
+                batch.snapshotted.add(id);
                 lastSnapshot.put(id, now);
                 it.remove();
             }
@@ -567,6 +585,10 @@ public class AccountEngine extends DedicatedThread {
         final Set<String> created = new HashSet<>();
         final Set<String> structural = new HashSet<>();
         final Map<String, Integer> applied = new HashMap<>();
+        /** The last waterfall event (takeover, ADL, deficit, loss) applied to each account in this batch. */
+        final Map<String, UUID> waterfall = new HashMap<>();
+        /** Accounts whose snapshot this batch publishes. */
+        final Set<String> snapshotted = new HashSet<>();
 
         void changed(Account account, boolean structuralChange) {
             dirty.put(account.id(), account);
@@ -693,6 +715,13 @@ public class AccountEngine extends DedicatedThread {
             }
             return;
         }
+        // committed: what the published snapshots named is covered; what they did not is still to be named
+        batch.waterfall.forEach((id, eventId) -> {
+            if (accounts.containsKey(id)) {
+                waterfallNotSnapshotted.put(id, eventId);
+            }
+        });
+        batch.snapshotted.forEach(waterfallNotSnapshotted::remove);
         for (Account account : batch.dirty.values()) {
             if (accounts.get(account.id()) != account) {
                 continue; // dropped in this batch: its partition went elsewhere
@@ -835,6 +864,7 @@ public class AccountEngine extends DedicatedThread {
         accountsByPriceSymbol.values().forEach(ids -> ids.remove(accountId));
         snapshotDue.remove(accountId);
         lastSnapshot.remove(accountId);
+        waterfallNotSnapshotted.remove(accountId);
     }
 
     /** Starts before the listeners (which submit to it) and stops after them. */

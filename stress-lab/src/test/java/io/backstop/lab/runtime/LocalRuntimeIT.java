@@ -252,6 +252,10 @@ class LocalRuntimeIT {
             System.out.printf("waterfall of a 100 ETH short: the fund took %s, ADL closed %s in queue order %s%n",
                     take.stripTrailingZeros().toPlainString(), new BigDecimal("100").subtract(take).stripTrailingZeros()
                             .toPlainString(), deleveraged);
+            // margin's next snapshots name the waterfall events they reflect: the fund's pending changes are confirmed
+            await("margin-service's snapshots confirm the ADL").atMost(Duration.ofSeconds(30))
+                    .until(() -> count("SELECT count(*) FROM insurance.adl_pending WHERE account_id LIKE 'adl-%-"
+                            + run + "'") == 0);
             var check = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/ledger/check", null).body());
             assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
         }
