@@ -1,0 +1,109 @@
+package io.backstop.lab.scenario;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stress scenario as a file describes it (YAML, see {@code scenarios/oct-2025.yml}): the markets with
+ * their venues and price paths, the manipulations, the wrapped assets' dislocations, the market makers'
+ * withdrawal, the traders. Time is in simulated minutes from the shock (T0); {@code speed} is how many
+ * simulated minutes one real second covers. A fixed {@code seed} gives the same run twice.
+ */
+public record Scenario(String name, String description, long seed, double minutes, double speed,
+                       List<Market> markets, List<Manipulation> manipulations, MarketMakers marketMakers,
+                       Traders traders) {
+
+    public Scenario {
+        markets = List.copyOf(markets == null ? List.of() : markets);
+        manipulations = List.copyOf(manipulations == null ? List.of() : manipulations);
+        if (markets.isEmpty()) {
+            throw new InvalidScenario(name, "markets: at least one market is needed");
+        }
+        if (minutes <= 0 || speed <= 0) {
+            throw new InvalidScenario(name, "minutes and speed must be positive, got " + minutes + " and " + speed);
+        }
+        for (Manipulation m : manipulations) {
+            Market market = markets.stream().filter(k -> k.symbol().equals(m.symbol())).findFirst()
+                    .orElseThrow(() -> new InvalidScenario(name, "manipulation of unknown market " + m.symbol()));
+            if (market.venues().stream().noneMatch(v -> v.name().equals(m.venue()))) {
+                throw new InvalidScenario(name, "manipulation on " + m.venue() + ", not a venue of " + m.symbol());
+            }
+        }
+    }
+
+    /**
+     * One asset priced on several venues (oracle symbol, for example {@code BTC}, {@code USDE}).
+     *
+     * @param start      price at T0 (for a wrapped asset: the underlying's price is multiplied by {@code rate})
+     * @param path       the honest price's shape: factor of {@code start} at given minutes, linear between
+     * @param volatility standard deviation of the honest price's relative move per simulated minute
+     * @param wrapped    the underlying market when this asset is a wrapper (wBETH of ETH), else null
+     * @param rate       the wrapper's conversion rate to its underlying (ignored otherwise)
+     */
+    public record Market(String symbol, double start, List<PathPoint> path, double volatility, String wrapped,
+                         double rate, List<Venue> venues) {
+
+        public Market {
+            path = List.copyOf(path == null ? List.of() : path);
+            venues = List.copyOf(venues == null ? List.of() : venues);
+            if (wrapped == null && start <= 0) {
+                throw new InvalidScenario(symbol, "start: a market's price at T0 must be positive, got " + start);
+            }
+            if (wrapped != null && rate <= 0) {
+                throw new InvalidScenario(symbol, "rate: a wrapper's conversion rate must be positive, got " + rate);
+            }
+            if (venues.isEmpty()) {
+                throw new InvalidScenario(symbol, "venues: a market needs at least one venue");
+            }
+        }
+    }
+
+    /** The honest price is {@code factor} × start at {@code minute}. */
+    public record PathPoint(double minute, double factor) {
+    }
+
+    /**
+     * A venue's book on a market: selling {@code levelNotional} (in the quote currency) moves its price
+     * down by {@code levelSpacing} (a fraction), so the impact of a sale is linear in its size and inverse
+     * in the depth; impact fades with {@code recoveryMinutes} as its half-life (arbitrage).
+     *
+     * @param dislocation the venue's own discount to the honest price over time (a thin own pair: wBETH),
+     *                    linear between points; empty for none
+     */
+    public record Venue(String name, double levelNotional, double levelSpacing, double spread, double recoveryMinutes,
+                        List<PathPoint> dislocation) {
+
+        public Venue {
+            dislocation = List.copyOf(dislocation == null ? List.of() : dislocation);
+            if (levelNotional <= 0 || levelSpacing <= 0 || recoveryMinutes <= 0) {
+                throw new InvalidScenario(name, "levelNotional, levelSpacing and recoveryMinutes must be positive");
+            }
+        }
+    }
+
+    /** {@code notional} sold into one venue's book at {@code minute} (the USDe sale). */
+    public record Manipulation(String symbol, String venue, double minute, double notional) {
+    }
+
+    /**
+     * Market makers pull a {@code withdraw} fraction of every book's depth at {@code atMinute}, then put
+     * it back at {@code replenishPerMinute} (a fraction of the full depth per simulated minute).
+     */
+    public record MarketMakers(double atMinute, double withdraw, double replenishPerMinute) {
+    }
+
+    /**
+     * The trader population: {@code accounts} accounts, leverage drawn from the weighted buckets, a
+     * {@code longShare} of them long, collateral split by the asset shares (summing to 1).
+     */
+    public record Traders(int accounts, Map<String, Double> leverage, double longShare,
+                          Map<String, Double> collateral, double notionalPerAccount) {
+    }
+
+    /** A scenario file that does not describe a runnable world. */
+    public static final class InvalidScenario extends IllegalArgumentException {
+        public InvalidScenario(String scenario, String problem) {
+            super("scenario " + scenario + ": " + problem);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.backstop.lab.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorldTest {
+
+    private final Scenario oct = Scenarios.load("oct-2025");
+
+    @Test
+    void theBuiltInScenarioLoadsWithEveryPart() {
+        assertThat(oct.name()).isEqualTo("oct-2025");
+        assertThat(oct.markets()).extracting(Scenario.Market::symbol)
+                .contains("BTC", "ETH", "USDE", "WBETH", "BTCUSDT-PERP", "ETHUSDT-PERP");
+        assertThat(oct.manipulations()).singleElement().satisfies(m -> {
+            assertThat(m.venue()).isEqualTo("binance");
+            assertThat(m.notional()).isEqualTo(60_000_000);
+        });
+        assertThat(oct.traders().accounts()).isPositive();
+        // the demo runs it twice within five minutes
+        assertThat(2 * oct.minutes() / oct.speed()).isLessThanOrEqualTo(300);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameTicksAndAnotherSeedOthers() {
+        List<World.Tick> a = run(oct, 200);
+        List<World.Tick> b = run(oct, 200);
+        assertThat(a).isEqualTo(b);
+        Scenario reseeded = new Scenario(oct.name(), oct.description(), oct.seed() + 1, oct.minutes(), oct.speed(),
+                oct.markets(), oct.manipulations(), oct.marketMakers(), oct.traders());
+        assertThat(run(reseeded, 200)).isNotEqualTo(a);
+    }
+
+    @Test
+    void sixtyMillionOfUsdeSoldIntoOneThinBookPushesItToAbout065ThereOnly() {
+        World world = new World(oct);
+        advanceTo(world, 74.5);
+        assertThat(world.price("USDE", "binance")).isCloseTo(1.0, within(0.01));
+        advanceTo(world, 75.5);
+        assertThat(world.price("USDE", "binance")).isCloseTo(0.65, within(0.01));
+        for (String venue : List.of("okx", "bybit", "coinbase", "kraken", "bitget", "gate")) {
+            assertThat(world.price("USDE", venue)).as(venue).isCloseTo(1.0, within(0.005));
+        }
+        assertThat(world.honest("USDE")).isCloseTo(1.0, within(0.005));
+        // arbitrage brings it back over its recovery half-life (60 simulated minutes)
+        advanceTo(world, 135.5);
+        assertThat(world.price("USDE", "binance")).isCloseTo(1 - 0.35 / 2, within(0.02));
+    }
+
+    @Test
+    void wbethTradesTwentyPercentBelowEthTimesRateOnItsOwnPairDuringTheCascade() {
+        World world = new World(oct);
+        advanceTo(world, 100);
+        double fair = world.honest("ETH") * 1.0812;
+        assertThat(world.honest("WBETH")).isCloseTo(fair, within(fair * 1e-12));
+        assertThat(world.price("WBETH", "binance") / fair).isCloseTo(0.80, within(0.001));
+        advanceTo(world, 480);
+        assertThat(world.price("WBETH", "binance") / (world.honest("ETH") * 1.0812)).isCloseTo(1.0, within(0.001));
+    }
+
+    @Test
+    void whenMarketMakersWithdrawTheSameSaleMovesThePriceMoreAndDepthComesBack() {
+        World before = new World(oct);
+        advanceTo(before, 59);
+        World after = new World(oct);
+        advanceTo(after, 61);
+        assertThat(after.depth()).isLessThan(0.5);
+        double impactBefore = impactOfSelling(before, 10_000_000);
+        double impactAfter = impactOfSelling(after, 10_000_000);
+        assertThat(impactAfter).isGreaterThan(2 * impactBefore);
+        advanceTo(after, 400);
+        assertThat(after.depth()).isEqualTo(1.0);
+    }
+
+    @Test
+    void liquidationSalesOnTheExchangeMoveItsPriceAndTheImpactFades() {
+        World world = new World(oct);
+        advanceTo(world, 10);
+        double honest = world.honest("BTCUSDT-PERP");
+        World.Sale sale = world.sell("BTCUSDT-PERP", "exchange", 20_000_000);
+        // 20M into 2M levels of 5 bps: 0.5% down; the average between the price before and after
+        assertThat(sale.priceAfter() / honest).isCloseTo(0.995, within(1e-9));
+        assertThat(sale.averagePrice()).isBetween(sale.priceAfter(), honest);
+        advanceTo(world, 40); // three recovery half-lives
+        assertThat(world.price("BTCUSDT-PERP", "exchange") / world.honest("BTCUSDT-PERP"))
+                .isCloseTo(1 - 0.005 / 8, within(1e-4));
+        // a buy moves it back up
+        double now = world.price("BTCUSDT-PERP", "exchange");
+        assertThat(world.buy("BTCUSDT-PERP", "exchange", 4_000_000).priceAfter()).isGreaterThan(now);
+    }
+
+    @Test
+    void aScenarioThatManipulatesAnUnknownVenueIsRefusedWithTheReason() {
+        assertThatThrownBy(() -> new Scenario("bad", "", 1, 10, 1, oct.markets(),
+                List.of(new Scenario.Manipulation("USDE", "nowhere", 1, 1)), null, null))
+                .hasMessage("scenario bad: manipulation on nowhere, not a venue of USDE");
+        assertThatThrownBy(() -> Scenarios.load("no-such-scenario")).hasMessageContaining("no scenario 'no-such-scenario'");
+    }
+
+    private static List<World.Tick> run(Scenario scenario, int steps) {
+        World world = new World(scenario);
+        List<World.Tick> ticks = new java.util.ArrayList<>();
+        for (int i = 0; i < steps; i++) {
+            ticks.addAll(world.advance(0.5));
+        }
+        return ticks;
+    }
+
+    private static void advanceTo(World world, double minute) {
+        while (world.minute() < minute - 1e-9) {
+            world.advance(Math.min(0.5, minute - world.minute()));
+        }
+    }
+
+    private static double impactOfSelling(World world, double notional) {
+        double before = world.price("BTC", "okx");
+        return 1 - world.sell("BTC", "okx", notional).priceAfter() / before;
+    }
+}
