@@ -7,7 +7,7 @@ import io.backstop.events.json.EventJson;
 import io.backstop.events.margin.CollateralValue;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.margin.PositionMark;
-import io.backstop.lab.exchange.DeepBookExchange;
+import io.backstop.lab.exchange.SimulatedExchange;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.PrintStream;
@@ -57,7 +57,7 @@ public final class DrainLoad {
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (DeepBookExchange exchange = new DeepBookExchange(settings.kafkaBootstrap(),
+        try (SimulatedExchange exchange = SimulatedExchange.deepBook(settings.kafkaBootstrap(),
                 Map.of("BTCUSDT", new BigDecimal("59990")), Map.of("BTCUSDT", new BigDecimal("60010")));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
                      new ByteArraySerializer())) {

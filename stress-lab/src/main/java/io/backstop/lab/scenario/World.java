@@ -25,6 +25,10 @@ public final class World {
     public record Sale(double averagePrice, double priceAfter) {
     }
 
+    /** What an immediate-or-cancel order got: the quantity filled (0 for none) at its average price. */
+    public record Fill(double quantity, double averagePrice) {
+    }
+
     private static final double MAX_IMPACT = 0.99;
 
     private final Scenario scenario;
@@ -124,6 +128,28 @@ public final class World {
     /** Buys {@code notional} from a venue's book now (a short being closed). */
     public Sale buy(String symbol, String venue, double notional) {
         return trade(symbol, venue, notional, false);
+    }
+
+    /**
+     * An immediate-or-cancel order against a venue's book: a sell starts at the bid and walks down it, a
+     * buy at the ask and up; it fills the most of {@code quantity} whose average price stays within
+     * {@code limit}, moves the venue's price by what it traded, and cancels the rest.
+     */
+    public Fill fillIoc(String symbol, String venue, boolean sell, double quantity, double limit) {
+        Scenario.Venue v = venue(symbol, venue);
+        double mid = price(symbol, venue);
+        double best = sell ? mid * (1 - v.spread() / 2) : mid * (1 + v.spread() / 2);
+        double room = sell ? 1 - limit / best : limit / best - 1;  // how far the average may move from the best
+        if (room < 0 || quantity <= 0) {
+            return new Fill(0, best);
+        }
+        // average = best x (1 -/+ move / 2), move = spacing x notional / (level notional x depth)
+        double maxNotional = 2 * room * v.levelNotional() * depth / v.levelSpacing();
+        double filled = Math.min(quantity, maxNotional / best);
+        double move = v.levelSpacing() * filled * best / (v.levelNotional() * depth);
+        double average = sell ? best * (1 - move / 2) : best * (1 + move / 2);
+        trade(symbol, venue, filled * best, sell);
+        return new Fill(filled, sell ? Math.max(average, limit) : Math.min(average, limit));
     }
 
     private Sale trade(String symbol, String venue, double notional, boolean sell) {

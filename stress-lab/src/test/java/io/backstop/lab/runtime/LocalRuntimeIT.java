@@ -120,7 +120,7 @@ class LocalRuntimeIT {
     @Order(3)
     void aLiquidationServiceKilledMidBurstLosesNoLiquidationAndRepeatsNone() throws Exception {
         int calls = 1500;
-        try (io.backstop.lab.exchange.DeepBookExchange exchange = new io.backstop.lab.exchange.DeepBookExchange(
+        try (io.backstop.lab.exchange.SimulatedExchange exchange = io.backstop.lab.exchange.SimulatedExchange.deepBook(
                 settings.kafkaBootstrap(), Map.of("BTCUSDT", new BigDecimal("59990")), Map.of());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),

@@ -94,6 +94,25 @@ class WorldTest {
     }
 
     @Test
+    void anIocOrderFillsOnlyWhatItsLimitAllowsAndMovesTheBook() {
+        World world = new World(oct);
+        advanceTo(world, 10);
+        double mid = world.price("ETHUSDT-PERP", "exchange");
+        // a sell limited 0.1% under the mid in a book of 1M per 5 bps: about 1.6M of notional can go
+        World.Fill partial = world.fillIoc("ETHUSDT-PERP", "exchange", true, 10_000, mid * 0.999);
+        assertThat(partial.quantity()).isGreaterThan(0).isLessThan(10_000);
+        assertThat(partial.averagePrice()).isGreaterThanOrEqualTo(mid * 0.999);
+        assertThat(world.price("ETHUSDT-PERP", "exchange")).isLessThan(mid);
+        // nothing more fits under that limit now
+        assertThat(world.fillIoc("ETHUSDT-PERP", "exchange", true, 10, mid * 0.999).quantity()).isZero();
+        // a small one with room fills in full
+        World.Fill all = world.fillIoc("ETHUSDT-PERP", "exchange", true, 1, mid * 0.9);
+        assertThat(all.quantity()).isEqualTo(1.0);
+        // a buy limited under the ask gets nothing
+        assertThat(world.fillIoc("ETHUSDT-PERP", "exchange", false, 1, mid * 0.9).quantity()).isZero();
+    }
+
+    @Test
     void aScenarioThatManipulatesAnUnknownVenueIsRefusedWithTheReason() {
         assertThatThrownBy(() -> new Scenario("bad", "", 1, 10, 1, oct.markets(),
                 List.of(new Scenario.Manipulation("USDE", "nowhere", 1, 1)), null, null))

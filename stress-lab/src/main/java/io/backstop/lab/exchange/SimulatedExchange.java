@@ -26,18 +26,35 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The simplest exchange the stress lab has: a book of unlimited depth per symbol at a fixed best bid
- * and ask. It fills each IOC order on {@code liquidation.orders} in full at the best price when that
- * is within the order's limit, and cancels it otherwise, answering on {@code liquidation.executions}.
- * It measures the platform's side of a burst, not market impact (the scenario exchange does that).
- * Like a real exchange with client order ids, it executes an order id once: a copy (the platform's
- * outbox may publish an event again after a crash) is counted and ignored.
+ * The exchange outside Backstop, as the stress lab simulates it: it reads the IOC orders on
+ * {@code liquidation.orders}, fills each against its {@link OrderBook} within the order's limit and
+ * answers on {@code liquidation.executions} (fills and the cancelled rest). Like a real exchange with
+ * client order ids, it executes an order id once: a copy (the platform's outbox may publish an event
+ * again after a crash) is counted and ignored. {@link #deepBook} is a book of unlimited depth at fixed
+ * prices (to measure the platform's side of a burst); a scenario's book moves with what it trades.
  */
-public final class DeepBookExchange implements AutoCloseable {
+public final class SimulatedExchange implements AutoCloseable {
+
+    /** Fills an order within its limit: what traded (possibly nothing); the rest is cancelled. */
+    @FunctionalInterface
+    public interface OrderBook {
+        List<ExecutionFill> fill(LiquidationOrderPlaced order);
+    }
+
+    /** A book of unlimited depth per symbol at a fixed best bid and ask: all or nothing at the best price. */
+    public static SimulatedExchange deepBook(String bootstrap, Map<String, BigDecimal> bids, Map<String, BigDecimal> asks) {
+        Map<String, BigDecimal> b = Map.copyOf(bids);
+        Map<String, BigDecimal> a = Map.copyOf(asks);
+        return new SimulatedExchange(bootstrap, order -> {
+            BigDecimal best = (order.side() == Side.SELL ? b : a).get(order.symbol());
+            boolean fills = best != null && (order.side() == Side.SELL ? best.compareTo(order.limitPrice()) >= 0
+                    : best.compareTo(order.limitPrice()) <= 0);
+            return fills ? List.of(new ExecutionFill("sim-" + UUID.randomUUID(), best, order.quantity())) : List.of();
+        });
+    }
 
     private final EventJson json = new EventJson();
-    private final Map<String, BigDecimal> bids;
-    private final Map<String, BigDecimal> asks;
+    private final OrderBook book;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
@@ -46,9 +63,8 @@ public final class DeepBookExchange implements AutoCloseable {
     private final java.util.Set<UUID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean running = true;
 
-    public DeepBookExchange(String bootstrap, Map<String, BigDecimal> bids, Map<String, BigDecimal> asks) {
-        this.bids = Map.copyOf(bids);
-        this.asks = Map.copyOf(asks);
+    public SimulatedExchange(String bootstrap, OrderBook book) {
+        this.book = book;
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-exchange-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
@@ -59,7 +75,7 @@ public final class DeepBookExchange implements AutoCloseable {
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 2),
                 new StringSerializer(), new ByteArraySerializer());
-        thread = new Thread(this::run, "deep-book-exchange");
+        thread = new Thread(this::run, "simulated-exchange");
         thread.setDaemon(true);
         thread.start();
     }
@@ -107,13 +123,10 @@ public final class DeepBookExchange implements AutoCloseable {
     }
 
     private EventEnvelope<LiquidationOrderExecuted> execute(LiquidationOrderPlaced order) {
-        BigDecimal best = (order.side() == Side.SELL ? bids : asks).get(order.symbol());
-        boolean fills = best != null && (order.side() == Side.SELL ? best.compareTo(order.limitPrice()) >= 0
-                : best.compareTo(order.limitPrice()) <= 0);
-        List<ExecutionFill> fill = fills ? List.of(new ExecutionFill("sim-" + UUID.randomUUID(), best, order.quantity()))
-                : List.of();
+        List<ExecutionFill> fills = book.fill(order);
+        BigDecimal filled = fills.stream().map(ExecutionFill::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
         return EventEnvelope.of(new LiquidationOrderExecuted(order.orderId(), order.liquidationId(), order.symbol(),
-                order.side(), fill, fills ? BigDecimal.ZERO : order.quantity()), Instant.now(), order.orderId(), null);
+                order.side(), fills, order.quantity().subtract(filled)), Instant.now(), order.orderId(), null);
     }
 
     @Override
