@@ -39,9 +39,10 @@ public record Scenario(String name, String description, long seed, double minute
      * @param volatility standard deviation of the honest price's relative move per simulated minute
      * @param wrapped    the underlying market when this asset is a wrapper (wBETH of ETH), else null
      * @param rate       the wrapper's conversion rate to its underlying (ignored otherwise)
+     * @param rateSource who publishes that rate (a wrapper whose rate the oracle reads; null for none)
      */
     public record Market(String symbol, double start, List<PathPoint> path, double volatility, String wrapped,
-                         double rate, List<Venue> venues) {
+                         double rate, String rateSource, List<Venue> venues) {
 
         public Market {
             path = List.copyOf(path == null ? List.of() : path);
