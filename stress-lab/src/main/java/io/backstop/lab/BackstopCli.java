@@ -4,6 +4,7 @@ import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Parameters;
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.Fills.class,
-                BackstopCli.Drain.class})
+                BackstopCli.Drain.class, BackstopCli.Replay.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -105,6 +106,33 @@ public final class BackstopCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out).run(calls);
+        }
+    }
+
+    @Command(name = "replay", description = "Replays a scenario on the running platform (./backstop up): simulated "
+            + "venues, traders and exchange; prints what Backstop did.")
+    static final class Replay implements Callable<Integer> {
+        @Parameters(index = "0", defaultValue = "oct-2025", description = "a built-in scenario or a YAML file (default ${DEFAULT-VALUE})")
+        String scenario;
+        @Option(names = "--accounts", defaultValue = "500", description = "traders (default ${DEFAULT-VALUE})")
+        int accounts;
+        @Option(names = "--speed", description = "simulated minutes per real second (default: the scenario's)")
+        Double speed;
+        @Option(names = "--seed", description = "the world's seed (default: the scenario's)")
+        Long seed;
+        @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
+        Double minutes;
+
+        @Override
+        public Integer call() throws Exception {
+            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario);
+            s = new io.backstop.lab.scenario.Scenario(s.name(), s.description(), seed == null ? s.seed() : seed,
+                    minutes == null ? s.minutes() : minutes, speed == null ? s.speed() : speed, s.markets(), s.manipulations(), s.marketMakers(),
+                    s.traders());
+            io.backstop.lab.replay.Replay.Result r = new io.backstop.lab.replay.Replay(
+                    RuntimeSettings.load(System.getenv()), System.out).run(s, accounts);
+            System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of(r)));
+            return r.ledgerClean() ? 0 : 2;
         }
     }
 }

@@ -93,6 +93,11 @@ public final class World {
             Scenario.Manipulation m = manipulationsDue.remove(0);
             sell(m.symbol(), m.venue(), m.notional());
         }
+        return quotes();
+    }
+
+    /** Every venue's tick now, without moving time (to keep prices fresh while the replay gets ready). */
+    public List<Tick> quotes() {
         List<Tick> ticks = new ArrayList<>();
         for (Scenario.Market m : markets.values()) {
             for (Scenario.Venue v : m.venues()) {
