@@ -66,7 +66,7 @@ public final class Replay {
     static final Map<String, String> INDEX_OF = Map.of("BTCUSDT", "BTC", "ETHUSDT", "ETH");
 
     /** What a replay measured. */
-    public record Result(String scenario, int accounts, long marginCalls, int accountsLiquidated,
+    public record Result(String scenario, int accounts, long marginCalls, int accountsLiquidated, int wrongful,
                          BigDecimal liquidatedNotional, long liquidationFills, long shortfalls, long takeovers,
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
@@ -87,7 +87,7 @@ public final class Replay {
         World world = new World(scenario);
         WorldFeed feed = new WorldFeed(scenario);
         String run = scenario.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
-        Observer observer = new Observer(world);
+        Observer observer = new Observer(world, TrueValue.of(scenario));
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all",
@@ -126,7 +126,8 @@ public final class Replay {
                 }
             }
             List<TraderPopulation.Trader> traders = TraderPopulation.generate(scenario, run, accounts, t0,
-                    Map.of("BTCUSDT", 0.6, "ETHUSDT", 0.4), INDEX_OF);
+                    new java.util.TreeMap<>(Map.of("BTCUSDT", 0.6, "ETHUSDT", 0.4)), INDEX_OF);
+            traders.forEach(t -> observer.traders.put(t.accountId(), t));
             long opening = System.nanoTime();
             open(traders, producer);
             out.printf("%s: %,d traders opened (accounts, collateral, positions) in %.1f s; the shock begins%n",
@@ -225,8 +226,13 @@ public final class Replay {
         volatile double maxDeviation;
         volatile String maxDeviationSymbol = "-";
 
-        Observer(World world) {
+        final Map<String, TraderPopulation.Trader> traders = new ConcurrentHashMap<>();
+        final Set<String> wrongful = ConcurrentHashMap.newKeySet();
+        final TrueValue trueValue;
+
+        Observer(World world, TrueValue trueValue) {
             this.world = world;
+            this.trueValue = trueValue;
             consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
                     ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-observer-" + UUID.randomUUID(),
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
@@ -266,15 +272,24 @@ public final class Replay {
                 deviation(price);
                 return;
             }
-            if (!running) {
-                return;
+            if (!running || !ours(event)) {
+                return; // before the shock, or an account of another run
             }
             events.incrementAndGet();
             if (p instanceof MarginCallIssued) {
                 calls.incrementAndGet();
             } else if (p instanceof PositionLiquidated fill) {
                 fills.incrementAndGet();
-                liquidatedAccounts.add(fill.accountId());
+                if (liquidatedAccounts.add(fill.accountId())) {
+                    TraderPopulation.Trader trader = traders.get(fill.accountId());
+                    boolean covered;
+                    synchronized (world) {
+                        covered = trader != null && trueValue.coversMaintenance(trader, world, INDEX_OF);
+                    }
+                    if (covered) {
+                        wrongful.add(fill.accountId());
+                    }
+                }
                 notional = notional.add(fill.quantity().multiply(fill.price()));
                 int minute;
                 synchronized (world) {
@@ -292,6 +307,11 @@ public final class Replay {
             } else if (p instanceof LossSocialized loss) {
                 socialized = socialized.add(loss.amount());
             }
+        }
+
+        boolean ours(EventEnvelope<?> event) {
+            return event.key() != null && (traders.containsKey(event.key())
+                    || event.payload() instanceof LiquidationShortfallRaised s && traders.containsKey(s.accountId()));
         }
 
         /** How far the oracle's index of an asset is from the honest price at the moment it arrives. */
@@ -313,7 +333,8 @@ public final class Replay {
 
         Result result(String scenario, int accounts, double seconds, boolean clean, String fund) {
             long peak = perSecond.values().stream().mapToLong(Long::longValue).max().orElse(0);
-            return new Result(scenario, accounts, calls.get(), liquidatedAccounts.size(), notional, fills.get(),
+            return new Result(scenario, accounts, calls.get(), liquidatedAccounts.size(), wrongful.size(), notional,
+                    fills.get(),
                     shortfalls.get(), takeovers.get(), adl.get(), adlNotional, socialized, maxDeviation,
                     maxDeviationSymbol, peak, seconds, new java.util.TreeMap<>(perMinute), clean, fund);
         }

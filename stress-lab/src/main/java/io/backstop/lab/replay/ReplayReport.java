@@ -17,6 +17,7 @@ public final class ReplayReport {
         row(b, "traders", results, r -> String.format("%,d", r.accounts()));
         row(b, "margin calls", results, r -> String.format("%,d", r.marginCalls()));
         row(b, "accounts liquidated", results, r -> String.format("%,d", r.accountsLiquidated()));
+        row(b, "wrongful liquidations", results, r -> String.format("%,d", r.wrongful()));
         row(b, "liquidated notional (USDT)", results, r -> money(r.liquidatedNotional()));
         row(b, "liquidation fills", results, r -> String.format("%,d", r.liquidationFills()));
         row(b, "peak liquidations / s", results, r -> String.format("%,d", r.peakLiquidationsPerSecond()));

@@ -96,9 +96,16 @@ public record Scenario(String name, String description, long seed, double minute
     /**
      * The trader population: {@code accounts} accounts, leverage drawn from the weighted buckets, a
      * {@code longShare} of them long, collateral split by the asset shares (summing to 1).
+     *
+     * @param haircuts the collateral haircuts the exchange applies (as margin-service is configured), so
+     *                 the replay can value an account at true prices by the same rules
      */
     public record Traders(int accounts, Map<String, Double> leverage, double longShare,
-                          Map<String, Double> collateral, double notionalPerAccount) {
+                          Map<String, Double> collateral, double notionalPerAccount, Map<String, Double> haircuts) {
+
+        public Traders {
+            haircuts = haircuts == null ? Map.of() : Map.copyOf(haircuts);
+        }
     }
 
     /** A scenario file that does not describe a runnable world. */

@@ -55,6 +55,23 @@ class ReplayPartsTest {
     }
 
     @Test
+    void atTrueValueEveryFreshTraderCoversMaintenanceAndALeveragedLongNoLongerDoesAfterTheCrash() {
+        World world = new World(oct);
+        TrueValue trueValue = TrueValue.of(oct);
+        Map<String, BigDecimal> prices = Map.of("USDT", BigDecimal.ONE, "USDE", BigDecimal.ONE,
+                "BTC", BigDecimal.valueOf(world.honest("BTC")), "ETH", BigDecimal.valueOf(world.honest("ETH")),
+                "WBETH", BigDecimal.valueOf(world.honest("WBETH")));
+        List<TraderPopulation.Trader> traders = TraderPopulation.generate(oct, "t", 500, prices, PERPS, INDEX);
+        assertThat(traders).allMatch(t -> trueValue.coversMaintenance(t, world, INDEX));
+        TraderPopulation.Trader longBtc = traders.stream().filter(t -> t.side() == Side.BUY && t.leverage() >= 50
+                && t.symbol().equals("BTCUSDT")).findFirst().orElseThrow();
+        while (world.minute() < 120) {
+            world.advance(1);
+        }
+        assertThat(trueValue.coversMaintenance(longBtc, world, INDEX)).isFalse();
+    }
+
+    @Test
     void tradersAreDrawnFromTheSeedWithTheScenariosMixAndCollateralCoveringTheirMargin() {
         List<TraderPopulation.Trader> a = TraderPopulation.generate(oct, "r", 2000, T0, PERPS, INDEX);
         assertThat(TraderPopulation.generate(oct, "r", 2000, T0, PERPS, INDEX)).isEqualTo(a);
