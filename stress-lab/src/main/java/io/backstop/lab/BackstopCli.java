@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Replay.class})
+                BackstopCli.Drain.class, BackstopCli.Replay.class, BackstopCli.Demo.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -131,8 +131,54 @@ public final class BackstopCli implements Callable<Integer> {
                     s.traders());
             io.backstop.lab.replay.Replay.Result r = new io.backstop.lab.replay.Replay(
                     RuntimeSettings.load(System.getenv()), System.out).run(s, accounts);
-            System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of(r)));
+            System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of("(oracle as running)"), List.of(r)));
             return r.ledgerClean() ? 0 : 2;
+        }
+    }
+
+    @Command(name = "demo", description = "Starts Backstop (building it if needed) and replays oct-2025 twice, with the "
+            + "oracle robust and naive; prints the two side by side and writes an HTML report to reports/.")
+    static final class Demo implements Callable<Integer> {
+        @Option(names = "--accounts", defaultValue = "300", description = "traders per run (default ${DEFAULT-VALUE})")
+        int accounts;
+        @Option(names = "--scenario", defaultValue = "oct-2025", description = "scenario (default ${DEFAULT-VALUE})")
+        String scenario;
+
+        @Override
+        public Integer call() throws Exception {
+            LocalRuntime runtime;
+            try {
+                runtime = runtime(false); // the platform ./backstop up started (or left configured)
+            } catch (Exception notStartedYet) {
+                runtime = runtime(true);
+            }
+            if (runtime.up() != 0) {
+                return 1;
+            }
+            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario);
+            List<String> labels = List.of("robust", "naive");
+            List<io.backstop.lab.replay.Replay.Result> results = new java.util.ArrayList<>();
+            try {
+                for (String mode : labels) {
+                    System.out.println("== " + s.name() + " with the oracle " + mode);
+                    if (runtime.restart(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", mode)) != 0) {
+                        return 1;
+                    }
+                    results.add(new io.backstop.lab.replay.Replay(runtime.settings(), System.out).run(s, accounts));
+                }
+            } finally {
+                runtime.restart(Service.ORACLE); // back to the configured (robust) oracle
+            }
+            String table = io.backstop.lab.replay.ReplayReport.table(labels, results);
+            System.out.println(table);
+            java.nio.file.Path dir = java.nio.file.Path.of(System.getenv().getOrDefault("BACKSTOP_HOME", "."), "reports",
+                    s.name() + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Path page = dir.resolve("index.html");
+            java.nio.file.Files.writeString(page, io.backstop.lab.replay.ReplayReport.html(
+                    "Backstop: " + s.name() + ", robust vs naive oracle", labels, results));
+            System.out.println("report: " + page.toAbsolutePath());
+            return results.stream().allMatch(io.backstop.lab.replay.Replay.Result::ledgerClean) ? 0 : 2;
         }
     }
 }

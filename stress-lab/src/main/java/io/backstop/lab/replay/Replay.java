@@ -67,6 +67,7 @@ public final class Replay {
 
     /** What a replay measured. */
     public record Result(String scenario, int accounts, long marginCalls, int accountsLiquidated, int wrongful,
+                         BigDecimal wrongfulNotional, BigDecimal manipulation,
                          BigDecimal liquidatedNotional, long liquidationFills, long shortfalls, long takeovers,
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
@@ -88,6 +89,8 @@ public final class Replay {
         WorldFeed feed = new WorldFeed(scenario);
         String run = scenario.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
         Observer observer = new Observer(world, TrueValue.of(scenario));
+        observer.manipulation = BigDecimal.valueOf(scenario.manipulations().stream()
+                .mapToDouble(Scenario.Manipulation::notional).sum());
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all",
@@ -221,6 +224,7 @@ public final class Replay {
         final Map<Integer, Long> perMinute = new ConcurrentHashMap<>();
         final Map<Long, Long> perSecond = new ConcurrentHashMap<>();
         volatile BigDecimal notional = BigDecimal.ZERO;
+        volatile BigDecimal wrongfulNotional = BigDecimal.ZERO;
         volatile BigDecimal adlNotional = BigDecimal.ZERO;
         volatile BigDecimal socialized = BigDecimal.ZERO;
         volatile double maxDeviation;
@@ -288,6 +292,7 @@ public final class Replay {
                     }
                     if (covered) {
                         wrongful.add(fill.accountId());
+                        wrongfulNotional = wrongfulNotional.add(trader.notional());
                     }
                 }
                 notional = notional.add(fill.quantity().multiply(fill.price()));
@@ -331,9 +336,12 @@ public final class Replay {
             }
         }
 
+        BigDecimal manipulation = BigDecimal.ZERO;
+
         Result result(String scenario, int accounts, double seconds, boolean clean, String fund) {
             long peak = perSecond.values().stream().mapToLong(Long::longValue).max().orElse(0);
-            return new Result(scenario, accounts, calls.get(), liquidatedAccounts.size(), wrongful.size(), notional,
+            return new Result(scenario, accounts, calls.get(), liquidatedAccounts.size(), wrongful.size(),
+                    wrongfulNotional, manipulation, notional,
                     fills.get(),
                     shortfalls.get(), takeovers.get(), adl.get(), adlNotional, socialized, maxDeviation,
                     maxDeviationSymbol, peak, seconds, new java.util.TreeMap<>(perMinute), clean, fund);

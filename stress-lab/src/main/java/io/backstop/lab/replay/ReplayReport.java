@@ -11,13 +11,17 @@ public final class ReplayReport {
     private ReplayReport() {
     }
 
-    public static String table(List<Replay.Result> results) {
+    public static String table(List<String> labels, List<Replay.Result> results) {
         StringBuilder b = new StringBuilder();
-        row(b, "", results, Replay.Result::scenario);
+        java.util.Iterator<String> label = labels.iterator();
+        row(b, "", results, r -> r.scenario() + " " + label.next());
         row(b, "traders", results, r -> String.format("%,d", r.accounts()));
         row(b, "margin calls", results, r -> String.format("%,d", r.marginCalls()));
         row(b, "accounts liquidated", results, r -> String.format("%,d", r.accountsLiquidated()));
         row(b, "wrongful liquidations", results, r -> String.format("%,d", r.wrongful()));
+        row(b, "wrongful notional (USDT)", results, r -> money(r.wrongfulNotional()));
+        row(b, "amplification (wrongful / manip.)", results, r -> r.manipulation().signum() == 0 ? "-"
+                : String.format("%.2fx", r.wrongfulNotional().doubleValue() / r.manipulation().doubleValue()));
         row(b, "liquidated notional (USDT)", results, r -> money(r.liquidatedNotional()));
         row(b, "liquidation fills", results, r -> String.format("%,d", r.liquidationFills()));
         row(b, "peak liquidations / s", results, r -> String.format("%,d", r.peakLiquidationsPerSecond()));
@@ -31,6 +35,40 @@ public final class ReplayReport {
         row(b, "ledger check", results, r -> r.ledgerClean() ? "clean" : "DIFFERENCES");
         row(b, "run time (s)", results, r -> String.format("%.0f", r.seconds()));
         return b.toString();
+    }
+
+    /** A self-contained HTML page: the table, and liquidations per simulated minute of each run as SVG bars. */
+    public static String html(String title, List<String> labels, List<Replay.Result> results) {
+        StringBuilder b = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>")
+                .append(escape(title)).append("</title><style>body{font-family:sans-serif;margin:2em}"
+                        + "pre{background:#f4f4f4;padding:1em}.bar{fill:#c0392b}.axis{stroke:#333}</style></head><body>")
+                .append("<h1>").append(escape(title)).append("</h1><pre>").append(escape(table(labels, results)))
+                .append("</pre>");
+        long max = results.stream().flatMap(r -> r.liquidationsPerMinute().values().stream()).mapToLong(Long::longValue)
+                .max().orElse(1);
+        for (int i = 0; i < results.size(); i++) {
+            Replay.Result r = results.get(i);
+            int minutes = r.liquidationsPerMinute().keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+            int width = 720;
+            int height = 200;
+            double w = (double) width / Math.max(minutes, 1);
+            b.append("<h2>Liquidation fills per simulated minute — ").append(escape(labels.get(i))).append("</h2>")
+                    .append("<svg class=\"chart\" width=\"").append(width).append("\" height=\"").append(height + 20)
+                    .append("\" data-points=\"").append(r.liquidationsPerMinute().size()).append("\">");
+            r.liquidationsPerMinute().forEach((minute, n) -> {
+                double h = (double) height * n / max;
+                b.append(String.format(java.util.Locale.ROOT,
+                        "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>T+%d min: %d</title></rect>",
+                        minute * w, height - h, Math.max(w - 1, 1), h, minute, n));
+            });
+            b.append("<line class=\"axis\" x1=\"0\" y1=\"").append(height).append("\" x2=\"").append(width)
+                    .append("\" y2=\"").append(height).append("\"/></svg>");
+        }
+        return b.append("</body></html>").toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static void row(StringBuilder b, String label, List<Replay.Result> results,

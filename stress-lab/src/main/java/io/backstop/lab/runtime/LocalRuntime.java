@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -135,12 +136,17 @@ public final class LocalRuntime {
 
     /** Stops one service if it runs, starts it again and waits until it is ready. */
     public int restart(Service service) throws Exception {
+        return restart(service, Map.of());
+    }
+
+    /** Restarts one service with {@code extra} environment (for example the oracle in naive mode for one run). */
+    public int restart(Service service, Map<String, String> extra) throws Exception {
         long started = System.nanoTime();
         if (services.stop(service)) {
             out.println("stopped " + service.id());
         }
         try {
-            services.start(service);
+            services.start(service, extra);
             await(service.id(), services.log(service), () -> services.running(service), () -> services.ready(service));
         } catch (ComponentFailed e) {
             out.println("FAILED: " + e.getMessage());

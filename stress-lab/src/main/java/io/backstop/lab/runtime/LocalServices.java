@@ -38,6 +38,11 @@ final class LocalServices {
     }
 
     void start(Service service) throws IOException {
+        start(service, Map.of());
+    }
+
+    /** Starts a service with {@code extra} environment on top of what every service gets (a property for one run). */
+    void start(Service service, Map<String, String> extra) throws IOException {
         if (running(service).isPresent()) {
             return;
         }
@@ -59,6 +64,7 @@ final class LocalServices {
         env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrap());
         env.put("BACKSTOP_KAFKA_PARTITIONS", Integer.toString(settings.partitions()));
         env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-1");
+        env.putAll(extra);
         Processes.launch(service.id(), command, env, log(service), pidFile(service), settings.home());
     }
 

@@ -1,0 +1,33 @@
+package io.backstop.lab.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReplayReportTest {
+
+    private static Replay.Result result(int wrongful, String wrongfulNotional, Map<Integer, Long> perMinute) {
+        return new Replay.Result("oct-2025", 300, 167, 153, wrongful, new BigDecimal(wrongfulNotional),
+                new BigDecimal("60000000"), new BigDecimal("6934843.2"), 262, 35, 0, 18, new BigDecimal("296368"),
+                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}");
+    }
+
+    @Test
+    void theTableSetsTheRunsSideBySideWithAmplificationAndThePageChartsEachMinute() {
+        List<Replay.Result> runs = List.of(result(0, "0", Map.of(3, 5L, 4, 10L)),
+                result(67, "1200000000", Map.of(3, 7L, 80, 20L, 81, 1L)));
+        String table = ReplayReport.table(List.of("robust", "naive"), runs);
+        assertThat(table).contains("oct-2025 robust", "oct-2025 naive");
+        assertThat(table.lines().filter(l -> l.startsWith("wrongful liquidations")).findFirst().orElseThrow())
+                .matches("wrongful liquidations\\s+0\\s+67");
+        assertThat(table).containsPattern("amplification \\(wrongful / manip\\.\\)\\s+0\\.00x\\s+20\\.00x");
+
+        String page = ReplayReport.html("Backstop & friends", List.of("robust", "naive"), runs);
+        assertThat(page).startsWith("<!doctype html>").contains("Backstop &amp; friends").endsWith("</html>");
+        assertThat(page.split("<rect ", -1).length - 1).isEqualTo(5); // one bar per minute with liquidations
+        assertThat(page).contains("<title>T+80 min: 20</title>").contains("data-points=\"3\"");
+    }
+}
