@@ -203,21 +203,14 @@ class InsuranceFlowIT {
                 "100", "0");
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
 
-        PositionTakenOver takeover = (PositionTakenOver) json.decode(Topic.INSURANCE_TAKEOVERS, account,
-                kafka.read(infra.topic("insurance.takeovers"), 1, WAIT, r -> account.equals(r.key())).get(0).value())
-                .payload();
+        PositionTakenOver takeover = takeoverOf(account);
         assertThat(takeover.fundGroup()).isEqualTo("rich");
         assertThat(takeover.quantity()).isEqualByComparingTo("50");
         assertThat(takeover.price()).isEqualByComparingTo("101");
         assertThat(takeover.positionSide()).isEqualTo(PositionSide.LONG);
 
         // the fund unwinds: an IOC sell of its 50 near the mark; the exchange fills 30 @ 99.8 and 20 @ 99.6
-        LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, symbol,
-                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> {
-                    LiquidationOrderPlaced o = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
-                            r.value()).payload();
-                    return o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol);
-                }).get(0).value()).payload();
+        LiquidationOrderPlaced order = fundOrder(symbol);
         assertThat(order.side()).isEqualTo(Side.SELL);
         assertThat(order.quantity()).isEqualByComparingTo("50");
         assertThat(order.limitPrice()).isEqualByComparingTo("99.5");
@@ -251,12 +244,7 @@ class InsuranceFlowIT {
         String account = "W-" + run;
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall(account, symbol,
                 PositionSide.LONG, "10", "200", "100", "0")));
-        LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, symbol,
-                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> {
-                    LiquidationOrderPlaced o = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
-                            r.value()).payload();
-                    return o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol);
-                }).get(0).value()).payload();
+        LiquidationOrderPlaced order = fundOrder(symbol);
         assertThat(order.quantity()).isEqualByComparingTo("10");
         // sold at 99.5: PnL 10 x (99.5 - 200) = -1,005 against a balance of 1,000
         kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(EventEnvelope.of(
@@ -322,9 +310,7 @@ class InsuranceFlowIT {
                 "100", "0");
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
 
-        PositionTakenOver takeover = (PositionTakenOver) json.decode(Topic.INSURANCE_TAKEOVERS, account,
-                kafka.read(infra.topic("insurance.takeovers"), 1, WAIT, r -> account.equals(r.key())).get(0).value())
-                .payload();
+        PositionTakenOver takeover = takeoverOf(account);
         assertThat(takeover.quantity()).isEqualByComparingTo("10");
         JsonNode waterfall = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfall.payload().shortfallId())
                 .body());
@@ -347,6 +333,22 @@ class InsuranceFlowIT {
     }
 
     // --- helpers ----------------------------------------------------------------------------------
+
+    /** The fund's first unwinding order on {@code symbol}. */
+    private LiquidationOrderPlaced fundOrder(String symbol) {
+        return (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, symbol,
+                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> {
+                    LiquidationOrderPlaced o = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                            r.value()).payload();
+                    return o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol);
+                }).get(0).value()).payload();
+    }
+
+    private PositionTakenOver takeoverOf(String account) {
+        return (PositionTakenOver) json.decode(Topic.INSURANCE_TAKEOVERS, account,
+                kafka.read(infra.topic("insurance.takeovers"), 1, WAIT, r -> account.equals(r.key())).get(0).value())
+                .payload();
+    }
 
     private List<PositionAutoDeleveraged> adlOf(UUID shortfallId, int count) {
         return kafka.read(infra.topic("adl.executions"), count, WAIT, r -> isAdlOf(r, shortfallId)).stream()

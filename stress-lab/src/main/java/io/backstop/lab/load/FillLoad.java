@@ -1,5 +1,8 @@
 package io.backstop.lab.load;
 
+import static io.backstop.lab.load.Waits.seconds;
+import static io.backstop.lab.load.Waits.waitFor;
+
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
@@ -164,20 +167,5 @@ public final class FillLoad {
         } catch (Exception e) {
             throw new IllegalStateException("cannot read metrics of " + base + ": " + e.getMessage(), e);
         }
-    }
-
-    private static void waitFor(String what, java.util.function.BooleanSupplier condition, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
     }
 }

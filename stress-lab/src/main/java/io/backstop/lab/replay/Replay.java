@@ -1,5 +1,8 @@
 package io.backstop.lab.replay;
 
+import static io.backstop.lab.load.Waits.seconds;
+import static io.backstop.lab.load.Waits.waitFor;
+
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Topic;
@@ -387,18 +390,4 @@ public final class Replay {
         return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + path);
     }
 
-    private static void waitFor(String what, java.util.function.BooleanSupplier condition, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
-    }
 }
