@@ -132,7 +132,7 @@ public final class BackstopCli implements Callable<Integer> {
             io.backstop.lab.replay.Replay.Result r = new io.backstop.lab.replay.Replay(
                     RuntimeSettings.load(System.getenv()), System.out).run(s, accounts);
             System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of("(oracle as running)"), List.of(r)));
-            return r.ledgerClean() ? 0 : 2;
+            return r.sound() ? 0 : 2;
         }
     }
 
@@ -178,7 +178,11 @@ public final class BackstopCli implements Callable<Integer> {
             java.nio.file.Files.writeString(page, io.backstop.lab.replay.ReplayReport.html(
                     "Backstop: " + s.name() + ", robust vs naive oracle", labels, results));
             System.out.println("report: " + page.toAbsolutePath());
-            return results.stream().allMatch(io.backstop.lab.replay.Replay.Result::ledgerClean) ? 0 : 2;
+            boolean sound = results.stream().allMatch(io.backstop.lab.replay.Replay.Result::sound);
+            if (!sound) {
+                System.out.println("FAILED: a ledger difference, a margin call without an outcome, or one with two");
+            }
+            return sound ? 0 : 2;
         }
     }
 }

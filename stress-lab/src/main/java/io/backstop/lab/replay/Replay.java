@@ -74,7 +74,22 @@ public final class Replay {
                          BigDecimal liquidatedNotional, long liquidationFills, long shortfalls, long takeovers,
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
-                         Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund) {
+                         Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
+                         Outcomes outcomes) {
+
+        /** Whether the run's invariants held: a clean ledger, an outcome for every call, never two. */
+        public boolean sound() {
+            return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0;
+        }
+    }
+
+    /**
+     * What became of the run's margin calls, from liquidation-service's own records: every call must have
+     * an outcome (liquidated, recovered, skipped while in progress, shortfall), none two.
+     *
+     * @param stillOpen liquidations not finished when the replay stopped waiting
+     */
+    public record Outcomes(int calls, int withoutOutcome, int duplicated, int stillOpen) {
     }
 
     private final RuntimeSettings settings;
@@ -172,7 +187,7 @@ public final class Replay {
             double seconds = seconds(started);
             String fund = get(Service.INSURANCE_FUND, "/api/v1/fund?history=1");
             boolean clean = get(Service.INSURANCE_FUND, "/api/v1/ledger/check").contains("\"clean\":true");
-            return observer.result(scenario.name(), accounts, seconds, clean, fund);
+            return observer.result(scenario.name(), accounts, seconds, clean, fund, outcomes(observer.callIds));
         } finally {
             clock.shutdownNow();
             observer.stop();
@@ -219,6 +234,7 @@ public final class Replay {
         volatile boolean stopped;
         final AtomicLong events = new AtomicLong();
         final AtomicLong calls = new AtomicLong();
+        final Set<UUID> callIds = ConcurrentHashMap.newKeySet();
         final AtomicLong fills = new AtomicLong();
         final AtomicLong shortfalls = new AtomicLong();
         final AtomicLong takeovers = new AtomicLong();
@@ -285,6 +301,7 @@ public final class Replay {
             events.incrementAndGet();
             if (p instanceof MarginCallIssued) {
                 calls.incrementAndGet();
+                callIds.add(event.eventId());
             } else if (p instanceof PositionLiquidated fill) {
                 fills.incrementAndGet();
                 if (liquidatedAccounts.add(fill.accountId())) {
@@ -341,17 +358,34 @@ public final class Replay {
 
         BigDecimal manipulation = BigDecimal.ZERO;
 
-        Result result(String scenario, int accounts, double seconds, boolean clean, String fund) {
+        Result result(String scenario, int accounts, double seconds, boolean clean, String fund, Outcomes outcomes) {
             long peak = perSecond.values().stream().mapToLong(Long::longValue).max().orElse(0);
             return new Result(scenario, accounts, calls.get(), liquidatedAccounts.size(), wrongful.size(),
                     wrongfulNotional, manipulation, notional,
                     fills.get(),
                     shortfalls.get(), takeovers.get(), adl.get(), adlNotional, socialized, maxDeviation,
-                    maxDeviationSymbol, peak, seconds, new java.util.TreeMap<>(perMinute), clean, fund);
+                    maxDeviationSymbol, peak, seconds, new java.util.TreeMap<>(perMinute), clean, fund, outcomes);
         }
 
         void stop() {
             stopped = true;
+        }
+    }
+
+    /** Reads liquidation-service's records of the run's margin calls (one row per call, its outcome in status). */
+    private Outcomes outcomes(Set<UUID> callIds) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(),
+                settings.pgPassword());
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT count(DISTINCT margin_call_id), count(*),"
+                     + " count(*) FILTER (WHERE status IN ('QUEUED', 'ACTIVE')) FROM liquidation.liquidation"
+                     + " WHERE margin_call_id = ANY (?)")) {
+            s.setArray(1, c.createArrayOf("uuid", callIds.toArray()));
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                int withOutcome = rs.getInt(1);
+                return new Outcomes(callIds.size(), callIds.size() - withOutcome, rs.getInt(2) - withOutcome,
+                        rs.getInt(3));
+            }
         }
     }
 

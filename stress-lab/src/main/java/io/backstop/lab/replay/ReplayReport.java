@@ -33,6 +33,9 @@ public final class ReplayReport {
         row(b, "max index deviation", results, r -> String.format("%.2f%% (%s)", 100 * r.maxIndexDeviation(),
                 r.maxDeviationSymbol()));
         row(b, "ledger check", results, r -> r.ledgerClean() ? "clean" : "DIFFERENCES");
+        row(b, "calls without outcome / twice", results, r -> r.outcomes().withoutOutcome() + " / "
+                + r.outcomes().duplicated());
+        row(b, "liquidations still open", results, r -> Integer.toString(r.outcomes().stillOpen()));
         row(b, "run time (s)", results, r -> String.format("%.0f", r.seconds()));
         return b.toString();
     }

@@ -12,7 +12,7 @@ class ReplayReportTest {
     private static Replay.Result result(int wrongful, String wrongfulNotional, Map<Integer, Long> perMinute) {
         return new Replay.Result("oct-2025", 300, 167, 153, wrongful, new BigDecimal(wrongfulNotional),
                 new BigDecimal("60000000"), new BigDecimal("6934843.2"), 262, 35, 0, 18, new BigDecimal("296368"),
-                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}");
+                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}", new Replay.Outcomes(167, 0, 0, 0));
     }
 
     @Test
@@ -23,6 +23,8 @@ class ReplayReportTest {
         assertThat(table).contains("oct-2025 robust", "oct-2025 naive");
         assertThat(table.lines().filter(l -> l.startsWith("wrongful liquidations")).findFirst().orElseThrow())
                 .matches("wrongful liquidations\\s+0\\s+67");
+        assertThat(table).containsPattern("calls without outcome / twice\\s+0 / 0\\s+0 / 0");
+        assertThat(runs).allMatch(Replay.Result::sound);
         assertThat(table).containsPattern("amplification \\(wrongful / manip\\.\\)\\s+0\\.00x\\s+20\\.00x");
 
         String page = ReplayReport.html("Backstop & friends", List.of("robust", "naive"), runs);
