@@ -8,6 +8,9 @@ import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
+import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
+import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
@@ -216,6 +219,61 @@ class LiquidationFlowIT {
         assertThat(jdbc.queryForObject("SELECT fee FROM liquidation_fill WHERE account_id = ?", BigDecimal.class,
                 account)).isEqualByComparingTo("12.5");
         assertThat(status(account)).isEqualTo("SHORTFALL");
+    }
+
+    @Test
+    void aCallIssuedBeforeTheWaterfallSettledTheShortfallIsSkippedAndOneAfterItIsLiquidated() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59950", "0.5"), new TestExchange.Level("59000", "50")),
+                List.of());
+        String account = "settle-" + UUID.randomUUID();
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
+        LiquidationShortfallRaised shortfall = (LiquidationShortfallRaised) json.decode(Topic.LIQUIDATION_SHORTFALLS,
+                "BTCUSDT", kafka.read(infra.topic("liquidation.shortfalls"), 1, WAIT, r -> ((LiquidationShortfallRaised)
+                        json.decode(Topic.LIQUIDATION_SHORTFALLS, r.key(), r.value()).payload()).accountId()
+                        .equals(account)).get(0).value()).payload();
+        assertThat(shortfall.remainingQuantity()).isEqualByComparingTo("1.5");
+
+        // margin-service, not having applied the takeover yet, calls the account again for its 1.5 BTC
+        EventEnvelope<MarginCallIssued> early = call(account, "1.5", "61000", "100", "412.5");
+        kafka.send(infra.topic("margin.calls"), account, json.encode(early));
+        await().atMost(WAIT).until(() -> rows(account) == 2);
+        Map<String, Object> skipped = jdbc.queryForMap("SELECT status, outcome::text AS outcome FROM liquidation"
+                + " WHERE margin_call_id = ?", early.eventId());
+        assertThat(skipped.get("status")).isEqualTo("SKIPPED_IN_PROGRESS");
+        assertThat((String) skipped.get("outcome")).contains("waterfall has not yet settled");
+
+        // the fund takes 1 BTC over and ADL closes 0.5 on the bankrupt side, each delivered twice: settled once
+        EventEnvelope<PositionTakenOver> takeover = EventEnvelope.of(new PositionTakenOver(shortfall.shortfallId(),
+                "majors", account, "BTCUSDT", PositionSide.LONG, BigDecimal.ONE, shortfall.bankruptcyPrice()),
+                Instant.now(), null, null);
+        kafka.send(infra.topic("insurance.takeovers"), account, json.encode(takeover));
+        kafka.send(infra.topic("insurance.takeovers"), account, json.encode(takeover));
+        await().atMost(WAIT).until(() -> settled(shortfall.shortfallId()).compareTo(BigDecimal.ONE) == 0);
+        EventEnvelope<MarginCallIssued> stillEarly = call(account, "1.5", "61000", "100", "412.5");
+        kafka.send(infra.topic("margin.calls"), account, json.encode(stillEarly));
+        await().atMost(WAIT).until(() -> rows(account) == 3);
+        assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
+                stillEarly.eventId())).isEqualTo("SKIPPED_IN_PROGRESS"); // 0.5 still unsettled
+        EventEnvelope<PositionAutoDeleveraged> adl = EventEnvelope.of(new PositionAutoDeleveraged(
+                shortfall.shortfallId(), account, AdlRole.BANKRUPT, "winner", "BTCUSDT", Side.SELL,
+                new BigDecimal("0.5"), shortfall.bankruptcyPrice(), null), Instant.now(), null, null);
+        kafka.send(infra.topic("adl.executions"), account, json.encode(adl));
+        kafka.send(infra.topic("adl.executions"), account, json.encode(adl));
+        await().atMost(WAIT).until(() -> settled(shortfall.shortfallId()).compareTo(new BigDecimal("1.5")) == 0);
+
+        // a later call (a position opened again and under water) is liquidated as usual
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        EventEnvelope<MarginCallIssued> later = call(account, "1", "61000", "100", "300");
+        kafka.send(infra.topic("margin.calls"), account, json.encode(later));
+        await().atMost(WAIT).until(() -> rows(account) == 4);
+        assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
+                later.eventId())).isNotEqualTo("SKIPPED_IN_PROGRESS");
+        assertThat(settled(shortfall.shortfallId())).isEqualByComparingTo("1.5"); // the duplicates counted once
+    }
+
+    private BigDecimal settled(UUID shortfallId) {
+        return jdbc.queryForObject("SELECT settled FROM shortfall_pending WHERE shortfall_id = ?", BigDecimal.class,
+                shortfallId);
     }
 
     @Test

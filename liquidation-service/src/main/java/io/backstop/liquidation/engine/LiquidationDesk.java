@@ -2,6 +2,9 @@ package io.backstop.liquidation.engine;
 
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
+import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
+import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.liquidation.ExecutionFill;
@@ -66,12 +69,13 @@ public class LiquidationDesk {
     private final Clock clock;
     private final String settlementAsset;
     private final int feeScale;
+    private final java.time.Duration waterfallWait;
     private final MeterRegistry meters;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
 
     public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
                            LiquidationPolicy policy, PriceBoard prices, Clock clock, String settlementAsset,
-                           int feeScale, MeterRegistry meters) {
+                           int feeScale, java.time.Duration waterfallWait, MeterRegistry meters) {
         this.store = store;
         this.outbox = outbox;
         this.tx = tx;
@@ -81,7 +85,11 @@ public class LiquidationDesk {
         this.clock = clock;
         this.settlementAsset = settlementAsset;
         this.feeScale = feeScale;
+        this.waterfallWait = waterfallWait;
         this.meters = meters;
+        io.micrometer.core.instrument.Gauge.builder("backstop.liquidation.shortfalls.awaiting.waterfall",
+                        store, LiquidationStore::shortfallsAwaitingWaterfall)
+                .description("Shortfalls handed to the fund whose takeover or ADL has not fully arrived").register(meters);
     }
 
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
@@ -97,7 +105,9 @@ public class LiquidationDesk {
 
     /**
      * Takes a margin call in, inside the inbox transaction that records it: queued, or recorded as
-     * skipped when the account scope is already being liquidated.
+     * skipped when the account scope is already being liquidated — or when its last liquidation handed a
+     * remainder to the fund that the waterfall has not settled yet: margin-service issued this call before
+     * it applied the takeover or ADL, so what the call would close is no longer the account's.
      */
     public void receive(EventEnvelope<?> event) {
         MarginCallIssued call = (MarginCallIssued) event.payload();
@@ -109,7 +119,9 @@ public class LiquidationDesk {
         Executions batch = executions();
         if (batch.open(call.accountId(), scope)) {
             Map<String, Object> why = new LinkedHashMap<>();
-            why.put("reason", "a liquidation of this account scope is already in progress");
+            why.put("reason", batch.awaiting(call.accountId(), scope)
+                    ? "the waterfall has not yet settled this account scope's shortfall (takeover or ADL on its way)"
+                    : "a liquidation of this account scope is already in progress");
             batch.writes.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.SKIPPED_IN_PROGRESS, 0,
                     state, now), now, why);
             outcome(Status.SKIPPED_IN_PROGRESS);
@@ -260,6 +272,7 @@ public class LiquidationDesk {
                     : BigDecimal.ZERO;
             UUID shortfallId = UUID.nameUUIDFromBytes(("shortfall/" + l.id() + "/" + p.symbol())
                     .getBytes(StandardCharsets.UTF_8));
+            writes.insertShortfall(shortfallId, l.id(), l.accountId(), l.scope(), p.symbol(), p.quantity(), now);
             emit(EventEnvelope.causedBy(l.marginCallId(), "shortfall/" + p.symbol(),
                     new LiquidationShortfallRaised(shortfallId, l.id(), l.marginCallId(), l.accountId(), p.symbol(),
                             p.size().signum() > 0 ? PositionSide.LONG : PositionSide.SHORT, p.quantity(), price,
@@ -284,6 +297,21 @@ public class LiquidationDesk {
             return due.size();
         });
         return placed == null ? 0 : placed;
+    }
+
+    // --- the waterfall's outcomes ----------------------------------------------------------------
+
+    /**
+     * Counts what the fund took over, or ADL closed on the bankrupt side, against the shortfall it settles
+     * (inside the inbox transaction: each outcome once). Outcomes of shortfalls this service did not raise
+     * change nothing.
+     */
+    public void settle(EventEnvelope<?> event) {
+        if (event.payload() instanceof PositionTakenOver t) {
+            store.settleShortfall(t.shortfallId(), t.quantity());
+        } else if (event.payload() instanceof PositionAutoDeleveraged a && a.role() == AdlRole.BANKRUPT) {
+            store.settleShortfall(a.shortfallId(), a.quantity());
+        }
     }
 
     // --- executions ------------------------------------------------------------------------------
@@ -348,6 +376,7 @@ public class LiquidationDesk {
         if (!callers.isEmpty()) {
             Executions batch = executions();
             batch.openScopes.addAll(store.openScopes(callers));
+            batch.awaitingWaterfall.addAll(store.awaitingWaterfall(callers, clock.instant().minus(waterfallWait)));
             batch.scopesKnown.addAll(callers);
         }
         List<UUID> orderIds = events.stream().map(EventEnvelope::payload)
@@ -379,13 +408,21 @@ public class LiquidationDesk {
         final Map<UUID, Integer> pending = new java.util.HashMap<>();
         final java.util.Set<UUID> done = new java.util.HashSet<>();
         final java.util.Set<String> openScopes = new java.util.HashSet<>();
+        final java.util.Set<String> awaitingWaterfall = new java.util.HashSet<>();
         final java.util.Set<String> scopesKnown = new java.util.HashSet<>();
 
+        /** Whether the scope is being liquidated, or awaits the waterfall's outcome of its shortfall. */
         boolean open(String accountId, String scope) {
             if (scopesKnown.add(accountId)) {
                 openScopes.addAll(store.openScopes(List.of(accountId)));
+                awaitingWaterfall.addAll(store.awaitingWaterfall(List.of(accountId),
+                        clock.instant().minus(waterfallWait)));
             }
-            return openScopes.contains(accountId + "|" + scope);
+            return openScopes.contains(accountId + "|" + scope) || awaiting(accountId, scope);
+        }
+
+        boolean awaiting(String accountId, String scope) {
+            return awaitingWaterfall.contains(accountId + "|" + scope);
         }
         final LiquidationStore.Writes writes = store.writes();
 

@@ -76,6 +76,36 @@ public class LiquidationStore {
         return open;
     }
 
+    /**
+     * The scopes (account|scope) of these accounts with a shortfall the waterfall has not settled yet, raised
+     * after {@code since} (older ones no longer hold calls back: the fund did not answer in time).
+     */
+    public java.util.Set<String> awaitingWaterfall(java.util.Collection<String> accountIds, Instant since) {
+        java.util.Set<String> awaiting = new java.util.HashSet<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT account_id, scope FROM shortfall_pending WHERE account_id = ANY (?)"
+                    + " AND settled < quantity AND raised_at > ?");
+            ps.setArray(1, con.createArrayOf("text", accountIds.toArray()));
+            ps.setTimestamp(2, Timestamp.from(since));
+            return ps;
+        }, rs -> {
+            awaiting.add(rs.getString(1) + "|" + rs.getString(2));
+        });
+        return awaiting;
+    }
+
+    /** Adds what the waterfall closed of a shortfall's remainder; false when the shortfall is not one of ours. */
+    public boolean settleShortfall(UUID shortfallId, BigDecimal quantity) {
+        return jdbc.update("UPDATE shortfall_pending SET settled = settled + ? WHERE shortfall_id = ?", quantity,
+                shortfallId) == 1;
+    }
+
+    /** Shortfalls handed to the fund whose waterfall outcome has not fully arrived. */
+    public long shortfallsAwaitingWaterfall() {
+        Long n = jdbc.queryForObject("SELECT count(*) FROM shortfall_pending WHERE settled < quantity", Long.class);
+        return n == null ? 0 : n;
+    }
+
     /** Locks the liquidation for this transaction. */
     public Optional<Liquidation> lock(UUID id) {
         return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state, created_at FROM liquidation"
@@ -107,6 +137,14 @@ public class LiquidationStore {
         private final List<Object[]> fills = new ArrayList<>();
         private final List<Object[]> orderStatuses = new ArrayList<>();
         private final List<Object[]> liquidations = new ArrayList<>();
+        private final List<Object[]> shortfalls = new ArrayList<>();
+
+        /** A remainder handed to the fund, held until the waterfall settles it. */
+        public void insertShortfall(UUID shortfallId, UUID liquidationId, String accountId, String scope, String symbol,
+                                    BigDecimal quantity, Instant now) {
+            shortfalls.add(new Object[] {shortfallId, liquidationId, accountId, scope, symbol, quantity,
+                    Timestamp.from(now)});
+        }
 
         public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
             liquidations.add(new Object[] {l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(),
@@ -157,6 +195,12 @@ public class LiquidationStore {
             if (!updates.isEmpty()) {
                 jdbc.batchUpdate(UPDATE, updates);
                 updates.clear();
+            }
+            if (!shortfalls.isEmpty()) {
+                jdbc.batchUpdate("INSERT INTO shortfall_pending (shortfall_id, liquidation_id, account_id, scope, symbol,"
+                        + " quantity, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shortfall_id) DO NOTHING",
+                        shortfalls);
+                shortfalls.clear();
             }
         }
     }
