@@ -125,64 +125,87 @@ public final class BackstopCli implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario);
-            s = new io.backstop.lab.scenario.Scenario(s.name(), s.description(), seed == null ? s.seed() : seed,
-                    minutes == null ? s.minutes() : minutes, speed == null ? s.speed() : speed, s.markets(), s.manipulations(), s.marketMakers(),
-                    s.traders());
+            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
+                    .with(seed, minutes, speed);
             io.backstop.lab.replay.Replay.Result r = new io.backstop.lab.replay.Replay(
                     RuntimeSettings.load(System.getenv()), System.out).run(s, accounts);
             System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of("(oracle as running)"), List.of(r)));
+            r.money().differences().forEach(d -> System.out.println("  money: " + d));
             return r.sound() ? 0 : 2;
         }
     }
 
-    @Command(name = "demo", description = "Starts Backstop (building it if needed) and replays oct-2025 twice, with the "
-            + "oracle robust and naive; prints the two side by side and writes an HTML report to reports/.")
+    @Command(name = "demo", description = "Builds Backstop if needed and replays oct-2025 twice, with the oracle "
+            + "robust and naive, each on a fresh platform of its own (run/demo); prints the two side by side and "
+            + "writes an HTML report to reports/.")
     static final class Demo implements Callable<Integer> {
         @Option(names = "--accounts", defaultValue = "300", description = "traders per run (default ${DEFAULT-VALUE})")
         int accounts;
         @Option(names = "--scenario", defaultValue = "oct-2025", description = "scenario (default ${DEFAULT-VALUE})")
         String scenario;
+        @Option(names = "--speed", description = "simulated minutes per real second (default: the scenario's)")
+        Double speed;
+        @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
+        Double minutes;
 
         @Override
         public Integer call() throws Exception {
-            LocalRuntime runtime;
-            try {
-                runtime = runtime(false); // the platform ./backstop up started (or left configured)
-            } catch (Exception notStartedYet) {
-                runtime = runtime(true);
-            }
-            if (runtime.up() != 0) {
+            if (java.nio.file.Files.exists(RuntimeSettings.fromEnvironment(System.getenv()).runDir()
+                    .resolve("runtime.properties"))) {
+                System.out.println("Backstop is running (./backstop up). The demo replays on fresh platforms of its own"
+                        + " on the same ports: stop it first with ./backstop down.");
                 return 1;
             }
-            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario);
+            java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+            java.nio.file.Path home = java.nio.file.Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath();
+            java.nio.file.Path runDir = home.resolve("run").resolve("demo");
+            env.put("BACKSTOP_RUN_DIR", runDir.toString());
+            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
+                    .with(null, minutes, speed);
             List<String> labels = List.of("robust", "naive");
             List<io.backstop.lab.replay.Replay.Result> results = new java.util.ArrayList<>();
-            try {
-                for (String mode : labels) {
-                    System.out.println("== " + s.name() + " with the oracle " + mode);
-                    if (runtime.restart(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", mode)) != 0) {
+            for (String mode : labels) {
+                System.out.println("== " + s.name() + " with the oracle " + mode + ", on a fresh platform");
+                LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(env), System.out);
+                runtime.down();
+                wipe(runDir);
+                try {
+                    if (runtime.up(java.util.Map.of(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", mode))) != 0) {
                         return 1;
                     }
                     results.add(new io.backstop.lab.replay.Replay(runtime.settings(), System.out).run(s, accounts));
+                } finally {
+                    runtime.down();
                 }
-            } finally {
-                runtime.restart(Service.ORACLE); // back to the configured (robust) oracle
             }
             String table = io.backstop.lab.replay.ReplayReport.table(labels, results);
             System.out.println(table);
-            java.nio.file.Path dir = java.nio.file.Path.of(System.getenv().getOrDefault("BACKSTOP_HOME", "."), "reports",
+            java.nio.file.Path dir = home.resolve("reports").resolve(
                     s.name() + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
             java.nio.file.Files.createDirectories(dir);
             java.nio.file.Path page = dir.resolve("index.html");
             java.nio.file.Files.writeString(page, io.backstop.lab.replay.ReplayReport.html(
                     "Backstop: " + s.name() + ", robust vs naive oracle", labels, results));
-            System.out.println("report: " + page.toAbsolutePath());
+            java.nio.file.Files.writeString(dir.resolve("table.txt"), table);
+            System.out.println("report: " + page);
             boolean sound = results.stream().allMatch(io.backstop.lab.replay.Replay.Result::sound);
             if (!sound) {
-                System.out.println("FAILED: a ledger difference, a margin call without an outcome, or one with two");
+                System.out.println("FAILED: a ledger difference, money not conserved, a margin call without an"
+                        + " outcome, or one with two (see the table)");
+                results.forEach(r -> r.money().differences().forEach(d -> System.out.println("  " + d)));
             }
             return sound ? 0 : 2;
+        }
+
+        private static void wipe(java.nio.file.Path dir) throws java.io.IOException {
+            if (!java.nio.file.Files.exists(dir)) {
+                return;
+            }
+            try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+                for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(p);
+                }
+            }
         }
     }
 }

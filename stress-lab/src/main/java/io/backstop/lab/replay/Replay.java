@@ -5,15 +5,7 @@ import static io.backstop.lab.load.Waits.waitFor;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
-import io.backstop.events.Topic;
-import io.backstop.events.insurance.AdlRole;
-import io.backstop.events.insurance.LossSocialized;
-import io.backstop.events.insurance.PositionAutoDeleveraged;
-import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.json.EventJson;
-import io.backstop.events.liquidation.LiquidationShortfallRaised;
-import io.backstop.events.liquidation.PositionLiquidated;
-import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.lab.exchange.ScenarioBook;
@@ -42,16 +34,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -67,6 +53,8 @@ public final class Replay {
     static final Duration STEP = Duration.ofMillis(250);
     static final Map<String, String> PERP_MARKETS = Map.of("BTCUSDT", "BTCUSDT-PERP", "ETHUSDT", "ETHUSDT-PERP");
     static final Map<String, String> INDEX_OF = Map.of("BTCUSDT", "BTC", "ETHUSDT", "ETH");
+    /** The assets the report charts, and the perpetual each one marks (null: a collateral asset only). */
+    static final Map<String, String> CHARTED = orderedMap("BTC", "BTCUSDT", "ETH", "ETHUSDT", "USDE", null, "WBETH", null);
 
     /** What a replay measured. */
     public record Result(String scenario, int accounts, long marginCalls, int accountsLiquidated, int wrongful,
@@ -75,11 +63,19 @@ public final class Replay {
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
-                         Outcomes outcomes) {
+                         Outcomes outcomes, Timeline timeline, Latency latency, Money money) {
 
-        /** Whether the run's invariants held: a clean ledger, an outcome for every call, never two. */
+        /**
+         * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, and
+         * every unit of money accounted for.
+         */
         public boolean sound() {
-            return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0;
+            return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0 && money.conserved();
+        }
+
+        /** Liquidated notional caused by the manipulated prices ÷ the manipulation's size. */
+        public double amplification() {
+            return manipulation.signum() == 0 ? 0 : wrongfulNotional.doubleValue() / manipulation.doubleValue();
         }
     }
 
@@ -90,6 +86,38 @@ public final class Replay {
      * @param stillOpen liquidations not finished when the replay stopped waiting
      */
     public record Outcomes(int calls, int withoutOutcome, int duplicated, int stillOpen) {
+    }
+
+    /**
+     * Milliseconds from the venue tick a margin call's newest price was computed from to the first fill of
+     * the liquidation that followed, over all liquidations, and the median of each leg.
+     */
+    public record Latency(long liquidations, long p50, long p99, long max, long tickToPrice, long priceToCall,
+                          long callToOrder, long orderToFill) {
+    }
+
+    /**
+     * The money of the closed world, to the last unit: what the run's accounts hold in USDT at the end
+     * (margin-service) against their deposits plus every movement the other services published for them —
+     * realized P&L of liquidation fills, takeovers and ADL, minus liquidation fees, plus deficits covered,
+     * minus socialized losses — and the fees they paid against the fees the fund booked.
+     *
+     * @param differences accounts whose holdings differ from what the events say (first few, with both amounts)
+     * @param fundByKind  the fund's money movements during the run by ledger kind (DEPOSIT, FEE, TAKEOVER, ...)
+     */
+    public record Money(BigDecimal deposited, BigDecimal realized, BigDecimal fees, BigDecimal deficitsCovered,
+                        BigDecimal socialized, BigDecimal expected, BigDecimal held, int accountsChecked,
+                        List<String> differences, BigDecimal feesBookedByFund, Map<String, BigDecimal> fundByKind) {
+
+        public boolean conserved() {
+            return differences.isEmpty() && held.compareTo(expected) == 0 && fees.compareTo(feesBookedByFund) == 0;
+        }
+
+        /** What the fund paid out of its own money in the run: takeovers, deficits, unwinding losses. */
+        public BigDecimal fundUsed() {
+            return fundByKind.entrySet().stream().filter(e -> !e.getKey().equals("DEPOSIT") && !e.getKey().equals("FEE"))
+                    .map(Map.Entry::getValue).reduce(BigDecimal.ZERO, BigDecimal::add).negate().max(BigDecimal.ZERO);
+        }
     }
 
     private final RuntimeSettings settings;
@@ -106,26 +134,37 @@ public final class Replay {
         World world = new World(scenario);
         WorldFeed feed = new WorldFeed(scenario);
         String run = scenario.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
-        Observer observer = new Observer(world, TrueValue.of(scenario));
-        observer.manipulation = BigDecimal.valueOf(scenario.manipulations().stream()
+        Map<String, TraderPopulation.Trader> traders = new ConcurrentHashMap<>();
+        BigDecimal manipulation = BigDecimal.valueOf(scenario.manipulations().stream()
                 .mapToDouble(Scenario.Manipulation::notional).sum());
+        List<Map.Entry<String, List<String>>> charted = charted(scenario);
+        Map<String, List<Timeline.PricePoint>> prices = new LinkedHashMap<>();
+        charted.forEach(c -> prices.put(c.getKey(), new ArrayList<>()));
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
+        Instant runStarted = Instant.now();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
              SimulatedExchange exchange = new SimulatedExchange(settings.kafkaBootstrap(),
-                     new ScenarioBook(world, PERP_MARKETS))) {
+                     new ScenarioBook(world, PERP_MARKETS));
+             RunObserver observer = new RunObserver(settings.kafkaBootstrap(), world, traders, INDEX_OF)) {
             exchange.awaitReady(Duration.ofSeconds(60));
             observer.start();
             double dt = scenario.speed() * STEP.toMillis() / 1000.0;
+            double[] lastSample = {-1};
             Runnable step = () -> {
                 List<World.Tick> ticks;
+                Instant now = Instant.now();
                 synchronized (world) {
                     ticks = observer.running ? world.advance(dt) : world.quotes();
+                    if (observer.running && world.minute() - lastSample[0] >= 0.5) {
+                        lastSample[0] = world.minute();
+                        sample(world, observer, charted, prices);
+                    }
                 }
-                Instant now = Instant.now();
                 feed.ticks(ticks, now).forEach(e -> send(producer, e));
                 feed.rates(now).forEach(e -> send(producer, e));
+                observer.ticksSent(now);
             };
             clock.scheduleAtFixedRate(() -> {
                 try {
@@ -139,6 +178,7 @@ public final class Replay {
                 waitFor("the oracle's price of " + symbol, () -> status(Service.ORACLE, "/api/v1/prices/" + symbol) == 200,
                         Duration.ofMinutes(2));
             }
+            depositFunds(scenario, run);
             Map<String, BigDecimal> t0 = new LinkedHashMap<>();
             synchronized (world) {
                 t0.put("USDT", BigDecimal.ONE);
@@ -146,17 +186,19 @@ public final class Replay {
                     t0.put(asset, WorldFeed.decimal(world.honest(asset)));
                 }
             }
-            List<TraderPopulation.Trader> traders = TraderPopulation.generate(scenario, run, accounts, t0,
+            List<TraderPopulation.Trader> population = TraderPopulation.generate(scenario, run, accounts, t0,
                     new java.util.TreeMap<>(Map.of("BTCUSDT", 0.6, "ETHUSDT", 0.4)), INDEX_OF);
-            traders.forEach(t -> observer.traders.put(t.accountId(), t));
+            population.forEach(t -> traders.put(t.accountId(), t));
             long opening = System.nanoTime();
-            open(traders, producer);
+            open(population, producer);
             out.printf("%s: %,d traders opened (accounts, collateral, positions) in %.1f s; the shock begins%n",
-                    scenario.name(), traders.size(), seconds(opening));
+                    scenario.name(), population.size(), seconds(opening));
 
             long started = System.nanoTime();
+            Instant shock = Instant.now();
             observer.running = true;
             long lastReport = System.nanoTime();
+            long lastEvents = 0;
             while (true) {
                 double minute;
                 synchronized (world) {
@@ -166,32 +208,182 @@ public final class Replay {
                     break;
                 }
                 if (System.nanoTime() - lastReport > 5_000_000_000L) {
-                    out.printf("  %5.1f s  T+%3.0f min  margin calls %,d  liquidated %,d accounts (%,d fills)  shortfalls %,d%n",
-                            seconds(started), minute, observer.calls.get(), observer.liquidatedAccounts.size(),
-                            observer.fills.get(), observer.shortfalls.get());
+                    long events = observer.events.get();
+                    out.printf("  %5.1f s  T+%3.0f min  %,5.0f events/s  margin calls %,d  liquidated %,d accounts"
+                                    + " (%,d fills)  shortfalls %,d  ADL %,d%n",
+                            seconds(started), minute, (events - lastEvents) / seconds(lastReport), observer.calls.get(),
+                            observer.liquidatedAccounts.size(), observer.fills.get(), observer.shortfalls.get(),
+                            observer.adl.get());
                     lastReport = System.nanoTime();
+                    lastEvents = events;
                 }
                 Thread.sleep(100);
             }
             observer.running = false; // the world holds its last prices while the platform finishes
-            long quiet = System.nanoTime();
-            long seen = observer.events.get();
-            while (seconds(quiet) < 60) {
-                Thread.sleep(2000);
-                long now = observer.events.get();
-                if (now == seen) {
-                    break;
-                }
-                seen = now;
-            }
+            awaitQuiet(observer);
             double seconds = seconds(started);
             String fund = get(Service.INSURANCE_FUND, "/api/v1/fund?history=1");
             boolean clean = get(Service.INSURANCE_FUND, "/api/v1/ledger/check").contains("\"clean\":true");
-            return observer.result(scenario.name(), accounts, seconds, clean, fund, outcomes(observer.callIds));
+            Outcomes outcomes = outcomes(observer.callIds);
+            Money money = money(population, observer, run, shock);
+            Timeline timeline = new Timeline(prices, observer.fund(), observer.adl(), observer.latency());
+            return new Result(scenario.name(), accounts, observer.calls.get(), observer.liquidatedAccounts.size(),
+                    observer.wrongful.size(), observer.wrongfulNotional(), manipulation, observer.notional(),
+                    observer.fills.get(), observer.shortfalls.get(), observer.takeovers.get(), observer.adl.get(),
+                    observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
+                    observer.maxDeviationSymbol(), observer.peakPerSecond(), seconds,
+                    new java.util.TreeMap<>(observer.perMinute), clean, fund, outcomes, timeline,
+                    latency(observer), money);
         } finally {
             clock.shutdownNow();
-            observer.stop();
         }
+    }
+
+    /** Waits (up to a minute) until no event of the run has arrived for a few seconds: the platform has finished. */
+    private static void awaitQuiet(RunObserver observer) throws InterruptedException {
+        long quiet = System.nanoTime();
+        long seen = observer.events.get();
+        while (seconds(quiet) < 60) {
+            Thread.sleep(3000);
+            long now = observer.events.get();
+            if (now == seen) {
+                break;
+            }
+            seen = now;
+        }
+    }
+
+    /** The scenario's opening insurance fund deposits, one idempotent deposit per group and run. */
+    private void depositFunds(Scenario scenario, String run) throws Exception {
+        for (Map.Entry<String, Double> f : scenario.insuranceFund().entrySet()) {
+            post(Service.INSURANCE_FUND, "/api/v1/fund/" + f.getKey() + "/deposits", "{\"amount\":\""
+                    + BigDecimal.valueOf(f.getValue()).toPlainString() + "\",\"idempotencyKey\":\"" + run + "-"
+                    + f.getKey() + "\"}", 201);
+        }
+    }
+
+    private static List<Map.Entry<String, List<String>>> charted(Scenario scenario) {
+        List<Map.Entry<String, List<String>>> charted = new ArrayList<>();
+        for (String asset : CHARTED.keySet()) {
+            scenario.markets().stream().filter(m -> m.symbol().equals(asset)).findFirst().ifPresent(m ->
+                    charted.add(Map.entry(asset, m.venues().stream().map(Scenario.Venue::name).toList())));
+        }
+        return charted;
+    }
+
+    /** One price point per charted asset: each venue, the honest price, the oracle's index and mark. */
+    private static void sample(World world, RunObserver observer, List<Map.Entry<String, List<String>>> charted,
+                               Map<String, List<Timeline.PricePoint>> prices) {
+        for (Map.Entry<String, List<String>> c : charted) {
+            String asset = c.getKey();
+            Map<String, Double> venues = new LinkedHashMap<>();
+            for (String venue : c.getValue()) {
+                venues.put(venue, world.price(asset, venue));
+            }
+            String perp = CHARTED.get(asset);
+            if (perp != null && PERP_MARKETS.containsKey(perp)) {
+                venues.put("exchange perp", world.price(PERP_MARKETS.get(perp), "exchange"));
+            }
+            OraclePricePublished index = observer.latest(asset);
+            OraclePricePublished mark = perp == null ? null : observer.latest(perp);
+            prices.get(asset).add(new Timeline.PricePoint(world.minute(), venues, world.honest(asset),
+                    index == null ? null : index.indexPrice().doubleValue(),
+                    mark == null ? null : mark.markPrice().doubleValue()));
+        }
+    }
+
+    private static Latency latency(RunObserver o) {
+        return new Latency(o.endToEnd.getTotalCount(), o.endToEnd.getValueAtPercentile(50),
+                o.endToEnd.getValueAtPercentile(99), o.endToEnd.getMaxValue(), o.tickToPrice.getValueAtPercentile(50),
+                o.priceToCall.getValueAtPercentile(50), o.callToOrder.getValueAtPercentile(50),
+                o.orderToFill.getValueAtPercentile(50));
+    }
+
+    /**
+     * The conservation check: each run account's balances at margin-service against its deposits and the
+     * movements the observer saw, and the fees the accounts paid against the FEE postings of the fund's ledger.
+     */
+    private Money money(List<TraderPopulation.Trader> population, RunObserver observer, String run, Instant since)
+            throws Exception {
+        Map<String, BigDecimal> moved = observer.moneyIn();
+        BigDecimal deposited = BigDecimal.ZERO;
+        BigDecimal expected = BigDecimal.ZERO;
+        BigDecimal held = BigDecimal.ZERO;
+        List<String> differences = new ArrayList<>();
+        for (TraderPopulation.Trader t : population) {
+            Map<String, BigDecimal> balances = balances(t.accountId());
+            Map<String, BigDecimal> should = new LinkedHashMap<>(t.collateral());
+            should.merge("USDT", moved.getOrDefault(t.accountId(), BigDecimal.ZERO), BigDecimal::add);
+            deposited = deposited.add(t.collateral().getOrDefault("USDT", BigDecimal.ZERO));
+            expected = expected.add(should.getOrDefault("USDT", BigDecimal.ZERO));
+            held = held.add(balances.getOrDefault("USDT", BigDecimal.ZERO));
+            java.util.Set<String> assets = new java.util.TreeSet<>(should.keySet());
+            assets.addAll(balances.keySet());
+            for (String asset : assets) {
+                BigDecimal want = should.getOrDefault(asset, BigDecimal.ZERO);
+                BigDecimal has = balances.getOrDefault(asset, BigDecimal.ZERO);
+                if (want.compareTo(has) != 0 && differences.size() < 10) {
+                    differences.add(t.accountId() + " " + asset + ": holds " + has.toPlainString() + ", events say "
+                            + want.toPlainString());
+                }
+            }
+        }
+        Map<String, BigDecimal> fundByKind = new java.util.TreeMap<>();
+        BigDecimal feesBooked = BigDecimal.ZERO;
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(),
+                settings.pgPassword())) {
+            try (java.sql.PreparedStatement s = c.prepareStatement("SELECT t.kind, sum(p.amount) FROM"
+                    + " insurance.ledger_posting p JOIN insurance.ledger_transaction t ON t.id = p.transaction_id"
+                    + " WHERE p.account LIKE 'fund:%' AND p.asset = 'USDT' AND t.created_at >= ? GROUP BY t.kind")) {
+                s.setTimestamp(1, java.sql.Timestamp.from(since));
+                try (java.sql.ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        fundByKind.put(rs.getString(1), rs.getBigDecimal(2));
+                    }
+                }
+            }
+            try (java.sql.PreparedStatement s = c.prepareStatement("SELECT coalesce(sum(p.amount), 0) FROM"
+                    + " insurance.ledger_posting p JOIN insurance.ledger_transaction t ON t.id = p.transaction_id"
+                    + " WHERE t.kind = 'FEE' AND p.account LIKE 'fund:%' AND p.asset = 'USDT' AND t.id IN"
+                    + " (SELECT transaction_id FROM insurance.ledger_posting WHERE account LIKE ?)")) {
+                s.setString(1, "account:" + run + "-%");
+                try (java.sql.ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    feesBooked = rs.getBigDecimal(1);
+                }
+            }
+        }
+        int unequal = differences.size();
+        if (held.compareTo(expected) != 0 && unequal == 0) {
+            differences.add("total USDT: held " + held.toPlainString() + ", events say " + expected.toPlainString());
+        }
+        return new Money(deposited, observer.realized(), observer.feesCharged(), observer.deficitsCovered(),
+                observer.socialized(), expected, held, population.size(), differences, feesBooked, fundByKind);
+    }
+
+    /** An account's balances per asset, as margin-service holds them. */
+    private Map<String, BigDecimal> balances(String account) {
+        tools.jackson.databind.JsonNode risk = JSON.readTree(get(Service.MARGIN, "/api/v1/accounts/" + account + "/risk"));
+        Map<String, BigDecimal> balances = new LinkedHashMap<>();
+        for (tools.jackson.databind.JsonNode line : risk.path("collateral")) {
+            BigDecimal amount = new BigDecimal(line.path("amount").asString());
+            if (amount.signum() != 0) {
+                balances.put(line.path("asset").asString(), amount);
+            }
+        }
+        return balances;
+    }
+
+    private static final tools.jackson.databind.ObjectMapper JSON = tools.jackson.databind.json.JsonMapper.builder()
+            .build();
+
+    private static <K, V> Map<K, V> orderedMap(K k1, V v1, K k2, V v2, K k3, V v3, K k4, V v4) {
+        Map<K, V> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        m.put(k3, v3);
+        m.put(k4, v4);
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     private void open(List<TraderPopulation.Trader> traders, KafkaProducer<String, byte[]> producer) throws Exception {
@@ -223,153 +415,6 @@ public final class Replay {
         String last = traders.get(traders.size() - 1).accountId();
         waitFor("margin-service applying the opening trades", () -> get(Service.MARGIN, "/api/v1/accounts/" + last + "/risk")
                 .contains("\"symbol\":\"" + traders.get(traders.size() - 1).symbol() + "\""), Duration.ofMinutes(2));
-    }
-
-    /** Counts what the platform does, from its topics, stamped with the world's simulated minute. */
-    private final class Observer {
-        final World world;
-        final KafkaConsumer<String, byte[]> consumer;
-        final Thread thread;
-        volatile boolean running;
-        volatile boolean stopped;
-        final AtomicLong events = new AtomicLong();
-        final AtomicLong calls = new AtomicLong();
-        final Set<UUID> callIds = ConcurrentHashMap.newKeySet();
-        final AtomicLong fills = new AtomicLong();
-        final AtomicLong shortfalls = new AtomicLong();
-        final AtomicLong takeovers = new AtomicLong();
-        final AtomicLong adl = new AtomicLong();
-        final Set<String> liquidatedAccounts = ConcurrentHashMap.newKeySet();
-        final Map<Integer, Long> perMinute = new ConcurrentHashMap<>();
-        final Map<Long, Long> perSecond = new ConcurrentHashMap<>();
-        volatile BigDecimal notional = BigDecimal.ZERO;
-        volatile BigDecimal wrongfulNotional = BigDecimal.ZERO;
-        volatile BigDecimal adlNotional = BigDecimal.ZERO;
-        volatile BigDecimal socialized = BigDecimal.ZERO;
-        volatile double maxDeviation;
-        volatile String maxDeviationSymbol = "-";
-
-        final Map<String, TraderPopulation.Trader> traders = new ConcurrentHashMap<>();
-        final Set<String> wrongful = ConcurrentHashMap.newKeySet();
-        final TrueValue trueValue;
-
-        Observer(World world, TrueValue trueValue) {
-            this.world = world;
-            this.trueValue = trueValue;
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-observer-" + UUID.randomUUID(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                    new StringDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(Topic.MARGIN_CALLS.baseName(), Topic.LIQUIDATION_FILLS.baseName(),
-                    Topic.LIQUIDATION_SHORTFALLS.baseName(), Topic.INSURANCE_TAKEOVERS.baseName(),
-                    Topic.ADL_EXECUTIONS.baseName(), Topic.LOSS_SOCIALIZED.baseName(), Topic.ORACLE_PRICES.baseName()));
-            thread = new Thread(this::loop, "replay-observer");
-            thread.setDaemon(true);
-        }
-
-        void start() throws InterruptedException {
-            thread.start();
-            waitFor("the observer's assignment", () -> !assigned.isEmpty(), Duration.ofSeconds(60));
-        }
-
-        final Set<Object> assigned = ConcurrentHashMap.newKeySet();
-
-        void loop() {
-            while (!stopped) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Topic topic = Topic.fromName(r.topic(), "").orElse(null);
-                    if (topic == null) {
-                        continue;
-                    }
-                    observe(json.decode(topic, r.key(), r.value()));
-                }
-                assigned.addAll(consumer.assignment());
-            }
-            consumer.close();
-        }
-
-        void observe(EventEnvelope<?> event) {
-            Object p = event.payload();
-            if (p instanceof OraclePricePublished price) {
-                deviation(price);
-                return;
-            }
-            if (!running || !ours(event)) {
-                return; // before the shock, or an account of another run
-            }
-            events.incrementAndGet();
-            if (p instanceof MarginCallIssued) {
-                calls.incrementAndGet();
-                callIds.add(event.eventId());
-            } else if (p instanceof PositionLiquidated fill) {
-                fills.incrementAndGet();
-                if (liquidatedAccounts.add(fill.accountId())) {
-                    TraderPopulation.Trader trader = traders.get(fill.accountId());
-                    boolean covered;
-                    synchronized (world) {
-                        covered = trader != null && trueValue.coversMaintenance(trader, world, INDEX_OF);
-                    }
-                    if (covered) {
-                        wrongful.add(fill.accountId());
-                        wrongfulNotional = wrongfulNotional.add(trader.notional());
-                    }
-                }
-                notional = notional.add(fill.quantity().multiply(fill.price()));
-                int minute;
-                synchronized (world) {
-                    minute = (int) world.minute();
-                }
-                perMinute.merge(minute, 1L, Long::sum);
-                perSecond.merge(System.currentTimeMillis() / 1000, 1L, Long::sum);
-            } else if (p instanceof LiquidationShortfallRaised) {
-                shortfalls.incrementAndGet();
-            } else if (p instanceof PositionTakenOver) {
-                takeovers.incrementAndGet();
-            } else if (p instanceof PositionAutoDeleveraged a && a.role() == AdlRole.COUNTERPARTY) {
-                adl.incrementAndGet();
-                adlNotional = adlNotional.add(a.quantity().multiply(a.price()));
-            } else if (p instanceof LossSocialized loss) {
-                socialized = socialized.add(loss.amount());
-            }
-        }
-
-        boolean ours(EventEnvelope<?> event) {
-            return event.key() != null && (traders.containsKey(event.key())
-                    || event.payload() instanceof LiquidationShortfallRaised s && traders.containsKey(s.accountId()));
-        }
-
-        /** How far the oracle's index of an asset is from the honest price at the moment it arrives. */
-        void deviation(OraclePricePublished price) {
-            double honest;
-            synchronized (world) {
-                try {
-                    honest = world.honest(price.symbol());
-                } catch (IllegalArgumentException notInTheWorld) {
-                    return;
-                }
-            }
-            double d = Math.abs(price.indexPrice().doubleValue() / honest - 1);
-            if (running && d > maxDeviation) {
-                maxDeviation = d;
-                maxDeviationSymbol = price.symbol();
-            }
-        }
-
-        BigDecimal manipulation = BigDecimal.ZERO;
-
-        Result result(String scenario, int accounts, double seconds, boolean clean, String fund, Outcomes outcomes) {
-            long peak = perSecond.values().stream().mapToLong(Long::longValue).max().orElse(0);
-            return new Result(scenario, accounts, calls.get(), liquidatedAccounts.size(), wrongful.size(),
-                    wrongfulNotional, manipulation, notional,
-                    fills.get(),
-                    shortfalls.get(), takeovers.get(), adl.get(), adlNotional, socialized, maxDeviation,
-                    maxDeviationSymbol, peak, seconds, new java.util.TreeMap<>(perMinute), clean, fund, outcomes);
-        }
-
-        void stop() {
-            stopped = true;
-        }
     }
 
     /** Reads liquidation-service's records of the run's margin calls (one row per call, its outcome in status). */

@@ -20,19 +20,28 @@ public final class ReplayReport {
         row(b, "accounts liquidated", results, r -> String.format("%,d", r.accountsLiquidated()));
         row(b, "wrongful liquidations", results, r -> String.format("%,d", r.wrongful()));
         row(b, "wrongful notional (USDT)", results, r -> money(r.wrongfulNotional()));
+        row(b, "manipulation (USDT)", results, r -> money(r.manipulation()));
         row(b, "amplification (wrongful / manip.)", results, r -> r.manipulation().signum() == 0 ? "-"
-                : String.format("%.2fx", r.wrongfulNotional().doubleValue() / r.manipulation().doubleValue()));
+                : String.format("%.2fx", r.amplification()));
         row(b, "liquidated notional (USDT)", results, r -> money(r.liquidatedNotional()));
         row(b, "liquidation fills", results, r -> String.format("%,d", r.liquidationFills()));
         row(b, "peak liquidations / s", results, r -> String.format("%,d", r.peakLiquidationsPerSecond()));
         row(b, "shortfalls", results, r -> String.format("%,d", r.shortfalls()));
         row(b, "fund takeovers", results, r -> String.format("%,d", r.takeovers()));
+        row(b, "fund used (USDT)", results, r -> money(r.money().fundUsed()));
         row(b, "ADL: positions / notional", results, r -> String.format("%,d / %s", r.adlExecutions(),
                 money(r.adlNotional())));
         row(b, "socialized loss (USDT)", results, r -> money(r.socialized()));
         row(b, "max index deviation", results, r -> String.format("%.2f%% (%s)", 100 * r.maxIndexDeviation(),
                 r.maxDeviationSymbol()));
+        row(b, "tick->fill p50 / p99 / max (ms)", results, r -> r.latency().liquidations() == 0 ? "-"
+                : String.format("%,d / %,d / %,d", r.latency().p50(), r.latency().p99(), r.latency().max()));
+        row(b, "  legs p50: price/call/order/fill", results, r -> String.format("%d/%d/%d/%d",
+                r.latency().tickToPrice(), r.latency().priceToCall(), r.latency().callToOrder(),
+                r.latency().orderToFill()));
         row(b, "ledger check", results, r -> r.ledgerClean() ? "clean" : "DIFFERENCES");
+        row(b, "money conserved (USDT, to the unit)", results, r -> r.money().conserved() ? "yes" : "NO: "
+                + r.money().differences().size() + " differences");
         row(b, "calls without outcome / twice", results, r -> r.outcomes().withoutOutcome() + " / "
                 + r.outcomes().duplicated());
         row(b, "liquidations still open", results, r -> Integer.toString(r.outcomes().stillOpen()));

@@ -37,6 +37,14 @@ public final class LocalRuntime {
 
     /** Starts everything that is not running; 0 when all components are ready, 1 otherwise. */
     public int up() throws Exception {
+        return up(Map.of());
+    }
+
+    /**
+     * Starts everything that is not running, the services with {@code extra} environment of their own (for
+     * example the oracle in naive mode); 0 when all components are ready, 1 otherwise.
+     */
+    public int up(Map<Service, Map<String, String>> extra) throws Exception {
         long started = System.nanoTime();
         settings.save();
         out.printf("Starting Backstop from %s (state and logs in %s)%n", settings.home(), settings.runDir());
@@ -68,7 +76,7 @@ public final class LocalRuntime {
             for (Service service : Service.values()) {
                 starting.add(pool.submit((Callable<Void>) () -> {
                     try {
-                        services.start(service);
+                        services.start(service, extra.getOrDefault(service, Map.of()));
                     } catch (Exception e) {
                         throw new ComponentFailed(service.id() + " did not start: " + e.getMessage(),
                                 services.log(service));

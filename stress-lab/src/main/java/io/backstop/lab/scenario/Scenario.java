@@ -11,10 +11,14 @@ import java.util.Map;
  */
 public record Scenario(String name, String description, long seed, double minutes, double speed,
                        List<Market> markets, List<Manipulation> manipulations, MarketMakers marketMakers,
-                       Traders traders) {
+                       Traders traders, Map<String, Double> insuranceFund) {
 
     public Scenario {
         markets = List.copyOf(markets == null ? List.of() : markets);
+        insuranceFund = insuranceFund == null ? Map.of() : Map.copyOf(insuranceFund);
+        if (insuranceFund.values().stream().anyMatch(v -> v < 0)) {
+            throw new InvalidScenario(name, "insuranceFund: a fund's opening deposit cannot be negative");
+        }
         manipulations = List.copyOf(manipulations == null ? List.of() : manipulations);
         if (markets.isEmpty()) {
             throw new InvalidScenario(name, "markets: at least one market is needed");
@@ -29,6 +33,12 @@ public record Scenario(String name, String description, long seed, double minute
                 throw new InvalidScenario(name, "manipulation on " + m.venue() + ", not a venue of " + m.symbol());
             }
         }
+    }
+
+    /** The same scenario with another seed, length or speed (null keeps the scenario's). */
+    public Scenario with(Long seed, Double minutes, Double speed) {
+        return new Scenario(name, description, seed == null ? this.seed : seed, minutes == null ? this.minutes : minutes,
+                speed == null ? this.speed : speed, markets, manipulations, marketMakers, traders, insuranceFund);
     }
 
     /**

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
+import io.backstop.events.margin.CollateralValue;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.margin.PositionMark;
 import io.backstop.events.market.ConversionRateObserved;
 import io.backstop.events.market.VenueTickObserved;
 import io.backstop.lab.scenario.Scenario;
@@ -55,20 +59,30 @@ class ReplayPartsTest {
     }
 
     @Test
-    void atTrueValueEveryFreshTraderCoversMaintenanceAndALeveragedLongNoLongerDoesAfterTheCrash() {
-        World world = new World(oct);
-        TrueValue trueValue = TrueValue.of(oct);
-        Map<String, BigDecimal> prices = Map.of("USDT", BigDecimal.ONE, "USDE", BigDecimal.ONE,
-                "BTC", BigDecimal.valueOf(world.honest("BTC")), "ETH", BigDecimal.valueOf(world.honest("ETH")),
-                "WBETH", BigDecimal.valueOf(world.honest("WBETH")));
-        List<TraderPopulation.Trader> traders = TraderPopulation.generate(oct, "t", 500, prices, PERPS, INDEX);
-        assertThat(traders).allMatch(t -> trueValue.coversMaintenance(t, world, INDEX));
-        TraderPopulation.Trader longBtc = traders.stream().filter(t -> t.side() == Side.BUY && t.leverage() >= 50
-                && t.symbol().equals("BTCUSDT")).findFirst().orElseThrow();
-        while (world.minute() < 120) {
-            world.advance(1);
-        }
-        assertThat(trueValue.coversMaintenance(longBtc, world, INDEX)).isFalse();
+    void aCallIsWrongfulWhenTheAccountsCollateralAtItsHonestPriceStillCoveredMaintenance() {
+        // 6,000 USDT + 10,000 USDE marked at 0.65 (haircut 3%) + a long of 1 BTC bought at 121,000, marked at 110,000
+        CollateralValue usdt = new CollateralValue("USDT", new BigDecimal("6000"), BigDecimal.ONE, BigDecimal.ZERO,
+                new BigDecimal("6000"));
+        CollateralValue usde = new CollateralValue("USDE", new BigDecimal("10000"), new BigDecimal("0.65"),
+                new BigDecimal("0.03"), new BigDecimal("6305.00"));
+        PositionMark btc = new PositionMark("BTCUSDT", BigDecimal.ONE, new BigDecimal("121000"), new BigDecimal("110000"),
+                new BigDecimal("110000"), new BigDecimal("-11000"), new BigDecimal("550"), MarginMode.CROSS, null, null);
+        // equity 6,000 + 6,305 - 11,000 = 1,305 below a maintenance of 1,500
+        MarginCallIssued call = new MarginCallIssued("a", new BigDecimal("1305.00"), new BigDecimal("1500"),
+                new BigDecimal("5500"), List.of(usdt, usde), List.of(btc), Map.of());
+
+        // USDE at 1 honestly: 6,000 + 9,700 - 11,000 = 4,700 >= 1,500 -> the collateral's price caused the call
+        assertThat(TrueValue.equityAtTrueValue(call, asset -> BigDecimal.ONE)).isEqualByComparingTo("4700");
+        assertThat(TrueValue.coveredAtTrueValue(call, asset -> BigDecimal.ONE)).isTrue();
+        // USDE honestly at 0.67: 6,000 + 6,499 - 11,000 = 1,499 -> the market caused it, not the collateral's price
+        assertThat(TrueValue.equityAtTrueValue(call, asset -> new BigDecimal("0.67"))).isEqualByComparingTo("1499.00");
+        assertThat(TrueValue.coveredAtTrueValue(call, asset -> new BigDecimal("0.67"))).isFalse();
+        // a debt (negative balance) carries no haircut: -1,000 USDE at 1 counts -1,000
+        CollateralValue owed = new CollateralValue("USDE", new BigDecimal("-1000"), new BigDecimal("0.65"),
+                new BigDecimal("0.03"), new BigDecimal("-650"));
+        MarginCallIssued indebted = new MarginCallIssued("b", new BigDecimal("-5650"), new BigDecimal("550"),
+                new BigDecimal("5500"), List.of(usdt, owed), List.of(btc), Map.of());
+        assertThat(TrueValue.equityAtTrueValue(indebted, asset -> BigDecimal.ONE)).isEqualByComparingTo("-6000");
     }
 
     @Test

@@ -12,7 +12,12 @@ class ReplayReportTest {
     private static Replay.Result result(int wrongful, String wrongfulNotional, Map<Integer, Long> perMinute) {
         return new Replay.Result("oct-2025", 300, 167, 153, wrongful, new BigDecimal(wrongfulNotional),
                 new BigDecimal("60000000"), new BigDecimal("6934843.2"), 262, 35, 0, 18, new BigDecimal("296368"),
-                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}", new Replay.Outcomes(167, 0, 0, 0));
+                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}", new Replay.Outcomes(167, 0, 0, 0),
+                Timeline.empty(), new Replay.Latency(153, 420, 1800, 2500, 60, 40, 20, 300),
+                new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
+                        BigDecimal.ZERO, new BigDecimal("737"), new BigDecimal("737"), 300, List.of(),
+                        new BigDecimal("12.5"), Map.of("DEPOSIT", new BigDecimal("200000"), "FEE", new BigDecimal("12.5"),
+                        "TAKEOVER", new BigDecimal("-30000"))));
     }
 
     @Test
@@ -26,6 +31,9 @@ class ReplayReportTest {
         assertThat(table).containsPattern("calls without outcome / twice\\s+0 / 0\\s+0 / 0");
         assertThat(runs).allMatch(Replay.Result::sound);
         assertThat(table).containsPattern("amplification \\(wrongful / manip\\.\\)\\s+0\\.00x\\s+20\\.00x");
+        assertThat(table).containsPattern("fund used \\(USDT\\)\\s+30,000\\s+30,000");
+        assertThat(table).containsPattern("tick->fill p50 / p99 / max \\(ms\\)\\s+420 / 1,800 / 2,500");
+        assertThat(table).containsPattern("money conserved \\(USDT, to the unit\\)\\s+yes\\s+yes");
 
         String page = ReplayReport.html("Backstop & friends", List.of("robust", "naive"), runs);
         assertThat(page).startsWith("<!doctype html>").contains("Backstop &amp; friends").endsWith("</html>");

@@ -18,8 +18,9 @@ class WorldTest {
                 .contains("BTC", "ETH", "USDE", "WBETH", "BTCUSDT-PERP", "ETHUSDT-PERP");
         assertThat(oct.manipulations()).singleElement().satisfies(m -> {
             assertThat(m.venue()).isEqualTo("binance");
-            assertThat(m.notional()).isEqualTo(60_000_000);
+            assertThat(m.notional()).isEqualTo(100_000); // the day's $60M, scaled 1:600 with the population
         });
+        assertThat(oct.insuranceFund()).containsEntry("majors", 200_000.0);
         assertThat(oct.traders().accounts()).isPositive();
         // the demo runs it twice within five minutes
         assertThat(2 * oct.minutes() / oct.speed()).isLessThanOrEqualTo(300);
@@ -30,13 +31,12 @@ class WorldTest {
         List<World.Tick> a = run(oct, 200);
         List<World.Tick> b = run(oct, 200);
         assertThat(a).isEqualTo(b);
-        Scenario reseeded = new Scenario(oct.name(), oct.description(), oct.seed() + 1, oct.minutes(), oct.speed(),
-                oct.markets(), oct.manipulations(), oct.marketMakers(), oct.traders());
+        Scenario reseeded = oct.with(oct.seed() + 1, null, null);
         assertThat(run(reseeded, 200)).isNotEqualTo(a);
     }
 
     @Test
-    void sixtyMillionOfUsdeSoldIntoOneThinBookPushesItToAbout065ThereOnly() {
+    void theSaleIntoOneThinBookPushesUsdeToAbout065ThereOnly() {
         World world = new World(oct);
         advanceTo(world, 74.5);
         assertThat(world.price("USDE", "binance")).isCloseTo(1.0, within(0.01));
@@ -115,7 +115,7 @@ class WorldTest {
     @Test
     void aScenarioThatManipulatesAnUnknownVenueIsRefusedWithTheReason() {
         assertThatThrownBy(() -> new Scenario("bad", "", 1, 10, 1, oct.markets(),
-                List.of(new Scenario.Manipulation("USDE", "nowhere", 1, 1)), null, null))
+                List.of(new Scenario.Manipulation("USDE", "nowhere", 1, 1)), null, null, null))
                 .hasMessage("scenario bad: manipulation on nowhere, not a venue of USDE");
         assertThatThrownBy(() -> Scenarios.load("no-such-scenario")).hasMessageContaining("no scenario 'no-such-scenario'");
     }
