@@ -2,10 +2,11 @@ package io.backstop.lab.replay;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
-/** The side-by-side table of one or more replays (for example naive vs robust oracle). */
+/** The side-by-side table of one or more replays (for example naive vs robust oracle), and the HTML report. */
 public final class ReplayReport {
 
     private ReplayReport() {
@@ -49,39 +50,47 @@ public final class ReplayReport {
         return b.toString();
     }
 
-    /** A self-contained HTML page: the table, and liquidations per simulated minute of each run as SVG bars. */
+    /** {@link #html(String, List, List, List)} without timelines: the table and the liquidations per minute. */
     public static String html(String title, List<String> labels, List<Replay.Result> results) {
-        StringBuilder b = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>")
-                .append(escape(title)).append("</title><style>body{font-family:sans-serif;margin:2em}"
-                        + "pre{background:#f4f4f4;padding:1em}.bar{fill:#c0392b}.axis{stroke:#333}</style></head><body>")
-                .append("<h1>").append(escape(title)).append("</h1><pre>").append(escape(table(labels, results)))
-                .append("</pre>");
-        long max = results.stream().flatMap(r -> r.liquidationsPerMinute().values().stream()).mapToLong(Long::longValue)
-                .max().orElse(1);
-        for (int i = 0; i < results.size(); i++) {
-            Replay.Result r = results.get(i);
-            int minutes = r.liquidationsPerMinute().keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
-            int width = 720;
-            int height = 200;
-            double w = (double) width / Math.max(minutes, 1);
-            b.append("<h2>Liquidation fills per simulated minute — ").append(escape(labels.get(i))).append("</h2>")
-                    .append("<svg class=\"chart\" width=\"").append(width).append("\" height=\"").append(height + 20)
-                    .append("\" data-points=\"").append(r.liquidationsPerMinute().size()).append("\">");
-            r.liquidationsPerMinute().forEach((minute, n) -> {
-                double h = (double) height * n / max;
-                b.append(String.format(java.util.Locale.ROOT,
-                        "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>T+%d min: %d</title></rect>",
-                        minute * w, height - h, Math.max(w - 1, 1), h, minute, n));
-            });
-            b.append("<line class=\"axis\" x1=\"0\" y1=\"").append(height).append("\" x2=\"").append(width)
-                    .append("\" y2=\"").append(height).append("\"/></svg>");
-        }
-        return b.append("</body></html>").toString();
+        return html(title, labels, results, Collections.nCopies(results.size(), Timeline.empty()));
     }
 
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    /**
+     * A self-contained HTML page (no script, nothing fetched): a short guide to reading it, the table, and
+     * {@link ReplayCharts the charts} of each run side by side.
+     *
+     * @param timelines what each run saw over simulated time, in the order of results
+     */
+    public static String html(String title, List<String> labels, List<Replay.Result> results,
+                              List<Timeline> timelines) {
+        return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + ReplayCharts.escape(title)
+                + "</title><style>body{font-family:sans-serif;margin:2em;max-width:1400px}"
+                + "pre{background:#f4f4f4;padding:1em;overflow-x:auto}.guide{max-width:60em}" + ReplayCharts.CSS
+                + "</style></head><body><h1>" + ReplayCharts.escape(title) + "</h1>" + GUIDE
+                + "<h2>Side by side</h2><pre>" + ReplayCharts.escape(table(labels, results)) + "</pre>"
+                + ReplayCharts.charts(labels, timelines,
+                        results.stream().map(Replay.Result::liquidationsPerMinute).toList())
+                + "</body></html>";
     }
+
+    private static final String GUIDE = "<div class=\"guide\">"
+            + "<p>Backstop's stress lab replays a stress scenario on the running platform once per oracle mode and"
+            + " counts what the platform did. The demo replays 10 October 2025, scaled to minutes: a shock, a cascade"
+            + " while market makers withdraw, $60M of USDe sold into one venue's thin book (0.65 there, 1.00"
+            + " everywhere else) and wBETH 20% below ETH &times; rate on its own thin pair. The <em>robust</em> oracle"
+            + " takes the median of many venues, drops outliers and prices wrapped collateral as underlying &times;"
+            + " rate; the <em>naive</em> one reads one venue's spot price, and exists only to show what the robust one"
+            + " prevents.</p>"
+            + "<p><strong>Wrongful liquidations</strong> are accounts liquidated although, at the honest prices (what"
+            + " their collateral and positions were really worth, with the exchange's own haircuts and maintenance"
+            + " brackets), they still covered their maintenance margin: they were liquidated by a bad price, not by"
+            + " losses. A trustworthy oracle keeps this at or near zero.</p>"
+            + "<p><strong>Amplification</strong> is the notional of the wrongful liquidations divided by the notional"
+            + " of the manipulation: how many dollars of positions were wrongly closed per dollar spent pushing a"
+            + " price. On the real day about $60M of selling coincided with $19.3B of liquidations; 0&times; means the"
+            + " manipulation liquidated nobody who was solvent.</p>"
+            + "<p>Below the table, each chart shows the runs side by side on the same axes; hover a bar or a line for"
+            + " its value.</p></div>";
 
     private static void row(StringBuilder b, String label, List<Replay.Result> results,
                             Function<Replay.Result, String> value) {
