@@ -185,7 +185,8 @@ public final class BackstopCli implements Callable<Integer> {
             java.nio.file.Files.createDirectories(dir);
             java.nio.file.Path page = dir.resolve("index.html");
             java.nio.file.Files.writeString(page, io.backstop.lab.replay.ReplayReport.html(
-                    "Backstop: " + s.name() + ", robust vs naive oracle", labels, results));
+                    "Backstop: " + s.name() + ", robust vs naive oracle", labels, results,
+                    results.stream().map(io.backstop.lab.replay.Replay.Result::timeline).toList()));
             java.nio.file.Files.writeString(dir.resolve("table.txt"), table);
             System.out.println("report: " + page);
             boolean sound = results.stream().allMatch(io.backstop.lab.replay.Replay.Result::sound);
