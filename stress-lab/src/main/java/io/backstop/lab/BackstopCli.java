@@ -150,63 +150,9 @@ public final class BackstopCli implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if (java.nio.file.Files.exists(RuntimeSettings.fromEnvironment(System.getenv()).runDir()
-                    .resolve("runtime.properties"))) {
-                System.out.println("Backstop is running (./backstop up). The demo replays on fresh platforms of its own"
-                        + " on the same ports: stop it first with ./backstop down.");
-                return 1;
-            }
-            java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
-            java.nio.file.Path home = java.nio.file.Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath();
-            java.nio.file.Path runDir = home.resolve("run").resolve("demo");
-            env.put("BACKSTOP_RUN_DIR", runDir.toString());
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
                     .with(null, minutes, speed);
-            List<String> labels = List.of("robust", "naive");
-            List<io.backstop.lab.replay.Replay.Result> results = new java.util.ArrayList<>();
-            for (String mode : labels) {
-                System.out.println("== " + s.name() + " with the oracle " + mode + ", on a fresh platform");
-                LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(env), System.out);
-                runtime.down();
-                wipe(runDir);
-                try {
-                    if (runtime.up(java.util.Map.of(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", mode))) != 0) {
-                        return 1;
-                    }
-                    results.add(new io.backstop.lab.replay.Replay(runtime.settings(), System.out).run(s, accounts));
-                } finally {
-                    runtime.down();
-                }
-            }
-            String table = io.backstop.lab.replay.ReplayReport.table(labels, results);
-            System.out.println(table);
-            java.nio.file.Path dir = home.resolve("reports").resolve(
-                    s.name() + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-'));
-            java.nio.file.Files.createDirectories(dir);
-            java.nio.file.Path page = dir.resolve("index.html");
-            java.nio.file.Files.writeString(page, io.backstop.lab.replay.ReplayReport.html(
-                    "Backstop: " + s.name() + ", robust vs naive oracle", labels, results,
-                    results.stream().map(io.backstop.lab.replay.Replay.Result::timeline).toList()));
-            java.nio.file.Files.writeString(dir.resolve("table.txt"), table);
-            System.out.println("report: " + page);
-            boolean sound = results.stream().allMatch(io.backstop.lab.replay.Replay.Result::sound);
-            if (!sound) {
-                System.out.println("FAILED: a ledger difference, money not conserved, a margin call without an"
-                        + " outcome, or one with two (see the table)");
-                results.forEach(r -> r.money().differences().forEach(d -> System.out.println("  " + d)));
-            }
-            return sound ? 0 : 2;
-        }
-
-        private static void wipe(java.nio.file.Path dir) throws java.io.IOException {
-            if (!java.nio.file.Files.exists(dir)) {
-                return;
-            }
-            try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
-                for (java.nio.file.Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    java.nio.file.Files.delete(p);
-                }
-            }
+            return new io.backstop.lab.replay.Demo(System.getenv(), System.out).run(s, accounts);
         }
     }
 }

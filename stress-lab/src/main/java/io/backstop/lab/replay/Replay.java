@@ -113,10 +113,9 @@ public final class Replay {
             return differences.isEmpty() && held.compareTo(expected) == 0 && fees.compareTo(feesBookedByFund) == 0;
         }
 
-        /** What the fund paid out of its own money in the run: takeovers, deficits, unwinding losses. */
-        public BigDecimal fundUsed() {
-            return fundByKind.entrySet().stream().filter(e -> !e.getKey().equals("DEPOSIT") && !e.getKey().equals("FEE"))
-                    .map(Map.Entry::getValue).reduce(BigDecimal.ZERO, BigDecimal::add).negate().max(BigDecimal.ZERO);
+        /** The fund's money movement of one ledger kind in the run (FEE, DEFICIT_COVERED, UNWIND, ...), 0 if none. */
+        public BigDecimal fund(String kind) {
+            return fundByKind.getOrDefault(kind, BigDecimal.ZERO);
         }
     }
 

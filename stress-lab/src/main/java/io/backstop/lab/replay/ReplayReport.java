@@ -29,7 +29,8 @@ public final class ReplayReport {
         row(b, "peak liquidations / s", results, r -> String.format("%,d", r.peakLiquidationsPerSecond()));
         row(b, "shortfalls", results, r -> String.format("%,d", r.shortfalls()));
         row(b, "fund takeovers", results, r -> String.format("%,d", r.takeovers()));
-        row(b, "fund used (USDT)", results, r -> money(r.money().fundUsed()));
+        row(b, "fund: fees / deficits / unwinds", results, r -> money(r.money().fund("FEE")) + " / "
+                + money(r.money().fund("DEFICIT_COVERED")) + " / " + money(r.money().fund("UNWIND")));
         row(b, "ADL: positions / notional", results, r -> String.format("%,d / %s", r.adlExecutions(),
                 money(r.adlNotional())));
         row(b, "socialized loss (USDT)", results, r -> money(r.socialized()));
