@@ -63,7 +63,7 @@ public final class Replay {
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
-                         Outcomes outcomes, Timeline timeline, Latency latency, Money money) {
+                         Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare) {
 
         /**
          * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, and
@@ -232,7 +232,7 @@ public final class Replay {
                     observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
                     observer.maxDeviationSymbol(), observer.peakPerSecond(), seconds,
                     new java.util.TreeMap<>(observer.perMinute), clean, fund, outcomes, timeline,
-                    latency(observer), money);
+                    latency(observer), money, observer.longShare());
         } finally {
             clock.shutdownNow();
         }

@@ -25,6 +25,7 @@ public final class ReplayReport {
         row(b, "amplification (wrongful / manip.)", results, r -> r.manipulation().signum() == 0 ? "-"
                 : String.format("%.2fx", r.amplification()));
         row(b, "liquidated notional (USDT)", results, r -> money(r.liquidatedNotional()));
+        row(b, "  of it long", results, r -> String.format("%.0f%%", 100 * r.longShare()));
         row(b, "liquidation fills", results, r -> String.format("%,d", r.liquidationFills()));
         row(b, "peak liquidations / s", results, r -> String.format("%,d", r.peakLiquidationsPerSecond()));
         row(b, "shortfalls", results, r -> String.format("%,d", r.shortfalls()));

@@ -74,6 +74,7 @@ final class RunObserver implements AutoCloseable {
     final Map<Long, Long> perSecond = new ConcurrentHashMap<>();
     private final Map<String, BigDecimal> liquidatedNotional = new ConcurrentHashMap<>();
     private volatile BigDecimal notional = BigDecimal.ZERO;
+    private volatile BigDecimal longNotional = BigDecimal.ZERO;
     private volatile BigDecimal adlNotional = BigDecimal.ZERO;
     private volatile BigDecimal socialized = BigDecimal.ZERO;
     private volatile double maxDeviation;
@@ -256,6 +257,9 @@ final class RunObserver implements AutoCloseable {
         fills.incrementAndGet();
         BigDecimal value = fill.quantity().multiply(fill.price());
         notional = notional.add(value);
+        if (fill.side() == Side.SELL) {
+            longNotional = longNotional.add(value); // a sell closes a long
+        }
         liquidatedNotional.merge(fill.accountId(), value, BigDecimal::add);
         if (liquidatedAccounts.add(fill.accountId()) && lastCallCovered.getOrDefault(fill.accountId(), false)) {
             wrongful.add(fill.accountId());
@@ -362,6 +366,11 @@ final class RunObserver implements AutoCloseable {
 
     BigDecimal notional() {
         return notional;
+    }
+
+    /** The share of the liquidated notional that closed longs. */
+    double longShare() {
+        return notional.signum() == 0 ? 0 : longNotional.doubleValue() / notional.doubleValue();
     }
 
     BigDecimal adlNotional() {

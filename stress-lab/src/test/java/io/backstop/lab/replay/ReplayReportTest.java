@@ -17,7 +17,7 @@ class ReplayReportTest {
                 new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
                         BigDecimal.ZERO, new BigDecimal("737"), new BigDecimal("737"), 300, List.of(),
                         new BigDecimal("12.5"), Map.of("DEPOSIT", new BigDecimal("200000"), "FEE", new BigDecimal("12.5"),
-                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))));
+                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84);
     }
 
     @Test
@@ -33,6 +33,7 @@ class ReplayReportTest {
         assertThat(table).containsPattern("amplification \\(wrongful / manip\\.\\)\\s+0\\.00x\\s+20\\.00x");
         assertThat(table).containsPattern("fund: fees / deficits / unwinds\\s+12 / -30,000 / 1,234\\s+12 / -30,000 / 1,234");
         assertThat(table).containsPattern("tick->fill p50 / p99 / max \\(ms\\)\\s+420 / 1,800 / 2,500");
+        assertThat(table).containsPattern("  of it long\\s+84%\\s+84%");
         assertThat(table).containsPattern("money conserved \\(USDT, to the unit\\)\\s+yes\\s+yes");
 
         String page = ReplayReport.html("Backstop & friends", List.of("robust", "naive"), runs);
