@@ -204,10 +204,7 @@ class LiquidationFlowIT {
         // equity 150 against 550: below half the maintenance -> everything is closed; bankruptcy 59,925
         kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
 
-        LiquidationShortfallRaised shortfall = (LiquidationShortfallRaised) json.decode(Topic.LIQUIDATION_SHORTFALLS,
-                "BTCUSDT", kafka.read(infra.topic("liquidation.shortfalls"), 1, WAIT, r -> ((LiquidationShortfallRaised)
-                        json.decode(Topic.LIQUIDATION_SHORTFALLS, r.key(), r.value()).payload()).accountId()
-                        .equals(account)).get(0).value()).payload();
+        LiquidationShortfallRaised shortfall = shortfallOf(account);
 
         // 0.5 sold at 59,950 (fee capped at 0.5 x 25 = 12.5): equity 150 - 12.5 - 25 = 112.5 behind 1.5 BTC,
         // whose bankruptcy price is still 60,000 - 112.5 / 1.5 = 59,925; the 59,000 bids are beyond it
@@ -227,10 +224,7 @@ class LiquidationFlowIT {
                 List.of());
         String account = "settle-" + UUID.randomUUID();
         kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
-        LiquidationShortfallRaised shortfall = (LiquidationShortfallRaised) json.decode(Topic.LIQUIDATION_SHORTFALLS,
-                "BTCUSDT", kafka.read(infra.topic("liquidation.shortfalls"), 1, WAIT, r -> ((LiquidationShortfallRaised)
-                        json.decode(Topic.LIQUIDATION_SHORTFALLS, r.key(), r.value()).payload()).accountId()
-                        .equals(account)).get(0).value()).payload();
+        LiquidationShortfallRaised shortfall = shortfallOf(account);
         assertThat(shortfall.remainingQuantity()).isEqualByComparingTo("1.5");
 
         // margin-service, not having applied the takeover yet, calls the account again for its 1.5 BTC
@@ -269,6 +263,13 @@ class LiquidationFlowIT {
         assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
                 later.eventId())).isNotEqualTo("SKIPPED_IN_PROGRESS");
         assertThat(settled(shortfall.shortfallId())).isEqualByComparingTo("1.5"); // the duplicates counted once
+    }
+
+    private LiquidationShortfallRaised shortfallOf(String account) {
+        return (LiquidationShortfallRaised) json.decode(Topic.LIQUIDATION_SHORTFALLS, "BTCUSDT",
+                kafka.read(infra.topic("liquidation.shortfalls"), 1, WAIT, r -> ((LiquidationShortfallRaised)
+                        json.decode(Topic.LIQUIDATION_SHORTFALLS, r.key(), r.value()).payload()).accountId()
+                        .equals(account)).get(0).value()).payload();
     }
 
     private BigDecimal settled(UUID shortfallId) {
