@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Replay.class, BackstopCli.Demo.class})
+                BackstopCli.Drain.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -106,6 +106,59 @@ public final class BackstopCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out).run(calls);
+        }
+    }
+
+    @Command(name = "load", mixinStandardHelpOptions = true, description = "Offers a surge to the running platform, open-model (arrivals keep their "
+            + "schedule however slowly it answers): trades to trades.fills at the normal rate x --multiplier, risk "
+            + "queries at the normal rate x --query-multiplier. Prints what was served, shed and failed with latencies "
+            + "corrected for coordinated omission, waits until margin-service has applied the trades, writes "
+            + "reports/load-<time>/. Exit 0 when the run completed (shed and failed requests are results), 1 when the "
+            + "platform was not reachable, 2 when margin-service did not apply every acknowledged trade in time.")
+    static final class Load implements Callable<Integer> {
+        @Option(names = "--normal-rate", defaultValue = "2", description = "trades per second at normal load (default ${DEFAULT-VALUE})")
+        double normalRate;
+        @Option(names = "--multiplier", defaultValue = "100", description = "trades offered per second = normal rate x this (default ${DEFAULT-VALUE})")
+        double multiplier;
+        @Option(names = "--query-multiplier", defaultValue = "1000", description = "risk queries offered per second = normal rate x this (default ${DEFAULT-VALUE})")
+        double queryMultiplier;
+        @Option(names = "--duration", defaultValue = "60s", converter = Time.class, description = "how long to offer: 90, 90s, 2m (default ${DEFAULT-VALUE})")
+        java.time.Duration duration;
+        @Option(names = "--accounts", defaultValue = "1000", description = "accounts opened and spread over (default ${DEFAULT-VALUE})")
+        int accounts;
+        @Option(names = "--seed", defaultValue = "1", description = "random seed: accounts, sides, markets (default ${DEFAULT-VALUE})")
+        long seed;
+        @Option(names = "--max-in-flight", defaultValue = "1000", description = "outstanding requests per stream; arrivals beyond count as not sent (default ${DEFAULT-VALUE})")
+        int maxInFlight;
+        @Option(names = "--query-timeout", defaultValue = "10s", converter = Time.class, description = "a risk query unanswered this long fails (default ${DEFAULT-VALUE})")
+        java.time.Duration queryTimeout;
+        @Option(names = "--drain-timeout", defaultValue = "120s", converter = Time.class, description = "how long to wait for margin-service to apply the trades (default ${DEFAULT-VALUE})")
+        java.time.Duration drainTimeout;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!(normalRate > 0) || !(multiplier > 0) || !(queryMultiplier > 0) || accounts < 1 || maxInFlight < 1
+                    || duration.isZero()) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "rates, multipliers and --duration must be positive, --accounts and --max-in-flight at least 1");
+            }
+            return new io.backstop.lab.load.SurgeLoad(RuntimeSettings.load(System.getenv()), System.out)
+                    .run(new io.backstop.lab.load.SurgeLoad.Plan(normalRate, multiplier, queryMultiplier, duration,
+                            accounts, seed, maxInFlight, queryTimeout, drainTimeout));
+        }
+
+        /** {@code 90} or {@code 90s} (seconds), {@code 500ms}, {@code 2m}. */
+        static final class Time implements CommandLine.ITypeConverter<java.time.Duration> {
+            @Override
+            public java.time.Duration convert(String value) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?").matcher(value.trim());
+                if (!m.matches()) {
+                    throw new CommandLine.TypeConversionException("'" + value + "' is not a time like 90s, 500ms or 2m");
+                }
+                double amount = Double.parseDouble(m.group(1));
+                double millis = "ms".equals(m.group(2)) ? amount : "m".equals(m.group(2)) ? amount * 60_000 : amount * 1000;
+                return java.time.Duration.ofMillis(Math.round(millis));
+            }
         }
     }
 
