@@ -175,13 +175,16 @@ public final class BackstopCli implements Callable<Integer> {
         Long seed;
         @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
         Double minutes;
+        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per second the traders send"
+                + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
+        double queryRate;
 
         @Override
         public Integer call() throws Exception {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
                     .with(seed, minutes, speed);
             io.backstop.lab.replay.Replay.Result r = new io.backstop.lab.replay.Replay(
-                    RuntimeSettings.load(System.getenv()), System.out).run(s, accounts);
+                    RuntimeSettings.load(System.getenv()), System.out, queryRate).run(s, accounts);
             System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of("(oracle as running)"), List.of(r)));
             r.money().differences().forEach(d -> System.out.println("  money: " + d));
             return r.sound() ? 0 : 2;
@@ -200,12 +203,15 @@ public final class BackstopCli implements Callable<Integer> {
         Double speed;
         @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
         Double minutes;
+        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per second the traders send"
+                + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
+        double queryRate;
 
         @Override
         public Integer call() throws Exception {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
                     .with(null, minutes, speed);
-            return new io.backstop.lab.replay.Demo(System.getenv(), System.out).run(s, accounts);
+            return new io.backstop.lab.replay.Demo(System.getenv(), System.out, queryRate).run(s, accounts);
         }
     }
 }

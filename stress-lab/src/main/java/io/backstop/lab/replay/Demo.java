@@ -28,10 +28,13 @@ public final class Demo {
 
     private final Map<String, String> env;
     private final PrintStream out;
+    private final double queryRate;
 
-    public Demo(Map<String, String> env, PrintStream out) {
+    /** @param queryRate risk queries per second the traders send during each run */
+    public Demo(Map<String, String> env, PrintStream out, double queryRate) {
         this.env = env;
         this.out = out;
+        this.queryRate = queryRate;
     }
 
     /** 0 when both runs held every invariant, 2 when one did not, 1 when the platform could not run. */
@@ -55,7 +58,7 @@ public final class Demo {
                 if (runtime.up(Map.of(Service.ORACLE, Map.of("BACKSTOP_ORACLE_MODE", mode))) != 0) {
                     return 1;
                 }
-                results.add(new Replay(runtime.settings(), out).run(scenario, accounts));
+                results.add(new Replay(runtime.settings(), out, queryRate).run(scenario, accounts));
             } finally {
                 runtime.down();
             }

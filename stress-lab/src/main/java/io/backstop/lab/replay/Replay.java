@@ -63,7 +63,8 @@ public final class Replay {
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
-                         Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare) {
+                         Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare,
+                         io.backstop.lab.load.OpenLoop.Summary queries) {
 
         /**
          * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, and
@@ -119,14 +120,24 @@ public final class Replay {
         }
     }
 
+    /** Risk queries per second the traders send during a run unless told otherwise. */
+    public static final double QUERY_RATE = 200;
+
     private final RuntimeSettings settings;
     private final PrintStream out;
+    private final double queryRate;
     private final EventJson json = new EventJson();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public Replay(RuntimeSettings settings, PrintStream out) {
+        this(settings, out, QUERY_RATE);
+    }
+
+    /** @param queryRate risk queries per second the traders send over REST while the shock runs (open model) */
+    public Replay(RuntimeSettings settings, PrintStream out, double queryRate) {
         this.settings = settings;
         this.out = out;
+        this.queryRate = queryRate;
     }
 
     public Result run(Scenario scenario, int accounts) throws Exception {
@@ -196,6 +207,9 @@ public final class Replay {
             long started = System.nanoTime();
             Instant shock = Instant.now();
             observer.running = true;
+            io.backstop.lab.load.RiskQueries queries = queryRate <= 0 ? null : io.backstop.lab.load.RiskQueries.start(
+                    "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN),
+                    population.stream().map(TraderPopulation.Trader::accountId).toList(), queryRate, scenario.seed());
             long lastReport = System.nanoTime();
             long lastEvents = 0;
             while (true) {
@@ -209,16 +223,18 @@ public final class Replay {
                 if (System.nanoTime() - lastReport > 5_000_000_000L) {
                     long events = observer.events.get();
                     out.printf("  %5.1f s  T+%3.0f min  %,5.0f events/s  margin calls %,d  liquidated %,d accounts"
-                                    + " (%,d fills)  shortfalls %,d  ADL %,d%n",
+                                    + " (%,d fills)  shortfalls %,d  ADL %,d%s%n",
                             seconds(started), minute, (events - lastEvents) / seconds(lastReport), observer.calls.get(),
                             observer.liquidatedAccounts.size(), observer.fills.get(), observer.shortfalls.get(),
-                            observer.adl.get());
+                            observer.adl.get(), queries == null ? "" : String.format("  risk queries %,d served %,d shed",
+                                    queries.progress().served(), queries.progress().shed()));
                     lastReport = System.nanoTime();
                     lastEvents = events;
                 }
                 Thread.sleep(100);
             }
             observer.running = false; // the world holds its last prices while the platform finishes
+            io.backstop.lab.load.OpenLoop.Summary queried = queries == null ? null : queries.stop();
             awaitQuiet(observer);
             double seconds = seconds(started);
             String fund = get(Service.INSURANCE_FUND, "/api/v1/fund?history=1");
@@ -232,7 +248,7 @@ public final class Replay {
                     observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
                     observer.maxDeviationSymbol(), observer.peakPerSecond(), seconds,
                     new java.util.TreeMap<>(observer.perMinute), clean, fund, outcomes, timeline,
-                    latency(observer), money, observer.longShare());
+                    latency(observer), money, observer.longShare(), queried);
         } finally {
             clock.shutdownNow();
         }

@@ -42,6 +42,12 @@ public final class ReplayReport {
         row(b, "  legs p50: price/call/order/fill", results, r -> String.format("%d/%d/%d/%d",
                 r.latency().tickToPrice(), r.latency().priceToCall(), r.latency().callToOrder(),
                 r.latency().orderToFill()));
+        row(b, "risk queries served / shed 429 / failed", results, r -> r.queries() == null ? "-"
+                : String.format("%,d / %,d / %,d", r.queries().served(), r.queries().shed(),
+                r.queries().failed() + r.queries().notSent()));
+        row(b, "  share shed / p99 (ms, CO-corrected)", results, r -> r.queries() == null || r.queries().offered() == 0
+                ? "-" : String.format("%.1f%% / %,.0f", 100.0 * r.queries().shed() / r.queries().offered(),
+                r.queries().correctedMillis(99)));
         row(b, "ledger check", results, r -> r.ledgerClean() ? "clean" : "DIFFERENCES");
         row(b, "money conserved (USDT, to the unit)", results, r -> r.money().conserved() ? "yes" : "NO: "
                 + r.money().differences().size() + " differences");

@@ -17,7 +17,17 @@ class ReplayReportTest {
                 new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
                         BigDecimal.ZERO, new BigDecimal("737"), new BigDecimal("737"), 300, List.of(),
                         new BigDecimal("12.5"), Map.of("DEPOSIT", new BigDecimal("200000"), "FEE", new BigDecimal("12.5"),
-                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84);
+                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84, queries());
+    }
+
+    /** 10,000 offered: 9,500 served in 2-40 ms, 450 shed, 50 failed. */
+    static io.backstop.lab.load.OpenLoop.Summary queries() {
+        org.HdrHistogram.Histogram corrected = new org.HdrHistogram.Histogram(3_600_000_000L, 3);
+        for (int i = 0; i < 9_500; i++) {
+            corrected.recordValue(i < 9_400 ? 2_000 : 40_000); // microseconds
+        }
+        return new io.backstop.lab.load.OpenLoop.Summary("risk queries", 200, 50, 10_000, 9_500, 450, 50, 0, Map.of(),
+                corrected, corrected.copy());
     }
 
     @Test
@@ -33,6 +43,8 @@ class ReplayReportTest {
         assertThat(table).containsPattern("amplification \\(wrongful / manip\\.\\)\\s+0\\.00x\\s+20\\.00x");
         assertThat(table).containsPattern("fund: fees / deficits / unwinds\\s+12 / -30,000 / 1,234\\s+12 / -30,000 / 1,234");
         assertThat(table).containsPattern("tick->fill p50 / p99 / max \\(ms\\)\\s+420 / 1,800 / 2,500");
+        assertThat(table).containsPattern("risk queries served / shed 429 / failed\\s+9,500 / 450 / 50");
+        assertThat(table).containsPattern("share shed / p99 \\(ms, CO-corrected\\)\\s+4\\.5% / 40\\s");
         assertThat(table).containsPattern("  of it long\\s+84%\\s+84%");
         assertThat(table).containsPattern("money conserved \\(USDT, to the unit\\)\\s+yes\\s+yes");
 
