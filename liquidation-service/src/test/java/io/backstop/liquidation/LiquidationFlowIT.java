@@ -278,6 +278,38 @@ class LiquidationFlowIT {
     }
 
     @Test
+    void aCallDecidedBeforeMarginAppliedTheLastFillsPlansWithoutWhatTheyClosed() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String account = "stale-" + UUID.randomUUID();
+        // equity 150 against 550: everything (2 BTC) is closed
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
+        await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
+        String lastFill = jdbc.queryForObject("SELECT trade_id FROM liquidation_fill WHERE account_id = ?"
+                + " ORDER BY seq DESC LIMIT 1", String.class, account);
+
+        // margin-service decided this call before it applied those fills: it still names 2 BTC and no fill
+        EventEnvelope<MarginCallIssued> stale = call(account, "2", "61000", "140", "550", "BTCUSDT", null);
+        kafka.send(infra.topic("margin.calls"), account, json.encode(stale));
+        await().atMost(WAIT).until(() -> rows(account) == 2);
+        Map<String, Object> outcome = jdbc.queryForMap("SELECT status, outcome::text AS outcome FROM liquidation"
+                + " WHERE margin_call_id = ?", stale.eventId());
+        assertThat(outcome.get("status")).isEqualTo("CANCELLED_RECOVERED");
+        assertThat((String) outcome.get("outcome")).contains("fills already executed close every position",
+                lastFill);
+
+        // a call that has seen the fills (it names the last) and a new position of 1 BTC is liquidated as usual
+        EventEnvelope<MarginCallIssued> current = call(account, "1", "61000", "100", "300", "BTCUSDT", lastFill);
+        kafka.send(infra.topic("margin.calls"), account, json.encode(current));
+        await().atMost(WAIT).until(() -> "COMPLETED".equals(jdbc.queryForObject("SELECT status FROM liquidation"
+                + " WHERE margin_call_id = ?", String.class, current.eventId())));
+        BigDecimal sold = jdbc.queryForObject("SELECT sum(f.quantity) FROM liquidation_fill f JOIN liquidation l"
+                + " ON l.id = f.liquidation_id WHERE l.margin_call_id = ?", BigDecimal.class, current.eventId());
+        assertThat(sold).isEqualByComparingTo("1");
+        assertThat(jdbc.queryForObject("SELECT sum(quantity) FROM liquidation_fill WHERE account_id = ?",
+                BigDecimal.class, account)).isEqualByComparingTo("3"); // 2 + 1: nothing closed twice
+    }
+
+    @Test
     void aMarginCallDeliveredTwiceOrWhileLiquidatingGivesOneLiquidation() {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
         String account = "twice-" + UUID.randomUUID();
@@ -390,6 +422,11 @@ class LiquidationFlowIT {
 
     private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
                                                  String maintenance, String symbol) {
+        return call(account, size, entry, equity, maintenance, symbol, null);
+    }
+
+    private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
+                                                 String maintenance, String symbol, String lastTrade) {
         BigDecimal q = new BigDecimal(size);
         BigDecimal mark = new BigDecimal("60000");
         BigDecimal upnl = q.multiply(mark.subtract(new BigDecimal(entry)));
@@ -399,7 +436,7 @@ class LiquidationFlowIT {
                 List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO, collateral)),
                 List.of(new PositionMark(symbol, q, new BigDecimal(entry), mark, q.multiply(mark), upnl,
                         new BigDecimal(maintenance), MarginMode.CROSS, null, null)),
-                Map.of(symbol, 1L)), Instant.now(), null, null);
+                Map.of(symbol, 1L), lastTrade), Instant.now(), null, null);
     }
 
     private void sendPrice(String symbol, String price) {

@@ -111,7 +111,9 @@ public class LiquidationDesk {
      */
     public void receive(EventEnvelope<?> event) {
         MarginCallIssued call = (MarginCallIssued) event.payload();
-        ScopeState state = scopeOf(call);
+        ScopeState called = scopeOf(call);
+        List<LiquidationStore.RecordedFill> inFlight = store.fillsAfter(call.accountId(), call.lastLiquidationTradeId());
+        ScopeState state = withFillsInFlight(called, inFlight);
         PositionMark first = call.positions().get(0);
         String scope = first.marginMode() == MarginMode.ISOLATED ? "ISOLATED:" + first.symbol() : CROSS;
         UUID id = UUID.nameUUIDFromBytes(("liquidation/" + event.eventId()).getBytes(StandardCharsets.UTF_8));
@@ -127,12 +129,41 @@ public class LiquidationDesk {
             outcome(Status.SKIPPED_IN_PROGRESS);
             return;
         }
+        if (state.positions().isEmpty()) {
+            Map<String, Object> why = new LinkedHashMap<>();
+            why.put("reason", "fills already executed close every position the call names; margin-service had not"
+                    + " applied them when it decided the call");
+            why.put("fillsInFlight", inFlight.stream().map(LiquidationStore.RecordedFill::tradeId).toList());
+            batch.writes.insert(new Liquidation(id, event.eventId(), call.accountId(), scope,
+                    Status.CANCELLED_RECOVERED, 0, state, now), now, why);
+            outcome(Status.CANCELLED_RECOVERED);
+            return;
+        }
+        if (!inFlight.isEmpty()) {
+            Counter.builder("backstop.liquidation.calls.adjusted").description("Margin calls whose positions were"
+                    + " reduced by liquidation fills margin-service had not applied yet").register(meters).increment();
+        }
         batch.writes.insert(new Liquidation(id, event.eventId(), call.accountId(), scope, Status.QUEUED, 0, state, now),
                 now, null);
         batch.openScopes.add(call.accountId() + "|" + scope);
         LiquidationStore.Queued queued = new LiquidationStore.Queued(id, state.health(), state.notional(),
                 event.eventId());
         afterCommit(() -> queue.accept(queued));
+    }
+
+    /**
+     * The call's scope after the liquidation fills recorded since the last one margin-service had applied when
+     * it decided the call: the call's positions do not reflect them, and planning on them would close the same
+     * quantity twice. Each fill reduces its position at most to zero.
+     */
+    static ScopeState withFillsInFlight(ScopeState state, List<LiquidationStore.RecordedFill> inFlight) {
+        for (LiquidationStore.RecordedFill f : inFlight) {
+            java.util.Optional<PositionState> position = state.position(f.symbol());
+            if (position.isPresent()) {
+                state = state.afterFill(f.symbol(), f.quantity().min(position.get().size().abs()), f.price(), f.fee());
+            }
+        }
+        return state;
     }
 
     private ScopeState scopeOf(MarginCallIssued call) {

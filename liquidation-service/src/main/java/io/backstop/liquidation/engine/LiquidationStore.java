@@ -106,6 +106,23 @@ public class LiquidationStore {
         return n == null ? 0 : n;
     }
 
+    /** A liquidation fill as the scope it closed part of sees it. */
+    public record RecordedFill(String tradeId, String symbol, BigDecimal quantity, BigDecimal price, BigDecimal fee) {
+    }
+
+    /**
+     * The account's fills recorded after {@code afterTradeId} (all of them when it is null), in the order they
+     * were recorded: what margin-service had not applied when it decided a call naming that fill.
+     */
+    public List<RecordedFill> fillsAfter(String accountId, String afterTradeId) {
+        String sql = "SELECT trade_id, symbol, quantity, price, fee FROM liquidation_fill WHERE account_id = ?"
+                + (afterTradeId == null ? "" : " AND seq > coalesce((SELECT seq FROM liquidation_fill WHERE trade_id = ?),"
+                + " 9223372036854775807)") + " ORDER BY seq";
+        Object[] args = afterTradeId == null ? new Object[] {accountId} : new Object[] {accountId, afterTradeId};
+        return jdbc.query(sql, (rs, i) -> new RecordedFill(rs.getString(1), rs.getString(2), rs.getBigDecimal(3),
+                rs.getBigDecimal(4), rs.getBigDecimal(5)), args);
+    }
+
     /** Locks the liquidation for this transaction. */
     public Optional<Liquidation> lock(UUID id) {
         return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state, created_at FROM liquidation"

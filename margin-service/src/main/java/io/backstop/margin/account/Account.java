@@ -30,6 +30,7 @@ public final class Account {
     private final Map<String, Position> positions = new LinkedHashMap<>();
     private final Map<String, Scope> scopes = new LinkedHashMap<>();
     private long version;
+    private String lastLiquidationTradeId;
 
     /** The margin state of one scope. */
     public record Scope(AccountStatus status, UUID openCallId, boolean held) {
@@ -187,9 +188,23 @@ public final class Account {
         }
     }
 
+    /**
+     * The last liquidation fill (tradeId) applied to this account, null for none: a margin call names it, so
+     * that liquidation-service knows which of its fills the call's positions do not reflect yet.
+     */
+    public String lastLiquidationTradeId() {
+        return lastLiquidationTradeId;
+    }
+
+    /** Records that the liquidation fill {@code tradeId} has been applied (its trade went through {@link #trade}). */
+    public void liquidationFillApplied(String tradeId) {
+        this.lastLiquidationTradeId = tradeId;
+    }
+
     /** Restores persisted state (on partition assignment or restart). */
     public void restore(Map<String, BigDecimal> savedBalances, Map<String, Position> savedPositions,
-                        Map<String, Scope> savedScopes, long savedVersion) {
+                        Map<String, Scope> savedScopes, long savedVersion, String savedLastLiquidationTradeId) {
+        lastLiquidationTradeId = savedLastLiquidationTradeId;
         balances.clear();
         balances.putAll(savedBalances);
         positions.clear();

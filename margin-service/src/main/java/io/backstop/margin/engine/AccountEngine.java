@@ -326,6 +326,7 @@ public class AccountEngine extends DedicatedThread {
             Position position = open(topic, account, fill.symbol());
             BigDecimal realized = batch.trade(account, fill.symbol(), fill.side(), fill.quantity(), fill.price(),
                     position.mode(), fill.fee(), settlementAsset, null);
+            account.liquidationFillApplied(fill.tradeId());
             if (realized.compareTo(fill.realizedPnl()) != 0) {
                 log.warn("liquidation fill {} of {}: realized PnL {} here, {} in the event", fill.tradeId(),
                         fill.accountId(), realized, fill.realizedPnl());
@@ -616,7 +617,7 @@ public class AccountEngine extends DedicatedThread {
                 changed(account, false);
             }
             for (MarginReview.Call call : review.calls()) {
-                events.add(MarginEvents.call(account.id(), call, clock.instant()));
+                events.add(MarginEvents.call(account.id(), account.lastLiquidationTradeId(), call, clock.instant()));
                 callsIssued.increment();
             }
             if (!review.held().isEmpty()) {

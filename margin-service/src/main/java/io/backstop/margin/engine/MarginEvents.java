@@ -25,10 +25,11 @@ final class MarginEvents {
     private MarginEvents() {
     }
 
-    static EventEnvelope<MarginCallIssued> call(String accountId, MarginReview.Call call, Instant at) {
+    static EventEnvelope<MarginCallIssued> call(String accountId, String lastLiquidationTradeId, MarginReview.Call call,
+                                                Instant at) {
         MarginCallIssued payload = new MarginCallIssued(accountId, round(call.equity()),
                 round(call.maintenanceMargin()), round(call.initialMargin()), collateral(call.collateral()),
-                positions(call.positions()), call.priceSequences());
+                positions(call.positions()), call.priceSequences(), lastLiquidationTradeId);
         return new EventEnvelope<>(call.callId(), EventType.MARGIN_CALL_ISSUED, EventType.MARGIN_CALL_ISSUED.version(),
                 at, null, null, payload);
     }

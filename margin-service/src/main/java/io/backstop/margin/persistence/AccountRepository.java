@@ -18,8 +18,9 @@ public class AccountRepository {
     private final EventJson json;
     private final String settlementAsset;
 
-    /** The stored form of an account. */
-    record State(Map<String, BigDecimal> balances, List<Position> positions, Map<String, Account.Scope> scopes) {
+    /** The stored form of an account (lastLiquidationTradeId absent from rows written before it existed). */
+    record State(Map<String, BigDecimal> balances, List<Position> positions, Map<String, Account.Scope> scopes,
+                 String lastLiquidationTradeId) {
     }
 
     public AccountRepository(JdbcTemplate jdbc, EventJson json, String settlementAsset) {
@@ -46,7 +47,8 @@ public class AccountRepository {
                     ps.setString(1, account.id());
                     ps.setLong(2, account.version());
                     ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
-                            List.copyOf(account.positions().values()), account.scopes())));
+                            List.copyOf(account.positions().values()), account.scopes(),
+                            account.lastLiquidationTradeId())));
                     ps.setInt(4, AccountPartitions.partitionOf(account.id(), partitionCount));
                     ps.setInt(5, partitionCount);
                 });
@@ -104,7 +106,7 @@ public class AccountRepository {
         Account account = new Account(id, settlementAsset);
         Map<String, Position> positions = new java.util.LinkedHashMap<>();
         state.positions().forEach(p -> positions.put(p.symbol(), p));
-        account.restore(state.balances(), positions, state.scopes(), version);
+        account.restore(state.balances(), positions, state.scopes(), version, state.lastLiquidationTradeId());
         return account;
     }
 }

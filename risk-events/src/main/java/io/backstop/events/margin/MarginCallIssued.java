@@ -12,10 +12,13 @@ import java.util.Map;
  *
  * @param equity          collateral value plus unrealized PnL at the marks used; may be negative
  * @param priceSequences  the oracle sequence of every price the decision used, by symbol
+ * @param lastLiquidationTradeId the last liquidation fill (tradeId) applied to the account when it was
+ *                        decided, null for none: fills executed after it are not in these positions yet
  */
 public record MarginCallIssued(String accountId, BigDecimal equity, BigDecimal maintenanceMargin,
                                BigDecimal initialMargin, List<CollateralValue> collateral,
-                               List<PositionMark> positions, Map<String, Long> priceSequences)
+                               List<PositionMark> positions, Map<String, Long> priceSequences,
+                               String lastLiquidationTradeId)
         implements EventPayload {
 
     public MarginCallIssued {
@@ -26,6 +29,9 @@ public record MarginCallIssued(String accountId, BigDecimal equity, BigDecimal m
         collateral = Contract.list("collateral", collateral);
         positions = Contract.nonEmptyList("positions", positions);
         priceSequences = Contract.map("priceSequences", priceSequences);
+        if (lastLiquidationTradeId != null) {
+            Contract.text("lastLiquidationTradeId", lastLiquidationTradeId);
+        }
     }
 
     @Override
