@@ -179,13 +179,32 @@ public final class BackstopCli implements Callable<Integer> {
                 + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
         double queryRate;
 
+        @Option(names = "--oracle", description = "naive or robust: restarts the oracle in that mode for the run, and"
+                + " as configured after it (default: the oracle as running)")
+        String oracle;
+
         @Override
         public Integer call() throws Exception {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
                     .with(seed, minutes, speed);
-            io.backstop.lab.replay.Replay.Result r = new io.backstop.lab.replay.Replay(
-                    RuntimeSettings.load(System.getenv()), System.out, queryRate).run(s, accounts);
-            System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of("(oracle as running)"), List.of(r)));
+            if (oracle != null && !List.of("naive", "robust").contains(oracle)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--oracle must be naive or robust, not '"
+                        + oracle + "'");
+            }
+            LocalRuntime runtime = runtime(false);
+            if (oracle != null && runtime.restart(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", oracle)) != 0) {
+                return 1;
+            }
+            io.backstop.lab.replay.Replay.Result r;
+            try {
+                r = new io.backstop.lab.replay.Replay(runtime.settings(), System.out, queryRate).run(s, accounts);
+            } finally {
+                if (oracle != null) {
+                    runtime.restart(Service.ORACLE);
+                }
+            }
+            System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of(oracle == null ? "(oracle as running)"
+                    : oracle), List.of(r)));
             r.money().differences().forEach(d -> System.out.println("  money: " + d));
             return r.sound() ? 0 : 2;
         }

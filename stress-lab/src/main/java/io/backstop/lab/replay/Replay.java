@@ -64,7 +64,7 @@ public final class Replay {
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
                          Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare,
-                         io.backstop.lab.load.OpenLoop.Summary queries) {
+                         io.backstop.lab.load.OpenLoop.Summary queries, int coveredAtTrueValue) {
 
         /**
          * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, and
@@ -145,6 +145,9 @@ public final class Replay {
         WorldFeed feed = new WorldFeed(scenario);
         String run = scenario.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
         Map<String, TraderPopulation.Trader> traders = new ConcurrentHashMap<>();
+        Map<String, BigDecimal> entries = new ConcurrentHashMap<>(); // each trader's entry price, once opened
+        java.util.concurrent.ConcurrentLinkedQueue<TraderPopulation.Trader> late =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
         BigDecimal manipulation = BigDecimal.valueOf(scenario.manipulations().stream()
                 .mapToDouble(Scenario.Manipulation::notional).sum());
         List<Map.Entry<String, List<String>>> charted = charted(scenario);
@@ -157,7 +160,7 @@ public final class Replay {
                 ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
              SimulatedExchange exchange = new SimulatedExchange(settings.kafkaBootstrap(),
                      new ScenarioBook(world, PERP_MARKETS));
-             RunObserver observer = new RunObserver(settings.kafkaBootstrap(), world, traders, INDEX_OF)) {
+             RunObserver observer = new RunObserver(settings.kafkaBootstrap(), world, traders, entries)) {
             exchange.awaitReady(Duration.ofSeconds(60));
             observer.start();
             double dt = scenario.speed() * STEP.toMillis() / 1000.0;
@@ -165,15 +168,23 @@ public final class Replay {
             Runnable step = () -> {
                 List<World.Tick> ticks;
                 Instant now = Instant.now();
+                List<TradeFilled> opening = new ArrayList<>();
                 synchronized (world) {
                     ticks = observer.running ? world.advance(dt) : world.quotes();
                     if (observer.running && world.minute() - lastSample[0] >= 0.5) {
                         lastSample[0] = world.minute();
                         sample(world, observer, charted, prices);
                     }
+                    while (observer.running && late.peek() != null && late.peek().opensAt() <= world.minute()) {
+                        TraderPopulation.Trader t = late.poll();
+                        BigDecimal price = WorldFeed.decimal(world.price(PERP_MARKETS.get(t.symbol()), "exchange"));
+                        entries.put(t.accountId(), price);
+                        opening.add(openingTrade(t, price));
+                    }
                 }
                 feed.ticks(ticks, now).forEach(e -> send(producer, e));
                 feed.rates(now).forEach(e -> send(producer, e));
+                opening.forEach(fill -> send(producer, EventEnvelope.of(fill, now, null, null)));
                 observer.ticksSent(now);
             };
             clock.scheduleAtFixedRate(() -> {
@@ -199,8 +210,10 @@ public final class Replay {
             List<TraderPopulation.Trader> population = TraderPopulation.generate(scenario, run, accounts, t0,
                     new java.util.TreeMap<>(Map.of("BTCUSDT", 0.6, "ETHUSDT", 0.4)), INDEX_OF);
             population.forEach(t -> traders.put(t.accountId(), t));
+            population.stream().filter(t -> t.opensAt() > 0)
+                    .sorted(java.util.Comparator.comparingDouble(TraderPopulation.Trader::opensAt)).forEach(late::add);
             long opening = System.nanoTime();
-            open(population, producer);
+            open(population.stream().filter(t -> t.opensAt() == 0).toList(), population, producer, entries);
             out.printf("%s: %,d traders opened (accounts, collateral, positions) in %.1f s; the shock begins%n",
                     scenario.name(), population.size(), seconds(opening));
 
@@ -248,7 +261,7 @@ public final class Replay {
                     observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
                     observer.maxDeviationSymbol(), observer.peakPerSecond(), seconds,
                     new java.util.TreeMap<>(observer.perMinute), clean, fund, outcomes, timeline,
-                    latency(observer), money, observer.longShare(), queried);
+                    latency(observer), money, observer.longShare(), queried, observer.coveredAtTrueValue.size());
         } finally {
             clock.shutdownNow();
         }
@@ -401,11 +414,16 @@ public final class Replay {
         return java.util.Collections.unmodifiableMap(m);
     }
 
-    private void open(List<TraderPopulation.Trader> traders, KafkaProducer<String, byte[]> producer) throws Exception {
+    /**
+     * Opens every trader's account and collateral over REST, and the positions of those who hold one at T0
+     * ({@code now}) through {@code trades.fills}; the others open theirs when their minute comes.
+     */
+    private void open(List<TraderPopulation.Trader> now, List<TraderPopulation.Trader> everyone,
+                      KafkaProducer<String, byte[]> producer, Map<String, BigDecimal> entries) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> done = new ArrayList<>();
-            for (TraderPopulation.Trader t : traders) {
+            for (TraderPopulation.Trader t : everyone) {
                 done.add(pool.submit(() -> {
                     post(Service.MARGIN, "/api/v1/accounts", "{\"accountId\":\"" + t.accountId() + "\"}", 201);
                     for (Map.Entry<String, BigDecimal> c : t.collateral().entrySet()) {
@@ -421,15 +439,22 @@ public final class Replay {
         } finally {
             pool.shutdownNow();
         }
-        for (TraderPopulation.Trader t : traders) {
-            TradeFilled fill = new TradeFilled("open-" + t.accountId(), t.accountId(), t.symbol(), t.side(), t.quantity(),
-                    t.price(), BigDecimal.ZERO, "USDT", MarginMode.CROSS, null);
-            send(producer, EventEnvelope.of(fill, Instant.now(), null, null));
+        for (TraderPopulation.Trader t : now) {
+            entries.put(t.accountId(), t.price());
+            send(producer, EventEnvelope.of(openingTrade(t, t.price()), Instant.now(), null, null));
         }
         producer.flush();
-        String last = traders.get(traders.size() - 1).accountId();
-        waitFor("margin-service applying the opening trades", () -> get(Service.MARGIN, "/api/v1/accounts/" + last + "/risk")
-                .contains("\"symbol\":\"" + traders.get(traders.size() - 1).symbol() + "\""), Duration.ofMinutes(2));
+        if (now.isEmpty()) {
+            return;
+        }
+        TraderPopulation.Trader last = now.get(now.size() - 1);
+        waitFor("margin-service applying the opening trades", () -> get(Service.MARGIN, "/api/v1/accounts/"
+                + last.accountId() + "/risk").contains("\"symbol\":\"" + last.symbol() + "\""), Duration.ofMinutes(2));
+    }
+
+    private static TradeFilled openingTrade(TraderPopulation.Trader t, BigDecimal price) {
+        return new TradeFilled("open-" + t.accountId(), t.accountId(), t.symbol(), t.side(), t.quantity(), price,
+                BigDecimal.ZERO, "USDT", MarginMode.CROSS, null);
     }
 
     /** Reads liquidation-service's records of the run's margin calls (one row per call, its outcome in status). */

@@ -20,6 +20,7 @@ public final class ReplayReport {
         row(b, "margin calls", results, r -> String.format("%,d", r.marginCalls()));
         row(b, "accounts liquidated", results, r -> String.format("%,d", r.accountsLiquidated()));
         row(b, "wrongful liquidations", results, r -> String.format("%,d", r.wrongful()));
+        row(b, "  any undervaluation (incl. lag)", results, r -> String.format("%,d", r.coveredAtTrueValue()));
         row(b, "wrongful notional (USDT)", results, r -> money(r.wrongfulNotional()));
         row(b, "manipulation (USDT)", results, r -> money(r.manipulation()));
         row(b, "amplification (wrongful / manip.)", results, r -> r.manipulation().signum() == 0 ? "-"

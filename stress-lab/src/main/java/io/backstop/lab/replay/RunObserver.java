@@ -53,7 +53,7 @@ final class RunObserver implements AutoCloseable {
 
     private final World world;
     private final Map<String, TraderPopulation.Trader> traders;
-    private final Map<String, String> indexOf;
+    private final Map<String, BigDecimal> entries;
     private final EventJson json = new EventJson();
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread thread;
@@ -80,9 +80,12 @@ final class RunObserver implements AutoCloseable {
     private volatile double maxDeviation;
     private volatile String maxDeviationSymbol = "-";
 
-    /** Whether each account's latest margin call was covered at true value (the call a liquidation follows). */
+    /** Whether each account's latest margin call (the one a liquidation follows) was wrongful, and strictly so. */
+    private final Map<String, Boolean> lastCallWrongful = new ConcurrentHashMap<>();
     private final Map<String, Boolean> lastCallCovered = new ConcurrentHashMap<>();
     final Set<String> wrongful = ConcurrentHashMap.newKeySet();
+    /** Liquidated after a call that any revaluation of the collateral at true value would have avoided. */
+    final Set<String> coveredAtTrueValue = ConcurrentHashMap.newKeySet();
 
     /** Every USDT movement margin-service should have applied to each account, from the other services' events. */
     private final Map<String, BigDecimal> moneyIn = new ConcurrentHashMap<>();
@@ -115,11 +118,15 @@ final class RunObserver implements AutoCloseable {
     private record OrderTrace(UUID callId, Instant placed) {
     }
 
+    /**
+     * @param traders the run's traders by account (filled in once they are drawn)
+     * @param entries each trader's entry price once its position is opened
+     */
     RunObserver(String kafkaBootstrap, World world, Map<String, TraderPopulation.Trader> traders,
-                Map<String, String> indexOf) {
+                Map<String, BigDecimal> entries) {
         this.world = world;
         this.traders = traders;
-        this.indexOf = indexOf;
+        this.entries = entries;
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-observer-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
@@ -236,6 +243,7 @@ final class RunObserver implements AutoCloseable {
         calls.incrementAndGet();
         callIds.add(event.eventId());
         lastCallCovered.put(call.accountId(), TrueValue.coveredAtTrueValue(call, this::honest));
+        lastCallWrongful.put(call.accountId(), TrueValue.wrongful(call, this::honest));
         Instant price = null;
         for (Map.Entry<String, Long> used : call.priceSequences().entrySet()) {
             NavigableMap<Long, Instant> times = priceTimes.get(used.getKey());
@@ -261,8 +269,13 @@ final class RunObserver implements AutoCloseable {
             longNotional = longNotional.add(value); // a sell closes a long
         }
         liquidatedNotional.merge(fill.accountId(), value, BigDecimal::add);
-        if (liquidatedAccounts.add(fill.accountId()) && lastCallCovered.getOrDefault(fill.accountId(), false)) {
-            wrongful.add(fill.accountId());
+        if (liquidatedAccounts.add(fill.accountId())) {
+            if (lastCallWrongful.getOrDefault(fill.accountId(), false)) {
+                wrongful.add(fill.accountId());
+            }
+            if (lastCallCovered.getOrDefault(fill.accountId(), false)) {
+                coveredAtTrueValue.add(fill.accountId());
+            }
         }
         feesCharged = feesCharged.add(fill.fee());
         realized = realized.add(fill.realizedPnl());
@@ -287,7 +300,7 @@ final class RunObserver implements AutoCloseable {
 
     /** Realized PnL of closing part of a run account's opening position (its only entry price). */
     private BigDecimal closed(String account, Side closingSide, BigDecimal quantity, BigDecimal price) {
-        BigDecimal entry = traders.get(account).price();
+        BigDecimal entry = entries.get(account);
         BigDecimal pnl = price.subtract(entry).multiply(quantity);
         BigDecimal signed = closingSide == Side.SELL ? pnl : pnl.negate();
         realized = realized.add(signed);

@@ -22,9 +22,12 @@ public final class TraderPopulation {
     /** Collateral above the initial margin each trader starts with. */
     public static final BigDecimal CUSHION = new BigDecimal("0.10");
 
-    /** One trader as the replay opens it: the account, its deposits, and the trade that opens its position. */
+    /**
+     * One trader as the replay opens it: the account, its deposits, and the trade that opens its position —
+     * at T0 at {@code price}, or at simulated minute {@code opensAt} at the market's price then.
+     */
     public record Trader(String accountId, int leverage, Map<String, BigDecimal> collateral, String symbol, Side side,
-                         BigDecimal quantity, BigDecimal price) {
+                         BigDecimal quantity, BigDecimal price, double opensAt) {
 
         public BigDecimal notional() {
             return quantity.multiply(price);
@@ -63,7 +66,8 @@ public final class TraderPopulation {
                     collateral.put(asset, amount);
                 }
             }
-            traders.add(new Trader(run + "-" + i, leverage, collateral, symbol, side, quantity, price));
+            double opensAt = random.nextDouble() < t.lateShare() ? random.nextDouble() * t.lateUntil() : 0;
+            traders.add(new Trader(run + "-" + i, leverage, collateral, symbol, side, quantity, price, opensAt));
         }
         return traders;
     }

@@ -107,14 +107,20 @@ public record Scenario(String name, String description, long seed, double minute
      * The trader population: {@code accounts} accounts, leverage drawn from the weighted buckets, a
      * {@code longShare} of them long, collateral split by the asset shares (summing to 1).
      *
-     * @param haircuts the collateral haircuts the exchange applies (as margin-service is configured), so
-     *                 the replay can value an account at true prices by the same rules
+     * @param haircuts  the collateral haircuts the exchange applies (as margin-service is configured), so
+     *                  the replay can value an account at true prices by the same rules
+     * @param lateShare the share of traders who open their position during the run (at a minute drawn
+     *                  uniformly before {@code lateUntil}) instead of at T0, at the market's price then
      */
     public record Traders(int accounts, Map<String, Double> leverage, double longShare,
-                          Map<String, Double> collateral, double notionalPerAccount, Map<String, Double> haircuts) {
+                          Map<String, Double> collateral, double notionalPerAccount, Map<String, Double> haircuts,
+                          double lateShare, double lateUntil) {
 
         public Traders {
             haircuts = haircuts == null ? Map.of() : Map.copyOf(haircuts);
+            if (lateShare < 0 || lateShare > 1 || lateUntil < 0) {
+                throw new IllegalArgumentException("traders: lateShare must be within [0, 1] and lateUntil not negative");
+            }
         }
     }
 

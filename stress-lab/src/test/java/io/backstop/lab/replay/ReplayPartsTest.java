@@ -69,7 +69,7 @@ class ReplayPartsTest {
                 new BigDecimal("110000"), new BigDecimal("-11000"), new BigDecimal("550"), MarginMode.CROSS, null, null);
         // equity 6,000 + 6,305 - 11,000 = 1,305 below a maintenance of 1,500
         MarginCallIssued call = new MarginCallIssued("a", new BigDecimal("1305.00"), new BigDecimal("1500"),
-                new BigDecimal("5500"), List.of(usdt, usde), List.of(btc), Map.of());
+                new BigDecimal("5500"), List.of(usdt, usde), List.of(btc), Map.of(), null);
 
         // USDE at 1 honestly: 6,000 + 9,700 - 11,000 = 4,700 >= 1,500 -> the collateral's price caused the call
         assertThat(TrueValue.equityAtTrueValue(call, asset -> BigDecimal.ONE)).isEqualByComparingTo("4700");
@@ -81,8 +81,33 @@ class ReplayPartsTest {
         CollateralValue owed = new CollateralValue("USDE", new BigDecimal("-1000"), new BigDecimal("0.65"),
                 new BigDecimal("0.03"), new BigDecimal("-650"));
         MarginCallIssued indebted = new MarginCallIssued("b", new BigDecimal("-5650"), new BigDecimal("550"),
-                new BigDecimal("5500"), List.of(usdt, owed), List.of(btc), Map.of());
+                new BigDecimal("5500"), List.of(usdt, owed), List.of(btc), Map.of(), null);
         assertThat(TrueValue.equityAtTrueValue(indebted, asset -> BigDecimal.ONE)).isEqualByComparingTo("-6000");
+    }
+
+    @Test
+    void onlyAMaterialUndervaluationOfTheCollateralMakesACallWrongful() {
+        // 10,000 USDE at 0.995 (haircut 3%) + 5,000 USDT, a long of 1 BTC 1,000 under water: equity 13,651.5
+        CollateralValue usdt = new CollateralValue("USDT", new BigDecimal("5000"), BigDecimal.ONE, BigDecimal.ZERO,
+                new BigDecimal("5000"));
+        CollateralValue usde = new CollateralValue("USDE", new BigDecimal("10000"), new BigDecimal("0.995"),
+                new BigDecimal("0.03"), new BigDecimal("9651.50"));
+        PositionMark btc = new PositionMark("BTCUSDT", BigDecimal.ONE, new BigDecimal("111000"), new BigDecimal("110000"),
+                new BigDecimal("110000"), new BigDecimal("-1000"), new BigDecimal("13700"), MarginMode.CROSS, null, null);
+        MarginCallIssued call = new MarginCallIssued("lagged", new BigDecimal("13651.50"), new BigDecimal("13700"),
+                new BigDecimal("22000"), List.of(usdt, usde), List.of(btc), Map.of(), null);
+        // honestly at 1.0 the account had 13,700 and covered 13,700 -- but the index was only 0.5% off: the lag
+        assertThat(TrueValue.coveredAtTrueValue(call, asset -> BigDecimal.ONE)).isTrue();
+        assertThat(TrueValue.collateralAtTrueValue(call, asset -> BigDecimal.ONE)).isEqualByComparingTo("14700");
+        assertThat(TrueValue.wrongful(call, asset -> BigDecimal.ONE)).isFalse(); // 48.5 <= 1% of 14,700
+        // the same account with USDE marked at 0.65 by one venue: 3,346.5 undervalued, 23% of its collateral
+        CollateralValue manipulated = new CollateralValue("USDE", new BigDecimal("10000"), new BigDecimal("0.65"),
+                new BigDecimal("0.03"), new BigDecimal("6305.00"));
+        MarginCallIssued dumped = new MarginCallIssued("dumped", new BigDecimal("10305.00"), new BigDecimal("13700"),
+                new BigDecimal("22000"), List.of(usdt, manipulated), List.of(btc), Map.of(), null);
+        assertThat(TrueValue.wrongful(dumped, asset -> BigDecimal.ONE)).isTrue();
+        // and not when, even at true value, it would not have covered: the market caused that call
+        assertThat(TrueValue.wrongful(dumped, asset -> new BigDecimal("0.9"))).isFalse();
     }
 
     @Test
@@ -91,6 +116,9 @@ class ReplayPartsTest {
         assertThat(TraderPopulation.generate(oct, "r", 2000, T0, PERPS, INDEX)).isEqualTo(a);
 
         double longs = a.stream().filter(t -> t.side() == Side.BUY).count() / 2000.0;
+        double late = a.stream().filter(t -> t.opensAt() > 0).count() / 2000.0;
+        assertThat(late).isCloseTo(oct.traders().lateShare(), within(0.04));
+        assertThat(a).allMatch(t -> t.opensAt() >= 0 && t.opensAt() < oct.traders().lateUntil());
         assertThat(longs).isCloseTo(oct.traders().longShare(), within(0.04));
         Map<Integer, Long> byLeverage = a.stream().collect(Collectors.groupingBy(TraderPopulation.Trader::leverage,
                 Collectors.counting()));

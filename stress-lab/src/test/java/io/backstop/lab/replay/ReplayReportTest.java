@@ -17,7 +17,7 @@ class ReplayReportTest {
                 new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
                         BigDecimal.ZERO, new BigDecimal("737"), new BigDecimal("737"), 300, List.of(),
                         new BigDecimal("12.5"), Map.of("DEPOSIT", new BigDecimal("200000"), "FEE", new BigDecimal("12.5"),
-                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84, queries());
+                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84, queries(), 2);
     }
 
     /** 10,000 offered: 9,500 served in 2-40 ms, 450 shed, 50 failed. */
