@@ -9,6 +9,7 @@ import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
@@ -152,6 +153,29 @@ class MarginFlowIT {
                 .equals("LIQUIDATING"));
         Thread.sleep(1000);
         assertThat(calls(id, 2)).hasSize(1);
+    }
+
+    @Test
+    void aCallNamesTheLastLiquidationFillTheAccountHadWhenItWasDecided() throws Exception {
+        String id = leveragedBtcLong("named-" + UUID.randomUUID());
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        assertThat(calls(id, 1)).singleElement().satisfies(call -> assertThat(call.lastLiquidationTradeId()).isNull());
+
+        String tradeId = "liq-" + UUID.randomUUID();
+        kafka.send(infra.topic("liquidation.fills"), id, json.encode(EventEnvelope.of(new PositionLiquidated(
+                UUID.randomUUID(), UUID.randomUUID(), tradeId, id, "BTCUSDT", Side.SELL, new BigDecimal("2"),
+                new BigDecimal("59000"), new BigDecimal("-2000"), BigDecimal.ZERO, new BigDecimal("58000")),
+                Instant.now(), null, null)));
+        sendPrice("BTCUSDT", "60500", PriceStatus.OK); // recovers: the call is closed
+        await().atMost(WAIT).until(() -> !getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue()
+                .equals("LIQUIDATING"));
+        sendPrice("BTCUSDT", "58000", PriceStatus.OK);
+
+        List<MarginCallIssued> calls = calls(id, 2);
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(1).lastLiquidationTradeId()).isEqualTo(tradeId);
+        assertThat(calls.get(1).positions()).singleElement()
+                .satisfies(p -> assertThat(p.size()).isEqualByComparingTo("8"));
     }
 
     @Test
