@@ -206,6 +206,7 @@ public final class BackstopCli implements Callable<Integer> {
             System.out.println(io.backstop.lab.replay.ReplayReport.table(List.of(oracle == null ? "(oracle as running)"
                     : oracle), List.of(r)));
             r.money().differences().forEach(d -> System.out.println("  money: " + d));
+            r.deadLetterReasons().forEach(d -> System.out.println("  dead letter: " + d));
             return r.sound() ? 0 : 2;
         }
     }

@@ -46,11 +46,12 @@ public final class Demo {
         }
         Map<String, String> demoEnv = new HashMap<>(env);
         Path home = Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath().normalize();
-        Path runDir = home.resolve("run").resolve("demo");
-        demoEnv.put("BACKSTOP_RUN_DIR", runDir.toString());
         List<Replay.Result> results = new ArrayList<>();
         for (String mode : MODES) {
-            out.println("== " + scenario.name() + " with the oracle " + mode + ", on a fresh platform");
+            // each mode's platform keeps its state in run/demo/<mode> (wiped before its run, kept after for a look)
+            Path runDir = home.resolve("run").resolve("demo").resolve(mode);
+            demoEnv.put("BACKSTOP_RUN_DIR", runDir.toString());
+            out.println("== " + scenario.name() + " with the oracle " + mode + ", on a fresh platform (" + runDir + ")");
             LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(demoEnv), out);
             runtime.down();
             wipe(runDir);
@@ -79,6 +80,7 @@ public final class Demo {
         out.println("FAILED: a ledger difference, money not conserved, a margin call without an outcome, or one with"
                 + " two (see the table)");
         results.forEach(r -> r.money().differences().forEach(d -> out.println("  money: " + d)));
+        results.forEach(r -> r.deadLetterReasons().forEach(d -> out.println("  dead letter: " + d)));
         return 2;
     }
 

@@ -64,14 +64,16 @@ public final class Replay {
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
                          Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare,
-                         io.backstop.lab.load.OpenLoop.Summary queries, int coveredAtTrueValue) {
+                         io.backstop.lab.load.OpenLoop.Summary queries, int coveredAtTrueValue,
+                         long deadLetters, List<String> deadLetterReasons) {
 
         /**
-         * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, and
-         * every unit of money accounted for.
+         * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, every
+         * unit of money accounted for, and no event refused (dead-lettered) by any service.
          */
         public boolean sound() {
-            return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0 && money.conserved();
+            return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0 && money.conserved()
+                    && deadLetters == 0;
         }
 
         /** Liquidated notional caused by the manipulated prices ÷ the manipulation's size. */
@@ -261,7 +263,8 @@ public final class Replay {
                     observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
                     observer.maxDeviationSymbol(), observer.peakPerSecond(), seconds,
                     new java.util.TreeMap<>(observer.perMinute), clean, fund, outcomes, timeline,
-                    latency(observer), money, observer.longShare(), queried, observer.coveredAtTrueValue.size());
+                    latency(observer), money, observer.longShare(), queried, observer.coveredAtTrueValue.size(),
+                    observer.deadLetters.get(), observer.deadLetterReasons());
         } finally {
             clock.shutdownNow();
         }
@@ -352,7 +355,8 @@ public final class Replay {
                 BigDecimal has = balances.getOrDefault(asset, BigDecimal.ZERO);
                 if (want.compareTo(has) != 0 && differences.size() < 10) {
                     differences.add(t.accountId() + " " + asset + ": holds " + has.toPlainString() + ", events say "
-                            + want.toPlainString());
+                            + want.toPlainString() + " (deposited " + t.collateral().getOrDefault(asset, BigDecimal.ZERO)
+                            .toPlainString() + "; " + String.join("; ", observer.moneyLog(t.accountId())) + ")");
                 }
             }
         }

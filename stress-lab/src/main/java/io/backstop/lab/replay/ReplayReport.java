@@ -52,6 +52,7 @@ public final class ReplayReport {
         row(b, "ledger check", results, r -> r.ledgerClean() ? "clean" : "DIFFERENCES");
         row(b, "money conserved (USDT, to the unit)", results, r -> r.money().conserved() ? "yes" : "NO: "
                 + r.money().differences().size() + " differences");
+        row(b, "events dead-lettered", results, r -> String.format("%,d", r.deadLetters()));
         row(b, "calls without outcome / twice", results, r -> r.outcomes().withoutOutcome() + " / "
                 + r.outcomes().duplicated());
         row(b, "liquidations still open", results, r -> Integer.toString(r.outcomes().stillOpen()));

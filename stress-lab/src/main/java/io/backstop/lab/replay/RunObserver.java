@@ -132,10 +132,14 @@ final class RunObserver implements AutoCloseable {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(Topic.MARGIN_CALLS.baseName(), Topic.LIQUIDATION_ORDERS.baseName(),
+        List<String> topics = new ArrayList<>(List.of(Topic.MARGIN_CALLS.baseName(), Topic.LIQUIDATION_ORDERS.baseName(),
                 Topic.LIQUIDATION_FILLS.baseName(), Topic.LIQUIDATION_SHORTFALLS.baseName(),
                 Topic.INSURANCE_TAKEOVERS.baseName(), Topic.ADL_EXECUTIONS.baseName(),
                 Topic.LOSS_SOCIALIZED.baseName(), Topic.ORACLE_PRICES.baseName(), Topic.INSURANCE_FUND.baseName()));
+        for (Topic t : Topic.values()) {
+            topics.add(t.deadLetterName("")); // what any service refused during the run
+        }
+        consumer.subscribe(topics);
         thread = new Thread(this::loop, "replay-observer");
         thread.setDaemon(true);
     }
@@ -157,6 +161,10 @@ final class RunObserver implements AutoCloseable {
     private void loop() {
         while (!stopped) {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.topic().endsWith(Topic.DEAD_LETTER_SUFFIX)) {
+                    deadLetter(r);
+                    continue;
+                }
                 Topic topic = Topic.fromName(r.topic(), "").orElse(null);
                 if (topic != null) {
                     observe(json.decode(topic, r.key(), r.value()));
@@ -165,6 +173,35 @@ final class RunObserver implements AutoCloseable {
             assigned.addAll(consumer.assignment());
         }
         consumer.close();
+    }
+
+    /** A record a service refused while the run's events flowed: counted, its reason kept (the first few). */
+    private void deadLetter(ConsumerRecord<String, byte[]> r) {
+        if (!running) {
+            return;
+        }
+        deadLetters.incrementAndGet();
+        synchronized (deadLetterReasons) {
+            if (deadLetterReasons.size() < 10) {
+                deadLetterReasons.add(r.topic() + " key " + r.key() + ": " + header(r, "backstop-dlq-service") + " "
+                        + header(r, "backstop-dlq-reason") + " " + header(r, "backstop-dlq-field") + " — "
+                        + header(r, "backstop-dlq-detail"));
+            }
+        }
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? "" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    final AtomicLong deadLetters = new AtomicLong();
+    private final List<String> deadLetterReasons = new ArrayList<>();
+
+    List<String> deadLetterReasons() {
+        synchronized (deadLetterReasons) {
+            return List.copyOf(deadLetterReasons);
+        }
     }
 
     void observe(EventEnvelope<?> event) {
@@ -197,8 +234,11 @@ final class RunObserver implements AutoCloseable {
             shortfalls.incrementAndGet();
         } else if (p instanceof PositionTakenOver t) {
             takeovers.incrementAndGet();
-            money(t.accountId(), closed(t.accountId(), t.positionSide() == PositionSide.LONG ? Side.SELL : Side.BUY,
-                    t.quantity(), t.price()));
+            BigDecimal pnl = closed(t.accountId(), t.positionSide() == PositionSide.LONG ? Side.SELL : Side.BUY,
+                    t.quantity(), t.price());
+            money(t.accountId(), pnl);
+            log(t.accountId(), "takeover " + t.quantity().toPlainString() + " @ " + t.price().toPlainString() + ": "
+                    + pnl.toPlainString());
         } else if (p instanceof PositionAutoDeleveraged a) {
             if (a.role() == AdlRole.COUNTERPARTY) {
                 adl.incrementAndGet();
@@ -208,13 +248,18 @@ final class RunObserver implements AutoCloseable {
                 adlCount.computeIfAbsent(minute, m -> new long[1])[0]++;
                 adlPerMinute.merge(minute, value, BigDecimal::add);
             }
-            money(a.accountId(), closed(a.accountId(), a.side(), a.quantity(), a.price()));
+            BigDecimal pnl = closed(a.accountId(), a.side(), a.quantity(), a.price());
+            money(a.accountId(), pnl);
+            log(a.accountId(), "ADL " + a.role() + " " + a.side() + " " + a.quantity().toPlainString() + " @ "
+                    + a.price().toPlainString() + ": " + pnl.toPlainString());
         } else if (p instanceof DeficitCovered d) {
             deficitsCovered = deficitsCovered.add(d.amount());
             money(d.accountId(), d.amount());
+            log(d.accountId(), "deficit covered " + d.amount().toPlainString());
         } else if (p instanceof LossSocialized loss) {
             socialized = socialized.add(loss.amount());
             money(loss.accountId(), loss.amount().negate());
+            log(loss.accountId(), "socialized " + loss.amount().toPlainString());
         }
     }
 
@@ -280,6 +325,9 @@ final class RunObserver implements AutoCloseable {
         feesCharged = feesCharged.add(fill.fee());
         realized = realized.add(fill.realizedPnl());
         money(fill.accountId(), fill.realizedPnl().subtract(fill.fee()));
+        log(fill.accountId(), "fill " + fill.tradeId() + " " + fill.side() + " " + fill.quantity().toPlainString() + " @ "
+                + fill.price().toPlainString() + ": " + fill.realizedPnl().toPlainString() + " - fee "
+                + fill.fee().toPlainString());
         int minute = (int) minute();
         perMinute.merge(minute, 1L, Long::sum);
         perSecond.merge(System.currentTimeMillis() / 1000, 1L, Long::sum);
@@ -309,6 +357,20 @@ final class RunObserver implements AutoCloseable {
 
     private void money(String account, BigDecimal amount) {
         moneyIn.merge(account, amount, BigDecimal::add);
+    }
+
+    /** Every money movement seen for each account, in order (for the conservation check's explanation). */
+    private final Map<String, List<String>> moneyLog = new ConcurrentHashMap<>();
+
+    private void log(String account, String what) {
+        moneyLog.computeIfAbsent(account, a -> java.util.Collections.synchronizedList(new ArrayList<>())).add(what);
+    }
+
+    List<String> moneyLog(String account) {
+        List<String> log = moneyLog.getOrDefault(account, List.of());
+        synchronized (log) {
+            return List.copyOf(log);
+        }
     }
 
     private void price(EventEnvelope<?> event, OraclePricePublished price) {

@@ -17,7 +17,7 @@ class ReplayReportTest {
                 new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
                         BigDecimal.ZERO, new BigDecimal("737"), new BigDecimal("737"), 300, List.of(),
                         new BigDecimal("12.5"), Map.of("DEPOSIT", new BigDecimal("200000"), "FEE", new BigDecimal("12.5"),
-                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84, queries(), 2);
+                        "DEFICIT_COVERED", new BigDecimal("-30000"), "UNWIND", new BigDecimal("1234.4"))), 0.84, queries(), 2, 0, List.of());
     }
 
     /** 10,000 offered: 9,500 served in 2-40 ms, 450 shed, 50 failed. */
@@ -45,6 +45,7 @@ class ReplayReportTest {
         assertThat(table).containsPattern("tick->fill p50 / p99 / max \\(ms\\)\\s+420 / 1,800 / 2,500");
         assertThat(table).containsPattern("risk queries served / shed 429 / failed\\s+9,500 / 450 / 50");
         assertThat(table).containsPattern("share shed / p99 \\(ms, CO-corrected\\)\\s+4\\.5% / 40\\s");
+        assertThat(table).containsPattern("events dead-lettered\\s+0\\s+0");
         assertThat(table).containsPattern("  of it long\\s+84%\\s+84%");
         assertThat(table).containsPattern("money conserved \\(USDT, to the unit\\)\\s+yes\\s+yes");
 
