@@ -172,12 +172,12 @@ public final class Replay {
                 Instant now = Instant.now();
                 List<TradeFilled> opening = new ArrayList<>();
                 synchronized (world) {
-                    ticks = observer.running ? world.advance(dt) : world.quotes();
-                    if (observer.running && world.minute() - lastSample[0] >= 0.5) {
+                    ticks = observer.shock ? world.advance(dt) : world.quotes();
+                    if (observer.shock && world.minute() - lastSample[0] >= 0.5) {
                         lastSample[0] = world.minute();
                         sample(world, observer, charted, prices);
                     }
-                    while (observer.running && late.peek() != null && late.peek().opensAt() <= world.minute()) {
+                    while (observer.shock && late.peek() != null && late.peek().opensAt() <= world.minute()) {
                         TraderPopulation.Trader t = late.poll();
                         BigDecimal price = WorldFeed.decimal(world.price(PERP_MARKETS.get(t.symbol()), "exchange"));
                         entries.put(t.accountId(), price);
@@ -222,6 +222,7 @@ public final class Replay {
             long started = System.nanoTime();
             Instant shock = Instant.now();
             observer.running = true;
+            observer.shock = true;
             io.backstop.lab.load.RiskQueries queries = queryRate <= 0 ? null : io.backstop.lab.load.RiskQueries.start(
                     "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN),
                     population.stream().map(TraderPopulation.Trader::accountId).toList(), queryRate, scenario.seed());
@@ -248,9 +249,9 @@ public final class Replay {
                 }
                 Thread.sleep(100);
             }
-            observer.running = false; // the world holds its last prices while the platform finishes
+            observer.shock = false; // the world holds its last prices while the platform finishes
             io.backstop.lab.load.OpenLoop.Summary queried = queries == null ? null : queries.stop();
-            awaitQuiet(observer);
+            awaitSettled(observer, run);
             double seconds = seconds(started);
             String fund = get(Service.INSURANCE_FUND, "/api/v1/fund?history=1");
             boolean clean = get(Service.INSURANCE_FUND, "/api/v1/ledger/check").contains("\"clean\":true");
@@ -270,17 +271,43 @@ public final class Replay {
         }
     }
 
-    /** Waits (up to a minute) until no event of the run has arrived for a few seconds: the platform has finished. */
-    private static void awaitQuiet(RunObserver observer) throws InterruptedException {
-        long quiet = System.nanoTime();
-        long seen = observer.events.get();
-        while (seconds(quiet) < 60) {
-            Thread.sleep(3000);
+    /**
+     * Waits until the platform has finished what the run started: no liquidation of the run's accounts queued or
+     * active, no shortfall waiting for the waterfall, and no event of the run for a few seconds — at most
+     * {@link #SETTLE} (a liquidation's slices are 30 s apart; one gives up after 5 minutes).
+     */
+    private void awaitSettled(RunObserver observer, String run) throws Exception {
+        long started = System.nanoTime();
+        long seen = -1;
+        String busy = "";
+        while (seconds(started) < SETTLE.toSeconds()) {
             long now = observer.events.get();
-            if (now == seen) {
-                break;
+            busy = unfinished(run);
+            if (now == seen && busy.isEmpty()) {
+                return;
             }
             seen = now;
+            Thread.sleep(3000);
+        }
+        out.println("  the platform had not finished after " + SETTLE.toSeconds() + " s: " + busy);
+    }
+
+    static final Duration SETTLE = Duration.ofMinutes(6);
+
+    /** What liquidation-service still has in hand for the run's accounts ("" when nothing). */
+    private String unfinished(String run) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(),
+                settings.pgPassword());
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM liquidation.liquidation"
+                     + " WHERE account_id LIKE ? AND status IN ('QUEUED', 'ACTIVE')), (SELECT count(*) FROM"
+                     + " liquidation.shortfall_pending WHERE account_id LIKE ? AND settled < quantity)")) {
+            s.setString(1, run + "-%");
+            s.setString(2, run + "-%");
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getInt(1) + rs.getInt(2) == 0 ? ""
+                        : rs.getInt(1) + " liquidations open, " + rs.getInt(2) + " shortfalls awaiting the waterfall";
+            }
         }
     }
 

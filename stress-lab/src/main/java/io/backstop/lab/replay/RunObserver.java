@@ -59,8 +59,13 @@ final class RunObserver implements AutoCloseable {
     private final Thread thread;
     private final Set<Object> assigned = ConcurrentHashMap.newKeySet();
     private volatile boolean stopped;
-    /** Counting starts when the traders are open and the shock begins. */
+    /**
+     * Counting starts when the traders are open and the shock begins, and goes on after the world stops
+     * while the platform finishes what it started (slices, waterfalls): every event of the run is counted.
+     */
     volatile boolean running;
+    /** Whether the world still moves (the index's deviation is measured only then). */
+    volatile boolean shock;
 
     final AtomicLong events = new AtomicLong();
     final AtomicLong calls = new AtomicLong();
@@ -391,7 +396,7 @@ final class RunObserver implements AutoCloseable {
             return;
         }
         double d = Math.abs(price.indexPrice().doubleValue() / honest - 1);
-        if (running && d > maxDeviation) {
+        if (shock && d > maxDeviation) {
             maxDeviation = d;
             maxDeviationSymbol = price.symbol();
         }
