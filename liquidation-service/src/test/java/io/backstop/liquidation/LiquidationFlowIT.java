@@ -255,13 +255,25 @@ class LiquidationFlowIT {
         kafka.send(infra.topic("adl.executions"), account, json.encode(adl));
         await().atMost(WAIT).until(() -> settled(shortfall.shortfallId()).compareTo(new BigDecimal("1.5")) == 0);
 
-        // a later call (a position opened again and under water) is liquidated as usual
-        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
-        EventEnvelope<MarginCallIssued> later = call(account, "1", "61000", "100", "300");
-        kafka.send(infra.topic("margin.calls"), account, json.encode(later));
+        // settled, but margin-service decided this call before it applied the takeover and the ADL: they close
+        // the 1.5 BTC it names, so nothing is sold again
+        String lastFill = jdbc.queryForObject("SELECT trade_id FROM liquidation_fill WHERE account_id = ?"
+                + " ORDER BY seq DESC LIMIT 1", String.class, account);
+        EventEnvelope<MarginCallIssued> beforeApplied = call(account, "1.5", "61000", "90", "412.5", "BTCUSDT", lastFill,
+                null);
+        kafka.send(infra.topic("margin.calls"), account, json.encode(beforeApplied));
         await().atMost(WAIT).until(() -> rows(account) == 4);
         assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
-                later.eventId())).isNotEqualTo("SKIPPED_IN_PROGRESS");
+                beforeApplied.eventId())).isEqualTo("CANCELLED_RECOVERED");
+
+        // a later call that has seen them (it names the ADL) for a position opened again is liquidated as usual
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        EventEnvelope<MarginCallIssued> later = call(account, "1", "61000", "100", "300", "BTCUSDT", lastFill,
+                adl.eventId());
+        kafka.send(infra.topic("margin.calls"), account, json.encode(later));
+        await().atMost(WAIT).until(() -> rows(account) == 5);
+        assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
+                later.eventId())).isNotIn("SKIPPED_IN_PROGRESS", "CANCELLED_RECOVERED");
         assertThat(settled(shortfall.shortfallId())).isEqualByComparingTo("1.5"); // the duplicates counted once
     }
 
@@ -294,8 +306,7 @@ class LiquidationFlowIT {
         Map<String, Object> outcome = jdbc.queryForMap("SELECT status, outcome::text AS outcome FROM liquidation"
                 + " WHERE margin_call_id = ?", stale.eventId());
         assertThat(outcome.get("status")).isEqualTo("CANCELLED_RECOVERED");
-        assertThat((String) outcome.get("outcome")).contains("fills already executed close every position",
-                lastFill);
+        assertThat((String) outcome.get("outcome")).contains("close every position the call names", lastFill);
 
         // a call that has seen the fills (it names the last) and a new position of 1 BTC is liquidated as usual
         EventEnvelope<MarginCallIssued> current = call(account, "1", "61000", "100", "300", "BTCUSDT", lastFill);
@@ -427,6 +438,12 @@ class LiquidationFlowIT {
 
     private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
                                                  String maintenance, String symbol, String lastTrade) {
+        return call(account, size, entry, equity, maintenance, symbol, lastTrade, null);
+    }
+
+    private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
+                                                 String maintenance, String symbol, String lastTrade,
+                                                 UUID lastWaterfall) {
         BigDecimal q = new BigDecimal(size);
         BigDecimal mark = new BigDecimal("60000");
         BigDecimal upnl = q.multiply(mark.subtract(new BigDecimal(entry)));
@@ -436,7 +453,7 @@ class LiquidationFlowIT {
                 List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO, collateral)),
                 List.of(new PositionMark(symbol, q, new BigDecimal(entry), mark, q.multiply(mark), upnl,
                         new BigDecimal(maintenance), MarginMode.CROSS, null, null)),
-                Map.of(symbol, 1L), lastTrade), Instant.now(), null, null);
+                Map.of(symbol, 1L), lastTrade, lastWaterfall), Instant.now(), null, null);
     }
 
     private void sendPrice(String symbol, String price) {

@@ -51,7 +51,7 @@ class LiquidationTimeLimitIT {
                     List.of(new CollateralValue("USDT", new BigDecimal("110"), BigDecimal.ONE, BigDecimal.ZERO,
                             new BigDecimal("110"))),
                     List.of(new PositionMark("BTCUSDT", q, new BigDecimal("61000"), mark, q.multiply(mark),
-                            new BigDecimal("-100"), new BigDecimal("24"), MarginMode.CROSS, null, null)), Map.of(), null),
+                            new BigDecimal("-100"), new BigDecimal("24"), MarginMode.CROSS, null, null)), Map.of(), null, null),
                     sent, null, null)));
 
             LiquidationShortfallRaised shortfall = (LiquidationShortfallRaised) json.decode(

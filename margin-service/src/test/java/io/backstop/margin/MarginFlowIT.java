@@ -9,6 +9,8 @@ import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.PositionSide;
 import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.oracle.OraclePricePublished;
@@ -156,7 +158,7 @@ class MarginFlowIT {
     }
 
     @Test
-    void aCallNamesTheLastLiquidationFillTheAccountHadWhenItWasDecided() throws Exception {
+    void aCallNamesTheLastLiquidationFillAndWaterfallOutcomeTheAccountHadWhenItWasDecided() throws Exception {
         String id = leveragedBtcLong("named-" + UUID.randomUUID());
         sendPrice("BTCUSDT", "59000", PriceStatus.OK);
         assertThat(calls(id, 1)).singleElement().satisfies(call -> assertThat(call.lastLiquidationTradeId()).isNull());
@@ -166,6 +168,11 @@ class MarginFlowIT {
                 UUID.randomUUID(), UUID.randomUUID(), tradeId, id, "BTCUSDT", Side.SELL, new BigDecimal("2"),
                 new BigDecimal("59000"), new BigDecimal("-2000"), BigDecimal.ZERO, new BigDecimal("58000")),
                 Instant.now(), null, null)));
+        EventEnvelope<PositionTakenOver> takeover = EventEnvelope.of(new PositionTakenOver(UUID.randomUUID(), "majors",
+                id, "BTCUSDT", PositionSide.LONG, BigDecimal.ONE, new BigDecimal("58500")), Instant.now(), null, null);
+        kafka.send(infra.topic("insurance.takeovers"), id, json.encode(takeover));
+        await().atMost(WAIT).until(() -> engine.view(id).map(v -> v.positions().get("BTCUSDT").size()
+                .compareTo(new BigDecimal("7")) == 0).orElse(false));
         sendPrice("BTCUSDT", "60500", PriceStatus.OK); // recovers: the call is closed
         await().atMost(WAIT).until(() -> !getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue()
                 .equals("LIQUIDATING"));
@@ -174,8 +181,9 @@ class MarginFlowIT {
         List<MarginCallIssued> calls = calls(id, 2);
         assertThat(calls).hasSize(2);
         assertThat(calls.get(1).lastLiquidationTradeId()).isEqualTo(tradeId);
+        assertThat(calls.get(1).lastWaterfallEventId()).isEqualTo(takeover.eventId());
         assertThat(calls.get(1).positions()).singleElement()
-                .satisfies(p -> assertThat(p.size()).isEqualByComparingTo("8"));
+                .satisfies(p -> assertThat(p.size()).isEqualByComparingTo("7"));
     }
 
     @Test

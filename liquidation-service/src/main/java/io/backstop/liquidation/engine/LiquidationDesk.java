@@ -112,7 +112,9 @@ public class LiquidationDesk {
     public void receive(EventEnvelope<?> event) {
         MarginCallIssued call = (MarginCallIssued) event.payload();
         ScopeState called = scopeOf(call);
-        List<LiquidationStore.RecordedFill> inFlight = store.fillsAfter(call.accountId(), call.lastLiquidationTradeId());
+        List<LiquidationStore.RecordedFill> inFlight = new ArrayList<>(
+                store.fillsAfter(call.accountId(), call.lastLiquidationTradeId()));
+        inFlight.addAll(store.outcomesAfter(call.accountId(), call.lastWaterfallEventId()));
         ScopeState state = withFillsInFlight(called, inFlight);
         PositionMark first = call.positions().get(0);
         String scope = first.marginMode() == MarginMode.ISOLATED ? "ISOLATED:" + first.symbol() : CROSS;
@@ -131,8 +133,8 @@ public class LiquidationDesk {
         }
         if (state.positions().isEmpty()) {
             Map<String, Object> why = new LinkedHashMap<>();
-            why.put("reason", "fills already executed close every position the call names; margin-service had not"
-                    + " applied them when it decided the call");
+            why.put("reason", "fills already executed (or the waterfall's takeover/ADL) close every position the call"
+                    + " names; margin-service had not applied them when it decided the call");
             why.put("fillsInFlight", inFlight.stream().map(LiquidationStore.RecordedFill::tradeId).toList());
             batch.writes.insert(new Liquidation(id, event.eventId(), call.accountId(), scope,
                     Status.CANCELLED_RECOVERED, 0, state, now), now, why);
@@ -340,8 +342,10 @@ public class LiquidationDesk {
     public void settle(EventEnvelope<?> event) {
         if (event.payload() instanceof PositionTakenOver t) {
             store.settleShortfall(t.shortfallId(), t.quantity());
+            store.recordOutcome(event.eventId(), t.shortfallId(), t.accountId(), t.symbol(), t.quantity(), t.price());
         } else if (event.payload() instanceof PositionAutoDeleveraged a && a.role() == AdlRole.BANKRUPT) {
             store.settleShortfall(a.shortfallId(), a.quantity());
+            store.recordOutcome(event.eventId(), a.shortfallId(), a.accountId(), a.symbol(), a.quantity(), a.price());
         }
     }
 

@@ -100,6 +100,28 @@ public class LiquidationStore {
                 shortfallId) == 1;
     }
 
+    /** Records an outcome of the waterfall for the bankrupt account (once: it is keyed by its event). */
+    public void recordOutcome(UUID eventId, UUID shortfallId, String accountId, String symbol, BigDecimal quantity,
+                              BigDecimal price) {
+        jdbc.update("INSERT INTO waterfall_outcome (event_id, shortfall_id, account_id, symbol, quantity, price)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING", eventId, shortfallId, accountId,
+                symbol, quantity, price);
+    }
+
+    /**
+     * The account's waterfall outcomes recorded after {@code afterEventId} (all when it is null), in order, as
+     * closing fills at their price without a fee: what margin-service had not applied when it decided a call
+     * naming that event.
+     */
+    public List<RecordedFill> outcomesAfter(String accountId, UUID afterEventId) {
+        String sql = "SELECT event_id::text, symbol, quantity, price, 0 FROM waterfall_outcome WHERE account_id = ?"
+                + (afterEventId == null ? "" : " AND seq > coalesce((SELECT seq FROM waterfall_outcome WHERE event_id = ?),"
+                + " 9223372036854775807)") + " ORDER BY seq";
+        Object[] args = afterEventId == null ? new Object[] {accountId} : new Object[] {accountId, afterEventId};
+        return jdbc.query(sql, (rs, i) -> new RecordedFill(rs.getString(1), rs.getString(2), rs.getBigDecimal(3),
+                rs.getBigDecimal(4), rs.getBigDecimal(5)), args);
+    }
+
     /** Shortfalls handed to the fund whose waterfall outcome has not fully arrived. */
     public long shortfallsAwaitingWaterfall() {
         Long n = jdbc.queryForObject("SELECT count(*) FROM shortfall_pending WHERE settled < quantity", Long.class);

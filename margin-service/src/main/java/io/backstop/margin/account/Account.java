@@ -31,6 +31,7 @@ public final class Account {
     private final Map<String, Scope> scopes = new LinkedHashMap<>();
     private long version;
     private String lastLiquidationTradeId;
+    private UUID lastWaterfallEventId;
 
     /** The margin state of one scope. */
     public record Scope(AccountStatus status, UUID openCallId, boolean held) {
@@ -201,10 +202,25 @@ public final class Account {
         this.lastLiquidationTradeId = tradeId;
     }
 
+    /**
+     * The last takeover or ADL event applied to this account, null for none: a margin call names it, so that
+     * liquidation-service knows which outcomes of the waterfall the call's positions do not reflect yet.
+     */
+    public UUID lastWaterfallEventId() {
+        return lastWaterfallEventId;
+    }
+
+    /** Records that the takeover or ADL event {@code eventId} has been applied (its trade went through {@link #trade}). */
+    public void waterfallApplied(UUID eventId) {
+        this.lastWaterfallEventId = eventId;
+    }
+
     /** Restores persisted state (on partition assignment or restart). */
     public void restore(Map<String, BigDecimal> savedBalances, Map<String, Position> savedPositions,
-                        Map<String, Scope> savedScopes, long savedVersion, String savedLastLiquidationTradeId) {
+                        Map<String, Scope> savedScopes, long savedVersion, String savedLastLiquidationTradeId,
+                        UUID savedLastWaterfallEventId) {
         lastLiquidationTradeId = savedLastLiquidationTradeId;
+        lastWaterfallEventId = savedLastWaterfallEventId;
         balances.clear();
         balances.putAll(savedBalances);
         positions.clear();

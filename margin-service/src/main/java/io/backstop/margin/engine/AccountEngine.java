@@ -337,6 +337,7 @@ public class AccountEngine extends DedicatedThread {
             batch.trade(account, takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
                     takeover.price(), position.mode(), BigDecimal.ZERO, settlementAsset, null);
             batch.waterfall.put(account.id(), event.eventId());
+            account.waterfallApplied(event.eventId());
         } else if (payload instanceof PositionAutoDeleveraged adl) {
             Account account = known(topic, adl.accountId());
             Position position = open(topic, account, adl.symbol());
@@ -350,6 +351,7 @@ public class AccountEngine extends DedicatedThread {
             batch.trade(account, adl.symbol(), adl.side(), adl.quantity(), adl.price(), position.mode(),
                     BigDecimal.ZERO, settlementAsset, null);
             batch.waterfall.put(account.id(), event.eventId());
+            account.waterfallApplied(event.eventId());
         } else if (payload instanceof LossSocialized loss) {
             Account account = known(topic, loss.accountId());
             knownAsset(topic, loss.asset());
@@ -617,7 +619,7 @@ public class AccountEngine extends DedicatedThread {
                 changed(account, false);
             }
             for (MarginReview.Call call : review.calls()) {
-                events.add(MarginEvents.call(account.id(), account.lastLiquidationTradeId(), call, clock.instant()));
+                events.add(MarginEvents.call(account, call, clock.instant()));
                 callsIssued.increment();
             }
             if (!review.held().isEmpty()) {

@@ -25,11 +25,12 @@ final class MarginEvents {
     private MarginEvents() {
     }
 
-    static EventEnvelope<MarginCallIssued> call(String accountId, String lastLiquidationTradeId, MarginReview.Call call,
+    static EventEnvelope<MarginCallIssued> call(io.backstop.margin.account.Account account, MarginReview.Call call,
                                                 Instant at) {
-        MarginCallIssued payload = new MarginCallIssued(accountId, round(call.equity()),
+        MarginCallIssued payload = new MarginCallIssued(account.id(), round(call.equity()),
                 round(call.maintenanceMargin()), round(call.initialMargin()), collateral(call.collateral()),
-                positions(call.positions()), call.priceSequences(), lastLiquidationTradeId);
+                positions(call.positions()), call.priceSequences(), account.lastLiquidationTradeId(),
+                account.lastWaterfallEventId());
         return new EventEnvelope<>(call.callId(), EventType.MARGIN_CALL_ISSUED, EventType.MARGIN_CALL_ISSUED.version(),
                 at, null, null, payload);
     }

@@ -20,7 +20,7 @@ public class AccountRepository {
 
     /** The stored form of an account (lastLiquidationTradeId absent from rows written before it existed). */
     record State(Map<String, BigDecimal> balances, List<Position> positions, Map<String, Account.Scope> scopes,
-                 String lastLiquidationTradeId) {
+                 String lastLiquidationTradeId, java.util.UUID lastWaterfallEventId) {
     }
 
     public AccountRepository(JdbcTemplate jdbc, EventJson json, String settlementAsset) {
@@ -48,7 +48,7 @@ public class AccountRepository {
                     ps.setLong(2, account.version());
                     ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
                             List.copyOf(account.positions().values()), account.scopes(),
-                            account.lastLiquidationTradeId())));
+                            account.lastLiquidationTradeId(), account.lastWaterfallEventId())));
                     ps.setInt(4, AccountPartitions.partitionOf(account.id(), partitionCount));
                     ps.setInt(5, partitionCount);
                 });
@@ -106,7 +106,8 @@ public class AccountRepository {
         Account account = new Account(id, settlementAsset);
         Map<String, Position> positions = new java.util.LinkedHashMap<>();
         state.positions().forEach(p -> positions.put(p.symbol(), p));
-        account.restore(state.balances(), positions, state.scopes(), version, state.lastLiquidationTradeId());
+        account.restore(state.balances(), positions, state.scopes(), version, state.lastLiquidationTradeId(),
+                state.lastWaterfallEventId());
         return account;
     }
 }

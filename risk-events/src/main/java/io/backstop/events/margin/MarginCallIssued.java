@@ -5,6 +5,7 @@ import io.backstop.events.EventPayload;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * An account's equity fell below its maintenance margin. The envelope's eventId identifies the call:
@@ -14,11 +15,13 @@ import java.util.Map;
  * @param priceSequences  the oracle sequence of every price the decision used, by symbol
  * @param lastLiquidationTradeId the last liquidation fill (tradeId) applied to the account when it was
  *                        decided, null for none: fills executed after it are not in these positions yet
+ * @param lastWaterfallEventId the last takeover or ADL event (eventId) applied to the account when it was
+ *                        decided, null for none: outcomes of the waterfall after it are not in these positions yet
  */
 public record MarginCallIssued(String accountId, BigDecimal equity, BigDecimal maintenanceMargin,
                                BigDecimal initialMargin, List<CollateralValue> collateral,
                                List<PositionMark> positions, Map<String, Long> priceSequences,
-                               String lastLiquidationTradeId)
+                               String lastLiquidationTradeId, UUID lastWaterfallEventId)
         implements EventPayload {
 
     public MarginCallIssued {
