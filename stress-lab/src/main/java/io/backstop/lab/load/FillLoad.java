@@ -7,7 +7,6 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.json.EventJson;
-import io.backstop.events.market.VenueTickObserved;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
@@ -19,12 +18,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -43,8 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class FillLoad {
 
-    private static final List<String> VENUES = List.of("binance", "okx", "bybit", "coinbase", "kraken", "bitget", "gate");
-    private static final Pattern APPLIED = Pattern.compile(
+        private static final Pattern APPLIED = Pattern.compile(
             "backstop_margin_events_applied_total\\{[^}]*topic=\"trades\\.fills\"[^}]*} ([0-9.E]+)");
     private static final Pattern BATCHES = Pattern.compile(
             "backstop_margin_engine_batch_seconds_count\\{[^}]*} ([0-9.E]+)");
@@ -55,6 +50,7 @@ public final class FillLoad {
     private final PrintStream out;
     private final EventJson json = new EventJson();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final LoadWorld world = new LoadWorld(http);
 
     public FillLoad(RuntimeSettings settings, PrintStream out) {
         this.settings = settings;
@@ -72,12 +68,12 @@ public final class FillLoad {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ByteArraySerializer())) {
-            ticker.scheduleAtFixedRate(() -> tick(producer, random), 0, 200, TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(() -> world.tick(producer, random, false), 0, 200, TimeUnit.MILLISECONDS);
             waitFor("BTCUSDT prices at margin-service", () -> metric(margin, BTC_PRICES) > 0, Duration.ofSeconds(60));
 
             String run = Long.toString(System.currentTimeMillis(), 36);
             long opened = System.nanoTime();
-            openAccounts(margin, run, accounts);
+            world.openAccounts(margin, run, accounts);
             out.printf("opened %,d accounts over REST in %.1f s%n", accounts, seconds(opened));
 
             double appliedBefore = metric(margin, APPLIED);
@@ -110,51 +106,6 @@ public final class FillLoad {
             return 0;
         } finally {
             ticker.shutdownNow();
-        }
-    }
-
-    private void tick(KafkaProducer<String, byte[]> producer, Random random) {
-        Instant now = Instant.now();
-        BigDecimal btc = BigDecimal.valueOf(60_000 + random.nextInt(20) - 10);
-        for (String venue : VENUES) {
-            send(producer, new VenueTickObserved(venue, "BTC", btc.subtract(BigDecimal.ONE), btc.add(BigDecimal.ONE),
-                    btc, now));
-        }
-        send(producer, new VenueTickObserved("exchange", "BTCUSDT-PERP", btc, btc.add(BigDecimal.ONE), btc, now));
-    }
-
-    private void send(KafkaProducer<String, byte[]> producer, VenueTickObserved tick) {
-        EventEnvelope<VenueTickObserved> event = EventEnvelope.of(tick, tick.venueTime(), null, null);
-        producer.send(new ProducerRecord<>("market.ticks", tick.key(), json.encode(event)));
-    }
-
-    private void openAccounts(String margin, String run, int accounts) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<?>> done = new java.util.ArrayList<>();
-            for (int i = 0; i < accounts; i++) {
-                String id = "load-" + run + "-" + i;
-                done.add(pool.submit(() -> {
-                    post(margin + "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
-                    post(margin + "/api/v1/accounts/" + id + "/deposits",
-                            "{\"asset\":\"USDT\",\"amount\":\"100000\"}", 200);
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    private void post(String url, String body, int expected) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != expected) {
-            throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
         }
     }
 

@@ -8,7 +8,6 @@ import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
-import io.backstop.events.market.VenueTickObserved;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
@@ -24,16 +23,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -56,8 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class SurgeLoad {
 
-    private static final List<String> VENUES = List.of("binance", "okx", "bybit", "coinbase", "kraken", "bitget", "gate");
-    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+        private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
     /** Kafka gives up on a record after this; the trade stream waits this long (and a little) for its last acks. */
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
     private static final String APPLIED_METER = "backstop.margin.events.applied?tag=topic:" + Topic.TRADES_FILLS.baseName();
@@ -110,6 +105,7 @@ public final class SurgeLoad {
     private final EventJson json = new EventJson();
     private final JsonMapper mapper = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final LoadWorld world = new LoadWorld(http);
 
     public SurgeLoad(RuntimeSettings settings, PrintStream out) {
         this.settings = settings;
@@ -180,14 +176,14 @@ public final class SurgeLoad {
             pricesBefore.put(symbol, meter(margin, "backstop.margin.prices.received?tag=symbol:" + symbol));
         }
         Random random = new Random(plan.seed() + 1);
-        ticker.scheduleAtFixedRate(() -> tick(producer, random), 0, 200, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(() -> world.tick(producer, random, true), 0, 200, TimeUnit.MILLISECONDS);
         for (String symbol : List.of("BTCUSDT", "ETHUSDT")) {
             waitFor("new " + symbol + " prices at margin-service (is the oracle up?)",
                     () -> meter(margin, "backstop.margin.prices.received?tag=symbol:" + symbol) > pricesBefore.get(symbol),
                     Duration.ofSeconds(60));
         }
         long opening = System.nanoTime();
-        List<String> accounts = openAccounts(margin, run, plan.accounts());
+        List<String> accounts = world.openAccounts(margin, run, plan.accounts());
         out.printf("opened %,d accounts over REST in %.1f s%n", accounts.size(), seconds(opening));
         return accounts;
     }
@@ -307,61 +303,6 @@ public final class SurgeLoad {
 
     private static String plain(double d) {
         return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
-    }
-
-    private void tick(KafkaProducer<String, byte[]> producer, Random random) {
-        Instant now = Instant.now();
-        BigDecimal btc = BigDecimal.valueOf(60_000 + random.nextInt(20) - 10);
-        BigDecimal eth = BigDecimal.valueOf(3_000 + random.nextInt(4) - 2);
-        for (String venue : VENUES) {
-            send(producer, new VenueTickObserved(venue, "BTC", btc.subtract(BigDecimal.ONE), btc.add(BigDecimal.ONE), btc, now));
-            send(producer, new VenueTickObserved(venue, "ETH", eth.subtract(BigDecimal.ONE), eth.add(BigDecimal.ONE), eth, now));
-        }
-        send(producer, new VenueTickObserved("exchange", "BTCUSDT-PERP", btc, btc.add(BigDecimal.ONE), btc, now));
-        send(producer, new VenueTickObserved("exchange", "ETHUSDT-PERP", eth, eth.add(BigDecimal.ONE), eth, now));
-    }
-
-    private void send(KafkaProducer<String, byte[]> producer, VenueTickObserved tick) {
-        producer.send(new ProducerRecord<>(Topic.MARKET_TICKS.baseName(), tick.key(),
-                json.encode(EventEnvelope.of(tick, tick.venueTime(), null, null))));
-    }
-
-    private List<String> openAccounts(String margin, String run, int accounts) throws Exception {
-        List<String> ids = new ArrayList<>(accounts);
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < accounts; i++) {
-                String id = "load-" + run + "-" + i;
-                ids.add(id);
-                done.add(pool.submit(() -> {
-                    post(margin + "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
-                    post(margin + "/api/v1/accounts/" + id + "/deposits",
-                            "{\"asset\":\"USDT\",\"amount\":\"100000\"}", 200);
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof IllegalStateException ise ? ise
-                            : new IllegalStateException("opening accounts failed: " + e.getCause(), e.getCause());
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        return ids;
-    }
-
-    private void post(String url, String body, int expected) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != expected) {
-            throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
-        }
     }
 
     /** {@link #meter}, or NaN if margin-service did not answer: a run goes on and reports when the service stumbles. */

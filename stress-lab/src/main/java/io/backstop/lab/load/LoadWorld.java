@@ -1,0 +1,99 @@
+package io.backstop.lab.load;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Topic;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.market.VenueTickObserved;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * What the load generators need around their load: accounts with collateral at margin-service, and BTC
+ * (and ETH) venue ticks on every venue so the oracle keeps publishing and margin-service can mark.
+ */
+final class LoadWorld {
+
+    private static final List<String> VENUES = List.of("binance", "okx", "bybit", "coinbase", "kraken", "bitget", "gate");
+
+    private final HttpClient http;
+    private final EventJson json = new EventJson();
+
+    LoadWorld(HttpClient http) {
+        this.http = http;
+    }
+
+    /** Opens {@code count} accounts named {@code load-<run>-<i>} with 100,000 USDT each; returns their ids. */
+    List<String> openAccounts(String margin, String run, int count) throws Exception {
+        List<String> ids = new ArrayList<>(count);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String id = "load-" + run + "-" + i;
+                ids.add(id);
+                done.add(pool.submit(() -> {
+                    post(margin + "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
+                    post(margin + "/api/v1/accounts/" + id + "/deposits",
+                            "{\"asset\":\"USDT\",\"amount\":\"100000\"}", 200);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof IllegalStateException ise ? ise
+                            : new IllegalStateException("opening accounts failed: " + e.getCause(), e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return ids;
+    }
+
+    /** One round of ticks around 60,000 (BTC) and, with {@code eth}, 3,000 (ETH), on every venue and the perpetuals. */
+    void tick(KafkaProducer<String, byte[]> producer, Random random, boolean eth) {
+        Instant now = Instant.now();
+        tick(producer, "BTC", BigDecimal.valueOf(60_000 + random.nextInt(20) - 10), now);
+        if (eth) {
+            tick(producer, "ETH", BigDecimal.valueOf(3_000 + random.nextInt(4) - 2), now);
+        }
+    }
+
+    private void tick(KafkaProducer<String, byte[]> producer, String asset, BigDecimal price, Instant now) {
+        for (String venue : VENUES) {
+            send(producer, new VenueTickObserved(venue, asset, price.subtract(BigDecimal.ONE), price.add(BigDecimal.ONE),
+                    price, now));
+        }
+        send(producer, new VenueTickObserved("exchange", asset + "USDT-PERP", price, price.add(BigDecimal.ONE), price,
+                now));
+    }
+
+    private void send(KafkaProducer<String, byte[]> producer, VenueTickObserved tick) {
+        producer.send(new ProducerRecord<>(Topic.MARKET_TICKS.baseName(), tick.key(),
+                json.encode(EventEnvelope.of(tick, tick.venueTime(), null, null))));
+    }
+
+    private void post(String url, String body, int expected) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != expected) {
+            throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+}
