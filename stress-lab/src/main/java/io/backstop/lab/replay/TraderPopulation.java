@@ -48,9 +48,11 @@ public final class TraderPopulation {
         Random random = new Random(scenario.seed() * 31 + 7);
         List<Trader> traders = new ArrayList<>(accounts);
         for (int i = 0; i < accounts; i++) {
+            boolean late = random.nextDouble() < t.lateShare();
+            double opensAt = late ? random.nextDouble() * t.lateUntil() : 0;
             int leverage = Integer.parseInt(pick(random, t.leverage()));
             String symbol = pick(random, perps);
-            Side side = random.nextDouble() < t.longShare() ? Side.BUY : Side.SELL;
+            Side side = random.nextDouble() < (late ? t.lateLongShare() : t.longShare()) ? Side.BUY : Side.SELL;
             BigDecimal price = prices.get(indexOf.get(symbol));
             BigDecimal notional = BigDecimal.valueOf(t.notionalPerAccount() * (0.5 + random.nextDouble()));
             BigDecimal quantity = notional.divide(price, 4, RoundingMode.DOWN).max(new BigDecimal("0.0001"));
@@ -66,7 +68,6 @@ public final class TraderPopulation {
                     collateral.put(asset, amount);
                 }
             }
-            double opensAt = random.nextDouble() < t.lateShare() ? random.nextDouble() * t.lateUntil() : 0;
             traders.add(new Trader(run + "-" + i, leverage, collateral, symbol, side, quantity, price, opensAt));
         }
         return traders;

@@ -111,15 +111,19 @@ public record Scenario(String name, String description, long seed, double minute
      *                  the replay can value an account at true prices by the same rules
      * @param lateShare the share of traders who open their position during the run (at a minute drawn
      *                  uniformly before {@code lateUntil}) instead of at T0, at the market's price then
+     * @param lateLongShare the share of those late traders who go long (absent: {@code longShare}); traders
+     *                  who open into a crash short it more often
      */
     public record Traders(int accounts, Map<String, Double> leverage, double longShare,
                           Map<String, Double> collateral, double notionalPerAccount, Map<String, Double> haircuts,
-                          double lateShare, double lateUntil) {
+                          double lateShare, double lateUntil, Double lateLongShare) {
 
         public Traders {
             haircuts = haircuts == null ? Map.of() : Map.copyOf(haircuts);
-            if (lateShare < 0 || lateShare > 1 || lateUntil < 0) {
-                throw new IllegalArgumentException("traders: lateShare must be within [0, 1] and lateUntil not negative");
+            lateLongShare = lateLongShare == null ? longShare : lateLongShare;
+            if (lateShare < 0 || lateShare > 1 || lateUntil < 0 || lateLongShare < 0 || lateLongShare > 1) {
+                throw new IllegalArgumentException("traders: lateShare and lateLongShare must be within [0, 1] and"
+                        + " lateUntil not negative");
             }
         }
     }

@@ -115,9 +115,13 @@ class ReplayPartsTest {
         List<TraderPopulation.Trader> a = TraderPopulation.generate(oct, "r", 2000, T0, PERPS, INDEX);
         assertThat(TraderPopulation.generate(oct, "r", 2000, T0, PERPS, INDEX)).isEqualTo(a);
 
-        double longs = a.stream().filter(t -> t.side() == Side.BUY).count() / 2000.0;
         double late = a.stream().filter(t -> t.opensAt() > 0).count() / 2000.0;
         assertThat(late).isCloseTo(oct.traders().lateShare(), within(0.04));
+        double longs = a.stream().filter(t -> t.opensAt() == 0 && t.side() == Side.BUY).count()
+                / (double) a.stream().filter(t -> t.opensAt() == 0).count();
+        double lateLongs = a.stream().filter(t -> t.opensAt() > 0 && t.side() == Side.BUY).count()
+                / (double) a.stream().filter(t -> t.opensAt() > 0).count();
+        assertThat(lateLongs).isCloseTo(oct.traders().lateLongShare(), within(0.06));
         assertThat(a).allMatch(t -> t.opensAt() >= 0 && t.opensAt() < oct.traders().lateUntil());
         assertThat(longs).isCloseTo(oct.traders().longShare(), within(0.04));
         Map<Integer, Long> byLeverage = a.stream().collect(Collectors.groupingBy(TraderPopulation.Trader::leverage,
