@@ -156,7 +156,6 @@ public final class Replay {
         Map<String, List<Timeline.PricePoint>> prices = new LinkedHashMap<>();
         charted.forEach(c -> prices.put(c.getKey(), new ArrayList<>()));
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-        Instant runStarted = Instant.now();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
