@@ -37,7 +37,7 @@ public final class BackstopCli implements Callable<Integer> {
         return new LocalRuntime(settings, System.out);
     }
 
-    @Command(name = "up", description = "Starts PostgreSQL, Kafka and the four services (what is not running yet) and waits until all are ready.")
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Starts PostgreSQL, Kafka and the four services (what is not running yet) and waits until all are ready.")
     static final class Up implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -45,7 +45,7 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "down", description = "Stops every component ./backstop up started; data is kept in run/.")
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stops every component ./backstop up started; data is kept in run/.")
     static final class Down implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -53,7 +53,7 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "status", description = "Shows each component's pid, port and readiness (exit 0 only if all are ready).")
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows each component's pid, port and readiness (exit 0 only if all are ready).")
     static final class Status implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
@@ -61,7 +61,7 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "restart", description = "Restarts one service and waits until it is ready again.")
+    @Command(name = "restart", mixinStandardHelpOptions = true, description = "Restarts one service and waits until it is ready again.")
     static final class Restart implements Callable<Integer> {
         @Parameters(paramLabel = "SERVICE", description = "oracle, margin, liquidation or insurance-fund")
         String service;
@@ -75,7 +75,7 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "fills", description = "Measures margin-service's fill throughput on the running platform: "
+    @Command(name = "fills", mixinStandardHelpOptions = true, description = "Measures margin-service's fill throughput on the running platform: "
             + "opens accounts, sends fills to trades.fills and waits until all are applied.")
     static final class Fills implements Callable<Integer> {
         @Option(names = "--accounts", defaultValue = "2000", description = "accounts to spread the fills over (default ${DEFAULT-VALUE})")
@@ -97,7 +97,7 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "drain", description = "Measures how many margin calls a second liquidation-service drains on the "
+    @Command(name = "drain", mixinStandardHelpOptions = true, description = "Measures how many margin calls a second liquidation-service drains on the "
             + "running platform: a burst of calls, a deep-book exchange filling every order.")
     static final class Drain implements Callable<Integer> {
         @Option(names = "--calls", defaultValue = "20000", description = "margin calls in the burst (default ${DEFAULT-VALUE})")
@@ -162,22 +162,28 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "replay", description = "Replays a scenario on the running platform (./backstop up): simulated "
+    /** How a replay runs: its pace, its length, and the traders' risk queries (replay and demo). */
+    static final class RunOptions {
+        @Option(names = "--speed", description = "simulated minutes per real second (default: the scenario's)")
+        Double speed;
+        @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
+        Double minutes;
+        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per second the traders send"
+                + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
+        double queryRate;
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true, description = "Replays a scenario on the running platform (./backstop up): simulated "
             + "venues, traders and exchange; prints what Backstop did.")
     static final class Replay implements Callable<Integer> {
         @Parameters(index = "0", defaultValue = "oct-2025", description = "a built-in scenario or a YAML file (default ${DEFAULT-VALUE})")
         String scenario;
         @Option(names = "--accounts", defaultValue = "500", description = "traders (default ${DEFAULT-VALUE})")
         int accounts;
-        @Option(names = "--speed", description = "simulated minutes per real second (default: the scenario's)")
-        Double speed;
         @Option(names = "--seed", description = "the world's seed (default: the scenario's)")
         Long seed;
-        @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
-        Double minutes;
-        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per second the traders send"
-                + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
-        double queryRate;
+        @CommandLine.Mixin
+        RunOptions run;
 
         @Option(names = "--oracle", description = "naive or robust: restarts the oracle in that mode for the run, and"
                 + " as configured after it (default: the oracle as running)")
@@ -186,7 +192,7 @@ public final class BackstopCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
-                    .with(seed, minutes, speed);
+                    .with(seed, run.minutes, run.speed);
             if (oracle != null && !List.of("naive", "robust").contains(oracle)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--oracle must be naive or robust, not '"
                         + oracle + "'");
@@ -197,7 +203,7 @@ public final class BackstopCli implements Callable<Integer> {
             }
             io.backstop.lab.replay.Replay.Result r;
             try {
-                r = new io.backstop.lab.replay.Replay(runtime.settings(), System.out, queryRate).run(s, accounts);
+                r = new io.backstop.lab.replay.Replay(runtime.settings(), System.out, run.queryRate).run(s, accounts);
             } finally {
                 if (oracle != null) {
                     runtime.restart(Service.ORACLE);
@@ -211,27 +217,22 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "demo", description = "Builds Backstop if needed and replays oct-2025 twice, with the oracle "
-            + "robust and naive, each on a fresh platform of its own (run/demo); prints the two side by side and "
+    @Command(name = "demo", mixinStandardHelpOptions = true, description = "Builds Backstop if needed and replays oct-2025 twice, with the oracle "
+            + "robust and naive, each on a fresh platform of its own (run/demo/<mode>); prints the two side by side and "
             + "writes an HTML report to reports/.")
     static final class Demo implements Callable<Integer> {
         @Option(names = "--accounts", defaultValue = "300", description = "traders per run (default ${DEFAULT-VALUE})")
         int accounts;
         @Option(names = "--scenario", defaultValue = "oct-2025", description = "scenario (default ${DEFAULT-VALUE})")
         String scenario;
-        @Option(names = "--speed", description = "simulated minutes per real second (default: the scenario's)")
-        Double speed;
-        @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
-        Double minutes;
-        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per second the traders send"
-                + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
-        double queryRate;
+        @CommandLine.Mixin
+        RunOptions run;
 
         @Override
         public Integer call() throws Exception {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
-                    .with(null, minutes, speed);
-            return new io.backstop.lab.replay.Demo(System.getenv(), System.out, queryRate).run(s, accounts);
+                    .with(null, run.minutes, run.speed);
+            return new io.backstop.lab.replay.Demo(System.getenv(), System.out, run.queryRate).run(s, accounts);
         }
     }
 }
