@@ -4,8 +4,6 @@ import io.backstop.oracle.history.PriceHistory;
 import io.backstop.oracle.pricing.PricingEngine;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.backstop.kit.lifecycle.PeriodicWork;
@@ -31,9 +29,9 @@ class EvaluationTimer extends PeriodicWork {
     }
 
     @Override
-    protected void schedule(ScheduledExecutorService scheduler) {
-        scheduler.scheduleAtFixedRate(this::evaluate, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+    protected void schedule(Schedule schedule) {
+        schedule.atRate("evaluation", interval, interval, this::evaluate);
+        schedule.every("history purge", Duration.ofMinutes(1), Duration.ofHours(1), this::purge);
     }
 
     private void evaluate() {

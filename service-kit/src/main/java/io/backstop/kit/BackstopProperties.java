@@ -39,6 +39,9 @@ public class BackstopProperties {
     @Valid
     private final Inbox inbox = new Inbox();
 
+    @Valid
+    private final Clock clock = new Clock();
+
     public String getInstanceId() {
         return instanceId;
     }
@@ -61,6 +64,10 @@ public class BackstopProperties {
 
     public Inbox getInbox() {
         return inbox;
+    }
+
+    public Clock getClock() {
+        return clock;
     }
 
     public static class Db {
@@ -209,6 +216,44 @@ public class BackstopProperties {
 
         public void setRetention(Duration retention) {
             this.retention = retention;
+        }
+    }
+
+    /**
+     * Where the platform's time comes from. {@code system} (production): the machine's UTC clock, timers on
+     * threads of their own. {@code simulated} (the stress lab's replays): a clock that moves only when the lab
+     * steps it, timers that fire on that clock, and events taken in at each step in an order that is a
+     * function of the data; see docs/simulated-time.md.
+     */
+    public static class Clock {
+
+        public enum Mode { SYSTEM, SIMULATED }
+
+        @NotNull
+        private Mode mode = Mode.SYSTEM;
+
+        /** Simulated mode only: the platform's time until the lab's first step. */
+        @NotNull
+        private java.time.Instant start = java.time.Instant.parse("2025-10-10T00:00:00Z");
+
+        public Mode getMode() {
+            return mode;
+        }
+
+        public void setMode(Mode mode) {
+            this.mode = mode;
+        }
+
+        public java.time.Instant getStart() {
+            return start;
+        }
+
+        public void setStart(java.time.Instant start) {
+            this.start = start;
+        }
+
+        public boolean simulated() {
+            return mode == Mode.SIMULATED;
         }
     }
 }

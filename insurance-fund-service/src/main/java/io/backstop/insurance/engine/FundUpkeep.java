@@ -2,8 +2,7 @@ package io.backstop.insurance.engine;
 
 import io.backstop.insurance.config.InsuranceProperties;
 import io.backstop.kit.lifecycle.PeriodicWork;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,18 +29,17 @@ public class FundUpkeep extends PeriodicWork {
     }
 
     @Override
-    protected void schedule(ScheduledExecutorService scheduler) {
-        long oi = properties.openInterestRefresh().toMillis();
-        scheduler.scheduleWithFixedDelay(() -> run("refreshing open interest", openInterest::refresh), 0, oi,
-                TimeUnit.MILLISECONDS);
-        long expiry = properties.pendingExpiry().toMillis();
-        scheduler.scheduleWithFixedDelay(() -> run("expiring unconfirmed position changes",
-                () -> store.expirePending(clock.instant().minus(properties.pendingExpiry()))), expiry, expiry / 4,
-                TimeUnit.MILLISECONDS);
+    protected void schedule(Schedule schedule) {
+        schedule.every("open interest", Duration.ZERO, properties.openInterestRefresh(),
+                () -> run("refreshing open interest", openInterest::refresh));
+        Duration expiry = properties.pendingExpiry();
+        schedule.every("pending expiry", expiry, expiry.dividedBy(4), () -> run("expiring unconfirmed position changes",
+                () -> store.expirePending(clock.instant().minus(properties.pendingExpiry()))));
         if (properties.unwind().enabled()) {
-            long every = properties.unwind().interval().toMillis();
-            scheduler.scheduleWithFixedDelay(() -> run("unwinding inherited positions", desk::unwindDue), every, every,
-                    TimeUnit.MILLISECONDS);
+            Duration every = properties.unwind().interval();
+            // on simulated time the unwinding keeps its pace while the fund holds something to unwind
+            schedule.every("unwind", every, every, () -> run("unwinding inherited positions", desk::unwindDue))
+                    .wakesWhen(desk::holdsInventory);
         }
     }
 

@@ -354,6 +354,11 @@ public class InsuranceDesk {
 
     // --- unwinding ------------------------------------------------------------------------------
 
+    /** Whether any fund holds positions it took over and has not unwound (from the committed figures). */
+    public boolean holdsInventory() {
+        return published.values().stream().anyMatch(fund -> !fund.inherited().isEmpty());
+    }
+
     /** Places, per fund and symbol it holds without an open order, one IOC slice at the mark; returns how many. */
     public int unwindDue() {
         int placed = 0;

@@ -301,6 +301,13 @@ public class LiquidationStore {
     }
 
 
+    /** When the next scheduled slice is due, if any slice is scheduled. */
+    public Optional<Instant> nextScheduledSlice() {
+        Timestamp next = jdbc.queryForObject("SELECT min(not_before) FROM liquidation_order WHERE status = 'SCHEDULED'",
+                Timestamp.class);
+        return Optional.ofNullable(next).map(Timestamp::toInstant);
+    }
+
     /** Scheduled slices whose time has come, locked (skipping any another transaction holds). */
     public List<Order> dueSlices(Instant now, int limit) {
         return jdbc.query("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE status = 'SCHEDULED'"

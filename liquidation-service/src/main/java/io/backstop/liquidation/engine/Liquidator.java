@@ -1,13 +1,16 @@
 package io.backstop.liquidation.engine;
 
 import io.backstop.kit.lifecycle.DedicatedThread;
+import io.backstop.kit.time.SimulatedWork;
 import io.backstop.liquidation.plan.CallPriority;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * Works the queue of liquidations in priority order (most underwater first, then largest; see
  * {@link CallPriority}), one round at a time, and places scheduled slices when their cooldown has
  * passed. The queue is rebuilt from PostgreSQL on start, so nothing queued is lost with the process.
- * Its depth and the age of its oldest entry are metrics.
+ * Its depth and the age of its oldest entry are metrics. On simulated time there is no thread: each step
+ * places the slices due and takes every queued liquidation one round on, most urgent first.
  */
-public class Liquidator extends DedicatedThread {
+public class Liquidator extends DedicatedThread implements SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(Liquidator.class);
 
@@ -91,6 +95,36 @@ public class Liquidator extends DedicatedThread {
         return queue.stream().mapToLong(e -> now - e.queuedAtNanos()).max().orElse(0) / 1e9;
     }
 
+    /** Simulated time: the slices due at {@code now}, then one round of every queued liquidation. */
+    @Override
+    public void step(Instant now) {
+        int placed;
+        do {
+            placed = desk.placeDueSlices(SLICES_PER_TRANSACTION);
+        } while (placed == SLICES_PER_TRANSACTION);
+        List<Entry> all = new ArrayList<>();
+        Entry next;
+        while ((next = queue.poll()) != null) {
+            all.add(next);
+        }
+        for (int from = 0; from < all.size(); from += batchSize) {
+            advance(all.subList(from, Math.min(all.size(), from + batchSize)));
+        }
+    }
+
+    /** The next scheduled slice's time: the simulation steps to it. */
+    @Override
+    public Optional<Instant> deadline() {
+        return store.nextScheduledSlice();
+    }
+
+    @Override
+    protected boolean loopsWhenSimulated() {
+        return false;
+    }
+
+    private static final int SLICES_PER_TRANSACTION = 100;
+
     @Override
     protected void beforeStart() {
         store.queued().forEach(this::add);
@@ -101,7 +135,7 @@ public class Liquidator extends DedicatedThread {
     protected void loop() {
         while (running()) {
             try {
-                int placed = desk.placeDueSlices(100);
+                int placed = desk.placeDueSlices(SLICES_PER_TRANSACTION);
                 List<Entry> batch = new ArrayList<>();
                 Entry next;
                 while (batch.size() < batchSize && (next = queue.poll()) != null) {

@@ -60,9 +60,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * events emitted (outbox). Only after that commit do submitters hear back (and Kafka offsets move).
  * If the commit fails, the touched accounts are reloaded from the database and every task of the
  * batch fails, to be retried: memory never runs ahead of what is stored. Readers get immutable
- * {@link AccountView}s published after each commit and the latest prices.
+ * {@link AccountView}s published after each commit and the latest prices. On simulated time, prices
+ * wait for the next task or step instead of waking the engine, and snapshots are published at steps, so
+ * what the engine decides depends only on the events and the simulated time.
  */
-public class AccountEngine extends DedicatedThread {
+public class AccountEngine extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
 
@@ -237,13 +239,20 @@ public class AccountEngine extends DedicatedThread {
      */
     public void price(Quote quote) {
         pendingPrices.merge(quote.symbol(), quote, (old, now) -> now.sequence() > old.sequence() ? now : old);
-        queue.offer(WAKE_UP);
+        if (!simulated()) {
+            queue.offer(WAKE_UP);
+        }
     }
 
     private static final Task<Void> WAKE_UP = new Task<>(batch -> null, new CompletableFuture<>());
 
+    /**
+     * Applies every pending price, in symbol order, before re-marking any: an account exposed to several of
+     * them is reviewed at all of the newest prices, never at a mix of new and old.
+     */
     private void applyPendingPrices(Batch batch) {
-        for (String symbol : new ArrayList<>(pendingPrices.keySet())) {
+        List<Quote> applied = new ArrayList<>();
+        for (String symbol : new java.util.TreeSet<>(pendingPrices.keySet())) {
             Quote latest = pendingPrices.remove(symbol);
             if (latest == null) {
                 continue;
@@ -251,8 +260,11 @@ public class AccountEngine extends DedicatedThread {
             Quote current = prices.get(symbol);
             if (current == null || current.sequence() < latest.sequence()) {
                 prices.put(symbol, latest);
-                remark(latest, batch);
+                applied.add(latest);
             }
+        }
+        for (Quote quote : applied) {
+            remark(quote, batch);
         }
     }
 
@@ -628,14 +640,41 @@ public class AccountEngine extends DedicatedThread {
         }
     }
 
+    /** When the last round that published snapshots ran (engine thread only). */
+    private Instant lastSnapshotRound;
+
+    private boolean snapshotRoundDue() {
+        Instant now = clock.instant();
+        if (lastSnapshotRound == null) {
+            lastSnapshotRound = now;
+        }
+        return Duration.between(lastSnapshotRound, now).compareTo(snapshotInterval) > 0;
+    }
+
+    /**
+     * Simulated time: one round at the step, after the step's events: the prices they left pending are
+     * applied, and snapshots are published when their interval has passed.
+     */
+    @Override
+    public void step(Instant now) {
+        call(batch -> null);
+    }
+
+    @Override
+    public int stepOrder() {
+        return APPLY;
+    }
+
     @Override
     protected void loop() {
         List<Task<?>> tasks = new ArrayList<>(batchSize);
-        long lastSnapshotRound = System.nanoTime();
         while (running() || !queue.isEmpty()) {
             try {
                 Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
-                boolean snapshotRound = System.nanoTime() - lastSnapshotRound > snapshotInterval.toNanos();
+                if (first == null && simulated()) {
+                    continue; // on simulated time the engine works on tasks only: events, commands, a step's round
+                }
+                boolean snapshotRound = snapshotRoundDue();
                 if (first == null && !snapshotRound && pendingPrices.isEmpty()) {
                     continue;
                 }
@@ -646,7 +685,7 @@ public class AccountEngine extends DedicatedThread {
                 }
                 run(tasks, snapshotRound);
                 if (snapshotRound) {
-                    lastSnapshotRound = System.nanoTime();
+                    lastSnapshotRound = clock.instant();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

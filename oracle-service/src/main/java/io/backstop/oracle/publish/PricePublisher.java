@@ -24,9 +24,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Publishes prices: a writer thread takes what the pricers decided to publish and, in one database
  * transaction per batch, records them in the price history and appends their events to the outbox.
  * History and {@code oracle.prices} therefore hold exactly the same prices, and one insert serves
- * many prices. A failed batch is retried, never dropped. The pricers never wait on the database.
+ * many prices. A failed batch is retried, never dropped. The pricers never wait on the database. On
+ * simulated time there is no writer thread: each step commits what the step decided, in order.
  */
-public class PricePublisher extends DedicatedThread implements PriceSink {
+public class PricePublisher extends DedicatedThread implements PriceSink, io.backstop.kit.time.SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(PricePublisher.class);
 
@@ -60,6 +61,25 @@ public class PricePublisher extends DedicatedThread implements PriceSink {
         queue.add(price);
         queued.incrementAndGet();
         wakeUp();
+    }
+
+    /** Simulated time: commits every price the step decided, before the outbox is relayed. */
+    @Override
+    public void step(java.time.Instant now) {
+        int committed;
+        do {
+            committed = flush();
+        } while (committed > 0);
+    }
+
+    @Override
+    public int stepOrder() {
+        return COMMIT;
+    }
+
+    @Override
+    protected boolean loopsWhenSimulated() {
+        return false;
     }
 
     /** Writes everything queued now; returns how many prices were committed. */

@@ -1,8 +1,6 @@
 package io.backstop.kit.inbox;
 
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.backstop.kit.lifecycle.PeriodicWork;
@@ -22,8 +20,8 @@ public class InboxJanitor extends PeriodicWork {
     }
 
     @Override
-    protected void schedule(ScheduledExecutorService scheduler) {
-        scheduler.scheduleWithFixedDelay(this::purge, 1, 60, TimeUnit.MINUTES);
+    protected void schedule(Schedule schedule) {
+        schedule.every("inbox purge", Duration.ofMinutes(1), Duration.ofHours(1), this::purge);
     }
 
     private void purge() {

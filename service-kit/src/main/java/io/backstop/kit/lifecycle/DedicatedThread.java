@@ -7,7 +7,9 @@ import org.springframework.context.SmartLifecycle;
 /**
  * A component that owns one daemon thread for its whole life (a relay, a writer, a single-writer
  * engine): started and stopped with the application context in its phase, woken by
- * {@link #wakeUp()}, and given a bounded time to finish its {@link #loop()} on shutdown.
+ * {@link #wakeUp()}, and given a bounded time to finish its {@link #loop()} on shutdown. On simulated
+ * time ({@link #simulated()}), a component whose work is driven by the simulation's steps instead
+ * ({@link #loopsWhenSimulated()} false) starts no thread.
  */
 public abstract class DedicatedThread implements SmartLifecycle {
 
@@ -15,6 +17,7 @@ public abstract class DedicatedThread implements SmartLifecycle {
     private final Duration stopTimeout;
     private volatile Thread thread;
     private volatile boolean running;
+    private volatile boolean simulated;
 
     protected DedicatedThread(String name, Duration stopTimeout) {
         this.name = name;
@@ -26,6 +29,23 @@ public abstract class DedicatedThread implements SmartLifecycle {
 
     /** Runs on the caller's thread before the dedicated one starts (loading state, say). */
     protected void beforeStart() {
+    }
+
+    /** Whether the platform runs on simulated time (set before start). */
+    public void simulate() {
+        this.simulated = true;
+    }
+
+    protected boolean simulated() {
+        return simulated;
+    }
+
+    /**
+     * Whether the thread runs on simulated time too; false for work the simulation's steps do instead (its
+     * timing would otherwise depend on the machine).
+     */
+    protected boolean loopsWhenSimulated() {
+        return true;
     }
 
     /** False once stopping has begun. */
@@ -45,6 +65,9 @@ public abstract class DedicatedThread implements SmartLifecycle {
     public void start() {
         beforeStart();
         running = true;
+        if (simulated && !loopsWhenSimulated()) {
+            return;
+        }
         Thread t = new Thread(this::loop, name);
         t.setDaemon(true);
         thread = t;

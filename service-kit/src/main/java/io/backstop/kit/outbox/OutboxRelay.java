@@ -25,9 +25,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * lock (a PostgreSQL advisory lock, so among replicas exactly one relays and order is kept), read the
  * oldest events, publish them in one Kafka transaction, and delete them. A crash after the Kafka
  * commit and before the database commit publishes the same events again with the same eventIds,
- * which consumers drop; nothing is ever lost.
+ * which consumers drop; nothing is ever lost. On simulated time the relay has no thread: it publishes at
+ * the end of every step.
  */
-public class OutboxRelay extends DedicatedThread {
+public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final String SELECT = "SELECT id, topic, record_key, payload FROM outbox_event ORDER BY id LIMIT ?";
@@ -145,6 +146,26 @@ public class OutboxRelay extends DedicatedThread {
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
             }
         }
+    }
+
+    /** Simulated time: publishes everything the step appended, before the step ends. */
+    @Override
+    public void step(Instant now) {
+        int published;
+        do {
+            published = relayOnce();
+        } while (published == batchSize); // a full batch: there may be more
+        refreshOldestAge();
+    }
+
+    @Override
+    public int stepOrder() {
+        return PUBLISH;
+    }
+
+    @Override
+    protected boolean loopsWhenSimulated() {
+        return false;
     }
 
     /**

@@ -1,0 +1,358 @@
+package io.backstop.kit.time;
+
+import io.backstop.events.ContractViolation;
+import io.backstop.events.InvalidField;
+import io.backstop.events.Topic;
+import io.backstop.kit.kafka.DeadLetterPublisher;
+import io.backstop.kit.kafka.PolledBatch;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.AcknowledgingConsumerAwareMessageListener;
+import org.springframework.kafka.listener.BatchAcknowledgingConsumerAwareMessageListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.kafka.support.serializer.DeserializationException;
+
+/**
+ * Takes a service's events in on simulated time, in place of its listener containers (which do not start
+ * then). For every {@code @KafkaListener} container it keeps one consumer on all partitions of the
+ * container's topics, in the container's consumer group. At each step it reads every record up to the end
+ * offsets the lab read before the step, and hands them to the same listeners the containers would, in one
+ * order that depends only on the data: by topic along the data flow ({@link Topic} order), then record
+ * key, then partition and offset — so each key's records keep their order, and the order does not depend on
+ * which partition a key hashes to or on which consumer fetched first. Consecutive records of one listener
+ * go to it as one batch. What the containers' error handler does, this does too: a record that breaks the
+ * contract goes to its dead-letter topic and the rest go on; any other failure is retried, with back-off,
+ * until it succeeds (the step waits). Offsets are committed after each step. Used by one thread at a time
+ * (the {@link Simulation}'s).
+ */
+public final class EventDriver implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(EventDriver.class);
+    private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
+
+    /** What one step took in. */
+    public record Dispatched(int events, Map<String, Integer> byTopic) {
+    }
+
+    private final KafkaListenerEndpointRegistry registry;
+    private final ConsumerFactory<Object, Object> consumers;
+    private final DeadLetterPublisher deadLetters;
+    private final String prefix;
+    private final Duration maxRetryInterval;
+    private final List<Subscription> subscriptions = new ArrayList<>();
+    private volatile boolean running;
+
+    public EventDriver(KafkaListenerEndpointRegistry registry, ConsumerFactory<Object, Object> consumers,
+                       DeadLetterPublisher deadLetters, String topicPrefix, Duration maxRetryInterval) {
+        this.registry = registry;
+        this.consumers = consumers;
+        this.deadLetters = deadLetters;
+        this.prefix = topicPrefix;
+        this.maxRetryInterval = maxRetryInterval;
+    }
+
+    @Override
+    public synchronized void start() {
+        List<MessageListenerContainer> containers = new ArrayList<>(registry.getListenerContainers());
+        containers.sort(Comparator.comparing(MessageListenerContainer::getListenerId));
+        for (MessageListenerContainer container : containers) {
+            subscriptions.add(new Subscription(container));
+        }
+        running = true;
+        log.info("simulated time: {} listeners take their events at the lab's steps: {}", subscriptions.size(),
+                subscriptions.stream().map(s -> s.id + " " + s.topics).toList());
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        subscriptions.forEach(s -> s.consumer.close(Duration.ofSeconds(2)));
+        subscriptions.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** With the listener containers: after what they feed (engines, relays) has started, before it stops. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 100;
+    }
+
+    /**
+     * Takes in every record below {@code endOffsets} (full topic name to the end offset of each partition) of
+     * the topics this service reads. Topics not named are not read at this step.
+     */
+    public synchronized Dispatched dispatch(Map<String, List<Long>> endOffsets) {
+        List<Delivery> deliveries = new ArrayList<>();
+        for (Subscription s : subscriptions) {
+            for (ConsumerRecord<Object, Object> r : s.fetch(endOffsets)) {
+                deliveries.add(new Delivery(s, r));
+            }
+        }
+        deliveries.sort(order);
+        Map<String, Integer> byTopic = new TreeMap<>();
+        int i = 0;
+        while (i < deliveries.size()) {
+            Subscription s = deliveries.get(i).subscription;
+            List<ConsumerRecord<Object, Object>> run = new ArrayList<>();
+            while (i < deliveries.size() && deliveries.get(i).subscription == s) {
+                ConsumerRecord<Object, Object> r = deliveries.get(i).record;
+                run.add(r);
+                byTopic.merge(baseName(r.topic()), 1, Integer::sum);
+                i++;
+            }
+            s.deliver(run);
+        }
+        subscriptions.forEach(Subscription::commit);
+        return new Dispatched(deliveries.size(), byTopic);
+    }
+
+    private String baseName(String topic) {
+        return Topic.fromName(topic, prefix).map(Topic::baseName).orElse(topic);
+    }
+
+    private int rank(String topic) {
+        return Topic.fromName(topic, prefix).map(Enum::ordinal).orElse(Integer.MAX_VALUE);
+    }
+
+    private record Delivery(Subscription subscription, ConsumerRecord<Object, Object> record) {
+    }
+
+    private final Comparator<Delivery> order = Comparator
+            .<Delivery>comparingInt(d -> rank(d.record.topic()))
+            .thenComparing(d -> d.record.topic())
+            .thenComparing(d -> d.record.key() == null ? "" : d.record.key().toString())
+            .thenComparingInt(d -> d.record.partition())
+            .thenComparingLong(d -> d.record.offset());
+
+    /** One listener container's topics, read by a consumer of the container's group on all their partitions. */
+    private final class Subscription {
+        final String id;
+        final List<String> topics;
+        final Object listener;
+        final boolean batch;
+        final Consumer<Object, Object> consumer;
+        final Map<TopicPartition, Deque<ConsumerRecord<Object, Object>>> buffered = new HashMap<>();
+        final Map<TopicPartition, Long> delivered = new LinkedHashMap<>();
+
+        Subscription(MessageListenerContainer container) {
+            var properties = container.getContainerProperties();
+            if (properties.getTopics() == null || properties.getTopics().length == 0) {
+                throw new IllegalStateException("listener " + container.getListenerId() + " names no topics; simulated"
+                        + " time supports listeners of named topics only");
+            }
+            this.id = container.getListenerId();
+            this.topics = List.of(properties.getTopics());
+            this.listener = properties.getMessageListener();
+            this.batch = listener instanceof BatchAcknowledgingConsumerAwareMessageListener<?, ?>;
+            Properties overrides = new Properties();
+            overrides.putAll(properties.getKafkaConsumerProperties());
+            this.consumer = consumers.createConsumer(container.getGroupId(), null, "-simulated", overrides);
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                List<PartitionInfo> infos = consumer.partitionsFor(topic);
+                if (infos == null || infos.isEmpty()) {
+                    throw new IllegalStateException("topic " + topic + " of listener " + id + " does not exist");
+                }
+                infos.forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            Map<TopicPartition, Long> positions = new LinkedHashMap<>();
+            partitions.forEach(tp -> positions.put(tp, consumer.position(tp)));
+            if (listener instanceof ConsumerSeekAware seekAware) {
+                seekAware.onPartitionsAssigned(positions, new Seeks(consumer));
+            }
+        }
+
+        /** Every record below the step's end offsets, buffering what was fetched beyond them. */
+        List<ConsumerRecord<Object, Object>> fetch(Map<String, List<Long>> endOffsets) {
+            Map<TopicPartition, Long> targets = new LinkedHashMap<>();
+            for (TopicPartition tp : consumer.assignment()) {
+                List<Long> ends = endOffsets.get(tp.topic());
+                if (ends != null && tp.partition() < ends.size()) {
+                    targets.put(tp, ends.get(tp.partition()));
+                }
+            }
+            long deadline = System.nanoTime() + FETCH_TIMEOUT.toNanos();
+            while (targets.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("listener " + id + " could not read up to " + targets + " within "
+                            + FETCH_TIMEOUT);
+                }
+                for (ConsumerRecord<Object, Object> r : consumer.poll(Duration.ofMillis(50))) {
+                    buffered.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new ArrayDeque<>()).add(r);
+                }
+            }
+            List<ConsumerRecord<Object, Object>> due = new ArrayList<>();
+            targets.forEach((tp, end) -> {
+                Deque<ConsumerRecord<Object, Object>> queue = buffered.get(tp);
+                while (queue != null && !queue.isEmpty() && queue.peek().offset() < end) {
+                    due.add(queue.poll());
+                }
+            });
+            return due;
+        }
+
+        void deliver(List<ConsumerRecord<Object, Object>> records) {
+            if (batch) {
+                deliverBatch(records);
+            } else {
+                records.forEach(this::deliverOne);
+            }
+            for (ConsumerRecord<Object, Object> r : records) {
+                delivered.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private void deliverBatch(List<ConsumerRecord<Object, Object>> records) {
+            var target = (BatchAcknowledgingConsumerAwareMessageListener<Object, Object>) listener;
+            int from = 0;
+            long backoff = 200;
+            while (from < records.size()) {
+                List<ConsumerRecord<Object, Object>> rest = records.subList(from, records.size());
+                try {
+                    target.onMessage(rest, null, consumer);
+                    return;
+                } catch (RuntimeException e) {
+                    BatchListenerFailedException failed = find(e, BatchListenerFailedException.class);
+                    int index = failed == null || failed.getIndex() < 0 ? 0 : failed.getIndex();
+                    if (rejects(e)) {
+                        deadLetters.accept(rest.get(index), consumer, e);
+                        from += index + 1;
+                        continue;
+                    }
+                    from += index;
+                    backoff = pause(backoff, e);
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private void deliverOne(ConsumerRecord<Object, Object> record) {
+            if (record.value() == null) {
+                deadLetters.accept(record, consumer, PolledBatch.unreadable(record));
+                return;
+            }
+            var target = (AcknowledgingConsumerAwareMessageListener<Object, Object>) listener;
+            long backoff = 200;
+            while (true) {
+                try {
+                    target.onMessage(record, null, consumer);
+                    return;
+                } catch (RuntimeException e) {
+                    if (rejects(e)) {
+                        deadLetters.accept(record, consumer, e);
+                        return;
+                    }
+                    backoff = pause(backoff, e);
+                }
+            }
+        }
+
+        private long pause(long backoff, RuntimeException e) {
+            log.warn("listener {} failed on simulated time, retrying in {} ms: {}", id, backoff, e.toString());
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while retrying listener " + id, e);
+            }
+            return Math.min(backoff * 2, maxRetryInterval.toMillis());
+        }
+
+        void commit() {
+            if (delivered.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+            delivered.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
+            consumer.commitSync(offsets);
+            delivered.clear();
+        }
+    }
+
+    /** Whether a failure is the contract's verdict on the record (dead-lettered) rather than a passing one (retried). */
+    private static boolean rejects(Throwable e) {
+        return find(e, ContractViolation.class) != null || find(e, InvalidField.class) != null
+                || find(e, DeserializationException.class) != null;
+    }
+
+    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Seeks a listener asks for when it is assigned its partitions. Seeking to a point in time is ignored:
+     * records carry the wall-clock time they were written at, not simulated time, so a simulated platform
+     * reads its topics from its groups' committed offsets (or the start).
+     */
+    private record Seeks(Consumer<Object, Object> consumer) implements ConsumerSeekAware.ConsumerSeekCallback {
+
+        @Override
+        public void seek(String topic, int partition, long offset) {
+            consumer.seek(new TopicPartition(topic, partition), offset);
+        }
+
+        @Override
+        public void seek(String topic, int partition, java.util.function.Function<Long, Long> offset) {
+            TopicPartition tp = new TopicPartition(topic, partition);
+            consumer.seek(tp, offset.apply(consumer.position(tp)));
+        }
+
+        @Override
+        public void seekToBeginning(String topic, int partition) {
+            consumer.seekToBeginning(List.of(new TopicPartition(topic, partition)));
+        }
+
+        @Override
+        public void seekToEnd(String topic, int partition) {
+            consumer.seekToEnd(List.of(new TopicPartition(topic, partition)));
+        }
+
+        @Override
+        public void seekRelative(String topic, int partition, long offset, boolean toCurrent) {
+            TopicPartition tp = new TopicPartition(topic, partition);
+            consumer.seek(tp, Math.max(0, consumer.position(tp) + offset));
+        }
+
+        @Override
+        public void seekToTimestamp(String topic, int partition, long timestamp) {
+            log.debug("simulated time: ignoring a seek of {}-{} to wall-clock time {}", topic, partition, timestamp);
+        }
+
+        @Override
+        public void seekToTimestamp(java.util.Collection<TopicPartition> partitions, long timestamp) {
+            log.debug("simulated time: ignoring a seek of {} to wall-clock time {}", partitions, timestamp);
+        }
+    }
+}

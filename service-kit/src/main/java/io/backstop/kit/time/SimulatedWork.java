@@ -1,0 +1,40 @@
+package io.backstop.kit.time;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Work a service does at every step of simulated time, after the step's events have been taken in: what
+ * its own threads do on the system clock (placing due orders, committing decided prices, relaying the
+ * outbox), done here at a moment that depends only on simulated time. Beans of this type are stepped in
+ * {@link #stepOrder()}, lowest first; the periodic tasks of {@link io.backstop.kit.lifecycle.PeriodicWork}
+ * run at {@link #TIMERS}.
+ */
+public interface SimulatedWork {
+
+    /** Engines that apply what the step's events left pending (prices). */
+    int APPLY = 100;
+    /** Decisions due at the step's time (liquidation rounds, scheduled slices). */
+    int DECIDE = 200;
+    /** The periodic tasks. */
+    int TIMERS = 300;
+    /** Writers that commit what was decided to the outbox. */
+    int COMMIT = 900;
+    /** The outbox relay, last: everything the step decided is published before the step ends. */
+    int PUBLISH = 1000;
+
+    /** Runs the work due at {@code now}. */
+    void step(Instant now);
+
+    /**
+     * The next simulated moment this work must run even if no event arrives (a slice scheduled after its
+     * cooldown, say), if any: the simulation is stepped to it.
+     */
+    default Optional<Instant> deadline() {
+        return Optional.empty();
+    }
+
+    default int stepOrder() {
+        return DECIDE;
+    }
+}

@@ -1,0 +1,60 @@
+package io.backstop.kit.time;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * How the stress lab steps a service on simulated time (only present in that mode). A step is one
+ * request: it returns when the service has taken in the step's events, done the work due and published
+ * what it decided.
+ */
+@RestController
+@RequestMapping("/api/v1/simulation")
+public class SimulationController {
+
+    /** Where the service's clock is. */
+    public record Status(String mode, Instant time) {
+    }
+
+    /**
+     * One step: the time to step to, and the end offset of every partition of every topic the lab read just
+     * before (full topic names, offsets by partition number).
+     */
+    public record StepRequest(Instant time, Map<String, List<Long>> endOffsets) {
+    }
+
+    private final Simulation simulation;
+
+    public SimulationController(Simulation simulation) {
+        this.simulation = simulation;
+    }
+
+    @GetMapping
+    public Status status() {
+        return new Status("simulated", simulation.now());
+    }
+
+    @PostMapping("/steps")
+    public Simulation.Step step(@RequestBody StepRequest request) {
+        if (request.time() == null) {
+            throw new IllegalArgumentException("time is required");
+        }
+        return simulation.step(request.time(), request.endOffsets() == null ? Map.of() : request.endOffsets());
+    }
+
+    @ExceptionHandler(SimulatedClock.TimeGoesForward.class)
+    ProblemDetail backwards(SimulatedClock.TimeGoesForward e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
+        problem.setTitle("Simulated time only moves forward");
+        return problem;
+    }
+}
