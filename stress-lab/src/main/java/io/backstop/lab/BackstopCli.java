@@ -39,9 +39,28 @@ public final class BackstopCli implements Callable<Integer> {
 
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Starts PostgreSQL, Kafka and the four services (what is not running yet) and waits until all are ready.")
     static final class Up implements Callable<Integer> {
+        @Option(names = "--clock", description = "system (default: the machine's clock, as in production) or simulated"
+                + " (the services' time moves only when a replay steps it; see docs/simulated-time.md)")
+        String clock;
+
         @Override
         public Integer call() throws Exception {
-            return runtime(true).up();
+            RuntimeSettings settings = RuntimeSettings.fromEnvironment(System.getenv());
+            if (clock != null) {
+                if (!List.of(RuntimeSettings.SYSTEM, RuntimeSettings.SIMULATED).contains(clock)) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--clock must be system or"
+                            + " simulated, not '" + clock + "'");
+                }
+                settings = settings.withClock(clock);
+            }
+            RuntimeSettings running = RuntimeSettings.load(System.getenv());
+            if (java.nio.file.Files.exists(running.runDir().resolve("runtime.properties"))
+                    && !running.clock().equals(settings.clock()) && new LocalRuntime(running, System.out).status() != 3) {
+                System.out.println("Backstop runs on the " + running.clock() + " clock here; ./backstop down first to"
+                        + " start it on the " + settings.clock() + " clock.");
+                return 1;
+            }
+            return new LocalRuntime(settings, System.out).up();
         }
     }
 
@@ -162,24 +181,42 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    /** How a replay runs: its pace, its length, and the traders' risk queries (replay and demo). */
+    /** How a replay runs: its length, its time steps, and the traders' risk queries (replay and demo). */
     static final class RunOptions {
-        @Option(names = "--speed", description = "simulated minutes per real second (default: the scenario's)")
-        Double speed;
-        @Option(names = "--minutes", description = "simulated minutes to run (default: the scenario's)")
+        @Option(names = "--minutes", description = "simulated minutes of the shock (default: the scenario's)")
         Double minutes;
-        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per second the traders send"
-                + " while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
+        @Option(names = "--tick", defaultValue = "1s", converter = Load.Time.class, description = "simulated time"
+                + " between two ticks of every venue (default ${DEFAULT-VALUE})")
+        java.time.Duration tick;
+        @Option(names = "--reaction-time", defaultValue = "50ms", converter = Load.Time.class, description = "simulated"
+                + " time each hop takes: service to service, and liquidation-service to the exchange's book, which keeps"
+                + " moving meanwhile (default ${DEFAULT-VALUE})")
+        java.time.Duration reactionTime;
+        @Option(names = "--query-rate", defaultValue = "200", description = "risk queries per wall second the traders"
+                + " send while the shock runs, 0 for none (default ${DEFAULT-VALUE})")
         double queryRate;
+
+        io.backstop.lab.replay.Replay.Options options(CommandLine.Model.CommandSpec spec) {
+            try {
+                return new io.backstop.lab.replay.Replay.Options(tick, reactionTime, queryRate, null);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
     }
 
-    @Command(name = "replay", mixinStandardHelpOptions = true, description = "Replays a scenario on the running platform (./backstop up): simulated "
-            + "venues, traders and exchange; prints what Backstop did.")
+    @Command(name = "replay", mixinStandardHelpOptions = true, description = "Replays a scenario on the running platform"
+            + " (./backstop up --clock simulated), in lockstep with it on simulated time: simulated venues, traders and"
+            + " exchange; prints what Backstop did and writes its decisions to run/replays/<run>.decisions.log."
+            + " The same scenario, seed and options decide the same on any machine.")
     static final class Replay implements Callable<Integer> {
         @Parameters(index = "0", defaultValue = "oct-2025", description = "a built-in scenario or a YAML file (default ${DEFAULT-VALUE})")
         String scenario;
-        @Option(names = "--accounts", defaultValue = "500", description = "traders (default ${DEFAULT-VALUE})")
+        @Option(names = "--accounts", defaultValue = "300", description = "traders; the books, the sale and the fund are"
+                + " sized with them (default ${DEFAULT-VALUE})")
         int accounts;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
         @Option(names = "--seed", description = "the world's seed (default: the scenario's)")
         Long seed;
         @CommandLine.Mixin
@@ -192,18 +229,30 @@ public final class BackstopCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
-                    .with(seed, run.minutes, run.speed);
+                    .with(seed, run.minutes);
+            if (accounts < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--accounts must be at least 1");
+            }
+            io.backstop.lab.replay.Replay.Options options = run.options(spec);
             if (oracle != null && !List.of("naive", "robust").contains(oracle)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--oracle must be naive or robust, not '"
                         + oracle + "'");
             }
             LocalRuntime runtime = runtime(false);
+            if (!runtime.settings().simulated()) {
+                System.out.println("Backstop runs on the system clock here. A replay steps a platform on simulated"
+                        + " time: ./backstop down && ./backstop up --clock simulated");
+                return 1;
+            }
             if (oracle != null && runtime.restart(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", oracle)) != 0) {
                 return 1;
             }
             io.backstop.lab.replay.Replay.Result r;
+            java.nio.file.Path log = runtime.settings().runDir().resolve("replays").resolve(s.name() + "-"
+                    + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".decisions.log");
             try {
-                r = new io.backstop.lab.replay.Replay(runtime.settings(), System.out, run.queryRate).run(s, accounts);
+                r = new io.backstop.lab.replay.Replay(runtime.settings(), System.out, options.withDecisions(log))
+                        .run(s, accounts);
             } finally {
                 if (oracle != null) {
                     runtime.restart(Service.ORACLE);
@@ -213,6 +262,7 @@ public final class BackstopCli implements Callable<Integer> {
                     : oracle), List.of(r)));
             r.money().differences().forEach(d -> System.out.println("  money: " + d));
             r.deadLetterReasons().forEach(d -> System.out.println("  dead letter: " + d));
+            System.out.println("decisions: " + log);
             return r.sound() ? 0 : 2;
         }
     }
@@ -225,14 +275,21 @@ public final class BackstopCli implements Callable<Integer> {
         int accounts;
         @Option(names = "--scenario", defaultValue = "oct-2025", description = "scenario (default ${DEFAULT-VALUE})")
         String scenario;
+        @Option(names = "--seed", description = "the world's seed (default: the scenario's)")
+        Long seed;
         @CommandLine.Mixin
         RunOptions run;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            if (accounts < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--accounts must be at least 1");
+            }
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
-                    .with(null, run.minutes, run.speed);
-            return new io.backstop.lab.replay.Demo(System.getenv(), System.out, run.queryRate).run(s, accounts);
+                    .with(seed, run.minutes);
+            return new io.backstop.lab.replay.Demo(System.getenv(), System.out, run.options(spec)).run(s, accounts);
         }
     }
 }

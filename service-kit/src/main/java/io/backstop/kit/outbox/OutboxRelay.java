@@ -151,11 +151,21 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     /** Simulated time: publishes everything the step appended, before the step ends. */
     @Override
     public void step(Instant now) {
+        int total = 0;
         int published;
         do {
             published = relayOnce();
+            total += published;
         } while (published == batchSize); // a full batch: there may be more
+        publishedAtLastStep = total;
         refreshOldestAge();
+    }
+
+    private volatile int publishedAtLastStep;
+
+    @Override
+    public int publishedAtLastStep() {
+        return publishedAtLastStep;
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
@@ -51,8 +52,9 @@ public final class EventDriver implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(EventDriver.class);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(60);
 
-    /** What one step took in. */
-    public record Dispatched(int events, Map<String, Integer> byTopic) {
+    /** What one step took in, and the wall time it took to read, apply and commit it. */
+    public record Dispatched(int events, Map<String, Integer> byTopic, long fetchMicros, long deliverMicros,
+                             long commitMicros) {
     }
 
     private final KafkaListenerEndpointRegistry registry;
@@ -87,7 +89,8 @@ public final class EventDriver implements SmartLifecycle {
     @Override
     public synchronized void stop() {
         running = false;
-        subscriptions.forEach(s -> s.consumer.close(Duration.ofSeconds(2)));
+        // closing completes the commits still in flight
+        subscriptions.forEach(s -> s.consumer.close(Duration.ofSeconds(5)));
         subscriptions.clear();
     }
 
@@ -107,6 +110,7 @@ public final class EventDriver implements SmartLifecycle {
      * the topics this service reads. Topics not named are not read at this step.
      */
     public synchronized Dispatched dispatch(Map<String, List<Long>> endOffsets) {
+        long start = System.nanoTime();
         List<Delivery> deliveries = new ArrayList<>();
         for (Subscription s : subscriptions) {
             for (ConsumerRecord<Object, Object> r : s.fetch(endOffsets)) {
@@ -114,6 +118,7 @@ public final class EventDriver implements SmartLifecycle {
             }
         }
         deliveries.sort(order);
+        long fetched = System.nanoTime();
         Map<String, Integer> byTopic = new TreeMap<>();
         int i = 0;
         while (i < deliveries.size()) {
@@ -127,8 +132,10 @@ public final class EventDriver implements SmartLifecycle {
             }
             s.deliver(run);
         }
+        long delivered = System.nanoTime();
         subscriptions.forEach(Subscription::commit);
-        return new Dispatched(deliveries.size(), byTopic);
+        return new Dispatched(deliveries.size(), byTopic, (fetched - start) / 1000, (delivered - fetched) / 1000,
+                (System.nanoTime() - delivered) / 1000);
     }
 
     private String baseName(String topic) {
@@ -171,6 +178,8 @@ public final class EventDriver implements SmartLifecycle {
             this.batch = listener instanceof BatchAcknowledgingConsumerAwareMessageListener<?, ?>;
             Properties overrides = new Properties();
             overrides.putAll(properties.getKafkaConsumerProperties());
+            // a step reads only what is already committed: an empty fetch need not wait at the broker
+            overrides.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
             this.consumer = consumers.createConsumer(container.getGroupId(), null, "-simulated", overrides);
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : topics) {
@@ -291,7 +300,14 @@ public final class EventDriver implements SmartLifecycle {
             }
             Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
             delivered.forEach((tp, next) -> offsets.put(tp, new OffsetAndMetadata(next)));
-            consumer.commitSync(offsets);
+            // asynchronously: the step need not wait for the group coordinator. A commit lost with the process
+            // means records delivered again after a restart, which the inbox (or a price's sequence) drops.
+            consumer.commitAsync(offsets, (committed, error) -> {
+                if (error != null) {
+                    log.warn("listener {} could not commit its offsets (a later step's commit covers them): {}", id,
+                            error.toString());
+                }
+            });
             delivered.clear();
         }
     }

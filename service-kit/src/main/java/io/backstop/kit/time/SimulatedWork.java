@@ -37,4 +37,9 @@ public interface SimulatedWork {
     default int stepOrder() {
         return DECIDE;
     }
+
+    /** How many events this work published to Kafka at its last step (the outbox relay's count; 0 for others). */
+    default int publishedAtLastStep() {
+        return 0;
+    }
 }

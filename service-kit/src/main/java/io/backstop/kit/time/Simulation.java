@@ -25,8 +25,8 @@ import org.springframework.beans.factory.ObjectProvider;
 public final class Simulation {
 
     /** What one step did, for the lab. */
-    public record Step(Instant time, int events, Map<String, Integer> eventsByTopic, Instant deadline,
-                       long dispatchMicros, long workMicros) {
+    public record Step(Instant time, int events, Map<String, Integer> eventsByTopic, int published, Instant deadline,
+                       long dispatchMicros, long workMicros, long fetchMicros, long deliverMicros, long commitMicros) {
     }
 
     private final SimulatedClock clock;
@@ -74,8 +74,10 @@ public final class Simulation {
             runTimers(time);
         }
         Instant deadline = null;
+        int published = 0;
         for (SimulatedWork w : ordered) {
             deadline = earliest(deadline, w.deadline().orElse(null));
+            published += w.publishedAtLastStep();
         }
         for (Task task : tasks) {
             if (task.wakesWhen.getAsBoolean()) {
@@ -84,8 +86,9 @@ public final class Simulation {
         }
         long end = System.nanoTime();
         stepTimer.record(end - start, TimeUnit.NANOSECONDS);
-        return new Step(time, dispatched.events(), dispatched.byTopic(), deadline,
-                (dispatchedAt - start) / 1000, (end - dispatchedAt) / 1000);
+        return new Step(time, dispatched.events(), dispatched.byTopic(), published, deadline,
+                (dispatchedAt - start) / 1000, (end - dispatchedAt) / 1000, dispatched.fetchMicros(),
+                dispatched.deliverMicros(), dispatched.commitMicros());
     }
 
     private void runTimers(Instant now) {

@@ -3,6 +3,7 @@ package io.backstop.kit.time;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -18,6 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
  * what it decided.
  */
 @RestController
+@ConditionalOnProperty(name = "backstop.clock.mode", havingValue = "simulated") // also when a package scan finds it
 @RequestMapping("/api/v1/simulation")
 public class SimulationController {
 

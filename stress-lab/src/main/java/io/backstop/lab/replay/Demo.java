@@ -28,13 +28,12 @@ public final class Demo {
 
     private final Map<String, String> env;
     private final PrintStream out;
-    private final double queryRate;
+    private final Replay.Options options;
 
-    /** @param queryRate risk queries per second the traders send during each run */
-    public Demo(Map<String, String> env, PrintStream out, double queryRate) {
+    public Demo(Map<String, String> env, PrintStream out, Replay.Options options) {
         this.env = env;
         this.out = out;
-        this.queryRate = queryRate;
+        this.options = options;
     }
 
     /** 0 when both runs held every invariant, 2 when one did not, 1 when the platform could not run. */
@@ -51,6 +50,7 @@ public final class Demo {
             // each mode's platform keeps its state in run/demo/<mode> (wiped before its run, kept after for a look)
             Path runDir = home.resolve("run").resolve("demo").resolve(mode);
             demoEnv.put("BACKSTOP_RUN_DIR", runDir.toString());
+            demoEnv.put("BACKSTOP_CLOCK", io.backstop.lab.runtime.RuntimeSettings.SIMULATED);
             out.println("== " + scenario.name() + " with the oracle " + mode + ", on a fresh platform (" + runDir + ")");
             LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(demoEnv), out);
             runtime.down();
@@ -59,7 +59,8 @@ public final class Demo {
                 if (runtime.up(Map.of(Service.ORACLE, Map.of("BACKSTOP_ORACLE_MODE", mode))) != 0) {
                     return 1;
                 }
-                results.add(new Replay(runtime.settings(), out, queryRate).run(scenario, accounts));
+                results.add(new Replay(runtime.settings(), out,
+                        options.withDecisions(runDir.resolve("decisions.log"))).run(scenario, accounts));
             } finally {
                 runtime.down();
             }
@@ -73,6 +74,12 @@ public final class Demo {
         Files.writeString(page, ReplayReport.html("Backstop: " + scenario.name() + ", robust vs naive oracle", MODES,
                 results, results.stream().map(Replay.Result::timeline).toList()));
         Files.writeString(dir.resolve("table.txt"), table);
+        for (String mode : MODES) {
+            Path log = home.resolve("run").resolve("demo").resolve(mode).resolve("decisions.log");
+            if (Files.exists(log)) {
+                Files.copy(log, dir.resolve("decisions-" + mode + ".log"));
+            }
+        }
         out.println("report: " + page);
         if (results.stream().allMatch(Replay.Result::sound)) {
             return 0;

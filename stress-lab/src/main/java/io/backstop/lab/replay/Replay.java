@@ -1,7 +1,6 @@
 package io.backstop.lab.replay;
 
 import static io.backstop.lab.load.Waits.seconds;
-import static io.backstop.lab.load.Waits.waitFor;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
@@ -9,31 +8,40 @@ import io.backstop.events.json.EventJson;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.lab.exchange.ScenarioBook;
-import io.backstop.lab.exchange.SimulatedExchange;
+import io.backstop.lab.exchange.SteppedExchange;
+import io.backstop.lab.load.OpenLoop;
+import io.backstop.lab.load.RiskQueries;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import io.backstop.lab.scenario.Scenario;
 import io.backstop.lab.scenario.World;
 import java.io.PrintStream;
+import java.io.Writer;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,22 +49,73 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Replays a scenario on the running platform ({@code ./backstop up}): the simulated venues publish
- * their ticks (and the wrappers' rates) every {@link #STEP}, the scenario's traders open their accounts
- * and positions, the simulated exchange fills the liquidation orders on its own books (so liquidations
- * move the prices that mark them), and an observer counts what Backstop did: margin calls,
- * liquidations, shortfalls, takeovers, ADL, socialized losses, and how far the oracle's index strayed
- * from the honest price.
+ * Replays a scenario on a platform running on simulated time ({@code ./backstop up --clock simulated}; the demo
+ * starts its own): the simulated venues tick, the scenario's traders open their accounts and positions, the
+ * simulated exchange fills the liquidation orders on its own books (so liquidations move the prices that mark
+ * them), and an observer counts what Backstop did: margin calls, liquidations, shortfalls, takeovers, ADL,
+ * socialized losses, and how far the oracle's index strayed from the honest price.
+ *
+ * <p>The replay and the platform move in lockstep. At each step the replay moves the world to the step's
+ * simulated time, publishes what it has for the platform (venue ticks every {@link Options#tick}, the exchange's
+ * executions, traders' opening trades), reads the end offsets of every topic, and steps the four services to that
+ * time; each takes in exactly what was published before the step and publishes what it decided before the step
+ * ends. The exchange fills the orders of the step at the world as it is then, and the observer reads the step's
+ * events. The next step comes {@link Options#reactionTime} later when the step published anything (each hop
+ * between services, and to the exchange, takes that long), else at the next tick or the next moment a service
+ * asked for (a slice after its cooldown). So the outcome depends on the scenario, the seed and the options only:
+ * a fast or a loaded machine takes more or less wall time for the same decisions.
  */
 public final class Replay {
 
-    static final Duration STEP = Duration.ofMillis(250);
     static final Map<String, String> PERP_MARKETS = Map.of("BTCUSDT", "BTCUSDT-PERP", "ETHUSDT", "ETHUSDT-PERP");
     static final Map<String, String> INDEX_OF = Map.of("BTCUSDT", "BTC", "ETHUSDT", "ETH");
     /** The assets the report charts, and the perpetual each one marks (null: a collateral asset only). */
     static final Map<String, String> CHARTED = orderedMap("BTC", "BTCUSDT", "ETH", "ETHUSDT", "USDE", null, "WBETH", null);
+    /** Simulated time before the shock: the oracle's windows fill and the traders open. */
+    static final Duration WARM_UP = Duration.ofMinutes(10);
+    /** After the world stops, the platform is done when nothing was decided for this long... */
+    static final Duration QUIET = Duration.ofMinutes(2);
+    /** ... within this much simulated time. */
+    static final Duration SETTLE = Duration.ofMinutes(60);
 
-    /** What a replay measured. */
+    /**
+     * How a replay runs.
+     *
+     * @param tick         simulated time between two ticks of every venue
+     * @param reactionTime simulated time one hop takes: from a service to the next, and from liquidation-service to
+     *                     the exchange's book (the book keeps moving meanwhile)
+     * @param queryRate    risk queries per wall second the traders send over REST while the shock runs (open model)
+     * @param decisions    where to write the decision log (null for nowhere)
+     */
+    public record Options(Duration tick, Duration reactionTime, double queryRate, Path decisions) {
+
+        public static final Duration TICK = Duration.ofSeconds(1);
+        public static final Duration REACTION_TIME = Duration.ofMillis(50);
+        public static final double QUERY_RATE = 200;
+
+        public Options {
+            if (tick.isNegative() || tick.isZero() || reactionTime.isNegative() || reactionTime.isZero()) {
+                throw new IllegalArgumentException("the tick and the reaction time must be positive");
+            }
+            if (reactionTime.compareTo(tick) >= 0) {
+                throw new IllegalArgumentException("the reaction time (" + reactionTime.toMillis() + " ms) must be"
+                        + " shorter than the tick (" + tick.toMillis() + " ms)");
+            }
+            if (queryRate < 0) {
+                throw new IllegalArgumentException("the query rate cannot be negative");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(TICK, REACTION_TIME, QUERY_RATE, null);
+        }
+
+        public Options withDecisions(Path file) {
+            return new Options(tick, reactionTime, queryRate, file);
+        }
+    }
+
+    /** What a replay measured: the market's outcomes in simulated time, then the platform's performance. */
     public record Result(String scenario, int accounts, long marginCalls, int accountsLiquidated, int wrongful,
                          BigDecimal wrongfulNotional, BigDecimal manipulation,
                          BigDecimal liquidatedNotional, long liquidationFills, long shortfalls, long takeovers,
@@ -64,8 +123,9 @@ public final class Replay {
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
                          Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare,
-                         io.backstop.lab.load.OpenLoop.Summary queries, int coveredAtTrueValue,
-                         long deadLetters, List<String> deadLetterReasons) {
+                         OpenLoop.Summary queries, int coveredAtTrueValue,
+                         long deadLetters, List<String> deadLetterReasons, Decisions decisions, Shape shape,
+                         Performance performance) {
 
         /**
          * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, every
@@ -80,6 +140,54 @@ public final class Replay {
         public double amplification() {
             return manipulation.signum() == 0 ? 0 : wrongfulNotional.doubleValue() / manipulation.doubleValue();
         }
+
+        /** The share of the liquidated notional the market took (not the fund's takeovers, not ADL). */
+        public double closedInTheMarket() {
+            BigDecimal all = liquidatedNotional.add(decisions.takenOverNotional()).add(adlNotional);
+            return all.signum() == 0 ? 1 : liquidatedNotional.doubleValue() / all.doubleValue();
+        }
+    }
+
+    /**
+     * The decisions of a run in one word: the digest of its {@link DecisionLog} (every call, order, fill, price,
+     * waterfall step and fund update, in order), the number of lines, the options that decide them.
+     */
+    public record Decisions(String digest, long lines, BigDecimal takenOverNotional, double scale, long tickMillis,
+                            long reactionMillis, Path log) {
+    }
+
+    /**
+     * The run's shape next to the day's: the share of the liquidated notional that closed longs, the busiest hour,
+     * the lowest USDe price on each venue that dropped below 0.95, wBETH's deepest discount to ETH × rate on its own
+     * pair.
+     */
+    public record Shape(double longShare, int busiestHour, Map<String, Double> usdeLows, double wbethDiscount) {
+    }
+
+    /**
+     * How fast the platform ran the replay, in wall time: the steps, the speed (simulated minutes per wall second,
+     * for the shock and for the whole run), and each service's time per step in which it had events to take in
+     * (one hop), and the whole step's, as the replay saw them (milliseconds).
+     */
+    public record Performance(long steps, double wallSeconds, double shockWallSeconds, double shockSpeed,
+                              double speed, Map<String, Hop> hops, Hop step) {
+    }
+
+    /**
+     * Count, median, 99th percentile and maximum of a wall-time distribution, in milliseconds; for a service's hops
+     * also the medians of the two parts of its step: taking the events in, and the work due.
+     */
+    public record Hop(long count, double p50, double p99, double max, double[] partsP50) {
+
+        static Hop of(Histogram micros) {
+            return of(micros, List.of());
+        }
+
+        static Hop of(Histogram micros, List<Histogram> parts) {
+            return new Hop(micros.getTotalCount(), micros.getValueAtPercentile(50) / 1000.0,
+                    micros.getValueAtPercentile(99) / 1000.0, micros.getMaxValue() / 1000.0,
+                    parts.stream().mapToDouble(h -> h.getValueAtPercentile(50) / 1000.0).toArray());
+        }
     }
 
     /**
@@ -92,7 +200,7 @@ public final class Replay {
     }
 
     /**
-     * Milliseconds from the venue tick a margin call's newest price was computed from to the first fill of
+     * Simulated milliseconds from the venue tick a margin call's newest price was computed from to the first fill of
      * the liquidation that followed, over all liquidations, and the median of each leg.
      */
     public record Latency(long liquidations, long p50, long p99, long max, long tickToPrice, long priceToCall,
@@ -122,176 +230,389 @@ public final class Replay {
         }
     }
 
-    /** Risk queries per second the traders send during a run unless told otherwise. */
-    public static final double QUERY_RATE = 200;
+    /** The platform runs on the system clock: a replay cannot step it. */
+    public static final class NotSimulated extends IllegalStateException {
+        NotSimulated() {
+            super("the platform runs on the system clock; a replay steps a platform on simulated time: start it with"
+                    + " ./backstop down && ./backstop up --clock simulated (./backstop demo starts its own)");
+        }
+    }
 
     private final RuntimeSettings settings;
     private final PrintStream out;
-    private final double queryRate;
+    private final Options options;
     private final EventJson json = new EventJson();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public Replay(RuntimeSettings settings, PrintStream out) {
-        this(settings, out, QUERY_RATE);
-    }
-
-    /** @param queryRate risk queries per second the traders send over REST while the shock runs (open model) */
-    public Replay(RuntimeSettings settings, PrintStream out, double queryRate) {
+    public Replay(RuntimeSettings settings, PrintStream out, Options options) {
         this.settings = settings;
         this.out = out;
-        this.queryRate = queryRate;
+        this.options = options;
     }
 
-    public Result run(Scenario scenario, int accounts) throws Exception {
-        World world = new World(scenario);
-        WorldFeed feed = new WorldFeed(scenario);
+    /** Replays {@code base} sized for {@code accounts} traders ({@link Scenario#scaledTo}). */
+    public Result run(Scenario base, int accounts) throws Exception {
+        Scenario scenario = base.scaledTo(accounts);
         String run = scenario.name() + "-" + Long.toString(System.currentTimeMillis(), 36);
-        Map<String, TraderPopulation.Trader> traders = new ConcurrentHashMap<>();
-        Map<String, BigDecimal> entries = new ConcurrentHashMap<>(); // each trader's entry price, once opened
-        java.util.concurrent.ConcurrentLinkedQueue<TraderPopulation.Trader> late =
-                new java.util.concurrent.ConcurrentLinkedQueue<>();
-        BigDecimal manipulation = BigDecimal.valueOf(scenario.manipulations().stream()
-                .mapToDouble(Scenario.Manipulation::notional).sum());
-        List<Map.Entry<String, List<String>>> charted = charted(scenario);
-        Map<String, List<Timeline.PricePoint>> prices = new LinkedHashMap<>();
-        charted.forEach(c -> prices.put(c.getKey(), new ArrayList<>()));
-        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(), ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
-             SimulatedExchange exchange = new SimulatedExchange(settings.kafkaBootstrap(),
-                     new ScenarioBook(world, PERP_MARKETS));
-             RunObserver observer = new RunObserver(settings.kafkaBootstrap(), world, traders, entries)) {
-            exchange.awaitReady(Duration.ofSeconds(60));
-            observer.start();
-            double dt = scenario.speed() * STEP.toMillis() / 1000.0;
-            double[] lastSample = {-1};
-            Runnable step = () -> {
-                List<World.Tick> ticks;
-                Instant now = Instant.now();
-                List<TradeFilled> opening = new ArrayList<>();
-                synchronized (world) {
-                    ticks = observer.shock ? world.advance(dt) : world.quotes();
-                    if (observer.shock && world.minute() - lastSample[0] >= 0.5) {
-                        lastSample[0] = world.minute();
-                        sample(world, observer, charted, prices);
-                    }
-                    while (observer.shock && late.peek() != null && late.peek().opensAt() <= world.minute()) {
-                        TraderPopulation.Trader t = late.poll();
-                        BigDecimal price = WorldFeed.decimal(world.price(PERP_MARKETS.get(t.symbol()), "exchange"));
-                        entries.put(t.accountId(), price);
-                        opening.add(openingTrade(t, price));
-                    }
-                }
-                feed.ticks(ticks, now).forEach(e -> send(producer, e));
-                feed.rates(now).forEach(e -> send(producer, e));
-                opening.forEach(fill -> send(producer, EventEnvelope.of(fill, now, null, null)));
-                observer.ticksSent(now);
-            };
-            clock.scheduleAtFixedRate(() -> {
-                try {
-                    step.run();
-                } catch (RuntimeException e) {
-                    out.println("  world step failed: " + e);
-                }
-            }, 0, STEP.toMillis(), TimeUnit.MILLISECONDS);
+        try (PlatformClock platform = new PlatformClock(settings)) {
+            Instant platformNow = platform.now().orElseThrow(NotSimulated::new);
+            // the shock at the scenario's own moment on a fresh platform; on one that ran before, later than its clock
+            Instant t0 = scenario.start();
+            if (t0.minus(WARM_UP).isBefore(platformNow)) {
+                t0 = platformNow.plus(WARM_UP).truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+            }
+            try (Run r = new Run(scenario, base.scale(accounts), run, t0, platform)) {
+                return r.replay();
+            }
+        }
+    }
 
-            for (String symbol : List.of("BTC", "ETH", "USDE", "WBETH", "BTCUSDT", "ETHUSDT")) {
-                waitFor("the oracle's price of " + symbol, () -> status(Service.ORACLE, "/api/v1/prices/" + symbol) == 200,
-                        Duration.ofMinutes(2));
+    /** One replay's state; used by the replay's thread only. */
+    private final class Run implements AutoCloseable {
+        final Scenario scenario;
+        final int accounts;
+        final double scale;
+        final String run;
+        final Instant t0;
+        final PlatformClock platform;
+        final World world;
+        final WorldFeed feed;
+        final HonestPrices honest = new HonestPrices();
+        final Map<String, TraderPopulation.Trader> traders = new LinkedHashMap<>();
+        final Map<String, BigDecimal> entries = new LinkedHashMap<>();
+        final Deque<TraderPopulation.Trader> late = new ArrayDeque<>();
+        final List<EventEnvelope<?>> outgoing = new ArrayList<>();
+        final KafkaProducer<String, byte[]> producer;
+        final SteppedExchange exchange;
+        final RunObserver observer;
+        final Writer decisionsOut;
+        /** Where the exchange and the observer take their step, beside the platform's. */
+        final ExecutorService labThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "replay-exchange-observer");
+            t.setDaemon(true);
+            return t;
+        });
+        final List<Map.Entry<String, List<String>>> charted;
+        final Map<String, List<Timeline.PricePoint>> prices = new LinkedHashMap<>();
+        final Map<String, Double> usdeLows = new TreeMap<>();
+        double wbethDiscount;
+        // the lockstep
+        Instant now;
+        Instant nextTick;
+        double lastSample = -1;
+        long steps;
+        final Histogram stepMicros = new Histogram(3_600_000_000L, 3);
+        final Map<Service, Histogram> hopMicros = new EnumMap<>(Service.class);
+        /** Per service: reading its events, applying them, committing their offsets, the work due. */
+        final Map<Service, List<Histogram>> partMicros = new EnumMap<>(Service.class);
+        long lastProgress = System.nanoTime();
+        long lastProgressSteps;
+        Instant lastProgressTime;
+
+        Run(Scenario scenario, double scale, String run, Instant t0, PlatformClock platform) throws Exception {
+            this.scenario = scenario;
+            this.accounts = scenario.traders().accounts();
+            this.scale = scale;
+            this.run = run;
+            this.t0 = t0;
+            this.platform = platform;
+            this.world = new World(scenario);
+            this.feed = new WorldFeed(scenario);
+            this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(),
+                    new ByteArraySerializer());
+            this.exchange = new SteppedExchange(settings.kafkaBootstrap(), new ScenarioBook(world, PERP_MARKETS, run));
+            this.observer = new RunObserver(settings.kafkaBootstrap(), t0, honest, traders, entries, run);
+            if (options.decisions() != null) {
+                Files.createDirectories(options.decisions().toAbsolutePath().getParent());
+                decisionsOut = Files.newBufferedWriter(options.decisions());
+                observer.decisions.writeTo(decisionsOut);
+            } else {
+                decisionsOut = null;
             }
-            depositFunds(scenario, run);
-            Map<String, BigDecimal> t0 = new LinkedHashMap<>();
-            synchronized (world) {
-                t0.put("USDT", BigDecimal.ONE);
-                for (String asset : List.of("USDE", "WBETH", "BTC", "ETH")) {
-                    t0.put(asset, WorldFeed.decimal(world.honest(asset)));
+            this.charted = charted(scenario);
+            charted.forEach(c -> prices.put(c.getKey(), new ArrayList<>()));
+            for (Service s : Service.values()) {
+                hopMicros.put(s, new Histogram(3_600_000_000L, 3));
+                partMicros.put(s, List.of(new Histogram(3_600_000_000L, 3), new Histogram(3_600_000_000L, 3),
+                        new Histogram(3_600_000_000L, 3), new Histogram(3_600_000_000L, 3)));
+            }
+        }
+
+        Result replay() throws Exception {
+            long started = System.nanoTime();
+            now = t0.minus(WARM_UP);
+            nextTick = now;
+            lastProgressTime = now;
+            out.printf("%s: %,d traders (books, sale and fund x%.2f), the shock at %s; venues tick every %d ms, a hop"
+                    + " takes %d ms (simulated)%n", scenario.name(), accounts, scale, t0, options.tick().toMillis(),
+                    options.reactionTime().toMillis());
+
+            // warm-up: the venues tick at the T0 prices; the fund, the accounts and the T0 positions open
+            runUntil(now.plus(Duration.ofSeconds(20)), false);
+            for (String symbol : List.of("BTC", "ETH", "USDE", "WBETH", "BTCUSDT", "ETHUSDT")) {
+                if (status(Service.ORACLE, "/api/v1/prices/" + symbol) != 200) {
+                    throw new IllegalStateException("the oracle has no price of " + symbol + " after 20 simulated seconds"
+                            + " of ticks");
                 }
             }
-            List<TraderPopulation.Trader> population = TraderPopulation.generate(scenario, run, accounts, t0,
-                    new java.util.TreeMap<>(Map.of("BTCUSDT", 0.6, "ETHUSDT", 0.4)), INDEX_OF);
+            depositFunds();
+            Map<String, BigDecimal> atT0 = new LinkedHashMap<>();
+            atT0.put("USDT", BigDecimal.ONE);
+            for (String asset : List.of("USDE", "WBETH", "BTC", "ETH")) {
+                atT0.put(asset, WorldFeed.decimal(world.honest(asset)));
+            }
+            List<TraderPopulation.Trader> population = TraderPopulation.generate(scenario, run, accounts, atT0,
+                    new TreeMap<>(Map.of("BTCUSDT", 0.6, "ETHUSDT", 0.4)), INDEX_OF);
             population.forEach(t -> traders.put(t.accountId(), t));
             population.stream().filter(t -> t.opensAt() > 0)
-                    .sorted(java.util.Comparator.comparingDouble(TraderPopulation.Trader::opensAt)).forEach(late::add);
+                    .sorted(Comparator.comparingDouble(TraderPopulation.Trader::opensAt)).forEach(late::add);
             long opening = System.nanoTime();
-            open(population.stream().filter(t -> t.opensAt() == 0).toList(), population, producer, entries);
+            open(population);
+            TraderPopulation.Trader lastAtT0 = null;
+            for (TraderPopulation.Trader t : population) {
+                if (t.opensAt() == 0) {
+                    entries.put(t.accountId(), t.price());
+                    outgoing.add(EventEnvelope.of(openingTrade(t, t.price()), now, null, null));
+                    lastAtT0 = t;
+                }
+            }
+            runUntil(t0, false);
+            if (lastAtT0 != null && !get(Service.MARGIN, "/api/v1/accounts/" + lastAtT0.accountId() + "/risk")
+                    .contains("\"symbol\":\"" + lastAtT0.symbol() + "\"")) {
+                throw new IllegalStateException("margin-service has not applied the opening trades by the shock");
+            }
             out.printf("%s: %,d traders opened (accounts, collateral, positions) in %.1f s; the shock begins%n",
                     scenario.name(), population.size(), seconds(opening));
 
-            long started = System.nanoTime();
-            Instant shock = Instant.now();
+            // the shock
+            RiskQueries queries = options.queryRate() <= 0 ? null : RiskQueries.start(
+                    "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN),
+                    population.stream().map(TraderPopulation.Trader::accountId).toList(), options.queryRate(),
+                    scenario.seed());
             observer.running = true;
             observer.shock = true;
-            io.backstop.lab.load.RiskQueries queries = queryRate <= 0 ? null : io.backstop.lab.load.RiskQueries.start(
-                    "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN),
-                    population.stream().map(TraderPopulation.Trader::accountId).toList(), queryRate, scenario.seed());
-            long lastReport = System.nanoTime();
-            long lastEvents = 0;
-            while (true) {
-                double minute;
-                synchronized (world) {
-                    minute = world.minute();
-                }
-                if (minute >= scenario.minutes()) {
-                    break;
-                }
-                if (System.nanoTime() - lastReport > 5_000_000_000L) {
-                    long events = observer.events.get();
-                    out.printf("  %5.1f s  T+%3.0f min  %,5.0f events/s  margin calls %,d  liquidated %,d accounts"
-                                    + " (%,d fills)  shortfalls %,d  ADL %,d%s%n",
-                            seconds(started), minute, (events - lastEvents) / seconds(lastReport), observer.calls.get(),
-                            observer.liquidatedAccounts.size(), observer.fills.get(), observer.shortfalls.get(),
-                            observer.adl.get(), queries == null ? "" : String.format("  risk queries %,d served %,d shed",
-                                    queries.progress().served(), queries.progress().shed()));
-                    lastReport = System.nanoTime();
-                    lastEvents = events;
-                }
-                Thread.sleep(100);
-            }
+            long shockStarted = System.nanoTime();
+            Instant end = t0.plus(Duration.ofMillis(Math.round(scenario.minutes() * 60_000)));
+            runUntil(end, true);
+            double shockWall = seconds(shockStarted);
             observer.shock = false; // the world holds its last prices while the platform finishes
-            io.backstop.lab.load.OpenLoop.Summary queried = queries == null ? null : queries.stop();
-            awaitSettled(observer, run);
-            double seconds = seconds(started);
+            OpenLoop.Summary queried = queries == null ? null : queries.stop();
+
+            // the platform finishes what it started: nothing decided for QUIET, nothing scheduled
+            Instant settleBy = end.plus(SETTLE);
+            while (!settled() && now.isBefore(settleBy)) {
+                phase(false);
+            }
+            if (!settled()) {
+                out.println("  the platform had not finished " + SETTLE.toMinutes() + " simulated minutes after the"
+                        + " world stopped: " + unfinished(run));
+            }
+            double wall = seconds(started);
+            if (decisionsOut != null) {
+                decisionsOut.flush();
+            }
+
             String fund = get(Service.INSURANCE_FUND, "/api/v1/fund?history=1");
             boolean clean = get(Service.INSURANCE_FUND, "/api/v1/ledger/check").contains("\"clean\":true");
             Outcomes outcomes = outcomes(observer.callIds);
-            Money money = money(population, observer, run, shock);
+            Money money = money(population, observer, run, t0);
             Timeline timeline = new Timeline(prices, observer.fund(), observer.adl(), observer.latency());
+            double simulatedMinutes = Duration.between(t0.minus(WARM_UP), now).toMillis() / 60_000.0;
+            Map<String, Hop> hops = new LinkedHashMap<>();
+            hopMicros.forEach((s, h) -> hops.put(s.id(), Hop.of(h, partMicros.get(s))));
+            Performance performance = new Performance(steps, wall, shockWall, scenario.minutes() / shockWall,
+                    simulatedMinutes / wall, hops, Hop.of(stepMicros));
+            Decisions decisions = new Decisions(observer.decisions.digest(), observer.decisions.lines(),
+                    observer.takenOverNotional(), scale, options.tick().toMillis(),
+                    options.reactionTime().toMillis(), options.decisions());
+            Shape shape = new Shape(observer.longShare(), observer.busiestHour(), Map.copyOf(usdeLows), wbethDiscount);
             return new Result(scenario.name(), accounts, observer.calls.get(), observer.liquidatedAccounts.size(),
-                    observer.wrongful.size(), observer.wrongfulNotional(), manipulation, observer.notional(),
-                    observer.fills.get(), observer.shortfalls.get(), observer.takeovers.get(), observer.adl.get(),
-                    observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
-                    observer.maxDeviationSymbol(), observer.peakPerSecond(), seconds,
-                    new java.util.TreeMap<>(observer.perMinute), clean, fund, outcomes, timeline,
-                    latency(observer), money, observer.longShare(), queried, observer.coveredAtTrueValue.size(),
-                    observer.deadLetters.get(), observer.deadLetterReasons());
-        } finally {
-            clock.shutdownNow();
+                    observer.wrongful.size(), observer.wrongfulNotional(), BigDecimal.valueOf(
+                    scenario.manipulations().stream().mapToDouble(Scenario.Manipulation::notional).sum()),
+                    observer.notional(), observer.fills.get(), observer.shortfalls.get(), observer.takeovers.get(),
+                    observer.adl.get(), observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
+                    observer.maxDeviationSymbol(), observer.peakPerSecond(), wall, new TreeMap<>(observer.perMinute),
+                    clean, fund, outcomes, timeline, latency(observer), money, observer.longShare(), queried,
+                    observer.coveredAtTrueValue.size(), observer.deadLetters.get(), observer.deadLetterReasons(),
+                    decisions, shape, performance);
         }
-    }
 
-    /**
-     * Waits until the platform has finished what the run started: no liquidation of the run's accounts queued or
-     * active, no shortfall waiting for the waterfall, and no event of the run for a few seconds — at most
-     * {@link #SETTLE} (a liquidation's slices are 30 s apart; one gives up after 5 minutes).
-     */
-    private void awaitSettled(RunObserver observer, String run) throws Exception {
-        long started = System.nanoTime();
-        long seen = -1;
-        String busy = "";
-        while (seconds(started) < SETTLE.toSeconds()) {
-            long now = observer.events.get();
-            busy = unfinished(run);
-            if (now == seen && busy.isEmpty()) {
+        /** Steps until the platform's time reaches {@code until}; the world moves during the shock only. */
+        void runUntil(Instant until, boolean shock) throws Exception {
+            while (now.isBefore(until)) {
+                phase(shock);
+                if (now.isAfter(until)) {
+                    now = until;
+                }
+            }
+        }
+
+        boolean settled() {
+            Instant last = observer.lastDecision;
+            return (last == null || !now.isBefore(last.plus(QUIET))) && !exchange.hasExecutions() && !pendingDeadline;
+        }
+
+        boolean pendingDeadline;
+
+        /** One step of the lockstep at {@code now}; moves {@code now} to the next step's time. */
+        void phase(boolean shock) throws Exception {
+            long started = System.nanoTime();
+            if (shock) {
+                world.advanceTo(minutes(now));
+            }
+            Map<String, Double> honestNow = new LinkedHashMap<>();
+            scenario.markets().forEach(m -> honestNow.put(m.symbol(), world.honest(m.symbol())));
+            honest.record(now, honestNow);
+            if (!now.isBefore(nextTick)) {
+                tick(shock);
+                nextTick = nextTick.plus(options.tick());
+            }
+            outgoing.addAll(exchange.take());
+            for (EventEnvelope<?> e : outgoing) {
+                producer.send(new ProducerRecord<>(e.topic().baseName(), e.key(), json.encode(e)));
+            }
+            outgoing.clear();
+            producer.flush();
+
+            Map<String, List<Long>> ends = platform.endOffsets();
+            // the exchange and the observer read what was published before the step, as the services do: at once
+            Instant at = now;
+            Future<?> lab = labThread.submit(() -> {
+                exchange.step(at, ends);
+                observer.step(ends);
+                return null;
+            });
+            PlatformClock.Step step = platform.step(now, ends);
+            try {
+                lab.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e;
+            }
+            boolean active = step.published() || exchange.hasExecutions();
+
+            steps++;
+            stepMicros.recordValue(Math.min(3_600_000_000L, (System.nanoTime() - started) / 1000));
+            step.services().forEach((s, st) -> {
+                if (st.events() > 0) {
+                    hopMicros.get(s).recordValue(Math.min(3_600_000_000L, st.wallMicros()));
+                    List<Histogram> parts = partMicros.get(s);
+                    long[] values = {st.fetchMicros(), st.deliverMicros(), st.commitMicros(), st.workMicros()};
+                    for (int i = 0; i < values.length; i++) {
+                        parts.get(i).recordValue(Math.min(3_600_000_000L, Math.max(0, values[i])));
+                    }
+                }
+            });
+            Instant deadline = step.deadline().orElse(null);
+            pendingDeadline = deadline != null;
+            Instant next = active ? now.plus(options.reactionTime()) : nextTick;
+            if (deadline != null && deadline.isBefore(next)) {
+                next = deadline;
+            }
+            if (nextTick.isBefore(next)) {
+                next = nextTick;
+            }
+            if (!next.isAfter(now)) {
+                next = now.plusMillis(1);
+            }
+            now = next;
+            progress();
+        }
+
+        /** The venues tick at {@code now}; late traders open; the timeline samples. */
+        void tick(boolean shock) {
+            List<World.Tick> ticks = world.quotes();
+            outgoing.addAll(feed.ticks(ticks, now));
+            outgoing.addAll(feed.rates(now));
+            observer.ticksSent(now);
+            for (World.Tick t : ticks) {
+                if (t.symbol().equals("USDE") && t.last() < 0.95) {
+                    usdeLows.merge(t.venue(), t.last(), Math::min);
+                }
+            }
+            if (!shock) {
                 return;
             }
-            seen = now;
-            Thread.sleep(3000);
+            double minute = world.minute();
+            wbethDiscount = Math.max(wbethDiscount, 1 - world.price("WBETH", "binance") / world.honest("WBETH"));
+            while (late.peek() != null && late.peek().opensAt() <= minute) {
+                TraderPopulation.Trader t = late.poll();
+                BigDecimal price = WorldFeed.decimal(world.price(PERP_MARKETS.get(t.symbol()), "exchange"));
+                entries.put(t.accountId(), price);
+                outgoing.add(EventEnvelope.of(openingTrade(t, price), now, null, null));
+            }
+            if (minute - lastSample >= 0.5) {
+                lastSample = minute;
+                sample(world, observer, charted, prices);
+            }
         }
-        out.println("  the platform had not finished after " + SETTLE.toSeconds() + " s: " + busy);
-    }
 
-    static final Duration SETTLE = Duration.ofMinutes(6);
+        double minutes(Instant at) {
+            return Duration.between(t0, at).toMillis() / 60_000.0;
+        }
+
+        /** A line every 5 wall seconds: where the run is in simulated time, how fast it goes, what happened. */
+        void progress() {
+            if (System.nanoTime() - lastProgress < 5_000_000_000L) {
+                return;
+            }
+            double wall = seconds(lastProgress);
+            double simulated = Duration.between(lastProgressTime, now).toMillis() / 60_000.0;
+            out.printf("  T%+6.1f min  %5.1f sim min/s  %,6d steps  margin calls %,d  liquidated %,d accounts"
+                            + " (%,d fills)  shortfalls %,d  ADL %,d%n", minutes(now), simulated / wall,
+                    steps - lastProgressSteps, observer.calls.get(), observer.liquidatedAccounts.size(),
+                    observer.fills.get(), observer.shortfalls.get(), observer.adl.get());
+            lastProgress = System.nanoTime();
+            lastProgressSteps = steps;
+            lastProgressTime = now;
+        }
+
+        /** Opens every trader's account and collateral over REST (between steps: at the current simulated time). */
+        void open(List<TraderPopulation.Trader> everyone) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<?>> done = new ArrayList<>();
+                for (TraderPopulation.Trader t : everyone) {
+                    done.add(pool.submit(() -> {
+                        post(Service.MARGIN, "/api/v1/accounts", "{\"accountId\":\"" + t.accountId() + "\"}", 201);
+                        for (Map.Entry<String, BigDecimal> c : t.collateral().entrySet()) {
+                            post(Service.MARGIN, "/api/v1/accounts/" + t.accountId() + "/deposits", "{\"asset\":\""
+                                    + c.getKey() + "\",\"amount\":\"" + c.getValue().toPlainString() + "\"}", 200);
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : done) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        /** The scenario's opening insurance fund deposits, one idempotent deposit per group and run. */
+        void depositFunds() throws Exception {
+            for (Map.Entry<String, Double> f : scenario.insuranceFund().entrySet()) {
+                post(Service.INSURANCE_FUND, "/api/v1/fund/" + f.getKey() + "/deposits", "{\"amount\":\""
+                        + BigDecimal.valueOf(f.getValue()).setScale(2, java.math.RoundingMode.HALF_EVEN).toPlainString()
+                        + "\",\"idempotencyKey\":\"" + run + "-" + f.getKey() + "\"}", 201);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                if (decisionsOut != null) {
+                    decisionsOut.close();
+                }
+            } finally {
+                labThread.shutdownNow();
+                observer.close();
+                exchange.close();
+                producer.close(Duration.ofSeconds(5));
+            }
+        }
+    }
 
     /** What liquidation-service still has in hand for the run's accounts ("" when nothing). */
     private String unfinished(String run) throws java.sql.SQLException {
@@ -304,18 +625,9 @@ public final class Replay {
             s.setString(2, run + "-%");
             try (java.sql.ResultSet rs = s.executeQuery()) {
                 rs.next();
-                return rs.getInt(1) + rs.getInt(2) == 0 ? ""
+                return rs.getInt(1) + rs.getInt(2) == 0 ? "nothing open"
                         : rs.getInt(1) + " liquidations open, " + rs.getInt(2) + " shortfalls awaiting the waterfall";
             }
-        }
-    }
-
-    /** The scenario's opening insurance fund deposits, one idempotent deposit per group and run. */
-    private void depositFunds(Scenario scenario, String run) throws Exception {
-        for (Map.Entry<String, Double> f : scenario.insuranceFund().entrySet()) {
-            post(Service.INSURANCE_FUND, "/api/v1/fund/" + f.getKey() + "/deposits", "{\"amount\":\""
-                    + BigDecimal.valueOf(f.getValue()).toPlainString() + "\",\"idempotencyKey\":\"" + run + "-"
-                    + f.getKey() + "\"}", 201);
         }
     }
 
@@ -444,44 +756,6 @@ public final class Replay {
         return java.util.Collections.unmodifiableMap(m);
     }
 
-    /**
-     * Opens every trader's account and collateral over REST, and the positions of those who hold one at T0
-     * ({@code now}) through {@code trades.fills}; the others open theirs when their minute comes.
-     */
-    private void open(List<TraderPopulation.Trader> now, List<TraderPopulation.Trader> everyone,
-                      KafkaProducer<String, byte[]> producer, Map<String, BigDecimal> entries) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            for (TraderPopulation.Trader t : everyone) {
-                done.add(pool.submit(() -> {
-                    post(Service.MARGIN, "/api/v1/accounts", "{\"accountId\":\"" + t.accountId() + "\"}", 201);
-                    for (Map.Entry<String, BigDecimal> c : t.collateral().entrySet()) {
-                        post(Service.MARGIN, "/api/v1/accounts/" + t.accountId() + "/deposits", "{\"asset\":\""
-                                + c.getKey() + "\",\"amount\":\"" + c.getValue().toPlainString() + "\"}", 200);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        for (TraderPopulation.Trader t : now) {
-            entries.put(t.accountId(), t.price());
-            send(producer, EventEnvelope.of(openingTrade(t, t.price()), Instant.now(), null, null));
-        }
-        producer.flush();
-        if (now.isEmpty()) {
-            return;
-        }
-        TraderPopulation.Trader last = now.get(now.size() - 1);
-        waitFor("margin-service applying the opening trades", () -> get(Service.MARGIN, "/api/v1/accounts/"
-                + last.accountId() + "/risk").contains("\"symbol\":\"" + last.symbol() + "\""), Duration.ofMinutes(2));
-    }
-
     private static TradeFilled openingTrade(TraderPopulation.Trader t, BigDecimal price) {
         return new TradeFilled("open-" + t.accountId(), t.accountId(), t.symbol(), t.side(), t.quantity(), price,
                 BigDecimal.ZERO, "USDT", MarginMode.CROSS, null);
@@ -502,10 +776,6 @@ public final class Replay {
                         rs.getInt(3));
             }
         }
-    }
-
-    private void send(KafkaProducer<String, byte[]> producer, EventEnvelope<?> event) {
-        producer.send(new ProducerRecord<>(event.topic().baseName(), event.key(), json.encode(event)));
     }
 
     private int status(Service service, String path) {
@@ -538,5 +808,4 @@ public final class Replay {
     private URI uri(Service service, String path) {
         return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + path);
     }
-
 }

@@ -1,7 +1,5 @@
 package io.backstop.lab.replay;
 
-import static io.backstop.lab.load.Waits.waitFor;
-
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
@@ -14,15 +12,16 @@ import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.OrderOwner;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.oracle.OraclePricePublished;
-import io.backstop.lab.scenario.World;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -36,29 +35,36 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Watches the platform's topics during a replay and keeps what the run's accounts went through, stamped
- * with the world's simulated minute: margin calls (each judged again at true value, {@link TrueValue}),
- * liquidation orders and fills (and how long each liquidation took from the price tick that triggered
- * it to its first fill), shortfalls, takeovers, ADL, socialized losses, every money movement of every
- * account (for the conservation check), the fund, and how far the oracle's index strayed from the
- * honest price.
+ * with the simulated minute each event was decided at: margin calls (each judged again at true value,
+ * {@link TrueValue}, with the honest prices of that moment), liquidation orders and fills (and how long,
+ * in simulated time, each liquidation took from the price tick that triggered it to its first fill),
+ * shortfalls, takeovers, ADL, socialized losses, every money movement of every account (for the
+ * conservation check), the fund, and how far the oracle's index strayed from the honest price. It reads at
+ * the replay's steps, up to the same end offsets as the platform, in an order that depends only on the data,
+ * and writes every decision to a {@link DecisionLog}: two runs decided the same when their logs are equal.
+ * Used by the replay's thread only.
  */
 final class RunObserver implements AutoCloseable {
 
     private static final long MAX_LATENCY_MS = 3_600_000;
 
-    private final World world;
+    private final Instant t0;
+    private final HonestPrices honestPrices;
     private final Map<String, TraderPopulation.Trader> traders;
     private final Map<String, BigDecimal> entries;
     private final EventJson json = new EventJson();
     private final KafkaConsumer<String, byte[]> consumer;
-    private final Thread thread;
-    private final Set<Object> assigned = ConcurrentHashMap.newKeySet();
-    private volatile boolean stopped;
+    private final List<TopicPartition> partitions = new ArrayList<>();
+    private final List<ConsumerRecord<String, byte[]>> buffered = new ArrayList<>();
+    final DecisionLog decisions;
+    /** The simulated time of the run's last decision event (a call, an order, a fill, the waterfall's). */
+    Instant lastDecision;
     /**
      * Counting starts when the traders are open and the shock begins, and goes on after the world stops
      * while the platform finishes what it started (slices, waterfalls): every event of the run is counted.
@@ -124,18 +130,22 @@ final class RunObserver implements AutoCloseable {
     }
 
     /**
+     * @param t0      the simulated moment of the shock (minute 0)
+     * @param honest  the world's honest price of an asset at a simulated moment
      * @param traders the run's traders by account (filled in once they are drawn)
      * @param entries each trader's entry price once its position is opened
+     * @param run     the run's name, which every account id of the run starts with
      */
-    RunObserver(String kafkaBootstrap, World world, Map<String, TraderPopulation.Trader> traders,
-                Map<String, BigDecimal> entries) {
-        this.world = world;
+    RunObserver(String kafkaBootstrap, Instant t0, HonestPrices honest, Map<String, TraderPopulation.Trader> traders,
+                Map<String, BigDecimal> entries, String run) {
+        this.t0 = t0;
+        this.honestPrices = honest;
         this.traders = traders;
         this.entries = entries;
+        this.decisions = new DecisionLog(t0, run);
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-observer-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5),
                 new StringDeserializer(), new ByteArrayDeserializer());
         List<String> topics = new ArrayList<>(List.of(Topic.MARGIN_CALLS.baseName(), Topic.LIQUIDATION_ORDERS.baseName(),
                 Topic.LIQUIDATION_FILLS.baseName(), Topic.LIQUIDATION_SHORTFALLS.baseName(),
@@ -144,40 +154,52 @@ final class RunObserver implements AutoCloseable {
         for (Topic t : Topic.values()) {
             topics.add(t.deadLetterName("")); // what any service refused during the run
         }
-        consumer.subscribe(topics);
-        thread = new Thread(this::loop, "replay-observer");
-        thread.setDaemon(true);
+        for (String topic : topics) {
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions); // what came before the run is not the run's
+        partitions.forEach(consumer::position);
     }
 
-    void start() throws InterruptedException {
-        thread.start();
-        waitFor("the observer's assignment", () -> !assigned.isEmpty(), Duration.ofSeconds(60));
+    /**
+     * Reads every record below {@code endOffsets} (what the platform published before the step), in the order
+     * the platform's services take theirs: along the data flow, then by key, partition and offset.
+     */
+    void step(Map<String, List<Long>> endOffsets) {
+        List<ConsumerRecord<String, byte[]>> due = io.backstop.lab.exchange.Fetch.upTo(consumer, partitions,
+                endOffsets, buffered, Duration.ofSeconds(60));
+        due.sort(Comparator.<ConsumerRecord<String, byte[]>>comparingInt(r -> rank(r.topic()))
+                .thenComparing(ConsumerRecord::topic)
+                .thenComparing(r -> r.key() == null ? "" : r.key())
+                .thenComparingInt(ConsumerRecord::partition)
+                .thenComparingLong(ConsumerRecord::offset));
+        for (ConsumerRecord<String, byte[]> r : due) {
+            if (r.topic().endsWith(Topic.DEAD_LETTER_SUFFIX)) {
+                deadLetter(r);
+                continue;
+            }
+            Topic topic = Topic.fromName(r.topic(), "").orElse(null);
+            if (topic != null) {
+                observe(json.decode(topic, r.key(), r.value()));
+            }
+        }
     }
 
-    /** The replay sent a batch of venue ticks (the start of every latency trail). */
+    /** A topic's place along the data flow; a dead-letter topic right after its topic. */
+    private static int rank(String topic) {
+        boolean dead = topic.endsWith(Topic.DEAD_LETTER_SUFFIX);
+        String base = dead ? topic.substring(0, topic.length() - Topic.DEAD_LETTER_SUFFIX.length()) : topic;
+        return Topic.fromName(base, "").map(t -> t.ordinal() * 2 + (dead ? 1 : 0)).orElse(Integer.MAX_VALUE);
+    }
+
+    /** The replay published a batch of venue ticks stamped {@code at} (the start of every latency trail). */
     void ticksSent(Instant at) {
         ticksSent.add(at);
-        Instant old = at.minusSeconds(120);
+        Instant old = at.minusSeconds(600);
         while (!ticksSent.isEmpty() && ticksSent.first().isBefore(old)) {
             ticksSent.pollFirst();
         }
-    }
-
-    private void loop() {
-        while (!stopped) {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.topic().endsWith(Topic.DEAD_LETTER_SUFFIX)) {
-                    deadLetter(r);
-                    continue;
-                }
-                Topic topic = Topic.fromName(r.topic(), "").orElse(null);
-                if (topic != null) {
-                    observe(json.decode(topic, r.key(), r.value()));
-                }
-            }
-            assigned.addAll(consumer.assignment());
-        }
-        consumer.close();
     }
 
     /** A record a service refused while the run's events flowed: counted, its reason kept (the first few). */
@@ -211,23 +233,38 @@ final class RunObserver implements AutoCloseable {
 
     void observe(EventEnvelope<?> event) {
         Object p = event.payload();
+        Instant at = event.occurredAt();
         if (p instanceof OraclePricePublished price) {
             price(event, price);
+            if (running) {
+                decisions.record(event);
+            }
             return;
         }
         if (p instanceof InsuranceFundUpdated f) {
             if (running) {
+                decisions.record(event);
                 synchronized (fund) {
-                    fund.add(new Timeline.FundPoint(minute(), f.fundGroup(), f.balance().doubleValue(),
+                    fund.add(new Timeline.FundPoint(minute(at), f.fundGroup(), f.balance().doubleValue(),
                             f.coverageRatio() == null ? 0 : f.coverageRatio().doubleValue()));
                 }
             }
             return;
         }
         String account = accountOf(p);
-        if (!running || account == null || !traders.containsKey(account)) {
-            return; // before the shock, or an account of another run
+        if (!running || account == null) {
+            return; // before the shock
         }
+        if (p instanceof LiquidationOrderPlaced order && order.owner() == OrderOwner.INSURANCE_FUND) {
+            decisions.record(event); // the fund unwinding what it took over
+            lastDecision = at;
+            return;
+        }
+        if (!traders.containsKey(account)) {
+            return; // an account of another run
+        }
+        decisions.record(event);
+        lastDecision = at;
         events.incrementAndGet();
         if (p instanceof MarginCallIssued call) {
             call(event, call);
@@ -239,6 +276,7 @@ final class RunObserver implements AutoCloseable {
             shortfalls.incrementAndGet();
         } else if (p instanceof PositionTakenOver t) {
             takeovers.incrementAndGet();
+            takenOver = takenOver.add(t.quantity().multiply(t.price()));
             BigDecimal pnl = closed(t.accountId(), t.positionSide() == PositionSide.LONG ? Side.SELL : Side.BUY,
                     t.quantity(), t.price());
             money(t.accountId(), pnl);
@@ -249,7 +287,7 @@ final class RunObserver implements AutoCloseable {
                 adl.incrementAndGet();
                 BigDecimal value = a.quantity().multiply(a.price());
                 adlNotional = adlNotional.add(value);
-                int minute = (int) minute();
+                int minute = (int) minute(at);
                 adlCount.computeIfAbsent(minute, m -> new long[1])[0]++;
                 adlPerMinute.merge(minute, value, BigDecimal::add);
             }
@@ -292,8 +330,10 @@ final class RunObserver implements AutoCloseable {
     private void call(EventEnvelope<?> event, MarginCallIssued call) {
         calls.incrementAndGet();
         callIds.add(event.eventId());
-        lastCallCovered.put(call.accountId(), TrueValue.coveredAtTrueValue(call, this::honest));
-        lastCallWrongful.put(call.accountId(), TrueValue.wrongful(call, this::honest));
+        // judged with the honest prices of the moment margin-service decided the call
+        lastCallCovered.put(call.accountId(), TrueValue.coveredAtTrueValue(call, a -> honestPrices.at(a,
+                event.occurredAt())));
+        lastCallWrongful.put(call.accountId(), TrueValue.wrongful(call, a -> honestPrices.at(a, event.occurredAt())));
         Instant price = null;
         for (Map.Entry<String, Long> used : call.priceSequences().entrySet()) {
             NavigableMap<Long, Instant> times = priceTimes.get(used.getKey());
@@ -319,6 +359,7 @@ final class RunObserver implements AutoCloseable {
             longNotional = longNotional.add(value); // a sell closes a long
         }
         liquidatedNotional.merge(fill.accountId(), value, BigDecimal::add);
+        notionalPerHour.merge((int) Math.floor(minute(event.occurredAt()) / 60), value, BigDecimal::add);
         if (liquidatedAccounts.add(fill.accountId())) {
             if (lastCallWrongful.getOrDefault(fill.accountId(), false)) {
                 wrongful.add(fill.accountId());
@@ -333,9 +374,9 @@ final class RunObserver implements AutoCloseable {
         log(fill.accountId(), "fill " + fill.tradeId() + " " + fill.side() + " " + fill.quantity().toPlainString() + " @ "
                 + fill.price().toPlainString() + ": " + fill.realizedPnl().toPlainString() + " - fee "
                 + fill.fee().toPlainString());
-        int minute = (int) minute();
+        int minute = (int) minute(event.occurredAt());
         perMinute.merge(minute, 1L, Long::sum);
-        perSecond.merge(System.currentTimeMillis() / 1000, 1L, Long::sum);
+        perSecond.merge(event.occurredAt().getEpochSecond(), 1L, Long::sum);
         if (firstFills.add(fill.liquidationId())) {
             OrderTrace order = orderTraces.get(fill.orderId());
             CallTrace call = order == null ? null : callTraces.get(order.callId());
@@ -391,7 +432,7 @@ final class RunObserver implements AutoCloseable {
         }
         double honest;
         try {
-            honest = honest(price.symbol()).doubleValue();
+            honest = honestPrices.at(price.symbol(), event.occurredAt()).doubleValue();
         } catch (IllegalArgumentException notInTheWorld) {
             return;
         }
@@ -402,16 +443,9 @@ final class RunObserver implements AutoCloseable {
         }
     }
 
-    private BigDecimal honest(String asset) {
-        synchronized (world) {
-            return BigDecimal.valueOf(world.honest(asset));
-        }
-    }
-
-    private double minute() {
-        synchronized (world) {
-            return world.minute();
-        }
+    /** Simulated minutes from the shock to {@code at}. */
+    private double minute(Instant at) {
+        return Duration.between(t0, at).toMillis() / 60_000.0;
     }
 
     private static long millis(Instant from, Instant to) {
@@ -446,6 +480,19 @@ final class RunObserver implements AutoCloseable {
 
     BigDecimal notional() {
         return notional;
+    }
+
+    private BigDecimal takenOver = BigDecimal.ZERO;
+    private final Map<Integer, BigDecimal> notionalPerHour = new TreeMap<>();
+
+    /** The notional the fund took over (at the bankruptcy prices). */
+    BigDecimal takenOverNotional() {
+        return takenOver;
+    }
+
+    /** The hour from the shock (0: T0 to T+60 min) in which the most notional was liquidated; -1 if none was. */
+    int busiestHour() {
+        return notionalPerHour.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(-1);
     }
 
     /** The share of the liquidated notional that closed longs. */
@@ -494,6 +541,6 @@ final class RunObserver implements AutoCloseable {
 
     @Override
     public void close() {
-        stopped = true;
+        consumer.close(Duration.ofSeconds(2));
     }
 }

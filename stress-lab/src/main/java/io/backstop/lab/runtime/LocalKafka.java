@@ -61,6 +61,7 @@ final class LocalKafka {
         Files.writeString(config, serverProperties());
         Path log4j = dir().resolve("log4j2.properties");
         Files.writeString(log4j, LOG4J);
+        Files.createDirectories(log().getParent()); // the storage format below writes to the log already
         if (!Files.exists(dir().resolve("data").resolve("meta.properties"))) {
             format(config);
         }

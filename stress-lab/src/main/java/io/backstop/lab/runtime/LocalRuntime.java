@@ -47,7 +47,8 @@ public final class LocalRuntime {
     public int up(Map<Service, Map<String, String>> extra) throws Exception {
         long started = System.nanoTime();
         settings.save();
-        out.printf("Starting Backstop from %s (state and logs in %s)%n", settings.home(), settings.runDir());
+        out.printf("Starting Backstop from %s (state and logs in %s; the %s clock)%n", settings.home(), settings.runDir(),
+                settings.clock());
         ExecutorService pool = Executors.newFixedThreadPool(Service.values().length + 2);
         try {
             Future<?> pg = pool.submit(() -> {

@@ -64,6 +64,7 @@ final class LocalServices {
         env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrap());
         env.put("BACKSTOP_KAFKA_PARTITIONS", Integer.toString(settings.partitions()));
         env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-1");
+        env.put("BACKSTOP_CLOCK_MODE", settings.clock());
         env.putAll(extra);
         Processes.launch(service.id(), command, env, log(service), pidFile(service), settings.home());
     }

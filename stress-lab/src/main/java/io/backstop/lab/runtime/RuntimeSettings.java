@@ -6,6 +6,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -25,13 +26,34 @@ import java.util.Properties;
  *   <li>{@code BACKSTOP_PARTITIONS}: partitions per topic (default 6)</li>
  *   <li>{@code BACKSTOP_SERVICE_JAVA_OPTS}: JVM options of each service (default {@code -Xms256m -Xmx768m})</li>
  *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 120)</li>
+ *   <li>{@code BACKSTOP_CLOCK}: {@code system} (default) or {@code simulated}, the services' clock (see
+ *       docs/simulated-time.md): replays step a platform on simulated time</li>
  * </ul>
  */
 public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, String pgUser, String pgPassword,
                               int pgPort, int kafkaPort, int kafkaControllerPort, Map<Service, Integer> servicePorts,
-                              int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java) {
+                              int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java,
+                              String clock) {
 
     static final String STATE_FILE = "runtime.properties";
+    public static final String SYSTEM = "system";
+    public static final String SIMULATED = "simulated";
+
+    public RuntimeSettings {
+        if (!SYSTEM.equals(clock) && !SIMULATED.equals(clock)) {
+            throw new IllegalArgumentException("the clock is system or simulated, not '" + clock + "'");
+        }
+    }
+
+    /** The same settings with the services on another clock. */
+    public RuntimeSettings withClock(String mode) {
+        return new RuntimeSettings(home, runDir, externalPgUrl, pgUser, pgPassword, pgPort, kafkaPort,
+                kafkaControllerPort, servicePorts, partitions, serviceJavaOpts, readyTimeoutSeconds, java, mode);
+    }
+
+    public boolean simulated() {
+        return SIMULATED.equals(clock);
+    }
 
     public static RuntimeSettings fromEnvironment(Map<String, String> env) {
         Path home = Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath().normalize();
@@ -47,7 +69,8 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 intOf(env, "BACKSTOP_PG_PORT", 15432), intOf(env, "BACKSTOP_KAFKA_PORT", 19092),
                 intOf(env, "BACKSTOP_KAFKA_CONTROLLER_PORT", 19093), ports, intOf(env, "BACKSTOP_PARTITIONS", 6),
                 env.getOrDefault("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms256m -Xmx768m"),
-                intOf(env, "BACKSTOP_READY_TIMEOUT", 120), env.getOrDefault("BACKSTOP_JAVA", java));
+                intOf(env, "BACKSTOP_READY_TIMEOUT", 120), env.getOrDefault("BACKSTOP_JAVA", java),
+                env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT));
     }
 
     /** What {@code up} recorded, if the runtime was started from this run directory; else from the environment. */
@@ -69,7 +92,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 p.getProperty("pg.user"), p.getProperty("pg.password"), Integer.parseInt(p.getProperty("pg.port")),
                 Integer.parseInt(p.getProperty("kafka.port")), Integer.parseInt(p.getProperty("kafka.controller.port")),
                 ports, Integer.parseInt(p.getProperty("partitions")), p.getProperty("service.java.opts"),
-                fresh.readyTimeoutSeconds, p.getProperty("java"));
+                fresh.readyTimeoutSeconds, p.getProperty("java"), p.getProperty("clock", SYSTEM));
     }
 
     void save() throws IOException {
@@ -84,6 +107,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
         p.setProperty("partitions", Integer.toString(partitions));
         p.setProperty("service.java.opts", serviceJavaOpts);
         p.setProperty("java", java);
+        p.setProperty("clock", clock);
         Files.createDirectories(runDir);
         try (Writer w = Files.newBufferedWriter(runDir.resolve(STATE_FILE))) {
             p.store(w, "Backstop local runtime, written by ./backstop up");

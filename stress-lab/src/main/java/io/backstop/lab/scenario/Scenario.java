@@ -6,10 +6,11 @@ import java.util.Map;
 /**
  * A stress scenario as a file describes it (YAML, see {@code scenarios/oct-2025.yml}): the markets with
  * their venues and price paths, the manipulations, the wrapped assets' dislocations, the market makers'
- * withdrawal, the traders. Time is in simulated minutes from the shock (T0); {@code speed} is how many
- * simulated minutes one real second covers. A fixed {@code seed} gives the same run twice.
+ * withdrawal, the traders. Time is in simulated minutes from the shock (T0), which is {@code start}. The
+ * books' depths, the manipulations and the insurance fund are sized for {@code traders.accounts} traders;
+ * {@link #scaledTo} sizes them for another population. A fixed {@code seed} gives the same run twice.
  */
-public record Scenario(String name, String description, long seed, double minutes, double speed,
+public record Scenario(String name, String description, long seed, double minutes, java.time.Instant start,
                        List<Market> markets, List<Manipulation> manipulations, MarketMakers marketMakers,
                        Traders traders, Map<String, Double> insuranceFund) {
 
@@ -23,8 +24,11 @@ public record Scenario(String name, String description, long seed, double minute
         if (markets.isEmpty()) {
             throw new InvalidScenario(name, "markets: at least one market is needed");
         }
-        if (minutes <= 0 || speed <= 0) {
-            throw new InvalidScenario(name, "minutes and speed must be positive, got " + minutes + " and " + speed);
+        if (minutes <= 0) {
+            throw new InvalidScenario(name, "minutes must be positive, got " + minutes);
+        }
+        if (start == null) {
+            throw new InvalidScenario(name, "start: the moment of the shock (T0) is needed, e.g. 2025-10-10T20:00:00Z");
         }
         for (Manipulation m : manipulations) {
             Market market = markets.stream().filter(k -> k.symbol().equals(m.symbol())).findFirst()
@@ -33,12 +37,45 @@ public record Scenario(String name, String description, long seed, double minute
                 throw new InvalidScenario(name, "manipulation on " + m.venue() + ", not a venue of " + m.symbol());
             }
         }
+        if (traders == null || traders.accounts() < 1) {
+            throw new InvalidScenario(name, "traders.accounts: the population the scenario is sized for must be"
+                    + " at least 1");
+        }
     }
 
-    /** The same scenario with another seed, length or speed (null keeps the scenario's). */
-    public Scenario with(Long seed, Double minutes, Double speed) {
+    /** The same scenario with another seed or length (null keeps the scenario's). */
+    public Scenario with(Long seed, Double minutes) {
         return new Scenario(name, description, seed == null ? this.seed : seed, minutes == null ? this.minutes : minutes,
-                speed == null ? this.speed : speed, markets, manipulations, marketMakers, traders, insuranceFund);
+                start, markets, manipulations, marketMakers, traders, insuranceFund);
+    }
+
+    /**
+     * The scenario for {@code accounts} traders: every book's depth, every manipulation and every opening fund
+     * deposit multiplied by {@code accounts / traders.accounts}, so prices move as they do for the population the
+     * scenario is sized for (USDe still reaches 0.65 on the one venue) while the money at stake grows with it.
+     */
+    public Scenario scaledTo(int accounts) {
+        if (accounts < 1) {
+            throw new IllegalArgumentException("at least one trader is needed, not " + accounts);
+        }
+        double f = scale(accounts);
+        List<Market> scaled = markets.stream().map(m -> new Market(m.symbol(), m.start(), m.path(), m.volatility(),
+                m.wrapped(), m.rate(), m.rateSource(), m.venues().stream().map(v -> new Venue(v.name(),
+                        v.levelNotional() * f, v.levelSpacing(), v.spread(), v.recoveryMinutes(), v.dislocation()))
+                        .toList())).toList();
+        List<Manipulation> sales = manipulations.stream().map(m -> new Manipulation(m.symbol(), m.venue(), m.minute(),
+                m.notional() * f)).toList();
+        Map<String, Double> fund = new java.util.LinkedHashMap<>();
+        insuranceFund.forEach((group, amount) -> fund.put(group, amount * f));
+        Traders population = new Traders(accounts, traders.leverage(), traders.longShare(), traders.collateral(),
+                traders.notionalPerAccount(), traders.haircuts(), traders.lateShare(), traders.lateUntil(),
+                traders.lateLongShare());
+        return new Scenario(name, description, seed, minutes, start, scaled, sales, marketMakers, population, fund);
+    }
+
+    /** How many times the population the scenario is sized for {@code accounts} traders are. */
+    public double scale(int accounts) {
+        return accounts / (double) traders.accounts();
     }
 
     /**

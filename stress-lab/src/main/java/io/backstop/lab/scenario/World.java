@@ -13,7 +13,11 @@ import java.util.Random;
  * linear in the sale and inverse in the depth the market makers leave; it fades with the venue's
  * recovery half-life. Sales come from the scenario's manipulations and from the exchange's liquidation
  * orders ({@link #sell}), which is the feedback loop: liquidations move the very prices that mark them.
- * Deterministic for a seed. Not thread-safe: one simulation thread drives it.
+ * Deterministic for a seed, and a function of time alone: the honest prices' noise is drawn on a fixed
+ * grid of {@link #GRID_MINUTES} and interpolated between its points, and the makers' depth is a function
+ * of the minute, so how often the world is advanced (each step of the replay, however many the platform's
+ * reactions need) changes nothing but what trades into its books. Not thread-safe: one simulation thread
+ * drives it.
  */
 public final class World {
 
@@ -30,15 +34,19 @@ public final class World {
     }
 
     private static final double MAX_IMPACT = 0.99;
+    /** The honest prices' noise is drawn once per simulated second. */
+    public static final double GRID_MINUTES = 1.0 / 60;
 
     private final Scenario scenario;
     private final Random random;
     private final Map<String, Scenario.Market> markets = new LinkedHashMap<>();
     private final Map<String, Double> noise = new LinkedHashMap<>();      // log-noise of each market's honest price
+    private final Map<String, Double> noiseAtGrid = new LinkedHashMap<>(); // ... at the last grid point passed
+    private final Map<String, Double> noiseAtNext = new LinkedHashMap<>(); // ... at the next grid point
+    private long grid;                                                     // index of the last grid point passed
     private final Map<String, Double> impact = new LinkedHashMap<>();     // symbol|venue -> fraction below honest
     private final List<Scenario.Manipulation> manipulationsDue;
     private double minute;
-    private boolean withdrawn;
     private double depth = 1.0;                                           // fraction of full depth the makers leave
 
     public World(Scenario scenario) {
@@ -47,10 +55,12 @@ public final class World {
         for (Scenario.Market m : scenario.markets()) {
             markets.put(m.symbol(), m);
             noise.put(m.symbol(), 0.0);
+            noiseAtGrid.put(m.symbol(), 0.0);
             for (Scenario.Venue v : m.venues()) {
                 impact.put(key(m.symbol(), v.name()), 0.0);
             }
         }
+        drawNextGridPoint();
         this.manipulationsDue = new ArrayList<>(scenario.manipulations());
         this.manipulationsDue.sort(java.util.Comparator.comparingDouble(Scenario.Manipulation::minute));
     }
@@ -68,20 +78,44 @@ public final class World {
         if (dt <= 0) {
             throw new IllegalArgumentException("time moves forward: dt " + dt);
         }
-        minute += dt;
-        for (Scenario.Market m : markets.values()) {
-            if (m.wrapped() == null) {
-                noise.put(m.symbol(), noise.get(m.symbol()) + m.volatility() * Math.sqrt(dt) * random.nextGaussian());
-            }
+        return advanceTo(minute + dt);
+    }
+
+    /**
+     * Moves the world to {@code target} (simulated minutes from T0; not before now) and returns every venue's
+     * tick then. Whatever the steps, the world at a minute is the same, but for what was traded into it.
+     */
+    public List<Tick> advanceTo(double target) {
+        if (target < minute) {
+            throw new IllegalArgumentException("time moves forward: from " + minute + " to " + target);
+        }
+        // a manipulation happens at its own minute, however the world is stepped over it
+        while (!manipulationsDue.isEmpty() && manipulationsDue.get(0).minute() <= target) {
+            Scenario.Manipulation m = manipulationsDue.remove(0);
+            moveTo(Math.max(minute, m.minute()));
+            sell(m.symbol(), m.venue(), m.notional());
+        }
+        moveTo(target);
+        return quotes();
+    }
+
+    /** Time passes to {@code target}: noise, the makers' depth, impact fading. */
+    private void moveTo(double target) {
+        double dt = target - minute;
+        minute = target;
+        while (minute >= (grid + 1) * GRID_MINUTES) {
+            grid++;
+            noiseAtGrid.putAll(noiseAtNext);
+            drawNextGridPoint();
+        }
+        double w = (minute - grid * GRID_MINUTES) / GRID_MINUTES;
+        for (String symbol : noiseAtNext.keySet()) {
+            noise.put(symbol, noiseAtGrid.get(symbol) + w * (noiseAtNext.get(symbol) - noiseAtGrid.get(symbol)));
         }
         Scenario.MarketMakers makers = scenario.marketMakers();
-        if (makers != null) {
-            if (!withdrawn && minute >= makers.atMinute()) {
-                withdrawn = true;
-                depth = Math.max(0.01, 1 - makers.withdraw());
-            } else if (withdrawn) {
-                depth = Math.min(1.0, depth + makers.replenishPerMinute() * dt);
-            }
+        if (makers != null && minute >= makers.atMinute()) {
+            depth = Math.min(1.0, Math.max(0.01, 1 - makers.withdraw())
+                    + makers.replenishPerMinute() * (minute - makers.atMinute()));
         }
         for (Scenario.Market m : markets.values()) {
             for (Scenario.Venue v : m.venues()) {
@@ -89,11 +123,16 @@ public final class World {
                 impact.put(k, impact.get(k) * Math.pow(0.5, dt / Math.max(v.recoveryMinutes(), 1e-9)));
             }
         }
-        while (!manipulationsDue.isEmpty() && manipulationsDue.get(0).minute() <= minute) {
-            Scenario.Manipulation m = manipulationsDue.remove(0);
-            sell(m.symbol(), m.venue(), m.notional());
+    }
+
+    /** The noise of every market that is not a wrapper at the grid point after the last one passed. */
+    private void drawNextGridPoint() {
+        for (Scenario.Market m : markets.values()) {
+            if (m.wrapped() == null) {
+                noiseAtNext.put(m.symbol(), noiseAtGrid.get(m.symbol())
+                        + m.volatility() * Math.sqrt(GRID_MINUTES) * random.nextGaussian());
+            }
         }
-        return quotes();
     }
 
     /** Every venue's tick now, without moving time (to keep prices fresh while the replay gets ready). */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class ScenarioBookTest {
 
     private final World world = new World(Scenarios.load("oct-2025"));
-    private final ScenarioBook book = new ScenarioBook(world, Map.of("BTCUSDT", "BTCUSDT-PERP"));
+    private final ScenarioBook book = new ScenarioBook(world, Map.of("BTCUSDT", "BTCUSDT-PERP"), "test");
 
     @Test
     void fillsNeverBeyondTheLimitAndNeverMoreThanOrdered() {

@@ -46,7 +46,8 @@ final class SyntheticRuns {
                 new Replay.Outcomes(167, 0, 0, 0), Timeline.empty(), new Replay.Latency(153, 300, 1100, 1400, 8, 40,
                 80, 90), new Replay.Money(new BigDecimal("1000"), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
                 BigDecimal.ZERO, new BigDecimal("1000"), new BigDecimal("1000"), 300, List.of(), BigDecimal.ZERO,
-                Map.of()), 0.84, ReplayReportTest.queries(), 2, 0, List.of());
+                Map.of()), 0.84, ReplayReportTest.queries(), 2, 0, List.of(),
+                ReplayReportTest.decisions(), ReplayReportTest.shape(), ReplayReportTest.performance());
     }
 
     /** Fills per minute: the shock's first hour, the cascade peaking in the second, more of it when naive. */

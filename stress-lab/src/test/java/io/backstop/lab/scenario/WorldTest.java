@@ -21,9 +21,8 @@ class WorldTest {
             assertThat(m.notional()).isEqualTo(100_000); // the day's $60M, scaled 1:600 with the population
         });
         assertThat(oct.insuranceFund()).containsEntry("majors", 200_000.0);
-        assertThat(oct.traders().accounts()).isPositive();
-        // the demo runs it twice within five minutes
-        assertThat(2 * oct.minutes() / oct.speed()).isLessThanOrEqualTo(300);
+        assertThat(oct.traders().accounts()).isEqualTo(300); // what the books, the sale and the fund are sized for
+        assertThat(oct.start()).isEqualTo(java.time.Instant.parse("2025-10-10T20:00:00Z"));
     }
 
     @Test
@@ -31,7 +30,7 @@ class WorldTest {
         List<World.Tick> a = run(oct, 200);
         List<World.Tick> b = run(oct, 200);
         assertThat(a).isEqualTo(b);
-        Scenario reseeded = oct.with(oct.seed() + 1, null, null);
+        Scenario reseeded = oct.with(oct.seed() + 1, null);
         assertThat(run(reseeded, 200)).isNotEqualTo(a);
     }
 
@@ -114,10 +113,48 @@ class WorldTest {
 
     @Test
     void aScenarioThatManipulatesAnUnknownVenueIsRefusedWithTheReason() {
-        assertThatThrownBy(() -> new Scenario("bad", "", 1, 10, 1, oct.markets(),
+        assertThatThrownBy(() -> new Scenario("bad", "", 1, 10, oct.start(), oct.markets(),
                 List.of(new Scenario.Manipulation("USDE", "nowhere", 1, 1)), null, null, null))
                 .hasMessage("scenario bad: manipulation on nowhere, not a venue of USDE");
         assertThatThrownBy(() -> Scenarios.load("no-such-scenario")).hasMessageContaining("no scenario 'no-such-scenario'");
+    }
+
+    @Test
+    void theWorldAtAMinuteIsTheSameHoweverItWasSteppedThere() {
+        // the replay steps the world at every hop of the platform: how many steps must not change the market
+        World coarse = new World(oct);
+        World fine = new World(oct);
+        coarse.advanceTo(100);
+        for (double m = 0.0007; m < 100; m += 0.0007 + (m % 0.003)) {
+            fine.advanceTo(m);
+        }
+        fine.advanceTo(100);
+        for (String market : List.of("BTC", "ETH", "USDE", "WBETH", "BTCUSDT-PERP")) {
+            assertThat(fine.honest(market)).as(market).isCloseTo(coarse.honest(market), org.assertj.core.data.Offset
+                    .offset(coarse.honest(market) * 1e-12));
+        }
+        assertThat(fine.price("USDE", "binance")).isCloseTo(coarse.price("USDE", "binance"),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(fine.depth()).isCloseTo(coarse.depth(), org.assertj.core.data.Offset.offset(1e-12));
+        assertThatThrownBy(() -> coarse.advanceTo(99)).hasMessageContaining("time moves forward");
+    }
+
+    @Test
+    void aScenarioScaledToMoreTradersMovesPricesAlikeWithMoreMoney() {
+        Scenario bigger = oct.scaledTo(3_000);
+        assertThat(oct.scale(3_000)).isEqualTo(10.0);
+        assertThat(bigger.traders().accounts()).isEqualTo(3_000);
+        assertThat(bigger.manipulations().get(0).notional()).isEqualTo(1_000_000);
+        assertThat(bigger.insuranceFund()).containsEntry("majors", 2_000_000.0);
+        World small = new World(oct);
+        World large = new World(bigger);
+        small.advanceTo(80);
+        large.advanceTo(80);
+        // the sale ten times larger into books ten times deeper: USDe on binance just as low
+        assertThat(large.price("USDE", "binance")).isCloseTo(small.price("USDE", "binance"),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(small.price("USDE", "binance")).isLessThan(0.7);
+        assertThatThrownBy(() -> oct.scaledTo(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     private static List<World.Tick> run(Scenario scenario, int steps) {

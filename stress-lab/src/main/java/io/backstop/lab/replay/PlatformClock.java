@@ -1,0 +1,162 @@
+package io.backstop.lab.replay;
+
+import io.backstop.events.Topic;
+import io.backstop.lab.runtime.RuntimeSettings;
+import io.backstop.lab.runtime.Service;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Drives the platform's simulated clock (services started with {@code BACKSTOP_CLOCK_MODE=simulated}). A step
+ * reads the end offset of every partition of every Backstop topic, then steps the four services to the same
+ * time at once: each takes in exactly the records below those offsets, does the work due, and publishes what it
+ * decided before it answers. So a service never sees in a step what another decided in the same step: every
+ * hop between services takes one step, and the order in which the services happen to finish changes nothing.
+ */
+final class PlatformClock implements AutoCloseable {
+
+    /** What one service did in a step; {@code wallMicros} is the round trip as the lab saw it. */
+    record ServiceStep(Service service, int events, int published, Instant deadline, long dispatchMicros,
+                       long workMicros, long wallMicros, long fetchMicros, long deliverMicros, long commitMicros) {
+    }
+
+    /** One step of the whole platform. */
+    record Step(Instant time, Map<Service, ServiceStep> services) {
+
+        /** Whether any service published an event in the step (the next step then comes one hop later). */
+        boolean published() {
+            return services.values().stream().anyMatch(s -> s.published() > 0);
+        }
+
+        /** The earliest moment a service must be stepped to even if nothing happens (a scheduled slice), if any. */
+        Optional<Instant> deadline() {
+            return services.values().stream().map(ServiceStep::deadline).filter(java.util.Objects::nonNull)
+                    .min(Instant::compareTo);
+        }
+    }
+
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final RuntimeSettings settings;
+    private final Admin admin;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, Integer> partitions = new LinkedHashMap<>();
+
+    PlatformClock(RuntimeSettings settings) throws Exception {
+        this.settings = settings;
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap()));
+        List<String> topics = new ArrayList<>();
+        for (Topic t : Topic.values()) {
+            topics.add(t.baseName());
+            topics.add(t.deadLetterName("")); // not read by the services; the replay's observer counts them
+        }
+        admin.describeTopics(topics).allTopicNames().get().forEach((name, d) -> partitions.put(name,
+                d.partitions().size()));
+    }
+
+    /**
+     * Where the platform's simulated clock is (the latest of the four services'), or empty when a service runs on
+     * the system clock, in which case a replay cannot step it.
+     */
+    Optional<Instant> now() throws Exception {
+        Instant latest = null;
+        for (Service service : Service.values()) {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(service, "/api/v1/simulation"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 404) {
+                return Optional.empty();
+            }
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(service.id() + " answered " + response.statusCode()
+                        + " about its clock: " + response.body());
+            }
+            Instant time = Instant.parse(JSON.readTree(response.body()).path("time").asString());
+            latest = latest == null || time.isAfter(latest) ? time : latest;
+        }
+        return Optional.ofNullable(latest);
+    }
+
+    /** The end offset (committed data) of every partition of every Backstop topic. */
+    Map<String, List<Long>> endOffsets() throws Exception {
+        Map<TopicPartition, OffsetSpec> ask = new LinkedHashMap<>();
+        partitions.forEach((topic, count) -> {
+            for (int p = 0; p < count; p++) {
+                ask.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+        });
+        var ends = admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+        Map<String, List<Long>> byTopic = new LinkedHashMap<>();
+        partitions.forEach((topic, count) -> {
+            List<Long> offsets = new ArrayList<>(count);
+            for (int p = 0; p < count; p++) {
+                offsets.add(ends.get(new TopicPartition(topic, p)).offset());
+            }
+            byTopic.put(topic, offsets);
+        });
+        return byTopic;
+    }
+
+    /** Steps every service to {@code time}, taking in the records below {@code endOffsets}; waits for all four. */
+    Step step(Instant time, Map<String, List<Long>> endOffsets) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("time", time.toString(), "endOffsets", endOffsets));
+        Map<Service, CompletableFuture<ServiceStep>> pending = new EnumMap<>(Service.class);
+        for (Service service : Service.values()) {
+            long sent = System.nanoTime();
+            pending.put(service, http.sendAsync(HttpRequest.newBuilder(uri(service, "/api/v1/simulation/steps"))
+                            .timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+                    .thenApply(response -> parse(service, response, (System.nanoTime() - sent) / 1000)));
+        }
+        Map<Service, ServiceStep> steps = new EnumMap<>(Service.class);
+        for (var e : pending.entrySet()) {
+            try {
+                steps.put(e.getKey(), e.getValue().join());
+            } catch (java.util.concurrent.CompletionException failed) {
+                throw new IllegalStateException("stepping " + e.getKey().id() + " to " + time + " failed: "
+                        + failed.getCause().getMessage(), failed.getCause());
+            }
+        }
+        return new Step(time, steps);
+    }
+
+    private static ServiceStep parse(Service service, HttpResponse<String> response, long wallMicros) {
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(service.id() + " answered " + response.statusCode() + ": " + response.body());
+        }
+        JsonNode step = JSON.readTree(response.body());
+        JsonNode deadline = step.path("deadline");
+        return new ServiceStep(service, step.path("events").asInt(), step.path("published").asInt(),
+                deadline.isNull() || deadline.isMissingNode() ? null : Instant.parse(deadline.asString()),
+                step.path("dispatchMicros").asLong(), step.path("workMicros").asLong(), wallMicros,
+                step.path("fetchMicros").asLong(), step.path("deliverMicros").asLong(), step.path("commitMicros").asLong());
+    }
+
+    private URI uri(Service service, String path) {
+        return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + path);
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(2));
+    }
+}
