@@ -260,10 +260,18 @@ public class LiquidationDesk {
         }
     }
 
+    /**
+     * Places a round's orders: the partial closes that restore the scope, except in the last round, which
+     * closes everything in the market (limited at the bankruptcy prices): partial closes that each left the
+     * scope a hair short of its buffer (the fill's slippage, the fee) hand the fund only what the market could
+     * not take, never a position the market would have.
+     */
     private void place(Liquidation l, ScopeState state, Instant now, LiquidationStore.Writes writes) {
         int round = l.round() + 1;
         Map<String, BigDecimal> bankruptcy = LiquidationMath.bankruptcyPrices(state);
-        for (LiquidationMath.Close close : LiquidationMath.plan(state, policy)) {
+        List<LiquidationMath.Close> closes = round >= policy.maxRounds() ? LiquidationMath.closeAll(state)
+                : LiquidationMath.plan(state, policy);
+        for (LiquidationMath.Close close : closes) {
             PositionState p = state.position(close.symbol()).orElseThrow();
             List<BigDecimal> slices = LiquidationMath.slices(close.quantity(), p.mark(), policy);
             for (int k = 0; k < slices.size(); k++) {

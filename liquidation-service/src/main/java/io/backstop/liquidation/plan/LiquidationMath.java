@@ -63,8 +63,7 @@ public final class LiquidationMath {
         List<Close> closes = new ArrayList<>();
         BigDecimal maintenance = scope.maintenance();
         if (scope.equity().compareTo(maintenance.multiply(policy.fullCloseBelow())) < 0) {
-            order.forEach(p -> closes.add(new Close(p.symbol(), p.closingSide(), p.quantity(), true)));
-            return closes;
+            return closeAll(scope);
         }
         BigDecimal factor = BigDecimal.ONE.add(policy.buffer());
         BigDecimal equity = scope.equity();
@@ -84,6 +83,18 @@ public final class LiquidationMath {
                     .multiply(p.mark())));
         }
         return closes;
+    }
+
+    /**
+     * Every position closed fully, those that free the most maintenance first: what a liquidation's last round
+     * orders (partial closes that did not restore the scope in the rounds before leave the rest to the market,
+     * limited at the bankruptcy price, before anything is handed to the fund), and what a scope far below its
+     * maintenance gets at once.
+     */
+    public static List<Close> closeAll(ScopeState scope) {
+        List<PositionState> order = new ArrayList<>(scope.positions());
+        order.sort(Comparator.comparing(PositionState::maintenance).reversed().thenComparing(PositionState::symbol));
+        return order.stream().map(p -> new Close(p.symbol(), p.closingSide(), p.quantity(), true)).toList();
     }
 
     /**

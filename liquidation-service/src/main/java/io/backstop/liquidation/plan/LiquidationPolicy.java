@@ -14,7 +14,8 @@ import java.time.Duration;
  * @param sliceNotional    an order worth more than this is cut into slices
  * @param sliceFraction    each slice's share of the quantity to close (Hyperliquid: 20%)
  * @param sliceCooldown    time between two slices of one position (Hyperliquid: 30 s)
- * @param maxRounds        rounds of orders before what is left becomes a shortfall
+ * @param maxRounds        rounds of orders: partial closes until the last, which closes everything in the market;
+ *                         what it leaves becomes a shortfall
  * @param maxDuration      time from the margin call after which what is left becomes a shortfall (checked
  *                         between rounds)
  */

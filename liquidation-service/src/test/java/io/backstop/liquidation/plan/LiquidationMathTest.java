@@ -168,6 +168,35 @@ class LiquidationMathTest {
     }
 
     @Test
+    void theLastRoundClosesEveryPositionFullyThoseFreeingTheMostMaintenanceFirst() {
+        // scopes the partial plan would only trim: the last round takes every position, whole
+        Random random = new Random(11);
+        int trimmed = 0;
+        for (int i = 0; i < 500; i++) {
+            PositionState btc = btc(BigDecimal.valueOf(1 + random.nextInt(20_000), 3).toPlainString(), "60000", "59000");
+            PositionState eth = new PositionState("ETHUSDT", BigDecimal.valueOf(-(1 + random.nextInt(200_000)), 3),
+                    new BigDecimal("4000"), new BigDecimal("4100"), ETH, 2);
+            BigDecimal maintenance = new ScopeState(BigDecimal.ZERO, List.of(btc, eth), Map.of()).maintenance();
+            ScopeState scope = new ScopeState(maintenance.multiply(new BigDecimal("0.9")), List.of(btc, eth), Map.of());
+            if (LiquidationMath.plan(scope, policy).stream().allMatch(LiquidationMath.Close::full)) {
+                continue;
+            }
+            trimmed++;
+            List<LiquidationMath.Close> last = LiquidationMath.closeAll(scope);
+            assertThat(last).allSatisfy(c -> assertThat(c.full()).isTrue());
+            assertThat(last).extracting(LiquidationMath.Close::symbol).containsExactlyInAnyOrder("BTCUSDT", "ETHUSDT");
+            assertThat(last.get(0).symbol()).isEqualTo(btc.maintenance().compareTo(eth.maintenance()) >= 0 ? "BTCUSDT"
+                    : "ETHUSDT");
+            for (LiquidationMath.Close c : last) {
+                PositionState p = scope.position(c.symbol()).orElseThrow();
+                assertThat(c.quantity()).isEqualByComparingTo(p.quantity());
+                assertThat(c.side()).isEqualTo(p.size().signum() > 0 ? Side.SELL : Side.BUY);
+            }
+        }
+        assertThat(trimmed).as("scopes the partial plan only trims").isGreaterThan(50);
+    }
+
+    @Test
     void aRemainderBelowTheMinimumNotionalIsClosedWithTheRest() {
         // 0.002 BTC (120 USDT): any partial close would leave less than 100 USDT
         ScopeState scope = scope("0.4", btc("0.002", "60000", "60000"));

@@ -72,7 +72,7 @@ public final class Replay {
     /** The assets the report charts, and the perpetual each one marks (null: a collateral asset only). */
     static final Map<String, String> CHARTED = orderedMap("BTC", "BTCUSDT", "ETH", "ETHUSDT", "USDE", null, "WBETH", null);
     /** Simulated time before the shock: the oracle's windows fill and the traders open. */
-    static final Duration WARM_UP = Duration.ofMinutes(10);
+    static final Duration WARM_UP = Duration.ofMinutes(5);
     /** After the world stops, the platform is done when nothing was decided for this long... */
     static final Duration QUIET = Duration.ofMinutes(2);
     /** ... within this much simulated time. */

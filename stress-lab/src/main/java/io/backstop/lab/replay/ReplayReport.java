@@ -74,8 +74,8 @@ public final class ReplayReport {
     public static String shape(List<String> labels, List<Replay.Result> results) {
         StringBuilder b = new StringBuilder();
         java.util.Iterator<String> label = labels.iterator();
-        b.append(String.format("%-30s%24s", "", "the day"));
-        results.forEach(r -> b.append(String.format("%24s", label.next())));
+        b.append(String.format("%-34s%28s", "", "the day"));
+        results.forEach(r -> b.append(String.format("%28s", label.next())));
         b.append('\n');
         shapeRow(b, "liquidated notional long", "84%", results, r -> String.format("%.0f%%", 100 * r.shape().longShare()));
         shapeRow(b, "busiest hour", "T+0-1 h (6.0 of 19.3B)", results, r -> r.shape().busiestHour() < 0 ? "-"
@@ -131,9 +131,9 @@ public final class ReplayReport {
 
     private static void shapeRow(StringBuilder b, String label, String day, List<Replay.Result> results,
                                  Function<Replay.Result, String> value) {
-        b.append(String.format("%-30s%24s", label, day));
+        b.append(String.format("%-34s%28s", label, day));
         for (Replay.Result r : results) {
-            b.append(String.format("%24s", value.apply(r)));
+            b.append(String.format("%28s", value.apply(r)));
         }
         b.append('\n');
     }
@@ -191,9 +191,9 @@ public final class ReplayReport {
 
     private static void row(StringBuilder b, String label, List<Replay.Result> results,
                             Function<Replay.Result, String> value) {
-        b.append(String.format("%-30s", label));
+        b.append(String.format("%-34s", label));
         for (Replay.Result r : results) {
-            b.append(String.format("%24s", value.apply(r)));
+            b.append(String.format("%28s", value.apply(r)));
         }
         b.append('\n');
     }

@@ -1,0 +1,113 @@
+package io.backstop.lab.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.backstop.lab.runtime.LocalRuntime;
+import io.backstop.lab.runtime.RuntimeSettings;
+import io.backstop.lab.runtime.Service;
+import io.backstop.lab.scenario.Scenario;
+import io.backstop.lab.scenario.Scenarios;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The replay's promise, as a user would check it: the same scenario, seed and options replayed on two fresh
+ * platforms on simulated time decide exactly the same, even when the second runs while two threads keep both
+ * cores busy. The first quarter hour of 10 October with a small population (the first calls, liquidations
+ * into a moving book, a shortfall the fund takes over), on real processes: Kafka, PostgreSQL and the four
+ * services, each platform under target/.
+ */
+class ReplayDeterminismIT {
+
+    private static final int TRADERS = 60;
+
+    @Test
+    void theSameScenarioSeedAndOptionsDecideTheSameOnAQuietAndOnABusyMachine() throws Exception {
+        Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
+        Replay.Result quiet = onFreshPlatform("quiet", scenario, false);
+        Replay.Result busy = onFreshPlatform("busy", scenario, true);
+
+        assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
+        assertThat(quiet.marginCalls()).isPositive();
+        assertThat(quiet.sound()).as("ledger, money, outcomes, dead letters").isTrue();
+        assertThat(busy.sound()).isTrue();
+        List<String> a = Files.readAllLines(quiet.decisions().log());
+        List<String> b = Files.readAllLines(busy.decisions().log());
+        assertThat(a).hasSizeGreaterThan(500);
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            assertThat(b.get(i)).as("decision %d (first difference)", i + 1).isEqualTo(a.get(i));
+        }
+        assertThat(b).hasSameSizeAs(a);
+        assertThat(busy.decisions().digest()).isEqualTo(quiet.decisions().digest());
+        // the whole decision section of the table, byte for byte
+        assertThat(ReplayReport.decisions(List.of("run"), List.of(busy)))
+                .isEqualTo(ReplayReport.decisions(List.of("run"), List.of(quiet)));
+        System.out.printf("decisions %s (%,d events); wall %.0f s quiet, %.0f s busy%n", quiet.decisions().digest(),
+                quiet.decisions().lines(), quiet.seconds(), busy.seconds());
+    }
+
+    private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("BACKSTOP_HOME", Path.of("..").toAbsolutePath().normalize().toString());
+        Path runDir = Path.of("target", "determinism-" + name + "-" + ProcessHandle.current().pid()).toAbsolutePath();
+        env.put("BACKSTOP_RUN_DIR", runDir.toString());
+        env.put("BACKSTOP_PG_PORT", Integer.toString(freePort()));
+        env.put("BACKSTOP_KAFKA_PORT", Integer.toString(freePort()));
+        env.put("BACKSTOP_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()));
+        for (Service s : Service.values()) {
+            env.put(s.portVariable(), Integer.toString(freePort()));
+        }
+        env.put("BACKSTOP_PARTITIONS", "2");
+        env.put("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms128m -Xmx384m");
+        env.put("BACKSTOP_READY_TIMEOUT", "240");
+        env.put("BACKSTOP_CLOCK", RuntimeSettings.SIMULATED);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
+        LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(env), out);
+        List<Thread> hogs = new ArrayList<>();
+        try {
+            assertThat(runtime.up()).as("platform %s up: %s", name, log).isZero();
+            if (hog) {
+                for (int i = 0; i < 2; i++) {
+                    Thread t = new Thread(ReplayDeterminismIT::spin, "cpu-hog-" + i);
+                    t.setDaemon(true);
+                    t.start();
+                    hogs.add(t);
+                }
+            }
+            return new Replay(runtime.settings(), out, new Replay.Options(Duration.ofSeconds(1), Duration.ofMillis(50), 0,
+                    runDir.resolve("decisions.log"))).run(scenario, TRADERS);
+        } finally {
+            hogs.forEach(Thread::interrupt);
+            runtime.down();
+            System.out.println(log.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void spin() {
+        long x = 0;
+        while (!Thread.currentThread().isInterrupted()) {
+            x += System.nanoTime() % 7;
+        }
+        if (x == 42) {
+            System.out.println("unlikely");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
