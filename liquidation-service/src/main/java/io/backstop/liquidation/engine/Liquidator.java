@@ -98,10 +98,13 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     /** Simulated time: the slices due at {@code now}, then one round of every queued liquidation. */
     @Override
     public void step(Instant now) {
-        int placed;
-        do {
-            placed = desk.placeDueSlices(SLICES_PER_TRANSACTION);
-        } while (placed == SLICES_PER_TRANSACTION);
+        if (!nextSliceKnown || nextSlice != null && !nextSlice.isAfter(now)) {
+            int placed;
+            do {
+                placed = desk.placeDueSlices(SLICES_PER_TRANSACTION);
+            } while (placed == SLICES_PER_TRANSACTION);
+            nextSliceKnown = false;
+        }
         List<Entry> all = new ArrayList<>();
         Entry next;
         while ((next = queue.poll()) != null) {
@@ -110,12 +113,21 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
         for (int from = 0; from < all.size(); from += batchSize) {
             advance(all.subList(from, Math.min(all.size(), from + batchSize)));
         }
+        if (!all.isEmpty() || !nextSliceKnown) {
+            // only a round or a placed slice changes the schedule: otherwise the last answer stands
+            nextSlice = store.nextScheduledSlice().orElse(null);
+            nextSliceKnown = true;
+        }
     }
+
+    /** Simulated time: when the next scheduled slice is due (null for none), as of the last step. */
+    private Instant nextSlice;
+    private boolean nextSliceKnown;
 
     /** The next scheduled slice's time: the simulation steps to it. */
     @Override
     public Optional<Instant> deadline() {
-        return store.nextScheduledSlice();
+        return Optional.ofNullable(nextSlice);
     }
 
     @Override

@@ -46,7 +46,7 @@ public class OutboxAutoConfiguration {
         OutboxRelay relay = new OutboxRelay(jdbc, tx, template, backstop.getKafka().getTopicPrefix(),
                 backstop.getDb().getSchema() + ".outbox-relay", backstop.getOutbox().getBatchSize(),
                 backstop.getOutbox().getPollInterval(), clock, meters);
-        outbox.afterCommit(relay::wakeUp);
+        outbox.afterCommit(relay::appended);
         return relay;
     }
 }

@@ -149,8 +149,22 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     }
 
     /** Simulated time: publishes everything the step appended, before the step ends. */
+    /** A transaction appended events: the relay publishes them now (its thread) or at the step's end (simulated time). */
+    public void appended() {
+        appendedSinceRelay = true;
+        wakeUp();
+    }
+
+    /** Whether events may be waiting: set by every commit that appended some, and at start (left from before). */
+    private volatile boolean appendedSinceRelay = true;
+
     @Override
     public void step(Instant now) {
+        if (!appendedSinceRelay) {
+            publishedAtLastStep = 0;
+            return; // nothing was appended since the outbox was last found empty
+        }
+        appendedSinceRelay = false;
         int total = 0;
         int published;
         do {
