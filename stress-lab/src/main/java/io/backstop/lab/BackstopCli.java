@@ -198,6 +198,10 @@ public final class BackstopCli implements Callable<Integer> {
                         + oracle + "'");
             }
             LocalRuntime runtime = runtime(false);
+            if (oracle != null && runtime.settings().remote()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--oracle restarts the local oracle;"
+                        + " on a deployed platform set the oracle's BACKSTOP_ORACLE_MODE instead");
+            }
             if (oracle != null && runtime.restart(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", oracle)) != 0) {
                 return 1;
             }

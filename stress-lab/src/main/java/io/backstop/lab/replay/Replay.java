@@ -223,7 +223,7 @@ public final class Replay {
             observer.running = true;
             observer.shock = true;
             io.backstop.lab.load.RiskQueries queries = queryRate <= 0 ? null : io.backstop.lab.load.RiskQueries.start(
-                    "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN),
+                    settings.serviceUrl(Service.MARGIN),
                     population.stream().map(TraderPopulation.Trader::accountId).toList(), queryRate, scenario.seed());
             long lastReport = System.nanoTime();
             long lastEvents = 0;
@@ -536,7 +536,7 @@ public final class Replay {
     }
 
     private URI uri(Service service, String path) {
-        return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + path);
+        return URI.create(settings.serviceUrl(service) + path);
     }
 
 }
