@@ -59,7 +59,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     private static Map<Service, String> remoteUrls(Map<String, String> env) {
         Map<Service, String> urls = new EnumMap<>(Service.class);
         for (Service s : Service.values()) {
-            String url = blankToNull(env.get(s.portVariable().replace("_PORT", "_URL")));
+            String url = blankToNull(env.get(s.urlVariable()));
             if (url != null) {
                 urls.put(s, url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
             }
