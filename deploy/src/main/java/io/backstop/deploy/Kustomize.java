@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -22,9 +24,11 @@ import java.util.Set;
  * Backstop's {@code k8s/} uses, so the build can check the rendered objects without kubectl:
  * <ul>
  *   <li>{@code resources}: YAML files (several documents each) and directories holding a kustomization;</li>
- *   <li>{@code namespace}: set on every namespaced object (replacing any it had);</li>
+ *   <li>{@code namespace}: set on every namespaced object (replacing any it had), and as the name of every
+ *       Namespace object;</li>
  *   <li>{@code patches} with a {@code path} (one or more documents), each applied to the object of the same
- *       kind, group and name, or to the {@code target} given by kind and name: a strategic merge for
+ *       kind, group, name and namespace (a patch without a namespace matches an object that had none before a
+ *       {@code namespace} was set), or to the {@code target} given by kind and name: a strategic merge for
  *       Kubernetes' own kinds (lists of containers, env, ports, volumes, volume mounts and topology spread
  *       constraints merge by their key, other lists are replaced), a JSON merge patch (RFC 7386) for custom
  *       resources, as Kustomize does for kinds it has no schema of;</li>
@@ -48,6 +52,8 @@ public final class Kustomize {
             "topologySpreadConstraints", "topologyKey");
 
     private final ObjectMapper yaml;
+    /** The namespaces each object has had ("" for none): a patch without one matches an object that had none. */
+    private final Map<JsonNode, Set<String>> namespaces = new IdentityHashMap<>();
 
     public Kustomize() {
         YAMLFactory factory = new YAMLFactory();
@@ -74,6 +80,8 @@ public final class Kustomize {
             } else {
                 for (JsonNode doc : readAll(path)) {
                     objects.add((ObjectNode) doc);
+                    namespaces.computeIfAbsent(doc, d -> new HashSet<>())
+                            .add(doc.path("metadata").path("namespace").asText(""));
                 }
             }
         }
@@ -88,8 +96,11 @@ public final class Kustomize {
         if (k.hasNonNull("namespace")) {
             String namespace = k.get("namespace").asText();
             for (ObjectNode object : objects) {
-                if (!CLUSTER_SCOPED.contains(object.path("kind").asText())) {
+                if (object.path("kind").asText().equals("Namespace")) {
+                    ((ObjectNode) object.with("metadata")).put("name", namespace); // as Kustomize does
+                } else if (!CLUSTER_SCOPED.contains(object.path("kind").asText())) {
                     ((ObjectNode) object.with("metadata")).put("namespace", namespace);
+                    namespaces.computeIfAbsent(object, o -> new HashSet<>()).add(namespace);
                 }
             }
         }
@@ -121,7 +132,8 @@ public final class Kustomize {
             boolean matched = false;
             for (ObjectNode object : objects) {
                 if (object.path("kind").asText().equals(kind) && object.path("metadata").path("name").asText().equals(name)
-                        && (!target.isMissingNode() || group(object).equals(group(p)))) {
+                        && (!target.isMissingNode() || group(object).equals(group(p))
+                            && namespaces.getOrDefault(object, Set.of()).contains(p.path("metadata").path("namespace").asText("")))) {
                     ObjectNode body = p.deepCopy();
                     body.remove("apiVersion");
                     body.remove("kind");
@@ -161,20 +173,29 @@ public final class Kustomize {
         }
     }
 
+    /** Merges by key; like Kustomize, the patch's elements come first, then the target's others in their order. */
     private static void mergeList(ArrayNode target, ArrayNode patch, String key, Path from) {
+        List<JsonNode> merged = new ArrayList<>();
+        List<JsonNode> rest = new ArrayList<>();
+        target.forEach(rest::add);
         for (JsonNode element : patch) {
-            ObjectNode match = null;
-            for (JsonNode existing : target) {
-                if (existing.path(key).equals(element.path(key))) {
-                    match = (ObjectNode) existing;
+            int match = -1;
+            for (int i = 0; i < rest.size(); i++) {
+                if (rest.get(i).path(key).equals(element.path(key))) {
+                    match = i;
                 }
             }
-            if (match == null) {
-                target.add(element.deepCopy());
+            if (match < 0) {
+                merged.add(element.deepCopy());
             } else {
-                merge(match, (ObjectNode) element, true, from);
+                ObjectNode existing = (ObjectNode) rest.remove(match);
+                merge(existing, (ObjectNode) element, true, from);
+                merged.add(existing);
             }
         }
+        merged.addAll(rest);
+        target.removeAll();
+        target.addAll(merged);
     }
 
     private static void setImages(JsonNode node, JsonNode image) {
