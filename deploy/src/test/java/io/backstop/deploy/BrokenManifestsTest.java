@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 class BrokenManifestsTest {
 
     static List<String> problemsOfLocalWith(String kind, String name, Consumer<ObjectNode> breakIt) {
-        List<ObjectNode> objects = ManifestsTest.render("k8s/overlays/local");
+        return problemsWith("k8s/overlays/local", kind, name, breakIt);
+    }
+
+    static List<String> problemsWith(String overlay, String kind, String name, Consumer<ObjectNode> breakIt) {
+        List<ObjectNode> objects = ManifestsTest.render(overlay);
         ObjectNode target = find(objects, kind, name);
         breakIt.accept(target);
         List<String> problems = ManifestsTest.MANIFESTS.problems(objects, objects);
@@ -126,7 +130,7 @@ class BrokenManifestsTest {
 
     @Test
     void anAutoscalerBeyondThePartitions() {
-        assertThat(problemsOfLocalWith("HorizontalPodAutoscaler", "margin-service",
+        assertThat(problemsWith("k8s/overlays/production", "HorizontalPodAutoscaler", "margin-service",
                 h -> ((ObjectNode) h.path("spec")).put("maxReplicas", 12)))
                 .containsExactly("HorizontalPodAutoscaler margin-service: maxReplicas 12 is above the 6 partitions of"
                         + " trades.fills (a replica beyond them would hold no account)");
