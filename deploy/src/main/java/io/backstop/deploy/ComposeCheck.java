@@ -181,6 +181,26 @@ public final class ComposeCheck {
         if (!prometheus) {
             problems.add("compose service grafana has no Prometheus data source at http://prometheus:...");
         }
+        Set<String> uids = new TreeSet<>();
+        sources.path("datasources").forEach(source -> uids.add(source.path("uid").asText()));
+        try (java.util.stream.Stream<Path> files = Files.list(dashboards)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                JsonNode dashboard = new ObjectMapper().readTree(file.toFile());
+                String id = "Grafana dashboard " + project.root().relativize(file);
+                if (dashboard.path("uid").asText().isEmpty() || dashboard.path("title").asText().isEmpty()) {
+                    problems.add(id + " needs a uid and a title");
+                }
+                for (JsonNode panel : dashboard.path("panels")) {
+                    String uid = panel.path("datasource").path("uid").asText();
+                    if (!uids.contains(uid)) {
+                        problems.add(id + ": panel '" + panel.path("title").asText() + "' reads data source '" + uid
+                                + "', which is not provisioned " + uids);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            problems.add("Grafana dashboards: " + e.getMessage());
+        }
         JsonNode providers = new ObjectMapper().valueToTree(Project.yaml(provisioning.resolve("dashboards/backstop.yml")));
         if (!"/var/lib/grafana/dashboards".equals(providers.path("providers").path(0).path("options").path("path").asText())) {
             problems.add("compose service grafana: the dashboards provider must read /var/lib/grafana/dashboards");
