@@ -37,7 +37,7 @@ import java.util.Map;
  *       models' catch-all maps for unknown fields are switched off;</li>
  *   <li>Strimzi's Kafka, KafkaNodePool and KafkaTopic: parsed into Strimzi's own {@code io.strimzi:api}
  *       classes the same way, and every property checked against the API versions it exists in and is
- *       required in ({@code kafka.strimzi.io/v1});</li>
+ *       required in ({@code kafka.strimzi.io/v1}) and against Strimzi's required properties;</li>
  *   <li>CloudNativePG's Cluster and Chaos Mesh's PodChaos and Schedule: the JSON schemas in
  *       {@code deploy/schemas/} (no typed model of them is on Maven Central).</li>
  * </ul>
@@ -185,7 +185,8 @@ public final class StrictSchemas {
                 problems.add(id + ": field '" + at + "' does not exist in " + version + " (only in " + present.value()
                         + ")");
             }
-            if (child == null && required != null && ApiVersions.includes(required.value(), version)) {
+            if (child == null && (property.isRequired()
+                    || required != null && ApiVersions.includes(required.value(), version))) {
                 problems.add(id + ": field '" + at + "' is required in " + version);
             }
             if (child != null) {

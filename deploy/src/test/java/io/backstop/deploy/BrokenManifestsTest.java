@@ -90,6 +90,13 @@ class BrokenManifestsTest {
     }
 
     @Test
+    void aNodePoolWithoutItsRoles() {
+        assertThat(problemsOfLocalWith("KafkaNodePool", "dual-role", p -> ((ObjectNode) p.path("spec")).remove("roles")))
+                .containsExactly("KafkaNodePool dual-role: field 'spec.roles' is required in v1",
+                        "Kafka backstop: default.replication.factor 1 needs 1 brokers, the node pools have 0");
+    }
+
+    @Test
     void anUnknownFieldInThePostgresCluster() {
         assertThat(problemsOfLocalWith("Cluster", "backstop-pg",
                 c -> ((ObjectNode) c.path("spec")).put("replicas", 3)))
