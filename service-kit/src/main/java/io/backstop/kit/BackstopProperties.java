@@ -86,6 +86,13 @@ public class BackstopProperties {
     }
 
     public static class Kafka {
+        /**
+         * Whether the service creates the topics it uses (and their dead-letter topics) at start, when
+         * missing. On for one machine and Docker Compose; off where the platform owns the topics (on
+         * Kubernetes, Strimzi's {@code KafkaTopic} resources), so partitions and retention have one owner.
+         */
+        private boolean createTopics = true;
+
         /** Put before every topic name and consumer group, for example {@code staging.}; empty for none. */
         @NotNull
         @Pattern(regexp = "[A-Za-z0-9._-]*", message = "may hold only letters, digits, '.', '_' and '-'")
@@ -110,6 +117,14 @@ public class BackstopProperties {
         /** Longest pause between retries of a message that failed for a reason other than its content. */
         @NotNull
         private Duration maxRetryInterval = Duration.ofSeconds(30);
+
+        public boolean isCreateTopics() {
+            return createTopics;
+        }
+
+        public void setCreateTopics(boolean createTopics) {
+            this.createTopics = createTopics;
+        }
 
         public String getTopicPrefix() {
             return topicPrefix;

@@ -239,10 +239,9 @@ public final class BackstopCli implements Callable<Integer> {
                         + oracle + "'");
             }
             LocalRuntime runtime = runtime(false);
-            if (!runtime.settings().simulated()) {
-                System.out.println("Backstop runs on the system clock here. A replay steps a platform on simulated"
-                        + " time: ./backstop down && ./backstop up --clock simulated");
-                return 1;
+            if (oracle != null && runtime.settings().remote()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--oracle restarts the local oracle;"
+                        + " on a deployed platform set the oracle's BACKSTOP_ORACLE_MODE instead");
             }
             if (oracle != null && runtime.restart(Service.ORACLE, java.util.Map.of("BACKSTOP_ORACLE_MODE", oracle)) != 0) {
                 return 1;
@@ -253,6 +252,9 @@ public final class BackstopCli implements Callable<Integer> {
             try {
                 r = new io.backstop.lab.replay.Replay(runtime.settings(), System.out, options.withDecisions(log))
                         .run(s, accounts);
+            } catch (io.backstop.lab.replay.Replay.NotSimulated e) {
+                System.out.println(e.getMessage());
+                return 1;
             } finally {
                 if (oracle != null) {
                     runtime.restart(Service.ORACLE);

@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
@@ -95,7 +96,12 @@ public class KafkaWiringAutoConfiguration {
         return factory;
     }
 
+    /**
+     * The topics this service uses, created at start when missing; not declared at all with
+     * {@code backstop.kafka.create-topics=false} (where the platform owns the topics).
+     */
     @Bean
+    @ConditionalOnBooleanProperty(name = "backstop.kafka.create-topics", matchIfMissing = true)
     KafkaAdmin.NewTopics backstopTopics(ObjectProvider<ServiceTopics> topics, BackstopProperties backstop) {
         ServiceTopics declared = topics.getIfAvailable(() -> ServiceTopics.of(java.util.Set.of(), java.util.Set.of()));
         return new KafkaAdmin.NewTopics(TopicDeclarations.of(declared, backstop.getKafka()).toArray(NewTopic[]::new));

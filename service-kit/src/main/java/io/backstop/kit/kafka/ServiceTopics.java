@@ -7,7 +7,8 @@ import java.util.Set;
 /**
  * What a service reads and writes. The kit declares these topics (and a dead-letter topic for each
  * one consumed) with the configured partitions, so a service started against an empty cluster works;
- * in production the same topics are usually declared by the platform (Strimzi KafkaTopic resources).
+ * on Kubernetes the platform declares them (Strimzi KafkaTopic resources) and
+ * {@code backstop.kafka.create-topics=false} turns the kit's declarations off.
  */
 public record ServiceTopics(Set<Topic> consumes, Set<Topic> produces) {
 

@@ -52,7 +52,7 @@ public final class DrainLoad {
     }
 
     public int run(int calls) throws Exception {
-        String liquidation = "http://127.0.0.1:" + settings.servicePorts().get(Service.LIQUIDATION);
+        String liquidation = settings.serviceUrl(Service.LIQUIDATION);
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);

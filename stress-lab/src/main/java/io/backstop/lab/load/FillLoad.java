@@ -59,7 +59,7 @@ public final class FillLoad {
 
     /** @param rate fills per second, or 0 for as fast as the producer goes */
     public int run(int accounts, int fills, int rate, long seed) throws Exception {
-        String margin = "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN);
+        String margin = settings.serviceUrl(Service.MARGIN);
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);

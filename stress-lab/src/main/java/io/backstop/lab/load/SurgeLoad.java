@@ -120,7 +120,7 @@ public final class SurgeLoad {
      *         not applied every acknowledged trade by the end of the drain timeout
      */
     public int run(Plan plan) throws Exception {
-        String margin = "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN);
+        String margin = settings.serviceUrl(Service.MARGIN);
         String notReady = readiness(margin);
         if (notReady != null) {
             out.println("backstop load: " + notReady + "; start Backstop with ./backstop up");

@@ -116,30 +116,69 @@ final class PlatformClock implements AutoCloseable {
         return byTopic;
     }
 
-    /** Steps every service to {@code time}, taking in the records below {@code endOffsets}; waits for all four. */
+    /**
+     * Steps every service to {@code time}, taking in the records below {@code endOffsets}; waits for all four. A
+     * service that does not answer (killed by a chaos experiment, restarting) is asked again until it does, for
+     * at most {@link #UNANSWERED}: a step taken twice takes in what was not yet committed again, which the inbox
+     * drops, and runs what is due at that time once more.
+     */
     Step step(Instant time, Map<String, List<Long>> endOffsets) throws Exception {
         String body = JSON.writeValueAsString(Map.of("time", time.toString(), "endOffsets", endOffsets));
         Map<Service, CompletableFuture<ServiceStep>> pending = new EnumMap<>(Service.class);
         for (Service service : Service.values()) {
-            long sent = System.nanoTime();
-            pending.put(service, http.sendAsync(HttpRequest.newBuilder(uri(service, "/api/v1/simulation/steps"))
-                            .timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
-                    .thenApply(response -> parse(service, response, (System.nanoTime() - sent) / 1000)));
+            pending.put(service, send(service, body));
         }
         Map<Service, ServiceStep> steps = new EnumMap<>(Service.class);
         for (var e : pending.entrySet()) {
-            try {
-                steps.put(e.getKey(), e.getValue().join());
-            } catch (java.util.concurrent.CompletionException failed) {
-                throw new IllegalStateException("stepping " + e.getKey().id() + " to " + time + " failed: "
-                        + failed.getCause().getMessage(), failed.getCause());
-            }
+            steps.put(e.getKey(), answer(e.getKey(), e.getValue(), body, time));
         }
         return new Step(time, steps);
     }
 
+    /** How long a service may go without answering a step before the replay gives up. */
+    static final Duration UNANSWERED = Duration.ofMinutes(5);
+
+    private CompletableFuture<ServiceStep> send(Service service, String body) {
+        long sent = System.nanoTime();
+        return http.sendAsync(HttpRequest.newBuilder(uri(service, "/api/v1/simulation/steps"))
+                        .timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> parse(service, response, (System.nanoTime() - sent) / 1000));
+    }
+
+    private ServiceStep answer(Service service, CompletableFuture<ServiceStep> first, String body, Instant time)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + UNANSWERED.toNanos();
+        CompletableFuture<ServiceStep> attempt = first;
+        while (true) {
+            try {
+                return attempt.join();
+            } catch (java.util.concurrent.CompletionException failed) {
+                Throwable cause = failed.getCause();
+                boolean unreachable = cause instanceof java.io.IOException || cause instanceof Unavailable;
+                if (!unreachable || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("stepping " + service.id() + " to " + time + " failed: "
+                            + cause.getMessage(), cause);
+                }
+                System.out.printf("  %s did not take the step to %s (%s); asking again%n", service.id(), time,
+                        cause.getMessage());
+                Thread.sleep(1000);
+                attempt = send(service, body);
+            }
+        }
+    }
+
+    /** A service that answered but could not step now (starting, stopping): asked again. */
+    static final class Unavailable extends RuntimeException {
+        Unavailable(String message) {
+            super(message);
+        }
+    }
+
     private static ServiceStep parse(Service service, HttpResponse<String> response, long wallMicros) {
+        if (response.statusCode() == 503) {
+            throw new Unavailable(service.id() + " answered " + response.statusCode());
+        }
         if (response.statusCode() != 200) {
             throw new IllegalStateException(service.id() + " answered " + response.statusCode() + ": " + response.body());
         }
@@ -152,7 +191,7 @@ final class PlatformClock implements AutoCloseable {
     }
 
     private URI uri(Service service, String path) {
-        return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + path);
+        return URI.create(settings.serviceUrl(service) + path);
     }
 
     @Override

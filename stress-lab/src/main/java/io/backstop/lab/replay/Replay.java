@@ -387,7 +387,7 @@ public final class Replay {
 
             // the shock
             RiskQueries queries = options.queryRate() <= 0 ? null : RiskQueries.start(
-                    "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN),
+                    settings.serviceUrl(Service.MARGIN),
                     population.stream().map(TraderPopulation.Trader::accountId).toList(), options.queryRate(),
                     scenario.seed());
             observer.running = true;
@@ -806,6 +806,6 @@ public final class Replay {
     }
 
     private URI uri(Service service, String path) {
-        return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + path);
+        return URI.create(settings.serviceUrl(service) + path);
     }
 }

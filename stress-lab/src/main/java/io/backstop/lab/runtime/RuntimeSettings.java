@@ -28,12 +28,16 @@ import java.util.Properties;
  *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 120)</li>
  *   <li>{@code BACKSTOP_CLOCK}: {@code system} (default) or {@code simulated}, the services' clock (see
  *       docs/simulated-time.md): replays step a platform on simulated time</li>
+ *   <li>{@code BACKSTOP_KAFKA_BOOTSTRAP} and {@code BACKSTOP_ORACLE_URL}, {@code _MARGIN_}, {@code _LIQUIDATION_},
+ *       {@code _INSURANCE_FUND_URL}: a platform that runs elsewhere (Docker Compose, Kubernetes), for
+ *       {@code replay}, {@code load}, {@code fills} and {@code drain} from a container; with
+ *       {@code BACKSTOP_PG_URL} for its database. Unset, the local runtime's broker and ports.</li>
  * </ul>
  */
 public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, String pgUser, String pgPassword,
                               int pgPort, int kafkaPort, int kafkaControllerPort, Map<Service, Integer> servicePorts,
                               int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java,
-                              String clock) {
+                              String clock, String remoteKafkaBootstrap, Map<Service, String> remoteServiceUrls) {
 
     static final String STATE_FILE = "runtime.properties";
     public static final String SYSTEM = "system";
@@ -48,7 +52,8 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     /** The same settings with the services on another clock. */
     public RuntimeSettings withClock(String mode) {
         return new RuntimeSettings(home, runDir, externalPgUrl, pgUser, pgPassword, pgPort, kafkaPort,
-                kafkaControllerPort, servicePorts, partitions, serviceJavaOpts, readyTimeoutSeconds, java, mode);
+                kafkaControllerPort, servicePorts, partitions, serviceJavaOpts, readyTimeoutSeconds, java, mode,
+                remoteKafkaBootstrap, remoteServiceUrls);
     }
 
     public boolean simulated() {
@@ -70,7 +75,19 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 intOf(env, "BACKSTOP_KAFKA_CONTROLLER_PORT", 19093), ports, intOf(env, "BACKSTOP_PARTITIONS", 6),
                 env.getOrDefault("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms256m -Xmx768m"),
                 intOf(env, "BACKSTOP_READY_TIMEOUT", 120), env.getOrDefault("BACKSTOP_JAVA", java),
-                env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT));
+                env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT),
+                blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env));
+    }
+
+    private static Map<Service, String> remoteUrls(Map<String, String> env) {
+        Map<Service, String> urls = new EnumMap<>(Service.class);
+        for (Service s : Service.values()) {
+            String url = blankToNull(env.get(s.urlVariable()));
+            if (url != null) {
+                urls.put(s, url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            }
+        }
+        return urls;
     }
 
     /** What {@code up} recorded, if the runtime was started from this run directory; else from the environment. */
@@ -92,7 +109,8 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 p.getProperty("pg.user"), p.getProperty("pg.password"), Integer.parseInt(p.getProperty("pg.port")),
                 Integer.parseInt(p.getProperty("kafka.port")), Integer.parseInt(p.getProperty("kafka.controller.port")),
                 ports, Integer.parseInt(p.getProperty("partitions")), p.getProperty("service.java.opts"),
-                fresh.readyTimeoutSeconds, p.getProperty("java"), p.getProperty("clock", SYSTEM));
+                fresh.readyTimeoutSeconds, p.getProperty("java"), p.getProperty("clock", SYSTEM),
+                fresh.remoteKafkaBootstrap, fresh.remoteServiceUrls);
     }
 
     void save() throws IOException {
@@ -128,7 +146,18 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     }
 
     public String kafkaBootstrap() {
-        return "127.0.0.1:" + kafkaPort;
+        return remoteKafkaBootstrap != null ? remoteKafkaBootstrap : "127.0.0.1:" + kafkaPort;
+    }
+
+    /** Whether the platform runs elsewhere (a broker or a service given by address), not under ./backstop up. */
+    public boolean remote() {
+        return remoteKafkaBootstrap != null || !remoteServiceUrls.isEmpty();
+    }
+
+    /** The service's base URL, without a trailing slash: its {@code BACKSTOP_<SERVICE>_URL}, else the local port. */
+    public String serviceUrl(Service service) {
+        String remote = remoteServiceUrls.get(service);
+        return remote != null ? remote : "http://127.0.0.1:" + servicePorts.get(service);
     }
 
     public Path logs() {

@@ -5,18 +5,21 @@ import java.util.Optional;
 
 /** Backstop's four services as the local runtime starts them. */
 public enum Service {
-    ORACLE("oracle-service", "BACKSTOP_ORACLE_PORT", 8081),
-    MARGIN("margin-service", "BACKSTOP_MARGIN_PORT", 8082),
-    LIQUIDATION("liquidation-service", "BACKSTOP_LIQUIDATION_PORT", 8083),
-    INSURANCE_FUND("insurance-fund-service", "BACKSTOP_INSURANCE_FUND_PORT", 8084);
+    ORACLE("oracle-service", "BACKSTOP_ORACLE_PORT", "BACKSTOP_ORACLE_URL", 8081),
+    MARGIN("margin-service", "BACKSTOP_MARGIN_PORT", "BACKSTOP_MARGIN_URL", 8082),
+    LIQUIDATION("liquidation-service", "BACKSTOP_LIQUIDATION_PORT", "BACKSTOP_LIQUIDATION_URL", 8083),
+    INSURANCE_FUND("insurance-fund-service", "BACKSTOP_INSURANCE_FUND_PORT", "BACKSTOP_INSURANCE_FUND_URL",
+            8084);
 
     private final String id;
     private final String portVariable;
+    private final String urlVariable;
     private final int defaultPort;
 
-    Service(String id, String portVariable, int defaultPort) {
+    Service(String id, String portVariable, String urlVariable, int defaultPort) {
         this.id = id;
         this.portVariable = portVariable;
+        this.urlVariable = urlVariable;
         this.defaultPort = defaultPort;
     }
 
@@ -27,6 +30,11 @@ public enum Service {
 
     public String portVariable() {
         return portVariable;
+    }
+
+    /** Where a platform deployed elsewhere serves it, for example {@code BACKSTOP_MARGIN_URL=http://margin-service:8082}. */
+    public String urlVariable() {
+        return urlVariable;
     }
 
     public int defaultPort() {

@@ -1,0 +1,84 @@
+package io.backstop.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** docker-compose.yml against the Compose specification's schema and the project's cross-checks; and broken variants. */
+class ComposeTest {
+
+    static final ComposeCheck CHECK = new ComposeCheck(ManifestsTest.PROJECT);
+
+    static ObjectNode compose() {
+        return CHECK.read(ManifestsTest.PROJECT.path("docker-compose.yml"));
+    }
+
+    static List<String> problemsWith(Consumer<ObjectNode> breakIt) {
+        ObjectNode compose = compose();
+        breakIt.accept(compose);
+        List<String> problems = CHECK.problems(compose);
+        problems.forEach(p -> System.out.println("  " + p));
+        return problems;
+    }
+
+    static ObjectNode service(ObjectNode compose, String name) {
+        return (ObjectNode) compose.path("services").path(name);
+    }
+
+    @Test
+    void theComposeFileIsValid() {
+        assertThat(CHECK.problems(compose())).isEmpty();
+    }
+
+    @Test
+    void everyServiceOfTheRepositoryIsComposedWithItsImage() {
+        ObjectNode compose = compose();
+        for (String module : ManifestsTest.PROJECT.imageModules()) {
+            String name = module.equals("stress-lab") ? "lab" : module;
+            assertThat(service(compose, name).path("image").asText()).isEqualTo(ManifestsTest.PROJECT.image(module));
+        }
+    }
+
+    @Test
+    void anUnknownKeyBreaksTheSchema() {
+        assertThat(problemsWith(c -> service(c, "margin-service").put("healthchek", "x")))
+                .anySatisfy(p -> assertThat(p).contains("healthchek").contains("Compose specification schema"));
+    }
+
+    @Test
+    void aVariableTheServiceDoesNotRead() {
+        assertThat(problemsWith(c -> ((ObjectNode) service(c, "liquidation-service").path("environment"))
+                .put("BACKSTOP_KAFKA_PARTITIONZ", "6")))
+                .containsExactly("compose service liquidation-service sets BACKSTOP_KAFKA_PARTITIONZ, which"
+                        + " liquidation-service does not read");
+    }
+
+    @Test
+    void aPortTheServiceDoesNotListenOn() {
+        assertThat(problemsWith(c -> ((ObjectNode) service(c, "oracle-service").path("environment"))
+                .put("SERVER_PORT", "9081")))
+                .contains("compose service oracle-service listens on 9081 (SERVER_PORT) but publishes no such container port",
+                        "compose service oracle-service: its healthcheck must ask /actuator/health/readiness on port 9081",
+                        "compose service prometheus does not scrape oracle-service:9081/actuator/prometheus"
+                                + " (observability/prometheus/prometheus.yml)",
+                        "compose service lab: BACKSTOP_ORACLE_URL is http://oracle-service:8081, the service is at"
+                                + " http://oracle-service:9081");
+    }
+
+    @Test
+    void startingBeforeKafkaIsHealthy() {
+        assertThat(problemsWith(c -> ((ObjectNode) service(c, "margin-service").path("depends_on").path("kafka"))
+                .put("condition", "service_started")))
+                .containsExactly("compose service margin-service must depend on kafka with condition service_healthy");
+    }
+
+    @Test
+    void anImageTheBuildDoesNotProduce() {
+        assertThat(problemsWith(c -> service(c, "insurance-fund-service").put("image", "backstop/insurance-service:latest")))
+                .containsExactly("compose service insurance-fund-service runs image 'backstop/insurance-service:latest',"
+                        + " the build produces backstop/insurance-fund-service:0.1.0-SNAPSHOT");
+    }
+}
