@@ -640,8 +640,8 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
         }
     }
 
-    /** When the last round that published snapshots ran (engine thread only). */
-    private Instant lastSnapshotRound;
+    /** When the last round that published snapshots ran (written by the engine thread only). */
+    private volatile Instant lastSnapshotRound;
 
     private boolean snapshotRoundDue() {
         Instant now = clock.instant();
@@ -663,6 +663,14 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
     @Override
     public int stepOrder() {
         return APPLY;
+    }
+
+    /** Simulated time: snapshots to publish are due when their interval has passed since the last round's. */
+    @Override
+    public Optional<Instant> due() {
+        Instant last = lastSnapshotRound;
+        return snapshotDue.isEmpty() || last == null ? Optional.empty()
+                : Optional.of(last.plus(snapshotInterval).plusNanos(1));
     }
 
     @Override

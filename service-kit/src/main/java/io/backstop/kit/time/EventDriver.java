@@ -99,6 +99,13 @@ public final class EventDriver implements SmartLifecycle {
         return running;
     }
 
+    /** The topics the listeners read (full names). */
+    public synchronized java.util.Set<String> topics() {
+        java.util.Set<String> topics = new java.util.TreeSet<>();
+        subscriptions.forEach(s -> topics.addAll(s.topics));
+        return topics;
+    }
+
     /** With the listener containers: after what they feed (engines, relays) has started, before it stops. */
     @Override
     public int getPhase() {

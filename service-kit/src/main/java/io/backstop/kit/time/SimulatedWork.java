@@ -34,6 +34,15 @@ public interface SimulatedWork {
         return Optional.empty();
     }
 
+    /**
+     * The next simulated moment this work has something to do without a new event (snapshots due, say), if any:
+     * the service is stepped at the first step at or after it, but no step is made for it. Its deadline, by
+     * default. A service with nothing due and no new events has nothing to do at a step: the lab may skip it.
+     */
+    default Optional<Instant> due() {
+        return deadline();
+    }
+
     default int stepOrder() {
         return DECIDE;
     }

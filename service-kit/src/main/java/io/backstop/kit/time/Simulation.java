@@ -26,7 +26,8 @@ public final class Simulation {
 
     /** What one step did, for the lab. */
     public record Step(Instant time, int events, Map<String, Integer> eventsByTopic, int published, Instant deadline,
-                       long dispatchMicros, long workMicros, long fetchMicros, long deliverMicros, long commitMicros) {
+                       Instant due, long dispatchMicros, long workMicros, long fetchMicros, long deliverMicros,
+                       long commitMicros) {
     }
 
     private final SimulatedClock clock;
@@ -47,6 +48,11 @@ public final class Simulation {
 
     public Instant now() {
         return clock.instant();
+    }
+
+    /** The topics this service takes in at its steps (full names). */
+    public java.util.Set<String> topics() {
+        return driver.getObject().topics();
     }
 
     /**
@@ -74,19 +80,23 @@ public final class Simulation {
             runTimers(time);
         }
         Instant deadline = null;
+        Instant due = null;
         int published = 0;
         for (SimulatedWork w : ordered) {
             deadline = earliest(deadline, w.deadline().orElse(null));
+            due = earliest(due, w.due().orElse(null));
             published += w.publishedAtLastStep();
         }
         for (Task task : tasks) {
+            due = earliest(due, task.next);
             if (task.wakesWhen.getAsBoolean()) {
                 deadline = earliest(deadline, task.next);
             }
         }
+        due = earliest(due, deadline);
         long end = System.nanoTime();
         stepTimer.record(end - start, TimeUnit.NANOSECONDS);
-        return new Step(time, dispatched.events(), dispatched.byTopic(), published, deadline,
+        return new Step(time, dispatched.events(), dispatched.byTopic(), published, deadline, due,
                 (dispatchedAt - start) / 1000, (end - dispatchedAt) / 1000, dispatched.fetchMicros(),
                 dispatched.deliverMicros(), dispatched.commitMicros());
     }

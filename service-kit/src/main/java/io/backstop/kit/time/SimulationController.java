@@ -23,8 +23,8 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/simulation")
 public class SimulationController {
 
-    /** Where the service's clock is. */
-    public record Status(String mode, Instant time) {
+    /** Where the service's clock is, and the topics it takes in at its steps. */
+    public record Status(String mode, Instant time, java.util.Set<String> topics) {
     }
 
     /**
@@ -42,7 +42,7 @@ public class SimulationController {
 
     @GetMapping
     public Status status() {
-        return new Status("simulated", simulation.now());
+        return new Status("simulated", simulation.now(), simulation.topics());
     }
 
     @PostMapping("/steps")

@@ -36,22 +36,20 @@ import tools.jackson.databind.json.JsonMapper;
 final class PlatformClock implements AutoCloseable {
 
     /** What one service did in a step; {@code wallMicros} is the round trip as the lab saw it. */
-    record ServiceStep(Service service, int events, int published, Instant deadline, long dispatchMicros,
-                       long workMicros, long wallMicros, long fetchMicros, long deliverMicros, long commitMicros) {
+    record ServiceStep(Service service, int events, int published, Instant deadline, Instant due,
+                       long dispatchMicros, long workMicros, long wallMicros, long fetchMicros, long deliverMicros,
+                       long commitMicros) {
     }
 
-    /** One step of the whole platform. */
-    record Step(Instant time, Map<Service, ServiceStep> services) {
+    /**
+     * One step of the platform: what each service stepped did (a service with no new event and nothing due is not
+     * stepped: it would do nothing), and the earliest deadline any service stated at its last step.
+     */
+    record Step(Instant time, Map<Service, ServiceStep> services, Optional<Instant> deadline) {
 
         /** Whether any service published an event in the step (the next step then comes one hop later). */
         boolean published() {
             return services.values().stream().anyMatch(s -> s.published() > 0);
-        }
-
-        /** The earliest moment a service must be stepped to even if nothing happens (a scheduled slice), if any. */
-        Optional<Instant> deadline() {
-            return services.values().stream().map(ServiceStep::deadline).filter(java.util.Objects::nonNull)
-                    .min(Instant::compareTo);
         }
     }
 
@@ -61,6 +59,12 @@ final class PlatformClock implements AutoCloseable {
     private final Admin admin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> partitions = new LinkedHashMap<>();
+    /** Each service's topics (full names), its end offsets when last stepped, what it said was due then. */
+    private final Map<Service, java.util.Set<String>> topics = new EnumMap<>(Service.class);
+    private final Map<Service, Map<String, List<Long>>> seen = new EnumMap<>(Service.class);
+    private final Map<Service, Instant> due = new EnumMap<>(Service.class);
+    private final Map<Service, Instant> deadlines = new EnumMap<>(Service.class);
+    private boolean touched = true;
 
     PlatformClock(RuntimeSettings settings) throws Exception {
         this.settings = settings;
@@ -90,8 +94,12 @@ final class PlatformClock implements AutoCloseable {
                 throw new IllegalStateException(service.id() + " answered " + response.statusCode()
                         + " about its clock: " + response.body());
             }
-            Instant time = Instant.parse(JSON.readTree(response.body()).path("time").asString());
+            JsonNode status = JSON.readTree(response.body());
+            Instant time = Instant.parse(status.path("time").asString());
             latest = latest == null || time.isAfter(latest) ? time : latest;
+            java.util.Set<String> read = new java.util.TreeSet<>();
+            status.path("topics").forEach(t -> read.add(t.asString()));
+            topics.put(service, read);
         }
         return Optional.ofNullable(latest);
     }
@@ -125,14 +133,39 @@ final class PlatformClock implements AutoCloseable {
     Step step(Instant time, Map<String, List<Long>> endOffsets) throws Exception {
         String body = JSON.writeValueAsString(Map.of("time", time.toString(), "endOffsets", endOffsets));
         Map<Service, CompletableFuture<ServiceStep>> pending = new EnumMap<>(Service.class);
+        Map<Service, Map<String, List<Long>>> inputs = new EnumMap<>(Service.class);
         for (Service service : Service.values()) {
-            pending.put(service, send(service, body));
+            Map<String, List<Long>> input = new java.util.TreeMap<>();
+            topics.getOrDefault(service, endOffsets.keySet()).forEach(t -> {
+                if (endOffsets.containsKey(t)) {
+                    input.put(t, endOffsets.get(t));
+                }
+            });
+            inputs.put(service, input);
+            Instant when = due.get(service);
+            if (touched || !input.equals(seen.get(service)) || when != null && !when.isAfter(time)) {
+                pending.put(service, send(service, body));
+            }
         }
+        touched = false;
         Map<Service, ServiceStep> steps = new EnumMap<>(Service.class);
         for (var e : pending.entrySet()) {
-            steps.put(e.getKey(), answer(e.getKey(), e.getValue(), body, time));
+            ServiceStep step = answer(e.getKey(), e.getValue(), body, time);
+            steps.put(e.getKey(), step);
+            seen.put(e.getKey(), inputs.get(e.getKey()));
+            due.put(e.getKey(), step.due());
+            deadlines.put(e.getKey(), step.deadline());
         }
-        return new Step(time, steps);
+        return new Step(time, steps, deadlines.values().stream().filter(java.util.Objects::nonNull)
+                .min(Instant::compareTo));
+    }
+
+    /**
+     * Something happened to the services between steps (the replay opened accounts over REST): each is stepped
+     * next time, to publish what that did.
+     */
+    void touched() {
+        touched = true;
     }
 
     /** How long a service may go without answering a step before the replay gives up. */
@@ -184,8 +217,10 @@ final class PlatformClock implements AutoCloseable {
         }
         JsonNode step = JSON.readTree(response.body());
         JsonNode deadline = step.path("deadline");
+        JsonNode due = step.path("due");
         return new ServiceStep(service, step.path("events").asInt(), step.path("published").asInt(),
                 deadline.isNull() || deadline.isMissingNode() ? null : Instant.parse(deadline.asString()),
+                due.isNull() || due.isMissingNode() ? null : Instant.parse(due.asString()),
                 step.path("dispatchMicros").asLong(), step.path("workMicros").asLong(), wallMicros,
                 step.path("fetchMicros").asLong(), step.path("deliverMicros").asLong(), step.path("commitMicros").asLong());
     }

@@ -357,6 +357,7 @@ public final class Replay {
                 }
             }
             depositFunds();
+            platform.touched();
             Map<String, BigDecimal> atT0 = new LinkedHashMap<>();
             atT0.put("USDT", BigDecimal.ONE);
             for (String asset : List.of("USDE", "WBETH", "BTC", "ETH")) {
@@ -369,6 +370,7 @@ public final class Replay {
                     .sorted(Comparator.comparingDouble(TraderPopulation.Trader::opensAt)).forEach(late::add);
             long opening = System.nanoTime();
             open(population);
+            platform.touched();
             TraderPopulation.Trader lastAtT0 = null;
             for (TraderPopulation.Trader t : population) {
                 if (t.opensAt() == 0) {
@@ -503,7 +505,7 @@ public final class Replay {
                     }
                 }
             });
-            Instant deadline = step.deadline().orElse(null);
+            Instant deadline = step.deadline().filter(d -> d.isAfter(now)).orElse(null);
             pendingDeadline = deadline != null;
             Instant next = active ? now.plus(options.reactionTime()) : nextTick;
             if (deadline != null && deadline.isBefore(next)) {
