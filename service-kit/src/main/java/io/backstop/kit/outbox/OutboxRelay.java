@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -97,7 +98,9 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
 
     private void publish(List<Row> rows) {
         kafka.executeInTransaction(ops -> {
-            CompletableFuture<?>[] sends = new CompletableFuture<?>[rows.size()];
+            @SuppressWarnings("unchecked")
+            CompletableFuture<org.springframework.kafka.support.SendResult<String, byte[]>>[] sends =
+                    new CompletableFuture[rows.size()];
             for (int i = 0; i < rows.size(); i++) {
                 Row row = rows.get(i);
                 sends[i] = ops.send(new ProducerRecord<>(topicPrefix + row.topic(), row.key(), row.payload()));
@@ -108,9 +111,19 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             } catch (Exception e) {
                 throw new IllegalStateException("publishing the outbox failed: " + e.getMessage(), e);
             }
+            if (stepEnds != null) {
+                for (var send : sends) {
+                    var meta = send.join().getRecordMetadata();
+                    stepEnds.computeIfAbsent(meta.topic(), t -> new java.util.TreeMap<>())
+                            .merge(meta.partition(), meta.offset() + 1, Math::max);
+                }
+            }
             return null;
         });
     }
+
+    /** Simulated time: where the events the current step published end, per topic and partition (else null). */
+    private Map<String, Map<Integer, Long>> stepEnds;
 
     private void refreshOldestAge() {
         Instant oldest = jdbc.queryForObject("SELECT min(created_at) FROM outbox_event", Instant.class);
@@ -161,24 +174,26 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     @Override
     public void step(Instant now) {
         if (!appendedSinceRelay) {
-            publishedAtLastStep = 0;
+            publishedAtLastStep = io.backstop.kit.time.Published.NONE;
             return; // nothing was appended since the outbox was last found empty
         }
         appendedSinceRelay = false;
+        stepEnds = new java.util.TreeMap<>();
         int total = 0;
         int published;
         do {
             published = relayOnce();
             total += published;
         } while (published == batchSize); // a full batch: there may be more
-        publishedAtLastStep = total;
+        publishedAtLastStep = new io.backstop.kit.time.Published(total, stepEnds);
+        stepEnds = null;
         refreshOldestAge();
     }
 
-    private volatile int publishedAtLastStep;
+    private volatile io.backstop.kit.time.Published publishedAtLastStep = io.backstop.kit.time.Published.NONE;
 
     @Override
-    public int publishedAtLastStep() {
+    public io.backstop.kit.time.Published publishedAtLastStep() {
         return publishedAtLastStep;
     }
 

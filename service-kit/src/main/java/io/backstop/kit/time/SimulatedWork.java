@@ -47,8 +47,8 @@ public interface SimulatedWork {
         return DECIDE;
     }
 
-    /** How many events this work published to Kafka at its last step (the outbox relay's count; 0 for others). */
-    default int publishedAtLastStep() {
-        return 0;
+    /** What this work published to Kafka at its last step (the outbox relay's; nothing for the others). */
+    default Published publishedAtLastStep() {
+        return Published.NONE;
     }
 }

@@ -25,9 +25,9 @@ import org.springframework.beans.factory.ObjectProvider;
 public final class Simulation {
 
     /** What one step did, for the lab. */
-    public record Step(Instant time, int events, Map<String, Integer> eventsByTopic, int published, Instant deadline,
-                       Instant due, long dispatchMicros, long workMicros, long fetchMicros, long deliverMicros,
-                       long commitMicros) {
+    public record Step(Instant time, int events, Map<String, Integer> eventsByTopic, int published,
+                       Map<String, Map<Integer, Long>> publishedEnds, Instant deadline, Instant due,
+                       long dispatchMicros, long workMicros, long fetchMicros, long deliverMicros, long commitMicros) {
     }
 
     private final SimulatedClock clock;
@@ -81,11 +81,11 @@ public final class Simulation {
         }
         Instant deadline = null;
         Instant due = null;
-        int published = 0;
+        Published published = Published.NONE;
         for (SimulatedWork w : ordered) {
             deadline = earliest(deadline, w.deadline().orElse(null));
             due = earliest(due, w.due().orElse(null));
-            published += w.publishedAtLastStep();
+            published = published.plus(w.publishedAtLastStep());
         }
         for (Task task : tasks) {
             due = earliest(due, task.next);
@@ -96,7 +96,8 @@ public final class Simulation {
         due = earliest(due, deadline);
         long end = System.nanoTime();
         stepTimer.record(end - start, TimeUnit.NANOSECONDS);
-        return new Step(time, dispatched.events(), dispatched.byTopic(), published, deadline, due,
+        return new Step(time, dispatched.events(), dispatched.byTopic(), published.events(), published.ends(), deadline,
+                due,
                 (dispatchedAt - start) / 1000, (end - dispatchedAt) / 1000, dispatched.fetchMicros(),
                 dispatched.deliverMicros(), dispatched.commitMicros());
     }

@@ -36,9 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
 final class PlatformClock implements AutoCloseable {
 
     /** What one service did in a step; {@code wallMicros} is the round trip as the lab saw it. */
-    record ServiceStep(Service service, int events, int published, Instant deadline, Instant due,
-                       long dispatchMicros, long workMicros, long wallMicros, long fetchMicros, long deliverMicros,
-                       long commitMicros) {
+    record ServiceStep(Service service, int events, int published, Map<String, Map<Integer, Long>> publishedEnds,
+                       Instant deadline, Instant due, long dispatchMicros, long workMicros, long wallMicros,
+                       long fetchMicros, long deliverMicros, long commitMicros) {
     }
 
     /**
@@ -65,6 +65,8 @@ final class PlatformClock implements AutoCloseable {
     private final Map<Service, Instant> due = new EnumMap<>(Service.class);
     private final Map<Service, Instant> deadlines = new EnumMap<>(Service.class);
     private boolean touched = true;
+    /** Where what the services published at the last step ends: it may not be readable yet (see endOffsets). */
+    private final Map<String, Map<Integer, Long>> published = new java.util.TreeMap<>();
 
     PlatformClock(RuntimeSettings settings) throws Exception {
         this.settings = settings;
@@ -117,7 +119,10 @@ final class PlatformClock implements AutoCloseable {
         partitions.forEach((topic, count) -> {
             List<Long> offsets = new ArrayList<>(count);
             for (int p = 0; p < count; p++) {
-                offsets.add(ends.get(new TopicPartition(topic, p)).offset());
+                // a service's transaction may not be readable yet when its step answers (the broker writes the
+                // commit markers after the commit returns): the end it reported counts, and readers wait for it
+                long reported = published.getOrDefault(topic, Map.of()).getOrDefault(p, 0L);
+                offsets.add(Math.max(ends.get(new TopicPartition(topic, p)).offset(), reported));
             }
             byTopic.put(topic, offsets);
         });
@@ -152,6 +157,8 @@ final class PlatformClock implements AutoCloseable {
         for (var e : pending.entrySet()) {
             ServiceStep step = answer(e.getKey(), e.getValue(), body, time);
             steps.put(e.getKey(), step);
+            step.publishedEnds().forEach((topic, ends) -> ends.forEach((partition, end) -> published
+                    .computeIfAbsent(topic, t -> new java.util.TreeMap<>()).merge(partition, end, Math::max)));
             seen.put(e.getKey(), inputs.get(e.getKey()));
             due.put(e.getKey(), step.due());
             deadlines.put(e.getKey(), step.deadline());
@@ -218,7 +225,11 @@ final class PlatformClock implements AutoCloseable {
         JsonNode step = JSON.readTree(response.body());
         JsonNode deadline = step.path("deadline");
         JsonNode due = step.path("due");
-        return new ServiceStep(service, step.path("events").asInt(), step.path("published").asInt(),
+        Map<String, Map<Integer, Long>> ends = new java.util.TreeMap<>();
+        step.path("publishedEnds").properties().forEach(topic -> topic.getValue().properties().forEach(p -> ends
+                .computeIfAbsent(topic.getKey(), t -> new java.util.TreeMap<>())
+                .put(Integer.parseInt(p.getKey()), p.getValue().asLong())));
+        return new ServiceStep(service, step.path("events").asInt(), step.path("published").asInt(), ends,
                 deadline.isNull() || deadline.isMissingNode() ? null : Instant.parse(deadline.asString()),
                 due.isNull() || due.isMissingNode() ? null : Instant.parse(due.asString()),
                 step.path("dispatchMicros").asLong(), step.path("workMicros").asLong(), wallMicros,
