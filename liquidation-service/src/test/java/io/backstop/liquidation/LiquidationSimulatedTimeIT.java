@@ -15,25 +15,16 @@ import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.SimulationStepper;
 import io.backstop.testkit.TestInfrastructure;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,28 +62,27 @@ class LiquidationSimulatedTimeIT {
     int port;
 
     private final EventJson json = new EventJson();
-    private final HttpClient http = HttpClient.newHttpClient();
     private KafkaProbe kafka;
     private TestExchange exchange;
-    private Admin admin;
+    private SimulationStepper lab;
 
     @BeforeAll
     void start() {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());
         exchange = new TestExchange(infra.kafka().bootstrapServers(), infra.topicPrefix());
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers()));
+        lab = new SimulationStepper(infra, port);
     }
 
     @AfterAll
     void stop() {
         exchange.close();
         kafka.close();
-        admin.close();
+        lab.close();
     }
 
     @Test
     void slicesWaitForSimulatedTimeAndOnlyForIt() throws Exception {
-        assertThat(JSON.readTree(get("/api/v1/simulation")).path("time").asString()).isEqualTo(T0.toString());
+        assertThat(JSON.readTree(lab.status()).path("time").asString()).isEqualTo(T0.toString());
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
         String account = "sim-" + UUID.randomUUID();
         // 10 BTC (600,000 notional), equity 1,000: closed fully in five 20% slices of 2 BTC, 30 s apart
@@ -101,7 +91,7 @@ class LiquidationSimulatedTimeIT {
 
         JsonNode first = step(T0);
         assertThat(first.path("events").asInt()).isEqualTo(2);                  // the price and the call
-        long orders = offsets("liquidation.orders");
+        long orders = lab.offsets("liquidation.orders");
         assertThat(orders).isPositive();                                        // slice 1, published within the step
         await().atMost(Duration.ofSeconds(30)).until(() -> ordersOf(account).size() == 1);
         assertThat(Instant.parse(first.path("deadline").asString())).isEqualTo(T0.plusSeconds(30));
@@ -115,7 +105,7 @@ class LiquidationSimulatedTimeIT {
         // nothing is due before 30 simulated seconds, however long the wall clock runs
         step(T0.plusSeconds(29));
         Thread.sleep(1500);
-        assertThat(offsets("liquidation.orders")).isEqualTo(orders);             // nothing published since
+        assertThat(lab.offsets("liquidation.orders")).isEqualTo(orders);             // nothing published since
         assertThat(ordersOf(account)).hasSize(1);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM liquidation_order o JOIN liquidation l ON l.id ="
                 + " o.liquidation_id WHERE l.account_id = ? AND o.status = 'SCHEDULED'", Integer.class, account))
@@ -124,7 +114,7 @@ class LiquidationSimulatedTimeIT {
         // ... and at 30 simulated seconds the second slice goes out within the step, in a fraction of a second
         long wall = System.nanoTime();
         JsonNode due = step(T0.plusSeconds(30));
-        assertThat(offsets("liquidation.orders")).isGreaterThan(orders);        // published within the step
+        assertThat(lab.offsets("liquidation.orders")).isGreaterThan(orders);        // published within the step
         await().atMost(Duration.ofSeconds(30)).until(() -> ordersOf(account).size() == 2);
         assertThat(Instant.parse(due.path("deadline").asString())).isEqualTo(T0.plusSeconds(60));
 
@@ -160,8 +150,8 @@ class LiquidationSimulatedTimeIT {
 
     @Test
     void aStepBackInTimeIsRefused() throws Exception {
-        Instant now = Instant.parse(JSON.readTree(get("/api/v1/simulation")).path("time").asString());
-        HttpResponse<String> refused = post(now.minusSeconds(1), Map.of());
+        Instant now = Instant.parse(JSON.readTree(lab.status()).path("time").asString());
+        HttpResponse<String> refused = lab.step(now.minusSeconds(1), Map.of());
         assertThat(refused.statusCode()).isEqualTo(409);
         assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(v ->
                 assertThat(v).contains("problem+json"));
@@ -170,11 +160,6 @@ class LiquidationSimulatedTimeIT {
 
     // ---------------------------------------------------------------------------------------------
 
-    /** The sum of the end offsets of one of the class's topics (records and transaction markers). */
-    private long offsets(String baseName) throws Exception {
-        return endOffsets().get(infra.topic(baseName)).stream().mapToLong(Long::longValue).sum();
-    }
-
     private List<LiquidationOrderPlaced> ordersOf(String account) {
         return exchange.orders().stream().filter(o -> o.accountId().equals(account)).toList();
     }
@@ -182,53 +167,13 @@ class LiquidationSimulatedTimeIT {
     /** Waits until the exchange answered {@code n} orders and its executions are readable. */
     private void awaitExecutions(int n) {
         await().atMost(Duration.ofSeconds(30)).until(() -> exchange.orders().size() >= n
-                && endOffsets().get(infra.topic("liquidation.executions")).stream().mapToLong(Long::longValue).sum() >= n);
+                && lab.offsets("liquidation.executions") >= n);
     }
 
     private JsonNode step(Instant time) throws Exception {
-        HttpResponse<String> response = post(time, endOffsets());
+        HttpResponse<String> response = lab.step(time);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
-    }
-
-    private HttpResponse<String> post(Instant time, Map<String, List<Long>> ends) throws Exception {
-        String body = JSON.writeValueAsString(Map.of("time", time.toString(), "endOffsets", ends));
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/simulation/steps"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private String get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    /**
-     * What the lab reads before each step: the end offset (committed data) of every partition of every topic
-     * (here, of those the service declared).
-     */
-    private Map<String, List<Long>> endOffsets() throws Exception {
-        var existing = admin.listTopics().names().get();
-        List<String> topics = new ArrayList<>();
-        for (Topic t : Topic.values()) {
-            if (existing.contains(infra.topic(t.baseName()))) {
-                topics.add(infra.topic(t.baseName()));
-            }
-        }
-        var described = admin.describeTopics(topics).allTopicNames().get();
-        Map<TopicPartition, OffsetSpec> ask = new LinkedHashMap<>();
-        described.forEach((name, d) -> d.partitions().forEach(p -> ask.put(new TopicPartition(name, p.partition()),
-                OffsetSpec.latest())));
-        var ends = admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-        Map<String, List<Long>> byTopic = new LinkedHashMap<>();
-        described.forEach((name, d) -> {
-            List<Long> offsets = new ArrayList<>();
-            for (int p = 0; p < d.partitions().size(); p++) {
-                offsets.add(ends.get(new TopicPartition(name, p)).offset());
-            }
-            byTopic.put(name, offsets);
-        });
-        return byTopic;
     }
 
     private void price(String price) {

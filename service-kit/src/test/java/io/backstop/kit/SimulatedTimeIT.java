@@ -10,25 +10,16 @@ import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
+import io.backstop.testkit.SimulationStepper;
 import io.backstop.testkit.TestInfrastructure;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,20 +49,19 @@ class SimulatedTimeIT {
     int port;
 
     private final EventJson json = new EventJson();
-    private final HttpClient http = HttpClient.newHttpClient();
     private KafkaProbe kafka;
-    private Admin admin;
+    private SimulationStepper lab;
 
     @BeforeEach
     void open() {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka().bootstrapServers()));
+        lab = new SimulationStepper(infra, port);
     }
 
     @AfterEach
     void close() {
         kafka.close();
-        admin.close();
+        lab.close();
     }
 
     @Test
@@ -86,7 +76,7 @@ class SimulatedTimeIT {
         }
         kafka.flush();
         Thread.sleep(1000);
-        assertThat(offsets(infra.topic("oracle.prices"))).as("nothing taken in between steps").isZero();
+        assertThat(lab.offsets("oracle.prices")).as("nothing taken in between steps").isZero();
 
         JsonNode step = step(T0.plusSeconds(1));
         assertThat(step.path("events").asInt()).isEqualTo(8);
@@ -113,9 +103,7 @@ class SimulatedTimeIT {
         JsonNode idle = step(T0.plusSeconds(2));
         assertThat(idle.path("events").asInt()).isZero();
         assertThat(idle.path("published").asInt()).isZero();
-        JsonNode status = JsonMapper.builder().build().readTree(http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/api/v1/simulation")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode status = JsonMapper.builder().build().readTree(lab.status());
         assertThat(status.path("time").asString()).isEqualTo(T0.plusSeconds(2).toString());
         assertThat(status.path("topics").toString()).contains(ticks);
     }
@@ -131,33 +119,8 @@ class SimulatedTimeIT {
     }
 
     private JsonNode step(Instant time) throws Exception {
-        Map<String, List<Long>> ends = new LinkedHashMap<>();
-        for (String topic : List.of(infra.topic("market.ticks"), infra.topic("oracle.prices"))) {
-            ends.put(topic, ends(topic));
-        }
-        String body = JsonMapper.builder().build().writeValueAsString(Map.of("time", time.toString(), "endOffsets", ends));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/api/v1/simulation/steps")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = lab.step(time);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JsonMapper.builder().build().readTree(response.body());
-    }
-
-    private long offsets(String topic) throws Exception {
-        return ends(topic).stream().mapToLong(Long::longValue).sum();
-    }
-
-    private List<Long> ends(String topic) throws Exception {
-        int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-        Map<TopicPartition, OffsetSpec> ask = new LinkedHashMap<>();
-        for (int p = 0; p < partitions; p++) {
-            ask.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        var result = admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
-        List<Long> ends = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            ends.add(result.get(new TopicPartition(topic, p)).offset());
-        }
-        return ends;
     }
 }

@@ -25,7 +25,8 @@ import java.util.Properties;
  *   <li>{@code BACKSTOP_ORACLE_PORT}, {@code _MARGIN_}, {@code _LIQUIDATION_}, {@code _INSURANCE_FUND_} (8081-8084)</li>
  *   <li>{@code BACKSTOP_PARTITIONS}: partitions per topic (default 6)</li>
  *   <li>{@code BACKSTOP_SERVICE_JAVA_OPTS}: JVM options of each service (default {@code -Xms256m -Xmx768m})</li>
- *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 120)</li>
+ *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 300: a JVM starting on a
+ *       loaded 2-core machine can take minutes)</li>
  *   <li>{@code BACKSTOP_CLOCK}: {@code system} (default) or {@code simulated}, the services' clock (see
  *       docs/simulated-time.md): replays step a platform on simulated time</li>
  *   <li>{@code BACKSTOP_KAFKA_BOOTSTRAP} and {@code BACKSTOP_ORACLE_URL}, {@code _MARGIN_}, {@code _LIQUIDATION_},
@@ -74,7 +75,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 intOf(env, "BACKSTOP_PG_PORT", 15432), intOf(env, "BACKSTOP_KAFKA_PORT", 19092),
                 intOf(env, "BACKSTOP_KAFKA_CONTROLLER_PORT", 19093), ports, intOf(env, "BACKSTOP_PARTITIONS", 6),
                 env.getOrDefault("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms256m -Xmx768m"),
-                intOf(env, "BACKSTOP_READY_TIMEOUT", 120), env.getOrDefault("BACKSTOP_JAVA", java),
+                intOf(env, "BACKSTOP_READY_TIMEOUT", 300), env.getOrDefault("BACKSTOP_JAVA", java),
                 env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT),
                 blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env));
     }

@@ -4,19 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
-import io.backstop.lab.runtime.Service;
+import io.backstop.lab.runtime.TestPlatforms;
 import io.backstop.lab.scenario.Scenario;
 import io.backstop.lab.scenario.Scenarios;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,19 +55,8 @@ class ReplayDeterminismIT {
     }
 
     private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("BACKSTOP_HOME", Path.of("..").toAbsolutePath().normalize().toString());
         Path runDir = Path.of("target", "determinism-" + name + "-" + ProcessHandle.current().pid()).toAbsolutePath();
-        env.put("BACKSTOP_RUN_DIR", runDir.toString());
-        env.put("BACKSTOP_PG_PORT", Integer.toString(freePort()));
-        env.put("BACKSTOP_KAFKA_PORT", Integer.toString(freePort()));
-        env.put("BACKSTOP_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()));
-        for (Service s : Service.values()) {
-            env.put(s.portVariable(), Integer.toString(freePort()));
-        }
-        env.put("BACKSTOP_PARTITIONS", "2");
-        env.put("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms128m -Xmx384m");
-        env.put("BACKSTOP_READY_TIMEOUT", "240");
+        Map<String, String> env = TestPlatforms.environment(runDir);
         env.put("BACKSTOP_CLOCK", RuntimeSettings.SIMULATED);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
@@ -95,19 +81,14 @@ class ReplayDeterminismIT {
         }
     }
 
+    /** Keeps a core busy until interrupted (the clock read each turn keeps the loop from being optimized away). */
     private static void spin() {
         long x = 0;
         while (!Thread.currentThread().isInterrupted()) {
             x += System.nanoTime() % 7;
         }
-        if (x == 42) {
-            System.out.println("unlikely");
-        }
+        spun = x;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
+    private static volatile long spun;
 }

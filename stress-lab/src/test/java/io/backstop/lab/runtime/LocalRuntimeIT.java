@@ -12,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,7 +21,6 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -55,18 +53,7 @@ class LocalRuntimeIT {
 
     @BeforeAll
     static void configure() throws IOException {
-        Map<String, String> env = new HashMap<>();
-        env.put("BACKSTOP_HOME", Path.of("..").toAbsolutePath().normalize().toString());
-        env.put("BACKSTOP_RUN_DIR", Path.of("target", "it-run-" + ProcessHandle.current().pid()).toAbsolutePath().toString());
-        env.put("BACKSTOP_PG_PORT", Integer.toString(freePort()));
-        env.put("BACKSTOP_KAFKA_PORT", Integer.toString(freePort()));
-        env.put("BACKSTOP_KAFKA_CONTROLLER_PORT", Integer.toString(freePort()));
-        for (Service s : Service.values()) {
-            env.put(s.portVariable(), Integer.toString(freePort()));
-        }
-        env.put("BACKSTOP_PARTITIONS", "2");
-        env.put("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms128m -Xmx384m");
-        env.put("BACKSTOP_READY_TIMEOUT", "240");
+        Map<String, String> env = TestPlatforms.environment(Path.of("target", "it-run-" + ProcessHandle.current().pid()));
         settings = RuntimeSettings.fromEnvironment(env);
         runtime = new LocalRuntime(settings, new PrintStream(output, true, StandardCharsets.UTF_8));
     }
@@ -379,9 +366,4 @@ class LocalRuntimeIT {
         return output.toString(StandardCharsets.UTF_8);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
