@@ -54,8 +54,7 @@ public final class BackstopCli implements Callable<Integer> {
                 settings = settings.withClock(clock);
             }
             RuntimeSettings running = RuntimeSettings.load(System.getenv());
-            if (java.nio.file.Files.exists(running.runDir().resolve("runtime.properties"))
-                    && !running.clock().equals(settings.clock()) && new LocalRuntime(running, System.out).status() != 3) {
+            if (!running.clock().equals(settings.clock()) && new LocalRuntime(running, System.out).anyRunning()) {
                 System.out.println("Backstop runs on the " + running.clock() + " clock here; ./backstop down first to"
                         + " start it on the " + settings.clock() + " clock.");
                 return 1;

@@ -167,6 +167,12 @@ public final class LocalRuntime {
         return 0;
     }
 
+    /** Whether any component this runtime starts is running (its process is alive). */
+    public boolean anyRunning() {
+        return postgres.pid().isPresent() || kafka.running().isPresent()
+                || java.util.Arrays.stream(Service.values()).anyMatch(s -> services.running(s).isPresent());
+    }
+
     /** Prints each component's state; 0 when all are up and ready. */
     public int status() {
         return printStatus() ? 0 : 3;
