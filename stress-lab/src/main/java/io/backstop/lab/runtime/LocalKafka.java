@@ -78,8 +78,17 @@ final class LocalKafka {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
                 .start();
-        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-            throw new IllegalStateException("formatting Kafka's storage failed; see " + log());
+        // as long as a component may take to be ready: on a machine kept busy by other work the storage tool's
+        // JVM alone can take minutes to start (a demo failed at a fixed 60 s beside two CPU hogs)
+        int timeout = settings.readyTimeoutSeconds();
+        if (!format.waitFor(timeout, TimeUnit.SECONDS)) {
+            format.destroyForcibly();
+            throw new IllegalStateException("formatting Kafka's storage did not finish within " + timeout
+                    + " s (BACKSTOP_READY_TIMEOUT; is the machine overloaded?); see " + log());
+        }
+        if (format.exitValue() != 0) {
+            throw new IllegalStateException("formatting Kafka's storage failed (exit code " + format.exitValue()
+                    + "); see " + log());
         }
     }
 

@@ -57,7 +57,7 @@ final class LocalPostgres {
                     .setServerConfig("max_connections", "200")
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log().toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log().toFile()))
-                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setPGStartupWait(Duration.ofSeconds(settings.readyTimeoutSeconds())) // as long as any component
                     .start();
             // deliberately not closed: the server is a daemon now, stopped by `./backstop down`
         }
