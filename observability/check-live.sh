@@ -3,7 +3,8 @@
 # running Prometheus that scrapes Backstop, and says which return data. Exit 1 if any returns none.
 #   observability/check-live.sh [http://127.0.0.1:9090] [--since 2h]
 # Variables are set to "all" ($symbol, $service, $instance = .*), $__rate_interval to 1m; each query runs as a
-# range query over the last --since (default 1h, step 15s): a panel "has data" when any point came back.
+# range query over the last --since (default 1h, step 15s): a query "has data" when a point that is a number
+# (not NaN: 0/0 of a rate over an idle window) came back.
 # Needs curl and jq. docs/observability.md says how to run it against a replay.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,7 +28,7 @@ series_with_data() {
   out=$(curl -sS --get "$url/api/v1/query_range" --data-urlencode "query=$q" \
         --data-urlencode "start=$start" --data-urlencode "end=$end" --data-urlencode "step=15") || { echo "error: curl"; return; }
   if [[ $(jq -r .status <<<"$out") != success ]]; then echo "error: $(jq -r .error <<<"$out")"; return; fi
-  jq '[.data.result[] | select(.values | length > 0)] | length' <<<"$out"
+  jq '[.data.result[] | select([.values[] | select(.[1] != "NaN")] | length > 0)] | length' <<<"$out"
 }
 
 total=0; empty=0
