@@ -54,5 +54,8 @@ for rules in observability/prometheus/rules/*.yml; do
     report "$(basename "$rules") / record $record" "$record"
   done
 done
+echo "Alerts that fired in the window (for the note; not a pass/fail criterion):"
+curl -sS --get "$url/api/v1/query" --data-urlencode "query=max_over_time(ALERTS{alertstate=\"firing\"}[$since])" \
+  | jq -r '.data.result[].metric | del(.__name__, .alertstate) | "  " + .alertname + " " + (del(.alertname) | tostring)'
 echo "$((total - empty)) of $total queries returned data; $empty returned none (Prometheus $url, last $since)"
 [[ "$empty" -eq 0 ]]
