@@ -154,6 +154,36 @@ public final class ComposeCheck {
                 }
             }
         }
+        // the alerts and recording rules: every rule file of the repository is loaded by a rule_files pattern
+        // (relative to the configuration's directory in the container) from a folder mounted from the repository
+        Path rules = project.path("observability/prometheus/rules");
+        Set<String> loaded = new TreeSet<>();
+        for (JsonNode pattern : prometheus.path("rule_files")) {
+            String inContainer = pattern.asText().startsWith("/") ? pattern.asText() : "/etc/prometheus/" + pattern.asText();
+            int slash = inContainer.lastIndexOf('/');
+            Path dir = mounted(services.path("prometheus"), inContainer.substring(0, slash));
+            if (dir == null) {
+                problems.add("compose service prometheus loads rule files " + pattern.asText() + ", but mounts no folder of"
+                        + " the repository at " + inContainer.substring(0, slash));
+                continue;
+            }
+            java.nio.file.PathMatcher glob = dir.getFileSystem().getPathMatcher("glob:" + inContainer.substring(slash + 1));
+            try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                files.filter(f -> glob.matches(f.getFileName())).forEach(f -> loaded.add(f.normalize().toString()));
+            } catch (IOException e) {
+                problems.add("compose service prometheus: cannot list " + dir + ": " + e.getMessage());
+            }
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(rules)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yml")).sorted().toList()) {
+                if (!loaded.contains(file.normalize().toString())) {
+                    problems.add("compose service prometheus does not load " + project.root().relativize(file)
+                            + " (rule_files in " + project.root().relativize(config) + ", and its mount)");
+                }
+            }
+        } catch (IOException e) {
+            problems.add("cannot list " + rules + ": " + e.getMessage());
+        }
         for (String module : project.services()) {
             String target = module + ":" + environment(services.path(module)).getOrDefault("SERVER_PORT",
                     String.valueOf(project.port(module)));
@@ -190,8 +220,16 @@ public final class ComposeCheck {
                 if (dashboard.path("uid").asText().isEmpty() || dashboard.path("title").asText().isEmpty()) {
                     problems.add(id + " needs a uid and a title");
                 }
+                boolean variable = false; // a data source variable lets the viewer pick any provisioned Prometheus
+                for (JsonNode v : dashboard.path("templating").path("list")) {
+                    variable |= "datasource".equals(v.path("type").asText()) && "prometheus".equals(v.path("query").asText());
+                }
                 for (JsonNode panel : dashboard.path("panels")) {
                     String uid = panel.path("datasource").path("uid").asText();
+                    if ("row".equals(panel.path("type").asText())
+                            || variable && uid.startsWith("${") && prometheus) {
+                        continue;
+                    }
                     if (!uids.contains(uid)) {
                         problems.add(id + ": panel '" + panel.path("title").asText() + "' reads data source '" + uid
                                 + "', which is not provisioned " + uids);

@@ -33,14 +33,19 @@ import java.util.Set;
  *       constraints merge by their key, other lists are replaced), a JSON merge patch (RFC 7386) for custom
  *       resources, as Kustomize does for kinds it has no schema of;</li>
  *   <li>{@code images}: {@code name} with {@code newName}, {@code newTag} or {@code digest}, in every
- *       {@code containers} and {@code initContainers} list.</li>
+ *       {@code containers} and {@code initContainers} list;</li>
+ *   <li>{@code configMapGenerator}: {@code name} and {@code files} (a path, or {@code key=path}, inside the
+ *       kustomization's directory as Kustomize's load restrictor demands), with {@code options} setting
+ *       {@code labels}, {@code annotations} and {@code disableNameSuffixHash: true} (the content hash suffix is
+ *       not computed here, so it must be switched off).</li>
  * </ul>
  * Anything else in a kustomization (generators, labels, replacements, inline patches, {@code $patch}
  * directives...) is refused with a message, never ignored: the subset grows with what {@code k8s/} uses.
  */
 public final class Kustomize {
 
-    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "resources", "patches", "images");
+    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "resources", "patches", "images",
+            "configMapGenerator");
     private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
             "CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass");
     /** Kubernetes' own API groups ("" is the core group): strategic merge applies to their kinds. */
@@ -85,6 +90,11 @@ public final class Kustomize {
                 }
             }
         }
+        for (JsonNode generator : k.path("configMapGenerator")) {
+            ObjectNode map = configMap(dir, file, generator);
+            objects.add(map);
+            namespaces.computeIfAbsent(map, d -> new HashSet<>()).add("");
+        }
         for (JsonNode patch : k.path("patches")) {
             applyPatch(dir, file, (ObjectNode) patch, objects);
         }
@@ -105,6 +115,55 @@ public final class Kustomize {
             }
         }
         return objects;
+    }
+
+    /** One ConfigMap of a {@code configMapGenerator}, as Kustomize generates it: each file's text under its name. */
+    private ObjectNode configMap(Path dir, Path file, JsonNode generator) {
+        refuseOthers(file, "configMapGenerator", generator, Set.of("name", "files", "options"));
+        JsonNode options = generator.path("options");
+        refuseOthers(file, "configMapGenerator options", options, Set.of("disableNameSuffixHash", "labels", "annotations"));
+        String name = generator.path("name").asText();
+        if (!options.path("disableNameSuffixHash").asBoolean(false)) {
+            throw new IllegalArgumentException(file + ": configMapGenerator " + name + " needs options.disableNameSuffixHash:"
+                    + " true (this renderer does not compute Kustomize's name hash)");
+        }
+        ObjectNode map = yaml.createObjectNode();
+        map.put("apiVersion", "v1");
+        map.put("kind", "ConfigMap");
+        ObjectNode metadata = map.putObject("metadata");
+        metadata.put("name", name);
+        if (options.has("labels")) {
+            metadata.set("labels", options.get("labels").deepCopy());
+        }
+        if (options.has("annotations")) {
+            metadata.set("annotations", options.get("annotations").deepCopy());
+        }
+        ObjectNode data = map.putObject("data");
+        for (JsonNode entry : generator.path("files")) {
+            String[] keyPath = entry.asText().split("=", 2);
+            String key = keyPath.length == 2 ? keyPath[0] : Path.of(keyPath[0]).getFileName().toString();
+            Path source = dir.resolve(keyPath[keyPath.length - 1]).normalize();
+            if (!source.startsWith(dir.normalize())) {
+                throw new IllegalArgumentException(file + ": configMapGenerator " + name + " reads " + entry.asText()
+                        + ", outside the kustomization's directory (Kustomize refuses it)");
+            }
+            try {
+                data.put(key, Files.readString(source));
+            } catch (IOException e) {
+                throw new UncheckedIOException(file + ": configMapGenerator " + name + " cannot read " + source, e);
+            }
+        }
+        return map;
+    }
+
+    private static void refuseOthers(Path file, String what, JsonNode node, Set<String> supported) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!supported.contains(field)) {
+                throw new IllegalArgumentException(file + ": " + what + " field '" + field + "' is not supported (only "
+                        + new java.util.TreeSet<>(supported) + ")");
+            }
+        }
     }
 
     private void applyPatch(Path dir, Path file, ObjectNode patch, List<ObjectNode> objects) {

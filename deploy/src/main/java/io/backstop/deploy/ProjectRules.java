@@ -3,6 +3,10 @@ package io.backstop.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.backstop.events.Topic;
 import io.backstop.kit.BackstopProperties;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +34,9 @@ import java.util.TreeSet;
  *       memory, 30 days for dead letters, and no topic outside the catalogue; an autoscaler bounded by the
  *       partitions; replication within the brokers and consistent with what the services are told;</li>
  *   <li>the services' database URL, roles and schemas agree with the CloudNativePG Cluster;</li>
- *   <li>every chaos experiment states its expected outcome and selects pods of the platform.</li>
+ *   <li>every chaos experiment states its expected outcome and selects pods of the platform;</li>
+ *   <li>a platform ships every Grafana dashboard of {@code observability/} as a ConfigMap for Grafana's sidecar and
+ *       every Prometheus rule file as a PrometheusRule with the same groups.</li>
  * </ul>
  */
 public final class ProjectRules {
@@ -74,6 +80,9 @@ public final class ProjectRules {
             for (JsonNode chaos : own.all(kind)) {
                 chaos(chaos, on, problems);
             }
+        }
+        if (!own.all("Deployment").isEmpty()) {
+            observability(own, problems);
         }
         return problems;
     }
@@ -503,6 +512,65 @@ public final class ProjectRules {
         }
         if (selected.isEmpty()) {
             problems.add(id + ": its selector matches no pod of the platform");
+        }
+    }
+
+    // --- observability ---------------------------------------------------------------------------
+
+    /**
+     * A platform ships every dashboard of observability/grafana/dashboards as a ConfigMap Grafana's sidecar
+     * loads, and every rule file of observability/prometheus/rules as a PrometheusRule with the same groups.
+     */
+    private void observability(Index own, List<String> problems) {
+        Path dashboards = project.path("observability/grafana/dashboards");
+        for (Path file : files(dashboards, ".json")) {
+            String key = file.getFileName().toString();
+            String content = read(file);
+            boolean shipped = own.all("ConfigMap").stream().anyMatch(m ->
+                    "1".equals(m.path("metadata").path("labels").path("grafana_dashboard").asText())
+                            && content.equals(m.path("data").path(key).asText()));
+            if (!shipped) {
+                problems.add("dashboard observability/grafana/dashboards/" + key + " is not shipped: no ConfigMap labelled"
+                        + " grafana_dashboard: \"1\" holds it as " + key + " (observability/kustomization.yaml)");
+            }
+        }
+        Path rules = project.path("observability/prometheus/rules");
+        for (Path file : files(rules, ".yml")) {
+            String name = file.getFileName().toString().replaceFirst("\\.yml$", "");
+            JsonNode groups = yamlTree(file).path("groups");
+            Optional<JsonNode> shipped = own.named("PrometheusRule", name);
+            if (shipped.isEmpty()) {
+                problems.add("PrometheusRule " + name + " is missing: observability/prometheus/rules/" + file.getFileName()
+                        + " is not shipped (observability/prometheus/k8s/generate.sh, observability/kustomization.yaml)");
+            } else if (!groups.equals(shipped.get().path("spec").path("groups"))) {
+                problems.add(Objects.id(shipped.get()) + " differs from observability/prometheus/rules/" + file.getFileName()
+                        + ": run observability/prometheus/k8s/generate.sh");
+            }
+        }
+    }
+
+    private static List<Path> files(Path dir, String suffix) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    private static JsonNode yamlTree(Path file) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 

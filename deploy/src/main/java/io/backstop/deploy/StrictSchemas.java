@@ -32,7 +32,7 @@ import java.util.Map;
 /**
  * Checks each rendered object strictly against the schema of its kind, offline:
  * <ul>
- *   <li>Kubernetes' own kinds and the Prometheus Operator's ServiceMonitor: parsed into fabric8's typed
+ *   <li>Kubernetes' own kinds and the Prometheus Operator's ServiceMonitor and PrometheusRule: parsed into fabric8's typed
  *       models (kubernetes-model 7.5, openshift-model-monitoring), with unknown properties an error — the
  *       models' catch-all maps for unknown fields are switched off;</li>
  *   <li>Strimzi's Kafka, KafkaNodePool and KafkaTopic: parsed into Strimzi's own {@code io.strimzi:api}
@@ -63,6 +63,8 @@ public final class StrictSchemas {
                 io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler.class);
         model("monitoring.coreos.com/v1", "ServiceMonitor",
                 io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor.class);
+        model("monitoring.coreos.com/v1", "PrometheusRule",
+                io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule.class);
         model("kafka.strimzi.io/v1", "Kafka", io.strimzi.api.kafka.model.kafka.Kafka.class);
         model("kafka.strimzi.io/v1", "KafkaNodePool", io.strimzi.api.kafka.model.nodepool.KafkaNodePool.class);
         model("kafka.strimzi.io/v1", "KafkaTopic", io.strimzi.api.kafka.model.topic.KafkaTopic.class);

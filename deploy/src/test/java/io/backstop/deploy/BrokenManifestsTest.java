@@ -39,6 +39,31 @@ class BrokenManifestsTest {
     }
 
     @Test
+    void anUnknownFieldInAPrometheusRule() {
+        assertThat(problemsOfLocalWith("PrometheusRule", "backstop-alerts", r -> {
+            ObjectNode rule = (ObjectNode) r.path("spec").path("groups").path(0).path("rules").path(0);
+            rule.set("exprs", rule.get("expr"));
+        })).contains("PrometheusRule backstop-alerts: unknown field 'exprs' at spec.groups[0].rules[0]");
+    }
+
+    @Test
+    void aPrometheusRuleThatDiffersFromItsRuleFile() {
+        assertThat(problemsOfLocalWith("PrometheusRule", "backstop-slos", r ->
+                ((ObjectNode) r.path("spec").path("groups").path(1).path("rules").path(0)).put("for", "1h")))
+                .containsExactly("PrometheusRule backstop-slos differs from observability/prometheus/rules/backstop-slos.yml:"
+                        + " run observability/prometheus/k8s/generate.sh");
+    }
+
+    @Test
+    void aDashboardThatIsNotShipped() {
+        assertThat(problemsOfLocalWith("ConfigMap", "backstop-dashboard-margin", m ->
+                ((ObjectNode) m.path("metadata").path("labels")).remove("grafana_dashboard")))
+                .containsExactly("dashboard observability/grafana/dashboards/backstop-margin.json is not shipped: no"
+                        + " ConfigMap labelled grafana_dashboard: \"1\" holds it as backstop-margin.json"
+                        + " (observability/kustomization.yaml)");
+    }
+
+    @Test
     void anUnknownFieldInADeployment() {
         assertThat(problemsOfLocalWith("Deployment", "margin-service",
                 d -> container(d).set("livenessProbes", container(d).get("livenessProbe"))))

@@ -43,6 +43,21 @@ class ComposeTest {
     }
 
     @Test
+    void prometheusWithoutTheRulesFolderMountedLoadsNoAlert() {
+        assertThat(problemsWith(c -> {
+            com.fasterxml.jackson.databind.node.ArrayNode volumes = (com.fasterxml.jackson.databind.node.ArrayNode)
+                    service(c, "prometheus").path("volumes");
+            volumes.remove(1);
+        })).containsExactly(
+                "compose service prometheus loads rule files rules/*.yml, but mounts no folder of the repository at"
+                        + " /etc/prometheus/rules",
+                "compose service prometheus does not load observability/prometheus/rules/backstop-alerts.yml (rule_files"
+                        + " in observability/prometheus/prometheus.yml, and its mount)",
+                "compose service prometheus does not load observability/prometheus/rules/backstop-slos.yml (rule_files"
+                        + " in observability/prometheus/prometheus.yml, and its mount)");
+    }
+
+    @Test
     void anUnknownKeyBreaksTheSchema() {
         assertThat(problemsWith(c -> service(c, "margin-service").put("healthchek", "x")))
                 .anySatisfy(p -> assertThat(p).contains("healthchek").contains("Compose specification schema"));
