@@ -2,6 +2,12 @@ package io.backstop.liquidation.engine;
 
 import io.backstop.events.Side;
 import io.backstop.events.json.EventJson;
+import io.backstop.liquidation.lifecycle.Fill;
+import io.backstop.liquidation.lifecycle.Liquidation;
+import io.backstop.liquidation.lifecycle.LiquidationStatus;
+import io.backstop.liquidation.lifecycle.Order;
+import io.backstop.liquidation.lifecycle.OrderStatus;
+import io.backstop.liquidation.lifecycle.RecordedFill;
 import io.backstop.liquidation.plan.PositionState;
 import io.backstop.liquidation.plan.ScopeState;
 import io.backstop.markets.Market;
@@ -20,26 +26,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /** Liquidations, their orders and fills in PostgreSQL; every write runs in its caller's transaction. */
 public class LiquidationStore {
-
-    public enum Status { QUEUED, ACTIVE, COMPLETED, CANCELLED_RECOVERED, SHORTFALL, SKIPPED_IN_PROGRESS }
-
-    public enum OrderStatus { SCHEDULED, OPEN, DONE }
-
-    /** A liquidation as stored. */
-    public record Liquidation(UUID id, UUID marginCallId, String accountId, String scope, Status status, int round,
-                              ScopeState state, Instant createdAt) {
-    }
-
-    /** An order or a scheduled slice. */
-    public record Order(UUID id, UUID liquidationId, String symbol, Side side, BigDecimal quantity,
-                        BigDecimal limitPrice, int slice, int round, OrderStatus status, Instant notBefore) {
-    }
-
-    /** One fill as the public history shows it. */
-    public record Fill(String tradeId, UUID liquidationId, UUID orderId, String accountId, String symbol, Side side,
-                       BigDecimal quantity, BigDecimal price, BigDecimal realizedPnl, BigDecimal fee,
-                       BigDecimal remainder, BigDecimal bankruptcyPrice, Instant executedAt) {
-    }
 
     /** The stored form of a scope: brackets and scales come back from the market catalogue. */
     record StoredScope(BigDecimal equity, List<StoredPosition> positions, Map<String, ScopeState.Collateral> collateral) {
@@ -128,10 +114,6 @@ public class LiquidationStore {
         return n == null ? 0 : n;
     }
 
-    /** A liquidation fill as the scope it closed part of sees it. */
-    public record RecordedFill(String tradeId, String symbol, BigDecimal quantity, BigDecimal price, BigDecimal fee) {
-    }
-
     /**
      * The account's fills recorded after {@code afterTradeId} (all of them when it is null), in the order they
      * were recorded: what margin-service had not applied when it decided a call naming that fill.
@@ -208,10 +190,11 @@ public class LiquidationStore {
             orderStatuses.add(new Object[] {status.name(), filled, cancelled, Timestamp.from(now), id});
         }
 
-        public void update(UUID id, Status status, int round, ScopeState state, Map<String, Object> outcome,
-                           Instant now) {
-            updates.add(new Object[] {status.name(), round, state.health(), state.notional(), write(state),
-                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), id});
+        /** The liquidation as it now stands; {@code outcome} null keeps the stored one. */
+        public void update(Liquidation l, Map<String, Object> outcome, Instant now) {
+            ScopeState state = l.state();
+            updates.add(new Object[] {l.status().name(), l.round(), state.health(), state.notional(), write(state),
+                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), l.id()});
         }
 
         public void flush() {
@@ -399,7 +382,7 @@ public class LiquidationStore {
 
     private Liquidation liquidation(ResultSet rs, int i) throws SQLException {
         return new Liquidation(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
-                rs.getString(4), Status.valueOf(rs.getString(5)), rs.getInt(6), read(rs.getString(7)),
+                rs.getString(4), LiquidationStatus.valueOf(rs.getString(5)), rs.getInt(6), read(rs.getString(7)),
                 rs.getTimestamp(8).toInstant());
     }
 

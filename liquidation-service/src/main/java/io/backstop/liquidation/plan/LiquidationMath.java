@@ -36,13 +36,22 @@ public final class LiquidationMath {
      */
     public static java.util.Map<String, BigDecimal> bankruptcyPrices(ScopeState scope) {
         java.util.Map<String, BigDecimal> prices = new java.util.LinkedHashMap<>();
-        BigDecimal total = scope.notional();
         for (PositionState p : scope.positions()) {
-            BigDecimal share = total.signum() == 0 ? BigDecimal.ZERO
-                    : scope.equity().multiply(p.notional()).divide(total, CONTEXT);
-            prices.put(p.symbol(), bankruptcyPrice(p, share));
+            prices.put(p.symbol(), bankruptcyPrice(p, equityShare(scope, p)));
         }
         return prices;
+    }
+
+    /**
+     * The share of the scope's equity (settlement asset, unrounded) that stands behind one of its positions:
+     * equity x the position's notional / the scope's notional (0 for a scope without notional). The one
+     * definition: a position's bankruptcy price is where this share is used up, and a shortfall's deficit is
+     * what closing at that price leaves below it, so both must use the same share.
+     */
+    public static BigDecimal equityShare(ScopeState scope, PositionState position) {
+        BigDecimal total = scope.notional();
+        return total.signum() == 0 ? BigDecimal.ZERO
+                : scope.equity().multiply(position.notional()).divide(total, CONTEXT);
     }
 
     /** One close the plan asks for. */

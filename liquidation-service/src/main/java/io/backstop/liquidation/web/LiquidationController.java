@@ -1,6 +1,7 @@
 package io.backstop.liquidation.web;
 
 import io.backstop.liquidation.engine.LiquidationStore;
+import io.backstop.liquidation.lifecycle.Fill;
 import io.swagger.v3.oas.annotations.Operation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -27,7 +28,7 @@ class LiquidationController {
     }
 
     /** One page of the history and the cursor of the next (null at the end). */
-    record Page(List<LiquidationStore.Fill> liquidations, String next) {
+    record Page(List<Fill> liquidations, String next) {
     }
 
     @GetMapping
@@ -51,10 +52,10 @@ class LiquidationController {
                 throw new IllegalArgumentException("cursor is not one this API returned: " + cursor);
             }
         }
-        List<LiquidationStore.Fill> fills = store.history(accountId, symbol, from, to, afterTime, afterTrade, limit);
+        List<Fill> fills = store.history(accountId, symbol, from, to, afterTime, afterTrade, limit);
         String next = null;
         if (fills.size() == limit) {
-            LiquidationStore.Fill last = fills.get(fills.size() - 1);
+            Fill last = fills.get(fills.size() - 1);
             next = Base64.getUrlEncoder().withoutPadding().encodeToString(
                     (last.executedAt() + "|" + last.tradeId()).getBytes(StandardCharsets.UTF_8));
         }

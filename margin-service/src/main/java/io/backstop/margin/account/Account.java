@@ -2,6 +2,7 @@ package io.backstop.margin.account;
 
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
+import io.backstop.events.margin.MarginScope;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Collections;
@@ -21,8 +22,8 @@ public final class Account {
     /** Decimal places of an averaged entry price (rounded half-even; realized PnL uses the rounded entry). */
     public static final int ENTRY_SCALE = 16;
 
-    /** The cross scope's key; an isolated position's scope is {@code ISOLATED:<symbol>}. */
-    public static final String CROSS = "CROSS";
+    /** The cross scope's key ({@link MarginScope}, shared with liquidation-service, defines it). */
+    public static final String CROSS = MarginScope.CROSS;
 
     private final String id;
     private final String settlementAsset;
@@ -44,7 +45,7 @@ public final class Account {
     }
 
     public static String isolatedScope(String symbol) {
-        return "ISOLATED:" + symbol;
+        return MarginScope.isolated(symbol);
     }
 
     public String id() {

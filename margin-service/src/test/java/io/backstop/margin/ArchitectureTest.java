@@ -1,0 +1,41 @@
+package io.backstop.margin;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The boundaries the build keeps in margin-service: no other service's code, and a risk core in plain Java.
+ * Not checked yet (issue 14's package template will settle them): {@code account} and {@code risk} depend on
+ * each other, and {@code AccountEngine} decides and writes at once.
+ */
+class ArchitectureTest {
+
+    private static final JavaClasses SERVICE = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.backstop.margin");
+
+    @Test
+    void noOtherServicesCode() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("io.backstop.oracle..",
+                        "io.backstop.liquidation..", "io.backstop.insurance..", "io.backstop.lab..")
+                .because("services share only risk-events, risk-markets and service-kit")
+                .check(SERVICE);
+    }
+
+    @Test
+    void theRiskCoreIsPlainJava() {
+        // AccountPartitions is the one exception: it uses Kafka's own murmur2, so that an account's partition here
+        // is the one Kafka's default partitioner picks for its records
+        noClasses().that().resideInAnyPackage("io.backstop.margin.account..", "io.backstop.margin.risk..",
+                        "io.backstop.margin.screen..")
+                .and().doNotHaveSimpleName("AccountPartitions")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "org.apache.kafka..",
+                        "java.sql..", "javax.sql..", "io.micrometer..", "jakarta.persistence..", "io.backstop.kit..")
+                .because("the margin decisions are tested without Spring, Kafka, a database or metrics")
+                .check(SERVICE);
+    }
+}
