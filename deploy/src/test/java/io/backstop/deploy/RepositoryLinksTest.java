@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The repository's documents link only to files inside it (no ../shared, no web pages), and those files exist. */
+/** The repository's documents link only to files inside it (nothing beside or above the repository, no web pages), and those files exist. */
 class RepositoryLinksTest {
 
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
