@@ -65,6 +65,11 @@ final class LocalServices {
         env.put("BACKSTOP_KAFKA_PARTITIONS", Integer.toString(settings.partitions()));
         env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-1");
         env.put("BACKSTOP_CLOCK_MODE", settings.clock());
+        // where the status page (on every service) finds the others
+        for (Service peer : Service.values()) {
+            env.put("BACKSTOP_STATUS_PEERS_" + peer.statusKey().toUpperCase(java.util.Locale.ROOT),
+                    settings.serviceUrl(peer));
+        }
         env.putAll(extra);
         Processes.launch(service.id(), command, env, log(service), pidFile(service), settings.home());
     }

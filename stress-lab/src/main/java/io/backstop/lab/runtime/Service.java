@@ -41,6 +41,11 @@ public enum Service {
         return defaultPort;
     }
 
+    /** Its key among the status page's peers ({@code backstop.status.peers.<key>}): oracle, margin, liquidation, fund. */
+    public String statusKey() {
+        return this == INSURANCE_FUND ? "fund" : name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Accepts {@code margin-service}, {@code margin} or {@code MARGIN}. */
     public static Optional<Service> named(String name) {
         String wanted = name.toLowerCase(java.util.Locale.ROOT);

@@ -1,0 +1,39 @@
+package io.backstop.kit.status;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/** The public status page on every Backstop service (see {@link PlatformStatusService}). */
+@AutoConfiguration(after = io.backstop.kit.KitAutoConfiguration.class)
+@ConditionalOnWebApplication
+@EnableConfigurationProperties(StatusProperties.class)
+@Import(StatusController.class)
+public class StatusAutoConfiguration {
+
+    @Bean
+    SelfReporter selfReporter(StatusProperties properties, ObjectProvider<HealthEndpoint> health, MeterRegistry meters,
+                              Clock clock, @Value("${spring.application.name}") String service,
+                              @Value("${backstop.instance-id}") String instance) {
+        return new SelfReporter(properties.component(), service, instance, () -> {
+            HealthEndpoint endpoint = health.getIfAvailable();
+            HealthDescriptor readiness = endpoint == null ? null : endpoint.healthForPath("readiness");
+            return readiness == null ? "UNKNOWN" : readiness.getStatus().getCode();
+        }, meters, clock);
+    }
+
+    @Bean
+    PlatformStatusService platformStatusService(StatusProperties properties, SelfReporter self, Clock clock,
+                                                @Value("${spring.application.name}") String service,
+                                                @Value("${backstop.instance-id}") String instance) {
+        return new PlatformStatusService(properties, self, clock, service + " (" + instance + ")");
+    }
+}
