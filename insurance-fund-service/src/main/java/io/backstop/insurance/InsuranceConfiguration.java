@@ -56,4 +56,12 @@ class InsuranceConfiguration {
                           InsuranceStore store, Clock clock) {
         return new FundUpkeep(desk, openInterest, properties, store, clock);
     }
+
+    /** The ledger check on a schedule: its result is a gauge the alerts and the status page read. */
+    @Bean
+    io.backstop.insurance.engine.LedgerWatch ledgerWatch(InsuranceStore store, TransactionTemplate tx,
+            @org.springframework.beans.factory.annotation.Value("${backstop.insurance.ledger-check-interval:1m}")
+            java.time.Duration every, MeterRegistry meters) {
+        return new io.backstop.insurance.engine.LedgerWatch(store, tx, every, meters);
+    }
 }

@@ -71,6 +71,8 @@ class InsuranceFlowIT {
     TestInfrastructure infra;
     @Autowired
     JdbcTemplate jdbc;
+    @Autowired
+    io.backstop.insurance.engine.LedgerWatch ledgerWatch;
     @LocalServerPort
     int port;
 
@@ -318,6 +320,32 @@ class InsuranceFlowIT {
         assertThat(waterfall.get("fund").get("guaranteeHolds").asBoolean()).isTrue();
         assertThat(waterfall.get("adl").size()).isZero();
         assertThat(ledgerTransactionsCausedBy(shortfall.payload().shortfallId())).isEqualTo(2); // injection, takeover
+    }
+
+    @Test
+    void aLedgerThatStopsBalancingShowsOnItsGaugeAndOnTheStatusPageUntilItBalancesAgain() throws Exception {
+        UUID tx = UUID.randomUUID();
+        jdbc.update("INSERT INTO ledger_transaction (id, cause_event_id, kind, memo, created_at)"
+                + " VALUES (?, ?, 'test', 'a one-sided posting', now())", tx, UUID.randomUUID());
+        jdbc.update("INSERT INTO ledger_posting (transaction_id, line, account, asset, amount)"
+                + " VALUES (?, 1, 'fund:majors', 'USDT', 5)", tx);
+        try {
+            // an unbalanced transaction, and fund:majors' stored balance no longer equal to its postings
+            assertThat(ledgerWatch.check()).extracting(io.backstop.insurance.engine.InsuranceStore.Difference::what)
+                    .containsExactlyInAnyOrder("unbalanced transaction " + tx,
+                            "stored balance differs from its postings");
+            assertThat(http.get("/actuator/prometheus").body())
+                    .contains("backstop_insurance_ledger_differences{application=\"insurance-fund-service\"} 2.0");
+            JsonNode self = json.mapper().readTree(http.get("/api/v1/status/self").body());
+            assertThat(self.get("facts").toString()).contains("backstop.insurance.ledger.differences");
+        } finally {
+            jdbc.update("DELETE FROM ledger_posting WHERE transaction_id = ?", tx);
+            jdbc.update("DELETE FROM ledger_transaction WHERE id = ?", tx);
+        }
+        assertThat(ledgerWatch.check()).isEmpty();
+        assertThat(http.get("/actuator/prometheus").body())
+                .contains("backstop_insurance_ledger_differences{application=\"insurance-fund-service\"} 0.0")
+                .contains("backstop_ready{application=\"insurance-fund-service\"} 1.0");
     }
 
     @Test

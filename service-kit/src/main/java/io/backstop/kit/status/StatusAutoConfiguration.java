@@ -1,6 +1,8 @@
 package io.backstop.kit.status;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
@@ -23,11 +25,23 @@ public class StatusAutoConfiguration {
     SelfReporter selfReporter(StatusProperties properties, ObjectProvider<HealthEndpoint> health, MeterRegistry meters,
                               Clock clock, @Value("${spring.application.name}") String service,
                               @Value("${backstop.instance-id}") String instance) {
-        return new SelfReporter(properties.component(), service, instance, () -> {
-            HealthEndpoint endpoint = health.getIfAvailable();
-            HealthDescriptor readiness = endpoint == null ? null : endpoint.healthForPath("readiness");
-            return readiness == null ? "UNKNOWN" : readiness.getStatus().getCode();
-        }, meters, clock);
+        return new SelfReporter(properties.component(), service, instance, () -> readiness(health), meters, clock);
+    }
+
+    /**
+     * {@code backstop.ready}: 1 while the readiness group (the probe Kubernetes routes by) is UP, else 0, so an
+     * instance that answers scrapes but is not ready pages someone ({@code BackstopServiceNotReady}).
+     */
+    @Bean
+    MeterBinder readinessMeter(ObjectProvider<HealthEndpoint> health) {
+        return registry -> Gauge.builder("backstop.ready", health, h -> "UP".equals(readiness(h)) ? 1 : 0)
+                .description("1 while this instance's readiness group is UP, else 0").register(registry);
+    }
+
+    private static String readiness(ObjectProvider<HealthEndpoint> health) {
+        HealthEndpoint endpoint = health.getIfAvailable();
+        HealthDescriptor readiness = endpoint == null ? null : endpoint.healthForPath("readiness");
+        return readiness == null ? "UNKNOWN" : readiness.getStatus().getCode();
     }
 
     @Bean

@@ -42,9 +42,10 @@ public final class StatusBoard {
     public static final String FUND_COVERAGE = "backstop.insurance.fund.coverage.ratio";
     public static final String ADL_EXECUTIONS = "backstop.insurance.adl.executions";
     public static final String SOCIALIZED = "backstop.insurance.socialized";
+    public static final String LEDGER_DIFFERENCES = "backstop.insurance.ledger.differences";
     public static final List<String> METERS = List.of(ORACLE_STATUS, MARGIN_ACCOUNTS, CALLS_HELD, QUEUE_DEPTH,
             QUEUE_OLDEST, ORDERS_OPEN_OLDEST, SHORTFALLS_AWAITING, FUND_BALANCE, FUND_COVERAGE, ADL_EXECUTIONS,
-            SOCIALIZED);
+            SOCIALIZED, LEDGER_DIFFERENCES);
 
     /** The components whose facts each section reads, by their key in {@code backstop.status.peers}. */
     public static final String ORACLE = "oracle";
@@ -161,6 +162,12 @@ public final class StatusBoard {
                             shown, thresholds.coverageMin()), now, lastHour));
                 }
             });
+            double ledger = fund.sum(LEDGER_DIFFERENCES);
+            if (ledger > 0) {
+                incidents.add(incident("ledger", Severity.CRITICAL, "The insurance fund's ledger does not balance",
+                        String.format(Locale.ROOT, "the last ledger check found %.0f differences: money figures are"
+                                + " not to be trusted until they are explained", ledger), now, lastHour));
+            }
             adlTotal = fund.sum(ADL_EXECUTIONS);
             socializedTotal = fund.sum(SOCIALIZED);
             double adl = increase(adlTotal, lastHour, StatusHistory.Sample::adlTotal);

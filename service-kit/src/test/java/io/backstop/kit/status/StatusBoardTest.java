@@ -120,6 +120,19 @@ class StatusBoardTest {
     }
 
     @Test
+    void aLedgerThatDoesNotBalanceIsCritical() {
+        Map<String, PeerAnswer> answers = healthy();
+        List<SelfReport.Fact> facts = new ArrayList<>(fundFacts(0.05, 0, 0));
+        facts.add(fact(StatusBoard.LEDGER_DIFFERENCES, Map.of(), 2));
+        answers.put("fund", PeerAnswer.answered(report("fund", "insurance-fund-service", "UP", facts)));
+
+        PlatformStatus s = board.assess(NOW, answers, List.of(), HOUR, "me").status();
+
+        assertThat(s.overall()).isEqualTo(Overall.OUTAGE);
+        assertThat(s.incidents()).extracting(Incident::key).containsExactly("ledger");
+    }
+
+    @Test
     void adlAndSocializedLossAreIncidentsWhenTheirCountersGrewWithinTheHour() {
         List<StatusHistory.Sample> hour = List.of(sample(NOW.minus(Duration.ofMinutes(50)), Set.of(), 2, 0),
                 sample(NOW.minus(Duration.ofMinutes(10)), Set.of(), 4, 0));
