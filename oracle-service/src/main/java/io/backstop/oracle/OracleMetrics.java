@@ -59,6 +59,9 @@ class OracleMetrics implements OracleObserver {
         set("status", symbol, null, "Price status: 0 OK, 1 DEGRADED, 2 STALE", price.status().ordinal());
         set("price.age", symbol, null, "Seconds since the index last came from a quorum",
                 price.age().toMillis());
+        price("index.price", symbol, null, "The index: weighted median of the trusted venues", price.indexPrice());
+        price("mark.price", symbol, null, "The mark price positions are valued at", price.markPrice());
+        price("confidence", symbol, null, "Dispersion band of the trusted venues, in price units", price.confidence());
         if (price.marketPrice() != null && price.indexPrice().signum() > 0) {
             set("market.discount", symbol, null,
                     "Own-pair price / oracle price - 1 (wrapped assets; floored stablecoins)",
@@ -77,6 +80,7 @@ class OracleMetrics implements OracleObserver {
                         source.price().divide(price.indexPrice(), java.math.MathContext.DECIMAL64)
                                 .subtract(java.math.BigDecimal.ONE).movePointRight(6).longValue());
             }
+            price("source.price", symbol, source.venue(), "The venue's latest quote", source.price());
             if (!source.included()) {
                 Counter.builder("backstop.oracle.source.exclusions")
                         .description("Evaluations in which a source was left out, by reason")
@@ -122,5 +126,24 @@ class OracleMetrics implements OracleObserver {
             return created;
         });
         holder.set(value);
+    }
+
+    /** A price as a gauge (a double: for dashboards only, never for a decision); nothing while it is unknown. */
+    private void price(String name, String symbol, String venue, String description, java.math.BigDecimal value) {
+        if (value == null) {
+            return;
+        }
+        String key = name + "|" + symbol + "|" + venue;
+        AtomicLong bits = gauges.computeIfAbsent(key, k -> {
+            AtomicLong created = new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
+            Gauge.Builder<AtomicLong> gauge = Gauge.builder("backstop.oracle." + name, created,
+                    a -> Double.longBitsToDouble(a.get())).description(description).tag("symbol", symbol);
+            if (venue != null) {
+                gauge.tag("venue", venue);
+            }
+            gauge.register(meters);
+            return created;
+        });
+        bits.set(Double.doubleToRawLongBits(value.doubleValue()));
     }
 }

@@ -93,7 +93,12 @@ class OraclePricingIT {
         assertThat(get("/actuator/prometheus").body()).contains(
                 "backstop_oracle_source_exclusions_total{application=\"oracle-service\",reason=\"OUTLIER\","
                         + "symbol=\"USDE\",venue=\"binance\"}",
-                "backstop_oracle_status{application=\"oracle-service\",symbol=\"USDE\"} 0.0");
+                "backstop_oracle_status{application=\"oracle-service\",symbol=\"USDE\"} 0.0",
+                // the index, the mark and each venue's quote as gauges, for the Market & oracle dashboard
+                "backstop_oracle_index_price{application=\"oracle-service\",symbol=\"USDE\"} 1.0001",
+                "backstop_oracle_mark_price{application=\"oracle-service\",symbol=\"USDE\"}",
+                "backstop_oracle_confidence{application=\"oracle-service\",symbol=\"USDE\"}",
+                "backstop_oracle_source_price{application=\"oracle-service\",symbol=\"USDE\",venue=\"binance\"} 0.65");
     }
 
     @Test
