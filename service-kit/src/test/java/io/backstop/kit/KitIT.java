@@ -115,6 +115,15 @@ class KitIT extends ServiceFoundationContract {
     }
 
     @Test
+    void whileAnEventIsAppliedItsIdIsInTheLoggingContextOfEveryLineTheHandlerLogs() {
+        EventEnvelope<?> event = tick("kraken", "TRX", "0.3");
+        kafka.send(infra.topic("market.ticks"), "TRX", json.encode(event));
+
+        assertThat(pricesCausedBy(event.eventId(), 1)).hasSize(1);
+        assertThat(KitTestApplication.EchoListener.loggedEventIds).contains(event.eventId().toString());
+    }
+
+    @Test
     void aRedeliveredEventIsAppliedOnce() {
         String ticks = infra.topic("market.ticks");
         EventEnvelope<?> event = tick("kraken", "DOGE", "0.2");

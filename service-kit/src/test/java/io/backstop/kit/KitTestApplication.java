@@ -38,6 +38,8 @@ public class KitTestApplication {
         /** Ticks from this venue fail this many times before they succeed (a flaky dependency). */
         static final String FLAKY_VENUE = "flaky";
         static final AtomicInteger flakyFailuresLeft = new AtomicInteger();
+        /** The event id in the logging context while each tick was applied (what each log line carried). */
+        static final java.util.Queue<String> loggedEventIds = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         private final EventProcessor processor;
         private final Outbox outbox;
@@ -54,6 +56,7 @@ public class KitTestApplication {
         void on(ConsumerRecord<String, EventEnvelope<?>> record) {
             processor.processOnce(record, event -> {
                 VenueTickObserved tick = (VenueTickObserved) event.payload();
+                loggedEventIds.add(String.valueOf(org.slf4j.MDC.get("eventId")));
                 if (tick.symbol().equals("UNKNOWN")) {
                     throw new ContractViolation(record.topic(), "payload.symbol",
                             ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol UNKNOWN is not configured");

@@ -37,7 +37,9 @@ public class EventProcessor {
             if (!inbox.recordFirstDelivery(event.eventId(), record.topic(), record.partition(), record.offset())) {
                 return false;
             }
-            handler.accept(event);
+            try (EventLogContext logged = EventLogContext.of(record.topic(), event)) {
+                handler.accept(event);
+            }
             return true;
         });
         boolean first = Boolean.TRUE.equals(applied);

@@ -146,7 +146,7 @@ public class InboxBatch {
                     outcome[1]++;
                     continue;
                 }
-                try {
+                try (EventLogContext logged = EventLogContext.of(record.topic(), event)) {
                     handler.apply(event);
                 } catch (ContractViolation | InvalidField e) {
                     throw new Rejected(i, e);
