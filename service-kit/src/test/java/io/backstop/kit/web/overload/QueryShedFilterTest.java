@@ -31,6 +31,22 @@ class QueryShedFilterTest {
         return response;
     }
 
+    /** Sends {@code "METHOD path"} requests on one task that arrived {@code waitedMs} ago. */
+    private MockHttpServletResponse[] sendArrived(long waitedMs, String... requests) {
+        MockHttpServletResponse[] responses = new MockHttpServletResponse[requests.length];
+        Arrivals.runArrivedAt(now - waitedMs * MS, () -> {
+            for (int i = 0; i < requests.length; i++) {
+                String[] request = requests[i].split(" ", 2);
+                try {
+                    responses[i] = send(request[0], request[1]);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        return responses;
+    }
+
     /** Enough queries for the gate's queue-time rules to apply (see {@link QueryGate#CROWD}). */
     private void crowd() throws Exception {
         for (int i = 0; i < QueryGate.CROWD; i++) {
@@ -42,14 +58,7 @@ class QueryShedFilterTest {
     @Test
     void aQueryThatWaitedPastTheDeadlineSinceItArrivedIsShedWith429AndRetryAfter() throws Exception {
         crowd();
-        MockHttpServletResponse[] response = new MockHttpServletResponse[1];
-        Arrivals.runArrivedAt(now - 80 * MS, () -> {
-            try {
-                response[0] = send("GET", "/api/v1/accounts/a/risk");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        MockHttpServletResponse[] response = sendArrived(80, "GET /api/v1/accounts/a/risk");
         assertThat(response[0].getStatus()).isEqualTo(429);
         assertThat(response[0].getHeader("Retry-After")).isEqualTo("1");
         assertThat(response[0].getContentType()).isEqualTo("application/problem+json");
@@ -61,15 +70,8 @@ class QueryShedFilterTest {
     @Test
     void theArrivalStampIsTakenOnceSoASecondRequestOnTheSameTaskCountsFromTheGate() throws Exception {
         crowd();
-        MockHttpServletResponse[] responses = new MockHttpServletResponse[2];
-        Arrivals.runArrivedAt(now - 80 * MS, () -> {
-            try {
-                responses[0] = send("GET", "/api/v1/accounts/a/risk");
-                responses[1] = send("GET", "/api/v1/accounts/b/risk");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        MockHttpServletResponse[] responses = sendArrived(80, "GET /api/v1/accounts/a/risk",
+                "GET /api/v1/accounts/b/risk");
         assertThat(responses[0].getStatus()).isEqualTo(429);
         assertThat(responses[1].getStatus()).isEqualTo(200);
         assertThat(served).hasValue(1);
@@ -77,17 +79,8 @@ class QueryShedFilterTest {
 
     @Test
     void actionsAndPathsOutsideTheQueriesAreNeverGatedHoweverLongTheyWaited() throws Exception {
-        MockHttpServletResponse[] responses = new MockHttpServletResponse[4];
-        Arrivals.runArrivedAt(now - 10_000 * MS, () -> {
-            try {
-                responses[0] = send("POST", "/api/v1/accounts/a/deposits");
-                responses[1] = send("GET", "/actuator/health/readiness");
-                responses[2] = send("POST", "/api/v1/accounts/a/fills");
-                responses[3] = send("GET", "/api/v1/simulation");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        MockHttpServletResponse[] responses = sendArrived(10_000, "POST /api/v1/accounts/a/deposits",
+                "GET /actuator/health/readiness", "POST /api/v1/accounts/a/fills", "GET /api/v1/simulation");
         assertThat(responses).extracting(MockHttpServletResponse::getStatus).containsOnly(200);
         assertThat(served).hasValue(4);
         assertThat(gate.inFlight()).isZero();
@@ -95,14 +88,7 @@ class QueryShedFilterTest {
 
     @Test
     void aLoneQueryIsServedHoweverLongItWaited() throws Exception {
-        MockHttpServletResponse[] response = new MockHttpServletResponse[1];
-        Arrivals.runArrivedAt(now - 80 * MS, () -> {
-            try {
-                response[0] = send("GET", "/api/v1/accounts/a/risk");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        MockHttpServletResponse[] response = sendArrived(80, "GET /api/v1/accounts/a/risk");
         assertThat(response[0].getStatus()).isEqualTo(200);
     }
 
