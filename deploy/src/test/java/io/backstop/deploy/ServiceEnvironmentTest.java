@@ -20,7 +20,7 @@ class ServiceEnvironmentTest {
         assertThat(margin.reads("BACKSTOP_KAFKA_CREATE_TOPICS")).as("legacy form: dashes as underscores").isTrue();
         assertThat(margin.reads("BACKSTOP_KAFKA_CREATETOPICS")).as("canonical form: dashes dropped").isTrue();
         assertThat(margin.reads("BACKSTOP_KAFKA_TOPIC_PARTITIONS_TRADES_FILLS")).as("a map property's entries").isTrue();
-        assertThat(margin.reads("BACKSTOP_MARGIN_MAX_CONCURRENT_QUERIES")).as("from its application.yml").isTrue();
+        assertThat(margin.reads("BACKSTOP_WEB_OVERLOAD_MAX_CONCURRENCY")).as("from its application.yml").isTrue();
         assertThat(margin.reads("BACKSTOP_MARGIN_PORT")).as("a ${...} placeholder of its application.yml").isTrue();
         assertThat(margin.reads("BACKSTOP_INSTANCE_ID")).as("read by the kit with System.getenv").isTrue();
     }

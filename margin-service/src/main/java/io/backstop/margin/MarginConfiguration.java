@@ -8,7 +8,6 @@ import io.backstop.margin.config.MarginProperties;
 import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.persistence.AccountRepository;
 import io.backstop.margin.risk.RiskCalculator;
-import io.backstop.margin.web.QueryLimiter;
 import io.backstop.markets.MarketsProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -16,7 +15,6 @@ import java.util.UUID;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -62,13 +60,5 @@ class MarginConfiguration {
                     .withDetail("partitionCount", ownership.partitionCount())
                     .withDetail("accounts", ownership.accounts()).build();
         };
-    }
-
-    @Bean
-    FilterRegistrationBean<QueryLimiter> queryLimiter(MarginProperties properties, MeterRegistry meters) {
-        FilterRegistrationBean<QueryLimiter> registration = new FilterRegistrationBean<>(
-                new QueryLimiter(properties.getMaxConcurrentQueries(), meters));
-        registration.addUrlPatterns("/api/v1/accounts/*");
-        return registration;
     }
 }

@@ -5,7 +5,9 @@ import io.backstop.kit.inbox.EventProcessor;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.inbox.InboxBatch;
 import io.backstop.kit.inbox.InboxJanitor;
+import io.backstop.kit.web.BodySizeFilter;
 import io.backstop.kit.web.ProblemDetailsAdvice;
+import io.backstop.kit.web.WebLimits;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import javax.sql.DataSource;
@@ -26,10 +28,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * What every Backstop service gets besides Kafka: the injected clock, the event JSON codec, the
  * database transaction manager, the kit's own tables (outbox, inbox) migrated beside the service's,
- * exactly-once event processing, and problem+json errors.
+ * exactly-once event processing, and problem+json errors with bounded request bodies.
  */
 @AutoConfiguration(before = {DataSourceTransactionManagerAutoConfiguration.class, FlywayAutoConfiguration.class})
-@EnableConfigurationProperties(BackstopProperties.class)
+@EnableConfigurationProperties({BackstopProperties.class, WebLimits.class})
 @Import(ProblemDetailsAdvice.class)
 public class KitAutoConfiguration {
 
@@ -61,6 +63,21 @@ public class KitAutoConfiguration {
     @Bean
     tools.jackson.databind.JacksonModule backstopExactValues() {
         return EventJson.exactValues();
+    }
+
+    /** A body over {@code backstop.web.max-body} is refused with 413 before it is read. */
+    @Bean
+    org.springframework.boot.web.servlet.FilterRegistrationBean<BodySizeFilter> bodySizeFilter(WebLimits limits) {
+        var registration = new org.springframework.boot.web.servlet.FilterRegistrationBean<>(
+                new BodySizeFilter(limits.maxBodyBytes()));
+        registration.setOrder(org.springframework.core.Ordered.HIGHEST_PRECEDENCE + 3);
+        return registration;
+    }
+
+    /** REST strings at most {@code backstop.web.max-string-length} characters, refused naming the field. */
+    @Bean
+    tools.jackson.databind.JacksonModule backstopBoundedStrings(WebLimits limits) {
+        return io.backstop.kit.web.WebLimitsModules.boundedStrings(limits.maxStringLength());
     }
 
     @Bean

@@ -15,16 +15,29 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
+import io.backstop.kit.web.ProblemDetailsAdvice;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.context.TypeExcludeFilter;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.FilterType;
 import org.springframework.context.annotation.Bean;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
  * A minimal service on the kit, for the kit's own tests: it turns each venue tick into a (naive)
- * oracle price through the inbox and the outbox. Not Backstop's oracle.
+ * oracle price through the inbox and the outbox. Not Backstop's oracle. The kit's problem+json advice
+ * is left to the auto-configuration, as in a service (whose scan never reaches the kit's package): a
+ * scan here would register it early and hide how it competes with Spring Boot's own handler.
  */
-@SpringBootApplication
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@ComponentScan(excludeFilters = {
+        @ComponentScan.Filter(type = FilterType.CUSTOM, classes = TypeExcludeFilter.class),
+        @ComponentScan.Filter(type = FilterType.CUSTOM, classes = AutoConfigurationExcludeFilter.class),
+        @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE, classes = ProblemDetailsAdvice.class)})
 public class KitTestApplication {
 
     @Bean

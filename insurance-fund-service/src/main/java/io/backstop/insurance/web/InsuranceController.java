@@ -1,5 +1,6 @@
 package io.backstop.insurance.web;
 
+import io.backstop.events.InvalidField;
 import io.backstop.insurance.config.InsuranceProperties;
 import io.backstop.insurance.engine.InsuranceDesk;
 import io.backstop.insurance.engine.InsuranceStore;
@@ -36,6 +37,9 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 @RequestMapping("/api/v1")
 class InsuranceController {
+
+    /** Longest idempotency key accepted: a client's UUID or request id, never a document. */
+    static final int MAX_KEY = 128;
 
     private final InsuranceDesk desk;
     private final InsuranceStore store;
@@ -80,12 +84,17 @@ class InsuranceController {
     ResponseEntity<InsuranceDesk.Deposit> deposit(@PathVariable String group, @RequestBody DepositRequest request,
                                                   @RequestHeader(name = "Idempotency-Key", required = false) String header) {
         if (request.amount() == null || request.amount().signum() <= 0) {
-            throw new IllegalArgumentException("amount: must be a positive decimal, got " + request.amount());
+            throw new InvalidField("amount", request.amount() == null ? "is required"
+                    : "must be a positive decimal, got " + request.amount().toPlainString());
         }
         String key = request.idempotencyKey() != null ? request.idempotencyKey() : header;
         if (key == null || key.isBlank()) {
-            throw new IllegalArgumentException("idempotencyKey: required (in the body or the Idempotency-Key header)"
+            throw new InvalidField("idempotencyKey", "is required (in the body or the Idempotency-Key header)"
                     + " so a retried deposit is not paid twice");
+        }
+        if (key.length() > MAX_KEY) {
+            throw new InvalidField(request.idempotencyKey() != null ? "idempotencyKey" : "Idempotency-Key",
+                    "must be at most " + MAX_KEY + " characters, got " + key.length());
         }
         InsuranceDesk.Deposit deposit = desk.deposit(group, request.amount(), key);
         return deposit.applied()
@@ -117,7 +126,7 @@ class InsuranceController {
         List<String> sides = side == null ? List.of("LONG", "SHORT") : List.of(side.toUpperCase(java.util.Locale.ROOT));
         for (String s : sides) {
             if (!s.equals("LONG") && !s.equals("SHORT")) {
-                throw new IllegalArgumentException("side: LONG or SHORT, got " + side);
+                throw new InvalidField("side", "must be LONG or SHORT");
             }
             boolean longs = s.equals("LONG");
             long total = store.queueSize(symbol, longs);
@@ -154,7 +163,7 @@ class InsuranceController {
 
     private static void checkLimit(String name, int value) {
         if (value < 1 || value > 1000) {
-            throw new IllegalArgumentException(name + ": must be between 1 and 1000, got " + value);
+            throw new InvalidField(name, "must be between 1 and 1000, got " + value);
         }
     }
 
@@ -173,11 +182,6 @@ class InsuranceController {
     @ExceptionHandler({NotFound.class, InsuranceDesk.UnknownFund.class})
     ProblemDetail notFound(RuntimeException e) {
         return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
-    }
-
-    @ExceptionHandler(IllegalArgumentException.class)
-    ProblemDetail badRequest(IllegalArgumentException e) {
-        return problem(HttpStatus.BAD_REQUEST, "Invalid request", e.getMessage());
     }
 
     @ExceptionHandler(Unavailable.class)

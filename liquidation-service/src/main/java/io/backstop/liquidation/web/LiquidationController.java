@@ -1,5 +1,6 @@
 package io.backstop.liquidation.web;
 
+import io.backstop.events.InvalidField;
 import io.backstop.liquidation.engine.LiquidationStore;
 import io.backstop.liquidation.lifecycle.Fill;
 import io.swagger.v3.oas.annotations.Operation;
@@ -38,7 +39,7 @@ class LiquidationController {
                  @RequestParam(required = false) Instant from, @RequestParam(required = false) Instant to,
                  @RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) String cursor) {
         if (limit < 1 || limit > 1000) {
-            throw new IllegalArgumentException("limit must be between 1 and 1000, got " + limit);
+            throw new InvalidField("limit", "must be between 1 and 1000, got " + limit);
         }
         Instant afterTime = null;
         String afterTrade = null;
@@ -49,7 +50,7 @@ class LiquidationController {
                 afterTime = Instant.parse(parts[0]);
                 afterTrade = parts[1];
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("cursor is not one this API returned: " + cursor);
+                throw new InvalidField("cursor", "is not one this API returned");
             }
         }
         List<Fill> fills = store.history(accountId, symbol, from, to, afterTime, afterTrade, limit);

@@ -26,8 +26,6 @@ public class MarginProperties {
     private BigDecimal alertRatio = new BigDecimal("0.8");
     /** At most one account.positions snapshot per account per this interval. */
     private Duration snapshotInterval = Duration.ofSeconds(1);
-    /** Concurrent risk queries served; beyond it the API answers 429 with Retry-After at once. */
-    private int maxConcurrentQueries = 64;
     /** Commands (fills, transfers, prices) the account engine applies per database transaction. */
     private int batchSize = 500;
     private Map<String, Asset> assets = new LinkedHashMap<>();
@@ -54,14 +52,6 @@ public class MarginProperties {
 
     public void setSnapshotInterval(Duration snapshotInterval) {
         this.snapshotInterval = snapshotInterval;
-    }
-
-    public int getMaxConcurrentQueries() {
-        return maxConcurrentQueries;
-    }
-
-    public void setMaxConcurrentQueries(int maxConcurrentQueries) {
-        this.maxConcurrentQueries = maxConcurrentQueries;
     }
 
     public int getBatchSize() {

@@ -3,6 +3,7 @@ package io.backstop.margin.web;
 import io.backstop.events.Contract;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.EventType;
+import io.backstop.events.InvalidField;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.trading.TradeFilled;
@@ -147,8 +148,7 @@ class AccountController {
             + "least headroom first (highest margin ratio), valued now")
     List<AtRisk> atRisk(@RequestParam(defaultValue = "20") int limit) {
         if (limit < 1 || limit > 1000) {
-            throw problem(HttpStatus.BAD_REQUEST, URI.create("https://backstop.io/problems/bad-limit"), "Bad limit",
-                    "limit must be between 1 and 1000, got " + limit);
+            throw new InvalidField("limit", "must be between 1 and 1000, got " + limit);
         }
         // the engine's screen names the candidates: ranking them costs what is at risk, not every account
         List<AtRisk> all = new ArrayList<>();
@@ -203,14 +203,6 @@ class AccountController {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
         problem.setType(UNKNOWN_ACCOUNT);
         problem.setTitle("Unknown account");
-        return problem;
-    }
-
-    @ExceptionHandler(IllegalArgumentException.class)
-    ProblemDetail invalid(IllegalArgumentException e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
-        problem.setType(URI.create("https://backstop.io/problems/invalid-request"));
-        problem.setTitle("Invalid request");
         return problem;
     }
 

@@ -71,11 +71,10 @@ class PriceController {
         Instant end = to != null ? to : engine.now();
         Instant start = from != null ? from : end.minus(Duration.ofHours(1));
         if (start.isAfter(end)) {
-            throw problem(HttpStatus.BAD_REQUEST, BAD_RANGE, "Bad range", "from (" + start + ") is after to (" + end + ")");
+            throw badParameter("from", "from (" + start + ") is after to (" + end + ")");
         }
         if (limit < 1 || limit > MAX_HISTORY) {
-            throw problem(HttpStatus.BAD_REQUEST, BAD_RANGE, "Bad limit",
-                    "limit must be between 1 and " + MAX_HISTORY + ", got " + limit);
+            throw badParameter("limit", "limit must be between 1 and " + MAX_HISTORY + ", got " + limit);
         }
         return history.range(pricer.spec().symbol(), start, end, limit).stream().map(PriceView::of).toList();
     }
@@ -108,6 +107,16 @@ class PriceController {
 
     private PriceView view(SymbolPricer pricer) {
         return pricer.lastPublished().map(PriceView::of).orElseGet(() -> PriceView.never(pricer.spec().symbol()));
+    }
+
+    /** A query parameter out of its range: 400 naming it, like every other bad field (see the kit's advice). */
+    private static ErrorResponseException badParameter(String field, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+        problem.setType(BAD_RANGE);
+        problem.setTitle("Invalid field '" + field + "'");
+        problem.setProperty("field", field);
+        problem.setProperty("reason", "invalid_value");
+        return new ErrorResponseException(HttpStatus.BAD_REQUEST, problem, null);
     }
 
     private static ErrorResponseException problem(HttpStatus status, URI type, String title, String detail) {

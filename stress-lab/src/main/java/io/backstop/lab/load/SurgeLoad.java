@@ -56,7 +56,7 @@ public final class SurgeLoad {
     /** Kafka gives up on a record after this; the trade stream waits this long (and a little) for its last acks. */
     private static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
     private static final String APPLIED_METER = "backstop.margin.events.applied?tag=topic:" + Topic.TRADES_FILLS.baseName();
-    private static final String SHED_METER = "backstop.margin.queries.shed";
+    private static final String SHED_METER = "backstop.http.queries.shed";
 
     /**
      * What to offer.
