@@ -19,8 +19,11 @@ public class OverloadProperties {
     /** Path patterns of the read-only queries that may be shed ({@code GET} and {@code HEAD} only). */
     private List<String> paths = new ArrayList<>(List.of("/api/**"));
 
-    /** Path patterns under {@code paths} never shed: the simulated clock's endpoint a replay steps and polls. */
-    private List<String> excludedPaths = new ArrayList<>(List.of("/api/v1/simulation/**"));
+    /**
+     * Path patterns under {@code paths} never shed: the simulated clock's endpoint a replay steps and polls, and the
+     * status page's questions (a service shedding queries is up, and the page must be able to say so).
+     */
+    private List<String> excludedPaths = new ArrayList<>(List.of("/api/v1/simulation/**", "/api/v1/status/**"));
 
     /** CoDel target: the queue time a healthy server gets below at least once per interval. */
     private Duration target = Duration.ofMillis(5);
