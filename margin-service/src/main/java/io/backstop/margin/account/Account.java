@@ -44,8 +44,13 @@ public final class Account {
      * liquidation's end is applied ({@link #endLiquidation}) and, for a shortfall, the waterfall has settled it
      * ({@code awaitingWaterfall} meanwhile). Then the lease is released and the scope reviewed at once.
      */
-    public record Scope(AccountStatus status, UUID openCallId, boolean held, boolean awaitingWaterfall) {
+    public record Scope(AccountStatus status, UUID openCallId, boolean held, Boolean awaitingWaterfall) {
         static final Scope HEALTHY = new Scope(AccountStatus.HEALTHY, null, false, false);
+
+        /** {@code awaitingWaterfall} is absent (null) from accounts stored before the lease existed: false. */
+        public Scope {
+            awaitingWaterfall = Boolean.TRUE.equals(awaitingWaterfall);
+        }
 
         /** The scope is leased to an open liquidation, or to its shortfall's waterfall. */
         public boolean leased() {
