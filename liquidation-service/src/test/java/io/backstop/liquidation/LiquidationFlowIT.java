@@ -16,6 +16,8 @@ import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import io.backstop.events.liquidation.LiquidationReported;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.events.liquidation.LiquidationEnded;
+import io.backstop.events.liquidation.LiquidationOutcome;
 import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.margin.CollateralValue;
 import io.backstop.events.margin.MarginCallIssued;
@@ -137,6 +139,19 @@ class LiquidationFlowIT {
         assertThat(contribution.amount()).isEqualByComparingTo(fee);
 
         await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
+        // the end of the lease follows the liquidation's fills on the account's partition, naming them in order
+        LiquidationEnded ended = end(account);
+        int made = jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE account_id = ?", Integer.class,
+                account);
+        List<Object> onFills = kafka.read(infra.topic("liquidation.fills"), made + 1, WAIT, r -> account.equals(r.key()))
+                .stream().map(r -> (Object) json.decode(Topic.LIQUIDATION_FILLS, r.key(), r.value()).payload()).toList();
+        assertThat(onFills).hasSize(made + 1).last().isEqualTo(ended);
+        assertThat(ended.outcome()).isEqualTo(LiquidationOutcome.COMPLETED);
+        assertThat(ended.marginCallId()).isEqualTo(call.eventId());
+        assertThat(ended.scope()).isEqualTo("CROSS");
+        assertThat(ended.fills()).containsExactlyElementsOf(onFills.subList(0, made).stream()
+                .map(f -> ((PositionLiquidated) f).tradeId()).toList()).contains(fill.tradeId());
+        assertThat(ended.shortfalls()).isEmpty();
         // the history pages through the fills from PostgreSQL
         tools.jackson.databind.JsonNode page = json.mapper().readTree(new io.backstop.testkit.HttpProbe(port)
                 .get("/api/v1/liquidations?accountId=" + account + "&limit=1").body());
@@ -172,6 +187,10 @@ class LiquidationFlowIT {
                 String.class, account);
         assertThat(outcome).contains("\"equity\": \"2400\"").contains("\"maintenanceMargin\": \"560");
         assertThat(exchange.orders()).noneMatch(o -> o.accountId().equals(account));
+        assertThat(end(account)).satisfies(ended -> {
+            assertThat(ended.outcome()).isEqualTo(LiquidationOutcome.CANCELLED_RECOVERED);
+            assertThat(ended.fills()).isEmpty();
+        });
     }
 
     @Test
@@ -216,6 +235,21 @@ class LiquidationFlowIT {
         assertThat(jdbc.queryForObject("SELECT fee FROM liquidation_fill WHERE account_id = ?", BigDecimal.class,
                 account)).isEqualByComparingTo("12.5");
         assertThat(status(account)).isEqualTo("SHORTFALL");
+        LiquidationEnded ended = end(account);
+        assertThat(ended.outcome()).isEqualTo(LiquidationOutcome.SHORTFALL);
+        assertThat(ended.fills()).hasSize(1);
+        assertThat(ended.shortfalls()).singleElement().satisfies(h -> {
+            assertThat(h.shortfallId()).isEqualTo(shortfall.shortfallId());
+            assertThat(h.quantity()).isEqualByComparingTo("1.5");
+            assertThat(h.deficit()).isEqualByComparingTo("0");
+        });
+    }
+
+    /** The account's first LiquidationEnded on liquidation.fills. */
+    private LiquidationEnded end(String account) {
+        return (LiquidationEnded) json.decode(Topic.LIQUIDATION_FILLS, account, kafka.read(infra.topic(
+                "liquidation.fills"), 1, WAIT, r -> account.equals(r.key()) && json.decode(Topic.LIQUIDATION_FILLS,
+                r.key(), r.value()).payload() instanceof LiquidationEnded).get(0).value()).payload();
     }
 
     @Test

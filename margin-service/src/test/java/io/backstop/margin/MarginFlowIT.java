@@ -11,7 +11,10 @@ import io.backstop.events.json.EventJson;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
 import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.PositionSide;
+import io.backstop.events.liquidation.LiquidationEnded;
+import io.backstop.events.liquidation.LiquidationOutcome;
 import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
@@ -145,15 +148,85 @@ class MarginFlowIT {
     }
 
     @Test
-    void aRecoveryBeforeLiquidationClosesTheCallWithoutASecond() throws Exception {
+    void aRecoveryKeepsTheLeaseUntilTheLiquidationEndsAndThenNeedsNoSecondCall() throws Exception {
         String id = leveragedBtcLong("recover-" + UUID.randomUUID());
         sendPrice("BTCUSDT", "59200", PriceStatus.OK);
-        assertThat(calls(id, 1)).hasSize(1);
+        UUID call = callIds(id, 1).get(0);
 
         sendPrice("BTCUSDT", "60500", PriceStatus.OK);
+        await().atMost(WAIT).until(() -> engine.prices().quote("BTCUSDT")
+                .map(q -> q.mark().compareTo(new BigDecimal("60500")) == 0).orElse(false));
+        Thread.sleep(500);
+        assertThat(getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue())
+                .as("the liquidation decides whether the recovery holds").isEqualTo("LIQUIDATING");
+
+        sendEnd(id, call, LiquidationOutcome.CANCELLED_RECOVERED, List.of(), List.of());
         await().atMost(WAIT).until(() -> !getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue()
                 .equals("LIQUIDATING"));
         Thread.sleep(1000);
+        assertThat(calls(id, 2)).hasSize(1);
+    }
+
+    @Test
+    void aSkippedCallOfAScopeStillBelowMaintenanceIsFollowedByTheNextCallAtOnce() throws Exception {
+        aCallEndedWithoutClosingAnythingIsFollowedByTheNextCall("skipped-", LiquidationOutcome.SKIPPED_IN_PROGRESS);
+    }
+
+    @Test
+    void aCallCancelledAsRecoveredOfAScopeStillBelowMaintenanceIsFollowedByTheNextCallAtOnce() throws Exception {
+        aCallEndedWithoutClosingAnythingIsFollowedByTheNextCall("cancelled-", LiquidationOutcome.CANCELLED_RECOVERED);
+    }
+
+    /** No price moves after the first call: only the end of its lease makes margin call the scope again. */
+    private void aCallEndedWithoutClosingAnythingIsFollowedByTheNextCall(String prefix, LiquidationOutcome outcome)
+            throws Exception {
+        String id = leveragedBtcLong(prefix + UUID.randomUUID());
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        UUID first = callIds(id, 1).get(0);
+        assertThat(scope(id).get("liquidation").stringValue()).isEqualTo(first.toString());
+
+        EventEnvelope<?> end = sendEnd(id, first, outcome, List.of(), List.of());
+
+        List<UUID> calls = callIds(id, 2);
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(1)).isNotEqualTo(first);
+        JsonNode scope = scope(id);
+        assertThat(scope.get("belowMaintenance").booleanValue()).isTrue();
+        assertThat(scope.get("liquidation").stringValue()).isEqualTo(calls.get(1).toString());
+
+        // the same end delivered again, and another end of the old call: neither releases the new lease
+        kafka.send(infra.topic("liquidation.fills"), id, json.encode(end));
+        sendEnd(id, first, outcome, List.of(), List.of());
+        await().atMost(WAIT).until(() -> inbox.contains(end.eventId()));
+        Thread.sleep(1000);
+        assertThat(callIds(id, 3)).hasSize(2);
+        assertThat(scope(id).get("liquidation").stringValue()).isEqualTo(calls.get(1).toString());
+    }
+
+    @Test
+    void aShortfallKeepsTheLeaseUntilTheWaterfallHasClosedItThenTheScopeIsFree() throws Exception {
+        String id = leveragedBtcLong("shortfall-" + UUID.randomUUID());
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        UUID call = callIds(id, 1).get(0);
+        UUID shortfall = UUID.randomUUID();
+
+        sendEnd(id, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall, "BTCUSDT",
+                new BigDecimal("10"), BigDecimal.ZERO)));
+        await().atMost(WAIT).until(() -> scope(id).get("awaitingWaterfall").booleanValue());
+        assertThat(scope(id).get("liquidation").stringValue()).isEqualTo(call.toString());
+        assertThat(calls(id, 2)).as("no call while the waterfall settles the shortfall").hasSize(1);
+
+        kafka.send(infra.topic("insurance.takeovers"), id, json.encode(EventEnvelope.of(new PositionTakenOver(
+                shortfall, "majors", id, "BTCUSDT", PositionSide.LONG, new BigDecimal("10"), new BigDecimal("59000")),
+                Instant.now(), null, null)));
+        await().atMost(WAIT).until(() -> scope(id).get("liquidation").isNull());
+
+        JsonNode risk = getJson("/api/v1/accounts/" + id + "/risk");
+        assertThat(risk.get("status").stringValue()).isEqualTo("HEALTHY");
+        assertThat(risk.get("positions").size()).isZero();
+        // money: 10,000 deposited, 10 BTC bought at 60,000 and taken over at 59,000
+        assertThat(engine.view(id).orElseThrow().balances().getOrDefault("USDT", BigDecimal.ZERO))
+                .isEqualByComparingTo("0");
         assertThat(calls(id, 2)).hasSize(1);
     }
 
@@ -173,7 +246,8 @@ class MarginFlowIT {
         kafka.send(infra.topic("insurance.takeovers"), id, json.encode(takeover));
         await().atMost(WAIT).until(() -> engine.view(id).map(v -> v.positions().get("BTCUSDT").size()
                 .compareTo(new BigDecimal("7")) == 0).orElse(false));
-        sendPrice("BTCUSDT", "60500", PriceStatus.OK); // recovers: the call is closed
+        sendPrice("BTCUSDT", "60500", PriceStatus.OK); // recovers, and the liquidation ends: the scope is free
+        sendEnd(id, callIds(id, 1).get(0), LiquidationOutcome.COMPLETED, List.of(tradeId), List.of());
         await().atMost(WAIT).until(() -> !getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue()
                 .equals("LIQUIDATING"));
         sendPrice("BTCUSDT", "58000", PriceStatus.OK);
@@ -316,6 +390,26 @@ class MarginFlowIT {
         return kafka.read(infra.topic("margin.calls"), atLeast, atLeast == 1 ? WAIT : Duration.ofSeconds(3),
                         r -> accountId.equals(r.key())).stream()
                 .map(r -> (MarginCallIssued) json.decode(Topic.MARGIN_CALLS, "c", r.value()).payload()).toList();
+    }
+
+    private List<UUID> callIds(String accountId, int atLeast) {
+        return kafka.read(infra.topic("margin.calls"), atLeast, atLeast == 1 ? WAIT : Duration.ofSeconds(3),
+                r -> accountId.equals(r.key())).stream()
+                .map(r -> json.decode(Topic.MARGIN_CALLS, "c", r.value()).eventId()).toList();
+    }
+
+    /** The account's cross scope as the risk API states it. */
+    private JsonNode scope(String accountId) throws Exception {
+        return getJson("/api/v1/accounts/" + accountId + "/risk").get("scopes").get(0);
+    }
+
+    /** What liquidation-service publishes when the call's liquidation ends (on the fills' topic and partition). */
+    private EventEnvelope<?> sendEnd(String accountId, UUID call, LiquidationOutcome outcome, List<String> fills,
+                                     List<ShortfallHandedOver> shortfalls) {
+        EventEnvelope<?> end = EventEnvelope.of(new LiquidationEnded(UUID.randomUUID(), call, accountId, "CROSS",
+                outcome, fills, shortfalls), Instant.now(), null, null);
+        kafka.send(infra.topic("liquidation.fills"), accountId, json.encode(end));
+        return end;
     }
 
     private void sendPrice(String symbol, String price, PriceStatus status) {

@@ -5,6 +5,7 @@ import io.backstop.events.insurance.InsuranceFundUpdated;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.liquidation.LiquidationEnded;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
@@ -39,6 +40,7 @@ public enum EventType {
     LIQUIDATION_ORDER_PLACED(LiquidationOrderPlaced.class, Topic.LIQUIDATION_ORDERS, 1),
     LIQUIDATION_ORDER_EXECUTED(LiquidationOrderExecuted.class, Topic.LIQUIDATION_EXECUTIONS, 1),
     POSITION_LIQUIDATED(PositionLiquidated.class, Topic.LIQUIDATION_FILLS, 1),
+    LIQUIDATION_ENDED(LiquidationEnded.class, Topic.LIQUIDATION_FILLS, 1),
     LIQUIDATION_REPORTED(LiquidationReported.class, Topic.LIQUIDATION_EVENTS, 1),
     LIQUIDATION_SHORTFALL_RAISED(LiquidationShortfallRaised.class, Topic.LIQUIDATION_SHORTFALLS, 1),
     LIQUIDATION_FEE_COLLECTED(LiquidationFeeCollected.class, Topic.INSURANCE_CONTRIBUTIONS, 1),

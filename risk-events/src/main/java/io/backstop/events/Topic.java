@@ -26,7 +26,10 @@ public enum Topic {
     LIQUIDATION_ORDERS("liquidation.orders", "symbol", false, false),
     /** What the exchange filled of a liquidation order. Key: symbol. */
     LIQUIDATION_EXECUTIONS("liquidation.executions", "symbol", false, false),
-    /** Applied liquidation trades with realized PnL and fee, back to margin-service. Key: accountId. */
+    /**
+     * Applied liquidation trades with realized PnL and fee, back to margin-service, and after a liquidation's last
+     * one its end (the lease it releases). Key: accountId, so an account's fills and ends stay in order.
+     */
     LIQUIDATION_FILLS("liquidation.fills", "accountId", false, false),
     /** The public, real-time, unthrottled liquidation feed. Key: symbol. */
     LIQUIDATION_EVENTS("liquidation.events", "symbol", false, false),

@@ -11,7 +11,10 @@ import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import io.backstop.events.liquidation.LiquidationReported;
+import io.backstop.events.liquidation.LiquidationEnded;
+import io.backstop.events.liquidation.LiquidationOutcome;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.liquidation.OrderOwner;
 import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
@@ -84,6 +87,9 @@ public final class SampleEvents {
                         new ExecutionFill("x-2", d("3799.5"), d("0.5"))), d("0.5")));
         m.put(EventType.POSITION_LIQUIDATED, new PositionLiquidated(liquidation, order, "x-1", "acct-7", "ETHUSDT",
                 Side.SELL, d("1.5"), d("3801"), d("-823.875"), d("11.403"), d("3790.11")));
+        m.put(EventType.LIQUIDATION_ENDED, new LiquidationEnded(liquidation, CAUSE, "acct-7", "CROSS",
+                LiquidationOutcome.SHORTFALL, List.of("x-1", "x-2"),
+                List.of(new ShortfallHandedOver(shortfall, "ETHUSDT", d("0.5"), d("0")))));
         m.put(EventType.LIQUIDATION_REPORTED, new LiquidationReported(liquidation, "x-1", "ETHUSDT", Side.SELL,
                 d("1.5"), d("3801"), d("5701.5"), T0));
         m.put(EventType.LIQUIDATION_SHORTFALL_RAISED, new LiquidationShortfallRaised(shortfall, liquidation, CAUSE,

@@ -8,12 +8,14 @@ import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.prices.PriceBoard;
 import io.backstop.liquidation.lifecycle.CallIntake;
 import io.backstop.liquidation.lifecycle.ExecutionDecider;
 import io.backstop.liquidation.lifecycle.Liquidation;
+import io.backstop.liquidation.lifecycle.LiquidationEnd;
 import io.backstop.liquidation.lifecycle.LiquidationStatus;
 import io.backstop.liquidation.lifecycle.Order;
 import io.backstop.liquidation.lifecycle.OrderStatus;
@@ -76,8 +78,9 @@ public class LiquidationDesk {
         this.intake = new CallIntake(markets, settlementAsset);
         this.rounds = new RoundDecider(policy, feeScale);
         this.executions = new ExecutionDecider(policy, feeScale, settlementAsset);
-        this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish);
-        this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendAll);
+        // a poll's batch is finished (its ends emitted) before the transaction's events are appended
+        this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish, 0);
+        this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendAll, 1);
         Gauge.builder("backstop.liquidation.shortfalls.awaiting.waterfall", store,
                         LiquidationStore::shortfallsAwaitingWaterfall)
                 .description("Shortfalls handed to the fund whose takeover or ADL has not fully arrived").register(meters);
@@ -101,7 +104,7 @@ public class LiquidationDesk {
         Liquidation l = decided.liquidation();
         batch.writes.insert(l, now, decided.why());
         if (l.status() != LiquidationStatus.QUEUED) {
-            outcome(l.status());
+            ended(l, List.of(), List.of(), now);
             return;
         }
         if (decided.adjusted()) {
@@ -128,19 +131,28 @@ public class LiquidationDesk {
             Map<UUID, Liquidation> locked = store.lockAll(liquidationIds);
             LiquidationStore.Writes writes = store.writes();
             Set<UUID> done = new HashSet<>();
+            List<RoundDecider.Decision> ended = new ArrayList<>();
             List<RoundDecider.Step> steps = new ArrayList<>(liquidationIds.size());
             for (UUID id : liquidationIds) {
                 Liquidation l = locked.get(id);
                 // a liquidation queued twice is advanced once; one no longer QUEUED has nothing to do
                 boolean due = done.add(id) && l != null && l.status() == LiquidationStatus.QUEUED;
-                steps.add(due ? advanceLocked(l, writes) : RoundDecider.Step.NOTHING);
+                RoundDecider.Decision d = due ? advanceLocked(l, writes) : null;
+                if (d != null && !d.liquidation().status().open()) {
+                    ended.add(d);
+                }
+                steps.add(d == null ? RoundDecider.Step.NOTHING : d.step());
             }
             writes.flush();
+            Map<UUID, List<String>> fills = store.fillsOf(ended.stream().map(d -> d.liquidation().id()).toList());
+            Instant now = clock.instant();
+            ended.forEach(d -> ended(d.liquidation(), fills.getOrDefault(d.liquidation().id(), List.of()),
+                    d.shortfalls(), now));
             return steps;
         });
     }
 
-    private RoundDecider.Step advanceLocked(Liquidation l, LiquidationStore.Writes writes) {
+    private RoundDecider.Decision advanceLocked(Liquidation l, LiquidationStore.Writes writes) {
         Instant now = clock.instant();
         RoundDecider.Decision d = rounds.decide(l, remark(l.state()), now);
         d.orders().forEach(order -> writes.insertOrder(order, now));
@@ -148,10 +160,7 @@ public class LiquidationDesk {
                 s.symbol(), s.quantity(), now));
         writes.update(d.liquidation(), d.outcome(), now);
         d.events().forEach(this::emit);
-        if (!d.liquidation().status().open()) {
-            outcome(d.liquidation().status());
-        }
-        return d.step();
+        return d;
     }
 
     /** Places scheduled slices whose cooldown has passed; returns how many. */
@@ -192,6 +201,7 @@ public class LiquidationDesk {
     public void execute(EventEnvelope<?> event) {
         LiquidationOrderExecuted execution = (LiquidationOrderExecuted) event.payload();
         PollBatch batch = batches.get();
+        pendingEvents.get(); // in use before the commit: the ends finish() emits are appended with the fills
         Order order = batch.order(execution.orderId());
         if (order == null) {
             Counter.builder("backstop.liquidation.executions.foreign")
@@ -234,18 +244,21 @@ public class LiquidationDesk {
         batch.writes.flush();
         Instant now = clock.instant();
         List<LiquidationStore.Queued> next = new ArrayList<>();
+        List<Liquidation> ended = new ArrayList<>();
         for (UUID id : batch.executed()) {
             ExecutionDecider.RoundState after = executions.afterExecutions(batch.liquidations.get(id),
                     batch.pending.getOrDefault(id, 0));
             Liquidation l = after.liquidation();
             batch.writes.update(l, after.outcome(), now);
             if (!l.status().open()) {
-                outcome(l.status());
+                ended.add(l);
             } else if (after.nextRound()) {
                 next.add(new LiquidationStore.Queued(id, l.state().health(), l.state().notional(), l.marginCallId()));
             }
         }
         batch.writes.flush();
+        Map<UUID, List<String>> fills = store.fillsOf(ended.stream().map(Liquidation::id).toList());
+        ended.forEach(l -> ended(l, fills.getOrDefault(l.id(), List.of()), List.of(), now));
         TransactionScoped.afterCommit(() -> next.forEach(queue));
     }
 
@@ -279,6 +292,12 @@ public class LiquidationDesk {
 
     private void count(String name, String description, String symbol) {
         Counter.builder(name).description(description).tag("symbol", symbol).register(meters).increment();
+    }
+
+    /** Emits the end of the liquidation's lease ({@link LiquidationEnd}) and counts its outcome. */
+    private void ended(Liquidation l, List<String> fills, List<ShortfallHandedOver> shortfalls, Instant now) {
+        emit(LiquidationEnd.of(l, fills, shortfalls, now));
+        outcome(l.status());
     }
 
     private void outcome(LiquidationStatus status) {

@@ -127,6 +127,26 @@ public class LiquidationStore {
                 rs.getBigDecimal(4), rs.getBigDecimal(5)), args);
     }
 
+    /**
+     * The tradeIds of each liquidation's fills, in the order they were recorded: what its {@code LiquidationEnded}
+     * lists. Liquidations without fills are absent.
+     */
+    public Map<UUID, List<String>> fillsOf(java.util.Collection<UUID> liquidationIds) {
+        Map<UUID, List<String>> fills = new java.util.HashMap<>();
+        if (liquidationIds.isEmpty()) {
+            return fills;
+        }
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("SELECT liquidation_id, trade_id FROM liquidation_fill"
+                    + " WHERE liquidation_id = ANY (?) ORDER BY seq");
+            ps.setArray(1, con.createArrayOf("uuid", liquidationIds.toArray()));
+            return ps;
+        }, rs -> {
+            fills.computeIfAbsent(rs.getObject(1, UUID.class), k -> new ArrayList<>()).add(rs.getString(2));
+        });
+        return fills;
+    }
+
     /** Locks the liquidation for this transaction. */
     public Optional<Liquidation> lock(UUID id) {
         return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state, created_at FROM liquidation"

@@ -5,6 +5,7 @@ import io.backstop.events.PositionSide;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.liquidation.OrderOwner;
+import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.liquidation.plan.LiquidationMath;
 import io.backstop.liquidation.plan.LiquidationPolicy;
 import io.backstop.liquidation.plan.PositionState;
@@ -31,10 +32,6 @@ public final class RoundDecider {
     /** What one round decided. */
     public enum Step { NOTHING, CANCELLED_RECOVERED, COMPLETED, ORDERS_PLACED, SHORTFALL }
 
-    /** A remainder handed to the fund, held until the waterfall settles it. */
-    public record HandedOver(UUID shortfallId, String symbol, BigDecimal quantity) {
-    }
-
     /**
      * @param liquidation the liquidation after the round
      * @param outcome     the numbers stored with a final status (null: keep what is stored)
@@ -43,7 +40,7 @@ public final class RoundDecider {
      * @param events      to append to the outbox, in order
      */
     public record Decision(Step step, Liquidation liquidation, Map<String, Object> outcome, List<Order> orders,
-                           List<HandedOver> shortfalls, List<EventEnvelope<?>> events) {
+                           List<ShortfallHandedOver> shortfalls, List<EventEnvelope<?>> events) {
     }
 
     private final LiquidationPolicy policy;
@@ -130,7 +127,7 @@ public final class RoundDecider {
      */
     private Decision shortfall(Liquidation l, ScopeState state, Instant now, String why) {
         Map<String, BigDecimal> bankruptcy = LiquidationMath.bankruptcyPrices(state);
-        List<HandedOver> shortfalls = new ArrayList<>();
+        List<ShortfallHandedOver> shortfalls = new ArrayList<>();
         List<EventEnvelope<?>> events = new ArrayList<>();
         for (PositionState p : state.positions()) {
             BigDecimal price = bankruptcy.get(p.symbol());
@@ -138,7 +135,7 @@ public final class RoundDecider {
             BigDecimal deficit = left.signum() < 0 ? left.negate().setScale(feeScale, RoundingMode.UP) : BigDecimal.ZERO;
             UUID shortfallId = UUID.nameUUIDFromBytes(("shortfall/" + l.id() + "/" + p.symbol())
                     .getBytes(StandardCharsets.UTF_8));
-            shortfalls.add(new HandedOver(shortfallId, p.symbol(), p.quantity()));
+            shortfalls.add(new ShortfallHandedOver(shortfallId, p.symbol(), p.quantity(), deficit));
             events.add(EventEnvelope.causedBy(l.marginCallId(), "shortfall/" + p.symbol(),
                     new LiquidationShortfallRaised(shortfallId, l.id(), l.marginCallId(), l.accountId(), p.symbol(),
                             p.size().signum() > 0 ? PositionSide.LONG : PositionSide.SHORT, p.quantity(), price,

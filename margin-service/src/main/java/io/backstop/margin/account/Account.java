@@ -2,11 +2,13 @@ package io.backstop.margin.account;
 
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
+import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.margin.MarginScope;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,13 +32,60 @@ public final class Account {
     private final Map<String, BigDecimal> balances = new LinkedHashMap<>();
     private final Map<String, Position> positions = new LinkedHashMap<>();
     private final Map<String, Scope> scopes = new LinkedHashMap<>();
+    /** Shortfalls of this account the waterfall is settling, by shortfallId (see {@link #endLiquidation}). */
+    private final Map<UUID, Settlement> settlements = new LinkedHashMap<>();
     private long version;
     private String lastLiquidationTradeId;
     private UUID lastWaterfallEventId;
 
-    /** The margin state of one scope. */
-    public record Scope(AccountStatus status, UUID openCallId, boolean held) {
-        static final Scope HEALTHY = new Scope(AccountStatus.HEALTHY, null, false);
+    /**
+     * The margin state of one scope. While a call is open ({@link AccountStatus#callOpen()}) the scope is leased to
+     * the liquidation of {@code openCallId}: no other call is issued for it, whatever its equity does, until the
+     * liquidation's end is applied ({@link #endLiquidation}) and, for a shortfall, the waterfall has settled it
+     * ({@code awaitingWaterfall} meanwhile). Then the lease is released and the scope reviewed at once.
+     */
+    public record Scope(AccountStatus status, UUID openCallId, boolean held, Boolean awaitingWaterfall) {
+        static final Scope HEALTHY = new Scope(AccountStatus.HEALTHY, null, false, false);
+
+        /** {@code awaitingWaterfall} is absent (null) from accounts stored before the lease existed: false. */
+        public Scope {
+            awaitingWaterfall = Boolean.TRUE.equals(awaitingWaterfall);
+        }
+
+        /** The scope is leased to an open liquidation, or to its shortfall's waterfall. */
+        public boolean leased() {
+            return status.callOpen();
+        }
+    }
+
+    /**
+     * What the waterfall must do for one shortfall of this account, and what it has done. The scope, quantity and
+     * deficit come with the liquidation's end; the waterfall's outcomes may be applied before it (they travel on
+     * other partitions), so both halves accumulate here in either order.
+     *
+     * @param scope    the scope the shortfall's liquidation leased; null until its end is applied
+     * @param quantity base units handed to the fund (null until the end)
+     * @param deficit  the deficit the fund covers, settlement asset (null until the end)
+     * @param closed   base units taken over or auto-deleveraged from this account so far
+     * @param covered  deficit credited so far (settlement asset)
+     */
+    public record Settlement(String scope, BigDecimal quantity, BigDecimal deficit, BigDecimal closed,
+                             BigDecimal covered) {
+        static final Settlement NONE = new Settlement(null, null, null, BigDecimal.ZERO, BigDecimal.ZERO);
+
+        boolean settled() {
+            return quantity != null && closed.compareTo(quantity) >= 0 && covered.compareTo(deficit) >= 0;
+        }
+    }
+
+    /** What applying a liquidation's end did to its scope. */
+    public enum LeaseEnd {
+        /** The lease is over: the scope is free, to be reviewed at once. */
+        RELEASED,
+        /** The liquidation handed a remainder to the fund: the lease holds until the waterfall has settled it. */
+        AWAITING_WATERFALL,
+        /** Not the end of the scope's lease (an older call's, or one applied already): nothing changes. */
+        NOT_THE_LEASE
     }
 
     public Account(String id, String settlementAsset) {
@@ -165,7 +214,9 @@ public final class Account {
                 credit(settlementAsset, isolated); // a closed isolated position returns what margin it has left
             }
             positions.remove(symbol);
-            scopes.remove(isolatedScope(symbol));
+            if (!scope(isolatedScope(symbol)).leased()) {
+                scopes.remove(isolatedScope(symbol)); // a leased one stays until its liquidation's end is applied
+            }
         } else {
             positions.put(symbol, new Position(symbol, newSize, entry, mode, isolated));
         }
@@ -179,7 +230,10 @@ public final class Account {
         if (!current.status().canBecome(next)) {
             throw new IllegalTransition(id, scopeKey, current.status(), next);
         }
-        Scope updated = new Scope(next, openCallId, held);
+        // a lease keeps waiting for the waterfall through LIQUIDATING <-> BANKRUPT
+        boolean awaiting = next.callOpen() && current.awaitingWaterfall()
+                && java.util.Objects.equals(openCallId, current.openCallId());
+        Scope updated = new Scope(next, openCallId, held, awaiting);
         if (!updated.equals(current)) {
             if (next == AccountStatus.HEALTHY && openCallId == null && !held && !CROSS.equals(scopeKey)) {
                 scopes.remove(scopeKey);
@@ -188,6 +242,66 @@ public final class Account {
             }
             version++;
         }
+    }
+
+    /**
+     * Applies the end of the liquidation of {@code marginCallId} to its scope. When the liquidation handed nothing
+     * to the fund, or the waterfall has already settled all it handed over, the lease is released: the scope
+     * becomes MARGIN_CALL without a call, for the caller to review at once (it issues the next call if the scope is
+     * still below maintenance). Otherwise the lease holds, awaiting the waterfall.
+     *
+     * @param shortfalls what the liquidation handed to the fund
+     */
+    public LeaseEnd endLiquidation(String scopeKey, UUID marginCallId, List<ShortfallHandedOver> shortfalls) {
+        Scope current = scope(scopeKey);
+        if (!current.leased() || !marginCallId.equals(current.openCallId()) || current.awaitingWaterfall()) {
+            return LeaseEnd.NOT_THE_LEASE;
+        }
+        for (ShortfallHandedOver h : shortfalls) {
+            settlements.merge(h.shortfallId(), new Settlement(scopeKey, h.quantity(), h.deficit(), BigDecimal.ZERO,
+                    BigDecimal.ZERO), (had, end) -> new Settlement(scopeKey, h.quantity(), h.deficit(), had.closed(),
+                    had.covered()));
+        }
+        scopes.put(scopeKey, new Scope(current.status(), current.openCallId(), false, true));
+        version++;
+        return releaseIfSettled(scopeKey) ? LeaseEnd.RELEASED : LeaseEnd.AWAITING_WATERFALL;
+    }
+
+    /**
+     * Records what the waterfall closed of a shortfall (a takeover, or an ADL of this account's side); returns the
+     * scope it released, if it was the last outcome the lease waited for.
+     */
+    public Optional<String> shortfallClosed(UUID shortfallId, BigDecimal quantity) {
+        return settle(shortfallId, quantity, BigDecimal.ZERO);
+    }
+
+    /** Records the deficit of a shortfall the waterfall covered; returns the scope it released, if any. */
+    public Optional<String> deficitCovered(UUID shortfallId, BigDecimal amount) {
+        return settle(shortfallId, BigDecimal.ZERO, amount);
+    }
+
+    /** The shortfalls of this account the waterfall has not finished settling. */
+    public Map<UUID, Settlement> settlements() {
+        return Collections.unmodifiableMap(settlements);
+    }
+
+    private Optional<String> settle(UUID shortfallId, BigDecimal closed, BigDecimal covered) {
+        Settlement s = settlements.merge(shortfallId, new Settlement(null, null, null, closed, covered),
+                (had, add) -> new Settlement(had.scope(), had.quantity(), had.deficit(), had.closed().add(closed),
+                        had.covered().add(covered)));
+        version++;
+        return s.scope() != null && releaseIfSettled(s.scope()) ? Optional.of(s.scope()) : Optional.empty();
+    }
+
+    /** Releases the scope's lease once its liquidation has ended and every shortfall it raised is settled. */
+    private boolean releaseIfSettled(String scopeKey) {
+        if (!scope(scopeKey).awaitingWaterfall()
+                || settlements.values().stream().anyMatch(s -> scopeKey.equals(s.scope()) && !s.settled())) {
+            return false;
+        }
+        settlements.values().removeIf(s -> scopeKey.equals(s.scope()));
+        transition(scopeKey, AccountStatus.MARGIN_CALL, null, false);
+        return true;
     }
 
     /**
@@ -218,8 +332,12 @@ public final class Account {
 
     /** Restores persisted state (on partition assignment or restart). */
     public void restore(Map<String, BigDecimal> savedBalances, Map<String, Position> savedPositions,
-                        Map<String, Scope> savedScopes, long savedVersion, String savedLastLiquidationTradeId,
-                        UUID savedLastWaterfallEventId) {
+                        Map<String, Scope> savedScopes, Map<UUID, Settlement> savedSettlements, long savedVersion,
+                        String savedLastLiquidationTradeId, UUID savedLastWaterfallEventId) {
+        settlements.clear();
+        if (savedSettlements != null) {
+            settlements.putAll(savedSettlements);
+        }
         lastLiquidationTradeId = savedLastLiquidationTradeId;
         lastWaterfallEventId = savedLastWaterfallEventId;
         balances.clear();

@@ -16,8 +16,10 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
- * Decides each margin scope's status from exact (BigDecimal) risk, and when to issue a margin call:
- * once per breach, never while one is open, and only on trusted prices. A scope below maintenance
+ * Decides each margin scope's status from exact (BigDecimal) risk, and when to issue a margin call: only
+ * on trusted prices, and never while the scope is leased to a liquidation (a call is open until its end
+ * has been applied, {@link Account#endLiquidation}); a scope released still below maintenance is called
+ * again at its next review, which the caller runs at once. A scope below maintenance
  * whose prices are DEGRADED or STALE holds its call (the liquidation circuit breaker) and issues it
  * when the prices are trusted again, if it is still due.
  */
@@ -52,14 +54,8 @@ public final class MarginEngine {
         boolean changed = false;
 
         List<AccountRisk.PositionLine> cross = risk.positions().stream().filter(p -> !p.isolated()).toList();
-        Set<String> crossSymbols = new LinkedHashSet<>();
-        for (AccountRisk.CollateralLine c : risk.collateral()) {
-            calculator.asset(c.asset()).filter(a -> !a.settlement()).ifPresent(a -> crossSymbols.add(a.priceSymbol()));
-        }
-        cross.forEach(p -> crossSymbols.add(priceSymbol(p.symbol())));
-        boolean crossPriced = account.positions().values().stream().filter(p -> !p.isolated())
-                .allMatch(p -> risk.positions().stream().anyMatch(l -> l.symbol().equals(p.symbol())))
-                && risk.missing().stream().noneMatch(crossSymbols::contains);
+        Set<String> crossSymbols = crossSymbols(risk);
+        boolean crossPriced = crossPriced(account, risk, crossSymbols);
         if (crossPriced) {
             changed |= decide(account, Account.CROSS, risk.equity(), risk.maintenanceMargin(), !cross.isEmpty(),
                     trusted(risk, crossSymbols), () -> call(risk, Account.CROSS, risk.equity(),
@@ -75,6 +71,13 @@ public final class MarginEngine {
                     trusted(risk, symbols), () -> call(risk, scope, isolated.isolatedEquity(),
                             isolated.maintenanceMargin(), List.of(isolated), List.of(), symbols), calls, held);
         }
+        for (String scope : List.copyOf(account.scopes().keySet())) {
+            if (!Account.CROSS.equals(scope) && risk.positions().stream()
+                    .noneMatch(p -> p.isolated() && Account.isolatedScope(p.symbol()).equals(scope))) {
+                // kept while leased; once released, nothing is left to liquidate
+                changed |= decide(account, scope, BigDecimal.ZERO, BigDecimal.ZERO, false, true, null, calls, held);
+            }
+        }
         return new MarginReview(risk, List.copyOf(calls), List.copyOf(held), changed);
     }
 
@@ -84,52 +87,89 @@ public final class MarginEngine {
                            List<MarginReview.Call> calls, List<String> held) {
         Account.Scope before = account.scope(scope);
         AccountStatus status = before.status();
+        if (before.leased()) {
+            // the liquidation owns the scope until its end is applied: only the sign of equity is tracked meanwhile
+            AccountStatus next = equity.signum() < 0 ? AccountStatus.BANKRUPT : AccountStatus.LIQUIDATING;
+            account.transition(scope, next, before.openCallId(), false);
+            return !account.scope(scope).equals(before);
+        }
         if (!hasPositions) {
-            // nothing left to liquidate: done, unless a deficit still waits for the waterfall
-            if (status == AccountStatus.BANKRUPT && equity.signum() < 0) {
-                return false;
-            }
-            account.transition(scope, AccountStatus.HEALTHY, null, false);
+            account.transition(scope, AccountStatus.HEALTHY, null, false); // nothing to liquidate
             return !account.scope(scope).equals(before);
         }
         if (equity.compareTo(maintenance) >= 0) {
             BigDecimal ratio = equity.signum() > 0 ? maintenance.divide(equity, MathContext.DECIMAL64) : BigDecimal.ONE;
             AccountStatus next = ratio.compareTo(alertRatio) >= 0 ? AccountStatus.AT_RISK : AccountStatus.HEALTHY;
-            account.transition(scope, next, null, false); // a recovery closes the open or held call
+            account.transition(scope, next, null, false); // a recovery drops the held call
             return !account.scope(scope).equals(before);
         }
-        switch (status) {
-            case HEALTHY, AT_RISK, MARGIN_CALL -> {
-                if (!trusted) {
-                    account.transition(scope, AccountStatus.MARGIN_CALL, null, true);
-                    held.add(scope);
-                    return !account.scope(scope).equals(before);
-                }
-                MarginReview.Call issued = call.get();
-                account.transition(scope, AccountStatus.MARGIN_CALL, null, false);
-                account.transition(scope, AccountStatus.LIQUIDATING, issued.callId(), false);
-                if (equity.signum() < 0) {
-                    account.transition(scope, AccountStatus.BANKRUPT, issued.callId(), false);
-                }
-                calls.add(issued);
-                return true;
-            }
-            case LIQUIDATING -> {
-                if (equity.signum() < 0) {
-                    account.transition(scope, AccountStatus.BANKRUPT, before.openCallId(), false);
-                    return true;
-                }
-                return false;
-            }
-            case BANKRUPT -> {
-                if (equity.signum() >= 0) {
-                    account.transition(scope, AccountStatus.LIQUIDATING, before.openCallId(), false);
-                    return true;
-                }
-                return false;
-            }
-            default -> throw new IllegalStateException("unhandled status " + status);
+        if (!trusted) {
+            account.transition(scope, AccountStatus.MARGIN_CALL, null, true);
+            held.add(scope);
+            return !account.scope(scope).equals(before);
         }
+        MarginReview.Call issued = call.get();
+        account.transition(scope, AccountStatus.MARGIN_CALL, null, false);
+        account.transition(scope, AccountStatus.LIQUIDATING, issued.callId(), false);
+        if (equity.signum() < 0) {
+            account.transition(scope, AccountStatus.BANKRUPT, issued.callId(), false);
+        }
+        calls.add(issued);
+        return true;
+    }
+
+    /**
+     * Where each scope of the account stands at {@code risk}'s prices (no state changes): the cross scope, then each
+     * isolated position's, then leased isolated scopes whose position is gone.
+     */
+    public List<ScopeStanding> standings(Account account, AccountRisk risk) {
+        List<ScopeStanding> standings = new ArrayList<>();
+        Set<String> crossSymbols = crossSymbols(risk);
+        boolean hasCross = risk.positions().stream().anyMatch(p -> !p.isolated());
+        standings.add(standing(account, Account.CROSS, risk.equity(), risk.maintenanceMargin(), hasCross,
+                crossPriced(account, risk, crossSymbols), crossSymbols, risk));
+        Set<String> seen = new LinkedHashSet<>(List.of(Account.CROSS));
+        for (AccountRisk.PositionLine p : risk.positions()) {
+            if (p.isolated()) {
+                String scope = Account.isolatedScope(p.symbol());
+                seen.add(scope);
+                standings.add(standing(account, scope, p.isolatedEquity(), p.maintenanceMargin(), true, true,
+                        Set.of(priceSymbol(p.symbol())), risk));
+            }
+        }
+        account.scopes().keySet().stream().filter(s -> !seen.contains(s)).sorted().forEach(s -> standings.add(
+                standing(account, s, BigDecimal.ZERO, BigDecimal.ZERO, false, true, Set.of(), risk)));
+        return standings;
+    }
+
+    private static ScopeStanding standing(Account account, String scope, BigDecimal equity, BigDecimal maintenance,
+                                          boolean hasPositions, boolean priced, Set<String> symbols, AccountRisk risk) {
+        Account.Scope s = account.scope(scope);
+        boolean below = hasPositions && equity.compareTo(maintenance) < 0;
+        Set<String> missing = new java.util.TreeSet<>(risk.missing());
+        missing.retainAll(symbols);
+        Set<String> untrusted = new java.util.TreeSet<>(risk.untrusted());
+        untrusted.retainAll(symbols);
+        String hold = !priced || !missing.isEmpty() ? "not priced: no price yet for " + missing
+                : s.held() || (below && !s.leased() && !untrusted.isEmpty())
+                ? "the oracle breaker: prices not trusted " + untrusted : null;
+        return new ScopeStanding(scope, s.status(), equity, maintenance, below, s.leased() ? s.openCallId() : null,
+                s.awaitingWaterfall(), hold);
+    }
+
+    private Set<String> crossSymbols(AccountRisk risk) {
+        Set<String> symbols = new LinkedHashSet<>();
+        for (AccountRisk.CollateralLine c : risk.collateral()) {
+            calculator.asset(c.asset()).filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol()));
+        }
+        risk.positions().stream().filter(p -> !p.isolated()).forEach(p -> symbols.add(priceSymbol(p.symbol())));
+        return symbols;
+    }
+
+    private static boolean crossPriced(Account account, AccountRisk risk, Set<String> crossSymbols) {
+        return account.positions().values().stream().filter(p -> !p.isolated())
+                .allMatch(p -> risk.positions().stream().anyMatch(l -> l.symbol().equals(p.symbol())))
+                && risk.missing().stream().noneMatch(crossSymbols::contains);
     }
 
     private MarginReview.Call call(AccountRisk risk, String scope, BigDecimal equity, BigDecimal maintenance,

@@ -3,10 +3,12 @@ package io.backstop.margin.engine;
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.Side;
+import io.backstop.events.insurance.AdlRole;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.liquidation.LiquidationEnded;
 import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.kit.inbox.Inbox;
@@ -110,6 +112,7 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
     private final Counter duplicates;
     private final MeterRegistry meters;
     private final Map<String, Counter> appliedByTopic = new ConcurrentHashMap<>();
+    private final Map<Account.LeaseEnd, Counter> leaseEnds = new ConcurrentHashMap<>();
     private final Timer batchTimer;
 
     public AccountEngine(MarginEngine margin, AccountRepository repository, Inbox inbox, Outbox outbox,
@@ -346,8 +349,11 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
         } else if (payload instanceof PositionTakenOver takeover) {
             Account account = known(topic, takeover.accountId());
             Position position = open(topic, account, takeover.symbol());
-            batch.trade(account, takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
+            batch.changed(account, true);
+            account.trade(takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
                     takeover.price(), position.mode(), BigDecimal.ZERO, settlementAsset, null);
+            leaseReleased(account.shortfallClosed(takeover.shortfallId(), takeover.quantity()));
+            batch.review(account);
             batch.waterfall.put(account.id(), event.eventId());
             account.waterfallApplied(event.eventId());
         } else if (payload instanceof PositionAutoDeleveraged adl) {
@@ -360,8 +366,13 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
                         "ADL " + adl.side() + " " + adl.quantity().toPlainString() + " " + adl.symbol() + " would not"
                                 + " close part of " + adl.accountId() + "'s position " + position.size().toPlainString());
             }
-            batch.trade(account, adl.symbol(), adl.side(), adl.quantity(), adl.price(), position.mode(),
-                    BigDecimal.ZERO, settlementAsset, null);
+            batch.changed(account, true);
+            account.trade(adl.symbol(), adl.side(), adl.quantity(), adl.price(), position.mode(), BigDecimal.ZERO,
+                    settlementAsset, null);
+            if (adl.role() == AdlRole.BANKRUPT) {
+                leaseReleased(account.shortfallClosed(adl.shortfallId(), adl.quantity()));
+            }
+            batch.review(account);
             batch.waterfall.put(account.id(), event.eventId());
             account.waterfallApplied(event.eventId());
         } else if (payload instanceof LossSocialized loss) {
@@ -375,11 +386,30 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
             knownAsset(topic, covered.asset());
             batch.changed(account, true);
             account.deposit(covered.asset(), covered.amount());
+            leaseReleased(account.deficitCovered(covered.shortfallId(), covered.amount()));
+            batch.review(account);
+        } else if (payload instanceof LiquidationEnded ended) {
+            // after the liquidation's fills on this partition: they are applied; the review issues the next call
+            Account account = known(topic, ended.accountId());
+            batch.changed(account, false);
+            Account.LeaseEnd end = account.endLiquidation(ended.scope(), ended.marginCallId(), ended.shortfalls());
+            countLease(end);
             batch.review(account);
         } else {
             throw new ContractViolation(topic, "type", ContractViolation.Reason.REJECTED_BY_CONSUMER,
                     "margin-service does not apply " + event.type().wireName());
         }
+    }
+
+    /** Counts a lease the waterfall's last outcome released (the review that follows may call the scope again). */
+    private void leaseReleased(Optional<String> scope) {
+        scope.ifPresent(s -> countLease(Account.LeaseEnd.RELEASED));
+    }
+
+    private void countLease(Account.LeaseEnd end) {
+        leaseEnds.computeIfAbsent(end, e -> Counter.builder("backstop.margin.leases.ended")
+                .description("Liquidation ends and waterfall outcomes applied, by what they did to the scope's lease")
+                .tag("result", e.name().toLowerCase(java.util.Locale.ROOT)).register(meters)).increment();
     }
 
     private Account known(String topic, String accountId) {

@@ -18,9 +18,13 @@ public class AccountRepository {
     private final EventJson json;
     private final String settlementAsset;
 
-    /** The stored form of an account (lastLiquidationTradeId absent from rows written before it existed). */
+    /**
+     * The stored form of an account (fields absent from rows written before they existed are null: no
+     * lastLiquidationTradeId, no settlements).
+     */
     record State(Map<String, BigDecimal> balances, List<Position> positions, Map<String, Account.Scope> scopes,
-                 String lastLiquidationTradeId, java.util.UUID lastWaterfallEventId) {
+                 Map<java.util.UUID, Account.Settlement> settlements, String lastLiquidationTradeId,
+                 java.util.UUID lastWaterfallEventId) {
     }
 
     public AccountRepository(JdbcTemplate jdbc, EventJson json, String settlementAsset) {
@@ -48,7 +52,7 @@ public class AccountRepository {
                     ps.setLong(2, account.version());
                     ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
                             List.copyOf(account.positions().values()), account.scopes(),
-                            account.lastLiquidationTradeId(), account.lastWaterfallEventId())));
+                            account.settlements(), account.lastLiquidationTradeId(), account.lastWaterfallEventId())));
                     ps.setInt(4, AccountPartitions.partitionOf(account.id(), partitionCount));
                     ps.setInt(5, partitionCount);
                 });
@@ -106,7 +110,8 @@ public class AccountRepository {
         Account account = new Account(id, settlementAsset);
         Map<String, Position> positions = new java.util.LinkedHashMap<>();
         state.positions().forEach(p -> positions.put(p.symbol(), p));
-        account.restore(state.balances(), positions, state.scopes(), version, state.lastLiquidationTradeId(),
+        account.restore(state.balances(), positions, state.scopes(), state.settlements(), version,
+                state.lastLiquidationTradeId(),
                 state.lastWaterfallEventId());
         return account;
     }

@@ -132,11 +132,13 @@ class AccountController {
     }
 
     @GetMapping("/{id}/risk")
-    @Operation(summary = "The account valued at the latest oracle prices: equity, margins, collateral, positions, held calls")
+    @Operation(summary = "The account valued at the latest oracle prices: equity, margins, collateral, positions, held"
+            + " calls, and per scope whether it is below maintenance and which liquidation or hold attends to it")
     RiskView risk(@PathVariable String id) {
         AccountView view = held(id);
-        AccountRisk risk = engine.margin().calculator().assess(view.detached(engine.settlementAsset()), engine.prices());
-        return RiskView.of(view, risk, clock.instant());
+        var account = view.detached(engine.settlementAsset());
+        AccountRisk risk = engine.margin().calculator().assess(account, engine.prices());
+        return RiskView.of(view, risk, engine.margin().standings(account, risk), clock.instant());
     }
 
     record AtRisk(String accountId, String status, BigDecimal marginRatio, BigDecimal equity,

@@ -97,6 +97,15 @@ class AccountTest {
     }
 
     @Test
+    void aScopeStoredBeforeTheLeaseExistedLoadsUnleased() {
+        Account.Scope stored = new io.backstop.events.json.EventJson().mapper().readValue(
+                "{\"status\":\"LIQUIDATING\",\"openCallId\":\"00000000-0000-0000-0000-000000000001\",\"held\":false}",
+                Account.Scope.class);
+        assertThat(stored.awaitingWaterfall()).isFalse();
+        assertThat(stored.leased()).isTrue();
+    }
+
+    @Test
     void aWithdrawalBeyondTheBalanceIsRefused() {
         account.deposit("USDT", new BigDecimal("10"));
 

@@ -7,6 +7,7 @@ import io.backstop.events.Side;
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.margin.risk.TestSpecs;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -16,8 +17,17 @@ class MarginEngineTest {
             UUID::randomUUID);
     private final TestSpecs.Prices prices = new TestSpecs.Prices();
 
+    /** 100,000 USDT, of which 1,000 behind an isolated 1 BTC short at 60,000. */
+    static Account isolatedShort() {
+        Account account = new Account("iso", "USDT");
+        account.deposit("USDT", new BigDecimal("100000"));
+        account.trade("BTCUSDT", Side.SELL, new BigDecimal("1"), new BigDecimal("60000"), MarginMode.ISOLATED,
+                BigDecimal.ZERO, "USDT", new BigDecimal("1000"));
+        return account;
+    }
+
     /** 10,000 USDT behind a 10 BTC long at 60,000: equity meets maintenance (tier 2) at 59,291.46. */
-    private Account leveragedLong() {
+    static Account leveragedLong() {
         Account account = new Account("trader", "USDT");
         account.deposit("USDT", new BigDecimal("10000"));
         account.trade("BTCUSDT", Side.BUY, new BigDecimal("10"), new BigDecimal("60000"), MarginMode.CROSS,
@@ -26,7 +36,7 @@ class MarginEngineTest {
     }
 
     @Test
-    void aBreachIssuesExactlyOneCallUntilTheAccountRecovers() {
+    void aBreachIssuesExactlyOneCallUntilItsLiquidationHasEnded() {
         Account account = leveragedLong();
         prices.set("BTCUSDT", "60000");
         assertThat(engine.review(account, prices).calls()).isEmpty();
@@ -41,6 +51,7 @@ class MarginEngineTest {
             assertThat(call.priceSequences()).containsKey("BTCUSDT");
         });
         assertThat(account.status()).isEqualTo(AccountStatus.LIQUIDATING);
+        UUID lease = first.calls().get(0).callId();
 
         prices.set("BTCUSDT", "58990");
         assertThat(engine.review(account, prices).calls()).as("no second call while one is open").isEmpty();
@@ -48,13 +59,18 @@ class MarginEngineTest {
 
         prices.set("BTCUSDT", "61000");
         assertThat(engine.review(account, prices).calls()).isEmpty();
+        assertThat(account.status()).as("a recovery does not end the lease: the liquidation decides")
+                .isEqualTo(AccountStatus.LIQUIDATING);
+        assertThat(account.scope(Account.CROSS).openCallId()).isEqualTo(lease);
+
+        assertThat(account.endLiquidation(Account.CROSS, lease, List.of())).isEqualTo(Account.LeaseEnd.RELEASED);
+        assertThat(engine.review(account, prices).calls()).isEmpty();
         assertThat(account.status()).isIn(AccountStatus.HEALTHY, AccountStatus.AT_RISK);
         assertThat(account.scope(Account.CROSS).openCallId()).isNull();
 
         prices.set("BTCUSDT", "59000");
         MarginReview again = engine.review(account, prices);
-        assertThat(again.calls()).singleElement().extracting(MarginReview.Call::callId)
-                .isNotEqualTo(first.calls().get(0).callId());
+        assertThat(again.calls()).singleElement().extracting(MarginReview.Call::callId).isNotEqualTo(lease);
     }
 
     @Test
@@ -117,10 +133,7 @@ class MarginEngineTest {
 
     @Test
     void anIsolatedBreachCallsOnlyItsScope() {
-        Account account = new Account("iso", "USDT");
-        account.deposit("USDT", new BigDecimal("100000"));
-        account.trade("BTCUSDT", Side.SELL, new BigDecimal("1"), new BigDecimal("60000"), MarginMode.ISOLATED,
-                BigDecimal.ZERO, "USDT", new BigDecimal("1000"));
+        Account account = isolatedShort();
         prices.set("BTCUSDT", "60900");
 
         MarginReview review = engine.review(account, prices);

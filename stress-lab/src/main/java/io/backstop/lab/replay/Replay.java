@@ -122,18 +122,20 @@ public final class Replay {
                          long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
-                         Outcomes outcomes, Timeline timeline, Latency latency, Money money, double longShare,
+                         Outcomes outcomes, Liveness liveness, Timeline timeline, Latency latency, Money money,
+                         double longShare,
                          OpenLoop.Summary queries, int coveredAtTrueValue,
                          long deadLetters, List<String> deadLetterReasons, Decisions decisions, Shape shape,
                          Performance performance) {
 
         /**
          * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, every
-         * unit of money accounted for, and no event refused (dead-lettered) by any service.
+         * unit of money accounted for, no event refused (dead-lettered) by any service, and no account left
+         * below maintenance with nothing attending to it.
          */
         public boolean sound() {
             return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0 && money.conserved()
-                    && deadLetters == 0;
+                    && deadLetters == 0 && liveness.unattended() == 0;
         }
 
         /** Liquidated notional caused by the manipulated prices ÷ the manipulation's size. */
@@ -197,6 +199,16 @@ public final class Replay {
      * @param stillOpen liquidations not finished when the replay stopped waiting
      */
     public record Outcomes(int calls, int withoutOutcome, int duplicated, int stillOpen) {
+    }
+
+    /**
+     * The liveness check, from margin-service's risk API at the end of the run: accounts with a scope below
+     * maintenance that no liquidation leases and no stated hold (the oracle breaker, a missing price) explains.
+     * Nothing would ever call them: must be 0.
+     *
+     * @param examples the first few such scopes, as "account scope: equity < maintenance (status)"
+     */
+    public record Liveness(int accountsChecked, int unattended, List<String> examples) {
     }
 
     /**
@@ -418,7 +430,10 @@ public final class Replay {
             String fund = get(Service.INSURANCE_FUND, "/api/v1/fund?history=1");
             boolean clean = get(Service.INSURANCE_FUND, "/api/v1/ledger/check").contains("\"clean\":true");
             Outcomes outcomes = outcomes(observer.callIds);
-            Money money = money(population, observer, run, t0);
+            Map<String, tools.jackson.databind.JsonNode> risks = new LinkedHashMap<>();
+            population.forEach(t -> risks.put(t.accountId(), risk(t.accountId())));
+            Money money = money(population, observer, run, t0, risks);
+            Liveness liveness = liveness(risks);
             Timeline timeline = new Timeline(prices, observer.fund(), observer.adl(), observer.latency());
             double simulatedMinutes = Duration.between(t0.minus(WARM_UP), now).toMillis() / 60_000.0;
             Map<String, Hop> hops = new LinkedHashMap<>();
@@ -435,7 +450,7 @@ public final class Replay {
                     observer.notional(), observer.fills.get(), observer.shortfalls.get(), observer.takeovers.get(),
                     observer.adl.get(), observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
                     observer.maxDeviationSymbol(), observer.peakPerSecond(), wall, new TreeMap<>(observer.perMinute),
-                    clean, fund, outcomes, timeline, latency(observer), money, observer.longShare(), queried,
+                    clean, fund, outcomes, liveness, timeline, latency(observer), money, observer.longShare(), queried,
                     observer.coveredAtTrueValue.size(), observer.deadLetters.get(), observer.deadLetterReasons(),
                     decisions, shape, performance);
         }
@@ -674,15 +689,15 @@ public final class Replay {
      * The conservation check: each run account's balances at margin-service against its deposits and the
      * movements the observer saw, and the fees the accounts paid against the FEE postings of the fund's ledger.
      */
-    private Money money(List<TraderPopulation.Trader> population, RunObserver observer, String run, Instant since)
-            throws Exception {
+    private Money money(List<TraderPopulation.Trader> population, RunObserver observer, String run, Instant since,
+                        Map<String, tools.jackson.databind.JsonNode> risks) throws Exception {
         Map<String, BigDecimal> moved = observer.moneyIn();
         BigDecimal deposited = BigDecimal.ZERO;
         BigDecimal expected = BigDecimal.ZERO;
         BigDecimal held = BigDecimal.ZERO;
         List<String> differences = new ArrayList<>();
         for (TraderPopulation.Trader t : population) {
-            Map<String, BigDecimal> balances = balances(t.accountId());
+            Map<String, BigDecimal> balances = balances(risks.get(t.accountId()));
             Map<String, BigDecimal> should = new LinkedHashMap<>(t.collateral());
             should.merge("USDT", moved.getOrDefault(t.accountId(), BigDecimal.ZERO), BigDecimal::add);
             deposited = deposited.add(t.collateral().getOrDefault("USDT", BigDecimal.ZERO));
@@ -733,9 +748,42 @@ public final class Replay {
                 observer.socialized(), expected, held, population.size(), differences, feesBooked, fundByKind);
     }
 
+    /** An account's risk as margin-service serves it. */
+    private tools.jackson.databind.JsonNode risk(String account) {
+        return JSON.readTree(get(Service.MARGIN, "/api/v1/accounts/" + account + "/risk"));
+    }
+
+    /**
+     * The liveness check over the accounts' risk: a scope below maintenance must be leased to a liquidation or held
+     * for a stated reason (the risk API's {@code scopes}).
+     */
+    static Liveness liveness(Map<String, tools.jackson.databind.JsonNode> risks) {
+        int unattended = 0;
+        List<String> examples = new ArrayList<>();
+        for (Map.Entry<String, tools.jackson.databind.JsonNode> account : risks.entrySet()) {
+            boolean any = false;
+            for (tools.jackson.databind.JsonNode scope : account.getValue().path("scopes")) {
+                if (scope.path("belowMaintenance").asBoolean() && absent(scope.path("liquidation"))
+                        && absent(scope.path("hold"))) {
+                    any = true;
+                    if (examples.size() < 10) {
+                        examples.add(account.getKey() + " " + scope.path("scope").asString() + ": "
+                                + scope.path("equity").asString() + " < " + scope.path("maintenanceMargin").asString()
+                                + " (" + scope.path("status").asString() + ")");
+                    }
+                }
+            }
+            unattended += any ? 1 : 0;
+        }
+        return new Liveness(risks.size(), unattended, List.copyOf(examples));
+    }
+
+    private static boolean absent(tools.jackson.databind.JsonNode node) {
+        return node.isNull() || node.isMissingNode();
+    }
+
     /** An account's balances per asset, as margin-service holds them. */
-    private Map<String, BigDecimal> balances(String account) {
-        tools.jackson.databind.JsonNode risk = JSON.readTree(get(Service.MARGIN, "/api/v1/accounts/" + account + "/risk"));
+    private static Map<String, BigDecimal> balances(tools.jackson.databind.JsonNode risk) {
         Map<String, BigDecimal> balances = new LinkedHashMap<>();
         for (tools.jackson.databind.JsonNode line : risk.path("collateral")) {
             BigDecimal amount = new BigDecimal(line.path("amount").asString());

@@ -65,6 +65,7 @@ public final class ReplayReport {
         row(b, "calls without outcome / twice", results, r -> r.outcomes().withoutOutcome() + " / "
                 + r.outcomes().duplicated());
         row(b, "liquidations still open", results, r -> Integer.toString(r.outcomes().stillOpen()));
+        row(b, "below maint., no liquidation/hold", results, r -> Integer.toString(r.liveness().unattended()));
         row(b, "decisions (events) / digest", results, r -> String.format("%,d / %s", r.decisions().lines(),
                 r.decisions().digest()));
         return b.toString();
