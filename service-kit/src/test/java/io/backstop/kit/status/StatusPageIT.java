@@ -55,7 +55,8 @@ class StatusPageIT {
     int port;
     @Autowired
     MeterRegistry meters;
-    private final AtomicInteger btc = new AtomicInteger(2);
+    /** Static: a Micrometer gauge holds its object weakly, and the first registration of a name wins. */
+    private static final AtomicInteger btc = new AtomicInteger(2);
 
     @DynamicPropertySource
     static void peers(DynamicPropertyRegistry registry) {
