@@ -56,10 +56,17 @@ public final class PlatformStatusService implements SmartLifecycle {
     /** The platform now, or the answer of the last {@code cache} period. */
     public PlatformStatus status() {
         Cached c = cached;
-        if (c != null && System.nanoTime() - c.atNanos() < properties.cache().toNanos()) {
+        if (fresh(c)) {
             return c.status();
         }
-        return assess();
+        synchronized (this) {
+            c = cached; // viewers that waited here take the answer the first of them fetched
+            return fresh(c) ? c.status() : assess();
+        }
+    }
+
+    private boolean fresh(Cached c) {
+        return c != null && System.nanoTime() - c.atNanos() < properties.cache().toNanos();
     }
 
     /** Asks every peer now and keeps the sample. */
