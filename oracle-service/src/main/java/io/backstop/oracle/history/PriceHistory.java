@@ -4,7 +4,7 @@ import io.backstop.events.json.EventJson;
 import io.backstop.events.oracle.PriceSource;
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.oracle.pricing.PriceSnapshot;
-import io.backstop.oracle.publish.PriceEvents;
+import io.backstop.oracle.pricing.PriceEvents;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -3,6 +3,7 @@ package io.backstop.oracle.publish;
 import io.backstop.events.EventEnvelope;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.oracle.history.PriceHistory;
+import io.backstop.oracle.pricing.PriceEvents;
 import io.backstop.oracle.pricing.PriceSink;
 import io.backstop.oracle.pricing.PriceSnapshot;
 import io.micrometer.core.instrument.Gauge;

@@ -3,7 +3,7 @@ package io.backstop.oracle.web;
 import io.backstop.events.oracle.PriceSource;
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.oracle.pricing.PriceSnapshot;
-import io.backstop.oracle.publish.PriceEvents;
+import io.backstop.oracle.pricing.PriceEvents;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;

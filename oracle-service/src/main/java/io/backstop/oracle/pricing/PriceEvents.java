@@ -1,11 +1,8 @@
-package io.backstop.oracle.publish;
+package io.backstop.oracle.pricing;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceSource;
-import io.backstop.oracle.pricing.Exclusion;
-import io.backstop.oracle.pricing.PriceSnapshot;
-import io.backstop.oracle.pricing.SourceVerdict;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
