@@ -7,9 +7,9 @@ import io.backstop.events.margin.MarginScope;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -29,11 +29,14 @@ public final class Account {
 
     private final String id;
     private final String settlementAsset;
-    private final Map<String, BigDecimal> balances = new LinkedHashMap<>();
-    private final Map<String, Position> positions = new LinkedHashMap<>();
-    private final Map<String, Scope> scopes = new LinkedHashMap<>();
+    // Sorted by key, never by arrival: an account reloaded from PostgreSQL (after a restart, a failed commit) must
+    // list its collateral, positions and scopes in the order it did before, or its margin calls would read
+    // differently (./backstop chaos found collateral listed in deposit order before a restart, by asset after)
+    private final Map<String, BigDecimal> balances = new TreeMap<>();
+    private final Map<String, Position> positions = new TreeMap<>();
+    private final Map<String, Scope> scopes = new TreeMap<>();
     /** Shortfalls of this account the waterfall is settling, by shortfallId (see {@link #endLiquidation}). */
-    private final Map<UUID, Settlement> settlements = new LinkedHashMap<>();
+    private final Map<UUID, Settlement> settlements = new TreeMap<>();
     private long version;
     private String lastLiquidationTradeId;
     private UUID lastWaterfallEventId;
