@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class})
+                BackstopCli.Drain.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
+                BackstopCli.Chaos.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -291,6 +292,53 @@ public final class BackstopCli implements Callable<Integer> {
             io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
                     .with(seed, run.minutes);
             return new io.backstop.lab.replay.Demo(System.getenv(), System.out, run.options(spec)).run(s, accounts);
+        }
+    }
+
+    @Command(name = "chaos", mixinStandardHelpOptions = true, description = "Replays a scenario twice on fresh platforms of"
+            + " its own (run/chaos/): clean, then while services are killed with SIGKILL and brought back. Exit 0 only"
+            + " when the run with kills decided byte for byte as the clean run and held every check (nothing lost or"
+            + " doubled, money conserved, ledger clean, every killed service ready again). Writes reports/chaos-<time>/.")
+    static final class Chaos implements Callable<Integer> {
+        @Option(names = "--kill", defaultValue = "random", description = "oracle, margin, liquidation, insurance-fund,"
+                + " each (the four in turn) or random (a service drawn from the seed each round) (default ${DEFAULT-VALUE})")
+        String kill;
+        @Option(names = "--every", defaultValue = "5m", converter = Load.Time.class, description = "simulated time"
+                + " between two kills, the first this long after the shock begins; the same options kill at the same"
+                + " moments of the run (default ${DEFAULT-VALUE})")
+        java.time.Duration every;
+        @Option(names = "--down-for", defaultValue = "10s", converter = Load.Time.class, description = "how long a"
+                + " killed service stays down before it is started again (default ${DEFAULT-VALUE})")
+        java.time.Duration downFor;
+        @Option(names = "--rounds", defaultValue = "4", description = "kills at most; fewer when the shock ends first"
+                + " (default ${DEFAULT-VALUE})")
+        int rounds;
+        @Option(names = "--accounts", defaultValue = "300", description = "traders per run (default ${DEFAULT-VALUE})")
+        int accounts;
+        @Option(names = "--scenario", defaultValue = "oct-2025", description = "scenario (default ${DEFAULT-VALUE})")
+        String scenario;
+        @Option(names = "--seed", description = "the world's seed, which also draws the random victims (default: the"
+                + " scenario's)")
+        Long seed;
+        @CommandLine.Mixin
+        RunOptions run;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (accounts < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--accounts must be at least 1");
+            }
+            io.backstop.lab.scenario.Scenario s = io.backstop.lab.scenario.Scenarios.load(scenario)
+                    .with(seed, run.minutes);
+            io.backstop.lab.replay.Chaos.KillPlan plan;
+            try {
+                plan = new io.backstop.lab.replay.Chaos.KillPlan(kill, every, downFor, rounds, s.seed());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            return new io.backstop.lab.replay.Chaos(System.getenv(), System.out, run.options(spec), plan).run(s, accounts);
         }
     }
 }

@@ -201,7 +201,7 @@ final class PlatformClock implements AutoCloseable {
                             + cause.getMessage(), cause);
                 }
                 System.out.printf("  %s did not take the step to %s (%s); asking again%n", service.id(), time,
-                        cause.getMessage());
+                        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
                 Thread.sleep(1000);
                 attempt = send(service, body);
             }

@@ -35,6 +35,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -262,6 +263,27 @@ public final class Replay {
         this.options = options;
     }
 
+    private Runnable shockBegins = () -> { };
+    private Runnable shockEnds = () -> { };
+    /** The platform's simulated time at the last step, for whoever watches the run from another thread. */
+    private volatile Instant simulated;
+
+    /**
+     * Runs {@code begins} on the replay's thread when the shock begins (the accounts are open, the world starts to
+     * move) and {@code ends} when it has ended, before the platform settles and the run is checked: a chaos
+     * experiment kills components in between, and its {@code ends} waits until what it killed is back.
+     */
+    public Replay duringShock(Runnable begins, Runnable ends) {
+        this.shockBegins = begins;
+        this.shockEnds = ends;
+        return this;
+    }
+
+    /** The platform's simulated time at the last step taken, empty before the first. */
+    public Optional<Instant> simulatedTime() {
+        return Optional.ofNullable(simulated);
+    }
+
     /** Replays {@code base} sized for {@code accounts} traders ({@link Scenario#scaledTo}). */
     public Result run(Scenario base, int accounts) throws Exception {
         Scenario scenario = base.scaledTo(accounts);
@@ -408,7 +430,9 @@ public final class Replay {
             observer.shock = true;
             long shockStarted = System.nanoTime();
             Instant end = t0.plus(Duration.ofMillis(Math.round(scenario.minutes() * 60_000)));
+            shockBegins.run();
             runUntil(end, true);
+            shockEnds.run();
             double shockWall = seconds(shockStarted);
             observer.shock = false; // the world holds its last prices while the platform finishes
             OpenLoop.Summary queried = queries == null ? null : queries.stop();
@@ -533,6 +557,7 @@ public final class Replay {
                 next = now.plusMillis(1);
             }
             now = next;
+            simulated = now;
             progress();
         }
 

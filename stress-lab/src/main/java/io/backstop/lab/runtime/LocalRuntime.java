@@ -167,6 +167,25 @@ public final class LocalRuntime {
         return 0;
     }
 
+    /**
+     * Kills one service with SIGKILL, as a crash would (a chaos experiment): no shutdown hook runs, nothing is
+     * flushed. Returns the pid killed once the process is gone, empty when the service was not running.
+     */
+    public Optional<Long> kill(Service service) throws InterruptedException {
+        Optional<ProcessHandle> process = services.running(service);
+        if (process.isEmpty()) {
+            return Optional.empty();
+        }
+        ProcessHandle p = process.get();
+        p.destroyForcibly();
+        try {
+            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(service.id() + " (pid " + p.pid() + ") did not die of SIGKILL in 30 s", e);
+        }
+        return Optional.of(p.pid());
+    }
+
     /** Whether any component this runtime starts is running (its process is alive). */
     public boolean anyRunning() {
         return postgres.pid().isPresent() || kafka.running().isPresent()

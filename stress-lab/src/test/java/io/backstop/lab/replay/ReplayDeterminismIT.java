@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
+import io.backstop.lab.runtime.Service;
 import io.backstop.lab.runtime.TestPlatforms;
 import io.backstop.lab.scenario.Scenario;
 import io.backstop.lab.scenario.Scenarios;
@@ -23,17 +24,23 @@ import org.junit.jupiter.api.Test;
  * platforms on simulated time decide exactly the same, even when the second runs while two threads keep both
  * cores busy. The first quarter hour of 10 October with a small population (the first calls, liquidations
  * into a moving book, a shortfall the fund takes over), on real processes: Kafka, PostgreSQL and the four
- * services, each platform under target/.
+ * services, each platform under target/. A third run kills each service once with SIGKILL during the shock
+ * ({@code ./backstop chaos --kill each}) and must decide the same too.
  */
 class ReplayDeterminismIT {
 
     private static final int TRADERS = 60;
 
     @Test
-    void theSameScenarioSeedAndOptionsDecideTheSameOnAQuietAndOnABusyMachine() throws Exception {
+    void theSameScenarioSeedAndOptionsDecideTheSameOnAQuietAndOnABusyMachineAndWithEachServiceKilled()
+            throws Exception {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
-        Replay.Result quiet = onFreshPlatform("quiet", scenario, false);
-        Replay.Result busy = onFreshPlatform("busy", scenario, true);
+        Replay.Result quiet = onFreshPlatform("quiet", scenario, false, null, List.of());
+        Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of());
+        // the chaos run of ./backstop chaos --kill each: SIGKILL each service once, at T+2, 4, 6 and 8 simulated min
+        List<Chaos.Kills.Kill> kills = new ArrayList<>();
+        Replay.Result killed = onFreshPlatform("killed", scenario, false,
+                new Chaos.KillPlan(Chaos.KillPlan.EACH, Duration.ofMinutes(2), Duration.ofSeconds(1), 4, 1), kills);
 
         assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
         assertThat(quiet.marginCalls()).isPositive();
@@ -50,11 +57,20 @@ class ReplayDeterminismIT {
         // the whole decision section of the table, byte for byte
         assertThat(ReplayReport.decisions(List.of("run"), List.of(busy)))
                 .isEqualTo(ReplayReport.decisions(List.of("run"), List.of(quiet)));
-        System.out.printf("decisions %s (%,d events); wall %.0f s quiet, %.0f s busy%n", quiet.decisions().digest(),
-                quiet.decisions().lines(), quiet.seconds(), busy.seconds());
+
+        // kills slow a run on simulated time, never change it
+        assertThat(kills).extracting(Chaos.Kills.Kill::service).containsExactly(Service.values());
+        assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.service()).isNotNull());
+        assertThat(killed.sound()).as("nothing lost or doubled, money conserved, ledger clean").isTrue();
+        assertThat(Files.mismatch(killed.decisions().log(), quiet.decisions().log()))
+                .as("the run with kills decided byte for byte as the quiet one").isEqualTo(-1L);
+        System.out.printf("decisions %s (%,d events); wall %.0f s quiet, %.0f s busy, %.0f s with %s%n",
+                quiet.decisions().digest(), quiet.decisions().lines(), quiet.seconds(), busy.seconds(),
+                killed.seconds(), kills);
     }
 
-    private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog) throws Exception {
+    private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog, Chaos.KillPlan plan,
+                                                 List<Chaos.Kills.Kill> killed) throws Exception {
         Path runDir = Path.of("target", "determinism-" + name + "-" + ProcessHandle.current().pid()).toAbsolutePath();
         Map<String, String> env = TestPlatforms.environment(runDir);
         env.put("BACKSTOP_CLOCK", RuntimeSettings.SIMULATED);
@@ -72,8 +88,17 @@ class ReplayDeterminismIT {
                     hogs.add(t);
                 }
             }
-            return new Replay(runtime.settings(), out, new Replay.Options(Duration.ofSeconds(1), Duration.ofMillis(50), 0,
-                    runDir.resolve("decisions.log"))).run(scenario, TRADERS);
+            Replay replay = new Replay(runtime.settings(), out, new Replay.Options(Duration.ofSeconds(1),
+                    Duration.ofMillis(50), 0, runDir.resolve("decisions.log")));
+            if (plan == null) {
+                return replay.run(scenario, TRADERS);
+            }
+            Chaos.Kills kills = new Chaos.Kills(plan, new LocalRuntime(runtime.settings(), out), replay::simulatedTime,
+                    out);
+            replay.duringShock(kills::start, kills::stopAndWait);
+            Replay.Result result = replay.run(scenario, TRADERS);
+            killed.addAll(kills.kills());
+            return result;
         } finally {
             hogs.forEach(Thread::interrupt);
             runtime.down();
