@@ -2,6 +2,8 @@ package io.backstop.insurance;
 
 import io.backstop.events.json.EventJson;
 import io.backstop.insurance.config.InsuranceProperties;
+import io.backstop.insurance.engine.AdlStore;
+import io.backstop.insurance.engine.FundFigures;
 import io.backstop.insurance.engine.FundUpkeep;
 import io.backstop.insurance.engine.InsuranceDesk;
 import io.backstop.insurance.engine.InsuranceStore;
@@ -40,20 +42,32 @@ class InsuranceConfiguration {
     }
 
     @Bean
-    OpenInterest openInterest(InsuranceStore store, PriceBoard prices) {
-        return new OpenInterest(store, prices);
+    AdlStore adlStore(JdbcTemplate jdbc) {
+        return new AdlStore(jdbc);
+    }
+
+    @Bean
+    OpenInterest openInterest(AdlStore positions, PriceBoard prices) {
+        return new OpenInterest(positions, prices);
+    }
+
+    @Bean
+    FundFigures fundFigures(InsuranceStore store, InsuranceProperties properties, PriceBoard prices,
+                            OpenInterest openInterest, MeterRegistry meters) {
+        return new FundFigures(store, properties, prices, openInterest, meters);
     }
 
     @Bean(initMethod = "start")
-    InsuranceDesk insuranceDesk(InsuranceStore store, Outbox outbox, TransactionTemplate tx,
+    InsuranceDesk insuranceDesk(InsuranceStore store, AdlStore positions, Outbox outbox, TransactionTemplate tx,
                                 InsuranceProperties properties, PriceBoard prices, OpenInterest openInterest,
-                                EventJson json, Clock clock, MeterRegistry meters) {
-        return new InsuranceDesk(store, outbox, tx, properties, prices, openInterest, json, clock, meters);
+                                FundFigures figures, EventJson json, Clock clock, MeterRegistry meters) {
+        return new InsuranceDesk(store, positions, outbox, tx, properties, prices, openInterest, figures, json, clock,
+                meters);
     }
 
     @Bean
     FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
-                          InsuranceStore store, Clock clock) {
+                          AdlStore store, Clock clock) {
         return new FundUpkeep(desk, openInterest, properties, store, clock);
     }
 

@@ -1,5 +1,7 @@
 package io.backstop.insurance.config;
 
+import io.backstop.insurance.fund.FundTerms;
+import io.backstop.insurance.fund.UnwindDecider;
 import io.backstop.insurance.waterfall.AdlRanking;
 import io.backstop.insurance.waterfall.WaterfallPolicy;
 import java.math.BigDecimal;
@@ -42,6 +44,10 @@ public record InsuranceProperties(@DefaultValue("USDT") String settlementAsset,
      */
     public record Group(List<String> symbols, @DefaultValue("1") BigDecimal capacityFraction,
                         BigDecimal guaranteeOpenInterestLimit) {
+
+        public FundTerms terms() {
+            return new FundTerms(symbols, capacityFraction, guaranteeOpenInterestLimit);
+        }
     }
 
     /**
@@ -95,5 +101,9 @@ public record InsuranceProperties(@DefaultValue("USDT") String settlementAsset,
 
     public WaterfallPolicy policy() {
         return new WaterfallPolicy(settlementAsset, ranking, moneyScale, quantityScale);
+    }
+
+    public UnwindDecider.Terms unwindTerms() {
+        return new UnwindDecider.Terms(unwind.sliceNotional(), unwind.maxSlippage(), quantityScale, moneyScale);
     }
 }

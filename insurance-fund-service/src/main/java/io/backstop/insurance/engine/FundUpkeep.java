@@ -15,11 +15,11 @@ public class FundUpkeep extends PeriodicWork {
     private final OpenInterest openInterest;
     private final InsuranceProperties properties;
 
-    private final InsuranceStore store;
+    private final AdlStore store;
     private final java.time.Clock clock;
 
     public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
-                      InsuranceStore store, java.time.Clock clock) {
+                      AdlStore store, java.time.Clock clock) {
         super("fund-upkeep");
         this.store = store;
         this.clock = clock;

@@ -1,14 +1,11 @@
 package io.backstop.insurance.engine;
 
 import io.backstop.events.Side;
-import io.backstop.events.margin.AccountPositionsSnapshotted;
-import io.backstop.events.margin.PositionMark;
 import io.backstop.insurance.fund.FundBook;
+import io.backstop.insurance.fund.FundOrder;
 import io.backstop.insurance.fund.Inventory;
 import io.backstop.insurance.ledger.LedgerTransaction;
 import io.backstop.insurance.ledger.Posting;
-import io.backstop.insurance.waterfall.AdlCandidate;
-import io.backstop.insurance.waterfall.AdlRanking;
 import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -21,13 +18,11 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-/** Funds, the ledger, waterfall decisions, the ADL positions and the fund's orders in PostgreSQL; every write runs in its caller's transaction. */
+/**
+ * The fund's books in PostgreSQL: funds and their inherited positions, the ledger, waterfall decisions and the
+ * fund's orders (the copy of accounts' positions is {@link AdlStore}'s). Every write runs in its caller's transaction.
+ */
 public class InsuranceStore {
-
-    /** One of the fund's unwinding orders. */
-    public record FundOrder(UUID id, String group, String symbol, Side side, BigDecimal quantity,
-                            BigDecimal limitPrice, String status) {
-    }
 
     /** A line of a fund's history: a ledger transaction and what it moved in or out of the fund, by asset. */
     public record FundMovement(Instant at, String kind, UUID transactionId, UUID causeEventId,
@@ -212,148 +207,6 @@ public class InsuranceStore {
     public Optional<String> waterfall(UUID shortfallId) {
         return jdbc.query("SELECT decision::text FROM waterfall WHERE shortfall_id = ?", (rs, i) -> rs.getString(1),
                 shortfallId).stream().findFirst();
-    }
-
-    // --- ADL positions --------------------------------------------------------------------------
-
-    /**
-     * A snapshot, its per-account sequence, and the last waterfall event margin-service had applied to
-     * the account when it took it (null when none since its previous snapshot).
-     */
-    public record Snapshot(AccountPositionsSnapshotted positions, long sequence, UUID causation) {
-    }
-
-    /**
-     * Replaces the stored positions of each account with its snapshot when the snapshot is newer than
-     * what is stored (older or repeated ones change nothing); returns how many accounts changed.
-     */
-    public int applySnapshots(List<Snapshot> snapshots) {
-        Map<String, Snapshot> latest = new LinkedHashMap<>();
-        for (Snapshot s : snapshots) {
-            latest.merge(s.positions().accountId(), s, (a, b) -> b.sequence() > a.sequence() ? b : a);
-        }
-        List<String> changed = new ArrayList<>();
-        for (Snapshot s : latest.values()) {
-            AccountPositionsSnapshotted p = s.positions();
-            List<String> updated = jdbc.query("INSERT INTO adl_account (account_id, sequence, wallet_balance, equity,"
-                            + " margin_ratio) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
-                            + " sequence = EXCLUDED.sequence, wallet_balance = EXCLUDED.wallet_balance,"
-                            + " equity = EXCLUDED.equity, margin_ratio = EXCLUDED.margin_ratio"
-                            + " WHERE adl_account.sequence < EXCLUDED.sequence RETURNING account_id",
-                    (rs, i) -> rs.getString(1), p.accountId(), s.sequence(), p.walletBalance(), p.equity(),
-                    p.marginRatio());
-            changed.addAll(updated);
-        }
-        if (changed.isEmpty()) {
-            return 0;
-        }
-        jdbc.update(con -> {
-            var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?)");
-            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
-            return ps;
-        });
-        List<Object[]> rows = new ArrayList<>();
-        for (String account : changed) {
-            for (PositionMark m : latest.get(account).positions().positions()) {
-                rows.add(new Object[] {account, m.symbol(), m.size(), m.entryPrice()});
-            }
-        }
-        jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price) VALUES (?, ?, ?, ?)", rows);
-        // what the snapshots confirm is no longer pending; what they do not is applied on top of them
-        List<Object[]> confirmed = new ArrayList<>();
-        for (String account : changed) {
-            UUID causation = latest.get(account).causation();
-            if (causation != null) {
-                confirmed.add(new Object[] {account, causation});
-            }
-        }
-        jdbc.batchUpdate("DELETE FROM adl_pending WHERE account_id = ? AND seq <= (SELECT seq FROM adl_pending"
-                + " WHERE event_id = ?)", confirmed);
-        jdbc.update(con -> {
-            var ps = con.prepareStatement("UPDATE adl_position p SET size = CASE WHEN sign(p.size + d.delta) = sign(p.size)"
-                    + " THEN p.size + d.delta ELSE 0 END FROM (SELECT account_id, symbol, sum(delta) AS delta FROM adl_pending"
-                    + " WHERE account_id = ANY (?) GROUP BY account_id, symbol) d"
-                    + " WHERE p.account_id = d.account_id AND p.symbol = d.symbol");
-            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
-            return ps;
-        });
-        jdbc.update(con -> {
-            var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?) AND size = 0");
-            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
-            return ps;
-        });
-        return changed.size();
-    }
-
-    /** A position change sent to margin-service by event {@code eventId}, until a snapshot confirms it. */
-    public void addPending(UUID eventId, String accountId, String symbol, BigDecimal delta, Instant now) {
-        jdbc.update("INSERT INTO adl_pending (event_id, account_id, symbol, delta, created_at) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (event_id) DO NOTHING", eventId, accountId, symbol, delta, Timestamp.from(now));
-    }
-
-    /** Forgets unconfirmed changes older than {@code before}; returns how many. */
-    public int expirePending(Instant before) {
-        return jdbc.update("DELETE FROM adl_pending WHERE created_at < ?", Timestamp.from(before));
-    }
-
-    public int pendingCount(String accountId) {
-        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_pending WHERE account_id = ?", Integer.class, accountId);
-        return n == null ? 0 : n;
-    }
-
-    /** Takes {@code delta} (signed) off a stored position (an ADL or a takeover it suffered), removing it when flat. */
-    public void adjustPosition(String accountId, String symbol, BigDecimal delta) {
-        jdbc.update("UPDATE adl_position SET size = size + ? WHERE account_id = ? AND symbol = ?", delta, accountId, symbol);
-        jdbc.update("DELETE FROM adl_position WHERE account_id = ? AND symbol = ? AND size = 0", accountId, symbol);
-    }
-
-    /**
-     * A page of the ADL queue of one side of a symbol at {@code mark}, best first by the ranking's score
-     * computed in SQL (the caller re-ranks the page exactly); ties by larger position, then account id.
-     */
-    public List<AdlCandidate> queuePage(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int limit,
-                                        int offset) {
-        String score = switch (ranking) {
-            case BINANCE -> "greatest(upnl, 0) / greatest(wallet_balance, 1) * coalesce(margin_ratio, 0)";
-            case BITMEX -> "CASE WHEN upnl >= 0"
-                    + " THEN upnl / (abs(size) * entry_price) * (abs(size) * mark / greatest(equity, 1))"
-                    + " ELSE upnl / (abs(size) * entry_price) / (abs(size) * mark / greatest(equity, 1)) END";
-        };
-        return jdbc.query("WITH q AS (SELECT p.account_id, p.size, p.entry_price, p.size * (?::numeric - p.entry_price)"
-                        + " AS upnl, ?::numeric AS mark, a.wallet_balance, a.equity, a.margin_ratio FROM adl_position p"
-                        + " JOIN adl_account a ON a.account_id = p.account_id WHERE p.symbol = ? AND (p.size > 0) = ?)"
-                        + " SELECT account_id, size, entry_price, upnl, wallet_balance, equity, margin_ratio FROM q"
-                        + " ORDER BY " + score + " DESC, abs(size) DESC, account_id LIMIT ? OFFSET ?",
-                (rs, i) -> new AdlCandidate(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), mark,
-                        rs.getBigDecimal(4), rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getBigDecimal(7)),
-                mark, mark, symbol, longs, limit, offset);
-    }
-
-    /** How many positions are on one side of a symbol. */
-    public long queueSize(String symbol, boolean longs) {
-        Long n = jdbc.queryForObject("SELECT count(*) FROM adl_position WHERE symbol = ? AND (size > 0) = " + longs,
-                Long.class, symbol);
-        return n == null ? 0 : n;
-    }
-
-    /** Positive unrealized PnL on {@code symbol} at {@code mark} by account, the bankrupt account excluded. */
-    public Map<String, BigDecimal> profitable(String symbol, BigDecimal mark, String exclude) {
-        Map<String, BigDecimal> base = new LinkedHashMap<>();
-        jdbc.query("SELECT account_id, size * (?::numeric - entry_price) FROM adl_position WHERE symbol = ?"
-                + " AND size * (?::numeric - entry_price) > 0 AND account_id <> ? ORDER BY account_id", rs -> {
-            base.put(rs.getString(1), rs.getBigDecimal(2));
-        }, mark, symbol, mark, exclude);
-        return base;
-    }
-
-    /** Sum of the long sizes per symbol (open interest in base units). */
-    public Map<String, BigDecimal> openInterest() {
-        Map<String, BigDecimal> oi = new HashMap<>();
-        jdbc.query("SELECT symbol, sum(size) FROM adl_position WHERE size > 0 GROUP BY symbol",
-                rs -> {
-                    oi.put(rs.getString(1), rs.getBigDecimal(2));
-                });
-        return oi;
     }
 
     // --- the fund's orders ----------------------------------------------------------------------

@@ -13,12 +13,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public class OpenInterest {
 
-    private final InsuranceStore store;
+    private final AdlStore store;
     private final PriceBoard prices;
     private volatile Map<String, BigDecimal> sizes = new ConcurrentHashMap<>();
     private volatile boolean loaded;
 
-    public OpenInterest(InsuranceStore store, PriceBoard prices) {
+    public OpenInterest(AdlStore store, PriceBoard prices) {
         this.store = store;
         this.prices = prices;
     }

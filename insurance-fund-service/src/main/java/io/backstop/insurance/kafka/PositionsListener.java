@@ -2,7 +2,7 @@ package io.backstop.insurance.kafka;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
-import io.backstop.insurance.engine.InsuranceStore;
+import io.backstop.insurance.engine.AdlStore;
 import io.backstop.kit.kafka.PolledBatch;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,10 +19,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 class PositionsListener {
 
-    private final InsuranceStore store;
+    private final AdlStore store;
     private final TransactionTemplate tx;
 
-    PositionsListener(InsuranceStore store, TransactionTemplate tx) {
+    PositionsListener(AdlStore store, TransactionTemplate tx) {
         this.store = store;
         this.tx = tx;
     }
@@ -30,8 +30,8 @@ class PositionsListener {
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}account.positions", batch = "true")
     void onSnapshots(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         int readable = PolledBatch.readable(records);
-        List<InsuranceStore.Snapshot> snapshots = records.subList(0, readable).stream()
-                .map(r -> new InsuranceStore.Snapshot((AccountPositionsSnapshotted) r.value().payload(),
+        List<AdlStore.Snapshot> snapshots = records.subList(0, readable).stream()
+                .map(r -> new AdlStore.Snapshot((AccountPositionsSnapshotted) r.value().payload(),
                         r.value().sequence(), r.value().causationId()))
                 .toList();
         try {

@@ -2,9 +2,12 @@ package io.backstop.insurance.web;
 
 import io.backstop.events.InvalidField;
 import io.backstop.insurance.config.InsuranceProperties;
+import io.backstop.insurance.engine.AdlStore;
+import io.backstop.insurance.engine.FundFigures;
 import io.backstop.insurance.engine.InsuranceDesk;
 import io.backstop.insurance.engine.InsuranceStore;
-import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.engine.UnknownFund;
+import io.backstop.insurance.fund.FundView;
 import io.backstop.insurance.waterfall.AdlQueue;
 import io.backstop.kit.prices.PriceBoard;
 import java.math.BigDecimal;
@@ -42,22 +45,26 @@ class InsuranceController {
     static final int MAX_KEY = 128;
 
     private final InsuranceDesk desk;
+    private final FundFigures figures;
     private final InsuranceStore store;
+    private final AdlStore positions;
     private final InsuranceProperties properties;
     private final PriceBoard prices;
     private final JsonMapper mapper;
 
-    InsuranceController(InsuranceDesk desk, InsuranceStore store, InsuranceProperties properties, PriceBoard prices,
-                        io.backstop.events.json.EventJson json) {
+    InsuranceController(InsuranceDesk desk, FundFigures figures, InsuranceStore store, AdlStore positions,
+                        InsuranceProperties properties, PriceBoard prices, io.backstop.events.json.EventJson json) {
         this.desk = desk;
+        this.figures = figures;
         this.store = store;
+        this.positions = positions;
         this.properties = properties;
         this.prices = prices;
         this.mapper = json.mapper();
     }
 
     /** A fund and its latest money movements. */
-    record FundWithHistory(InsuranceDesk.FundView fund, List<InsuranceStore.FundMovement> history) {
+    record FundWithHistory(FundView fund, List<InsuranceStore.FundMovement> history) {
     }
 
     @GetMapping("/fund")
@@ -65,7 +72,7 @@ class InsuranceController {
         checkLimit("history", history);
         List<FundWithHistory> funds = new ArrayList<>();
         for (String group : properties.groups().keySet()) {
-            funds.add(new FundWithHistory(desk.view(group), store.fundHistory(group, history)));
+            funds.add(new FundWithHistory(figures.view(group), store.fundHistory(group, history)));
         }
         return Map.of("funds", funds);
     }
@@ -73,7 +80,7 @@ class InsuranceController {
     @GetMapping("/fund/{group}")
     FundWithHistory fund(@PathVariable String group, @RequestParam(defaultValue = "100") int history) {
         checkLimit("history", history);
-        return new FundWithHistory(desk.view(group), store.fundHistory(group, history));
+        return new FundWithHistory(figures.view(group), store.fundHistory(group, history));
     }
 
     /** An operator deposit; {@code idempotencyKey} (body or {@code Idempotency-Key} header) makes a retry safe. */
@@ -129,10 +136,9 @@ class InsuranceController {
                 throw new InvalidField("side", "must be LONG or SHORT");
             }
             boolean longs = s.equals("LONG");
-            long total = store.queueSize(symbol, longs);
-            List<AdlCandidate> page = store.queuePage(symbol, longs, mark, properties.ranking(), limit, 0);
+            List<AdlQueue.Ranked> queue = AdlQueue.rank(positions.side(symbol, longs, mark), properties.ranking());
             List<Map<String, Object>> entries = new ArrayList<>();
-            for (AdlQueue.Ranked r : AdlQueue.rank(page, properties.ranking())) {
+            for (AdlQueue.Ranked r : queue.subList(0, Math.min(limit, queue.size()))) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("rank", r.rank());
                 e.put("accountId", r.candidate().accountId());
@@ -140,13 +146,13 @@ class InsuranceController {
                 e.put("entryPrice", r.candidate().entryPrice());
                 e.put("unrealizedPnl", r.candidate().unrealizedPnl());
                 e.put("score", r.score().round(new MathContext(12)));
-                e.put("indicator", AdlQueue.indicator(r.rank() - 1, (int) Math.max(total, r.rank())));
+                e.put("indicator", r.indicator());
                 entries.add(e);
             }
-            Map<String, Object> queue = new LinkedHashMap<>();
-            queue.put("positions", total);
-            queue.put("entries", entries);
-            body.put(s.toLowerCase(java.util.Locale.ROOT), queue);
+            Map<String, Object> sideBody = new LinkedHashMap<>();
+            sideBody.put("positions", (long) queue.size());
+            sideBody.put("entries", entries);
+            body.put(s.toLowerCase(java.util.Locale.ROOT), sideBody);
         }
         return body;
     }
@@ -179,7 +185,7 @@ class InsuranceController {
         }
     }
 
-    @ExceptionHandler({NotFound.class, InsuranceDesk.UnknownFund.class})
+    @ExceptionHandler({NotFound.class, UnknownFund.class})
     ProblemDetail notFound(RuntimeException e) {
         return problem(HttpStatus.NOT_FOUND, "Not found", e.getMessage());
     }

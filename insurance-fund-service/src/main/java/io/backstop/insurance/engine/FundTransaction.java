@@ -1,0 +1,65 @@
+package io.backstop.insurance.engine;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.insurance.fund.FundBook;
+import io.backstop.insurance.fund.FundView;
+import io.backstop.insurance.ledger.LedgerTransaction;
+import io.backstop.kit.outbox.Outbox;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The fund work of one PostgreSQL transaction: the books it locked (each once, in the order first used), the
+ * ledger transactions they recorded and the events to emit. {@link #finish} writes it all and appends one
+ * {@code InsuranceFundUpdated} per book touched; call it inside the transaction, once. Not thread-safe.
+ */
+final class FundTransaction {
+
+    final Instant now;
+    private final InsuranceStore store;
+    private final Outbox outbox;
+    private final FundFigures figures;
+    private final Map<String, FundBook> books = new TreeMap<>();
+    private final Map<String, UUID> fundCause = new LinkedHashMap<>();
+    private final List<LedgerTransaction> ledger = new ArrayList<>();
+    private final List<EventEnvelope<?>> events = new ArrayList<>();
+
+    FundTransaction(InsuranceStore store, Outbox outbox, FundFigures figures, Instant now) {
+        this.store = store;
+        this.outbox = outbox;
+        this.figures = figures;
+        this.now = now;
+    }
+
+    /** The group's book, locked on first use; {@code cause} is the cause of its {@code InsuranceFundUpdated}. */
+    FundBook book(String group, UUID cause) {
+        fundCause.put(group, cause);
+        return books.computeIfAbsent(group, store::lockFund);
+    }
+
+    void record(List<LedgerTransaction> transactions) {
+        ledger.addAll(transactions);
+    }
+
+    void emit(List<EventEnvelope<?>> emitted) {
+        events.addAll(emitted);
+    }
+
+    /** Records the ledger, stores the books, appends the events and each fund's new figures to the outbox. */
+    void finish() {
+        store.record(ledger, now);
+        for (FundBook book : books.values()) {
+            long sequence = store.saveFund(book, now);
+            FundView view = figures.view(book);
+            events.add(EventEnvelope.causedBy(fundCause.get(book.group()), "fund/" + book.group(), view.updated(), now,
+                    sequence));
+            figures.publishAfterCommit(view);
+        }
+        outbox.appendAll(events);
+    }
+}

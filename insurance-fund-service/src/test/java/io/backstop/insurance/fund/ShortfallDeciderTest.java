@@ -1,0 +1,197 @@
+package io.backstop.insurance.fund;
+
+import static io.backstop.insurance.fund.Conservation.assertBalanced;
+import static io.backstop.insurance.fund.Conservation.moved;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.PositionSide;
+import io.backstop.events.Side;
+import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.DeficitCovered;
+import io.backstop.events.insurance.LossSocialized;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
+import io.backstop.events.insurance.PositionTakenOver;
+import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlRanking;
+import io.backstop.insurance.waterfall.SocializedLoss;
+import io.backstop.insurance.waterfall.WaterfallPolicy;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class ShortfallDeciderTest {
+
+    private static final Instant T0 = Instant.parse("2026-12-01T12:00:00Z");
+    private static final UUID EVENT = UUID.fromString("00000000-0000-0000-0000-0000000005f1");
+    private static final FundTerms NO_GUARANTEE = new FundTerms(List.of("BTCUSDT"), BigDecimal.ONE, null);
+    private final ShortfallDecider decider = new ShortfallDecider(new WaterfallPolicy("USDT", AdlRanking.BINANCE, 8, 8));
+
+    private static BigDecimal d(String v) {
+        return new BigDecimal(v);
+    }
+
+    private static LiquidationShortfallRaised shortfall(PositionSide side, String quantity, String price, String deficit) {
+        return new LiquidationShortfallRaised(UUID.fromString("00000000-0000-0000-0000-00000000005f"),
+                UUID.fromString("00000000-0000-0000-0000-00000000001d"),
+                UUID.fromString("00000000-0000-0000-0000-0000000000ca"), "bankrupt", "BTCUSDT", side, d(quantity),
+                d(price), d(price), d(deficit));
+    }
+
+    /** A position at {@code mark}, wallet 1,000, margin ratio 0.1: its Binance score is uPnL / 10,000. */
+    private static AdlCandidate position(String account, String size, String entry, String mark) {
+        BigDecimal upnl = d(size).multiply(d(mark).subtract(d(entry)));
+        return new AdlCandidate(account, d(size), d(entry), d(mark), upnl, d("1000"), d("1000").add(upnl), d("0.1"));
+    }
+
+    private static FundBook fund(String balance) {
+        return new FundBook("majors", "USDT", d(balance), Map.of());
+    }
+
+    private static Stream<Object> payloads(ShortfallDecider.Resolution r) {
+        return r.events().stream().map(EventEnvelope::payload);
+    }
+
+    private static BigDecimal sum(Stream<BigDecimal> values) {
+        return values.reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    @Test
+    void theFundTakesWhatItsCapacityAllowsAndTheRestIsDeleveragedInQueueOrderConservingEveryContract() {
+        // a short of 20 bankrupt at 650; the fund's 6,500 take 10; the longs score 0.02 (L1), 0.12 (L2), 0.01 (L3)
+        FundBook book = fund("6500");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"), position("L3", "10", "640", "650"),
+                position("L2", "8", "500", "650"));
+
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "20", "650", "0"), book,
+                NO_GUARANTEE, Map.of("BTCUSDT", d("650")), d("650"), d("0"), longs, Map.of(), T0);
+
+        assertThat(r.result().takenOver()).isEqualByComparingTo("10");
+        assertThat(payloads(r)).hasSize(5).first().isEqualTo(new PositionTakenOver(
+                shortfall(PositionSide.SHORT, "20", "650", "0").shortfallId(), "majors", "bankrupt", "BTCUSDT",
+                PositionSide.SHORT, d("10.00000000"), d("650")));
+        List<PositionAutoDeleveraged> adl = payloads(r).filter(PositionAutoDeleveraged.class::isInstance)
+                .map(PositionAutoDeleveraged.class::cast).toList();
+        assertThat(adl).extracting(PositionAutoDeleveraged::accountId, PositionAutoDeleveraged::role,
+                        PositionAutoDeleveraged::side, PositionAutoDeleveraged::rank)
+                .containsExactly(
+                        tuple("L2", AdlRole.COUNTERPARTY, Side.SELL, 1),
+                        tuple("bankrupt", AdlRole.BANKRUPT, Side.BUY, null),
+                        tuple("L1", AdlRole.COUNTERPARTY, Side.SELL, 2),
+                        tuple("bankrupt", AdlRole.BANKRUPT, Side.BUY, null));
+        assertThat(adl).extracting(PositionAutoDeleveraged::quantity).usingElementComparator(BigDecimal::compareTo)
+                .containsExactly(d("8"), d("8"), d("2"), d("2"));
+
+        // contracts: the bankrupt short of 20 is closed, the fund holds 10 of it, L2 and L1 gave up 8 and 2 of their longs
+        assertBalanced(r.ledger());
+        assertThat(moved(r.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("20");
+        assertThat(moved(r.ledger(), "fund:majors", "BTCUSDT")).isEqualByComparingTo("-10");
+        assertThat(moved(r.ledger(), "account:L2", "BTCUSDT")).isEqualByComparingTo("-8");
+        assertThat(moved(r.ledger(), "account:L1", "BTCUSDT")).isEqualByComparingTo("-2");
+        assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("-10");
+        assertThat(book.balance()).isEqualByComparingTo("6500");
+
+        // the fund's copy of positions moves as the ledger does, and stays pending until margin confirms it
+        assertThat(r.adjustments()).extracting(ShortfallDecider.PositionChange::accountId)
+                .containsExactly("L2", "L1", "bankrupt");
+        assertThat(sum(r.adjustments().stream().map(ShortfallDecider.PositionChange::delta))
+                .add(book.inventory("BTCUSDT").size())).isEqualByComparingTo("0");
+        assertThat(r.pending()).extracting(ShortfallDecider.Pending::accountId)
+                .containsExactly("bankrupt", "L2", "bankrupt", "L1", "bankrupt");
+        assertThat(sum(r.pending().stream().filter(p -> p.accountId().equals("bankrupt"))
+                .map(ShortfallDecider.Pending::delta))).isEqualByComparingTo("20");
+        assertThat(r.pending()).extracting(ShortfallDecider.Pending::eventId)
+                .containsExactlyElementsOf(r.events().stream().map(EventEnvelope::eventId).toList());
+
+        assertThat(r.decision()).containsEntry("ranking", "BINANCE").containsEntry("takenOver", "10");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> decided = (List<Map<String, Object>>) r.decision().get("adl");
+        assertThat(decided).extracting(a -> a.get("accountId"), a -> a.get("rank"), a -> a.get("quantity"))
+                .containsExactly(tuple("L2", 1, "8"),
+                        tuple("L1", 2, "2"));
+    }
+
+    @Test
+    void theSameShortfallDecidedAgainEmitsTheSameEventIds() {
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"), position("L2", "8", "500", "650"));
+        LiquidationShortfallRaised raised = shortfall(PositionSide.SHORT, "20", "650", "0");
+
+        ShortfallDecider.Resolution first = decider.resolve(EVENT, raised, fund("6500"), NO_GUARANTEE, Map.of(), d("650"),
+                d("0"), longs, Map.of(), T0);
+        ShortfallDecider.Resolution again = decider.resolve(EVENT, raised, fund("6500"), NO_GUARANTEE, Map.of(), d("650"),
+                d("0"), longs, Map.of(), T0);
+
+        assertThat(again.events()).extracting(EventEnvelope::eventId)
+                .containsExactlyElementsOf(first.events().stream().map(EventEnvelope::eventId).toList());
+        assertThat(again.ledger()).isEqualTo(first.ledger());
+    }
+
+    @Test
+    void aDeficitIsPaidByTheFundsMoneyThenSocializedOverTheProfitableAccountsToTheLastUnit() {
+        // a long of 1 bankrupt at 100 owing 50; the fund's 30 take 0.3, the one short (0.5) is deleveraged, the fund
+        // is forced to take the last 0.2; the fund pays 30 of the deficit, 20 is socialized 1:3
+        FundBook book = fund("30");
+        Map<String, BigDecimal> base = new LinkedHashMap<>();
+        base.put("S1", d("10"));
+        base.put("P2", d("30"));
+
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.LONG, "1", "100", "50"), book,
+                NO_GUARANTEE, Map.of("BTCUSDT", d("100")), d("100"), d("0"),
+                List.of(position("S1", "-0.5", "120", "100")), base, T0);
+
+        assertThat(r.result().takenOver()).isEqualByComparingTo("0.3");
+        assertThat(r.result().forcedTakeover()).isEqualByComparingTo("0.2");
+        DeficitCovered covered = payloads(r).filter(DeficitCovered.class::isInstance).map(DeficitCovered.class::cast)
+                .findFirst().orElseThrow();
+        assertThat(covered.amount()).isEqualByComparingTo("50");
+        assertThat(covered.byFund()).isEqualByComparingTo("30");
+        assertThat(covered.bySocializedLoss()).isEqualByComparingTo("20");
+        List<LossSocialized> losses = payloads(r).filter(LossSocialized.class::isInstance)
+                .map(LossSocialized.class::cast).toList();
+        assertThat(losses).extracting(LossSocialized::accountId).containsExactly("S1", "P2");
+        assertThat(sum(losses.stream().map(LossSocialized::amount))).isEqualByComparingTo(covered.bySocializedLoss());
+
+        // money: what the fund and the profitable accounts paid is what the bankrupt account received, exactly
+        assertBalanced(r.ledger());
+        assertThat(moved(r.ledger(), "account:bankrupt", "USDT")).isEqualByComparingTo("50");
+        assertThat(moved(r.ledger(), "fund:majors", "USDT")).isEqualByComparingTo("-30");
+        assertThat(moved(r.ledger(), "account:S1", "USDT")).isEqualByComparingTo("-5");
+        assertThat(moved(r.ledger(), "account:P2", "USDT")).isEqualByComparingTo("-15");
+        assertThat(book.balance()).isEqualByComparingTo("0");
+        // contracts: the bankrupt long of 1 went to the fund (0.5) and S1's short (0.5)
+        assertThat(moved(r.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("-1");
+        assertThat(moved(r.ledger(), "fund:majors", "BTCUSDT")).isEqualByComparingTo("0.5");
+        assertThat(moved(r.ledger(), "account:S1", "BTCUSDT")).isEqualByComparingTo("0.5");
+        assertThat(r.decision()).containsEntry("socializedRule", SocializedLoss.RULE);
+    }
+
+    @Test
+    void whileTheGuaranteeHoldsTheOperatorCoversWhatTheFundCannotAndNobodyIsDeleveraged() {
+        FundTerms guaranteed = new FundTerms(List.of("BTCUSDT"), BigDecimal.ONE, d("1000000"));
+        assertThat(guaranteed.guaranteeHolds(d("1000000"))).isTrue();
+        assertThat(guaranteed.guaranteeHolds(d("1000000.01"))).isFalse();
+        FundBook book = fund("0");
+
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.LONG, "2", "100", "10"), book,
+                guaranteed, Map.of(), d("100"), d("500000"), List.of(position("S1", "-1", "120", "100")), Map.of(), T0);
+
+        // the injection lets the fund's capacity take all 2 at mark 100; the fund's money then pays the deficit
+        assertThat(r.result().injection()).isEqualByComparingTo("200");
+        assertThat(payloads(r)).extracting(p -> p.getClass().getSimpleName())
+                .containsExactly("PositionTakenOver", "DeficitCovered");
+        assertThat(r.adjustments()).extracting(ShortfallDecider.PositionChange::accountId).containsExactly("bankrupt");
+        assertBalanced(r.ledger());
+        assertThat(moved(r.ledger(), "operator", "USDT")).isEqualByComparingTo("-200");
+        assertThat(moved(r.ledger(), "account:bankrupt", "USDT")).isEqualByComparingTo("10");
+        assertThat(moved(r.ledger(), "fund:majors", "USDT")).isEqualByComparingTo("190");
+        assertThat(book.balance()).isEqualByComparingTo("190");
+        assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("2");
+    }
+}
