@@ -74,8 +74,12 @@ final class ProtocolWorld {
     static final String SYMBOL = "BTCUSDT";
     static final String USDT = "USDT";
     static final int MAX_ROUNDS = 3;
-    /** A liquidation stops once its copy's equity is this share of the notional (above any maintenance rate here). */
-    static final BigDecimal RECOVERY = new BigDecimal("0.05");
+    /**
+     * A liquidation stops once its copy's equity is this share of the notional: above margin's maintenance rate at
+     * every notional here (the BTC brackets' maintenance is at most 0.51% of a notional below 3M), so a scope it
+     * leaves is not called again at the same price.
+     */
+    static final BigDecimal RECOVERY = new BigDecimal("0.006");
     /** Liquidation fee: this share of each fill's notional, paid to the fund. */
     static final BigDecimal FEE_RATE = new BigDecimal("0.0005");
     /** Base units the fund takes over of one shortfall; the rest goes to ADL. */
@@ -105,8 +109,8 @@ final class ProtocolWorld {
     record OrderExecuted(UUID orderId, UUID callId, BigDecimal quantity, BigDecimal price) implements Message {
     }
 
-    record PositionLiquidated(String accountId, UUID tradeId, Side side, BigDecimal quantity, BigDecimal price,
-                              BigDecimal fee) implements Message {
+    record PositionLiquidated(String accountId, UUID callId, UUID tradeId, Side side, BigDecimal quantity,
+                              BigDecimal price, BigDecimal fee) implements Message {
     }
 
     record LiquidationEnded(String accountId, String scope, UUID callId, String outcome,
@@ -179,14 +183,14 @@ final class ProtocolWorld {
             }
         }
 
-        /** Applies {@code envelope} in one transaction, or drops it as a redelivery; {@code variant} is the world's choice. */
+        /** Applies the next record in one transaction, or drops it as a redelivery; {@code variant}: the choice. */
         final void deliver(Subscription s, int variant) {
             Envelope envelope = s.topic.log.get(s.read++);
             if (!inbox.add(envelope.id())) {
                 trace.add(name + " drops the redelivered " + describe(envelope.message()));
                 return;
             }
-            trace.add(name + " <- " + s.topic.name + ": " + describe(envelope.message()));
+            trace.add(name + " reads " + s.topic.name + ": " + describe(envelope.message()));
             apply(envelope, variant);
         }
 
@@ -247,7 +251,7 @@ final class ProtocolWorld {
     final List<Service> services = List.of(margin, liquidation, exchange, fund);
 
     /** The oracle's latest price: liquidation, exchange and fund read it from their price boards at once. */
-    BigDecimal price = new BigDecimal("59500");
+    BigDecimal price = new BigDecimal("59300");
     PriceStatus priceStatus = PriceStatus.OK;
     long priceSequence;
     final BigDecimal moneyAtStart;
@@ -266,6 +270,8 @@ final class ProtocolWorld {
         final Map<String, Quote> quotes = new HashMap<>();
         final PriceBook book = symbol -> Optional.ofNullable(quotes.get(symbol));
         final MarginEngine engine = new MarginEngine(TestSpecs.calculator(), new BigDecimal("0.8"), this::callId);
+        /** For the checker: who last closed part of each account's position (a liquidation, or the waterfall). */
+        final Map<String, String> lastClosedBy = new HashMap<>();
         private UUID cause;
         private int callsOfCause;
 
@@ -306,8 +312,9 @@ final class ProtocolWorld {
                 accounts.values().forEach(this::review);
             } else if (message instanceof PositionLiquidated f) {
                 Account account = accounts.get(f.accountId());
-                if (closing(account, f.side(), f.quantity(), "liquidation fill " + shortId(f.tradeId()), false)) {
+                if (closing(account, f.side(), f.quantity(), "a fill of call " + shortId(f.callId()), false)) {
                     account.trade(SYMBOL, f.side(), f.quantity(), f.price(), MarginMode.CROSS, f.fee(), USDT, null);
+                    lastClosedBy.put(account.id(), "the liquidation of call " + shortId(f.callId()));
                     review(account);
                 }
             } else if (message instanceof LiquidationEnded e) {
@@ -316,18 +323,22 @@ final class ProtocolWorld {
                 review(account);
             } else if (message instanceof TakenOver t) {
                 Account account = accounts.get(t.accountId());
-                if (closing(account, t.closingSide(), t.quantity(), "takeover " + shortId(t.shortfallId()), false)) {
+                if (closing(account, t.closingSide(), t.quantity(), "the takeover of shortfall "
+                        + shortId(t.shortfallId()), false)) {
                     account.trade(SYMBOL, t.closingSide(), t.quantity(), t.price(), MarginMode.CROSS,
                             BigDecimal.ZERO, USDT, null);
+                    lastClosedBy.put(account.id(), "the waterfall");
                     account.shortfallClosed(t.shortfallId(), t.quantity());
                     review(account);
                 }
             } else if (message instanceof AutoDeleveraged a) {
                 Account account = accounts.get(a.accountId());
-                String leg = (a.bankrupt() ? "ADL bankrupt leg " : "ADL counterparty leg ") + shortId(a.shortfallId());
+                String leg = "the ADL " + (a.bankrupt() ? "bankrupt" : "counterparty") + " leg of shortfall "
+                        + shortId(a.shortfallId());
                 if (closing(account, a.side(), a.quantity(), leg, true)) {
                     account.trade(SYMBOL, a.side(), a.quantity(), a.price(), MarginMode.CROSS, BigDecimal.ZERO,
                             USDT, null);
+                    lastClosedBy.put(account.id(), "the waterfall");
                     if (a.bankrupt()) {
                         account.shortfallClosed(a.shortfallId(), a.quantity());
                     }
@@ -357,14 +368,16 @@ final class ProtocolWorld {
             Optional<Position> position = account.position(SYMBOL);
             if (position.isEmpty()) {
                 violations.add("closed twice: " + what + " (" + side + " " + quantity.toPlainString() + ") finds "
-                        + account.id() + " flat; margin-service refuses it");
+                        + account.id() + " flat, last closed by " + lastClosedBy.get(account.id())
+                        + "; margin-service refuses it");
                 return false;
             }
             BigDecimal size = position.get().size();
             boolean reduces = (size.signum() > 0) == (side == Side.SELL);
             if (!reduces || quantity.compareTo(size.abs()) > 0) {
                 violations.add("closed twice: " + what + " (" + side + " " + quantity.toPlainString() + ") against "
-                        + account.id() + "'s position of " + size.toPlainString()
+                        + account.id() + "'s position of " + size.toPlainString() + ", last closed by "
+                        + lastClosedBy.get(account.id())
                         + (onlyCloses ? "; margin-service refuses it" : "; margin-service flips the position"));
                 return !onlyCloses;
             }
@@ -466,7 +479,7 @@ final class ProtocolWorld {
                     l.cash = l.cash.add(realized).subtract(fee);
                     l.size = l.size.subtract(x.quantity().multiply(BigDecimal.valueOf(l.size.signum())));
                     emit(fills, derive(x.orderId(), "fill"), new PositionLiquidated(l.call.accountId(),
-                            derive(x.orderId(), "trade"), side, x.quantity(), x.price(), fee));
+                            l.call.callId(), derive(x.orderId(), "trade"), side, x.quantity(), x.price(), fee));
                     emit(contributions, derive(x.orderId(), "fee"), new FeeCollected(fee));
                 }
                 l.order = null;
@@ -538,9 +551,10 @@ final class ProtocolWorld {
             BigDecimal signed = o.side() == Side.SELL ? filled : filled.negate(); // the market takes the other side
             marketSize = marketSize.add(signed);
             marketCost = marketCost.add(signed.multiply(price));
-            emit(executions, derive(o.orderId(), "executed"), new OrderExecuted(o.orderId(), o.callId(), filled, price));
-            trace.add("  exchange fills " + filled.toPlainString() + " of " + o.quantity().toPlainString() + " at "
-                    + price.toPlainString());
+            emit(executions, derive(o.orderId(), "executed"),
+                    new OrderExecuted(o.orderId(), o.callId(), filled, price));
+            trace.add("  exchange fills " + (share < 5 ? "all" : share < 8 ? "half" : "none") + ": "
+                    + filled.toPlainString() + " of " + o.quantity().toPlainString() + " at " + price.toPlainString());
         }
     }
 
@@ -664,14 +678,21 @@ final class ProtocolWorld {
 
     /** A new price, {@code variant} choosing the move and whether the oracle's breaker trips. */
     void movePrice(int variant) {
-        int[] moves = {-1000, -500, -500, 500, 500, 1000, -500};
+        int[] moves = {-400, -200, -100, -100, 100, 100, 200, 300, -200};
         price = price.add(BigDecimal.valueOf(moves[variant % moves.length])).max(FLOOR).min(CEILING);
         priceStatus = variant % 9 == 0 ? PriceStatus.STALE : PriceStatus.OK;
         publishPrice();
     }
 
-    /** Every record delivered, every liquidation run to its end, every outbox relayed: where the world comes to rest. */
+    private int drained;
+
+    /**
+     * One step towards rest, false when there is none left: outboxes relayed first, then the oldest record of the
+     * first service with one pending, then a round of the first queued liquidation. The exchange's fills and the
+     * rounds' sizes still vary (by the count of these steps); the order does not.
+     */
     boolean drainStep() {
+        int variant = Math.floorMod(drained++ * 0x9E3779B9, 100); // spread, so no cycle of steps meets the same one
         for (Service s : services) {
             if (!s.outbox.isEmpty()) {
                 s.relay(false);
@@ -681,14 +702,14 @@ final class ProtocolWorld {
         for (Service s : services) {
             for (Subscription sub : s.subscriptions) {
                 if (sub.pending()) {
-                    s.deliver(sub, 0);
+                    s.deliver(sub, variant);
                     return true;
                 }
             }
         }
         List<Liq> queued = liquidation.queued();
         if (!queued.isEmpty()) {
-            liquidation.round(queued.get(0), true);
+            liquidation.round(queued.get(0), variant % 2 == 0);
             return true;
         }
         return false;
@@ -710,7 +731,7 @@ final class ProtocolWorld {
         return total;
     }
 
-    /** Open interest: margin's positions, the fund's inventory and the market's side, which must sum to zero at rest. */
+    /** Open interest: margin's positions, the fund's inventory and the market's side; zero at rest. */
     BigDecimal openInterest() {
         BigDecimal total = fund.inventory.add(exchange.marketSize);
         for (Account a : margin.accounts.values()) {
@@ -762,10 +783,11 @@ final class ProtocolWorld {
                     + " for call " + shortId(x.callId());
         } else if (m instanceof PositionLiquidated f) {
             return "fill " + f.side() + " " + f.quantity().toPlainString() + " at "
-                    + f.price().toPlainString() + " of " + f.accountId();
+                    + f.price().toPlainString() + " of " + f.accountId() + " (call " + shortId(f.callId()) + ")";
         } else if (m instanceof LiquidationEnded e) {
             return "end of call " + shortId(e.callId()) + " " + e.outcome()
-                    + (e.shortfalls().isEmpty() ? "" : " handing over " + e.shortfalls().get(0).quantity().toPlainString());
+                    + (e.shortfalls().isEmpty() ? ""
+                    : " handing over " + e.shortfalls().get(0).quantity().toPlainString());
         } else if (m instanceof ShortfallRaised s) {
             return "shortfall of " + s.size().toPlainString() + " BTC at " + s.price().toPlainString();
         } else if (m instanceof FeeCollected f) {
