@@ -66,6 +66,13 @@ import java.util.UUID;
  * {@code lease = false} margin-service forgets every open call before it reviews an account, so a scope below
  * maintenance is called at every review, whatever is in flight (liquidation-service still skips a call while its
  * own liquidation of the scope runs).
+ *
+ * <p>Not modelled: isolated scopes, other symbols and collateral assets (one cross scope per account, BTCUSDT, USDT);
+ * the liquidation's slices, bankruptcy-price limits and fee cap (it fills at the oracle's latest price); the ADL
+ * ranking (one counterparty) and the positions snapshots it ranks by; the fund's unwinding of what it took over;
+ * partitions moving between margin instances, and batches that fail to commit (margin's accounts are not rebuilt from
+ * storage: they commit with every record here, so a restart cannot roll them back). Margin reviews every account on
+ * every price, where the engine reviews the accounts its screen flags. Only "trader" is ever near maintenance.
  */
 final class ProtocolWorld {
 
