@@ -5,7 +5,13 @@ import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.margin.account.MarginEngine;
 import io.backstop.margin.config.MarginProperties;
+import io.backstop.margin.decision.AccountRequests;
+import io.backstop.margin.decision.EventApplier;
+import io.backstop.margin.engine.AccountCommands;
 import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.engine.AccountReads;
+import io.backstop.margin.engine.ConsumedEvents;
+import io.backstop.margin.engine.PartitionOwnership;
 import io.backstop.margin.persistence.AccountRepository;
 import io.backstop.margin.risk.RiskCalculator;
 import io.backstop.markets.MarketsProperties;
@@ -40,11 +46,38 @@ class MarginConfiguration {
     }
 
     @Bean
-    AccountEngine accountEngine(MarginEngine margin, AccountRepository repository, Inbox inbox, Outbox outbox,
-                                TransactionTemplate tx, Clock clock, MarginProperties properties, MeterRegistry meters) {
-        return new AccountEngine(margin, repository, inbox, outbox, tx, clock,
-                properties.getSettlementAsset().toUpperCase(java.util.Locale.ROOT), properties.getBatchSize(),
+    AccountReads accountReads(MarginEngine margin, MarginProperties properties, MeterRegistry meters) {
+        return new AccountReads(margin, settlementAsset(properties), meters);
+    }
+
+    @Bean
+    AccountEngine accountEngine(MarginEngine margin, AccountReads reads, AccountRepository repository, Inbox inbox,
+                                Outbox outbox, TransactionTemplate tx, Clock clock, MarginProperties properties,
+                                MeterRegistry meters) {
+        return new AccountEngine(margin, reads, repository, inbox, outbox, tx, clock, properties.getBatchSize(),
                 properties.getSnapshotInterval(), meters);
+    }
+
+    @Bean
+    ConsumedEvents consumedEvents(AccountEngine engine, AccountReads reads, Inbox inbox, MarginEngine margin,
+                                  Clock clock, MarginProperties properties, MeterRegistry meters) {
+        return new ConsumedEvents(engine, reads, inbox, new EventApplier(margin, clock, settlementAsset(properties)),
+                meters);
+    }
+
+    @Bean
+    AccountCommands accountCommands(AccountEngine engine, AccountReads reads, MarginEngine margin,
+                                    MarginProperties properties) {
+        return new AccountCommands(engine, reads, new AccountRequests(margin.calculator(), settlementAsset(properties)));
+    }
+
+    @Bean
+    PartitionOwnership partitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository) {
+        return new PartitionOwnership(engine, reads, repository);
+    }
+
+    private static String settlementAsset(MarginProperties properties) {
+        return properties.getSettlementAsset().toUpperCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -52,9 +85,9 @@ class MarginConfiguration {
      * them all): before that, every account request would be answered 503.
      */
     @Bean
-    HealthIndicator accountOwnership(AccountEngine engine) {
+    HealthIndicator accountOwnership(AccountReads reads) {
         return () -> {
-            AccountEngine.Ownership ownership = engine.ownership();
+            AccountReads.Ownership ownership = reads.ownership();
             Health.Builder health = ownership.assigned() ? Health.up() : Health.outOfService();
             return health.withDetail("partitions", new java.util.TreeSet<>(ownership.partitions()))
                     .withDetail("partitionCount", ownership.partitionCount())

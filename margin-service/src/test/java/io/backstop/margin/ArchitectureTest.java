@@ -8,9 +8,10 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The boundaries the build keeps in margin-service: no other service's code, and a risk core in plain Java.
- * Not checked yet (issue 14's package template will settle them): {@code account} and {@code risk} depend on
- * each other, and {@code AccountEngine} decides and writes at once.
+ * The boundaries the build keeps in margin-service: no other service's code, a risk core in plain Java, and
+ * deciders ({@code decision}) that know nothing of the shell around them ({@code engine}, which queues, stores
+ * and publishes). Not checked yet (issue 14's package template will settle it): {@code account} and
+ * {@code risk} depend on each other.
  */
 class ArchitectureTest {
 
@@ -36,6 +37,18 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "org.apache.kafka..",
                         "java.sql..", "javax.sql..", "io.micrometer..", "jakarta.persistence..", "io.backstop.kit..")
                 .because("the margin decisions are tested without Spring, Kafka, a database or metrics")
+                .check(SERVICE);
+    }
+
+    @Test
+    void theDecisionsArePlainJava() {
+        noClasses().that().resideInAPackage("io.backstop.margin.decision..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "org.apache.kafka..",
+                        "java.sql..", "javax.sql..", "io.micrometer..", "jakarta.persistence..", "io.backstop.kit..",
+                        "io.backstop.margin.engine..", "io.backstop.margin.kafka..", "io.backstop.margin.web..",
+                        "io.backstop.margin.persistence..", "io.backstop.margin.config..")
+                .because("deciders take state and an event and return a decision: no Spring, Kafka, database or"
+                        + " metrics, and nothing of the shell around them")
                 .check(SERVICE);
     }
 }

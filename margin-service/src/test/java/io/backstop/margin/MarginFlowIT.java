@@ -24,6 +24,8 @@ import io.backstop.kit.outbox.Outbox;
 import io.backstop.margin.account.MarginEngine;
 import io.backstop.margin.config.MarginProperties;
 import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.engine.AccountReads;
+import io.backstop.margin.engine.PartitionOwnership;
 import io.backstop.margin.persistence.AccountRepository;
 import io.backstop.margin.risk.Quote;
 import io.backstop.testkit.KafkaProbe;
@@ -55,7 +57,7 @@ class MarginFlowIT {
     @Autowired
     TestInfrastructure infra;
     @Autowired
-    AccountEngine engine;
+    AccountReads reads;
     @Autowired
     AccountRepository repository;
     @Autowired
@@ -85,7 +87,7 @@ class MarginFlowIT {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());
         await().atMost(WAIT).until(() -> listeners.getListenerContainers().stream().allMatch(c ->
                 c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty())
-                && engine.ownership().assigned());
+                && reads.ownership().assigned());
     }
 
     @AfterEach
@@ -96,13 +98,13 @@ class MarginFlowIT {
     /** 10,000 USDT behind 10 BTC long at 60,000, marked at 60,000 (maintenance is reached at 59,291.46). */
     private String leveragedBtcLong(String id) throws Exception {
         sendPrice("BTCUSDT", "60000", PriceStatus.OK);
-        await().atMost(WAIT).until(() -> engine.prices().quote("BTCUSDT")
+        await().atMost(WAIT).until(() -> reads.prices().quote("BTCUSDT")
                 .map(q -> q.mark().compareTo(new BigDecimal("60000")) == 0).orElse(false));
         assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}").statusCode()).isEqualTo(201);
         assertThat(post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"10000\"}")
                 .statusCode()).isEqualTo(200);
         sendFill(id, "BTCUSDT", Side.BUY, "10", "60000");
-        await().atMost(WAIT).until(() -> engine.view(id).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
+        await().atMost(WAIT).until(() -> reads.view(id).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
         return id;
     }
 
@@ -154,7 +156,7 @@ class MarginFlowIT {
         UUID call = callIds(id, 1).get(0);
 
         sendPrice("BTCUSDT", "60500", PriceStatus.OK);
-        await().atMost(WAIT).until(() -> engine.prices().quote("BTCUSDT")
+        await().atMost(WAIT).until(() -> reads.prices().quote("BTCUSDT")
                 .map(q -> q.mark().compareTo(new BigDecimal("60500")) == 0).orElse(false));
         Thread.sleep(500);
         assertThat(getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue())
@@ -225,7 +227,7 @@ class MarginFlowIT {
         assertThat(risk.get("status").stringValue()).isEqualTo("HEALTHY");
         assertThat(risk.get("positions").size()).isZero();
         // money: 10,000 deposited, 10 BTC bought at 60,000 and taken over at 59,000
-        assertThat(engine.view(id).orElseThrow().balances().getOrDefault("USDT", BigDecimal.ZERO))
+        assertThat(reads.view(id).orElseThrow().balances().getOrDefault("USDT", BigDecimal.ZERO))
                 .isEqualByComparingTo("0");
         assertThat(calls(id, 2)).hasSize(1);
     }
@@ -244,7 +246,7 @@ class MarginFlowIT {
         EventEnvelope<PositionTakenOver> takeover = EventEnvelope.of(new PositionTakenOver(UUID.randomUUID(), "majors",
                 id, "BTCUSDT", PositionSide.LONG, BigDecimal.ONE, new BigDecimal("58500")), Instant.now(), null, null);
         kafka.send(infra.topic("insurance.takeovers"), id, json.encode(takeover));
-        await().atMost(WAIT).until(() -> engine.view(id).map(v -> v.positions().get("BTCUSDT").size()
+        await().atMost(WAIT).until(() -> reads.view(id).map(v -> v.positions().get("BTCUSDT").size()
                 .compareTo(new BigDecimal("7")) == 0).orElse(false));
         sendPrice("BTCUSDT", "60500", PriceStatus.OK); // recovers, and the liquidation ends: the scope is free
         sendEnd(id, callIds(id, 1).get(0), LiquidationOutcome.COMPLETED, List.of(tradeId), List.of());
@@ -293,7 +295,7 @@ class MarginFlowIT {
         kafka.send(infra.topic("trades.fills"), id, json.encode(next));
 
         await().atMost(WAIT).until(() -> inbox.contains(next.eventId()));
-        assertThat(engine.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("4");
+        assertThat(reads.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("4");
         assertThat(metrics()).contains("backstop_margin_events_duplicates_total{application=\"margin-service\"}");
     }
 
@@ -319,14 +321,14 @@ class MarginFlowIT {
         assertThat(json.decode(Topic.TRADES_FILLS, "d", dead.get(0).value()).eventId()).isEqualTo(ghost.eventId());
         await().atMost(WAIT).until(() -> inbox.contains(after.eventId()));
         assertThat(inbox.contains(before.eventId())).isTrue();
-        assertThat(engine.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("3");
+        assertThat(reads.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("3");
     }
 
     @Test
     void aWithdrawalThatWouldBreachInitialMarginIsRefusedWithTheShortfall() throws Exception {
         String id = leveragedBtcLong("withdraw-" + UUID.randomUUID());
-        await().atMost(WAIT).until(() -> engine.risk(id).map(r -> r.priced()).orElse(false));
-        assertThat(engine.risk(id).orElseThrow().available()).isEqualByComparingTo("-2000");
+        await().atMost(WAIT).until(() -> reads.risk(id).map(r -> r.priced()).orElse(false));
+        assertThat(reads.risk(id).orElseThrow().available()).isEqualByComparingTo("-2000");
 
         // equity 10,000; initial margin 600,000 / 50 = 12,000 -> nothing can be withdrawn, 2,000 short already
         HttpResponse<String> refused = post("/api/v1/accounts/" + id + "/withdrawals",
@@ -361,22 +363,25 @@ class MarginFlowIT {
         post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"BTC\",\"amount\":\"0.5\"}");
         sendPrice("BTC", "60500", PriceStatus.OK);
         sendPrice("BTCUSDT", "60400", PriceStatus.OK);
-        await().atMost(WAIT).until(() -> engine.risk(id).map(r -> r.priced()).orElse(false));
+        await().atMost(WAIT).until(() -> reads.risk(id).map(r -> r.priced()).orElse(false));
         String before = get("/api/v1/accounts/" + id + "/risk").body();
 
-        AccountEngine restarted = new AccountEngine(marginEngine, repository, inbox, outbox, tx,
-                java.time.Clock.systemUTC(), "USDT", 100, Duration.ofSeconds(1),
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
-        engine.prices().quote("BTC").ifPresent(restarted::price);
-        engine.prices().quote("BTCUSDT").ifPresent(restarted::price);
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        AccountReads restartedReads = new AccountReads(marginEngine, "USDT", meters);
+        AccountEngine restarted = new AccountEngine(marginEngine, restartedReads, repository, inbox, outbox, tx,
+                java.time.Clock.systemUTC(), 100, Duration.ofSeconds(1), meters);
+        reads.prices().quote("BTC").ifPresent(restarted::price);
+        reads.prices().quote("BTCUSDT").ifPresent(restarted::price);
         restarted.start();
         try {
             // a replacement instance takes over the same partitions: their accounts come from PostgreSQL
-            AccountEngine.Ownership ownership = engine.ownership();
-            restarted.assign(ownership.partitions(), ownership.partitionCount());
-            await().atMost(WAIT).until(() -> restarted.risk(id).map(r -> r.priced()).orElse(false));
-            assertThat(restarted.risk(id)).isEqualTo(engine.risk(id));
-            assertThat(restarted.view(id).orElseThrow().version()).isEqualTo(engine.view(id).orElseThrow().version());
+            AccountReads.Ownership ownership = reads.ownership();
+            new PartitionOwnership(restarted, restartedReads, repository)
+                    .assign(ownership.partitions(), ownership.partitionCount());
+            await().atMost(WAIT).until(() -> restartedReads.risk(id).map(r -> r.priced()).orElse(false));
+            assertThat(restartedReads.risk(id)).isEqualTo(reads.risk(id));
+            assertThat(restartedReads.view(id).orElseThrow().version())
+                    .isEqualTo(reads.view(id).orElseThrow().version());
         } finally {
             restarted.stop();
         }

@@ -9,7 +9,7 @@ import io.backstop.events.Side;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.margin.account.AccountPartitions;
-import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.engine.AccountReads;
 import io.backstop.testkit.HttpProbe;
 import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
@@ -47,7 +47,7 @@ class PartitionOwnershipIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Autowired
-    AccountEngine engine;
+    AccountReads reads;
     @Autowired
     TestInfrastructure infra;
     @LocalServerPort
@@ -59,9 +59,9 @@ class PartitionOwnershipIT {
     @Test
     void twoInstancesSplitTheAccountsAndTheSurvivorTakesBackEveryChange() throws Exception {
         HttpProbe first = new HttpProbe(port);
-        await().atMost(WAIT).until(() -> engine.ownership().assigned());
-        int count = engine.ownership().partitionCount();
-        assertThat(engine.ownership().partitions()).hasSize(count);
+        await().atMost(WAIT).until(() -> reads.ownership().assigned());
+        int count = reads.ownership().partitionCount();
+        assertThat(reads.ownership().partitions()).hasSize(count);
 
         // accounts on every partition, opened while the first instance owns them all
         List<String> ids = new ArrayList<>();
@@ -77,12 +77,12 @@ class PartitionOwnershipIT {
 
         ConfigurableApplicationContext second = secondInstance();
         try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
-            AccountEngine other = second.getBean(AccountEngine.class);
+            AccountReads other = second.getBean(AccountReads.class);
             HttpProbe secondHttp = new HttpProbe(Integer.parseInt(second.getEnvironment().getProperty("local.server.port")));
             await().atMost(WAIT).until(() -> other.ownership().assigned()
                     && !other.ownership().partitions().isEmpty()
-                    && engine.ownership().partitions().size() + other.ownership().partitions().size() == count);
-            assertThat(engine.ownership().partitions()).doesNotContainAnyElementsOf(other.ownership().partitions());
+                    && reads.ownership().partitions().size() + other.ownership().partitions().size() == count);
+            assertThat(reads.ownership().partitions()).doesNotContainAnyElementsOf(other.ownership().partitions());
 
             // every account is served by its owner only; the other instance names the partition
             String movedAccount = null;
@@ -117,22 +117,22 @@ class PartitionOwnershipIT {
                     "{\"asset\":\"USDT\",\"amount\":\"250\"}").statusCode()).isEqualTo(200);
             long versionThere = other.view(moved).orElseThrow().version();
             Map<String, BigDecimal> balancesThere = other.view(moved).orElseThrow().balances();
-            assertThat(engine.view(moved)).as("the first instance does not serve it meanwhile")
-                    .satisfiesAnyOf(v -> assertThat(v).isEmpty(), v -> assertThat(engine.owns(moved)).isFalse());
+            assertThat(reads.view(moved)).as("the first instance does not serve it meanwhile")
+                    .satisfiesAnyOf(v -> assertThat(v).isEmpty(), v -> assertThat(reads.owns(moved)).isFalse());
 
             // the second instance leaves: the first owns everything again, with the second's changes
             second.close();
-            await().atMost(WAIT).until(() -> engine.ownership().partitions().size() == count);
-            await().atMost(WAIT).until(() -> engine.view(moved).map(v -> v.version() == versionThere).orElse(false));
-            assertThat(engine.view(moved).orElseThrow().balances()).isEqualTo(balancesThere);
+            await().atMost(WAIT).until(() -> reads.ownership().partitions().size() == count);
+            await().atMost(WAIT).until(() -> reads.view(moved).map(v -> v.version() == versionThere).orElse(false));
+            assertThat(reads.view(moved).orElseThrow().balances()).isEqualTo(balancesThere);
             // 1,000 + 250 deposited, minus the 0.5 fee charged once
             assertThat(balancesThere.get("USDT")).isEqualByComparingTo("1249.5");
-            assertThat(engine.view(moved).orElseThrow().positions().get("BTCUSDT").size())
+            assertThat(reads.view(moved).orElseThrow().positions().get("BTCUSDT").size())
                     .isEqualByComparingTo("0.01");
             assertThat(first.get("/api/v1/accounts/" + moved + "/risk").statusCode()).isEqualTo(200);
             for (String id : ids) {
-                assertThat(engine.owns(id)).isTrue();
-                assertThat(engine.view(id)).as(id).isPresent();
+                assertThat(reads.owns(id)).isTrue();
+                assertThat(reads.view(id)).as(id).isPresent();
             }
         } finally {
             if (second.isActive()) {

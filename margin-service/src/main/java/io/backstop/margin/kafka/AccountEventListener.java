@@ -3,7 +3,8 @@ package io.backstop.margin.kafka;
 import io.backstop.events.EventEnvelope;
 import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
-import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.engine.ConsumedEvents;
+import io.backstop.margin.engine.PartitionOwnership;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -39,14 +40,16 @@ class AccountEventListener implements ConsumerSeekAware {
     static final List<String> TOPICS = List.of("trades.fills", "liquidation.fills", "insurance.takeovers",
             "adl.executions", "loss.socialized");
 
-    private final AccountEngine engine;
+    private final ConsumedEvents events;
+    private final PartitionOwnership ownership;
     private final KafkaAdmin admin;
     private final String prefix;
     private final DeadLetterPublisher deadLetters;
 
-    AccountEventListener(AccountEngine engine, KafkaAdmin admin, @Value("${backstop.kafka.topic-prefix}") String prefix,
-                         DeadLetterPublisher deadLetters) {
-        this.engine = engine;
+    AccountEventListener(ConsumedEvents events, PartitionOwnership ownership, KafkaAdmin admin,
+                         @Value("${backstop.kafka.topic-prefix}") String prefix, DeadLetterPublisher deadLetters) {
+        this.events = events;
+        this.ownership = ownership;
         this.deadLetters = deadLetters;
         this.admin = admin;
         this.prefix = prefix;
@@ -67,10 +70,10 @@ class AccountEventListener implements ConsumerSeekAware {
         while (start < records.size()) {
             List<ConsumerRecord<String, EventEnvelope<?>>> rest = records.subList(start, records.size());
             int readable = PolledBatch.readable(rest);
-            Optional<AccountEngine.Rejection> rejection;
+            Optional<ConsumedEvents.Rejection> rejection;
             try {
                 // the engine commits what comes before a rejected record and stops there
-                rejection = engine.applyAll(rest.subList(0, readable));
+                rejection = events.applyAll(rest.subList(0, readable));
             } catch (RuntimeException e) {
                 // the engine could not commit: nothing of this segment is applied; retried from its first record
                 throw new BatchListenerFailedException("account engine failed: " + e.getMessage(), e, start);
@@ -98,12 +101,12 @@ class AccountEventListener implements ConsumerSeekAware {
 
     @Override
     public void onPartitionsAssigned(Map<TopicPartition, Long> assignments, ConsumerSeekCallback callback) {
-        engine.assign(partitionsOfFills(assignments.keySet()), partitionCount());
+        ownership.assign(partitionsOfFills(assignments.keySet()), partitionCount());
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        engine.revoke(partitionsOfFills(partitions));
+        ownership.revoke(partitionsOfFills(partitions));
     }
 
     private Set<Integer> partitionsOfFills(Collection<TopicPartition> partitions) {

@@ -7,8 +7,13 @@ import io.backstop.events.InvalidField;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.trading.TradeFilled;
-import io.backstop.margin.engine.AccountEngine;
+import io.backstop.margin.decision.AccountRequests.Withdrawal;
+import io.backstop.margin.engine.AccountCommands;
+import io.backstop.margin.engine.AccountReads;
 import io.backstop.margin.engine.AccountView;
+import io.backstop.margin.engine.ConsumedEvents;
+import io.backstop.margin.engine.NotOwned;
+import io.backstop.margin.engine.UnknownAccount;
 import io.backstop.margin.risk.AccountRisk;
 import io.swagger.v3.oas.annotations.Operation;
 import java.math.BigDecimal;
@@ -48,11 +53,15 @@ class AccountController {
     static final URI ACCOUNT_ELSEWHERE = URI.create("https://backstop.io/problems/account-elsewhere");
     static final URI NOT_YET_OWNING = URI.create("https://backstop.io/problems/no-partitions-yet");
 
-    private final AccountEngine engine;
+    private final AccountReads reads;
+    private final AccountCommands commands;
+    private final ConsumedEvents events;
     private final Clock clock;
 
-    AccountController(AccountEngine engine, Clock clock) {
-        this.engine = engine;
+    AccountController(AccountReads reads, AccountCommands commands, ConsumedEvents events, Clock clock) {
+        this.reads = reads;
+        this.commands = commands;
+        this.events = events;
         this.clock = clock;
     }
 
@@ -84,7 +93,7 @@ class AccountController {
     ResponseEntity<Created> create(@RequestBody(required = false) NewAccount request) {
         String id = request == null || request.accountId() == null || request.accountId().isBlank()
                 ? UUID.randomUUID().toString() : request.accountId();
-        if (engine.createAccount(id) == AccountEngine.Created.EXISTS) {
+        if (commands.createAccount(id) == AccountCommands.Created.EXISTS) {
             throw problem(HttpStatus.CONFLICT, ACCOUNT_EXISTS, "Account exists", "account '" + id + "' already exists");
         }
         return ResponseEntity.created(URI.create("/api/v1/accounts/" + id)).body(new Created(id));
@@ -93,15 +102,15 @@ class AccountController {
     @PostMapping("/{id}/deposits")
     @Operation(summary = "Credit collateral")
     Balance deposit(@PathVariable String id, @RequestBody Transfer transfer) {
-        engine.deposit(id, transfer.asset(), transfer.amount());
+        commands.deposit(id, transfer.asset(), transfer.amount());
         return balance(id, transfer.asset());
     }
 
     @PostMapping("/{id}/withdrawals")
     @Operation(summary = "Take collateral out; refused (422, with the shortfall) if it would breach initial margin")
     Balance withdraw(@PathVariable String id, @RequestBody Transfer transfer) {
-        AccountEngine.Withdrawal outcome = engine.withdraw(id, transfer.asset(), transfer.amount());
-        if (outcome.result() != AccountEngine.Withdrawal.Result.ACCEPTED) {
+        Withdrawal outcome = commands.withdraw(id, transfer.asset(), transfer.amount());
+        if (outcome.result() != Withdrawal.Result.ACCEPTED) {
             ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT,
                     "Withdrawal of " + transfer.amount().toPlainString() + " " + transfer.asset() + " refused: "
                             + outcome.detail());
@@ -121,13 +130,13 @@ class AccountController {
     FillReceipt fill(@PathVariable String id, @RequestBody Fill fill) {
         TradeFilled trade = new TradeFilled(fill.tradeId(), id, fill.symbol(), fill.side(), fill.quantity(),
                 fill.price(), fill.fee() == null ? BigDecimal.ZERO : fill.fee(),
-                fill.feeAsset() == null ? engine.settlementAsset() : fill.feeAsset(),
+                fill.feeAsset() == null ? reads.settlementAsset() : fill.feeAsset(),
                 fill.marginMode() == null ? MarginMode.CROSS : fill.marginMode(), fill.isolatedMarginDelta());
         UUID eventId = UUID.nameUUIDFromBytes(("trades.fills/" + fill.tradeId()).getBytes(StandardCharsets.UTF_8));
         Instant now = clock.instant();
         EventEnvelope<TradeFilled> event = new EventEnvelope<>(eventId, EventType.TRADE_FILLED,
                 EventType.TRADE_FILLED.version(), now, null, null, trade);
-        boolean applied = engine.apply("POST /api/v1/accounts/" + id + "/fills", -1, -1, event);
+        boolean applied = events.apply("POST /api/v1/accounts/" + id + "/fills", -1, -1, event);
         return new FillReceipt(id, fill.tradeId(), applied);
     }
 
@@ -136,9 +145,9 @@ class AccountController {
             + " calls, and per scope whether it is below maintenance and which liquidation or hold attends to it")
     RiskView risk(@PathVariable String id) {
         AccountView view = held(id);
-        var account = view.detached(engine.settlementAsset());
-        AccountRisk risk = engine.margin().calculator().assess(account, engine.prices());
-        return RiskView.of(view, risk, engine.margin().standings(account, risk), clock.instant());
+        var account = view.detached(reads.settlementAsset());
+        AccountRisk risk = reads.margin().calculator().assess(account, reads.prices());
+        return RiskView.of(view, risk, reads.margin().standings(account, risk), clock.instant());
     }
 
     record AtRisk(String accountId, String status, BigDecimal marginRatio, BigDecimal equity,
@@ -154,13 +163,13 @@ class AccountController {
         }
         // the engine's screen names the candidates: ranking them costs what is at risk, not every account
         List<AtRisk> all = new ArrayList<>();
-        for (String id : engine.flaggedAccounts()) {
-            AccountView view = engine.view(id).orElse(null);
+        for (String id : reads.flaggedAccounts()) {
+            AccountView view = reads.view(id).orElse(null);
             if (view == null || view.positions().isEmpty()) {
                 continue;
             }
-            AccountRisk risk = engine.margin().calculator().assess(view.detached(engine.settlementAsset()),
-                    engine.prices());
+            AccountRisk risk = reads.margin().calculator().assess(view.detached(reads.settlementAsset()),
+                    reads.prices());
             if (risk.priced()) {
                 all.add(new AtRisk(view.id(), view.status().name(), risk.marginRatio(), risk.equity(),
                         risk.maintenanceMargin()));
@@ -176,8 +185,8 @@ class AccountController {
      * An account on a partition another instance owns: 421 Misdirected Request, naming the partition,
      * so a router can send it to the owner; before this instance owns anything: 503 with Retry-After.
      */
-    @ExceptionHandler(AccountEngine.NotOwned.class)
-    ResponseEntity<ProblemDetail> notOwned(AccountEngine.NotOwned e) {
+    @ExceptionHandler(NotOwned.class)
+    ResponseEntity<ProblemDetail> notOwned(NotOwned e) {
         boolean starting = e.partition() < 0;
         HttpStatus status = starting ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.MISDIRECTED_REQUEST;
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, e.getMessage());
@@ -196,12 +205,12 @@ class AccountController {
 
     /** The committed account, if this instance owns it. */
     private AccountView held(String id) {
-        engine.requireOwned(id);
-        return engine.view(id).orElseThrow(() -> new AccountEngine.UnknownAccount(id));
+        reads.requireOwned(id);
+        return reads.view(id).orElseThrow(() -> new UnknownAccount(id));
     }
 
-    @ExceptionHandler(AccountEngine.UnknownAccount.class)
-    ProblemDetail unknown(AccountEngine.UnknownAccount e) {
+    @ExceptionHandler(UnknownAccount.class)
+    ProblemDetail unknown(UnknownAccount e) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
         problem.setType(UNKNOWN_ACCOUNT);
         problem.setTitle("Unknown account");

@@ -1,4 +1,4 @@
-package io.backstop.margin.engine;
+package io.backstop.margin.decision;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.EventType;

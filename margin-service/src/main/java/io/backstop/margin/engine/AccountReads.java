@@ -1,0 +1,171 @@
+package io.backstop.margin.engine;
+
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.AccountPartitions;
+import io.backstop.margin.account.AccountStatus;
+import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.AccountRisk;
+import io.backstop.margin.risk.PriceBook;
+import io.backstop.margin.risk.Quote;
+import io.backstop.margin.screen.RiskScreen;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What readers on any thread see of the accounts (the risk API, readiness, the at-risk list): immutable
+ * {@link AccountView}s as last committed, the latest prices applied, which accounts are flagged and which
+ * partitions this instance owns. Written by the account engine's thread only.
+ */
+public class AccountReads {
+
+    private final MarginEngine margin;
+    private final String settlementAsset;
+    private final Map<String, Quote> prices = new ConcurrentHashMap<>();
+    private final Map<String, AccountView> views = new ConcurrentHashMap<>();
+    private final AtomicInteger heldScopes = new AtomicInteger();
+    private final Map<String, Integer> heldByAccount = new ConcurrentHashMap<>();
+    /** Accounts with a scope at or beyond the alert ratio, or not HEALTHY: the at-risk list's candidates. */
+    private final Set<String> flagged = ConcurrentHashMap.newKeySet();
+    /** The partitions of the account-keyed topics this instance is assigned; it holds their accounts. */
+    private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
+    private volatile int partitionCount;
+    private volatile boolean assignedOnce;
+
+    public AccountReads(MarginEngine margin, String settlementAsset, MeterRegistry meters) {
+        this.margin = margin;
+        this.settlementAsset = settlementAsset;
+        Gauge.builder("backstop.margin.accounts", views, Map::size).description("Accounts held in memory")
+                .register(meters);
+        Gauge.builder("backstop.margin.calls.held.open", heldScopes, AtomicInteger::get)
+                .description("Margin scopes whose due call is held by the circuit breaker now").register(meters);
+    }
+
+    public Optional<AccountView> view(String accountId) {
+        return Optional.ofNullable(views.get(accountId));
+    }
+
+    public Collection<AccountView> views() {
+        return views.values();
+    }
+
+    /** True if this instance holds the account's partition now (its accounts are in memory and current). */
+    public boolean owns(String accountId) {
+        int count = partitionCount;
+        return count > 0 && owned.contains(AccountPartitions.partitionOf(accountId, count));
+    }
+
+    /** What this instance owns: for readiness, the risk API's misdirected answers and operators. */
+    public record Ownership(boolean assigned, int partitionCount, Set<Integer> partitions, int accounts) {
+    }
+
+    public Ownership ownership() {
+        return new Ownership(assignedOnce, partitionCount, Set.copyOf(new TreeSet<>(owned)), views.size());
+    }
+
+    /** Throws {@link NotOwned} unless this instance holds the account's partition. */
+    public void requireOwned(String accountId) {
+        if (!owns(accountId)) {
+            int count = partitionCount;
+            throw new NotOwned(accountId, count > 0 ? AccountPartitions.partitionOf(accountId, count) : -1);
+        }
+    }
+
+    /**
+     * Accounts whose margin ratio reached the alert ratio in a scope at their last review, or whose
+     * status is not HEALTHY: what the at-risk list ranks, instead of every account.
+     */
+    public Collection<String> flaggedAccounts() {
+        return Collections.unmodifiableSet(flagged);
+    }
+
+    public PriceBook prices() {
+        return symbol -> Optional.ofNullable(prices.get(symbol));
+    }
+
+    /** Values a committed account at the latest prices, without touching the engine. */
+    public Optional<AccountRisk> risk(String accountId) {
+        return view(accountId).map(v -> margin.calculator().assess(v.detached(settlementAsset), prices()));
+    }
+
+    public MarginEngine margin() {
+        return margin;
+    }
+
+    public String settlementAsset() {
+        return settlementAsset;
+    }
+
+    // --- written by the engine's thread ----------------------------------------------------------
+
+    /** Takes {@code quote} as its symbol's price if it is newer than the one held; true if it did. */
+    boolean price(Quote quote) {
+        Quote current = prices.get(quote.symbol());
+        if (current == null || current.sequence() < quote.sequence()) {
+            prices.put(quote.symbol(), quote);
+            return true;
+        }
+        return false;
+    }
+
+    /** Makes the committed account visible to readers; keeps the held-calls gauge in step. */
+    void publish(Account account) {
+        AccountView view = AccountView.of(account);
+        views.put(account.id(), view);
+        int held = view.heldScopes().size();
+        Integer before = held == 0 ? heldByAccount.remove(account.id()) : heldByAccount.put(account.id(), held);
+        heldScopes.addAndGet(held - (before == null ? 0 : before));
+    }
+
+    /** The account is no longer served from here: no view, not flagged. */
+    void unpublish(String accountId) {
+        views.remove(accountId);
+        Integer before = heldByAccount.remove(accountId);
+        if (before != null) {
+            heldScopes.addAndGet(-before);
+        }
+        flagged.remove(accountId);
+    }
+
+    void flag(Account account, byte worstBand) {
+        if (worstBand != RiskScreen.HEALTHY || account.status() != AccountStatus.HEALTHY) {
+            flagged.add(account.id());
+        } else {
+            flagged.remove(account.id());
+        }
+    }
+
+    int partitionCount() {
+        return partitionCount;
+    }
+
+    /**
+     * Takes {@code partitions} of {@code count}; a new count means every account is re-placed, so the
+     * partitions owned of the old count are let go. Returns the partitions owned now.
+     */
+    Set<Integer> assigned(Set<Integer> partitions, int count) {
+        if (partitionCount != count) {
+            owned.clear();
+            partitionCount = count;
+        }
+        owned.addAll(partitions);
+        return owned;
+    }
+
+    void assignedOnce() {
+        assignedOnce = true;
+    }
+
+    /** Returns the partitions still owned. */
+    Set<Integer> revoked(Set<Integer> partitions) {
+        owned.removeAll(partitions);
+        return owned;
+    }
+}

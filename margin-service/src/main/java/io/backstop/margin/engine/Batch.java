@@ -1,0 +1,60 @@
+package io.backstop.margin.engine;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.margin.account.Account;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * What one batch of the account engine changed and will commit in one transaction: the eventIds it
+ * took in (inbox), the accounts it changed, the events it emits (outbox). Handed to the work run on the
+ * engine's thread, and only there: it is also that work's way to the accounts held ({@link #held()}).
+ */
+public final class Batch {
+
+    /** An event taken in: recorded in the inbox with the batch. */
+    record Delivery(UUID eventId, String topic, int partition, long offset) {
+    }
+
+    private final HeldAccounts held;
+    final Set<UUID> seen = new HashSet<>();
+    final List<Delivery> deliveries = new ArrayList<>();
+    final Map<String, Account> dirty = new LinkedHashMap<>();
+    final List<EventEnvelope<?>> events = new ArrayList<>();
+    final Set<String> created = new HashSet<>();
+    final Set<String> structural = new HashSet<>();
+    /** Consumed events applied, by topic (counted once committed). */
+    final Map<String, Integer> applied = new HashMap<>();
+    /** The last waterfall event (takeover, ADL) applied to each account in this batch. */
+    final Map<String, UUID> waterfall = new HashMap<>();
+    /** Accounts whose snapshot this batch publishes. */
+    final Set<String> snapshotted = new HashSet<>();
+
+    Batch(HeldAccounts held) {
+        this.held = held;
+    }
+
+    /** The accounts held in memory; valid on the engine's thread, within this batch. */
+    HeldAccounts held() {
+        return held;
+    }
+
+    /** The account is to be saved with the batch; called before changing it, so that a failure reloads it. */
+    void changed(Account account, boolean structuralChange) {
+        dirty.put(account.id(), account);
+        if (structuralChange) {
+            structural.add(account.id());
+        }
+    }
+
+    /** Re-evaluates the account's margin at current prices; queues any call it issues. */
+    void review(Account account) {
+        held.review(this, account);
+    }
+}

@@ -1,0 +1,196 @@
+package io.backstop.margin.engine;
+
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.decision.AccountReviewer;
+import io.backstop.margin.decision.SnapshotSchedule;
+import io.backstop.margin.risk.Quote;
+import io.backstop.margin.risk.RiskCalculator;
+import io.backstop.margin.screen.RiskScreen;
+import io.backstop.margin.screen.ScreenFeed;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accounts this instance holds in memory and what is kept beside them: which accounts each price
+ * symbol touches, the risk screen, the snapshot schedule. Engine thread only (through a {@link Batch});
+ * what readers see is published to {@link AccountReads}.
+ */
+final class HeldAccounts {
+
+    private static final Logger log = LoggerFactory.getLogger(HeldAccounts.class);
+
+    private final AccountReads reads;
+    private final RiskCalculator calculator;
+    private final AccountReviewer reviewer;
+    private final ScreenFeed screen;
+    private final SnapshotSchedule snapshots;
+    private final Map<String, Account> accounts = new HashMap<>();
+    private final Map<String, Set<String>> accountsByPriceSymbol = new HashMap<>();
+    private final Map<String, PriceStatus> statusBySymbol = new HashMap<>();
+    private final Counter callsIssued;
+    private final Counter callsHeld;
+
+    HeldAccounts(MarginEngine margin, AccountReads reads, SnapshotSchedule snapshots, Clock clock,
+                 MeterRegistry meters) {
+        this.reads = reads;
+        this.calculator = margin.calculator();
+        this.reviewer = new AccountReviewer(margin, clock);
+        this.snapshots = snapshots;
+        this.screen = new ScreenFeed(new RiskScreen(margin.alertRatio().doubleValue()), calculator,
+                calculator.instruments());
+        this.callsIssued = Counter.builder("backstop.margin.calls.issued").description("Margin calls issued")
+                .register(meters);
+        this.callsHeld = Counter.builder("backstop.margin.calls.held")
+                .description("Reviews that held a due margin call because its prices were not trusted")
+                .register(meters);
+    }
+
+    /** The account held under this id, null for none. */
+    Account get(String accountId) {
+        return accounts.get(accountId);
+    }
+
+    boolean holds(String accountId) {
+        return accounts.containsKey(accountId);
+    }
+
+    /** The ids held now (a copy). */
+    List<String> ids() {
+        return new ArrayList<>(accounts.keySet());
+    }
+
+    int size() {
+        return accounts.size();
+    }
+
+    /** A new account, held from now on (its batch publishes it once committed). */
+    void create(Account account) {
+        accounts.put(account.id(), account);
+    }
+
+    /** Whether any price has been applied yet (before one, a review decides nothing). */
+    boolean priced() {
+        return !statusBySymbol.isEmpty();
+    }
+
+    SnapshotSchedule snapshots() {
+        return snapshots;
+    }
+
+    /** Re-evaluates the account's margin at the latest prices; the batch saves it and emits any call issued. */
+    void review(Batch batch, Account account) {
+        reviewed(batch, reviewer.review(account, reads.prices()));
+    }
+
+    /** Keeps the screen, the flags and the batch in step with a review decided. */
+    void reviewed(Batch batch, AccountReviewer.Reviewed reviewed) {
+        Account account = reviewed.account();
+        reads.flag(account, screen.register(account, reviewed.review().risk(), reads.prices()));
+        if (reviewed.changedAccount()) {
+            batch.changed(account, false);
+        }
+        batch.events.addAll(reviewed.calls());
+        callsIssued.increment(reviewed.calls().size());
+        if (!reviewed.review().held().isEmpty()) {
+            callsHeld.increment(reviewed.review().held().size());
+        }
+    }
+
+    /**
+     * Re-marks what a new price touches. The screen updates every exposed scope in doubles and names
+     * those whose band moved; only they are reviewed exactly. A symbol seen for the first time, or
+     * whose status changed (trusted again: held calls may now be issued), reviews all its accounts.
+     */
+    void remark(Quote quote, Batch batch) {
+        PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
+        boolean firstOrStatusChange = previous != quote.status();
+        Set<String> toReview = new LinkedHashSet<>();
+        screen.price(quote, toReview::add);
+        if (firstOrStatusChange) {
+            toReview.addAll(accountsByPriceSymbol.getOrDefault(quote.symbol(), Set.of()));
+        }
+        log.debug("price {} {} {} seq {} -> review {}", quote.symbol(), quote.mark(), quote.status(), quote.sequence(),
+                toReview);
+        for (String id : toReview) {
+            Account account = accounts.get(id);
+            if (account != null) {
+                review(batch, account);
+            }
+        }
+    }
+
+    /** A batch committed the account: readers see it; a change to its balances or positions re-indexes it. */
+    void committed(Account account, boolean structural) {
+        reads.publish(account);
+        if (structural) {
+            index(account);
+            snapshots.changed(account.id());
+        }
+    }
+
+    /**
+     * Holds {@code account} as stored, in place of whatever was held under its id (partition assignment).
+     */
+    void loaded(Account account) {
+        drop(account.id());
+        accounts.put(account.id(), account);
+        reads.publish(account);
+        index(account);
+    }
+
+    /** A batch failed: its accounts are no longer held, until {@link #reloaded} holds them as stored. */
+    void forget(Set<String> ids) {
+        for (String id : ids) {
+            accounts.remove(id);
+            reads.unpublish(id);
+            screen.forget(id);
+        }
+    }
+
+    /** Holds the accounts reloaded after a failed batch; the accounts it created that were not stored are gone. */
+    void reloaded(List<Account> stored, Set<String> created) {
+        for (Account account : stored) {
+            accounts.put(account.id(), account);
+            reads.publish(account);
+            reads.flag(account, screen.register(account, calculator.assess(account, reads.prices()), reads.prices()));
+        }
+        created.forEach(id -> {
+            if (!accounts.containsKey(id)) {
+                accountsByPriceSymbol.values().forEach(s -> s.remove(id));
+            }
+        });
+    }
+
+    /** Stops holding the account (its partition went elsewhere, or it is to be replaced). */
+    void drop(String accountId) {
+        if (accounts.remove(accountId) == null) {
+            return;
+        }
+        reads.unpublish(accountId);
+        screen.forget(accountId);
+        accountsByPriceSymbol.values().forEach(ids -> ids.remove(accountId));
+        snapshots.forget(accountId);
+    }
+
+    private void index(Account account) {
+        Set<String> symbols = new HashSet<>();
+        account.balances().keySet().forEach(asset -> calculator.asset(asset)
+                .filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol())));
+        account.positions().keySet().forEach(symbol -> calculator.instrument(symbol)
+                .ifPresent(i -> symbols.add(i.priceSymbol())));
+        accountsByPriceSymbol.values().forEach(ids -> ids.remove(account.id()));
+        symbols.forEach(s -> accountsByPriceSymbol.computeIfAbsent(s, k -> new LinkedHashSet<>()).add(account.id()));
+    }
+}

@@ -1,0 +1,77 @@
+package io.backstop.margin.engine;
+
+import io.backstop.margin.account.Account;
+import io.backstop.margin.decision.Reassignment;
+import io.backstop.margin.persistence.AccountRepository;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the consumer's assignment of the account topics' partitions: the accounts of the partitions this
+ * instance owns are the ones it holds, loaded from PostgreSQL when they are not current; what to drop and
+ * what to load is {@link Reassignment}'s decision.
+ */
+public class PartitionOwnership {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionOwnership.class);
+
+    private final AccountEngine engine;
+    private final AccountReads reads;
+    private final AccountRepository repository;
+
+    public PartitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository) {
+        this.engine = engine;
+        this.reads = reads;
+        this.repository = repository;
+    }
+
+    /**
+     * Takes over the accounts of newly assigned partitions (of {@code count} partitions): accounts
+     * held that are no longer owned are dropped; those stored with another version than the one held
+     * (changed by the instance that owned them meanwhile), or not held at all, are loaded from
+     * PostgreSQL and reviewed at the current prices. Blocks until done; called from the consumer's
+     * rebalance callback, before any record of those partitions is delivered.
+     */
+    public void assign(Set<Integer> partitions, int count) {
+        engine.call(batch -> {
+            HeldAccounts held = batch.held();
+            int before = reads.partitionCount();
+            if (before != count && before != 0) {
+                log.warn("the account topics now have {} partitions instead of {}: every account is re-placed",
+                        count, before);
+            }
+            Set<Integer> owned = reads.assigned(partitions, count);
+            List<String> dropped = Reassignment.notOwned(held.ids(), owned, count);
+            dropped.forEach(held::drop);
+            Map<String, Long> stored = repository.versions(owned, count);
+            List<String> stale = Reassignment.stale(stored, id -> {
+                Account account = held.get(id);
+                return account == null ? null : account.version();
+            });
+            for (Account account : repository.load(stale)) {
+                held.loaded(account);
+                if (held.priced()) {
+                    batch.review(account);
+                }
+            }
+            reads.assignedOnce();
+            log.info("owning partitions {} of {}: {} accounts held, {} loaded, {} dropped", new TreeSet<>(owned),
+                    count, held.size(), stale.size(), dropped.size());
+            return null;
+        });
+    }
+
+    /**
+     * Partitions taken away: their accounts are no longer served (REST answers 421) but stay in memory
+     * until the next assignment decides, so a partition given straight back costs no reload; whatever
+     * another owner changed meanwhile is reloaded by version then.
+     */
+    public void revoke(Set<Integer> partitions) {
+        Set<Integer> owned = reads.revoked(partitions);
+        log.info("partitions {} revoked; still owning {}", partitions, new TreeSet<>(owned));
+    }
+}
