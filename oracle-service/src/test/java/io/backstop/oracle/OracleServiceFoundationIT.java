@@ -17,30 +17,52 @@ import org.springframework.boot.test.context.SpringBootTest;
 @RealInfrastructure
 class OracleServiceFoundationIT extends ServiceFoundationContract {
 
+    /** Per good tick: the accepted ticks of its symbol before it was sent. */
+    private final java.util.Map<java.util.UUID, Double> before = new java.util.concurrent.ConcurrentHashMap<>();
+
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
         Instant now = Instant.now();
-        return List.of(
-                EventEnvelope.of(new VenueTickObserved("gate", "SOL", null, null, new BigDecimal("150.25"), now),
-                        now, null, null),
-                EventEnvelope.of(new ConversionRateObserved("WBETH", "ETH", new BigDecimal("1.0712"),
-                        "binance-staking", now), now, null, null));
+        EventEnvelope<VenueTickObserved> tick = EventEnvelope.of(new VenueTickObserved("gate", "SOL", null, null,
+                new BigDecimal("150.25"), now), now, null, null);
+        EventEnvelope<ConversionRateObserved> rate = EventEnvelope.of(new ConversionRateObserved("WBETH", "ETH",
+                new BigDecimal("1.0712"), "binance-staking", now), now, null, null);
+        try {
+            before.put(tick.eventId(), accepted("SOL"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return List.of(tick, rate);
     }
 
-    /** Ticks are not kept in the inbox (they are idempotent per venue); their effect is the accepted count. */
+    /**
+     * Ticks are not kept in the inbox (they are idempotent per venue); their effect is the accepted count, counted
+     * from where it stood before the tick was sent (the contract's tests send one each). A rate's effect is the
+     * stored rate of its asset, observed at its time.
+     */
     @Override
     protected boolean processed(EventEnvelope<?> event) throws Exception {
+        double was = before.getOrDefault(event.eventId(), 0.0);
         if (event.payload() instanceof VenueTickObserved tick) {
-            return get("/actuator/prometheus").body()
-                    .contains("backstop_oracle_ticks_accepted_total{application=\"oracle-service\",symbol=\""
-                            + tick.symbol() + "\"} 1.0");
+            return accepted(tick.symbol()) == was + 1;
         }
+        return ((ConversionRateObserved) event.payload()).observedAt().truncatedTo(java.time.temporal.ChronoUnit.MICROS)
+                .equals(storedRateTime());
+    }
+
+    private double accepted(String symbol) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "backstop_oracle_ticks_accepted_total\\{application=\"oracle-service\",symbol=\"" + symbol
+                        + "\"} ([0-9.E]+)").matcher(get("/actuator/prometheus").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
+    }
+
+    private Instant storedRateTime() throws Exception {
         try (Connection c = infra.postgres().connect();
              PreparedStatement s = c.prepareStatement(
-                     "SELECT count(*) FROM " + infra.schema() + ".conversion_rate WHERE asset = 'WBETH'")) {
+                     "SELECT observed_at FROM " + infra.schema() + ".conversion_rate WHERE asset = 'WBETH'")) {
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getInt(1) == 1;
+                return rs.next() ? rs.getTimestamp(1).toInstant() : null;
             }
         }
     }
