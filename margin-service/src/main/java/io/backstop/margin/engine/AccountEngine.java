@@ -341,7 +341,6 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
             Position position = open(topic, account, fill.symbol());
             BigDecimal realized = batch.trade(account, fill.symbol(), fill.side(), fill.quantity(), fill.price(),
                     position.mode(), fill.fee(), settlementAsset, null);
-            account.liquidationFillApplied(fill.tradeId());
             if (realized.compareTo(fill.realizedPnl()) != 0) {
                 log.warn("liquidation fill {} of {}: realized PnL {} here, {} in the event", fill.tradeId(),
                         fill.accountId(), realized, fill.realizedPnl());
@@ -355,7 +354,6 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
             leaseReleased(account.shortfallClosed(takeover.shortfallId(), takeover.quantity()));
             batch.review(account);
             batch.waterfall.put(account.id(), event.eventId());
-            account.waterfallApplied(event.eventId());
         } else if (payload instanceof PositionAutoDeleveraged adl) {
             Account account = known(topic, adl.accountId());
             Position position = open(topic, account, adl.symbol());
@@ -374,7 +372,6 @@ public class AccountEngine extends DedicatedThread implements io.backstop.kit.ti
             }
             batch.review(account);
             batch.waterfall.put(account.id(), event.eventId());
-            account.waterfallApplied(event.eventId());
         } else if (payload instanceof LossSocialized loss) {
             Account account = known(topic, loss.accountId());
             knownAsset(topic, loss.asset());
