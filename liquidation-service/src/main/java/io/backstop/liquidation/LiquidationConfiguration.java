@@ -48,7 +48,7 @@ class LiquidationConfiguration {
                                     Clock clock, MeterRegistry meters) {
         Map<String, Market> catalogue = markets.markets();
         return new LiquidationDesk(store, outbox, tx, catalogue, properties.policy(), prices, clock,
-                properties.getSettlementAsset(), properties.getFeeScale(), properties.getWaterfallWait(), meters);
+                properties.getSettlementAsset(), properties.getFeeScale(), meters);
     }
 
     @Bean

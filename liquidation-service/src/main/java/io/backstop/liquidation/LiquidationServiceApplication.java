@@ -20,9 +20,7 @@ public class LiquidationServiceApplication {
         return ServiceTopics.of(
                 Set.of(Topic.MARGIN_CALLS,
                         Topic.ORACLE_PRICES,
-                        Topic.LIQUIDATION_EXECUTIONS,
-                        Topic.INSURANCE_TAKEOVERS,
-                        Topic.ADL_EXECUTIONS),
+                        Topic.LIQUIDATION_EXECUTIONS),
                 Set.of(Topic.LIQUIDATION_ORDERS,
                         Topic.LIQUIDATION_FILLS,
                         Topic.LIQUIDATION_EVENTS,

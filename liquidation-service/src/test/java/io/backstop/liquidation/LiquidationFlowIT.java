@@ -8,9 +8,6 @@ import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
-import io.backstop.events.insurance.AdlRole;
-import io.backstop.events.insurance.PositionAutoDeleveraged;
-import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
@@ -253,62 +250,23 @@ class LiquidationFlowIT {
     }
 
     @Test
-    void aCallIssuedBeforeTheWaterfallSettledTheShortfallIsSkippedAndOneAfterItIsLiquidated() {
+    void aCallForAScopeWhoseLiquidationEndedInAShortfallIsLiquidatedOnThePositionsItStates() {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59950", "0.5"), new TestExchange.Level("59000", "50")),
                 List.of());
-        String account = "settle-" + UUID.randomUUID();
+        String account = "again-" + UUID.randomUUID();
         kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
-        LiquidationShortfallRaised shortfall = shortfallOf(account);
-        assertThat(shortfall.remainingQuantity()).isEqualByComparingTo("1.5");
+        assertThat(shortfallOf(account).remainingQuantity()).isEqualByComparingTo("1.5");
 
-        // margin-service, not having applied the takeover yet, calls the account again for its 1.5 BTC
-        EventEnvelope<MarginCallIssued> early = call(account, "1.5", "61000", "100", "412.5");
-        kafka.send(infra.topic("margin.calls"), account, json.encode(early));
-        await().atMost(WAIT).until(() -> rows(account) == 2);
-        Map<String, Object> skipped = jdbc.queryForMap("SELECT status, outcome::text AS outcome FROM liquidation"
-                + " WHERE margin_call_id = ?", early.eventId());
-        assertThat(skipped.get("status")).isEqualTo("SKIPPED_IN_PROGRESS");
-        assertThat((String) skipped.get("outcome")).contains("waterfall has not yet settled");
-
-        // the fund takes 1 BTC over and ADL closes 0.5 on the bankrupt side, each delivered twice: settled once
-        EventEnvelope<PositionTakenOver> takeover = EventEnvelope.of(new PositionTakenOver(shortfall.shortfallId(),
-                "majors", account, "BTCUSDT", PositionSide.LONG, BigDecimal.ONE, shortfall.bankruptcyPrice()),
-                Instant.now(), null, null);
-        kafka.send(infra.topic("insurance.takeovers"), account, json.encode(takeover));
-        kafka.send(infra.topic("insurance.takeovers"), account, json.encode(takeover));
-        await().atMost(WAIT).until(() -> settled(shortfall.shortfallId()).compareTo(BigDecimal.ONE) == 0);
-        EventEnvelope<MarginCallIssued> stillEarly = call(account, "1.5", "61000", "100", "412.5");
-        kafka.send(infra.topic("margin.calls"), account, json.encode(stillEarly));
-        await().atMost(WAIT).until(() -> rows(account) == 3);
-        assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
-                stillEarly.eventId())).isEqualTo("SKIPPED_IN_PROGRESS"); // 0.5 still unsettled
-        EventEnvelope<PositionAutoDeleveraged> adl = EventEnvelope.of(new PositionAutoDeleveraged(
-                shortfall.shortfallId(), account, AdlRole.BANKRUPT, "winner", "BTCUSDT", Side.SELL,
-                new BigDecimal("0.5"), shortfall.bankruptcyPrice(), null), Instant.now(), null, null);
-        kafka.send(infra.topic("adl.executions"), account, json.encode(adl));
-        kafka.send(infra.topic("adl.executions"), account, json.encode(adl));
-        await().atMost(WAIT).until(() -> settled(shortfall.shortfallId()).compareTo(new BigDecimal("1.5")) == 0);
-
-        // settled, but margin-service decided this call before it applied the takeover and the ADL: they close
-        // the 1.5 BTC it names, so nothing is sold again
-        String lastFill = jdbc.queryForObject("SELECT trade_id FROM liquidation_fill WHERE account_id = ?"
-                + " ORDER BY seq DESC LIMIT 1", String.class, account);
-        EventEnvelope<MarginCallIssued> beforeApplied = call(account, "1.5", "61000", "90", "412.5", "BTCUSDT", lastFill,
-                null);
-        kafka.send(infra.topic("margin.calls"), account, json.encode(beforeApplied));
-        await().atMost(WAIT).until(() -> rows(account) == 4);
-        assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
-                beforeApplied.eventId())).isEqualTo("CANCELLED_RECOVERED");
-
-        // a later call that has seen them (it names the ADL) for a position opened again is liquidated as usual
+        // margin-service calls the scope again only once it applied the end and the waterfall's outcome (its lease):
+        // the call's 1 BTC is a position opened since, and it is closed as stated, at once
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
-        EventEnvelope<MarginCallIssued> later = call(account, "1", "61000", "100", "300", "BTCUSDT", lastFill,
-                adl.eventId());
-        kafka.send(infra.topic("margin.calls"), account, json.encode(later));
-        await().atMost(WAIT).until(() -> rows(account) == 5);
-        assertThat(jdbc.queryForObject("SELECT status FROM liquidation WHERE margin_call_id = ?", String.class,
-                later.eventId())).isNotIn("SKIPPED_IN_PROGRESS", "CANCELLED_RECOVERED");
-        assertThat(settled(shortfall.shortfallId())).isEqualByComparingTo("1.5"); // the duplicates counted once
+        EventEnvelope<MarginCallIssued> next = call(account, "1", "61000", "100", "300");
+        kafka.send(infra.topic("margin.calls"), account, json.encode(next));
+        await().atMost(WAIT).until(() -> "COMPLETED".equals(jdbc.queryForObject("SELECT status FROM liquidation"
+                + " WHERE margin_call_id = ?", String.class, next.eventId())));
+        assertThat(jdbc.queryForObject("SELECT sum(f.quantity) FROM liquidation_fill f JOIN liquidation l"
+                + " ON l.id = f.liquidation_id WHERE l.margin_call_id = ?", BigDecimal.class, next.eventId()))
+                .isEqualByComparingTo("1");
     }
 
     private LiquidationShortfallRaised shortfallOf(String account) {
@@ -316,42 +274,6 @@ class LiquidationFlowIT {
                 kafka.read(infra.topic("liquidation.shortfalls"), 1, WAIT, r -> ((LiquidationShortfallRaised)
                         json.decode(Topic.LIQUIDATION_SHORTFALLS, r.key(), r.value()).payload()).accountId()
                         .equals(account)).get(0).value()).payload();
-    }
-
-    private BigDecimal settled(UUID shortfallId) {
-        return jdbc.queryForObject("SELECT settled FROM shortfall_pending WHERE shortfall_id = ?", BigDecimal.class,
-                shortfallId);
-    }
-
-    @Test
-    void aCallDecidedBeforeMarginAppliedTheLastFillsPlansWithoutWhatTheyClosed() {
-        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
-        String account = "stale-" + UUID.randomUUID();
-        // equity 150 against 550: everything (2 BTC) is closed
-        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "150", "550")));
-        await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
-        String lastFill = jdbc.queryForObject("SELECT trade_id FROM liquidation_fill WHERE account_id = ?"
-                + " ORDER BY seq DESC LIMIT 1", String.class, account);
-
-        // margin-service decided this call before it applied those fills: it still names 2 BTC and no fill
-        EventEnvelope<MarginCallIssued> stale = call(account, "2", "61000", "140", "550", "BTCUSDT", null);
-        kafka.send(infra.topic("margin.calls"), account, json.encode(stale));
-        await().atMost(WAIT).until(() -> rows(account) == 2);
-        Map<String, Object> outcome = jdbc.queryForMap("SELECT status, outcome::text AS outcome FROM liquidation"
-                + " WHERE margin_call_id = ?", stale.eventId());
-        assertThat(outcome.get("status")).isEqualTo("CANCELLED_RECOVERED");
-        assertThat((String) outcome.get("outcome")).contains("close every position the call names", lastFill);
-
-        // a call that has seen the fills (it names the last) and a new position of 1 BTC is liquidated as usual
-        EventEnvelope<MarginCallIssued> current = call(account, "1", "61000", "100", "300", "BTCUSDT", lastFill);
-        kafka.send(infra.topic("margin.calls"), account, json.encode(current));
-        await().atMost(WAIT).until(() -> "COMPLETED".equals(jdbc.queryForObject("SELECT status FROM liquidation"
-                + " WHERE margin_call_id = ?", String.class, current.eventId())));
-        BigDecimal sold = jdbc.queryForObject("SELECT sum(f.quantity) FROM liquidation_fill f JOIN liquidation l"
-                + " ON l.id = f.liquidation_id WHERE l.margin_call_id = ?", BigDecimal.class, current.eventId());
-        assertThat(sold).isEqualByComparingTo("1");
-        assertThat(jdbc.queryForObject("SELECT sum(quantity) FROM liquidation_fill WHERE account_id = ?",
-                BigDecimal.class, account)).isEqualByComparingTo("3"); // 2 + 1: nothing closed twice
     }
 
     @Test
@@ -467,17 +389,6 @@ class LiquidationFlowIT {
 
     private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
                                                  String maintenance, String symbol) {
-        return call(account, size, entry, equity, maintenance, symbol, null);
-    }
-
-    private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
-                                                 String maintenance, String symbol, String lastTrade) {
-        return call(account, size, entry, equity, maintenance, symbol, lastTrade, null);
-    }
-
-    private EventEnvelope<MarginCallIssued> call(String account, String size, String entry, String equity,
-                                                 String maintenance, String symbol, String lastTrade,
-                                                 UUID lastWaterfall) {
         BigDecimal q = new BigDecimal(size);
         BigDecimal mark = new BigDecimal("60000");
         BigDecimal upnl = q.multiply(mark.subtract(new BigDecimal(entry)));
@@ -487,7 +398,7 @@ class LiquidationFlowIT {
                 List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO, collateral)),
                 List.of(new PositionMark(symbol, q, new BigDecimal(entry), mark, q.multiply(mark), upnl,
                         new BigDecimal(maintenance), MarginMode.CROSS, null, null)),
-                Map.of(symbol, 1L), lastTrade, lastWaterfall), Instant.now(), null, null);
+                Map.of(symbol, 1L)), Instant.now(), null, null);
     }
 
     private void sendPrice(String symbol, String price) {

@@ -193,6 +193,6 @@ class LiquidationSimulatedTimeIT {
                 q.multiply(mark).divide(new BigDecimal("100")),
                 List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO, collateral)),
                 List.of(new PositionMark("BTCUSDT", q, entry, mark, q.multiply(mark), upnl, new BigDecimal("2950"),
-                        MarginMode.CROSS, null, null)), Map.of("BTCUSDT", 1L), null, null), T0, null, null);
+                        MarginMode.CROSS, null, null)), Map.of("BTCUSDT", 1L)), T0, null, null);
     }
 }

@@ -54,7 +54,7 @@ class LiquidationTimeLimitIT {
                     List.of(new CollateralValue("USDT", new BigDecimal("110"), BigDecimal.ONE, BigDecimal.ZERO,
                             new BigDecimal("110"))),
                     List.of(new PositionMark("BTCUSDT", q, new BigDecimal("61000"), mark, q.multiply(mark),
-                            new BigDecimal("-100"), new BigDecimal("24"), MarginMode.CROSS, null, null)), Map.of(), null, null),
+                            new BigDecimal("-100"), new BigDecimal("24"), MarginMode.CROSS, null, null)), Map.of()),
                     sent, null, null)));
 
             LiquidationShortfallRaised shortfall = (LiquidationShortfallRaised) json.decode(

@@ -233,10 +233,11 @@ class MarginFlowIT {
     }
 
     @Test
-    void aCallNamesTheLastLiquidationFillAndWaterfallOutcomeTheAccountHadWhenItWasDecided() throws Exception {
+    void theNextCallStatesThePositionsAfterTheLiquidationFillsAndWaterfallOutcomesItApplied() throws Exception {
         String id = leveragedBtcLong("named-" + UUID.randomUUID());
         sendPrice("BTCUSDT", "59000", PriceStatus.OK);
-        assertThat(calls(id, 1)).singleElement().satisfies(call -> assertThat(call.lastLiquidationTradeId()).isNull());
+        assertThat(calls(id, 1)).singleElement().satisfies(call -> assertThat(call.positions()).singleElement()
+                .satisfies(p -> assertThat(p.size()).isEqualByComparingTo("10")));
 
         String tradeId = "liq-" + UUID.randomUUID();
         kafka.send(infra.topic("liquidation.fills"), id, json.encode(EventEnvelope.of(new PositionLiquidated(
@@ -256,8 +257,7 @@ class MarginFlowIT {
 
         List<MarginCallIssued> calls = calls(id, 2);
         assertThat(calls).hasSize(2);
-        assertThat(calls.get(1).lastLiquidationTradeId()).isEqualTo(tradeId);
-        assertThat(calls.get(1).lastWaterfallEventId()).isEqualTo(takeover.eventId());
+        // 10 BTC less the 2 liquidated and the 1 taken over: nothing for liquidation-service to subtract
         assertThat(calls.get(1).positions()).singleElement()
                 .satisfies(p -> assertThat(p.size()).isEqualByComparingTo("7"));
     }

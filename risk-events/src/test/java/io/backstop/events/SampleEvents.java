@@ -76,8 +76,7 @@ public final class SampleEvents {
                 d("-0.54378125"), "USDT", MarginMode.CROSS, null));
         m.put(EventType.MARGIN_CALL_ISSUED, new MarginCallIssued("acct-7", d("-120.5"), d("868.389375"),
                 d("9000.1"), List.of(new CollateralValue("USDE", d("10000"), d("0.9992"), d("0.02"), d("9792.16"))),
-                List.of(ethLong(), btcShortIsolated()), Map.of("ETHUSDT", 42L, "USDE", 7L), "liq-7f3a-1",
-                java.util.UUID.fromString("6f1c2a4e-0b7d-4c1e-9a43-2d5e8f7a9b10")));
+                List.of(ethLong(), btcShortIsolated()), Map.of("ETHUSDT", 42L, "USDE", 7L)));
         m.put(EventType.ACCOUNT_POSITIONS_SNAPSHOTTED, new AccountPositionsSnapshotted("acct-7", d("9792.16"),
                 d("3065.285"), d("868.389375"), d("0.2833"), List.of(ethLong())));
         m.put(EventType.LIQUIDATION_ORDER_PLACED, new LiquidationOrderPlaced(order, liquidation, OrderOwner.ACCOUNT,
@@ -143,7 +142,6 @@ public final class SampleEvents {
             case VENUE_TICK_OBSERVED -> Set.of("bid", "ask");
             case ORACLE_PRICE_PUBLISHED -> Set.of("marketPrice");
             case TRADE_FILLED -> Set.of("isolatedMarginDelta");
-            case MARGIN_CALL_ISSUED -> Set.of("lastLiquidationTradeId", "lastWaterfallEventId");
             case ACCOUNT_POSITIONS_SNAPSHOTTED -> Set.of("marginRatio");
             case INSURANCE_FUND_UPDATED -> Set.of("coverageRatio");
             default -> Set.of();

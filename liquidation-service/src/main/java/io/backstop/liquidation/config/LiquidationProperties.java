@@ -22,21 +22,6 @@ public class LiquidationProperties {
     private Duration sliceCooldown = defaults.sliceCooldown();
     private int maxRounds = defaults.maxRounds();
     private Duration maxDuration = defaults.maxDuration();
-    /** How long a new margin call of a scope whose shortfall the waterfall has not settled is held back. */
-    private Duration waterfallWait = Duration.ofMinutes(10);
-
-    public Duration getWaterfallWait() {
-        return waterfallWait;
-    }
-
-    public void setWaterfallWait(Duration waterfallWait) {
-        if (waterfallWait == null || waterfallWait.isNegative()) {
-            throw new IllegalArgumentException("backstop.liquidation.waterfall-wait must not be negative, got "
-                    + waterfallWait);
-        }
-        this.waterfallWait = waterfallWait;
-    }
-
     public Duration getMaxDuration() {
         return maxDuration;
     }

@@ -1,9 +1,6 @@
 package io.backstop.liquidation.engine;
 
 import io.backstop.events.EventEnvelope;
-import io.backstop.events.insurance.AdlRole;
-import io.backstop.events.insurance.PositionAutoDeleveraged;
-import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
@@ -19,18 +16,15 @@ import io.backstop.liquidation.lifecycle.LiquidationEnd;
 import io.backstop.liquidation.lifecycle.LiquidationStatus;
 import io.backstop.liquidation.lifecycle.Order;
 import io.backstop.liquidation.lifecycle.OrderStatus;
-import io.backstop.liquidation.lifecycle.RecordedFill;
 import io.backstop.liquidation.lifecycle.RoundDecider;
 import io.backstop.liquidation.plan.LiquidationPolicy;
 import io.backstop.liquidation.plan.PositionState;
 import io.backstop.liquidation.plan.ScopeState;
 import io.backstop.markets.Market;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,7 +50,6 @@ public class LiquidationDesk {
     private final Map<String, Market> markets;
     private final PriceBoard prices;
     private final Clock clock;
-    private final Duration waterfallWait;
     private final MeterRegistry meters;
     private final CallIntake intake;
     private final RoundDecider rounds;
@@ -67,13 +60,12 @@ public class LiquidationDesk {
 
     public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
                            LiquidationPolicy policy, PriceBoard prices, Clock clock, String settlementAsset,
-                           int feeScale, Duration waterfallWait, MeterRegistry meters) {
+                           int feeScale, MeterRegistry meters) {
         this.store = store;
         this.tx = tx;
         this.markets = markets;
         this.prices = prices;
         this.clock = clock;
-        this.waterfallWait = waterfallWait;
         this.meters = meters;
         this.intake = new CallIntake(markets, settlementAsset);
         this.rounds = new RoundDecider(policy, feeScale);
@@ -81,9 +73,6 @@ public class LiquidationDesk {
         // a poll's batch is finished (its ends emitted) before the transaction's events are appended
         this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish, 0);
         this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendAll, 1);
-        Gauge.builder("backstop.liquidation.shortfalls.awaiting.waterfall", store,
-                        LiquidationStore::shortfallsAwaitingWaterfall)
-                .description("Shortfalls handed to the fund whose takeover or ADL has not fully arrived").register(meters);
     }
 
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
@@ -95,21 +84,15 @@ public class LiquidationDesk {
     public void receive(EventEnvelope<?> event) {
         MarginCallIssued call = (MarginCallIssued) event.payload();
         String scope = CallIntake.scopeKey(call);
-        List<RecordedFill> inFlight = new ArrayList<>(store.fillsAfter(call.accountId(), call.lastLiquidationTradeId()));
-        inFlight.addAll(store.outcomesAfter(call.accountId(), call.lastWaterfallEventId()));
         PollBatch batch = batches.get();
         Instant now = clock.instant();
-        CallIntake.Intake decided = intake.decide(event.eventId(), call, inFlight, batch.lock(call.accountId(), scope,
-                now.minus(waterfallWait)), now);
+        CallIntake.Intake decided = intake.decide(event.eventId(), call, batch.inProgress(call.accountId(), scope),
+                now);
         Liquidation l = decided.liquidation();
         batch.writes.insert(l, now, decided.why());
         if (l.status() != LiquidationStatus.QUEUED) {
             ended(l, List.of(), List.of(), now);
             return;
-        }
-        if (decided.adjusted()) {
-            Counter.builder("backstop.liquidation.calls.adjusted").description("Margin calls whose positions were"
-                    + " reduced by liquidation fills margin-service had not applied yet").register(meters).increment();
         }
         batch.openScopes.add(call.accountId() + "|" + scope);
         LiquidationStore.Queued queued = new LiquidationStore.Queued(l.id(), l.state().health(), l.state().notional(),
@@ -156,8 +139,6 @@ public class LiquidationDesk {
         Instant now = clock.instant();
         RoundDecider.Decision d = rounds.decide(l, remark(l.state()), now);
         d.orders().forEach(order -> writes.insertOrder(order, now));
-        d.shortfalls().forEach(s -> writes.insertShortfall(s.shortfallId(), l.id(), l.accountId(), l.scope(),
-                s.symbol(), s.quantity(), now));
         writes.update(d.liquidation(), d.outcome(), now);
         d.events().forEach(this::emit);
         return d;
@@ -176,21 +157,6 @@ public class LiquidationDesk {
             return due.size();
         });
         return placed == null ? 0 : placed;
-    }
-
-    /**
-     * Counts what the fund took over, or ADL closed on the bankrupt side, against the shortfall it settles
-     * (inside the inbox transaction: each outcome once). Outcomes of shortfalls this service did not raise
-     * change nothing.
-     */
-    public void settle(EventEnvelope<?> event) {
-        if (event.payload() instanceof PositionTakenOver t) {
-            store.settleShortfall(t.shortfallId(), t.quantity());
-            store.recordOutcome(event.eventId(), t.shortfallId(), t.accountId(), t.symbol(), t.quantity(), t.price());
-        } else if (event.payload() instanceof PositionAutoDeleveraged a && a.role() == AdlRole.BANKRUPT) {
-            store.settleShortfall(a.shortfallId(), a.quantity());
-            store.recordOutcome(event.eventId(), a.shortfallId(), a.accountId(), a.symbol(), a.quantity(), a.price());
-        }
     }
 
     /**
@@ -229,7 +195,7 @@ public class LiquidationDesk {
         List<String> callers = events.stream().map(EventEnvelope::payload).filter(MarginCallIssued.class::isInstance)
                 .map(p -> ((MarginCallIssued) p).accountId()).distinct().toList();
         if (!callers.isEmpty()) {
-            batches.get().readScopes(callers, clock.instant().minus(waterfallWait));
+            batches.get().readScopes(callers);
         }
         List<UUID> orderIds = events.stream().map(EventEnvelope::payload)
                 .filter(LiquidationOrderExecuted.class::isInstance).map(p -> ((LiquidationOrderExecuted) p).orderId())

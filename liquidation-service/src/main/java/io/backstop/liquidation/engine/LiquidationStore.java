@@ -7,7 +7,6 @@ import io.backstop.liquidation.lifecycle.Liquidation;
 import io.backstop.liquidation.lifecycle.LiquidationStatus;
 import io.backstop.liquidation.lifecycle.Order;
 import io.backstop.liquidation.lifecycle.OrderStatus;
-import io.backstop.liquidation.lifecycle.RecordedFill;
 import io.backstop.liquidation.plan.PositionState;
 import io.backstop.liquidation.plan.ScopeState;
 import io.backstop.markets.Market;
@@ -63,71 +62,6 @@ public class LiquidationStore {
     }
 
     /**
-     * The scopes (account|scope) of these accounts with a shortfall the waterfall has not settled yet, raised
-     * after {@code since} (older ones no longer hold calls back: the fund did not answer in time).
-     */
-    public java.util.Set<String> awaitingWaterfall(java.util.Collection<String> accountIds, Instant since) {
-        java.util.Set<String> awaiting = new java.util.HashSet<>();
-        jdbc.query(con -> {
-            var ps = con.prepareStatement("SELECT account_id, scope FROM shortfall_pending WHERE account_id = ANY (?)"
-                    + " AND settled < quantity AND raised_at > ?");
-            ps.setArray(1, con.createArrayOf("text", accountIds.toArray()));
-            ps.setTimestamp(2, Timestamp.from(since));
-            return ps;
-        }, rs -> {
-            awaiting.add(rs.getString(1) + "|" + rs.getString(2));
-        });
-        return awaiting;
-    }
-
-    /** Adds what the waterfall closed of a shortfall's remainder; false when the shortfall is not one of ours. */
-    public boolean settleShortfall(UUID shortfallId, BigDecimal quantity) {
-        return jdbc.update("UPDATE shortfall_pending SET settled = settled + ? WHERE shortfall_id = ?", quantity,
-                shortfallId) == 1;
-    }
-
-    /** Records an outcome of the waterfall for the bankrupt account (once: it is keyed by its event). */
-    public void recordOutcome(UUID eventId, UUID shortfallId, String accountId, String symbol, BigDecimal quantity,
-                              BigDecimal price) {
-        jdbc.update("INSERT INTO waterfall_outcome (event_id, shortfall_id, account_id, symbol, quantity, price)"
-                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING", eventId, shortfallId, accountId,
-                symbol, quantity, price);
-    }
-
-    /**
-     * The account's waterfall outcomes recorded after {@code afterEventId} (all when it is null), in order, as
-     * closing fills at their price without a fee: what margin-service had not applied when it decided a call
-     * naming that event.
-     */
-    public List<RecordedFill> outcomesAfter(String accountId, UUID afterEventId) {
-        String sql = "SELECT event_id::text, symbol, quantity, price, 0 FROM waterfall_outcome WHERE account_id = ?"
-                + (afterEventId == null ? "" : " AND seq > coalesce((SELECT seq FROM waterfall_outcome WHERE event_id = ?),"
-                + " 9223372036854775807)") + " ORDER BY seq";
-        Object[] args = afterEventId == null ? new Object[] {accountId} : new Object[] {accountId, afterEventId};
-        return jdbc.query(sql, (rs, i) -> new RecordedFill(rs.getString(1), rs.getString(2), rs.getBigDecimal(3),
-                rs.getBigDecimal(4), rs.getBigDecimal(5)), args);
-    }
-
-    /** Shortfalls handed to the fund whose waterfall outcome has not fully arrived. */
-    public long shortfallsAwaitingWaterfall() {
-        Long n = jdbc.queryForObject("SELECT count(*) FROM shortfall_pending WHERE settled < quantity", Long.class);
-        return n == null ? 0 : n;
-    }
-
-    /**
-     * The account's fills recorded after {@code afterTradeId} (all of them when it is null), in the order they
-     * were recorded: what margin-service had not applied when it decided a call naming that fill.
-     */
-    public List<RecordedFill> fillsAfter(String accountId, String afterTradeId) {
-        String sql = "SELECT trade_id, symbol, quantity, price, fee FROM liquidation_fill WHERE account_id = ?"
-                + (afterTradeId == null ? "" : " AND seq > coalesce((SELECT seq FROM liquidation_fill WHERE trade_id = ?),"
-                + " 9223372036854775807)") + " ORDER BY seq";
-        Object[] args = afterTradeId == null ? new Object[] {accountId} : new Object[] {accountId, afterTradeId};
-        return jdbc.query(sql, (rs, i) -> new RecordedFill(rs.getString(1), rs.getString(2), rs.getBigDecimal(3),
-                rs.getBigDecimal(4), rs.getBigDecimal(5)), args);
-    }
-
-    /**
      * The tradeIds of each liquidation's fills, in the order they were recorded: what its {@code LiquidationEnded}
      * lists. Liquidations without fills are absent.
      */
@@ -137,6 +71,7 @@ public class LiquidationStore {
             return fills;
         }
         jdbc.query(con -> {
+            // seq (V4) outlived the fills-in-flight correction for this order, through the V6 index (liquidation_id, seq)
             var ps = con.prepareStatement("SELECT liquidation_id, trade_id FROM liquidation_fill"
                     + " WHERE liquidation_id = ANY (?) ORDER BY seq");
             ps.setArray(1, con.createArrayOf("uuid", liquidationIds.toArray()));
@@ -178,14 +113,6 @@ public class LiquidationStore {
         private final List<Object[]> fills = new ArrayList<>();
         private final List<Object[]> orderStatuses = new ArrayList<>();
         private final List<Object[]> liquidations = new ArrayList<>();
-        private final List<Object[]> shortfalls = new ArrayList<>();
-
-        /** A remainder handed to the fund, held until the waterfall settles it. */
-        public void insertShortfall(UUID shortfallId, UUID liquidationId, String accountId, String scope, String symbol,
-                                    BigDecimal quantity, Instant now) {
-            shortfalls.add(new Object[] {shortfallId, liquidationId, accountId, scope, symbol, quantity,
-                    Timestamp.from(now)});
-        }
 
         public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
             liquidations.add(new Object[] {l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(),
@@ -237,12 +164,6 @@ public class LiquidationStore {
             if (!updates.isEmpty()) {
                 jdbc.batchUpdate(UPDATE, updates);
                 updates.clear();
-            }
-            if (!shortfalls.isEmpty()) {
-                jdbc.batchUpdate("INSERT INTO shortfall_pending (shortfall_id, liquidation_id, account_id, scope, symbol,"
-                        + " quantity, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shortfall_id) DO NOTHING",
-                        shortfalls);
-                shortfalls.clear();
             }
         }
     }

@@ -1,9 +1,7 @@
 package io.backstop.liquidation.engine;
 
-import io.backstop.liquidation.lifecycle.CallIntake;
 import io.backstop.liquidation.lifecycle.Liquidation;
 import io.backstop.liquidation.lifecycle.Order;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,10 +21,9 @@ final class PollBatch {
     final Map<UUID, Integer> pending = new HashMap<>();
     /** Orders executed in this transaction. */
     final Set<UUID> done = new HashSet<>();
-    /** "account|scope" of open liquidations, and of shortfalls awaiting the waterfall. */
+    /** "account|scope" of open liquidations. */
     final Set<String> openScopes = new HashSet<>();
-    final Set<String> awaitingWaterfall = new HashSet<>();
-    /** Accounts whose open scopes and awaited shortfalls are read. */
+    /** Accounts whose open scopes are read. */
     final Set<String> scopesKnown = new HashSet<>();
     final LiquidationStore.Writes writes;
 
@@ -37,21 +34,18 @@ final class PollBatch {
         this.writes = store.writes();
     }
 
-    /** Reads the open and awaiting scopes of these accounts. */
-    void readScopes(List<String> accountIds, Instant awaitedSince) {
+    /** Reads the open scopes of these accounts. */
+    void readScopes(List<String> accountIds) {
         openScopes.addAll(store.openScopes(accountIds));
-        awaitingWaterfall.addAll(store.awaitingWaterfall(accountIds, awaitedSince));
         scopesKnown.addAll(accountIds);
     }
 
-    /** Whether the scope is free, being liquidated, or awaiting the waterfall's outcome of its shortfall. */
-    CallIntake.ScopeLock lock(String accountId, String scope, Instant awaitedSince) {
+    /** Whether a liquidation of the scope is QUEUED or ACTIVE. */
+    boolean inProgress(String accountId, String scope) {
         if (!scopesKnown.contains(accountId)) {
-            readScopes(List.of(accountId), awaitedSince);
+            readScopes(List.of(accountId));
         }
-        String key = accountId + "|" + scope;
-        return awaitingWaterfall.contains(key) ? CallIntake.ScopeLock.AWAITING_WATERFALL
-                : openScopes.contains(key) ? CallIntake.ScopeLock.IN_PROGRESS : CallIntake.ScopeLock.FREE;
+        return openScopes.contains(accountId + "|" + scope);
     }
 
     /** Locks the orders and their liquidations, and counts the liquidations' pending orders. */

@@ -1,8 +1,6 @@
 package io.backstop.liquidation.kafka;
 
 import io.backstop.events.EventEnvelope;
-import io.backstop.events.insurance.PositionAutoDeleveraged;
-import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.kit.inbox.InboxBatch;
@@ -13,7 +11,7 @@ import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Margin calls, the exchange's executions and the waterfall's outcomes, each applied exactly once: a poll is applied in one
+ * Margin calls and the exchange's executions, each applied exactly once: a poll is applied in one
  * transaction that records every eventId in the inbox and takes the calls in or accounts for the
  * executions (the kit's {@link InboxBatch}). A record the desk rejects (an unknown symbol, an execution
  * of an order already done) goes to the dead-letter topic with the reason; the records before it are
@@ -39,9 +37,6 @@ class LiquidationEventListener {
                     desk.receive(event);
                 } else if (event.payload() instanceof LiquidationOrderExecuted) {
                     desk.execute(event);
-                } else if (event.payload() instanceof PositionTakenOver
-                        || event.payload() instanceof PositionAutoDeleveraged) {
-                    desk.settle(event);
                 }
             }
         };
@@ -55,13 +50,6 @@ class LiquidationEventListener {
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true")
     void onExecutions(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
-        batch.apply(records, handler);
-    }
-
-    /** The waterfall's outcomes, which settle the shortfalls this service handed to the fund. */
-    @KafkaListener(topics = {"${backstop.kafka.topic-prefix}insurance.takeovers",
-            "${backstop.kafka.topic-prefix}adl.executions"}, batch = "true")
-    void onWaterfall(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, handler);
     }
 }

@@ -15,31 +15,22 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Decides what a margin call becomes: one outcome per call, at most one open liquidation per account scope.
- * Pure: the caller says whether the scope is free and which of the account's closing trades the call's
- * positions do not reflect yet, and stores the liquidation it returns.
+ * Pure: the caller says whether the scope is already being liquidated, and stores the liquidation it returns.
+ * The call's positions are taken as stated: margin-service issues a call only for a scope it has leased to no
+ * other liquidation, after it applied the previous one's fills and waterfall (ADR 13), so nothing it names is
+ * already closed.
  */
 public final class CallIntake {
-
-    /** Whether the call's scope may start a liquidation now. */
-    public enum ScopeLock {
-        FREE,
-        /** A liquidation of the scope is QUEUED or ACTIVE. */
-        IN_PROGRESS,
-        /** The scope's last liquidation raised a shortfall the waterfall has not settled yet. */
-        AWAITING_WATERFALL
-    }
 
     /**
      * @param liquidation the call's outcome, to insert
      * @param why         the reason stored with an outcome that is not a liquidation; null for QUEUED
-     * @param adjusted    the call was queued on positions reduced by closing trades it did not reflect
      */
-    public record Intake(Liquidation liquidation, Map<String, Object> why, boolean adjusted) {
+    public record Intake(Liquidation liquidation, Map<String, Object> why) {
     }
 
     private final Map<String, Market> markets;
@@ -62,51 +53,19 @@ public final class CallIntake {
     }
 
     /**
-     * Queued, or recorded as skipped when the scope is already being liquidated — or when its last liquidation
-     * handed a remainder to the fund that the waterfall has not settled yet: margin-service issued this call
-     * before it applied the takeover or ADL, so what the call would close is no longer the account's — or
-     * recorded as recovered when the trades in flight already close every position it names.
-     *
-     * @param inFlight the account's closing trades recorded after the last one margin-service had applied
-     *                 when it decided the call, in the order they were recorded
+     * Queued, or recorded as skipped when a liquidation of the scope is already QUEUED or ACTIVE (a call margin-service
+     * would not issue under its lease; the unique index on open scopes would refuse a second one anyway).
      */
-    public Intake decide(UUID marginCallId, MarginCallIssued call, List<RecordedFill> inFlight, ScopeLock lock,
-                         Instant now) {
-        ScopeState state = withFillsInFlight(scopeOf(call), inFlight);
+    public Intake decide(UUID marginCallId, MarginCallIssued call, boolean scopeInProgress, Instant now) {
+        ScopeState state = scopeOf(call);
         UUID id = liquidationId(marginCallId);
         String scope = scopeKey(call);
-        if (lock != ScopeLock.FREE) {
+        if (scopeInProgress) {
             Map<String, Object> why = new LinkedHashMap<>();
-            why.put("reason", lock == ScopeLock.AWAITING_WATERFALL
-                    ? "the waterfall has not yet settled this account scope's shortfall (takeover or ADL on its way)"
-                    : "a liquidation of this account scope is already in progress");
-            return new Intake(Liquidation.skipped(id, marginCallId, call.accountId(), scope, state, now), why, false);
+            why.put("reason", "a liquidation of this account scope is already in progress");
+            return new Intake(Liquidation.skipped(id, marginCallId, call.accountId(), scope, state, now), why);
         }
-        if (state.positions().isEmpty()) {
-            Map<String, Object> why = new LinkedHashMap<>();
-            why.put("reason", "fills already executed (or the waterfall's takeover/ADL) close every position the call"
-                    + " names; margin-service had not applied them when it decided the call");
-            why.put("fillsInFlight", inFlight.stream().map(RecordedFill::tradeId).toList());
-            return new Intake(Liquidation.nothingToClose(id, marginCallId, call.accountId(), scope, state, now), why,
-                    false);
-        }
-        return new Intake(Liquidation.queued(id, marginCallId, call.accountId(), scope, state, now), null,
-                !inFlight.isEmpty());
-    }
-
-    /**
-     * The call's scope after the closing trades recorded since the last one margin-service had applied when
-     * it decided the call: the call's positions do not reflect them, and planning on them would close the same
-     * quantity twice. Each trade reduces its position at most to zero.
-     */
-    static ScopeState withFillsInFlight(ScopeState state, List<RecordedFill> inFlight) {
-        for (RecordedFill f : inFlight) {
-            Optional<PositionState> position = state.position(f.symbol());
-            if (position.isPresent()) {
-                state = state.afterFill(f.symbol(), f.quantity().min(position.get().size().abs()), f.price(), f.fee());
-            }
-        }
-        return state;
+        return new Intake(Liquidation.queued(id, marginCallId, call.accountId(), scope, state, now), null);
     }
 
     /** The scope the call states, with brackets and scales from the market catalogue. */

@@ -41,17 +41,10 @@ public record Liquidation(UUID id, UUID marginCallId, String accountId, String s
         return new Liquidation(id, marginCallId, accountId, scope, LiquidationStatus.QUEUED, 0, state, now);
     }
 
-    /** A call for a scope that is already being liquidated, or whose shortfall the waterfall has not settled. */
+    /** A call for a scope that is already being liquidated. */
     public static Liquidation skipped(UUID id, UUID marginCallId, String accountId, String scope, ScopeState state,
                                       Instant now) {
         return new Liquidation(id, marginCallId, accountId, scope, LiquidationStatus.SKIPPED_IN_PROGRESS, 0, state,
-                now);
-    }
-
-    /** A call whose positions were all closed already (fills or the waterfall margin-service had not applied). */
-    public static Liquidation nothingToClose(UUID id, UUID marginCallId, String accountId, String scope,
-                                             ScopeState state, Instant now) {
-        return new Liquidation(id, marginCallId, accountId, scope, LiquidationStatus.CANCELLED_RECOVERED, 0, state,
                 now);
     }
 

@@ -12,11 +12,11 @@ public enum LiquidationStatus {
     ACTIVE,
     /** Restored to maintenance plus the buffer, or every position closed. */
     COMPLETED,
-    /** Equity back above maintenance before any order, or nothing left to close when the call arrived. */
+    /** Equity back above maintenance before any order. */
     CANCELLED_RECOVERED,
     /** What is left was handed to the insurance fund's waterfall. */
     SHORTFALL,
-    /** The call arrived while the scope was being liquidated or awaited the waterfall. */
+    /** The call arrived while the scope was being liquidated. */
     SKIPPED_IN_PROGRESS;
 
     public boolean open() {

@@ -31,14 +31,14 @@ class CallIntakeTest {
 
     private static MarginCallIssued call(String equity, PositionMark position, CollateralValue... collateral) {
         return new MarginCallIssued("alice", new BigDecimal(equity), new BigDecimal("250"), new BigDecimal("600"),
-                List.of(collateral), List.of(position), Map.of("BTC", 7L), null, null);
+                List.of(collateral), List.of(position), Map.of("BTC", 7L));
     }
 
     private final MarginCallIssued cross = call("200", mark("BTCUSDT", "2", MarginMode.CROSS));
 
     @Test
     void aCallForAFreeScopeIsQueuedOnTheScopeItStates() {
-        CallIntake.Intake in = intake.decide(CALL, cross, List.of(), CallIntake.ScopeLock.FREE, T0);
+        CallIntake.Intake in = intake.decide(CALL, cross, false, T0);
         Liquidation l = in.liquidation();
         assertThat(l.status()).isEqualTo(LiquidationStatus.QUEUED);
         assertThat(l.id()).isEqualTo(CallIntake.liquidationId(CALL));
@@ -47,39 +47,13 @@ class CallIntakeTest {
         assertThat(l.state().equity()).isEqualByComparingTo("200");
         assertThat(l.state().position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("2");
         assertThat(in.why()).isNull();
-        assertThat(in.adjusted()).isFalse();
     }
 
     @Test
-    void aCallForAScopeInProgressOrAwaitingTheWaterfallIsSkippedWithItsReason() {
-        CallIntake.Intake busy = intake.decide(CALL, cross, List.of(), CallIntake.ScopeLock.IN_PROGRESS, T0);
+    void aCallForAScopeInProgressIsSkippedWithItsReason() {
+        CallIntake.Intake busy = intake.decide(CALL, cross, true, T0);
         assertThat(busy.liquidation().status()).isEqualTo(LiquidationStatus.SKIPPED_IN_PROGRESS);
         assertThat((String) busy.why().get("reason")).contains("already in progress");
-
-        CallIntake.Intake awaiting = intake.decide(CALL, cross, List.of(), CallIntake.ScopeLock.AWAITING_WATERFALL, T0);
-        assertThat(awaiting.liquidation().status()).isEqualTo(LiquidationStatus.SKIPPED_IN_PROGRESS);
-        assertThat((String) awaiting.why().get("reason")).contains("waterfall has not yet settled");
-    }
-
-    @Test
-    void tradesInFlightReduceTheCallsPositionsAtMostToZero() {
-        List<RecordedFill> some = List.of(new RecordedFill("t1", "BTCUSDT", new BigDecimal("0.5"),
-                new BigDecimal("59900"), new BigDecimal("10")));
-        CallIntake.Intake adjusted = intake.decide(CALL, cross, some, CallIntake.ScopeLock.FREE, T0);
-        assertThat(adjusted.liquidation().status()).isEqualTo(LiquidationStatus.QUEUED);
-        assertThat(adjusted.adjusted()).isTrue();
-        assertThat(adjusted.liquidation().state().position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("1.5");
-        // 200 - fee 10 + 0.5 x (59,900 - 60,000)
-        assertThat(adjusted.liquidation().state().equity()).isEqualByComparingTo("140");
-
-        List<RecordedFill> more = List.of(
-                new RecordedFill("t1", "BTCUSDT", new BigDecimal("1.5"), new BigDecimal("60000"), BigDecimal.ZERO),
-                new RecordedFill("w1", "BTCUSDT", new BigDecimal("1"), new BigDecimal("60000"), BigDecimal.ZERO),
-                new RecordedFill("t9", "ETHUSDT", new BigDecimal("3"), new BigDecimal("2000"), BigDecimal.ZERO));
-        CallIntake.Intake closed = intake.decide(CALL, cross, more, CallIntake.ScopeLock.FREE, T0);
-        assertThat(closed.liquidation().status()).isEqualTo(LiquidationStatus.CANCELLED_RECOVERED);
-        assertThat(closed.liquidation().state().positions()).isEmpty();
-        assertThat(closed.why()).containsEntry("fillsInFlight", List.of("t1", "w1", "t9"));
     }
 
     @Test
@@ -88,7 +62,7 @@ class CallIntakeTest {
                 new CollateralValue("USDT", new BigDecimal("500"), BigDecimal.ONE, BigDecimal.ZERO, new BigDecimal("500")),
                 new CollateralValue("BNB", new BigDecimal("10"), new BigDecimal("600"), new BigDecimal("0.1"),
                         new BigDecimal("5400")));
-        Liquidation l = intake.decide(CALL, isolated, List.of(), CallIntake.ScopeLock.FREE, T0).liquidation();
+        Liquidation l = intake.decide(CALL, isolated, false, T0).liquidation();
         assertThat(l.scope()).isEqualTo("ISOLATED:BTCUSDT").isEqualTo(CallIntake.scopeKey(isolated));
         assertThat(l.state().collateral()).containsOnlyKeys("BNB");
         assertThat(l.state().collateral().get("BNB").weight()).isEqualByComparingTo("9");
@@ -97,7 +71,7 @@ class CallIntakeTest {
     @Test
     void aCallOnASymbolOutsideTheCatalogueBreaksTheContract() {
         MarginCallIssued unknown = call("200", mark("DOGEUSDT", "2", MarginMode.CROSS));
-        assertThatThrownBy(() -> intake.decide(CALL, unknown, List.of(), CallIntake.ScopeLock.FREE, T0))
+        assertThatThrownBy(() -> intake.decide(CALL, unknown, false, T0))
                 .isInstanceOf(ContractViolation.class).hasMessageContaining("DOGEUSDT");
     }
 }

@@ -52,18 +52,15 @@ class LiquidationTest {
     }
 
     @Test
-    void aCallBecomesQueuedSkippedOrRecoveredInRoundZero() {
+    void aCallBecomesQueuedOrSkippedInRoundZero() {
         Liquidation queued = Liquidation.queued(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0);
         Liquidation skipped = Liquidation.skipped(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0);
-        Liquidation recovered = Liquidation.nothingToClose(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE,
-                Fixtures.T0);
 
         assertThat(queued.status()).isEqualTo(LiquidationStatus.QUEUED);
         assertThat(skipped.status()).isEqualTo(LiquidationStatus.SKIPPED_IN_PROGRESS);
-        assertThat(recovered.status()).isEqualTo(LiquidationStatus.CANCELLED_RECOVERED);
-        assertThat(List.of(queued.round(), skipped.round(), recovered.round())).containsOnly(0);
+        assertThat(List.of(queued.round(), skipped.round())).containsOnly(0);
         assertThat(queued.status().open()).isTrue();
-        assertThat(skipped.status().open() || recovered.status().open()).isFalse();
+        assertThat(skipped.status().open()).isFalse();
     }
 
     @Test

@@ -38,8 +38,6 @@ public final class Account {
     /** Shortfalls of this account the waterfall is settling, by shortfallId (see {@link #endLiquidation}). */
     private final Map<UUID, Settlement> settlements = new TreeMap<>();
     private long version;
-    private String lastLiquidationTradeId;
-    private UUID lastWaterfallEventId;
 
     /**
      * The margin state of one scope. While a call is open ({@link AccountStatus#callOpen()}) the scope is leased to
@@ -307,42 +305,13 @@ public final class Account {
         return true;
     }
 
-    /**
-     * The last liquidation fill (tradeId) applied to this account, null for none: a margin call names it, so
-     * that liquidation-service knows which of its fills the call's positions do not reflect yet.
-     */
-    public String lastLiquidationTradeId() {
-        return lastLiquidationTradeId;
-    }
-
-    /** Records that the liquidation fill {@code tradeId} has been applied (its trade went through {@link #trade}). */
-    public void liquidationFillApplied(String tradeId) {
-        this.lastLiquidationTradeId = tradeId;
-    }
-
-    /**
-     * The last takeover or ADL event applied to this account, null for none: a margin call names it, so that
-     * liquidation-service knows which outcomes of the waterfall the call's positions do not reflect yet.
-     */
-    public UUID lastWaterfallEventId() {
-        return lastWaterfallEventId;
-    }
-
-    /** Records that the takeover or ADL event {@code eventId} has been applied (its trade went through {@link #trade}). */
-    public void waterfallApplied(UUID eventId) {
-        this.lastWaterfallEventId = eventId;
-    }
-
     /** Restores persisted state (on partition assignment or restart). */
     public void restore(Map<String, BigDecimal> savedBalances, Map<String, Position> savedPositions,
-                        Map<String, Scope> savedScopes, Map<UUID, Settlement> savedSettlements, long savedVersion,
-                        String savedLastLiquidationTradeId, UUID savedLastWaterfallEventId) {
+                        Map<String, Scope> savedScopes, Map<UUID, Settlement> savedSettlements, long savedVersion) {
         settlements.clear();
         if (savedSettlements != null) {
             settlements.putAll(savedSettlements);
         }
-        lastLiquidationTradeId = savedLastLiquidationTradeId;
-        lastWaterfallEventId = savedLastWaterfallEventId;
         balances.clear();
         balances.putAll(savedBalances);
         positions.clear();

@@ -94,7 +94,6 @@ public final class EventApplier {
             BigDecimal realized = account.trade(fill.symbol(), fill.side(), fill.quantity(), fill.price(),
                     position.mode(), fill.fee(), settlementAsset, null);
             AccountReviewer.Reviewed review = reviewer.review(account, prices);
-            account.liquidationFillApplied(fill.tradeId());
             if (realized.compareTo(fill.realizedPnl()) != 0) {
                 log.warn("liquidation fill {} of {}: realized PnL {} here, {} in the event", fill.tradeId(),
                         fill.accountId(), realized, fill.realizedPnl());
@@ -149,11 +148,9 @@ public final class EventApplier {
                 "margin-service does not apply " + event.type().wireName());
     }
 
-    /** A takeover or an ADL: reviewed, then recorded as the last waterfall event applied to the account. */
+    /** A takeover or an ADL: reviewed; the event is named by the account's next positions snapshot. */
     private Applied waterfallOutcome(Account account, UUID eventId, PriceBook prices) {
-        AccountReviewer.Reviewed review = reviewer.review(account, prices);
-        account.waterfallApplied(eventId);
-        return new Applied(review, eventId);
+        return new Applied(reviewer.review(account, prices), eventId);
     }
 
     /** A lease the waterfall's last outcome released (the review that follows may call the scope again). */

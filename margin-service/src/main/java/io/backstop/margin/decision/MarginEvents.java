@@ -29,8 +29,7 @@ final class MarginEvents {
                                                 Instant at) {
         MarginCallIssued payload = new MarginCallIssued(account.id(), round(call.equity()),
                 round(call.maintenanceMargin()), round(call.initialMargin()), collateral(call.collateral()),
-                positions(call.positions()), call.priceSequences(), account.lastLiquidationTradeId(),
-                account.lastWaterfallEventId());
+                positions(call.positions()), call.priceSequences());
         return new EventEnvelope<>(call.callId(), EventType.MARGIN_CALL_ISSUED, EventType.MARGIN_CALL_ISSUED.version(),
                 at, null, null, payload);
     }

@@ -22,7 +22,7 @@ public record AccountView(String id, long version, Map<String, BigDecimal> balan
     /** A private, mutable copy (valuation only; never saved). */
     public Account detached(String settlementAsset) {
         Account copy = new Account(id, settlementAsset);
-        copy.restore(balances, new java.util.LinkedHashMap<>(positions), scopes, Map.of(), version, null, null);
+        copy.restore(balances, new java.util.LinkedHashMap<>(positions), scopes, Map.of(), version);
         return copy;
     }
 

@@ -20,11 +20,11 @@ public class AccountRepository {
 
     /**
      * The stored form of an account (fields absent from rows written before they existed are null: no
-     * lastLiquidationTradeId, no settlements).
+     * settlements). Rows written before the lease also hold lastLiquidationTradeId and lastWaterfallEventId,
+     * which are read and ignored (the mapper ignores unknown fields) and gone from the row at its next save.
      */
     record State(Map<String, BigDecimal> balances, List<Position> positions, Map<String, Account.Scope> scopes,
-                 Map<java.util.UUID, Account.Settlement> settlements, String lastLiquidationTradeId,
-                 java.util.UUID lastWaterfallEventId) {
+                 Map<java.util.UUID, Account.Settlement> settlements) {
     }
 
     public AccountRepository(JdbcTemplate jdbc, EventJson json, String settlementAsset) {
@@ -52,7 +52,7 @@ public class AccountRepository {
                     ps.setLong(2, account.version());
                     ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
                             List.copyOf(account.positions().values()), account.scopes(),
-                            account.settlements(), account.lastLiquidationTradeId(), account.lastWaterfallEventId())));
+                            account.settlements())));
                     ps.setInt(4, AccountPartitions.partitionOf(account.id(), partitionCount));
                     ps.setInt(5, partitionCount);
                 });
@@ -110,9 +110,7 @@ public class AccountRepository {
         Account account = new Account(id, settlementAsset);
         Map<String, Position> positions = new java.util.LinkedHashMap<>();
         state.positions().forEach(p -> positions.put(p.symbol(), p));
-        account.restore(state.balances(), positions, state.scopes(), state.settlements(), version,
-                state.lastLiquidationTradeId(),
-                state.lastWaterfallEventId());
+        account.restore(state.balances(), positions, state.scopes(), state.settlements(), version);
         return account;
     }
 }

@@ -253,6 +253,15 @@ class EventJsonContractTest {
     }
 
     @Test
+    void aMarginCallWrittenBeforeTheLeaseWithItsCorrectionFieldsStillReads() {
+        ObjectNode message = tree(EventType.MARGIN_CALL_ISSUED);
+        payload(message).put("lastLiquidationTradeId", "liq-7f3a-1");
+        payload(message).put("lastWaterfallEventId", "6f1c2a4e-0b7d-4c1e-9a43-2d5e8f7a9b10");
+
+        assertThat(decode(Topic.MARGIN_CALLS, message)).isEqualTo(SampleEvents.envelope(EventType.MARGIN_CALL_ISSUED));
+    }
+
+    @Test
     void theExactDecimalIsPreservedNotAFloatApproximation() {
         ObjectNode message = tree(EventType.CONVERSION_RATE_OBSERVED);
         payload(message).put("rate", "1.000000000000000000000000000001");

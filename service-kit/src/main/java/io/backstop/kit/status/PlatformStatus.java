@@ -40,8 +40,7 @@ public record PlatformStatus(Instant time, Overall overall, List<Component> comp
     }
 
     /** Null fields when liquidation-service did not answer. */
-    public record Liquidations(Long queueDepth, Double queueOldestSeconds, Double ordersOpenOldestSeconds,
-                               Long shortfallsAwaitingWaterfall) {
+    public record Liquidations(Long queueDepth, Double queueOldestSeconds, Double ordersOpenOldestSeconds) {
     }
 
     /** @param coverage balance / open interest of the group, null when there is no open interest */

@@ -37,15 +37,14 @@ public final class StatusBoard {
     public static final String QUEUE_DEPTH = "backstop.liquidation.queue.depth";
     public static final String QUEUE_OLDEST = "backstop.liquidation.queue.oldest";
     public static final String ORDERS_OPEN_OLDEST = "backstop.liquidation.orders.open.oldest";
-    public static final String SHORTFALLS_AWAITING = "backstop.liquidation.shortfalls.awaiting.waterfall";
     public static final String FUND_BALANCE = "backstop.insurance.fund.balance";
     public static final String FUND_COVERAGE = "backstop.insurance.fund.coverage.ratio";
     public static final String ADL_EXECUTIONS = "backstop.insurance.adl.executions";
     public static final String SOCIALIZED = "backstop.insurance.socialized";
     public static final String LEDGER_DIFFERENCES = "backstop.insurance.ledger.differences";
     public static final List<String> METERS = List.of(ORACLE_STATUS, MARGIN_ACCOUNTS, CALLS_HELD, QUEUE_DEPTH,
-            QUEUE_OLDEST, ORDERS_OPEN_OLDEST, SHORTFALLS_AWAITING, FUND_BALANCE, FUND_COVERAGE, ADL_EXECUTIONS,
-            SOCIALIZED, LEDGER_DIFFERENCES);
+            QUEUE_OLDEST, ORDERS_OPEN_OLDEST, FUND_BALANCE, FUND_COVERAGE, ADL_EXECUTIONS, SOCIALIZED,
+            LEDGER_DIFFERENCES);
 
     /** The components whose facts each section reads, by their key in {@code backstop.status.peers}. */
     public static final String ORACLE = "oracle";
@@ -122,9 +121,9 @@ public final class StatusBoard {
         }
 
         SelfReport liquidation = report(answers, LIQUIDATION);
-        Liquidations backlog = liquidation == null ? new Liquidations(null, null, null, null) : new Liquidations(
+        Liquidations backlog = liquidation == null ? new Liquidations(null, null, null) : new Liquidations(
                 Math.round(liquidation.sum(QUEUE_DEPTH)), liquidation.max(QUEUE_OLDEST),
-                liquidation.max(ORDERS_OPEN_OLDEST), Math.round(liquidation.sum(SHORTFALLS_AWAITING)));
+                liquidation.max(ORDERS_OPEN_OLDEST));
         if (backlog.queueOldestSeconds() != null
                 && backlog.queueOldestSeconds() > thresholds.queueOldest().toSeconds()) {
             incidents.add(incident("queue-old", Severity.MAJOR, "Liquidations are waiting", String.format(Locale.ROOT,
@@ -136,11 +135,6 @@ public final class StatusBoard {
             incidents.add(incident("orders-unanswered", Severity.MAJOR, "Liquidation orders unanswered by the exchange",
                     String.format(Locale.ROOT, "the oldest open order has waited %.0f s",
                             backlog.ordersOpenOldestSeconds()), now, lastHour));
-        }
-        if (backlog.shortfallsAwaitingWaterfall() != null && backlog.shortfallsAwaitingWaterfall() > 0) {
-            incidents.add(incident("shortfalls-awaiting", Severity.MINOR, backlog.shortfallsAwaitingWaterfall()
-                    + " shortfalls awaiting the waterfall", "the insurance fund has not yet settled them", now,
-                    lastHour));
         }
 
         SelfReport fund = report(answers, FUND);

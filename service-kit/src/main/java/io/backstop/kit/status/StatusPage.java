@@ -104,7 +104,6 @@ final class StatusPage {
         row(b, "Margin calls waiting to be liquidated", number(s.liquidations().queueDepth()));
         row(b, "Oldest waiting margin call", seconds(s.liquidations().queueOldestSeconds()));
         row(b, "Oldest liquidation order open at the exchange", seconds(s.liquidations().ordersOpenOldestSeconds()));
-        row(b, "Shortfalls awaiting the waterfall", number(s.liquidations().shortfallsAwaitingWaterfall()));
         b.append("</table>\n");
 
         b.append("<h2>Insurance funds</h2>\n");

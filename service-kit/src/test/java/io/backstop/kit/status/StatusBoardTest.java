@@ -34,7 +34,7 @@ class StatusBoardTest {
         assertThat(s.oracle()).containsExactly(new PlatformStatus.SymbolPrice("BTC", "OK"),
                 new PlatformStatus.SymbolPrice("ETH", "OK"));
         assertThat(s.margin()).isEqualTo(new PlatformStatus.Margin(1200L, 0L));
-        assertThat(s.liquidations()).isEqualTo(new PlatformStatus.Liquidations(3L, 2.5, 1.0, 0L));
+        assertThat(s.liquidations()).isEqualTo(new PlatformStatus.Liquidations(3L, 2.5, 1.0));
         assertThat(s.funds()).containsExactly(new PlatformStatus.Fund("main", 5_000_000, 0.05));
     }
 
@@ -93,13 +93,12 @@ class StatusBoardTest {
                 fact(StatusBoard.MARGIN_ACCOUNTS, Map.of(), 10), fact(StatusBoard.CALLS_HELD, Map.of(), 3)))));
         answers.put("liquidation", PeerAnswer.answered(report("liquidation", "liquidation-service", "UP", List.of(
                 fact(StatusBoard.QUEUE_DEPTH, Map.of(), 40), fact(StatusBoard.QUEUE_OLDEST, Map.of(), 45),
-                fact(StatusBoard.ORDERS_OPEN_OLDEST, Map.of(), 60), fact(StatusBoard.SHORTFALLS_AWAITING, Map.of(), 2)))));
+                fact(StatusBoard.ORDERS_OPEN_OLDEST, Map.of(), 60)))));
 
         PlatformStatus s = board.assess(NOW, answers, List.of(), HOUR, "me").status();
 
         // 60 s open orders is at the threshold, not past it
-        assertThat(s.incidents()).extracting(Incident::key).containsExactly("held-calls", "queue-old",
-                "shortfalls-awaiting");
+        assertThat(s.incidents()).extracting(Incident::key).containsExactly("held-calls", "queue-old");
         assertThat(s.incidents().get(1).detail()).isEqualTo("40 margin calls queued, the oldest for 45 s");
         assertThat(s.overall()).isEqualTo(Overall.DEGRADED);
     }
@@ -234,7 +233,7 @@ class StatusBoardTest {
                 fact(StatusBoard.MARGIN_ACCOUNTS, Map.of(), 1200), fact(StatusBoard.CALLS_HELD, Map.of(), 0)))));
         answers.put("liquidation", PeerAnswer.answered(report("liquidation", "liquidation-service", "UP", List.of(
                 fact(StatusBoard.QUEUE_DEPTH, Map.of(), 3), fact(StatusBoard.QUEUE_OLDEST, Map.of(), 2.5),
-                fact(StatusBoard.ORDERS_OPEN_OLDEST, Map.of(), 1), fact(StatusBoard.SHORTFALLS_AWAITING, Map.of(), 0)))));
+                fact(StatusBoard.ORDERS_OPEN_OLDEST, Map.of(), 1)))));
         answers.put("fund", PeerAnswer.answered(report("fund", "insurance-fund-service", "UP", fundFacts(0.05, 0, 0))));
         return answers;
     }

@@ -100,7 +100,7 @@ public final class DrainLoad {
         return EventEnvelope.of(new MarginCallIssued(account, new BigDecimal("10"), new BigDecimal("24"),
                 new BigDecimal("60"), List.of(new CollateralValue("USDT", collateral, BigDecimal.ONE, BigDecimal.ZERO,
                 collateral)), List.of(new PositionMark("BTCUSDT", q, new BigDecimal("61000"), mark, q.multiply(mark), upnl,
-                new BigDecimal("24"), MarginMode.CROSS, null, null)), Map.of(), null, null), Instant.now(), null, null);
+                new BigDecimal("24"), MarginMode.CROSS, null, null)), Map.of()), Instant.now(), null, null);
     }
 
     private double completed(String base) {

@@ -660,15 +660,12 @@ public final class Replay {
     private String unfinished(String run) throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(),
                 settings.pgPassword());
-             java.sql.PreparedStatement s = c.prepareStatement("SELECT (SELECT count(*) FROM liquidation.liquidation"
-                     + " WHERE account_id LIKE ? AND status IN ('QUEUED', 'ACTIVE')), (SELECT count(*) FROM"
-                     + " liquidation.shortfall_pending WHERE account_id LIKE ? AND settled < quantity)")) {
+             java.sql.PreparedStatement s = c.prepareStatement("SELECT count(*) FROM liquidation.liquidation"
+                     + " WHERE account_id LIKE ? AND status IN ('QUEUED', 'ACTIVE')")) {
             s.setString(1, run + "-%");
-            s.setString(2, run + "-%");
             try (java.sql.ResultSet rs = s.executeQuery()) {
                 rs.next();
-                return rs.getInt(1) + rs.getInt(2) == 0 ? "nothing open"
-                        : rs.getInt(1) + " liquidations open, " + rs.getInt(2) + " shortfalls awaiting the waterfall";
+                return rs.getInt(1) == 0 ? "nothing open" : rs.getInt(1) + " liquidations open";
             }
         }
     }

@@ -62,7 +62,7 @@ class DecisionLogTest {
                 new BigDecimal("550"), new BigDecimal("1200"), List.of(new CollateralValue("USDT", new BigDecimal("2400"),
                 BigDecimal.ONE, BigDecimal.ZERO, new BigDecimal("2400"))), List.of(new PositionMark("BTCUSDT", q,
                 new BigDecimal("61000"), new BigDecimal("60000"), new BigDecimal("120000"), new BigDecimal("-2000"),
-                new BigDecimal("550"), MarginMode.CROSS, null, null)), Map.of("BTCUSDT", 12L), null, null),
+                new BigDecimal("550"), MarginMode.CROSS, null, null)), Map.of("BTCUSDT", 12L)),
                 t0.plusMillis(60_050), null, null);
         EventEnvelope<PositionLiquidated> fill = EventEnvelope.of(new PositionLiquidated(UUID.randomUUID(),
                 UUID.randomUUID(), run + "-x12", account, "BTCUSDT", Side.SELL, new BigDecimal("0.5"),

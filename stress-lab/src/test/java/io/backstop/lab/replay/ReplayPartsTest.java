@@ -69,7 +69,7 @@ class ReplayPartsTest {
                 new BigDecimal("110000"), new BigDecimal("-11000"), new BigDecimal("550"), MarginMode.CROSS, null, null);
         // equity 6,000 + 6,305 - 11,000 = 1,305 below a maintenance of 1,500
         MarginCallIssued call = new MarginCallIssued("a", new BigDecimal("1305.00"), new BigDecimal("1500"),
-                new BigDecimal("5500"), List.of(usdt, usde), List.of(btc), Map.of(), null, null);
+                new BigDecimal("5500"), List.of(usdt, usde), List.of(btc), Map.of());
 
         // USDE at 1 honestly: 6,000 + 9,700 - 11,000 = 4,700 >= 1,500 -> the collateral's price caused the call
         assertThat(TrueValue.equityAtTrueValue(call, asset -> BigDecimal.ONE)).isEqualByComparingTo("4700");
@@ -81,7 +81,7 @@ class ReplayPartsTest {
         CollateralValue owed = new CollateralValue("USDE", new BigDecimal("-1000"), new BigDecimal("0.65"),
                 new BigDecimal("0.03"), new BigDecimal("-650"));
         MarginCallIssued indebted = new MarginCallIssued("b", new BigDecimal("-5650"), new BigDecimal("550"),
-                new BigDecimal("5500"), List.of(usdt, owed), List.of(btc), Map.of(), null, null);
+                new BigDecimal("5500"), List.of(usdt, owed), List.of(btc), Map.of());
         assertThat(TrueValue.equityAtTrueValue(indebted, asset -> BigDecimal.ONE)).isEqualByComparingTo("-6000");
     }
 
@@ -95,7 +95,7 @@ class ReplayPartsTest {
         PositionMark btc = new PositionMark("BTCUSDT", BigDecimal.ONE, new BigDecimal("111000"), new BigDecimal("110000"),
                 new BigDecimal("110000"), new BigDecimal("-1000"), new BigDecimal("13700"), MarginMode.CROSS, null, null);
         MarginCallIssued call = new MarginCallIssued("lagged", new BigDecimal("13651.50"), new BigDecimal("13700"),
-                new BigDecimal("22000"), List.of(usdt, usde), List.of(btc), Map.of(), null, null);
+                new BigDecimal("22000"), List.of(usdt, usde), List.of(btc), Map.of());
         // honestly at 1.0 the account had 13,700 and covered 13,700 -- but the index was only 0.5% off: the lag
         assertThat(TrueValue.coveredAtTrueValue(call, asset -> BigDecimal.ONE)).isTrue();
         assertThat(TrueValue.collateralAtTrueValue(call, asset -> BigDecimal.ONE)).isEqualByComparingTo("14700");
@@ -104,7 +104,7 @@ class ReplayPartsTest {
         CollateralValue manipulated = new CollateralValue("USDE", new BigDecimal("10000"), new BigDecimal("0.65"),
                 new BigDecimal("0.03"), new BigDecimal("6305.00"));
         MarginCallIssued dumped = new MarginCallIssued("dumped", new BigDecimal("10305.00"), new BigDecimal("13700"),
-                new BigDecimal("22000"), List.of(usdt, manipulated), List.of(btc), Map.of(), null, null);
+                new BigDecimal("22000"), List.of(usdt, manipulated), List.of(btc), Map.of());
         assertThat(TrueValue.wrongful(dumped, asset -> BigDecimal.ONE)).isTrue();
         // and not when, even at true value, it would not have covered: the market caused that call
         assertThat(TrueValue.wrongful(dumped, asset -> new BigDecimal("0.9"))).isFalse();
