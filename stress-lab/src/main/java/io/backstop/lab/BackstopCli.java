@@ -300,8 +300,9 @@ public final class BackstopCli implements Callable<Integer> {
             + " when the run with kills decided byte for byte as the clean run and held every check (nothing lost or"
             + " doubled, money conserved, ledger clean, every killed service ready again). Writes reports/chaos-<time>/.")
     static final class Chaos implements Callable<Integer> {
-        @Option(names = "--kill", defaultValue = "random", description = "oracle, margin, liquidation, insurance-fund,"
-                + " each (the four in turn) or random (a service drawn from the seed each round) (default ${DEFAULT-VALUE})")
+        @Option(names = "--kill", defaultValue = "random", description = "oracle, margin, liquidation, insurance-fund"
+                + " or several of them comma-separated (in turn), each (the four in turn) or random (a service drawn from"
+                + " the seed each round) (default ${DEFAULT-VALUE})")
         String kill;
         @Option(names = "--every", defaultValue = "5m", converter = Load.Time.class, description = "simulated time"
                 + " between two kills, the first this long after the shock begins; the same options kill at the same"

@@ -126,8 +126,9 @@ public final class Chaos {
         public static final String EACH = "each";
 
         public KillPlan {
-            if (!RANDOM.equals(target) && !EACH.equals(target) && Service.named(target).isEmpty()) {
-                throw new IllegalArgumentException("--kill must be random, each or one of "
+            if (!RANDOM.equals(target) && !EACH.equals(target) && Stream.of(target.split(","))
+                    .anyMatch(t -> Service.named(t.trim()).isEmpty())) {
+                throw new IllegalArgumentException("--kill must be random, each, or one or more (comma-separated) of "
                         + Stream.of(Service.values()).map(Service::id).toList() + ", not '" + target + "'");
             }
             if (every.isNegative() || every.isZero()) {
@@ -147,7 +148,8 @@ public final class Chaos {
                 return Service.values()[round % Service.values().length];
             }
             if (!RANDOM.equals(target)) {
-                return Service.named(target).orElseThrow();
+                String[] named = target.split(",");
+                return Service.named(named[round % named.length].trim()).orElseThrow();
             }
             // one sequence drawn from the seed: round n is its n-th draw
             java.util.Random random = new java.util.Random(seed);

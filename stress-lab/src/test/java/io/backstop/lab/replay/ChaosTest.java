@@ -47,6 +47,16 @@ class ChaosTest {
     }
 
     @Test
+    void severalNamedServicesAreKilledInTurn() {
+        Chaos.KillPlan plan = new Chaos.KillPlan("margin, liquidation,insurance-fund", TWO_MINUTES, Duration.ZERO, 4, 1);
+
+        assertThat(IntStream.range(0, 4).mapToObj(plan::victim).toList()).containsExactly(Service.MARGIN,
+                Service.LIQUIDATION, Service.INSURANCE_FUND, Service.MARGIN);
+        assertThatThrownBy(() -> new Chaos.KillPlan("margin,kafka", TWO_MINUTES, Duration.ZERO, 1, 1))
+                .hasMessageContaining("margin,kafka");
+    }
+
+    @Test
     void badOptionsAreRefusedNamingTheOption() {
         assertThatThrownBy(() -> new Chaos.KillPlan("kafka-broker", TWO_MINUTES, Duration.ZERO, 1, 1))
                 .hasMessageContaining("--kill").hasMessageContaining("kafka-broker");
