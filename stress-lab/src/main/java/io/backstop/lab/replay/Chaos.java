@@ -4,7 +4,6 @@ import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import io.backstop.lab.scenario.Scenario;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +43,7 @@ public final class Chaos {
 
     /** 0 when the run with kills decided as the clean one and held every check, 2 when not, 1 when a platform could not run. */
     public int run(Scenario scenario, int accounts) throws Exception {
-        if (Files.exists(RuntimeSettings.fromEnvironment(env).runDir().resolve("runtime.properties"))) {
-            out.println("Backstop is running (./backstop up). The chaos run replays on fresh platforms of its own on the"
-                    + " same ports: stop it first with ./backstop down.");
+        if (Demo.running(env, out, "The chaos run")) {
             return 1;
         }
         Path home = Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath().normalize();
@@ -63,7 +59,7 @@ public final class Chaos {
                     + (killing ? ": " + plan.describe() : ""));
             LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(runEnv), out);
             runtime.down();
-            wipe(runDir);
+            Demo.wipe(runDir);
             try {
                 if (runtime.up() != 0) {
                     return 1;
@@ -168,17 +164,6 @@ public final class Chaos {
         String describe() {
             return "SIGKILL " + target + " every " + every.toSeconds() + " simulated s of the shock, started again "
                     + downFor.toSeconds() + " wall s later, " + rounds + " rounds at most";
-        }
-    }
-
-    private static void wipe(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 

@@ -38,9 +38,7 @@ public final class Demo {
 
     /** 0 when both runs held every invariant, 2 when one did not, 1 when the platform could not run. */
     public int run(Scenario scenario, int accounts) throws Exception {
-        if (Files.exists(RuntimeSettings.fromEnvironment(env).runDir().resolve("runtime.properties"))) {
-            out.println("Backstop is running (./backstop up). The demo replays on fresh platforms of its own on the"
-                    + " same ports: stop it first with ./backstop down.");
+        if (running(env, out, "The demo")) {
             return 1;
         }
         Map<String, String> demoEnv = new HashMap<>(env);
@@ -92,7 +90,21 @@ public final class Demo {
         return 2;
     }
 
-    private static void wipe(Path dir) throws IOException {
+    /**
+     * Whether a platform of {@code ./backstop up} runs, said to the user: {@code what} replays on fresh platforms of
+     * its own on the same ports.
+     */
+    static boolean running(Map<String, String> env, PrintStream out, String what) {
+        if (!Files.exists(RuntimeSettings.fromEnvironment(env).runDir().resolve("runtime.properties"))) {
+            return false;
+        }
+        out.println("Backstop is running (./backstop up). " + what + " replays on fresh platforms of its own on the"
+                + " same ports: stop it first with ./backstop down.");
+        return true;
+    }
+
+    /** Deletes a run directory and all it holds (a platform's state before a fresh run). */
+    static void wipe(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
