@@ -26,14 +26,19 @@ import org.springframework.boot.test.context.SpringBootTest;
 @RealInfrastructure
 class MarginServiceFoundationIT extends ServiceFoundationContract {
 
+    /** Each call of the contract gets events of its own: an account, a trade and a price sequence never used before. */
+    private static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
+        int n = CALLS.incrementAndGet();
+        String account = "found-" + n;
         try {
             // accounts are served once the instance owns its partitions (readiness says so)
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
                     .until(() -> get("/actuator/health/readiness").statusCode() == 200);
-            assertThat(post("/api/v1/accounts", "{\"accountId\":\"found-1\"}").statusCode()).isEqualTo(201);
-            assertThat(post("/api/v1/accounts/found-1/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
+            assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + account + "\"}").statusCode()).isEqualTo(201);
+            assertThat(post("/api/v1/accounts/" + account + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
                     .statusCode()).isEqualTo(200);
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -43,17 +48,17 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
         BigDecimal price = new BigDecimal("3800");
         return List.of(
                 EventEnvelope.of(new OraclePricePublished("ETHUSDT", price, price, price, BigDecimal.ZERO,
-                        PriceStatus.OK, null, List.of(), now, now), now, null, 1L),
-                EventEnvelope.of(new TradeFilled("t-1", "found-1", "ETHUSDT", Side.BUY, new BigDecimal("10"), price,
+                        PriceStatus.OK, null, List.of(), now, now), now, null, (long) n),
+                EventEnvelope.of(new TradeFilled("t-" + n, account, "ETHUSDT", Side.BUY, new BigDecimal("10"), price,
                         new BigDecimal("1.9"), "USDT", MarginMode.CROSS, null), now, null, null),
-                EventEnvelope.of(new PositionLiquidated(UUID.randomUUID(), UUID.randomUUID(), "x-1", "found-1",
+                EventEnvelope.of(new PositionLiquidated(UUID.randomUUID(), UUID.randomUUID(), "x-" + n, account,
                         "ETHUSDT", Side.SELL, new BigDecimal("1"), price, BigDecimal.ZERO, new BigDecimal("2"), price),
                         now, null, null),
-                EventEnvelope.of(new PositionTakenOver(shortfall, "majors", "found-1", "ETHUSDT", PositionSide.LONG,
+                EventEnvelope.of(new PositionTakenOver(shortfall, "majors", account, "ETHUSDT", PositionSide.LONG,
                         new BigDecimal("1"), price), now, null, null),
-                EventEnvelope.of(new PositionAutoDeleveraged(shortfall, "found-1", AdlRole.COUNTERPARTY, "other",
+                EventEnvelope.of(new PositionAutoDeleveraged(shortfall, account, AdlRole.COUNTERPARTY, "other",
                         "ETHUSDT", Side.SELL, new BigDecimal("1"), price, 1), now, null, null),
-                EventEnvelope.of(new LossSocialized(shortfall, "found-1", "ETHUSDT", new BigDecimal("0.01"), "USDT",
+                EventEnvelope.of(new LossSocialized(shortfall, account, "ETHUSDT", new BigDecimal("0.01"), "USDT",
                         "PRO_RATA"), now, null, null));
     }
 
