@@ -252,12 +252,12 @@ public final class Chaos {
         /** The chaos section of the table: kills per service, time to ready, and the checks. */
         static String table(List<Kill> kills, long mismatch, Replay.Result killed) {
             StringBuilder t = new StringBuilder("Chaos (SIGKILL during the shock; wall-clock times)\n");
-            String row = "%-44s %30s%n";
+            String row = "%-52s %26s%n";
             for (Service s : Service.values()) {
                 List<Kill> of = kills.stream().filter(k -> k.service() == s).toList();
                 List<Long> ready = of.stream().filter(k -> k.readyAfter() != null)
                         .map(k -> k.readyAfter().toMillis()).sorted().toList();
-                t.append(String.format(row, s.id() + ": kills / ready after p50/max (s)", of.size() + " / "
+                t.append(String.format(row, s.id() + ": kills / ready p50/max (s)", of.size() + " / "
                         + (ready.isEmpty() ? "-" : String.format("%.1f / %.1f", ready.get(ready.size() / 2) / 1000.0,
                         ready.get(ready.size() - 1) / 1000.0))));
             }

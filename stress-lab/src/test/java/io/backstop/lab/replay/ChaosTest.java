@@ -80,7 +80,7 @@ class ChaosTest {
         String identical = Chaos.Kills.table(kills, -1, run);
         String different = Chaos.Kills.table(kills, 4242, run);
 
-        assertThat(identical).contains("margin-service: kills / ready after p50/max (s)").contains("2 / 25.0 / 25.0")
+        assertThat(identical).contains("margin-service: kills / ready p50/max (s)").contains("2 / 25.0 / 25.0")
                 .contains("1 / -").contains("20:02:00 20:04:00 20:06:00").contains("identical (byte for byte)");
         assertThat(different).contains("DIFFERENT at byte 4242");
     }
