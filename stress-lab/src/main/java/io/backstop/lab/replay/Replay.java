@@ -431,8 +431,11 @@ public final class Replay {
             long shockStarted = System.nanoTime();
             Instant end = t0.plus(Duration.ofMillis(Math.round(scenario.minutes() * 60_000)));
             shockBegins.run();
-            runUntil(end, true);
-            shockEnds.run();
+            try {
+                runUntil(end, true);
+            } finally {
+                shockEnds.run(); // also when the run fails: no kill may outlive it and race the platform's shutdown
+            }
             double shockWall = seconds(shockStarted);
             observer.shock = false; // the world holds its last prices while the platform finishes
             OpenLoop.Summary queried = queries == null ? null : queries.stop();
