@@ -66,9 +66,8 @@ class InsuranceConfiguration {
     }
 
     @Bean
-    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
-                          AdlStore store, Clock clock) {
-        return new FundUpkeep(desk, openInterest, properties, store, clock);
+    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
+        return new FundUpkeep(desk, openInterest, properties);
     }
 
     /** The ledger check on a schedule: its result is a gauge the alerts and the status page read. */

@@ -22,6 +22,7 @@ public class InsuranceFundServiceApplication {
                         Topic.INSURANCE_CONTRIBUTIONS,
                         Topic.ACCOUNT_POSITIONS,
                         Topic.LIQUIDATION_EXECUTIONS,
+                        Topic.ADL_SETTLEMENTS,
                         Topic.ORACLE_PRICES),
                 Set.of(Topic.INSURANCE_TAKEOVERS,
                         Topic.ADL_EXECUTIONS,

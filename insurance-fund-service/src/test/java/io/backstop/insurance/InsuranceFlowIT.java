@@ -8,7 +8,7 @@ import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
@@ -72,6 +72,8 @@ class InsuranceFlowIT {
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+    @Autowired
     io.backstop.insurance.engine.LedgerWatch ledgerWatch;
     @LocalServerPort
     int port;
@@ -121,71 +123,86 @@ class InsuranceFlowIT {
                 "650", "650", "0");
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
 
-        List<PositionAutoDeleveraged> adl = adlOf(shortfall.payload().shortfallId(), 4);
-        List<PositionAutoDeleveraged> counterparties = adl.stream().filter(a -> a.role() == AdlRole.COUNTERPARTY)
+        // requests to margin-service, the owner of the positions: the rank-6 long for all its 10, the rank-5 for 10
+        UUID shortfallId = shortfall.payload().shortfallId();
+        List<EventEnvelope<?>> requests = adlOf(shortfallId, 2);
+        List<PositionAutoDeleveraged> adl = requests.stream().map(e -> (PositionAutoDeleveraged) e.payload())
                 .sorted(java.util.Comparator.comparing(PositionAutoDeleveraged::rank)).toList();
-        assertThat(counterparties).extracting(PositionAutoDeleveraged::accountId).containsExactly("L2-" + run, "L5-" + run);
-        assertThat(counterparties).extracting(PositionAutoDeleveraged::rank).containsExactly(1, 2);
-        assertThat(counterparties).allSatisfy(a -> {
-            assertThat(a.quantity()).isEqualByComparingTo("10");   // all of the rank-6 long, 10 of the rank-5 long's 20
+        assertThat(adl).extracting(PositionAutoDeleveraged::accountId).containsExactly("L2-" + run, "L5-" + run);
+        assertThat(adl).extracting(PositionAutoDeleveraged::rank).containsExactly(1, 2);
+        assertThat(adl).allSatisfy(a -> {
+            assertThat(a.quantity()).isEqualByComparingTo("10");
             assertThat(a.price()).isEqualByComparingTo("650");
             assertThat(a.side()).isEqualTo(Side.SELL);
             assertThat(a.counterpartyAccountId()).isEqualTo(bankrupt);
         });
-        List<PositionAutoDeleveraged> bankruptSide = adl.stream().filter(a -> a.role() == AdlRole.BANKRUPT).toList();
-        assertThat(bankruptSide).hasSize(2).allSatisfy(a -> {
-            assertThat(a.accountId()).isEqualTo(bankrupt);
-            assertThat(a.side()).isEqualTo(Side.BUY);
-            assertThat(a.price()).isEqualByComparingTo("650");
-        });
-        assertThat(bankruptSide.stream().map(PositionAutoDeleveraged::quantity).reduce(BigDecimal.ZERO, BigDecimal::add))
-                .isEqualByComparingTo("20");
 
-        JsonNode waterfall = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfall.payload().shortfallId())
-                .body());
+        JsonNode waterfall = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfallId).body());
         assertThat(waterfall.get("takenOver").asString()).isEqualTo("0");
         assertThat(waterfall.get("adl").get(0).get("accountId").asString()).isEqualTo("L2-" + run);
         assertThat(waterfall.get("adl").get(1).get("positionBefore").asString()).isEqualTo("20");
         assertThat(waterfall.get("steps").toString()).contains("takeover: none").contains("adl: rank 2 L5-" + run);
 
-        // the queue now: L2 is gone; L5 keeps 10 with half its uPnL, so half its score (0.075): behind L4 and L1
+        // margin (played by the test) closes all of L2's 10, and publishes L2 flat and L5 untouched yet
+        EventEnvelope<?> toL2 = requests.stream().filter(e -> ("L2-" + run).equals(e.payload().key())).findFirst()
+                .orElseThrow();
+        EventEnvelope<?> toL5 = requests.stream().filter(e -> ("L5-" + run).equals(e.payload().key())).findFirst()
+                .orElseThrow();
+        settle(toL2, "10");
+        BigDecimal entry5 = new BigDecimal("635");
+        snapshot("L2-" + run, "1300", "0.6", null);
+        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("20"), entry5, "650"));
+        await().atMost(WAIT).until(() -> storedPositions("L2-" + run) == 0);
+
+        // L5 sold 15 of its 20 meanwhile: margin closes the 5 left and refuses 5, which the fund plans again without
+        // L5: the queue's first is now L4 (L2 is flat)
+        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("5"), entry5, "650"));
+        EventEnvelope<AdlLegSettled> partly = settle(toL5, "5");
+        List<EventEnvelope<?>> replanned = await().atMost(WAIT).until(() -> adlOf(shortfallId, 3, Duration.ofSeconds(1))
+                .stream().filter(e -> partly.eventId().equals(e.causationId())).toList(), l -> !l.isEmpty());
+        assertThat(replanned).singleElement().satisfies(e -> {
+            PositionAutoDeleveraged again = (PositionAutoDeleveraged) e.payload();
+            assertThat(again.accountId()).isEqualTo("L4-" + run);
+            assertThat(again.quantity()).isEqualByComparingTo("5");
+            assertThat(again.counterpartyAccountId()).isEqualTo(bankrupt);
+            assertThat(again.rank()).isEqualTo(1);
+        });
+        settle(replanned.get(0), "5");
+        await().atMost(WAIT).until(() -> ledgerTransactionsCausedBy(shortfallId) + adlBooked(shortfallId) == 3);
+
+        // every contract moved once: the bankrupt short of 20 closed against L2 (10), L5 (5) and L4 (5)
+        assertThat(moved("account:" + bankrupt, symbol)).isEqualByComparingTo("20");
+        assertThat(moved("account:L2-" + run, symbol)).isEqualByComparingTo("-10");
+        assertThat(moved("account:L5-" + run, symbol)).isEqualByComparingTo("-5");
+        assertThat(moved("account:L4-" + run, symbol)).isEqualByComparingTo("-5");
+        JsonNode settled = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfallId).body()).get("settlements");
+        assertThat(settled.findValuesAsString("accountId")).containsExactly("L2-" + run, "L5-" + run, "L4-" + run);
+        assertThat(settled.get(1).get("steps").toString()).contains("refused").contains("adl: rank 1 L4-" + run);
+
+        // the queue as margin published it: L2 is gone, L5 keeps 5 of its 20 (a quarter of the uPnL, a quarter of the
+        // score: 0.0375), behind L6 (L4 still shows its 30: margin has not published it since)
+        await().atMost(WAIT).until(() -> storedSize("L5-" + run, symbol).compareTo(new BigDecimal("5")) == 0);
         JsonNode queue = json.mapper().readTree(http.get("/api/v1/adl/" + symbol + "/queue?side=LONG").body());
         JsonNode entries = queue.get("long").get("entries");
-        assertThat(entries.findValuesAsString("accountId")).containsExactly("L4-" + run, "L1-" + run, "L5-" + run,
-                "L6-" + run, "L3-" + run);
-        assertThat(new BigDecimal(entries.get(2).get("size").asString())).isEqualByComparingTo("10");
-        assertThat(new BigDecimal(entries.get(2).get("score").asString())).isEqualByComparingTo("0.075");
+        assertThat(entries.findValuesAsString("accountId")).containsExactly("L4-" + run, "L1-" + run, "L6-" + run,
+                "L5-" + run, "L3-" + run);
+        assertThat(new BigDecimal(entries.get(3).get("size").asString())).isEqualByComparingTo("5");
+        assertThat(new BigDecimal(entries.get(3).get("score").asString())).isEqualByComparingTo("0.0375");
         assertThat(entries.findValues("indicator").stream().map(JsonNode::asInt).toList()).containsExactly(4, 3, 2, 1, 0);
 
-        // a snapshot margin took before it applied the ADL (newer sequence, no causation) does not bring L5's 20 back;
-        // the one naming the ADL event confirms it, and from then on snapshots stand as they are
-        UUID l5Adl = kafka.read(infra.topic("adl.executions"), 1, WAIT, r -> isAdlOf(r, shortfall.payload().shortfallId())
-                        && ("L5-" + run).equals(r.key())).stream()
-                .map(r -> json.decode(Topic.ADL_EXECUTIONS, r.key(), r.value()).eventId()).findFirst().orElseThrow();
-        assertThat(pending("L5-" + run)).isEqualTo(1);
-        BigDecimal entry5 = new BigDecimal("635");
-        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("20"), entry5, "650"), null);
-        await().atMost(WAIT).until(() -> sequenceOf("L5-" + run) == SEQUENCE.get());
-        assertThat(storedSize("L5-" + run, symbol)).isEqualByComparingTo("10");
-        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("10"), entry5, "650"), l5Adl);
-        await().atMost(WAIT).until(() -> pending("L5-" + run) == 0);
-        assertThat(storedSize("L5-" + run, symbol)).isEqualByComparingTo("10");
-        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("10"), entry5, "650"), null);
-        await().atMost(WAIT).until(() -> sequenceOf("L5-" + run) == SEQUENCE.get());
-        assertThat(storedSize("L5-" + run, symbol)).isEqualByComparingTo("10");
-
-        // the same shortfall again changes nothing: a fee sent after it on the same partition is applied,
-        // and still four ADL events and one set of ledger transactions for the shortfall
-        long transactions = ledgerTransactionsCausedBy(shortfall.payload().shortfallId());
+        // the same shortfall and the same answer again change nothing: a fee sent after them on the same partitions
+        // is applied, and still three ADL requests and one set of ledger transactions for the shortfall
+        long transactions = ledgerTransactionsCausedBy(shortfallId) + adlBooked(shortfallId);
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall));
+        kafka.send(infra.topic("adl.settlements"), bankrupt, json.encode(partly));
         EventEnvelope<LiquidationFeeCollected> fee = EventEnvelope.of(new LiquidationFeeCollected(UUID.randomUUID(),
                 "t-" + run, "L1-" + run, symbol, new BigDecimal("1.25"), "USDT"), Instant.now(), null, null);
         kafka.send(infra.topic("insurance.contributions"), symbol, json.encode(fee));
         await().atMost(WAIT).until(() -> ledgerTransactionsCausedBy(fee.eventId()) == 1);
+        await().atMost(WAIT).until(() -> duplicates("adl.settlements") >= 1);
         assertThat(fundBalance("empty")).isEqualByComparingTo("1.25");
-        assertThat(ledgerTransactionsCausedBy(shortfall.payload().shortfallId())).isEqualTo(transactions);
-        assertThat(kafka.read(infra.topic("adl.executions"), 5, Duration.ofSeconds(2), r -> isAdlOf(r,
-                shortfall.payload().shortfallId()))).hasSize(4);
+        assertThat(ledgerTransactionsCausedBy(shortfallId) + adlBooked(shortfallId)).isEqualTo(transactions);
+        assertThat(adlOf(shortfallId, 4, Duration.ofSeconds(2))).hasSize(3);
     }
 
     @Test
@@ -378,10 +395,45 @@ class InsuranceFlowIT {
                 .payload();
     }
 
-    private List<PositionAutoDeleveraged> adlOf(UUID shortfallId, int count) {
-        return kafka.read(infra.topic("adl.executions"), count, WAIT, r -> isAdlOf(r, shortfallId)).stream()
-                .map(r -> (PositionAutoDeleveraged) json.decode(Topic.ADL_EXECUTIONS, r.key(), r.value()).payload())
-                .toList();
+    private List<EventEnvelope<?>> adlOf(UUID shortfallId, int count) {
+        return adlOf(shortfallId, count, WAIT);
+    }
+
+    private List<EventEnvelope<?>> adlOf(UUID shortfallId, int count, Duration wait) {
+        return kafka.read(infra.topic("adl.executions"), count, wait, r -> isAdlOf(r, shortfallId)).stream()
+                .<EventEnvelope<?>>map(r -> json.decode(Topic.ADL_EXECUTIONS, r.key(), r.value())).toList();
+    }
+
+    /** margin-service's answer to an ADL request, as it would publish it: {@code applied} of it closed. */
+    private EventEnvelope<AdlLegSettled> settle(EventEnvelope<?> request, String applied) {
+        PositionAutoDeleveraged r = (PositionAutoDeleveraged) request.payload();
+        EventEnvelope<AdlLegSettled> answer = EventEnvelope.causedBy(request.eventId(), "adl-settled",
+                new AdlLegSettled(r.shortfallId(), request.eventId(), r.counterpartyAccountId(), r.accountId(),
+                        r.symbol(), r.side().opposite(), r.quantity(), new BigDecimal(applied), r.price(), r.rank()),
+                Instant.now(), null);
+        kafka.send(infra.topic("adl.settlements"), r.counterpartyAccountId(), json.encode(answer));
+        return answer;
+    }
+
+    private double duplicates(String topic) {
+        var counter = meters.find("backstop.events.consumed").tag("topic", topic).tag("outcome", "duplicate").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** ADL transactions booked for the shortfall's legs (each caused by margin's answer). */
+    private long adlBooked(UUID shortfallId) {
+        return jdbc.queryForObject("SELECT count(*) FROM ledger_transaction t JOIN adl_settlement s"
+                + " ON s.event_id = t.cause_event_id WHERE s.shortfall_id = ? AND t.kind = 'ADL'", Long.class, shortfallId);
+    }
+
+    /** Net of every posting to a ledger account in an asset. */
+    private BigDecimal moved(String account, String asset) {
+        return jdbc.queryForObject("SELECT coalesce(sum(amount), 0) FROM ledger_posting WHERE account = ? AND asset = ?",
+                BigDecimal.class, account, asset);
+    }
+
+    private int storedPositions(String account) {
+        return jdbc.queryForObject("SELECT count(*) FROM adl_position WHERE account_id = ?", Integer.class, account);
     }
 
     private boolean isAdlOf(ConsumerRecord<String, byte[]> r, UUID shortfallId) {
@@ -409,21 +461,15 @@ class InsuranceFlowIT {
                 BigDecimal.ONE, MarginMode.CROSS, null, null);
     }
 
+    /** margin-service's snapshot of the account; {@code position} null for none. */
     private void snapshot(String account, String wallet, String marginRatio, PositionMark position) {
-        snapshot(account, wallet, marginRatio, position, null);
-    }
-
-    private void snapshot(String account, String wallet, String marginRatio, PositionMark position, UUID causation) {
         BigDecimal w = new BigDecimal(wallet);
-        BigDecimal equity = w.add(position.unrealizedPnl());
+        BigDecimal equity = position == null ? w : w.add(position.unrealizedPnl());
         kafka.send(infra.topic("account.positions"), account, json.encode(EventEnvelope.of(
                 new AccountPositionsSnapshotted(account, w, equity, BigDecimal.ONE,
-                        marginRatio == null ? null : new BigDecimal(marginRatio), List.of(position)),
-                Instant.now(), causation, SEQUENCE.incrementAndGet())));
-    }
-
-    private int pending(String account) {
-        return jdbc.queryForObject("SELECT count(*) FROM adl_pending WHERE account_id = ?", Integer.class, account);
+                        marginRatio == null ? null : new BigDecimal(marginRatio),
+                        position == null ? List.of() : List.of(position)),
+                Instant.now(), null, SEQUENCE.incrementAndGet())));
     }
 
     private long sequenceOf(String account) {

@@ -23,8 +23,10 @@ public class MarginServiceApplication {
                         Topic.LIQUIDATION_FILLS,
                         Topic.INSURANCE_TAKEOVERS,
                         Topic.ADL_EXECUTIONS,
+                        Topic.ADL_SETTLEMENTS,
                         Topic.LOSS_SOCIALIZED),
                 Set.of(Topic.MARGIN_CALLS,
-                        Topic.ACCOUNT_POSITIONS));
+                        Topic.ACCOUNT_POSITIONS,
+                        Topic.ADL_SETTLEMENTS));
     }
 }

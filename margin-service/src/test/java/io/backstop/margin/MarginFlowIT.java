@@ -9,6 +9,8 @@ import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.insurance.AdlLegSettled;
+import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.PositionSide;
 import io.backstop.events.liquidation.LiquidationEnded;
@@ -64,6 +66,8 @@ class MarginFlowIT {
     MarginEngine marginEngine;
     @Autowired
     Inbox inbox;
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
     @Autowired
     Outbox outbox;
     @Autowired
@@ -230,6 +234,70 @@ class MarginFlowIT {
         assertThat(reads.view(id).orElseThrow().balances().getOrDefault("USDT", BigDecimal.ZERO))
                 .isEqualByComparingTo("0");
         assertThat(calls(id, 2)).hasSize(1);
+    }
+
+    @Test
+    void anAdlRequestClosesWhatTheRankedPositionHoldsAndItsAnswerClosesTheBankruptSideBeforeTheScopeIsFree()
+            throws Exception {
+        String bankrupt = leveragedBtcLong("adl-b-" + UUID.randomUUID());
+        String ranked = "adl-s-" + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + ranked + "\"}").statusCode()).isEqualTo(201);
+        assertThat(post("/api/v1/accounts/" + ranked + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
+                .statusCode()).isEqualTo(200);
+        sendFill(ranked, "BTCUSDT", Side.SELL, "4", "60000");
+        await().atMost(WAIT).until(() -> reads.view(ranked).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        UUID call = callIds(bankrupt, 1).get(0);
+        UUID shortfall = UUID.randomUUID();
+        sendEnd(bankrupt, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall,
+                "BTCUSDT", new BigDecimal("10"), BigDecimal.ZERO)));
+        await().atMost(WAIT).until(() -> scope(bankrupt).get("awaitingWaterfall").booleanValue());
+
+        // the fund's view was stale: it asks the ranked short for 6, which holds 4
+        EventEnvelope<PositionAutoDeleveraged> request = EventEnvelope.of(new PositionAutoDeleveraged(shortfall, ranked,
+                bankrupt, "BTCUSDT", Side.BUY, new BigDecimal("6"), new BigDecimal("59000"), 1), Instant.now(), null, null);
+        kafka.send(infra.topic("adl.executions"), ranked, json.encode(request));
+
+        List<AdlLegSettled> answers = answersTo(request.eventId(), bankrupt, WAIT);
+        assertThat(answers).singleElement().satisfies(a -> {
+            assertThat(a.applied()).isEqualByComparingTo("4");
+            assertThat(a.refused()).isEqualByComparingTo("2");
+            assertThat(a.bankruptSide()).isEqualTo(Side.SELL);
+            assertThat(a.shortfallId()).isEqualTo(shortfall);
+        });
+        await().atMost(WAIT).until(() -> reads.view(ranked).map(v -> !v.positions().containsKey("BTCUSDT"))
+                .orElse(false));
+        await().atMost(WAIT).until(() -> reads.view(bankrupt).map(v -> v.positions().get("BTCUSDT").size()
+                .compareTo(new BigDecimal("6")) == 0).orElse(false));
+        assertThat(scope(bankrupt).get("awaitingWaterfall").booleanValue()).as("6 still with the waterfall").isTrue();
+
+        // the request again is a redelivery: no second close, no second answer
+        double duplicates = meterCount("backstop.margin.events.duplicates");
+        kafka.send(infra.topic("adl.executions"), ranked, json.encode(request));
+        await().atMost(WAIT).until(() -> meterCount("backstop.margin.events.duplicates") > duplicates);
+        assertThat(answersTo(request.eventId(), bankrupt, Duration.ofSeconds(2))).hasSize(1);
+
+        // the fund's re-plan found no one else and takes the 6 over: the waterfall has closed all 10
+        kafka.send(infra.topic("insurance.takeovers"), bankrupt, json.encode(EventEnvelope.of(new PositionTakenOver(
+                shortfall, "majors", bankrupt, "BTCUSDT", PositionSide.LONG, new BigDecimal("6"),
+                new BigDecimal("59000")), Instant.now(), null, null)));
+        await().atMost(WAIT).until(() -> scope(bankrupt).get("liquidation").isNull());
+        assertThat(getJson("/api/v1/accounts/" + bankrupt + "/risk").get("positions").size()).isZero();
+        // money: the bankrupt's 10 BTC bought at 60,000 closed at 59,000 (4 by ADL, 6 taken over) on 10,000 USDT;
+        // the ranked short sold 4 at 60,000 and bought them back at 59,000
+        assertThat(reads.view(bankrupt).orElseThrow().balances().get("USDT")).isEqualByComparingTo("0");
+        assertThat(reads.view(ranked).orElseThrow().balances().get("USDT")).isEqualByComparingTo("104000");
+    }
+
+    private List<AdlLegSettled> answersTo(UUID requestId, String bankrupt, Duration wait) {
+        return kafka.read(infra.topic("adl.settlements"), 2, wait, r -> bankrupt.equals(r.key())).stream()
+                .map(r -> (AdlLegSettled) json.decode(Topic.ADL_SETTLEMENTS, r.key(), r.value()).payload())
+                .filter(a -> a.requestId().equals(requestId)).toList();
+    }
+
+    private double meterCount(String name) {
+        var counter = meters.find(name).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

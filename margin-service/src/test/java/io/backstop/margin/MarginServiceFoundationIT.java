@@ -6,7 +6,7 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
@@ -56,8 +56,10 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
                         now, null, null),
                 EventEnvelope.of(new PositionTakenOver(shortfall, "majors", account, "ETHUSDT", PositionSide.LONG,
                         new BigDecimal("1"), price), now, null, null),
-                EventEnvelope.of(new PositionAutoDeleveraged(shortfall, account, AdlRole.COUNTERPARTY, "other",
+                EventEnvelope.of(new PositionAutoDeleveraged(shortfall, account, "other",
                         "ETHUSDT", Side.SELL, new BigDecimal("1"), price, 1), now, null, null),
+                EventEnvelope.of(new AdlLegSettled(shortfall, UUID.randomUUID(), account, "other", "ETHUSDT",
+                        Side.SELL, new BigDecimal("1"), new BigDecimal("1"), price, 1), now, null, null),
                 EventEnvelope.of(new LossSocialized(shortfall, account, "ETHUSDT", new BigDecimal("0.01"), "USDT",
                         "PRO_RATA"), now, null, null));
     }

@@ -1,5 +1,6 @@
 package io.backstop.events;
 
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.InsuranceFundUpdated;
 import io.backstop.events.insurance.LossSocialized;
@@ -45,7 +46,8 @@ public enum EventType {
     LIQUIDATION_SHORTFALL_RAISED(LiquidationShortfallRaised.class, Topic.LIQUIDATION_SHORTFALLS, 1),
     LIQUIDATION_FEE_COLLECTED(LiquidationFeeCollected.class, Topic.INSURANCE_CONTRIBUTIONS, 1),
     POSITION_TAKEN_OVER(PositionTakenOver.class, Topic.INSURANCE_TAKEOVERS, 1),
-    POSITION_AUTO_DELEVERAGED(PositionAutoDeleveraged.class, Topic.ADL_EXECUTIONS, 1),
+    POSITION_AUTO_DELEVERAGED(PositionAutoDeleveraged.class, Topic.ADL_EXECUTIONS, 2),
+    ADL_LEG_SETTLED(AdlLegSettled.class, Topic.ADL_SETTLEMENTS, 1),
     LOSS_SOCIALIZED(LossSocialized.class, Topic.LOSS_SOCIALIZED, 1),
     DEFICIT_COVERED(DeficitCovered.class, Topic.LOSS_SOCIALIZED, 1),
     INSURANCE_FUND_UPDATED(InsuranceFundUpdated.class, Topic.INSURANCE_FUND, 1);

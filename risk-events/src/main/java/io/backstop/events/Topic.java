@@ -39,8 +39,10 @@ public enum Topic {
     INSURANCE_CONTRIBUTIONS("insurance.contributions", "symbol", false, false),
     /** The fund takes a bankrupt remainder at the bankruptcy price. Key: accountId. */
     INSURANCE_TAKEOVERS("insurance.takeovers", "accountId", false, false),
-    /** Ranked opposite positions closed against a bankrupt remainder. Key: accountId. */
+    /** The fund's requests to close ranked opposite positions against a bankrupt remainder. Key: accountId. */
     ADL_EXECUTIONS("adl.executions", "accountId", false, false),
+    /** margin-service's answers to them: what it closed; it closes the bankrupt side by as much. Key: the bankrupt accountId. */
+    ADL_SETTLEMENTS("adl.settlements", "accountId", false, false),
     /** Deficits settled: a bankrupt account's deficit covered, and the shares socialized. Key: accountId. */
     LOSS_SOCIALIZED("loss.socialized", "accountId", false, false),
     /** Fund balance, capacity and coverage. Key: fund group; compacted, sequenced. */

@@ -1,6 +1,6 @@
 package io.backstop.events;
 
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.InsuranceFundUpdated;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
@@ -98,7 +98,9 @@ public final class SampleEvents {
         m.put(EventType.POSITION_TAKEN_OVER, new PositionTakenOver(shortfall, "majors", "acct-7", "ETHUSDT",
                 PositionSide.LONG, d("0.5"), d("3790.11")));
         m.put(EventType.POSITION_AUTO_DELEVERAGED, new PositionAutoDeleveraged(shortfall, "acct-99",
-                AdlRole.COUNTERPARTY, "acct-7", "ETHUSDT", Side.BUY, d("0.5"), d("3790.11"), 1));
+                "acct-7", "ETHUSDT", Side.BUY, d("0.5"), d("3790.11"), 1));
+        m.put(EventType.ADL_LEG_SETTLED, new AdlLegSettled(shortfall, UUID.fromString("7d0c2a4e-5b1f-4c8e-9a63-2f1e0b9d4c71"),
+                "acct-7", "acct-99", "ETHUSDT", Side.SELL, d("0.5"), d("0.3"), d("3790.11"), 1));
         m.put(EventType.LOSS_SOCIALIZED, new LossSocialized(shortfall, "acct-99", "ETHUSDT", d("0.000001"), "USDT",
                 "PRO_RATA_PROFITABLE_ON_SYMBOL"));
         m.put(EventType.DEFICIT_COVERED, new DeficitCovered(shortfall, "acct-7", "ETHUSDT", d("120.5"), "USDT",

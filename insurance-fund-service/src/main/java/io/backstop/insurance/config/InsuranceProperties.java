@@ -22,8 +22,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param quantityScale       decimals a partial takeover is rounded down to
  * @param ranking             the ADL queue's order (BINANCE or BITMEX)
  * @param openInterestRefresh how often the open interest per symbol (guarantee, coverage) is recomputed
- * @param pendingExpiry       how long a position change sent to margin-service is applied on top of its
- *                            snapshots while none confirms it
  */
 @ConfigurationProperties("backstop.insurance")
 public record InsuranceProperties(@DefaultValue("USDT") String settlementAsset,
@@ -32,8 +30,7 @@ public record InsuranceProperties(@DefaultValue("USDT") String settlementAsset,
                                   @DefaultValue("BINANCE") AdlRanking ranking,
                                   Map<String, Group> groups,
                                   @DefaultValue Unwind unwind,
-                                  @DefaultValue("5s") Duration openInterestRefresh,
-                                  @DefaultValue("2m") Duration pendingExpiry) {
+                                  @DefaultValue("5s") Duration openInterestRefresh) {
 
     /**
      * @param capacityFraction           the fund may hold inherited positions (notional at mark) up to this

@@ -11,13 +11,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The fund's copy of every account's positions in PostgreSQL (from margin-service's {@code account.positions},
- * reduced by the takeovers and ADL the waterfall sends until a snapshot confirms them): the ADL queue, the base of
- * a socialized loss, the open interest. Every write runs in its caller's transaction.
+ * The positions margin-service publishes ({@code account.positions}), as the latest snapshot of each account, in
+ * PostgreSQL: the ADL queue the fund plans from, the base of a socialized loss, the open interest. A read model
+ * only: the fund never changes a position here (margin, their owner, settles every ADL leg it asks for, and its
+ * next snapshot shows the result). Also the ADL legs margin settled. Every write runs in its caller's transaction.
  */
 public class AdlStore {
 
@@ -27,11 +31,8 @@ public class AdlStore {
         this.jdbc = jdbc;
     }
 
-    /**
-     * A snapshot, its per-account sequence, and the last waterfall event margin-service had applied to
-     * the account when it took it (null when none since its previous snapshot).
-     */
-    public record Snapshot(AccountPositionsSnapshotted positions, long sequence, UUID causation) {
+    /** A snapshot and its per-account sequence. */
+    public record Snapshot(AccountPositionsSnapshotted positions, long sequence) {
     }
 
     /**
@@ -70,24 +71,6 @@ public class AdlStore {
             }
         }
         jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price) VALUES (?, ?, ?, ?)", rows);
-        // what the snapshots confirm is no longer pending; what they do not is applied on top of them
-        List<Object[]> confirmed = new ArrayList<>();
-        for (String account : changed) {
-            UUID causation = latest.get(account).causation();
-            if (causation != null) {
-                confirmed.add(new Object[] {account, causation});
-            }
-        }
-        jdbc.batchUpdate("DELETE FROM adl_pending WHERE account_id = ? AND seq <= (SELECT seq FROM adl_pending"
-                + " WHERE event_id = ?)", confirmed);
-        jdbc.update(con -> {
-            var ps = con.prepareStatement("UPDATE adl_position p SET size = CASE WHEN sign(p.size + d.delta) = sign(p.size)"
-                    + " THEN p.size + d.delta ELSE 0 END FROM (SELECT account_id, symbol, sum(delta) AS delta FROM adl_pending"
-                    + " WHERE account_id = ANY (?) GROUP BY account_id, symbol) d"
-                    + " WHERE p.account_id = d.account_id AND p.symbol = d.symbol");
-            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
-            return ps;
-        });
         jdbc.update(con -> {
             var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?) AND size = 0");
             ps.setArray(1, con.createArrayOf("text", changed.toArray()));
@@ -96,21 +79,24 @@ public class AdlStore {
         return changed.size();
     }
 
-    /** A position change sent to margin-service by event {@code eventId}, until a snapshot confirms it. */
-    public void addPending(UUID eventId, String accountId, String symbol, BigDecimal delta, Instant now) {
-        jdbc.update("INSERT INTO adl_pending (event_id, account_id, symbol, delta, created_at) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (event_id) DO NOTHING", eventId, accountId, symbol, delta, Timestamp.from(now));
+    /** Records an ADL leg margin-service settled, in answer to request {@code requestId}. */
+    public void recordSettlement(UUID eventId, UUID requestId, UUID shortfallId, String accountId, BigDecimal requested,
+                                 BigDecimal applied, Instant now) {
+        jdbc.update("INSERT INTO adl_settlement (event_id, request_id, shortfall_id, account_id, requested, applied,"
+                + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", eventId, requestId, shortfallId, accountId, requested,
+                applied, Timestamp.from(now));
     }
 
-    /** Forgets unconfirmed changes older than {@code before}; returns how many. */
-    public int expirePending(Instant before) {
-        return jdbc.update("DELETE FROM adl_pending WHERE created_at < ?", Timestamp.from(before));
+    /** The answer already settled for ADL request {@code requestId}, if any. */
+    public Optional<UUID> settlementOf(UUID requestId) {
+        return jdbc.queryForList("SELECT event_id FROM adl_settlement WHERE request_id = ?", UUID.class, requestId)
+                .stream().findFirst();
     }
 
-    /** Takes {@code delta} (signed) off a stored position (an ADL or a takeover it suffered), removing it when flat. */
-    public void adjustPosition(String accountId, String symbol, BigDecimal delta) {
-        jdbc.update("UPDATE adl_position SET size = size + ? WHERE account_id = ? AND symbol = ?", delta, accountId, symbol);
-        jdbc.update("DELETE FROM adl_position WHERE account_id = ? AND symbol = ? AND size = 0", accountId, symbol);
+    /** The accounts that closed less than asked on a leg of the shortfall: not asked again for it. */
+    public Set<String> refusedFor(UUID shortfallId) {
+        return new TreeSet<>(jdbc.queryForList("SELECT DISTINCT account_id FROM adl_settlement WHERE shortfall_id = ?"
+                + " AND applied < requested", String.class, shortfallId));
     }
 
     /**

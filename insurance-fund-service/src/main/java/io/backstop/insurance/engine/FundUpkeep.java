@@ -15,14 +15,8 @@ public class FundUpkeep extends PeriodicWork {
     private final OpenInterest openInterest;
     private final InsuranceProperties properties;
 
-    private final AdlStore store;
-    private final java.time.Clock clock;
-
-    public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
-                      AdlStore store, java.time.Clock clock) {
+    public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
         super("fund-upkeep");
-        this.store = store;
-        this.clock = clock;
         this.desk = desk;
         this.openInterest = openInterest;
         this.properties = properties;
@@ -32,9 +26,6 @@ public class FundUpkeep extends PeriodicWork {
     protected void schedule(Schedule schedule) {
         schedule.every("open interest", Duration.ZERO, properties.openInterestRefresh(),
                 () -> run("refreshing open interest", openInterest::refresh));
-        Duration expiry = properties.pendingExpiry();
-        schedule.every("pending expiry", expiry, expiry.dividedBy(4), () -> run("expiring unconfirmed position changes",
-                () -> store.expirePending(clock.instant().minus(properties.pendingExpiry()))));
         if (properties.unwind().enabled()) {
             Duration every = properties.unwind().interval();
             // on simulated time the unwinding keeps its pace while the fund holds something to unwind

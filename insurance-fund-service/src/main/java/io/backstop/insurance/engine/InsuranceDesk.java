@@ -3,6 +3,8 @@ package io.backstop.insurance.engine;
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
+import io.backstop.events.Side;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
@@ -28,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -102,6 +105,8 @@ public class InsuranceDesk {
                     resolve(work, event.eventId(), shortfall);
                 } else if (payload instanceof LiquidationOrderExecuted execution) {
                     executed(work, event.eventId(), execution);
+                } else if (payload instanceof AdlLegSettled leg) {
+                    settled(work, event.eventId(), leg);
                 } else {
                     throw new ContractViolation(event.topic().baseName(), "type",
                             ContractViolation.Reason.REJECTED_BY_CONSUMER,
@@ -170,25 +175,52 @@ public class InsuranceDesk {
 
         work.record(r.ledger());
         work.emit(r.events());
-        for (ShortfallDecider.PositionChange c : r.adjustments()) {
-            positions.adjustPosition(c.accountId(), c.symbol(), c.delta());
-        }
-        for (ShortfallDecider.Pending p : r.pending()) {
-            positions.addPending(p.eventId(), p.accountId(), p.symbol(), p.delta(), work.now);
-        }
         store.saveWaterfall(raised.shortfallId(), group, raised.accountId(), symbol,
                 json.mapper().writeValueAsString(r.decision()), work.now);
 
         if (r.result().takenOver().add(r.result().forcedTakeover()).signum() > 0) {
             count("backstop.insurance.takeovers", "Bankrupt remainders the fund took over", group, symbol);
         }
-        for (int i = 0; i < r.result().adl().size(); i++) {
-            count("backstop.insurance.adl.executions", "Positions auto-deleveraged against a bankrupt remainder", group,
-                    symbol);
-        }
         if (!r.result().socialized().isEmpty()) {
             Counter.builder("backstop.insurance.socialized").description("Losses socialized, in the settlement asset")
                     .tag("group", group).register(meters).increment(r.result().socializedTotal().doubleValue());
+        }
+    }
+
+    /** margin-service settled an ADL leg: book what it closed, plan again what it refused. */
+    private void settled(FundTransaction work, UUID eventId, AdlLegSettled leg) {
+        String group = group("adl.settlements", leg.symbol());
+        positions.settlementOf(leg.requestId()).ifPresent(first -> {
+            throw new ContractViolation("adl.settlements", "payload.requestId", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                    "ADL request " + leg.requestId() + " was already settled by event " + first
+                            + "; a second answer is never booked");
+        });
+        FundBook book = work.book(group, eventId);
+        List<AdlCandidate> opposite = List.of();
+        Set<String> excluded = new TreeSet<>();
+        if (leg.refused().signum() > 0) {
+            excluded.addAll(positions.refusedFor(leg.shortfallId()));
+            excluded.add(leg.accountId());
+            excluded.add(leg.bankruptAccountId());
+            BigDecimal mark = prices.mark(leg.symbol()).orElse(leg.price());
+            opposite = positions.side(leg.symbol(), leg.bankruptSide() == Side.BUY, mark);
+        }
+        ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, book, opposite, excluded, work.now);
+        work.record(s.ledger());
+        work.emit(s.events());
+        positions.recordSettlement(eventId, leg.requestId(), leg.shortfallId(), leg.accountId(), leg.requested(),
+                leg.applied(), work.now);
+        store.appendWaterfallSettlement(leg.shortfallId(), json.mapper().writeValueAsString(s.record()));
+        if (leg.applied().signum() > 0) {
+            count("backstop.insurance.adl.executions", "Positions auto-deleveraged against a bankrupt remainder", group,
+                    leg.symbol());
+        }
+        if (leg.refused().signum() > 0) {
+            count("backstop.insurance.adl.refused", "ADL legs margin-service closed less of than asked (planned again)",
+                    group, leg.symbol());
+        }
+        if (s.forced().signum() > 0) {
+            count("backstop.insurance.takeovers", "Bankrupt remainders the fund took over", group, leg.symbol());
         }
     }
 

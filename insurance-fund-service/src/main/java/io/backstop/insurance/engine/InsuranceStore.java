@@ -204,6 +204,13 @@ public class InsuranceStore {
                 + " VALUES (?, ?, ?, ?, ?::jsonb, ?)", shortfallId, group, accountId, symbol, decisionJson, Timestamp.from(now));
     }
 
+    /** Adds one settled ADL leg (its JSON object) to the shortfall's decision record, under {@code settlements}. */
+    public void appendWaterfallSettlement(UUID shortfallId, String settlementJson) {
+        jdbc.update("UPDATE waterfall SET decision = jsonb_set(decision, '{settlements}',"
+                + " coalesce(decision->'settlements', '[]'::jsonb) || jsonb_build_array(?::jsonb)) WHERE shortfall_id = ?",
+                settlementJson, shortfallId);
+    }
+
     public Optional<String> waterfall(UUID shortfallId) {
         return jdbc.query("SELECT decision::text FROM waterfall WHERE shortfall_id = ?", (rs, i) -> rs.getString(1),
                 shortfallId).stream().findFirst();

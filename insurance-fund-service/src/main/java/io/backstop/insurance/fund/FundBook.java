@@ -119,29 +119,11 @@ public final class FundBook {
                     .transfer(OPERATOR, fund(group), asset, r.injection()).build());
             balance = balance.add(r.injection());
         }
-        // a long handed over leaves the account (negative posting) and joins the holder; a short the reverse
-        BigDecimal sign = s.side() == PositionSide.LONG ? BigDecimal.ONE : BigDecimal.ONE.negate();
         BigDecimal taken = r.takenOver().add(r.forcedTakeover());
         if (taken.signum() > 0) {
-            Inventory.Change change = inventory(symbol).takeOver(taken.multiply(sign), s.bankruptcyPrice());
-            LedgerTransaction.Builder b = LedgerTransaction.builder(id(cause, TAKEOVER), cause, TAKEOVER,
-                            "fund " + group + " takes over " + taken.toPlainString() + " " + symbol + " "
-                                    + s.side() + " of " + s.accountId() + " at " + s.bankruptcyPrice().toPlainString())
-                    .transfer(bankrupt, fund(group), symbol, taken.multiply(sign))
-                    .transfer(market(symbol), fund(group), asset, change.realizedPnl());
-            txs.add(b.build());
-            inventory.put(symbol, change.after());
-            balance = balance.add(change.realizedPnl());
+            txs.add(takeOver(cause, s.accountId(), symbol, s.side(), taken, s.bankruptcyPrice()));
         }
-        if (!r.adl().isEmpty()) {
-            LedgerTransaction.Builder b = LedgerTransaction.builder(id(cause, ADL), cause, ADL,
-                    "auto-deleveraging of " + r.adlQuantity().toPlainString() + " " + symbol + " of " + s.accountId()
-                            + " at " + s.bankruptcyPrice().toPlainString());
-            for (WaterfallResult.AdlMatch m : r.adl()) {
-                b.transfer(bankrupt, account(m.accountId()), symbol, m.quantity().multiply(sign));
-            }
-            txs.add(b.build());
-        }
+        // the ADL legs are booked as margin-service settles them (deleveraged)
         BigDecimal paid = r.deficitFromFund().add(r.uncovered());
         if (paid.signum() > 0) {
             txs.add(LedgerTransaction.builder(id(cause, DEFICIT), cause, DEFICIT,
@@ -159,6 +141,37 @@ public final class FundBook {
             txs.add(b.build());
         }
         return txs;
+    }
+
+    /**
+     * The fund takes {@code quantity} of {@code accountId}'s {@code side} position on {@code symbol} at the bankruptcy
+     * {@code price}: a transaction identified by {@code cause}.
+     */
+    public LedgerTransaction takeOver(UUID cause, String accountId, String symbol, PositionSide side,
+                                      BigDecimal quantity, BigDecimal price) {
+        // a long handed over leaves the account (negative posting) and joins the holder; a short the reverse
+        BigDecimal sign = side == PositionSide.LONG ? BigDecimal.ONE : BigDecimal.ONE.negate();
+        Inventory.Change change = inventory(symbol).takeOver(quantity.multiply(sign), price);
+        LedgerTransaction tx = LedgerTransaction.builder(id(cause, TAKEOVER), cause, TAKEOVER,
+                        "fund " + group + " takes over " + quantity.toPlainString() + " " + symbol + " " + side + " of "
+                                + accountId + " at " + price.toPlainString())
+                .transfer(account(accountId), fund(group), symbol, quantity.multiply(sign))
+                .transfer(market(symbol), fund(group), asset, change.realizedPnl()).build();
+        inventory.put(symbol, change.after());
+        balance = balance.add(change.realizedPnl());
+        return tx;
+    }
+
+    /**
+     * One ADL leg as margin-service settled it: {@code quantity} of the bankrupt {@code side} position moves from
+     * {@code bankrupt} to {@code counterparty} at the bankruptcy price (no money of the fund moves).
+     */
+    public LedgerTransaction deleveraged(UUID cause, String bankrupt, String counterparty, String symbol,
+                                         PositionSide side, BigDecimal quantity, BigDecimal price) {
+        BigDecimal sign = side == PositionSide.LONG ? BigDecimal.ONE : BigDecimal.ONE.negate();
+        return LedgerTransaction.builder(id(cause, ADL), cause, ADL, "auto-deleveraging of " + quantity.toPlainString()
+                        + " " + symbol + " of " + bankrupt + " against " + counterparty + " at " + price.toPlainString())
+                .transfer(account(bankrupt), account(counterparty), symbol, quantity.multiply(sign)).build();
     }
 
     /** The fund's unwinding order filled {@code quantity} at {@code price}: the position goes to the market, the PnL is the fund's. */

@@ -3,7 +3,7 @@ package io.backstop.insurance.fund;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
@@ -24,37 +24,40 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * Resolves one {@code LiquidationShortfallRaised} for its fund: the {@link Waterfall}'s decision booked on the
- * fund, the events that tell the accounts (margin-service applies both sides of a takeover or an ADL), the
- * changes to the fund's copy of positions, and the record of the decision that
- * {@code GET /api/v1/waterfall/{id}} shows. Pure: the caller locks the book, supplies the opposite side of the
- * ADL queue and the socialization base, and writes what this returns in one transaction.
+ * fund, the events that tell the accounts, and the record of the decision that {@code GET /api/v1/waterfall/{id}}
+ * shows; and settles each ADL leg margin-service answers ({@link #settle}). The fund plans ADL from the positions
+ * margin publishes, but never acts on them: each leg is a request to margin-service, the owner of both positions,
+ * which closes what the ranked position still holds; what it refuses is planned again against the rest of the
+ * queue, and what no one is left to take the fund takes over. Pure: the caller locks the book, supplies the
+ * opposite side of the ADL queue and the socialization base, and writes what this returns in one transaction.
  */
 public final class ShortfallDecider {
 
-    /** A signed change to an account's position in the fund's copy of positions. */
-    public record PositionChange(String accountId, String symbol, BigDecimal delta) {
-    }
-
     /**
-     * A position change sent to margin-service by event {@code eventId}: applied on top of the account's snapshots
-     * until one confirms it (in this order: an account's pending changes are confirmed oldest first).
-     */
-    public record Pending(UUID eventId, String accountId, String symbol, BigDecimal delta) {
-    }
-
-    /**
-     * @param ledger      the transactions booked on the fund (the book has moved by them)
-     * @param events      takeover, ADL legs, deficit covered, socialized shares; in that order
-     * @param adjustments to the stored positions now (the counterparties', then the bankrupt account's)
-     * @param pending     to apply on top of snapshots until margin-service confirms them
-     * @param decision    what was decided and why, for {@code GET /api/v1/waterfall/{id}}
+     * @param ledger   the transactions booked on the fund (the book has moved by them)
+     * @param events   takeover, ADL requests, deficit covered, socialized shares; in that order
+     * @param decision what was decided and why, for {@code GET /api/v1/waterfall/{id}}
      */
     public record Resolution(WaterfallResult result, List<LedgerTransaction> ledger, List<EventEnvelope<?>> events,
-                             List<PositionChange> adjustments, List<Pending> pending, Map<String, Object> decision) {
+                             Map<String, Object> decision) {
+    }
+
+    /**
+     * What one settled ADL leg decided.
+     *
+     * @param ledger     the ADL booked for what margin closed, and a forced takeover of what no one is left to take
+     * @param events     the ADL requests of the re-plan, or the forced takeover
+     * @param replanned  the requests' counterparties and quantities (empty when nothing was refused)
+     * @param forced     base units the fund took over because the queue had no one left
+     * @param record     the leg's line in the waterfall's decision record
+     */
+    public record Settlement(List<LedgerTransaction> ledger, List<EventEnvelope<?>> events,
+                             List<WaterfallResult.AdlMatch> replanned, BigDecimal forced, Map<String, Object> record) {
     }
 
     private final WaterfallPolicy policy;
@@ -88,36 +91,15 @@ public final class ShortfallDecider {
         List<LedgerTransaction> ledger = book.apply(shortfall, r);
 
         List<EventEnvelope<?>> events = new ArrayList<>();
-        List<PositionChange> adjustments = new ArrayList<>();
-        List<Pending> pending = new ArrayList<>();
         String bankrupt = raised.accountId();
         String symbol = raised.symbol();
-        Side bankruptSide = raised.positionSide().closingSide();
-        // a bankrupt long loses size (negative delta), its counterparties' shorts gain it; a short the reverse
-        BigDecimal sign = raised.positionSide() == PositionSide.LONG ? BigDecimal.ONE : BigDecimal.ONE.negate();
         BigDecimal taken = r.takenOver().add(r.forcedTakeover());
         if (taken.signum() > 0) {
-            EventEnvelope<?> takeover = EventEnvelope.causedBy(eventId, "takeover", new PositionTakenOver(
-                    raised.shortfallId(), book.group(), bankrupt, symbol, raised.positionSide(), taken,
-                    raised.bankruptcyPrice()), now, null);
-            events.add(takeover);
-            pending.add(new Pending(takeover.eventId(), bankrupt, symbol, taken.multiply(sign).negate()));
+            events.add(EventEnvelope.causedBy(eventId, "takeover", new PositionTakenOver(raised.shortfallId(),
+                    book.group(), bankrupt, symbol, raised.positionSide(), taken, raised.bankruptcyPrice()), now, null));
         }
-        for (WaterfallResult.AdlMatch m : r.adl()) {
-            EventEnvelope<?> counterparty = EventEnvelope.causedBy(eventId, "adl/" + m.accountId(),
-                    new PositionAutoDeleveraged(raised.shortfallId(), m.accountId(), AdlRole.COUNTERPARTY, bankrupt,
-                            symbol, bankruptSide.opposite(), m.quantity(), raised.bankruptcyPrice(), m.rank()), now, null);
-            EventEnvelope<?> bankruptLeg = EventEnvelope.causedBy(eventId, "adl-bankrupt/" + m.accountId(),
-                    new PositionAutoDeleveraged(raised.shortfallId(), bankrupt, AdlRole.BANKRUPT, m.accountId(),
-                            symbol, bankruptSide, m.quantity(), raised.bankruptcyPrice(), null), now, null);
-            events.add(counterparty);
-            events.add(bankruptLeg);
-            // the counterparty's stored position shrinks now, and stays shrunk until a snapshot confirms it
-            adjustments.add(new PositionChange(m.accountId(), symbol, m.quantity().multiply(sign)));
-            pending.add(new Pending(counterparty.eventId(), m.accountId(), symbol, m.quantity().multiply(sign)));
-            pending.add(new Pending(bankruptLeg.eventId(), bankrupt, symbol, m.quantity().multiply(sign).negate()));
-        }
-        adjustments.add(new PositionChange(bankrupt, symbol, taken.add(r.adlQuantity()).multiply(sign).negate()));
+        events.addAll(requests(eventId, raised.shortfallId(), bankrupt, symbol, raised.positionSide(),
+                raised.bankruptcyPrice(), r.adl(), now));
         BigDecimal byFund = r.deficitFromFund().add(r.uncovered());
         BigDecimal covered = byFund.add(r.socializedTotal());
         if (covered.signum() > 0) {
@@ -129,8 +111,70 @@ public final class ShortfallDecider {
                 now, null)));
         Map<String, Object> decision = decision(raised, book.group(), mark, fund, balanceBefore, openInterest, guarantee, r,
                 ledger);
-        return new Resolution(r, List.copyOf(ledger), List.copyOf(events), List.copyOf(adjustments),
-                List.copyOf(pending), decision);
+        return new Resolution(r, List.copyOf(ledger), List.copyOf(events), decision);
+    }
+
+    /**
+     * Settles one ADL leg as margin-service answered it: books what it closed, and plans again what it refused,
+     * against {@code opposite} without the accounts in {@code excluded} (those that refused a leg of this shortfall
+     * before, and this leg's own); what the queue cannot take, the fund takes over.
+     *
+     * @param eventId  the answer's event id: the cause of everything this decides
+     * @param opposite the positions of the side of the symbol opposite the bankrupt one, valued at the mark
+     * @param excluded accounts that may not be asked again for this shortfall (includes {@code leg.accountId()})
+     */
+    public Settlement settle(UUID eventId, AdlLegSettled leg, FundBook book, List<AdlCandidate> opposite,
+                             Set<String> excluded, Instant now) {
+        PositionSide side = leg.bankruptSide() == Side.SELL ? PositionSide.LONG : PositionSide.SHORT;
+        List<LedgerTransaction> ledger = new ArrayList<>();
+        List<EventEnvelope<?>> events = new ArrayList<>();
+        List<String> steps = new ArrayList<>();
+        if (leg.applied().signum() > 0) {
+            ledger.add(book.deleveraged(eventId, leg.bankruptAccountId(), leg.accountId(), leg.symbol(), side,
+                    leg.applied(), leg.price()));
+        }
+        List<WaterfallResult.AdlMatch> replanned = List.of();
+        BigDecimal forced = BigDecimal.ZERO;
+        BigDecimal refused = leg.refused();
+        if (refused.signum() > 0) {
+            steps.add("refused: " + leg.accountId() + " held " + plain(leg.applied()) + " of the " + plain(leg.requested())
+                    + " asked; " + plain(refused) + " planned again");
+            List<AdlCandidate> eligible = opposite.stream().filter(c -> !excluded.contains(c.accountId())).toList();
+            Shortfall remainder = new Shortfall(leg.shortfallId(), leg.bankruptAccountId(), leg.symbol(), side, refused,
+                    leg.price(), leg.price(), BigDecimal.ZERO);
+            Waterfall.Deleveraged d = waterfall.deleverage(remainder, refused, eligible, steps);
+            replanned = d.matches();
+            events.addAll(requests(eventId, leg.shortfallId(), leg.bankruptAccountId(), leg.symbol(), side, leg.price(),
+                    replanned, now));
+            forced = d.rest();
+            if (forced.signum() > 0) {
+                steps.add("forced takeover: no opposite position left to deleverage; the fund takes the last "
+                        + plain(forced));
+                ledger.add(book.takeOver(eventId, leg.bankruptAccountId(), leg.symbol(), side, forced, leg.price()));
+                events.add(EventEnvelope.causedBy(eventId, "takeover", new PositionTakenOver(leg.shortfallId(),
+                        book.group(), leg.bankruptAccountId(), leg.symbol(), side, forced, leg.price()), now, null));
+            }
+        }
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("rank", leg.rank());
+        record.put("accountId", leg.accountId());
+        record.put("requested", plain(leg.requested()));
+        record.put("applied", plain(leg.applied()));
+        record.put("steps", steps);
+        return new Settlement(List.copyOf(ledger), List.copyOf(events), replanned, forced, record);
+    }
+
+    /** One ADL request per match: margin-service closes what it can and answers with {@code AdlLegSettled}. */
+    private static List<EventEnvelope<?>> requests(UUID cause, UUID shortfallId, String bankrupt, String symbol,
+                                                   PositionSide bankruptSide, BigDecimal price,
+                                                   List<WaterfallResult.AdlMatch> matches, Instant now) {
+        Side counterpartySide = bankruptSide.closingSide().opposite();
+        List<EventEnvelope<?>> events = new ArrayList<>();
+        for (WaterfallResult.AdlMatch m : matches) {
+            events.add(EventEnvelope.causedBy(cause, "adl/" + m.accountId(), new PositionAutoDeleveraged(shortfallId,
+                    m.accountId(), bankrupt, symbol, counterpartySide, m.quantity(), price, m.rank()), now, null));
+        }
+        return events;
     }
 
     private Map<String, Object> decision(LiquidationShortfallRaised s, String group, BigDecimal mark, FundSnapshot fund,

@@ -32,7 +32,7 @@ class PositionsListener {
         int readable = PolledBatch.readable(records);
         List<AdlStore.Snapshot> snapshots = records.subList(0, readable).stream()
                 .map(r -> new AdlStore.Snapshot((AccountPositionsSnapshotted) r.value().payload(),
-                        r.value().sequence(), r.value().causationId()))
+                        r.value().sequence()))
                 .toList();
         try {
             tx.executeWithoutResult(s -> store.applySnapshots(snapshots));

@@ -32,7 +32,8 @@ class WaterfallEventListener {
 
     @KafkaListener(topics = {
             "${backstop.kafka.topic-prefix}liquidation.shortfalls",
-            "${backstop.kafka.topic-prefix}insurance.contributions"}, batch = "true")
+            "${backstop.kafka.topic-prefix}insurance.contributions",
+            "${backstop.kafka.topic-prefix}adl.settlements"}, batch = "true")
     void onWaterfall(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, desk.batch());
     }

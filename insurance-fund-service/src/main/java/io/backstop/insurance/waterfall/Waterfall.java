@@ -61,30 +61,13 @@ public final class Waterfall {
         }
 
         // (2) auto-deleveraging of the rest, in queue order
-        BigDecimal rest = q.subtract(take);
-        List<WaterfallResult.AdlMatch> adl = new ArrayList<>();
-        if (rest.signum() > 0) {
-            boolean wantLongs = s.side() == PositionSide.SHORT;
-            List<AdlCandidate> eligible = opposite.stream().filter(c -> c.isLong() == wantLongs
-                    && !c.accountId().equals(s.accountId())).toList();
-            for (AdlQueue.Ranked r : AdlQueue.rank(eligible, policy.ranking())) {
-                if (rest.signum() == 0) {
-                    break;
-                }
-                BigDecimal close = r.candidate().quantity().min(rest);
-                adl.add(new WaterfallResult.AdlMatch(r.candidate().accountId(), r.rank(), close, r.score(),
-                        r.candidate().size()));
-                rest = rest.subtract(close);
-                steps.add("adl: rank " + r.rank() + " " + r.candidate().accountId() + " (score " + r.score().round(
-                        new java.math.MathContext(6)).toPlainString() + ", position " + plain(r.candidate().size())
-                        + ") closes " + plain(close) + " at " + plain(price));
-            }
-        }
-        BigDecimal forced = rest;
+        Deleveraged d = deleverage(s, q.subtract(take), opposite, steps);
+        BigDecimal forced = d.rest();
         if (forced.signum() > 0) {
             steps.add("forced takeover: no opposite position left to deleverage; the fund takes the last "
                     + plain(forced) + " beyond its capacity");
         }
+        List<WaterfallResult.AdlMatch> adl = d.matches();
 
         // (3) the deficit: fund money, then the guarantee, then socialized
         // exact to the asset's unit (a finer deficit is rounded up: the account ends at zero or one unit above)
@@ -125,5 +108,41 @@ public final class Waterfall {
 
     private static String plain(BigDecimal value) {
         return value.stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * The ADL step: {@code quantity} of the remainder matched against the opposite positions in queue order.
+     *
+     * @param matches the counterparties and what each is asked to close
+     * @param rest    what no opposite position was left for
+     */
+    public record Deleveraged(List<WaterfallResult.AdlMatch> matches, BigDecimal rest) {
+    }
+
+    /**
+     * Matches {@code quantity} of {@code s}'s remainder against {@code opposite} (the bankrupt account's own position
+     * never counts) in the policy's queue order, the last one partly; explains each match in {@code steps}.
+     */
+    public Deleveraged deleverage(Shortfall s, BigDecimal quantity, List<AdlCandidate> opposite, List<String> steps) {
+        BigDecimal rest = quantity;
+        List<WaterfallResult.AdlMatch> adl = new ArrayList<>();
+        if (rest.signum() > 0) {
+            boolean wantLongs = s.side() == PositionSide.SHORT;
+            List<AdlCandidate> eligible = opposite.stream().filter(c -> c.isLong() == wantLongs
+                    && !c.accountId().equals(s.accountId())).toList();
+            for (AdlQueue.Ranked r : AdlQueue.rank(eligible, policy.ranking())) {
+                if (rest.signum() == 0) {
+                    break;
+                }
+                BigDecimal close = r.candidate().quantity().min(rest);
+                adl.add(new WaterfallResult.AdlMatch(r.candidate().accountId(), r.rank(), close, r.score(),
+                        r.candidate().size()));
+                rest = rest.subtract(close);
+                steps.add("adl: rank " + r.rank() + " " + r.candidate().accountId() + " (score " + r.score().round(
+                        new java.math.MathContext(6)).toPlainString() + ", position " + plain(r.candidate().size())
+                        + ") closes " + plain(close) + " at " + plain(s.bankruptcyPrice()));
+            }
+        }
+        return new Deleveraged(List.copyOf(adl), rest);
     }
 }

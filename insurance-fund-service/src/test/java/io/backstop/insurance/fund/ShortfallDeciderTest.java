@@ -8,21 +8,24 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
+import io.backstop.insurance.ledger.LedgerTransaction;
 import io.backstop.insurance.waterfall.AdlCandidate;
 import io.backstop.insurance.waterfall.AdlRanking;
 import io.backstop.insurance.waterfall.SocializedLoss;
 import io.backstop.insurance.waterfall.WaterfallPolicy;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -59,6 +62,14 @@ class ShortfallDeciderTest {
         return r.events().stream().map(EventEnvelope::payload);
     }
 
+    /** margin's answer to a request: all of it closed ({@code applied} null), or {@code applied}. */
+    private static AdlLegSettled settled(EventEnvelope<?> request, String applied) {
+        PositionAutoDeleveraged r = (PositionAutoDeleveraged) request.payload();
+        return new AdlLegSettled(r.shortfallId(), request.eventId(), r.counterpartyAccountId(), r.accountId(),
+                r.symbol(), r.side().opposite(), r.quantity(), applied == null ? r.quantity() : d(applied), r.price(),
+                r.rank());
+    }
+
     private static BigDecimal sum(Stream<BigDecimal> values) {
         return values.reduce(BigDecimal.ZERO, BigDecimal::add);
     }
@@ -74,41 +85,40 @@ class ShortfallDeciderTest {
                 NO_GUARANTEE, Map.of("BTCUSDT", d("650")), d("650"), d("0"), longs, Map.of(), T0);
 
         assertThat(r.result().takenOver()).isEqualByComparingTo("10");
-        assertThat(payloads(r)).hasSize(5).first().isEqualTo(new PositionTakenOver(
+        assertThat(payloads(r)).hasSize(3).first().isEqualTo(new PositionTakenOver(
                 shortfall(PositionSide.SHORT, "20", "650", "0").shortfallId(), "majors", "bankrupt", "BTCUSDT",
                 PositionSide.SHORT, d("10.00000000"), d("650")));
         List<PositionAutoDeleveraged> adl = payloads(r).filter(PositionAutoDeleveraged.class::isInstance)
                 .map(PositionAutoDeleveraged.class::cast).toList();
-        assertThat(adl).extracting(PositionAutoDeleveraged::accountId, PositionAutoDeleveraged::role,
+        // requests to margin-service, the owner of the positions: one per counterparty, against the bankrupt account
+        assertThat(adl).extracting(PositionAutoDeleveraged::accountId, PositionAutoDeleveraged::counterpartyAccountId,
                         PositionAutoDeleveraged::side, PositionAutoDeleveraged::rank)
-                .containsExactly(
-                        tuple("L2", AdlRole.COUNTERPARTY, Side.SELL, 1),
-                        tuple("bankrupt", AdlRole.BANKRUPT, Side.BUY, null),
-                        tuple("L1", AdlRole.COUNTERPARTY, Side.SELL, 2),
-                        tuple("bankrupt", AdlRole.BANKRUPT, Side.BUY, null));
+                .containsExactly(tuple("L2", "bankrupt", Side.SELL, 1), tuple("L1", "bankrupt", Side.SELL, 2));
         assertThat(adl).extracting(PositionAutoDeleveraged::quantity).usingElementComparator(BigDecimal::compareTo)
-                .containsExactly(d("8"), d("8"), d("2"), d("2"));
+                .containsExactly(d("8"), d("2"));
+        assertThat(adl).extracting(PositionAutoDeleveraged::price).usingElementComparator(BigDecimal::compareTo)
+                .containsOnly(d("650"));
 
-        // contracts: the bankrupt short of 20 is closed, the fund holds 10 of it, L2 and L1 gave up 8 and 2 of their longs
+        // the ledger books the takeover now; the ADL as margin settles it
         assertBalanced(r.ledger());
-        assertThat(moved(r.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("20");
+        assertThat(moved(r.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("10");
         assertThat(moved(r.ledger(), "fund:majors", "BTCUSDT")).isEqualByComparingTo("-10");
-        assertThat(moved(r.ledger(), "account:L2", "BTCUSDT")).isEqualByComparingTo("-8");
-        assertThat(moved(r.ledger(), "account:L1", "BTCUSDT")).isEqualByComparingTo("-2");
         assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("-10");
         assertThat(book.balance()).isEqualByComparingTo("6500");
 
-        // the fund's copy of positions moves as the ledger does, and stays pending until margin confirms it
-        assertThat(r.adjustments()).extracting(ShortfallDecider.PositionChange::accountId)
-                .containsExactly("L2", "L1", "bankrupt");
-        assertThat(sum(r.adjustments().stream().map(ShortfallDecider.PositionChange::delta))
-                .add(book.inventory("BTCUSDT").size())).isEqualByComparingTo("0");
-        assertThat(r.pending()).extracting(ShortfallDecider.Pending::accountId)
-                .containsExactly("bankrupt", "L2", "bankrupt", "L1", "bankrupt");
-        assertThat(sum(r.pending().stream().filter(p -> p.accountId().equals("bankrupt"))
-                .map(ShortfallDecider.Pending::delta))).isEqualByComparingTo("20");
-        assertThat(r.pending()).extracting(ShortfallDecider.Pending::eventId)
-                .containsExactlyElementsOf(r.events().stream().map(EventEnvelope::eventId).toList());
+        // margin closes both in full: the bankrupt short of 20 is closed, L2 and L1 gave up 8 and 2 of their longs
+        List<LedgerTransaction> all = new ArrayList<>(r.ledger());
+        for (EventEnvelope<?> request : r.events().subList(1, 3)) {
+            ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(request, null), book, longs,
+                    Set.of(), T0);
+            assertThat(s.events()).as("nothing to re-plan").isEmpty();
+            all.addAll(s.ledger());
+        }
+        assertBalanced(all);
+        assertThat(moved(all, "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("20");
+        assertThat(moved(all, "account:L2", "BTCUSDT")).isEqualByComparingTo("-8");
+        assertThat(moved(all, "account:L1", "BTCUSDT")).isEqualByComparingTo("-2");
+        assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("-10");
 
         assertThat(r.decision()).containsEntry("ranking", "BINANCE").containsEntry("takenOver", "10");
         @SuppressWarnings("unchecked")
@@ -165,10 +175,15 @@ class ShortfallDeciderTest {
         assertThat(moved(r.ledger(), "account:S1", "USDT")).isEqualByComparingTo("-5");
         assertThat(moved(r.ledger(), "account:P2", "USDT")).isEqualByComparingTo("-15");
         assertThat(book.balance()).isEqualByComparingTo("0");
-        // contracts: the bankrupt long of 1 went to the fund (0.5) and S1's short (0.5)
-        assertThat(moved(r.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("-1");
-        assertThat(moved(r.ledger(), "fund:majors", "BTCUSDT")).isEqualByComparingTo("0.5");
-        assertThat(moved(r.ledger(), "account:S1", "BTCUSDT")).isEqualByComparingTo("0.5");
+        // contracts: the bankrupt long of 1 went to the fund (0.5) and, once margin settles it, S1's short (0.5)
+        List<LedgerTransaction> all = new ArrayList<>(r.ledger());
+        EventEnvelope<?> request = r.events().stream().filter(e -> e.payload() instanceof PositionAutoDeleveraged)
+                .findFirst().orElseThrow();
+        all.addAll(decider.settle(UUID.randomUUID(), settled(request, null), book, List.of(), Set.of(), T0).ledger());
+        assertBalanced(all);
+        assertThat(moved(all, "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("-1");
+        assertThat(moved(all, "fund:majors", "BTCUSDT")).isEqualByComparingTo("0.5");
+        assertThat(moved(all, "account:S1", "BTCUSDT")).isEqualByComparingTo("0.5");
         assertThat(r.decision()).containsEntry("socializedRule", SocializedLoss.RULE);
     }
 
@@ -186,12 +201,72 @@ class ShortfallDeciderTest {
         assertThat(r.result().injection()).isEqualByComparingTo("200");
         assertThat(payloads(r)).extracting(p -> p.getClass().getSimpleName())
                 .containsExactly("PositionTakenOver", "DeficitCovered");
-        assertThat(r.adjustments()).extracting(ShortfallDecider.PositionChange::accountId).containsExactly("bankrupt");
         assertBalanced(r.ledger());
         assertThat(moved(r.ledger(), "operator", "USDT")).isEqualByComparingTo("-200");
         assertThat(moved(r.ledger(), "account:bankrupt", "USDT")).isEqualByComparingTo("10");
         assertThat(moved(r.ledger(), "fund:majors", "USDT")).isEqualByComparingTo("190");
         assertThat(book.balance()).isEqualByComparingTo("190");
         assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("2");
+    }
+
+    @Test
+    void aLegMarginRefusedIsPlannedAgainAgainstTheRestOfTheQueueAndNeverAsksTheSameAccountAgain() {
+        // a short of 10 bankrupt at 650, no fund capacity; the fund's view: L2 8 (rank 1), L1 4 (rank 2), L3 10 (rank 3)
+        FundBook book = fund("0");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"), position("L3", "10", "640", "650"),
+                position("L2", "8", "500", "650"));
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "10", "650", "0"), book,
+                NO_GUARANTEE, Map.of(), d("650"), d("0"), longs, Map.of(), T0);
+        assertThat(payloads(r)).extracting(p -> ((PositionAutoDeleveraged) p).accountId()).containsExactly("L2", "L1");
+
+        // L2 sold 5 meanwhile: margin closes 3 of the 8 asked. The 5 refused are planned without L2, in queue order:
+        // L1 for 4 (its request for 2 is settled on its own: whatever L1 lacks, margin refuses and it is planned
+        // again), then L3 for 1
+        UUID answer = UUID.fromString("00000000-0000-0000-0000-00000000a001");
+        ShortfallDecider.Settlement s = decider.settle(answer, settled(r.events().get(0), "3"), book, longs,
+                Set.of("L2", "bankrupt"), T0);
+
+        assertThat(s.replanned()).extracting(m -> m.accountId(), m -> m.quantity().stripTrailingZeros().toPlainString())
+                .containsExactly(tuple("L1", "4"), tuple("L3", "1"));
+        assertThat(s.events()).allSatisfy(e -> {
+            assertThat(e.causationId()).isEqualTo(answer);
+            assertThat(((PositionAutoDeleveraged) e.payload()).counterpartyAccountId()).isEqualTo("bankrupt");
+        });
+        assertThat(s.forced()).isZero();
+        assertThat(s.record()).containsEntry("accountId", "L2").containsEntry("requested", "8")
+                .containsEntry("applied", "3");
+        assertBalanced(s.ledger());
+        assertThat(moved(s.ledger(), "account:L2", "BTCUSDT")).as("what margin closed").isEqualByComparingTo("-3");
+        assertThat(moved(s.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("3");
+
+        // the same answer settled again decides the same (ids derive from it)
+        ShortfallDecider.Settlement again = decider.settle(answer, settled(r.events().get(0), "3"), fund("0"), longs,
+                Set.of("L2", "bankrupt"), T0);
+        assertThat(again.events()).extracting(EventEnvelope::eventId)
+                .containsExactlyElementsOf(s.events().stream().map(EventEnvelope::eventId).toList());
+    }
+
+    @Test
+    void whatNoOneInTheQueueCanTakeTheFundTakesOverConservingEveryContract() {
+        FundBook book = fund("0");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"));
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "4", "650", "0"), book,
+                NO_GUARANTEE, Map.of(), d("650"), d("0"), longs, Map.of(), T0);
+
+        // L1 is gone: margin closes nothing; nobody else is on the long side
+        ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(r.events().get(0), "0"), book, longs,
+                Set.of("L1", "bankrupt"), T0);
+
+        assertThat(s.replanned()).isEmpty();
+        assertThat(s.forced()).isEqualByComparingTo("4");
+        assertThat(s.events()).singleElement().satisfies(e -> assertThat(e.payload()).isEqualTo(new PositionTakenOver(
+                shortfall(PositionSide.SHORT, "4", "650", "0").shortfallId(), "majors", "bankrupt", "BTCUSDT",
+                PositionSide.SHORT, d("4"), d("650"))));
+        List<LedgerTransaction> all = new ArrayList<>(r.ledger());
+        all.addAll(s.ledger());
+        assertBalanced(all);
+        assertThat(moved(all, "account:bankrupt", "BTCUSDT")).as("closed exactly once").isEqualByComparingTo("4");
+        assertThat(moved(all, "account:L1", "BTCUSDT")).isZero();
+        assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("-4");
     }
 }

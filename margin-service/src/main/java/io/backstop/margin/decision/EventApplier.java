@@ -3,7 +3,7 @@ package io.backstop.margin.decision;
 import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.Side;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
@@ -18,17 +18,20 @@ import io.backstop.margin.risk.PriceBook;
 import io.backstop.margin.risk.RiskCalculator;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Decides what a consumed event changes in the account it names, and reviews the account after it: a fill or
  * a liquidation fill trades, the waterfall's outcomes (takeover, ADL, socialized loss, covered deficit) move
- * positions and balances and settle shortfalls, a liquidation's end ends its lease. An event this service
- * cannot apply (an unknown account, symbol or asset, no position to close, an ADL that would not close) is
- * rejected with a {@link ContractViolation} before anything changes. Not thread-safe: the caller's one writer.
+ * positions and balances and settle shortfalls, a liquidation's end ends its lease. An ADL is decided here, by
+ * the owner of both positions: the fund's request closes what the ranked account's position still allows, and
+ * the answer ({@link AdlLegSettled}) closes the bankrupt side by as much when it comes back to the bankrupt
+ * account's partition; the fund re-plans what was refused. An event this service cannot apply (an unknown
+ * account, symbol or asset, no position to close, a bankrupt leg that would not close) is rejected with a
+ * {@link ContractViolation} before anything changes. Not thread-safe: the caller's one writer.
  */
 public final class EventApplier {
 
@@ -54,21 +57,26 @@ public final class EventApplier {
     /**
      * What applying one event decided besides the account's own change.
      *
-     * @param review         the account's review after the change, with the margin calls it issues
-     * @param waterfallEvent the event's id if it was a waterfall outcome the account's next snapshot must name
-     *                       (a takeover or an ADL), else null
+     * @param review  the account's review after the change, with the margin calls it issues
+     * @param emitted other events the change publishes (the answer to an ADL request)
      */
-    public record Applied(AccountReviewer.Reviewed review, UUID waterfallEvent) {
+    public record Applied(AccountReviewer.Reviewed review, List<EventEnvelope<?>> emitted) {
+
+        Applied(AccountReviewer.Reviewed review) {
+            this(review, List.of());
+        }
     }
 
     private final AccountReviewer reviewer;
     private final RiskCalculator calculator;
     private final String settlementAsset;
+    private final Clock clock;
 
     public EventApplier(MarginEngine margin, Clock clock, String settlementAsset) {
         this.reviewer = new AccountReviewer(margin, clock);
         this.calculator = margin.calculator();
         this.settlementAsset = settlementAsset;
+        this.clock = clock;
     }
 
     /**
@@ -86,7 +94,7 @@ public final class EventApplier {
             changes.changing(account, true);
             account.trade(fill.symbol(), fill.side(), fill.quantity(), fill.price(), fill.marginMode(), fill.fee(),
                     fill.feeAsset(), fill.isolatedMarginDelta());
-            return new Applied(reviewer.review(account, prices), null);
+            return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof PositionLiquidated fill) {
             Account account = known(topic, fill.accountId(), changes);
             Position position = open(topic, account, fill.symbol());
@@ -98,7 +106,7 @@ public final class EventApplier {
                 log.warn("liquidation fill {} of {}: realized PnL {} here, {} in the event", fill.tradeId(),
                         fill.accountId(), realized, fill.realizedPnl());
             }
-            return new Applied(review, null);
+            return new Applied(review);
         } else if (payload instanceof PositionTakenOver takeover) {
             Account account = known(topic, takeover.accountId(), changes);
             Position position = open(topic, account, takeover.symbol());
@@ -106,51 +114,69 @@ public final class EventApplier {
             account.trade(takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
                     takeover.price(), position.mode(), BigDecimal.ZERO, settlementAsset, null);
             released(account.shortfallClosed(takeover.shortfallId(), takeover.quantity()), changes);
-            return waterfallOutcome(account, event.eventId(), prices);
+            return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof PositionAutoDeleveraged adl) {
+            // the fund's request: close what the ranked account's position still allows, never open, grow or flip it
             Account account = known(topic, adl.accountId(), changes);
-            Position position = open(topic, account, adl.symbol());
-            boolean reduces = (position.size().signum() > 0) == (adl.side() == Side.SELL);
-            if (!reduces || adl.quantity().compareTo(position.size().abs()) > 0) {
-                // auto-deleveraging only ever closes: never opens, grows or flips a position
-                throw new ContractViolation(topic, "payload.quantity", ContractViolation.Reason.REJECTED_BY_CONSUMER,
-                        "ADL " + adl.side() + " " + adl.quantity().toPlainString() + " " + adl.symbol() + " would not"
-                                + " close part of " + adl.accountId() + "'s position " + position.size().toPlainString());
+            knownSymbol(topic, adl.symbol());
+            BigDecimal applied = closable(account, adl.symbol(), adl.side()).min(adl.quantity());
+            if (applied.signum() > 0) {
+                changes.changing(account, true);
+                account.trade(adl.symbol(), adl.side(), applied, adl.price(), account.position(adl.symbol())
+                        .orElseThrow().mode(), BigDecimal.ZERO, settlementAsset, null);
+            }
+            EventEnvelope<AdlLegSettled> answer = EventEnvelope.causedBy(event.eventId(), "adl-settled",
+                    new AdlLegSettled(adl.shortfallId(), event.eventId(), adl.counterpartyAccountId(), adl.accountId(),
+                            adl.symbol(), adl.side().opposite(), adl.quantity(), applied, adl.price(), adl.rank()),
+                    clock.instant(), null);
+            return new Applied(reviewer.review(account, prices), List.of(answer));
+        } else if (payload instanceof AdlLegSettled leg) {
+            // the bankrupt side of what margin closed on the ranked account; nothing when it closed nothing
+            Account account = known(topic, leg.bankruptAccountId(), changes);
+            if (leg.applied().signum() == 0) {
+                return new Applied(reviewer.review(account, prices));
+            }
+            Position position = open(topic, account, leg.symbol());
+            if (closable(account, leg.symbol(), leg.bankruptSide()).compareTo(leg.applied()) < 0) {
+                // the lease keeps the remainder it handed to the fund until the waterfall settles it
+                throw new ContractViolation(topic, "payload.applied", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                        "ADL " + leg.bankruptSide() + " " + leg.applied().toPlainString() + " " + leg.symbol()
+                                + " would not close part of " + leg.bankruptAccountId() + "'s position "
+                                + position.size().toPlainString());
             }
             changes.changing(account, true);
-            account.trade(adl.symbol(), adl.side(), adl.quantity(), adl.price(), position.mode(), BigDecimal.ZERO,
-                    settlementAsset, null);
-            if (adl.role() == AdlRole.BANKRUPT) {
-                released(account.shortfallClosed(adl.shortfallId(), adl.quantity()), changes);
-            }
-            return waterfallOutcome(account, event.eventId(), prices);
+            account.trade(leg.symbol(), leg.bankruptSide(), leg.applied(), leg.price(), position.mode(),
+                    BigDecimal.ZERO, settlementAsset, null);
+            released(account.shortfallClosed(leg.shortfallId(), leg.applied()), changes);
+            return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof LossSocialized loss) {
             Account account = known(topic, loss.accountId(), changes);
             knownAsset(topic, loss.asset());
             changes.changing(account, true);
             account.debit(loss.asset(), loss.amount());
-            return new Applied(reviewer.review(account, prices), null);
+            return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof DeficitCovered covered) {
             Account account = known(topic, covered.accountId(), changes);
             knownAsset(topic, covered.asset());
             changes.changing(account, true);
             account.deposit(covered.asset(), covered.amount());
             released(account.deficitCovered(covered.shortfallId(), covered.amount()), changes);
-            return new Applied(reviewer.review(account, prices), null);
+            return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof LiquidationEnded ended) {
             // after the liquidation's fills on this partition: they are applied; the review issues the next call
             Account account = known(topic, ended.accountId(), changes);
             changes.changing(account, false);
             changes.leaseEnded(account.endLiquidation(ended.scope(), ended.marginCallId(), ended.shortfalls()));
-            return new Applied(reviewer.review(account, prices), null);
+            return new Applied(reviewer.review(account, prices));
         }
         throw new ContractViolation(topic, "type", ContractViolation.Reason.REJECTED_BY_CONSUMER,
                 "margin-service does not apply " + event.type().wireName());
     }
 
-    /** A takeover or an ADL: reviewed; the event is named by the account's next positions snapshot. */
-    private Applied waterfallOutcome(Account account, UUID eventId, PriceBook prices) {
-        return new Applied(reviewer.review(account, prices), eventId);
+    /** Base units a {@code side} trade on {@code symbol} can close without opening, growing or flipping: zero for none. */
+    private static BigDecimal closable(Account account, String symbol, Side side) {
+        return account.position(symbol).filter(p -> (p.size().signum() > 0) == (side == Side.SELL)
+                && p.size().signum() != 0).map(p -> p.size().abs()).orElse(BigDecimal.ZERO);
     }
 
     /** A lease the waterfall's last outcome released (the review that follows may call the scope again). */

@@ -34,13 +34,11 @@ final class MarginEvents {
                 at, null, null, payload);
     }
 
-    /** @param causation the last waterfall event the snapshot reflects (takeover or ADL), if one came since the last */
-    static EventEnvelope<AccountPositionsSnapshotted> snapshot(AccountRisk risk, long version, Instant at,
-                                                               java.util.UUID causation) {
+    static EventEnvelope<AccountPositionsSnapshotted> snapshot(AccountRisk risk, long version, Instant at) {
         AccountPositionsSnapshotted payload = new AccountPositionsSnapshotted(risk.accountId(),
                 round(risk.walletBalance()), round(risk.equity()), round(risk.maintenanceMargin()),
                 risk.marginRatio() == null ? null : round(risk.marginRatio()), positions(risk.positions()));
-        return EventEnvelope.of(payload, at, causation, version);
+        return EventEnvelope.of(payload, at, null, version);
     }
 
     static List<CollateralValue> collateral(List<AccountRisk.CollateralLine> lines) {

@@ -6,31 +6,24 @@ import io.backstop.margin.risk.AccountRisk;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * Decides when an account's positions snapshot is published: after its balances or positions changed, at
  * most once per interval per account, only when it can be priced, and in rounds at most one interval apart.
- * A snapshot names, as its causation, the last waterfall event (takeover, ADL) applied to the account that
- * no published snapshot covered yet, so the insurance fund knows which of its position adjustments the
- * snapshot already reflects. Written by one thread; {@link #due()} may be read by another.
+ * Written by one thread; {@link #due()} may be read by another.
  */
 public final class SnapshotSchedule {
 
     private final Duration interval;
     private final Set<String> due = new LinkedHashSet<>();
     private final Map<String, Instant> last = new HashMap<>();
-    /** Per account, the last waterfall event applied and not yet covered by a published snapshot. */
-    private final Map<String, UUID> waterfallNotSnapshotted = new HashMap<>();
     /** When the last round that published snapshots ran. */
     private volatile Instant lastRound;
 
@@ -75,11 +68,8 @@ public final class SnapshotSchedule {
     /**
      * Takes the snapshots due at {@code now}: of each account due whose last snapshot is an interval old and that
      * can be priced now. They count as published from now on.
-     *
-     * @param waterfall the last waterfall event applied to each account in the round's own batch
      */
-    public Round take(Instant now, Function<String, Account> accounts, Function<Account, AccountRisk> assess,
-                      Map<String, UUID> waterfall) {
+    public Round take(Instant now, Function<String, Account> accounts, Function<Account, AccountRisk> assess) {
         List<EventEnvelope<?>> events = new ArrayList<>();
         Set<String> snapshotted = new LinkedHashSet<>();
         for (var it = due.iterator(); it.hasNext(); ) {
@@ -91,8 +81,7 @@ public final class SnapshotSchedule {
             Account account = accounts.apply(id);
             AccountRisk risk = assess.apply(account);
             if (risk.priced()) {
-                UUID causation = waterfall.containsKey(id) ? waterfall.get(id) : waterfallNotSnapshotted.get(id);
-                events.add(MarginEvents.snapshot(risk, account.version(), now, causation));
+                events.add(MarginEvents.snapshot(risk, account.version(), now));
                 snapshotted.add(id);
                 last.put(id, now);
                 it.remove();
@@ -101,23 +90,9 @@ public final class SnapshotSchedule {
         return new Round(events, snapshotted);
     }
 
-    /**
-     * A batch committed: the waterfall events it applied to accounts still held are to be named by their next
-     * snapshots, unless a snapshot it published already covers them.
-     */
-    public void committed(Map<String, UUID> waterfall, Predicate<String> held, Collection<String> snapshotted) {
-        waterfall.forEach((id, eventId) -> {
-            if (held.test(id)) {
-                waterfallNotSnapshotted.put(id, eventId);
-            }
-        });
-        snapshotted.forEach(waterfallNotSnapshotted::remove);
-    }
-
     /** The account is no longer held here. */
     public void forget(String accountId) {
         due.remove(accountId);
         last.remove(accountId);
-        waterfallNotSnapshotted.remove(accountId);
     }
 }

@@ -238,9 +238,8 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         }
         if (snapshotRound) {
             SnapshotSchedule.Round round = snapshots.take(clock.instant(), held::get,
-                    account -> reads.margin().calculator().assess(account, reads.prices()), batch.waterfall);
+                    account -> reads.margin().calculator().assess(account, reads.prices()));
             batch.events.addAll(round.events());
-            batch.snapshotted.addAll(round.snapshotted());
         }
         try {
             if (!batch.dirty.isEmpty() || !batch.events.isEmpty() || !batch.deliveries.isEmpty()) {
@@ -260,8 +259,6 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             }
             return;
         }
-        // committed: what the published snapshots named is covered; what they did not is still to be named
-        snapshots.committed(batch.waterfall, held::holds, batch.snapshotted);
         for (Account account : batch.dirty.values()) {
             if (held.get(account.id()) != account) {
                 continue; // dropped in this batch: its partition went elsewhere

@@ -31,10 +31,6 @@ public final class Batch {
     final Set<String> structural = new HashSet<>();
     /** Consumed events applied, by topic (counted once committed). */
     final Map<String, Integer> applied = new HashMap<>();
-    /** The last waterfall event (takeover, ADL) applied to each account in this batch. */
-    final Map<String, UUID> waterfall = new HashMap<>();
-    /** Accounts whose snapshot this batch publishes. */
-    final Set<String> snapshotted = new HashSet<>();
 
     Batch(HeldAccounts held) {
         this.held = held;

@@ -120,9 +120,7 @@ public class ConsumedEvents {
             }
         });
         held.reviewed(batch, applied.review());
-        if (applied.waterfallEvent() != null) {
-            batch.waterfall.put(applied.review().account().id(), applied.waterfallEvent());
-        }
+        batch.events.addAll(applied.emitted());
     }
 
     private void countLease(Account.LeaseEnd end) {

@@ -38,7 +38,7 @@ import org.springframework.stereotype.Component;
 class AccountEventListener implements ConsumerSeekAware {
 
     static final List<String> TOPICS = List.of("trades.fills", "liquidation.fills", "insurance.takeovers",
-            "adl.executions", "loss.socialized");
+            "adl.executions", "adl.settlements", "loss.socialized");
 
     private final ConsumedEvents events;
     private final PartitionOwnership ownership;
@@ -60,6 +60,7 @@ class AccountEventListener implements ConsumerSeekAware {
             "${backstop.kafka.topic-prefix}liquidation.fills",
             "${backstop.kafka.topic-prefix}insurance.takeovers",
             "${backstop.kafka.topic-prefix}adl.executions",
+            "${backstop.kafka.topic-prefix}adl.settlements",
             "${backstop.kafka.topic-prefix}loss.socialized"},
             batch = "true", concurrency = "1",
             properties = {

@@ -9,7 +9,7 @@ import io.backstop.events.EventPayload;
 import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
 import io.backstop.events.insurance.PositionTakenOver;
@@ -104,7 +104,7 @@ class EventApplierTest {
 
         assertThat(changes.told).containsExactly("changing trader structurally");
         assertThat(account.position("BTCUSDT")).hasValueSatisfying(p -> assertThat(p.size()).isEqualByComparingTo("10"));
-        assertThat(applied.waterfallEvent()).isNull();
+        assertThat(applied.emitted()).isEmpty();
         assertThat(applied.review().changedAccount()).isTrue();
         EventEnvelope<MarginCallIssued> call = applied.review().calls().get(0);
         assertThat(applied.review().calls()).hasSize(1);
@@ -152,21 +152,126 @@ class EventApplierTest {
         assertThat(account.version()).isEqualTo(version);
     }
 
+    private static PositionAutoDeleveraged adlRequest(UUID shortfall, Side side, String quantity) {
+        return new PositionAutoDeleveraged(shortfall, "trader", "bankrupt", "BTCUSDT", side, new BigDecimal(quantity),
+                new BigDecimal("60000"), 2);
+    }
+
+    private static AdlLegSettled answer(EventApplier.Applied applied) {
+        assertThat(applied.emitted()).hasSize(1);
+        return (AdlLegSettled) applied.emitted().get(0).payload();
+    }
+
     @Test
-    void anAdlThatWouldGrowThePositionIsRejectedAndTheAccountIsUntouched() {
+    void anAdlRequestClosesWhatIsAskedAndAnswersWithTheLegForTheBankruptSide() {
+        Account account = funded();
+        prices.set("BTCUSDT", "60000");
+        applier.apply(TOPIC, event(buy("3", "60000")), prices, changes);
+        changes.told.clear();
+        UUID shortfall = UUID.randomUUID();
+        EventEnvelope<EventPayload> request = event(adlRequest(shortfall, Side.SELL, "1"));
+
+        EventApplier.Applied applied = applier.apply("adl.executions", request, prices, changes);
+
+        assertThat(changes.told).containsExactly("changing trader structurally");
+        assertThat(account.position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("2");
+        AdlLegSettled leg = answer(applied);
+        assertThat(applied.emitted().get(0).causationId()).isEqualTo(request.eventId());
+        assertThat(leg.requestId()).isEqualTo(request.eventId());
+        assertThat(leg.shortfallId()).isEqualTo(shortfall);
+        assertThat(leg.bankruptAccountId()).isEqualTo("bankrupt");
+        assertThat(leg.accountId()).isEqualTo("trader");
+        assertThat(leg.bankruptSide()).as("the bankrupt short buys back").isEqualTo(Side.BUY);
+        assertThat(leg.applied()).isEqualByComparingTo("1");
+        assertThat(leg.refused()).isEqualByComparingTo("0");
+        assertThat(leg.rank()).isEqualTo(2);
+        assertThat(applied.emitted().get(0).key()).as("to the bankrupt account's partition").isEqualTo("bankrupt");
+    }
+
+    @Test
+    void anAdlRequestBeyondThePositionClosesWhatIsLeftAndRefusesTheRest() {
+        Account account = funded();
+        prices.set("BTCUSDT", "60000");
+        applier.apply(TOPIC, event(buy("1", "60000")), prices, changes);
+
+        AdlLegSettled leg = answer(applier.apply("adl.executions", event(adlRequest(UUID.randomUUID(), Side.SELL, "2.5")),
+                prices, changes));
+
+        assertThat(account.position("BTCUSDT")).as("closed, never flipped").isEmpty();
+        assertThat(leg.applied()).isEqualByComparingTo("1");
+        assertThat(leg.refused()).isEqualByComparingTo("1.5");
+    }
+
+    @Test
+    void anAdlRequestThatWouldGrowOrFindsNoPositionIsRefusedWholeAndTheAccountIsUntouched() {
         Account account = funded();
         prices.set("BTCUSDT", "60000");
         applier.apply(TOPIC, event(buy("1", "60000")), prices, changes);
         changes.told.clear();
         long version = account.version();
-        PositionAutoDeleveraged grows = new PositionAutoDeleveraged(UUID.randomUUID(), "trader", AdlRole.COUNTERPARTY,
-                "bankrupt", "BTCUSDT", Side.BUY, BigDecimal.ONE, new BigDecimal("60000"), 1);
 
-        assertThatThrownBy(() -> applier.apply("adl.executions", event(grows), prices, changes))
-                .isInstanceOf(ContractViolation.class).hasMessageContaining("would not close");
+        AdlLegSettled grows = answer(applier.apply("adl.executions", event(adlRequest(UUID.randomUUID(), Side.BUY, "1")),
+                prices, changes));
+        assertThat(grows.applied()).isEqualByComparingTo("0");
+        assertThat(grows.refused()).isEqualByComparingTo("1");
         assertThat(changes.told).isEmpty();
         assertThat(account.version()).isEqualTo(version);
         assertThat(account.position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("1");
+
+        PositionAutoDeleveraged other = new PositionAutoDeleveraged(UUID.randomUUID(), "trader", "bankrupt", "ETHUSDT",
+                Side.SELL, BigDecimal.ONE, new BigDecimal("3000"), 1);
+        assertThat(answer(applier.apply("adl.executions", event(other), prices, changes)).applied())
+                .as("no position on the symbol").isEqualByComparingTo("0");
+        assertThat(account.version()).isEqualTo(version);
+    }
+
+    @Test
+    void aSettledLegClosesTheBankruptSideAndTheLastOneReleasesTheLease() {
+        Account account = called();
+        UUID call = account.scope(Account.CROSS).openCallId();
+        UUID shortfall = UUID.randomUUID();
+        applier.apply("liquidation.fills", event(new LiquidationEnded(UUID.randomUUID(), call, "trader", Account.CROSS,
+                LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall, "BTCUSDT",
+                new BigDecimal("10"), BigDecimal.ZERO)))), prices, changes);
+        changes.told.clear();
+
+        AdlLegSettled refused = new AdlLegSettled(shortfall, UUID.randomUUID(), "trader", "rich", "BTCUSDT", Side.SELL,
+                new BigDecimal("4"), BigDecimal.ZERO, new BigDecimal("59000"), 1);
+        EventApplier.Applied none = applier.apply("adl.settlements", event(refused), prices, changes);
+        assertThat(changes.told).as("a refused leg closes nothing").isEmpty();
+        assertThat(none.emitted()).isEmpty();
+        assertThat(account.position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("10");
+
+        applier.apply("adl.settlements", event(new AdlLegSettled(shortfall, UUID.randomUUID(), "trader", "rich",
+                "BTCUSDT", Side.SELL, new BigDecimal("4"), new BigDecimal("4"), new BigDecimal("59000"), 1)), prices,
+                changes);
+        assertThat(changes.told).containsExactly("changing trader structurally");
+        assertThat(account.position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("6");
+        assertThat(account.scope(Account.CROSS).leased()).as("6 still with the waterfall").isTrue();
+        changes.told.clear();
+
+        applier.apply("adl.settlements", event(new AdlLegSettled(shortfall, UUID.randomUUID(), "trader", "poor",
+                "BTCUSDT", Side.SELL, new BigDecimal("6"), new BigDecimal("6"), new BigDecimal("59000"), 2)), prices,
+                changes);
+        assertThat(changes.told).containsExactly("changing trader structurally", "lease RELEASED");
+        assertThat(account.positions()).isEmpty();
+        assertThat(account.scope(Account.CROSS).leased()).isFalse();
+    }
+
+    @Test
+    void aSettledLegThatWouldNotCloseTheBankruptPositionIsRejectedBeforeAnythingChanges() {
+        Account account = funded();
+        prices.set("BTCUSDT", "60000");
+        applier.apply(TOPIC, event(buy("1", "60000")), prices, changes);
+        changes.told.clear();
+        long version = account.version();
+        AdlLegSettled tooMuch = new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(), "trader", "rich", "BTCUSDT",
+                Side.SELL, new BigDecimal("2"), new BigDecimal("2"), new BigDecimal("60000"), 1);
+
+        assertThatThrownBy(() -> applier.apply("adl.settlements", event(tooMuch), prices, changes))
+                .isInstanceOf(ContractViolation.class).hasMessageContaining("would not close");
+        assertThat(changes.told).isEmpty();
+        assertThat(account.version()).isEqualTo(version);
     }
 
     @Test
@@ -217,7 +322,7 @@ class EventApplierTest {
         assertThat(changes.told).containsExactly("changing trader structurally");
         assertThat(account.positions()).isEmpty();
         assertThat(account.balance("USDT")).isEqualByComparingTo("100"); // 10,000 - 10 x (60,000 - 59,010)
-        assertThat(taken.waterfallEvent()).as("named by the next snapshot").isEqualTo(takeover.eventId());
+        assertThat(taken.emitted()).isEmpty();
         assertThat(account.scope(Account.CROSS).leased()).as("the deficit is still to be covered").isTrue();
         changes.told.clear();
 
@@ -227,7 +332,6 @@ class EventApplierTest {
 
         assertThat(changes.told).containsExactly("changing trader structurally", "lease RELEASED");
         assertThat(account.balance("USDT")).isEqualByComparingTo("200");
-        assertThat(covered.waterfallEvent()).isNull();
         assertThat(covered.review().calls()).as("nothing left to liquidate").isEmpty();
         assertThat(account.scope(Account.CROSS).leased()).isFalse();
     }

@@ -12,10 +12,6 @@ import io.backstop.margin.risk.TestSpecs;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -39,14 +35,14 @@ class SnapshotScheduleTest {
         return account;
     }
 
-    private SnapshotSchedule.Round take(Instant at, Map<String, UUID> waterfall) {
-        return schedule.take(at, id -> id.equals(account.id()) ? account : null, assess, waterfall);
+    private SnapshotSchedule.Round take(Instant at) {
+        return schedule.take(at, id -> id.equals(account.id()) ? account : null, assess);
     }
 
     @Test
     void aChangedAccountIsSnapshottedAtMostOncePerInterval() {
         schedule.changed("trader");
-        SnapshotSchedule.Round first = take(T0, Map.of());
+        SnapshotSchedule.Round first = take(T0);
         assertThat(first.snapshotted()).containsExactly("trader");
         AccountPositionsSnapshotted snapshot = (AccountPositionsSnapshotted) first.events().get(0).payload();
         assertThat(snapshot.accountId()).isEqualTo("trader");
@@ -54,9 +50,9 @@ class SnapshotScheduleTest {
         assertThat(first.events().get(0).sequence()).isEqualTo(account.version());
 
         schedule.changed("trader");
-        assertThat(take(T0.plusMillis(999), Map.of()).events()).as("within the interval").isEmpty();
-        assertThat(take(T0.plus(INTERVAL), Map.of()).snapshotted()).containsExactly("trader");
-        assertThat(take(T0.plus(INTERVAL.multipliedBy(3)), Map.of()).events()).as("nothing changed since").isEmpty();
+        assertThat(take(T0.plusMillis(999)).events()).as("within the interval").isEmpty();
+        assertThat(take(T0.plus(INTERVAL)).snapshotted()).containsExactly("trader");
+        assertThat(take(T0.plus(INTERVAL.multipliedBy(3))).events()).as("nothing changed since").isEmpty();
     }
 
     @Test
@@ -64,38 +60,18 @@ class SnapshotScheduleTest {
         TestSpecs.Prices none = new TestSpecs.Prices();
         schedule.changed("trader");
 
-        assertThat(schedule.take(T0, id -> account, a -> calculator.assess(a, none), Map.of()).events()).isEmpty();
-        assertThat(take(T0, Map.of()).snapshotted()).containsExactly("trader");
+        assertThat(schedule.take(T0, id -> account, a -> calculator.assess(a, none)).events()).isEmpty();
+        assertThat(take(T0).snapshotted()).containsExactly("trader");
     }
 
     @Test
-    void aSnapshotNamesTheLastWaterfallEventNoPublishedSnapshotCovered() {
-        UUID takeover = UUID.randomUUID();
-        UUID adl = UUID.randomUUID();
-        // a batch applied the takeover and published no snapshot of the account
-        schedule.committed(Map.of("trader", takeover), id -> true, Set.of());
-        schedule.changed("trader");
-        assertThat(take(T0, Map.of()).events().get(0).causationId()).isEqualTo(takeover);
-
-        // the round's own batch applied the ADL: the snapshot it publishes names that one, and covers it
-        schedule.changed("trader");
-        SnapshotSchedule.Round round = take(T0.plus(INTERVAL), Map.of("trader", adl));
-        assertThat(round.events().get(0).causationId()).isEqualTo(adl);
-        schedule.committed(Map.of("trader", adl), id -> true, round.snapshotted());
-
-        schedule.changed("trader");
-        assertThat(take(T0.plus(INTERVAL.multipliedBy(2)), Map.of()).events().get(0).causationId()).isNull();
-    }
-
-    @Test
-    void aForgottenAccountIsNoLongerDueNorNamesItsWaterfallEvent() {
-        schedule.committed(Map.of("trader", UUID.randomUUID()), id -> true, Set.of());
+    void aForgottenAccountIsNoLongerDue() {
         schedule.changed("trader");
         schedule.forget("trader");
-        assertThat(take(T0, Map.of()).events()).isEmpty();
+        assertThat(take(T0).events()).isEmpty();
 
         schedule.changed("trader");
-        assertThat(take(T0, Map.of()).events().get(0).causationId()).isNull();
+        assertThat(take(T0).snapshotted()).containsExactly("trader");
     }
 
     @Test
@@ -108,15 +84,8 @@ class SnapshotScheduleTest {
         assertThat(schedule.roundDue(T0.plus(INTERVAL).plusNanos(1))).isTrue();
 
         schedule.roundRan(T0.plus(INTERVAL).plusNanos(1));
-        take(T0.plus(INTERVAL).plusNanos(1), Map.of());
+        take(T0.plus(INTERVAL).plusNanos(1));
         assertThat(schedule.due()).as("nothing waiting").isEmpty();
         assertThat(schedule.roundDue(T0.plus(INTERVAL))).isFalse();
-    }
-
-    @Test
-    void aWaterfallEventOfAnAccountNoLongerHeldIsNotKept() {
-        schedule.committed(Map.of("trader", UUID.randomUUID()), id -> false, List.of());
-        schedule.changed("trader");
-        assertThat(take(T0, Map.of()).events().get(0).causationId()).isNull();
     }
 }

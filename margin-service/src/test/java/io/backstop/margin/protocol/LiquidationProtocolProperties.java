@@ -60,7 +60,7 @@ import net.jqwik.api.statistics.Statistics;
  *   margin drops the redelivered price 59300 OK #1 (and #2, #3)
  *   margin reads liquidation.fills: end of call ffc64206 SHORTFALL handing over 10
  *     fund: takes over 4, auto-deleverages 6, covers 1000
- *   (margin applies the takeover, both ADL legs and the deficit)
+ *   (margin applies the takeover, both ADL legs and the deficit; the fund's ADL legs are now requests margin settles)
  *   liquidation ea80e795 hands 10 BTC and a deficit of 1000 to the fund
  *     fund: takes over 6, auto-deleverages 4, covers 1000
  *   closed twice: the takeover of shortfall 625f0b83 (SELL 6) finds trader flat, last closed by the waterfall
@@ -104,6 +104,8 @@ class LiquidationProtocolProperties {
         Statistics.label("loss socialized").collect(seen(world, "socialized on") > 0);
         Statistics.label("restart").collect(seen(world, "restarts") > 0);
         Statistics.label("redelivery dropped").collect(seen(world, "drops the redelivered") > 0);
+        Statistics.label("ADL leg refused, re-planned").collect(seen(world, "counter refused") > 0);
+        Statistics.label("ADL leg refused, re-planned").coverage(c -> c.check(true).percentage(p -> p >= 1));
         Statistics.label("shortfall").coverage(c -> c.check(true).percentage(p -> p >= 10));
         Statistics.label("partial fill").coverage(c -> c.check(true).percentage(p -> p >= 2));
         Statistics.label("redelivery dropped").coverage(c -> c.check(true).percentage(p -> p >= 3));

@@ -41,9 +41,9 @@ import java.util.UUID;
  *   positions and what a service holds in memory alone. The relay publishes the outbox in order; a relay that
  *   crashes after publishing and before deleting publishes the same records again (duplicates, same ids).</li>
  *   <li><b>margin</b>: two accounts, a long "trader" (10 BTC at 60,000 on 10,000 USDT: called near 59,290) and a
- *   rich short "counter" (the ADL counterparty). It applies each event as {@code AccountEngine.applyPayload}
- *   does — a liquidation fill, takeover or ADL as a trade, then {@code endLiquidation}, {@code shortfallClosed},
- *   {@code deficitCovered} — and reviews the account after each; every price reviews both accounts. Its price
+ *   rich short "counter" (the ADL counterparty, 5 BTC; the market sold trader the other 5). It applies each event
+ *   as {@code AccountEngine.applyPayload} does — a liquidation fill, takeover or ADL as a trade, then
+ *   {@code endLiquidation}, {@code shortfallClosed}, {@code deficitCovered} — and reviews the account after each; every price reviews both accounts. Its price
  *   book is memory only: a restart re-reads the prices from the committed offset, and at least the latest one
  *   (the price listener starts a little in the past). Since the engine commits every batch before it acknowledges
  *   anything, the accounts survive a restart unchanged: a restart of margin is the redelivery of everything read
@@ -57,7 +57,8 @@ import java.util.UUID;
  *   <li><b>exchange</b>: executes an IOC order fully, half or not at all at the latest price; the market that
  *   takes the other side is booked here.</li>
  *   <li><b>fund</b>: for a shortfall, takes over up to {@link #TAKEOVER_CAPACITY}, auto-deleverages the rest against
- *   "counter" (both legs), covers the deficit from its money and socializes what that lacks on "counter". Liquidation
+ *   "counter" (a request margin settles: margin closes what counter still holds, then the bankrupt side by as much; the
+ *   fund plans from a view of counter it never updates, and takes over what counter refused), covers the deficit from its money and socializes what that lacks on "counter". Liquidation
  *   fees are its income.</li>
  * </ul>
  *
@@ -91,6 +92,8 @@ final class ProtocolWorld {
     static final BigDecimal FEE_RATE = new BigDecimal("0.0005");
     /** Base units the fund takes over of one shortfall; the rest goes to ADL. */
     static final BigDecimal TAKEOVER_CAPACITY = new BigDecimal("4");
+    /** counter's short: less than the fund believes (10), so a large enough ADL request is partly refused. */
+    static final BigDecimal COUNTER_SHORT = new BigDecimal("5");
     static final BigDecimal FLOOR = new BigDecimal("56000");
     static final BigDecimal CEILING = new BigDecimal("62000");
     private static final BigDecimal TWO = new BigDecimal("2");
@@ -98,7 +101,7 @@ final class ProtocolWorld {
     // ----- the messages (the model's own records of the events the topics table names)
 
     sealed interface Message permits Price, CallIssued, OrderPlaced, OrderExecuted, PositionLiquidated,
-            LiquidationEnded, ShortfallRaised, FeeCollected, TakenOver, AutoDeleveraged, DeficitCovered,
+            LiquidationEnded, ShortfallRaised, FeeCollected, TakenOver, AdlRequested, AdlSettled, DeficitCovered,
             LossSocialized {
     }
 
@@ -135,8 +138,14 @@ final class ProtocolWorld {
             implements Message {
     }
 
-    record AutoDeleveraged(String accountId, boolean bankrupt, UUID shortfallId, Side side, BigDecimal quantity,
-                           BigDecimal price) implements Message {
+    /** The fund asks margin to close up to {@code quantity} of the ranked account's position. */
+    record AdlRequested(String accountId, String bankruptId, UUID shortfallId, Side side, BigDecimal quantity,
+                        BigDecimal price) implements Message {
+    }
+
+    /** margin's answer: what it closed on the ranked account; it closes the bankrupt side by as much. */
+    record AdlSettled(String bankruptId, String accountId, UUID shortfallId, Side bankruptSide, BigDecimal requested,
+                      BigDecimal applied, BigDecimal price) implements Message {
     }
 
     record DeficitCovered(String accountId, UUID shortfallId, BigDecimal amount) implements Message {
@@ -249,6 +258,7 @@ final class ProtocolWorld {
     final Topic contributions = new Topic("insurance.contributions");
     final Topic takeovers = new Topic("insurance.takeovers");
     final Topic adl = new Topic("adl.executions");
+    final Topic settlements = new Topic("adl.settlements");
     final Topic losses = new Topic("loss.socialized");
 
     final Margin margin = new Margin();
@@ -265,6 +275,9 @@ final class ProtocolWorld {
 
     ProtocolWorld(boolean lease) {
         this.lease = lease;
+        // the market sold trader what counter did not
+        exchange.marketSize = COUNTER_SHORT.subtract(BigDecimal.TEN);
+        exchange.marketCost = exchange.marketSize.multiply(new BigDecimal("60000"));
         publishPrice();
         moneyAtStart = money();
     }
@@ -283,12 +296,12 @@ final class ProtocolWorld {
         private int callsOfCause;
 
         Margin() {
-            super("margin", prices, fills, takeovers, adl, losses);
+            super("margin", prices, fills, takeovers, adl, settlements, losses);
             Account trader = open(TRADER, "10000");
             trader.trade(SYMBOL, Side.BUY, BigDecimal.TEN, new BigDecimal("60000"), MarginMode.CROSS, BigDecimal.ZERO,
                     USDT, null);
             Account counter = open(COUNTER, "100000");
-            counter.trade(SYMBOL, Side.SELL, BigDecimal.TEN, new BigDecimal("60000"), MarginMode.CROSS,
+            counter.trade(SYMBOL, Side.SELL, COUNTER_SHORT, new BigDecimal("60000"), MarginMode.CROSS,
                     BigDecimal.ZERO, USDT, null);
         }
 
@@ -338,17 +351,26 @@ final class ProtocolWorld {
                     account.shortfallClosed(t.shortfallId(), t.quantity());
                     review(account);
                 }
-            } else if (message instanceof AutoDeleveraged a) {
+            } else if (message instanceof AdlRequested a) {
+                // the owner decides: it closes what the position still holds, never opens, grows or flips it
                 Account account = accounts.get(a.accountId());
-                String leg = "the ADL " + (a.bankrupt() ? "bankrupt" : "counterparty") + " leg of shortfall "
-                        + shortId(a.shortfallId());
-                if (closing(account, a.side(), a.quantity(), leg, true)) {
-                    account.trade(SYMBOL, a.side(), a.quantity(), a.price(), MarginMode.CROSS, BigDecimal.ZERO,
+                BigDecimal applied = account.position(SYMBOL).filter(p -> (p.size().signum() > 0) == (a.side() == Side.SELL))
+                        .map(p -> p.size().abs().min(a.quantity())).orElse(BigDecimal.ZERO);
+                if (applied.signum() > 0) {
+                    account.trade(SYMBOL, a.side(), applied, a.price(), MarginMode.CROSS, BigDecimal.ZERO, USDT, null);
+                    lastClosedBy.put(account.id(), "the waterfall");
+                    review(account);
+                }
+                emit(settlements, derive(envelope.id(), "settled"), new AdlSettled(a.bankruptId(), a.accountId(),
+                        a.shortfallId(), a.side().opposite(), a.quantity(), applied, a.price()));
+            } else if (message instanceof AdlSettled a) {
+                Account account = accounts.get(a.bankruptId());
+                if (a.applied().signum() > 0 && closing(account, a.bankruptSide(), a.applied(),
+                        "the ADL bankrupt leg of shortfall " + shortId(a.shortfallId()), true)) {
+                    account.trade(SYMBOL, a.bankruptSide(), a.applied(), a.price(), MarginMode.CROSS, BigDecimal.ZERO,
                             USDT, null);
                     lastClosedBy.put(account.id(), "the waterfall");
-                    if (a.bankrupt()) {
-                        account.shortfallClosed(a.shortfallId(), a.quantity());
-                    }
+                    account.shortfallClosed(a.shortfallId(), a.applied());
                     review(account);
                 }
             } else if (message instanceof DeficitCovered d) {
@@ -572,11 +594,14 @@ final class ProtocolWorld {
         /** What the fund took over (signed base units) and what it paid for it. */
         BigDecimal inventory = BigDecimal.ZERO;
         BigDecimal inventoryCost = BigDecimal.ZERO;
-        /** The ADL queue: "counter"'s short as far as the fund knows (it ranks the opposite side). */
-        BigDecimal counterShort = BigDecimal.TEN;
+        /**
+         * The ADL queue: "counter"'s short as the fund last saw it published. Never updated here: the stalest view
+         * possible, so the fund asks for more than is left and margin's refusals are re-planned.
+         */
+        final BigDecimal counterShort = BigDecimal.TEN;
 
         Fund() {
-            super("fund", shortfalls, contributions);
+            super("fund", shortfalls, contributions, settlements);
         }
 
         @Override
@@ -586,6 +611,14 @@ final class ProtocolWorld {
                 cash = cash.add(f.fee());
             } else if (message instanceof ShortfallRaised s) {
                 waterfall(s);
+            } else if (message instanceof AdlSettled a) {
+                BigDecimal refused = a.requested().subtract(a.applied());
+                if (refused.signum() > 0) {
+                    // re-planned: "counter" refused, no one else is in the queue, so the fund takes the rest over
+                    takeOver(a.bankruptId(), a.shortfallId(), derive(envelope.id(), "forced"), a.bankruptSide(),
+                            refused, a.price());
+                    trace.add("  fund: counter refused " + refused.toPlainString() + "; takes it over");
+                }
             } else {
                 throw new IllegalStateException("the fund does not read " + message);
             }
@@ -598,17 +631,10 @@ final class ProtocolWorld {
                     ? quantity.subtract(TAKEOVER_CAPACITY).max(BigDecimal.ZERO).min(counterShort) : BigDecimal.ZERO;
             BigDecimal taken = quantity.subtract(deleveraged);
             if (taken.signum() > 0) {
-                BigDecimal signed = closing == Side.SELL ? taken : taken.negate();
-                inventory = inventory.add(signed);
-                inventoryCost = inventoryCost.add(signed.multiply(s.price()));
-                emit(takeovers, derive(s.shortfallId(), "takeover"), new TakenOver(s.accountId(), s.shortfallId(),
-                        closing, taken, s.price()));
+                takeOver(s.accountId(), s.shortfallId(), derive(s.shortfallId(), "takeover"), closing, taken, s.price());
             }
             if (deleveraged.signum() > 0) {
-                counterShort = counterShort.subtract(deleveraged);
-                emit(adl, derive(s.shortfallId(), "adl-bankrupt"), new AutoDeleveraged(s.accountId(), true,
-                        s.shortfallId(), Side.SELL, deleveraged, s.price()));
-                emit(adl, derive(s.shortfallId(), "adl-counterparty"), new AutoDeleveraged(COUNTER, false,
+                emit(adl, derive(s.shortfallId(), "adl-counterparty"), new AdlRequested(COUNTER, s.accountId(),
                         s.shortfallId(), Side.BUY, deleveraged, s.price()));
             }
             if (s.deficit().signum() > 0) {
@@ -621,8 +647,16 @@ final class ProtocolWorld {
                     emit(losses, derive(s.shortfallId(), "socialized"), new LossSocialized(COUNTER, socialized));
                 }
             }
-            trace.add("  fund: takes over " + taken.toPlainString() + ", auto-deleverages "
+            trace.add("  fund: takes over " + taken.toPlainString() + ", asks counter to deleverage "
                     + deleveraged.toPlainString() + ", covers " + s.deficit().toPlainString());
+        }
+
+        private void takeOver(String accountId, UUID shortfallId, UUID id, Side closing, BigDecimal quantity,
+                              BigDecimal price) {
+            BigDecimal signed = closing == Side.SELL ? quantity : quantity.negate();
+            inventory = inventory.add(signed);
+            inventoryCost = inventoryCost.add(signed.multiply(price));
+            emit(takeovers, id, new TakenOver(accountId, shortfallId, closing, quantity, price));
         }
     }
 
@@ -801,9 +835,11 @@ final class ProtocolWorld {
             return "fee " + f.fee().toPlainString();
         } else if (m instanceof TakenOver t) {
             return "takeover of " + t.quantity().toPlainString() + " from " + t.accountId();
-        } else if (m instanceof AutoDeleveraged a) {
-            return "ADL " + (a.bankrupt() ? "bankrupt" : "counterparty") + " leg " + a.side() + " "
-                    + a.quantity().toPlainString() + " of " + a.accountId();
+        } else if (m instanceof AdlRequested a) {
+            return "ADL request " + a.side() + " " + a.quantity().toPlainString() + " of " + a.accountId();
+        } else if (m instanceof AdlSettled a) {
+            return "ADL settled: " + a.applied().toPlainString() + " of " + a.requested().toPlainString() + " closed on "
+                    + a.accountId() + ", bankrupt " + a.bankruptId() + " " + a.bankruptSide();
         } else if (m instanceof DeficitCovered d) {
             return "deficit " + d.amount().toPlainString() + " covered for " + d.accountId();
         } else if (m instanceof LossSocialized l) {

@@ -4,7 +4,7 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
-import io.backstop.events.insurance.AdlRole;
+import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.DeficitCovered;
 import io.backstop.events.insurance.InsuranceFundUpdated;
 import io.backstop.events.insurance.LossSocialized;
@@ -80,6 +80,8 @@ final class RunObserver implements AutoCloseable {
     final AtomicLong shortfalls = new AtomicLong();
     final AtomicLong takeovers = new AtomicLong();
     final AtomicLong adl = new AtomicLong();
+    /** ADL legs margin-service closed less of than the fund asked (the fund planned the rest again). */
+    final AtomicLong adlRefused = new AtomicLong();
     final Set<String> liquidatedAccounts = ConcurrentHashMap.newKeySet();
     final Map<Integer, Long> perMinute = new ConcurrentHashMap<>();
     final Map<Long, Long> perSecond = new ConcurrentHashMap<>();
@@ -149,7 +151,7 @@ final class RunObserver implements AutoCloseable {
                 new StringDeserializer(), new ByteArrayDeserializer());
         List<String> topics = new ArrayList<>(List.of(Topic.MARGIN_CALLS.baseName(), Topic.LIQUIDATION_ORDERS.baseName(),
                 Topic.LIQUIDATION_FILLS.baseName(), Topic.LIQUIDATION_SHORTFALLS.baseName(),
-                Topic.INSURANCE_TAKEOVERS.baseName(), Topic.ADL_EXECUTIONS.baseName(),
+                Topic.INSURANCE_TAKEOVERS.baseName(), Topic.ADL_EXECUTIONS.baseName(), Topic.ADL_SETTLEMENTS.baseName(),
                 Topic.LOSS_SOCIALIZED.baseName(), Topic.ORACLE_PRICES.baseName(), Topic.INSURANCE_FUND.baseName()));
         for (Topic t : Topic.values()) {
             topics.add(t.deadLetterName("")); // what any service refused during the run
@@ -283,18 +285,29 @@ final class RunObserver implements AutoCloseable {
             log(t.accountId(), "takeover " + t.quantity().toPlainString() + " @ " + t.price().toPlainString() + ": "
                     + pnl.toPlainString());
         } else if (p instanceof PositionAutoDeleveraged a) {
-            if (a.role() == AdlRole.COUNTERPARTY) {
+            log(a.accountId(), "ADL asked " + a.side() + " " + a.quantity().toPlainString() + " @ "
+                    + a.price().toPlainString() + " (rank " + a.rank() + ")");
+        } else if (p instanceof AdlLegSettled a) {
+            if (a.applied().signum() > 0) {
                 adl.incrementAndGet();
-                BigDecimal value = a.quantity().multiply(a.price());
+                BigDecimal value = a.applied().multiply(a.price());
                 adlNotional = adlNotional.add(value);
                 int minute = (int) minute(at);
                 adlCount.computeIfAbsent(minute, m -> new long[1])[0]++;
                 adlPerMinute.merge(minute, value, BigDecimal::add);
+                BigDecimal pnl = closed(a.accountId(), a.bankruptSide().opposite(), a.applied(), a.price());
+                money(a.accountId(), pnl);
+                log(a.accountId(), "ADL " + a.bankruptSide().opposite() + " " + a.applied().toPlainString() + " @ "
+                        + a.price().toPlainString() + ": " + pnl.toPlainString());
+                BigDecimal loss = closed(a.bankruptAccountId(), a.bankruptSide(), a.applied(), a.price());
+                money(a.bankruptAccountId(), loss);
+                log(a.bankruptAccountId(), "ADL bankrupt " + a.bankruptSide() + " " + a.applied().toPlainString()
+                        + " @ " + a.price().toPlainString() + ": " + loss.toPlainString());
             }
-            BigDecimal pnl = closed(a.accountId(), a.side(), a.quantity(), a.price());
-            money(a.accountId(), pnl);
-            log(a.accountId(), "ADL " + a.role() + " " + a.side() + " " + a.quantity().toPlainString() + " @ "
-                    + a.price().toPlainString() + ": " + pnl.toPlainString());
+            if (a.refused().signum() > 0) {
+                adlRefused.incrementAndGet();
+                log(a.accountId(), "ADL refused " + a.refused().toPlainString() + " of " + a.requested().toPlainString());
+            }
         } else if (p instanceof DeficitCovered d) {
             deficitsCovered = deficitsCovered.add(d.amount());
             money(d.accountId(), d.amount());
@@ -319,6 +332,8 @@ final class RunObserver implements AutoCloseable {
             return t.accountId();
         } else if (p instanceof PositionAutoDeleveraged a) {
             return a.accountId();
+        } else if (p instanceof AdlLegSettled a) {
+            return a.bankruptAccountId();
         } else if (p instanceof DeficitCovered d) {
             return d.accountId();
         } else if (p instanceof LossSocialized l) {

@@ -159,7 +159,7 @@ class LocalRuntimeIT {
 
     @Test
     @Order(4)
-    void aShortfallIsTakenOverAndDeleveragedInQueueOrderAndMarginServiceAppliesBothSides() throws Exception {
+    void aShortfallIsTakenOverAndDeleveragedInQueueOrderAndMarginServiceSettlesBothSides() throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         var deposit = http("POST", Service.INSURANCE_FUND, "/api/v1/fund/majors/deposits",
                 "{\"amount\":\"1000\",\"idempotencyKey\":\"it-" + run + "\"}");
@@ -239,12 +239,32 @@ class LocalRuntimeIT {
             System.out.printf("waterfall of a 100 ETH short: the fund took %s, ADL closed %s in queue order %s%n",
                     take.stripTrailingZeros().toPlainString(), new BigDecimal("100").subtract(take).stripTrailingZeros()
                             .toPlainString(), deleveraged);
-            // margin's next snapshots name the waterfall events they reflect: the fund's pending changes are confirmed
-            await("margin-service's snapshots confirm the ADL").atMost(Duration.ofSeconds(30))
-                    .until(() -> count("SELECT count(*) FROM insurance.adl_pending WHERE account_id LIKE 'adl-%-"
-                            + run + "'") == 0);
+            // the fund's queue is margin's published positions: its next snapshots show what the ADL left
+            await("margin-service's snapshots reach the fund's queue").atMost(Duration.ofSeconds(30))
+                    .until(() -> {
+                        for (Map.Entry<String, BigDecimal> e : expectedLeft.entrySet()) {
+                            if (!sameSize(storedEth(e.getKey()), e.getValue())) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    });
+            assertThat(count("SELECT count(*) FROM insurance.adl_settlement s WHERE s.shortfall_id = '" + shortfallId
+                    + "' AND s.applied = s.requested")).as("every leg settled in full").isEqualTo(deleveraged.size());
             var check = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/ledger/check", null).body());
             assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
+        }
+    }
+
+    /** The account's ETH size in the fund's queue (margin's last snapshot of it), null for none. */
+    private BigDecimal storedEth(String account) throws Exception {
+        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), "postgres", "");
+             var ps = c.prepareStatement("SELECT size FROM insurance.adl_position WHERE account_id = ?"
+                     + " AND symbol = 'ETHUSDT'")) {
+            ps.setString(1, account);
+            try (var rs = ps.executeQuery()) {
+                return rs.next() ? rs.getBigDecimal(1) : null;
+            }
         }
     }
 
