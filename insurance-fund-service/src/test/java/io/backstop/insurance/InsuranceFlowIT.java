@@ -59,6 +59,7 @@ import tools.jackson.databind.JsonNode;
         "backstop.insurance.groups.guarded.symbols=XGRDUSDT",
         "backstop.insurance.groups.guarded.guarantee-open-interest-limit=1000000000000",
         "backstop.insurance.groups.thin.symbols=XTHINUSDT",
+        "backstop.insurance.groups.dup.symbols=XDUPUSDT",
         "backstop.insurance.unwind.interval=300ms"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -375,6 +376,32 @@ class InsuranceFlowIT {
                 r -> new String(r.value()).contains(account));
         assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
         assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).isEqualTo("payload.symbol");
+    }
+
+    @Test
+    void theSameShortfallUnderAnotherEventIdIsDeadLetteredOnceResolvedAndItsPartitionGoesOn() {
+        String account = "D-" + UUID.randomUUID();
+        EventEnvelope<LiquidationShortfallRaised> shortfall = shortfall(account, "XDUPUSDT", PositionSide.LONG, "1",
+                "10", "10", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), "XDUPUSDT", json.encode(shortfall));
+        await().atMost(WAIT).until(() -> jdbc.queryForObject("SELECT count(*) FROM waterfall WHERE shortfall_id = ?",
+                Integer.class, shortfall.payload().shortfallId()) == 1);
+        long transactions = ledgerTransactionsCausedBy(shortfall.payload().shortfallId());
+
+        // a producer that raised it again under a new event id: rejected with the reason, never resolved twice
+        EventEnvelope<LiquidationShortfallRaised> again = EventEnvelope.of(shortfall.payload(), Instant.now(), null,
+                null);
+        kafka.send(infra.topic("liquidation.shortfalls"), "XDUPUSDT", json.encode(again));
+        EventEnvelope<LiquidationShortfallRaised> next = shortfall("N-" + UUID.randomUUID(), "XDUPUSDT",
+                PositionSide.LONG, "1", "10", "10", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), "XDUPUSDT", json.encode(next));
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(infra.topic("liquidation.shortfalls") + ".dlq", 1, WAIT,
+                r -> new String(r.value()).contains(again.eventId().toString()));
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
+        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).isEqualTo("payload.shortfallId");
+        await("the next shortfall on the partition").atMost(WAIT).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM waterfall WHERE shortfall_id = ?", Integer.class, next.payload().shortfallId()) == 1);
+        assertThat(ledgerTransactionsCausedBy(shortfall.payload().shortfallId())).isEqualTo(transactions);
     }
 
     // --- helpers ----------------------------------------------------------------------------------

@@ -3,13 +3,17 @@ package io.backstop.insurance;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.SampleEvents;
 import io.backstop.events.Topic;
+import io.backstop.events.insurance.AdlLegSettled;
+import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.prices.PriceBoard;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -25,10 +29,29 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
     @Autowired
     MeterRegistry meters;
 
+    /**
+     * One good event per consumed topic, each call its own: a shortfall is resolved once per shortfall id and an ADL
+     * request settled once (a second event for either is rejected), so those get new ids every time.
+     */
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
-        return SampleEvents.freshForTopics(Topic.LIQUIDATION_SHORTFALLS, Topic.INSURANCE_CONTRIBUTIONS,
-                Topic.ACCOUNT_POSITIONS, Topic.LIQUIDATION_EXECUTIONS, Topic.ORACLE_PRICES);
+        List<EventEnvelope<?>> events = new ArrayList<>();
+        for (EventEnvelope<?> e : SampleEvents.freshForTopics(Topic.LIQUIDATION_SHORTFALLS, Topic.INSURANCE_CONTRIBUTIONS,
+                Topic.ACCOUNT_POSITIONS, Topic.LIQUIDATION_EXECUTIONS, Topic.ADL_SETTLEMENTS, Topic.ORACLE_PRICES)) {
+            Object payload = e.payload();
+            if (payload instanceof LiquidationShortfallRaised s) {
+                events.add(EventEnvelope.of(new LiquidationShortfallRaised(UUID.randomUUID(), s.liquidationId(),
+                        s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
+                        s.bankruptcyPrice(), s.markPrice(), s.deficit()), e.occurredAt(), null, null));
+            } else if (payload instanceof AdlLegSettled a) {
+                events.add(EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(),
+                        a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
+                        a.price(), a.rank()), e.occurredAt(), null, null));
+            } else {
+                events.add(e);
+            }
+        }
+        return events;
     }
 
     /**

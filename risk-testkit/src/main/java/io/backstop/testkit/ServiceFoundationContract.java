@@ -123,6 +123,84 @@ public abstract class ServiceFoundationContract {
     }
 
     /**
+     * The poison corpus, on every topic the service consumes: each case derived from the topic's good event, sent
+     * with a fresh event id and key, must land on the dead-letter topic with its reason and the field it names (in
+     * the headers an operator reads), and the good event sent after all of them is still processed: the partition
+     * moves on and the service stays ready. Cases: malformed JSON, a decimal written as a JSON number, an absurd
+     * decimal, an unknown event type, a version newer than the service reads, a missing event id. (Every decoding
+     * rule itself is tested in risk-events' EventJsonContractTest; this checks every service is wired to it.)
+     */
+    @Test
+    void aPoisonCorpusOnEveryConsumedTopicIsDeadLetteredNamingTheFieldAndTheNextGoodEventIsStillProcessed()
+            throws Exception {
+        List<EventEnvelope<?>> goods = goodEventsForEachConsumedTopic();
+        tools.jackson.databind.ObjectMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
+        try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
+            for (EventEnvelope<?> good : goods) {
+                String topic = infra.topic(good.topic().baseName());
+                List<Poison> corpus = corpus(mapper, good);
+                for (Poison p : corpus) {
+                    kafka.send(topic, p.key(), p.value());
+                }
+                kafka.send(topic, good.key(), json.encode(good));
+                for (Poison p : corpus) {
+                    List<ConsumerRecord<String, byte[]>> dead = kafka.read(topic + ".dlq", 1, WAIT,
+                            r -> p.key().equals(r.key()));
+                    assertThat(dead).as("%s on %s dead-lettered", p.name(), topic).hasSize(1);
+                    assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).as("reason of %s on %s",
+                            p.name(), topic).isEqualTo(p.reason());
+                    assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).as("field of %s on %s",
+                            p.name(), topic).isEqualTo(p.field());
+                }
+                await(good.type() + " processed after the corpus on " + topic).atMost(WAIT)
+                        .ignoreExceptions().until(() -> processed(good));
+            }
+        }
+        assertThat(get("/actuator/health/readiness").statusCode()).as("ready after the corpus").isEqualTo(200);
+    }
+
+    /** One poison record: what it is, the key it is sent with, its bytes, and the reason and field it must name. */
+    protected record Poison(String name, String key, byte[] value, String reason, String field) {
+    }
+
+    private List<Poison> corpus(tools.jackson.databind.ObjectMapper mapper, EventEnvelope<?> good) {
+        List<Poison> corpus = new ArrayList<>();
+        String tag = good.topic().baseName() + "-" + java.util.UUID.randomUUID();
+        corpus.add(new Poison("malformed json", "poison-malformed-" + tag,
+                "{\"type\":".getBytes(StandardCharsets.UTF_8), "malformed_json", "$"));
+        tools.jackson.databind.node.ObjectNode tree = (tools.jackson.databind.node.ObjectNode) mapper.readTree(
+                json.encode(good));
+        tools.jackson.databind.node.ObjectNode payload = (tools.jackson.databind.node.ObjectNode) tree.get("payload");
+        String decimal = payload.properties().stream()
+                .filter(e -> e.getValue().isString() && e.getValue().asString().matches("-?\\d+(\\.\\d+)?"))
+                .map(java.util.Map.Entry::getKey).findFirst().orElse(null);
+        if (decimal != null) {
+            corpus.add(mutated(mapper, tree, "decimal as a JSON number", "poison-number-" + tag, "wrong_type",
+                    "payload." + decimal, t -> ((tools.jackson.databind.node.ObjectNode) t.get("payload"))
+                            .put(decimal, new java.math.BigDecimal(payload.get(decimal).asString()).doubleValue())));
+            corpus.add(mutated(mapper, tree, "absurd decimal", "poison-absurd-" + tag, "invalid_value",
+                    "payload." + decimal, t -> ((tools.jackson.databind.node.ObjectNode) t.get("payload"))
+                            .put(decimal, "1e99999")));
+        }
+        corpus.add(mutated(mapper, tree, "unknown type", "poison-type-" + tag, "unknown_type", "type",
+                t -> t.put("type", "PriceManipulated")));
+        corpus.add(mutated(mapper, tree, "newer version", "poison-version-" + tag, "unsupported_version", "version",
+                t -> t.put("version", 99)));
+        corpus.add(mutated(mapper, tree, "missing event id", "poison-id-" + tag, "missing_field", "eventId",
+                t -> t.remove("eventId")));
+        return corpus;
+    }
+
+    private static Poison mutated(tools.jackson.databind.ObjectMapper mapper, tools.jackson.databind.node.ObjectNode good,
+                                  String name, String key, String reason, String field,
+                                  java.util.function.Consumer<tools.jackson.databind.node.ObjectNode> change) {
+        tools.jackson.databind.node.ObjectNode copy = good.deepCopy();
+        copy.put("eventId", java.util.UUID.randomUUID().toString());
+        change.accept(copy);
+        return new Poison(name, key, mapper.writeValueAsBytes(copy), reason, field);
+    }
+
+    /**
      * Whether the service has processed {@code event}. By default: its eventId is in the inbox; a
      * service that consumes a topic without the inbox (idempotent market data) says how to see it.
      */

@@ -163,6 +163,12 @@ public class InsuranceDesk {
 
     private void resolve(FundTransaction work, UUID eventId, LiquidationShortfallRaised raised) {
         String group = group("liquidation.shortfalls", raised.symbol());
+        if (store.waterfall(raised.shortfallId()).isPresent()) {
+            // the same shortfall under another event id: resolved once, never twice (and its partition goes on)
+            throw new ContractViolation("liquidation.shortfalls", "payload.shortfallId",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "shortfall " + raised.shortfallId()
+                            + " was already resolved; a second event for it is not applied");
+        }
         InsuranceProperties.Group config = properties.groups().get(group);
         FundBook book = work.book(group, eventId);
         String symbol = raised.symbol();
