@@ -215,10 +215,12 @@ class MarginFlowIT {
         sendPrice("BTCUSDT", "59000", PriceStatus.OK);
         UUID call = callIds(id, 1).get(0);
         UUID shortfall = UUID.randomUUID();
+        double awaitingBefore = awaitingGauge();
 
         sendEnd(id, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall, "BTCUSDT",
                 new BigDecimal("10"), BigDecimal.ZERO)));
         await().atMost(WAIT).until(() -> scope(id).get("awaitingWaterfall").booleanValue());
+        await("the gauge operators are alerted on").atMost(WAIT).until(() -> awaitingGauge() == awaitingBefore + 1);
         assertThat(scope(id).get("liquidation").stringValue()).isEqualTo(call.toString());
         assertThat(calls(id, 2)).as("no call while the waterfall settles the shortfall").hasSize(1);
 
@@ -226,6 +228,7 @@ class MarginFlowIT {
                 shortfall, "majors", id, "BTCUSDT", PositionSide.LONG, new BigDecimal("10"), new BigDecimal("59000")),
                 Instant.now(), null, null)));
         await().atMost(WAIT).until(() -> scope(id).get("liquidation").isNull());
+        await().atMost(WAIT).until(() -> awaitingGauge() == awaitingBefore);
 
         JsonNode risk = getJson("/api/v1/accounts/" + id + "/risk");
         assertThat(risk.get("status").stringValue()).isEqualTo("HEALTHY");
@@ -293,6 +296,10 @@ class MarginFlowIT {
         return kafka.read(infra.topic("adl.settlements"), 2, wait, r -> bankrupt.equals(r.key())).stream()
                 .map(r -> (AdlLegSettled) json.decode(Topic.ADL_SETTLEMENTS, r.key(), r.value()).payload())
                 .filter(a -> a.requestId().equals(requestId)).toList();
+    }
+
+    private double awaitingGauge() {
+        return meters.get("backstop.margin.scopes.awaiting.waterfall").gauge().value();
     }
 
     private double meterCount(String name) {

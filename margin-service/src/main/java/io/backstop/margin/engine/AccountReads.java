@@ -32,6 +32,8 @@ public class AccountReads {
     private final Map<String, AccountView> views = new ConcurrentHashMap<>();
     private final AtomicInteger heldScopes = new AtomicInteger();
     private final Map<String, Integer> heldByAccount = new ConcurrentHashMap<>();
+    private final AtomicInteger awaitingScopes = new AtomicInteger();
+    private final Map<String, Integer> awaitingByAccount = new ConcurrentHashMap<>();
     /** Accounts with a scope at or beyond the alert ratio, or not HEALTHY: the at-risk list's candidates. */
     private final Set<String> flagged = ConcurrentHashMap.newKeySet();
     /** The partitions of the account-keyed topics this instance is assigned; it holds their accounts. */
@@ -46,6 +48,9 @@ public class AccountReads {
                 .register(meters);
         Gauge.builder("backstop.margin.calls.held.open", heldScopes, AtomicInteger::get)
                 .description("Margin scopes whose due call is held by the circuit breaker now").register(meters);
+        Gauge.builder("backstop.margin.scopes.awaiting.waterfall", awaitingScopes, AtomicInteger::get)
+                .description("Margin scopes leased to a liquidation that handed a remainder to the insurance fund,"
+                        + " until margin has applied the waterfall's whole outcome").register(meters);
     }
 
     public Optional<AccountView> view(String accountId) {
@@ -115,22 +120,25 @@ public class AccountReads {
         return false;
     }
 
-    /** Makes the committed account visible to readers; keeps the held-calls gauge in step. */
+    /** Makes the committed account visible to readers; keeps the held-calls and awaiting-waterfall gauges in step. */
     void publish(Account account) {
         AccountView view = AccountView.of(account);
         views.put(account.id(), view);
-        int held = view.heldScopes().size();
-        Integer before = held == 0 ? heldByAccount.remove(account.id()) : heldByAccount.put(account.id(), held);
-        heldScopes.addAndGet(held - (before == null ? 0 : before));
+        count(heldScopes, heldByAccount, account.id(), view.heldScopes().size());
+        count(awaitingScopes, awaitingByAccount, account.id(), (int) view.scopesAwaitingWaterfall());
+    }
+
+    /** Sets the account's share of a gauge's total to {@code n}. */
+    private static void count(AtomicInteger total, Map<String, Integer> byAccount, String accountId, int n) {
+        Integer before = n == 0 ? byAccount.remove(accountId) : byAccount.put(accountId, n);
+        total.addAndGet(n - (before == null ? 0 : before));
     }
 
     /** The account is no longer served from here: no view, not flagged. */
     void unpublish(String accountId) {
         views.remove(accountId);
-        Integer before = heldByAccount.remove(accountId);
-        if (before != null) {
-            heldScopes.addAndGet(-before);
-        }
+        count(heldScopes, heldByAccount, accountId, 0);
+        count(awaitingScopes, awaitingByAccount, accountId, 0);
         flagged.remove(accountId);
     }
 

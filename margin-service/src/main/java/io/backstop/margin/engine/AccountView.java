@@ -26,6 +26,11 @@ public record AccountView(String id, long version, Map<String, BigDecimal> balan
         return copy;
     }
 
+    /** Scopes leased to a liquidation that handed a remainder to the fund, until the waterfall has settled it. */
+    public long scopesAwaitingWaterfall() {
+        return scopes.values().stream().filter(Account.Scope::awaitingWaterfall).count();
+    }
+
     public List<String> heldScopes() {
         return scopes.entrySet().stream().filter(e -> e.getValue().held()).map(Map.Entry::getKey).toList();
     }
