@@ -3,7 +3,7 @@ package io.backstop.margin;
 import io.backstop.events.json.EventJson;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.outbox.Outbox;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.config.MarginProperties;
 import io.backstop.margin.decision.AccountRequests;
 import io.backstop.margin.decision.EventApplier;

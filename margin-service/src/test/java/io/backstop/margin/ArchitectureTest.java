@@ -1,6 +1,7 @@
 package io.backstop.margin;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -10,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The boundaries the build keeps in margin-service: no other service's code, a risk core in plain Java, and
  * deciders ({@code decision}) that know nothing of the shell around them ({@code engine}, which queues, stores
- * and publishes). Not checked yet (issue 14's package template will settle it): {@code account} and
- * {@code risk} depend on each other.
+ * and publishes), and no package cycles: {@code account} holds an account's state and its own transitions,
+ * {@code risk} assesses it and decides its review ({@code MarginEngine}), never the other way round.
  */
 class ArchitectureTest {
 
@@ -50,5 +51,10 @@ class ArchitectureTest {
                 .because("deciders take state and an event and return a decision: no Spring, Kafka, database or"
                         + " metrics, and nothing of the shell around them")
                 .check(SERVICE);
+    }
+
+    @Test
+    void noPackageCycles() {
+        slices().matching("io.backstop.margin.(*)..").should().beFreeOfCycles().check(SERVICE);
     }
 }

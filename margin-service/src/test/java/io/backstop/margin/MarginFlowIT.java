@@ -23,7 +23,7 @@ import io.backstop.events.oracle.PriceStatus;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.outbox.Outbox;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.config.MarginProperties;
 import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.engine.AccountReads;

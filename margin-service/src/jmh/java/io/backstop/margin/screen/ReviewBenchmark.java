@@ -3,7 +3,7 @@ package io.backstop.margin.screen;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.margin.account.Account;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.risk.AccountRisk;
 import io.backstop.margin.risk.RiskCalculator;
 import io.backstop.margin.risk.TestSpecs;

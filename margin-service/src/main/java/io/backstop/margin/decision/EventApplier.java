@@ -12,7 +12,7 @@ import io.backstop.events.liquidation.LiquidationEnded;
 import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.margin.account.Account;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.account.Position;
 import io.backstop.margin.risk.PriceBook;
 import io.backstop.margin.risk.RiskCalculator;

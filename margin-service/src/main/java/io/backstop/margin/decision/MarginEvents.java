@@ -7,7 +7,7 @@ import io.backstop.events.margin.AccountPositionsSnapshotted;
 import io.backstop.events.margin.CollateralValue;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.margin.PositionMark;
-import io.backstop.margin.account.MarginReview;
+import io.backstop.margin.risk.MarginReview;
 import io.backstop.margin.risk.AccountRisk;
 import java.math.BigDecimal;
 import java.math.RoundingMode;

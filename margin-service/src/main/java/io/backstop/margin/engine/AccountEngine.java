@@ -6,7 +6,7 @@ import io.backstop.kit.lifecycle.DedicatedThread;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.time.SimulatedWork;
 import io.backstop.margin.account.Account;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.decision.SnapshotSchedule;
 import io.backstop.margin.persistence.AccountRepository;
 import io.backstop.margin.risk.Quote;

@@ -3,7 +3,7 @@ package io.backstop.margin.engine;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.account.AccountPartitions;
 import io.backstop.margin.account.AccountStatus;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.risk.AccountRisk;
 import io.backstop.margin.risk.PriceBook;
 import io.backstop.margin.risk.Quote;

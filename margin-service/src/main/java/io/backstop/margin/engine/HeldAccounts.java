@@ -2,7 +2,7 @@ package io.backstop.margin.engine;
 
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.margin.account.Account;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.decision.AccountReviewer;
 import io.backstop.margin.decision.SnapshotSchedule;
 import io.backstop.margin.risk.Quote;

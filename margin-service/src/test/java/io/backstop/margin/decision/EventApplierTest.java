@@ -21,7 +21,7 @@ import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.account.AccountStatus;
-import io.backstop.margin.account.MarginEngine;
+import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.risk.TestSpecs;
 import java.math.BigDecimal;
 import java.time.Clock;

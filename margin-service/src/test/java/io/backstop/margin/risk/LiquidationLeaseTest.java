@@ -1,12 +1,14 @@
-package io.backstop.margin.account;
+package io.backstop.margin.risk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.AccountStatus;
+import io.backstop.margin.account.ScopeStanding;
 import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.oracle.PriceStatus;
-import io.backstop.margin.risk.TestSpecs;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.UUID;

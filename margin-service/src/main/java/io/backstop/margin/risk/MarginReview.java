@@ -1,6 +1,5 @@
-package io.backstop.margin.account;
+package io.backstop.margin.risk;
 
-import io.backstop.margin.risk.AccountRisk;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;

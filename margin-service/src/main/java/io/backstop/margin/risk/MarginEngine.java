@@ -1,9 +1,8 @@
-package io.backstop.margin.account;
+package io.backstop.margin.risk;
 
-import io.backstop.margin.risk.AccountRisk;
-import io.backstop.margin.risk.InstrumentSpec;
-import io.backstop.margin.risk.PriceBook;
-import io.backstop.margin.risk.RiskCalculator;
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.AccountStatus;
+import io.backstop.margin.account.ScopeStanding;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
