@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.backstop.testkit.ServiceTemplate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,5 +43,14 @@ class ArchitectureTest {
     @Test
     void noPackageCycles() {
         slices().matching("io.backstop.insurance.(*)..").should().beFreeOfCycles().check(SERVICE);
+    }
+
+    @Test
+    void followsTheServiceTemplate() {
+        ServiceTemplate.of("io.backstop.insurance")
+                .domain("fund", "ledger", "waterfall")
+                .application("engine", "config") // config: only the settings the shell reads (the wiring is at the root)
+                .adapters("kafka", "web")
+                .check();
     }
 }

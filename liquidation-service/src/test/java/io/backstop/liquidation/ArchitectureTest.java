@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.backstop.testkit.ServiceTemplate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,5 +43,14 @@ class ArchitectureTest {
     @Test
     void noPackageCycles() {
         slices().matching("io.backstop.liquidation.(*)..").should().beFreeOfCycles().check(SERVICE);
+    }
+
+    @Test
+    void followsTheServiceTemplate() {
+        ServiceTemplate.of("io.backstop.liquidation")
+                .domain("lifecycle", "plan")
+                .application("engine")
+                .adapters("kafka", "web", "config")
+                .check();
     }
 }

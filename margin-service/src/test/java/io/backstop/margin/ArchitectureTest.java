@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.backstop.testkit.ServiceTemplate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,5 +57,16 @@ class ArchitectureTest {
     @Test
     void noPackageCycles() {
         slices().matching("io.backstop.margin.(*)..").should().beFreeOfCycles().check(SERVICE);
+    }
+
+    @Test
+    void followsTheServiceTemplate() {
+        ServiceTemplate.of("io.backstop.margin")
+                .domain("account", "risk", "screen", "decision")
+                .application("engine", "persistence") // the engine's store, as the other services' stores are
+                .adapters("kafka", "web", "config")
+                .allowing("io.backstop.margin.account.AccountPartitions", "Kafka's own murmur2 makes an account's"
+                        + " partition here the one Kafka's default partitioner picks for its records")
+                .check();
     }
 }

@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.backstop.testkit.ServiceTemplate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,5 +42,14 @@ class ArchitectureTest {
     @Test
     void noPackageCycles() {
         slices().matching("io.backstop.oracle.(*)..").should().beFreeOfCycles().check(SERVICE);
+    }
+
+    @Test
+    void followsTheServiceTemplate() {
+        ServiceTemplate.of("io.backstop.oracle")
+                .domain("pricing")
+                .application("history", "publish")
+                .adapters("kafka", "web", "config")
+                .check();
     }
 }
