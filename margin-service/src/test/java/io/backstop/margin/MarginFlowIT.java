@@ -292,6 +292,43 @@ class MarginFlowIT {
         assertThat(reads.view(ranked).orElseThrow().balances().get("USDT")).isEqualByComparingTo("104000");
     }
 
+    @Test
+    void aTakeoverBeforeTheAdlOfTheSameShortfallReleasesTheScopeOnlyWhenTheSettledLegClosesTheRest() throws Exception {
+        String bankrupt = leveragedBtcLong("adl-t-" + UUID.randomUUID());
+        String ranked = "adl-r-" + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + ranked + "\"}").statusCode()).isEqualTo(201);
+        assertThat(post("/api/v1/accounts/" + ranked + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
+                .statusCode()).isEqualTo(200);
+        sendFill(ranked, "BTCUSDT", Side.SELL, "4", "60000");
+        await().atMost(WAIT).until(() -> reads.view(ranked).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        UUID call = callIds(bankrupt, 1).get(0);
+        UUID shortfall = UUID.randomUUID();
+        sendEnd(bankrupt, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall,
+                "BTCUSDT", new BigDecimal("10"), BigDecimal.ZERO)));
+        await().atMost(WAIT).until(() -> scope(bankrupt).get("awaitingWaterfall").booleanValue());
+
+        // the takeover of 6 first: 4 still with the waterfall, the lease holds
+        kafka.send(infra.topic("insurance.takeovers"), bankrupt, json.encode(EventEnvelope.of(new PositionTakenOver(
+                shortfall, "majors", bankrupt, "BTCUSDT", PositionSide.LONG, new BigDecimal("6"),
+                new BigDecimal("59000")), Instant.now(), null, null)));
+        await().atMost(WAIT).until(() -> reads.view(bankrupt).map(v -> v.positions().get("BTCUSDT").size()
+                .compareTo(new BigDecimal("4")) == 0).orElse(false));
+        assertThat(scope(bankrupt).get("awaitingWaterfall").booleanValue()).isTrue();
+
+        // then the ADL of the other 4: margin closes the ranked short, and its answer the bankrupt side
+        EventEnvelope<PositionAutoDeleveraged> request = EventEnvelope.of(new PositionAutoDeleveraged(shortfall, ranked,
+                bankrupt, "BTCUSDT", Side.BUY, new BigDecimal("4"), new BigDecimal("59000"), 1), Instant.now(), null, null);
+        kafka.send(infra.topic("adl.executions"), ranked, json.encode(request));
+        assertThat(answersTo(request.eventId(), bankrupt, WAIT)).singleElement()
+                .satisfies(a -> assertThat(a.applied()).isEqualByComparingTo("4"));
+        await().atMost(WAIT).until(() -> scope(bankrupt).get("liquidation").isNull());
+        assertThat(getJson("/api/v1/accounts/" + bankrupt + "/risk").get("positions").size()).isZero();
+        assertThat(reads.view(ranked).orElseThrow().positions()).doesNotContainKey("BTCUSDT");
+        assertThat(reads.view(bankrupt).orElseThrow().balances().get("USDT")).isEqualByComparingTo("0");
+        assertThat(reads.view(ranked).orElseThrow().balances().get("USDT")).isEqualByComparingTo("104000");
+    }
+
     private List<AdlLegSettled> answersTo(UUID requestId, String bankrupt, Duration wait) {
         return kafka.read(infra.topic("adl.settlements"), 2, wait, r -> bankrupt.equals(r.key())).stream()
                 .map(r -> (AdlLegSettled) json.decode(Topic.ADL_SETTLEMENTS, r.key(), r.value()).payload())
