@@ -242,19 +242,10 @@ class MarginFlowIT {
     @Test
     void anAdlRequestClosesWhatTheRankedPositionHoldsAndItsAnswerClosesTheBankruptSideBeforeTheScopeIsFree()
             throws Exception {
-        String bankrupt = leveragedBtcLong("adl-b-" + UUID.randomUUID());
-        String ranked = "adl-s-" + UUID.randomUUID();
-        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + ranked + "\"}").statusCode()).isEqualTo(201);
-        assertThat(post("/api/v1/accounts/" + ranked + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
-                .statusCode()).isEqualTo(200);
-        sendFill(ranked, "BTCUSDT", Side.SELL, "4", "60000");
-        await().atMost(WAIT).until(() -> reads.view(ranked).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
-        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
-        UUID call = callIds(bankrupt, 1).get(0);
-        UUID shortfall = UUID.randomUUID();
-        sendEnd(bankrupt, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall,
-                "BTCUSDT", new BigDecimal("10"), BigDecimal.ZERO)));
-        await().atMost(WAIT).until(() -> scope(bankrupt).get("awaitingWaterfall").booleanValue());
+        AdlCase c = bankruptWithRankedShort("adl-b-", "adl-s-");
+        String bankrupt = c.bankrupt();
+        String ranked = c.ranked();
+        UUID shortfall = c.shortfall();
 
         // the fund's view was stale: it asks the ranked short for 6, which holds 4
         EventEnvelope<PositionAutoDeleveraged> request = EventEnvelope.of(new PositionAutoDeleveraged(shortfall, ranked,
@@ -294,19 +285,10 @@ class MarginFlowIT {
 
     @Test
     void aTakeoverBeforeTheAdlOfTheSameShortfallReleasesTheScopeOnlyWhenTheSettledLegClosesTheRest() throws Exception {
-        String bankrupt = leveragedBtcLong("adl-t-" + UUID.randomUUID());
-        String ranked = "adl-r-" + UUID.randomUUID();
-        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + ranked + "\"}").statusCode()).isEqualTo(201);
-        assertThat(post("/api/v1/accounts/" + ranked + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
-                .statusCode()).isEqualTo(200);
-        sendFill(ranked, "BTCUSDT", Side.SELL, "4", "60000");
-        await().atMost(WAIT).until(() -> reads.view(ranked).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
-        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
-        UUID call = callIds(bankrupt, 1).get(0);
-        UUID shortfall = UUID.randomUUID();
-        sendEnd(bankrupt, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall,
-                "BTCUSDT", new BigDecimal("10"), BigDecimal.ZERO)));
-        await().atMost(WAIT).until(() -> scope(bankrupt).get("awaitingWaterfall").booleanValue());
+        AdlCase c = bankruptWithRankedShort("adl-t-", "adl-r-");
+        String bankrupt = c.bankrupt();
+        String ranked = c.ranked();
+        UUID shortfall = c.shortfall();
 
         // the takeover of 6 first: 4 still with the waterfall, the lease holds
         kafka.send(infra.topic("insurance.takeovers"), bankrupt, json.encode(EventEnvelope.of(new PositionTakenOver(
@@ -327,6 +309,27 @@ class MarginFlowIT {
         assertThat(reads.view(ranked).orElseThrow().positions()).doesNotContainKey("BTCUSDT");
         assertThat(reads.view(bankrupt).orElseThrow().balances().get("USDT")).isEqualByComparingTo("0");
         assertThat(reads.view(ranked).orElseThrow().balances().get("USDT")).isEqualByComparingTo("104000");
+    }
+
+    /** A bankrupt 10 BTC long whose liquidation handed all 10 to the fund, and a ranked short of 4 BTC in profit. */
+    private record AdlCase(String bankrupt, String ranked, UUID shortfall) {
+    }
+
+    private AdlCase bankruptWithRankedShort(String bankruptPrefix, String rankedPrefix) throws Exception {
+        String bankrupt = leveragedBtcLong(bankruptPrefix + UUID.randomUUID());
+        String ranked = rankedPrefix + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + ranked + "\"}").statusCode()).isEqualTo(201);
+        assertThat(post("/api/v1/accounts/" + ranked + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
+                .statusCode()).isEqualTo(200);
+        sendFill(ranked, "BTCUSDT", Side.SELL, "4", "60000");
+        await().atMost(WAIT).until(() -> reads.view(ranked).map(v -> v.positions().containsKey("BTCUSDT")).orElse(false));
+        sendPrice("BTCUSDT", "59000", PriceStatus.OK);
+        UUID call = callIds(bankrupt, 1).get(0);
+        UUID shortfall = UUID.randomUUID();
+        sendEnd(bankrupt, call, LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall,
+                "BTCUSDT", new BigDecimal("10"), BigDecimal.ZERO)));
+        await().atMost(WAIT).until(() -> scope(bankrupt).get("awaitingWaterfall").booleanValue());
+        return new AdlCase(bankrupt, ranked, shortfall);
     }
 
     private List<AdlLegSettled> answersTo(UUID requestId, String bankrupt, Duration wait) {

@@ -207,7 +207,6 @@ public class InsuranceDesk {
         if (leg.refused().signum() > 0) {
             excluded.addAll(positions.refusedFor(leg.shortfallId()));
             excluded.add(leg.accountId());
-            excluded.add(leg.bankruptAccountId());
             BigDecimal mark = prices.mark(leg.symbol()).orElse(leg.price());
             opposite = positions.side(leg.symbol(), leg.bankruptSide() == Side.BUY, mark);
         }
