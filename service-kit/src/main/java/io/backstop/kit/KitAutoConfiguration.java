@@ -1,7 +1,6 @@
 package io.backstop.kit;
 
 import io.backstop.events.json.EventJson;
-import io.backstop.kit.inbox.EventProcessor;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.inbox.InboxBatch;
 import io.backstop.kit.inbox.InboxJanitor;
@@ -114,11 +113,6 @@ public class KitAutoConfiguration {
     @Bean
     Inbox inbox(JdbcTemplate jdbc, Clock clock) {
         return new Inbox(jdbc, clock);
-    }
-
-    @Bean
-    EventProcessor eventProcessor(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props) {
-        return new EventProcessor(inbox, tx, meters, props.getKafka().getTopicPrefix());
     }
 
     @Bean

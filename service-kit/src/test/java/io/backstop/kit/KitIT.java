@@ -176,7 +176,8 @@ class KitIT extends ServiceFoundationContract {
         UUID seen = UUID.randomUUID();
         UUID fresh = UUID.randomUUID();
         UUID twice = UUID.randomUUID();
-        tx.executeWithoutResult(status -> inbox.recordFirstDelivery(seen, "t", 0, 1));
+        tx.executeWithoutResult(status -> inbox.recordFirstDeliveries(
+                List.of(new io.backstop.kit.inbox.Inbox.Delivery(seen, "t", 0, 1))));
 
         java.util.Set<UUID> first = tx.execute(status -> inbox.recordFirstDeliveries(List.of(
                 new io.backstop.kit.inbox.Inbox.Delivery(seen, "t", 0, 1),

@@ -6,7 +6,7 @@ import io.backstop.events.Topic;
 import io.backstop.events.market.VenueTickObserved;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
-import io.backstop.kit.inbox.EventProcessor;
+import io.backstop.kit.inbox.InboxBatch;
 import io.backstop.kit.kafka.ServiceTopics;
 import io.backstop.kit.outbox.Outbox;
 import java.time.Clock;
@@ -54,34 +54,36 @@ public class KitTestApplication {
         /** The event id in the logging context while each tick was applied (what each log line carried). */
         static final java.util.Queue<String> loggedEventIds = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-        private final EventProcessor processor;
+        private final InboxBatch inbox;
         private final Outbox outbox;
         private final Clock clock;
         private final AtomicLong sequence = new AtomicLong();
 
-        EchoListener(EventProcessor processor, Outbox outbox, Clock clock) {
-            this.processor = processor;
+        EchoListener(InboxBatch inbox, Outbox outbox, Clock clock) {
+            this.inbox = inbox;
             this.outbox = outbox;
             this.clock = clock;
         }
 
-        @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.ticks")
-        void on(ConsumerRecord<String, EventEnvelope<?>> record) {
-            processor.processOnce(record, event -> {
-                VenueTickObserved tick = (VenueTickObserved) event.payload();
-                loggedEventIds.add(String.valueOf(org.slf4j.MDC.get("eventId")));
-                if (tick.symbol().equals("UNKNOWN")) {
-                    throw new ContractViolation(record.topic(), "payload.symbol",
-                            ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol UNKNOWN is not configured");
-                }
-                if (tick.venue().equals(FLAKY_VENUE) && flakyFailuresLeft.getAndDecrement() > 0) {
-                    throw new IllegalStateException("dependency unavailable");
-                }
-                outbox.append(EventEnvelope.causedBy(event.eventId(), "price", new OraclePricePublished(
-                        tick.symbol(), tick.last(), tick.last(), tick.last(), java.math.BigDecimal.ZERO,
-                        PriceStatus.OK, null, List.of(), clock.instant(), clock.instant()),
-                        clock.instant(), sequence.incrementAndGet()));
-            });
+        @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.ticks", batch = "true")
+        void on(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+            inbox.apply(records, this::echo);
+        }
+
+        private void echo(EventEnvelope<?> event) {
+            VenueTickObserved tick = (VenueTickObserved) event.payload();
+            loggedEventIds.add(String.valueOf(org.slf4j.MDC.get("eventId")));
+            if (tick.symbol().equals("UNKNOWN")) {
+                throw new ContractViolation(Topic.MARKET_TICKS.baseName(), "payload.symbol",
+                        ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol UNKNOWN is not configured");
+            }
+            if (tick.venue().equals(FLAKY_VENUE) && flakyFailuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("dependency unavailable");
+            }
+            outbox.append(EventEnvelope.causedBy(event.eventId(), "price", new OraclePricePublished(
+                    tick.symbol(), tick.last(), tick.last(), tick.last(), java.math.BigDecimal.ZERO,
+                    PriceStatus.OK, null, List.of(), clock.instant(), clock.instant()),
+                    clock.instant(), sequence.incrementAndGet()));
         }
     }
 }

@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -244,9 +245,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         try {
             if (!batch.dirty.isEmpty() || !batch.events.isEmpty() || !batch.deliveries.isEmpty()) {
                 tx.executeWithoutResult(status -> {
-                    for (Batch.Delivery d : batch.deliveries) {
-                        inbox.recordFirstDelivery(d.eventId(), d.topic(), d.partition(), d.offset());
-                    }
+                    recordDeliveries(batch);
                     repository.saveAll(batch.dirty.values(), reads.partitionCount());
                     outbox.appendAll(batch.events);
                 });
@@ -277,6 +276,20 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 .builder("backstop.margin.events.applied").description("Consumed events applied (committed), by topic")
                 .tag("topic", t).register(meters)).increment(count));
         batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Records the batch's events in the inbox. Each was checked unprocessed before it was applied, and
+     * only this engine writes its partitions' events: one already recorded means another writer applied
+     * it meanwhile (a replica that lost the partition and does not know it yet), so the batch fails and
+     * its accounts are reloaded as that writer left them.
+     */
+    private void recordDeliveries(Batch batch) {
+        Set<UUID> first = inbox.recordFirstDeliveries(batch.deliveries);
+        if (first.size() != batch.deliveries.size()) {
+            throw new IllegalStateException((batch.deliveries.size() - first.size())
+                    + " event(s) of the batch were recorded meanwhile by another writer; not committing");
+        }
     }
 
     /** After a failed batch: its accounts as stored, reviewed again in a batch of their own. */

@@ -1,6 +1,7 @@
 package io.backstop.margin.engine;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.kit.inbox.Inbox;
 import io.backstop.margin.account.Account;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,13 +19,10 @@ import java.util.UUID;
  */
 public final class Batch {
 
-    /** An event taken in: recorded in the inbox with the batch. */
-    record Delivery(UUID eventId, String topic, int partition, long offset) {
-    }
-
     private final HeldAccounts held;
     final Set<UUID> seen = new HashSet<>();
-    final List<Delivery> deliveries = new ArrayList<>();
+    /** The events taken in: recorded in the inbox with the batch. */
+    final List<Inbox.Delivery> deliveries = new ArrayList<>();
     final Map<String, Account> dirty = new LinkedHashMap<>();
     final List<EventEnvelope<?>> events = new ArrayList<>();
     final Set<String> created = new HashSet<>();

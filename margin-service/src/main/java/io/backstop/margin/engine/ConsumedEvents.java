@@ -73,7 +73,7 @@ public class ConsumedEvents {
                     return Optional.of(new Rejection(i, rejected));
                 }
                 batch.seen.add(event.eventId());
-                batch.deliveries.add(new Batch.Delivery(event.eventId(), record.topic(), record.partition(),
+                batch.deliveries.add(new Inbox.Delivery(event.eventId(), record.topic(), record.partition(),
                         record.offset()));
                 batch.applied.merge(record.topic(), 1, Integer::sum);
             }
@@ -96,7 +96,7 @@ public class ConsumedEvents {
             }
             applyPayload(topic, event, batch);
             batch.seen.add(event.eventId());
-            batch.deliveries.add(new Batch.Delivery(event.eventId(), topic, partition, offset));
+            batch.deliveries.add(new Inbox.Delivery(event.eventId(), topic, partition, offset));
             return true;
         });
     }

@@ -8,8 +8,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * The eventIds this service has processed. Recording one happens in the transaction that applies the
- * event, so "applied" and "recorded" are one fact: a redelivered event finds its id and is skipped.
+ * The eventIds this service has processed. Recording them happens in the transaction that applies the
+ * events, so "applied" and "recorded" are one fact: a redelivered event finds its id and is skipped.
+ * One way to record: a poll's deliveries in one statement ({@link #recordFirstDeliveries}). Services whose
+ * state is in the database apply a poll through {@link InboxBatch}, which records first and applies the
+ * first deliveries; margin-service, whose accounts live in memory and change before its transaction,
+ * asks {@link #processedAmong} first and records the same way when it commits.
  */
 public class Inbox {
 
@@ -19,18 +23,6 @@ public class Inbox {
     public Inbox(JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
         this.clock = clock;
-    }
-
-    /**
-     * Records {@code eventId} as processed; true when this is its first delivery, false when it was
-     * processed before (the caller must then change nothing). Call inside the applying transaction.
-     */
-    public boolean recordFirstDelivery(UUID eventId, String topic, int partition, long offset) {
-        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
-            throw new IllegalStateException("the inbox is written only inside the transaction that applies the event");
-        }
-        return jdbc.update("INSERT INTO inbox_event (event_id, topic, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?)"
-                + " ON CONFLICT (event_id) DO NOTHING", eventId, topic, partition, offset) == 1;
     }
 
     /** One delivered event, to record. */
