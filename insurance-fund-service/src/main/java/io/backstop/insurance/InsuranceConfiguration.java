@@ -5,6 +5,7 @@ import io.backstop.insurance.config.InsuranceProperties;
 import io.backstop.insurance.engine.AdlStore;
 import io.backstop.insurance.engine.FundFigures;
 import io.backstop.insurance.engine.FundUpkeep;
+import io.backstop.insurance.engine.FundOrders;
 import io.backstop.insurance.engine.InsuranceDesk;
 import io.backstop.insurance.engine.InsuranceStore;
 import io.backstop.insurance.engine.OpenInterest;
@@ -17,6 +18,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -37,8 +39,8 @@ class InsuranceConfiguration {
     }
 
     @Bean
-    InsuranceStore insuranceStore(JdbcTemplate jdbc) {
-        return new InsuranceStore(jdbc);
+    InsuranceStore insuranceStore(JdbcTemplate jdbc, FundOrders orders, JdbcAggregateOperations data) {
+        return new InsuranceStore(jdbc, orders, data);
     }
 
     @Bean

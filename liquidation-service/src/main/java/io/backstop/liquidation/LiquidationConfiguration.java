@@ -5,6 +5,7 @@ import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.prices.PriceBoard;
 import io.backstop.kit.prices.PriceBoardListener;
 import io.backstop.liquidation.config.LiquidationProperties;
+import io.backstop.liquidation.engine.FillHistory;
 import io.backstop.liquidation.engine.LiquidationDesk;
 import io.backstop.liquidation.engine.LiquidationStore;
 import io.backstop.liquidation.engine.Liquidator;
@@ -18,6 +19,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -40,6 +42,11 @@ class LiquidationConfiguration {
     @Bean
     LiquidationStore liquidationStore(JdbcTemplate jdbc, EventJson json, MarketsProperties markets) {
         return new LiquidationStore(jdbc, json, markets.markets());
+    }
+
+    @Bean
+    FillHistory fillHistory(JdbcAggregateOperations data) {
+        return new FillHistory(data);
     }
 
     @Bean

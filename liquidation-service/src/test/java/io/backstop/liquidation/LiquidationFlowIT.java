@@ -372,6 +372,43 @@ class LiquidationFlowIT {
 
     // ---------------------------------------------------------------------------------------------
 
+    @Test
+    void theHistoryPagesThroughFillsInTimeThenTradeOrderWithEveryFilter() throws Exception {
+        String account = "hist-" + UUID.randomUUID();
+        UUID liquidation = UUID.randomUUID();
+        jdbc.update("INSERT INTO liquidation (id, margin_call_id, account_id, scope, status, health, notional, state,"
+                + " created_at, updated_at) VALUES (?, ?, ?, 'cross', 'COMPLETED', 0, 0, '{}'::jsonb, now(), now())",
+                liquidation, UUID.randomUUID(), account);
+        Instant t = Instant.parse("2025-10-10T21:15:00Z");
+        // two fills share a time: the trade id orders them, and a page boundary between them loses neither
+        Object[][] fills = {{"h-3", t, "BTCUSDT"}, {"h-1", t.plusSeconds(1), "ETHUSDT"}, {"h-2", t.plusSeconds(1), "BTCUSDT"},
+                {"h-4", t.plusSeconds(2), "BTCUSDT"}, {"h-5", t.plusSeconds(3), "BTCUSDT"}};
+        for (Object[] f : fills) {
+            jdbc.update("INSERT INTO liquidation_fill (trade_id, liquidation_id, order_id, account_id, symbol, side,"
+                    + " quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at)"
+                    + " VALUES (?, ?, ?, ?, ?, 'SELL', 0.5, 60000.25, -10, 1.5, 0, 59000, ?)", account + f[0], liquidation,
+                    UUID.randomUUID(), account, f[2], java.sql.Timestamp.from((Instant) f[1]));
+        }
+        List<String> seen = new java.util.ArrayList<>();
+        String cursor = null;
+        do {
+            tools.jackson.databind.JsonNode page = json.mapper().readTree(new io.backstop.testkit.HttpProbe(port).get(
+                    "/api/v1/liquidations?accountId=" + account + "&limit=2" + (cursor == null ? "" : "&cursor=" + cursor))
+                    .body());
+            page.get("liquidations").forEach(f -> seen.add(f.get("tradeId").asString().substring(account.length())));
+            cursor = page.get("next").isNull() ? null : page.get("next").asString();
+        } while (cursor != null);
+        assertThat(seen).containsExactly("h-3", "h-1", "h-2", "h-4", "h-5");
+
+        tools.jackson.databind.JsonNode filtered = json.mapper().readTree(new io.backstop.testkit.HttpProbe(port).get(
+                "/api/v1/liquidations?accountId=" + account + "&symbol=BTCUSDT&from=" + t.plusSeconds(1) + "&to="
+                        + t.plusSeconds(3)).body());
+        assertThat(filtered.get("liquidations")).extracting(f -> f.get("tradeId").asString())
+                .as("symbol, from inclusive, to exclusive").containsExactly(account + "h-2", account + "h-4");
+        assertThat(filtered.get("liquidations").get(0).get("price").asString()).isEqualTo("60000.25");
+        assertThat(filtered.get("next").isNull()).isTrue();
+    }
+
     private String status(String account) {
         List<String> statuses = jdbc.queryForList("SELECT status FROM liquidation WHERE account_id = ?"
                 + " AND status <> 'SKIPPED_IN_PROGRESS'", String.class, account);

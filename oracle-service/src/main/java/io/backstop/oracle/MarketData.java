@@ -2,7 +2,7 @@ package io.backstop.oracle;
 
 import io.backstop.events.market.ConversionRateObserved;
 import io.backstop.events.market.VenueTickObserved;
-import io.backstop.oracle.history.PriceHistory;
+import io.backstop.oracle.history.ConversionRates;
 import io.backstop.oracle.pricing.PricingEngine;
 import io.backstop.oracle.pricing.SymbolPricer;
 import io.backstop.oracle.pricing.TickOutcome;
@@ -21,13 +21,13 @@ public class MarketData {
     private static final Logger log = LoggerFactory.getLogger(MarketData.class);
 
     private final PricingEngine engine;
-    private final PriceHistory history;
+    private final ConversionRates rates;
     private final OracleMetrics metrics;
     private final Counter failures;
 
-    MarketData(PricingEngine engine, PriceHistory history, OracleMetrics metrics, MeterRegistry meters) {
+    MarketData(PricingEngine engine, ConversionRates rates, OracleMetrics metrics, MeterRegistry meters) {
         this.engine = engine;
-        this.history = history;
+        this.rates = rates;
         this.metrics = metrics;
         this.failures = Counter.builder("backstop.oracle.ingest.failures")
                 .description("Ticks or rates that failed unexpectedly (logged)").register(meters);
@@ -58,7 +58,7 @@ public class MarketData {
         if (outcome == SymbolPricer.RateOutcome.ACCEPTED || outcome == SymbolPricer.RateOutcome.CAPPED
                 || outcome == SymbolPricer.RateOutcome.OUT_OF_ORDER) {
             engine.pricer(rate.asset()).flatMap(SymbolPricer::acceptedRate).ifPresent(accepted ->
-                    history.saveRate(rate.asset(), rate.underlying(), accepted.rate(), rate.source(), accepted.at()));
+                    rates.keepNewest(rate.asset(), rate.underlying(), accepted.rate(), rate.source(), accepted.at()));
         }
         return outcome;
     }

@@ -4,6 +4,7 @@ import io.backstop.events.json.EventJson;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.oracle.config.OracleProperties;
 import io.backstop.oracle.config.SymbolSpecs;
+import io.backstop.oracle.history.ConversionRates;
 import io.backstop.oracle.history.PriceHistory;
 import io.backstop.oracle.pricing.PriceSnapshot;
 import io.backstop.oracle.pricing.PricingEngine;
@@ -66,7 +67,7 @@ class OracleConfiguration {
     /** The engine, with what was last published restored: sequences continue, windows are warm. */
     @Bean
     PricingEngine pricingEngine(List<SymbolSpec> symbolSpecs, Clock clock, OracleMetrics metrics,
-                                PricePublisher publisher, PriceHistory history) {
+                                PricePublisher publisher, PriceHistory history, ConversionRates rates) {
         PricingEngine engine = new PricingEngine(symbolSpecs, clock, metrics);
         Map<String, PriceSnapshot> last = history.lastPublished();
         for (SymbolPricer pricer : engine.pricers()) {
@@ -76,7 +77,7 @@ class OracleConfiguration {
                         published.priceTime().minus(pricer.spec().twapWindow())));
             }
         }
-        for (PriceHistory.AcceptedRate rate : history.rates()) {
+        for (ConversionRates.Row rate : rates.findAll()) {
             engine.pricer(rate.asset()).ifPresent(p -> p.restoreRate(rate.rate(), rate.observedAt()));
         }
         if (!last.isEmpty()) {
@@ -87,8 +88,8 @@ class OracleConfiguration {
     }
 
     @Bean
-    MarketData marketData(PricingEngine engine, PriceHistory history, OracleMetrics metrics, MeterRegistry meters) {
-        return new MarketData(engine, history, metrics, meters);
+    MarketData marketData(PricingEngine engine, ConversionRates rates, OracleMetrics metrics, MeterRegistry meters) {
+        return new MarketData(engine, rates, metrics, meters);
     }
 
     @Bean

@@ -48,6 +48,8 @@ class OraclePricingIT {
     @Autowired
     PriceHistory history;
     @Autowired
+    io.backstop.oracle.history.ConversionRates rates;
+    @Autowired
     List<SymbolSpec> specs;
     @LocalServerPort
     int port;
@@ -217,7 +219,7 @@ class OraclePricingIT {
         long before = history.lastPublished().get("BNB").sequence();
         PricingEngine restarted = new OracleConfiguration().pricingEngine(specs, java.time.Clock.systemUTC(),
                 new OracleMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), specs),
-                null, history);
+                null, history, rates);
         long after = history.lastPublished().get("BNB").sequence();
 
         assertThat(published.symbol()).isEqualTo("BNB");

@@ -1,6 +1,5 @@
 package io.backstop.insurance.engine;
 
-import io.backstop.events.Side;
 import io.backstop.insurance.fund.FundBook;
 import io.backstop.insurance.fund.FundOrder;
 import io.backstop.insurance.fund.Inventory;
@@ -16,11 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.data.jdbc.core.JdbcAggregateOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The fund's books in PostgreSQL: funds and their inherited positions, the ledger, waterfall decisions and the
- * fund's orders (the copy of accounts' positions is {@link AdlStore}'s). Every write runs in its caller's transaction.
+ * fund's orders (the positions margin publishes are {@link AdlStore}'s). Every write runs in its caller's transaction.
+ * The ledger is written in batches on {@link JdbcTemplate}; the orders through their Spring Data repository.
  */
 public class InsuranceStore {
 
@@ -34,9 +35,13 @@ public class InsuranceStore {
     }
 
     private final JdbcTemplate jdbc;
+    private final FundOrders orders;
+    private final JdbcAggregateOperations data;
 
-    public InsuranceStore(JdbcTemplate jdbc) {
+    public InsuranceStore(JdbcTemplate jdbc, FundOrders orders, JdbcAggregateOperations data) {
         this.jdbc = jdbc;
+        this.orders = orders;
+        this.data = data;
     }
 
     // --- funds ----------------------------------------------------------------------------------
@@ -235,27 +240,20 @@ public class InsuranceStore {
     }
 
     public boolean hasOpenOrder(String group, String symbol) {
-        return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM fund_order WHERE group_name = ?"
-                + " AND symbol = ? AND status = 'OPEN')", Boolean.class, group, symbol));
+        return orders.existsByGroupAndSymbolAndStatus(group, symbol, FundOrder.OPEN);
     }
 
     public void insertOrder(FundOrder order, Instant now) {
-        jdbc.update("INSERT INTO fund_order (id, group_name, symbol, side, quantity, limit_price, status, created_at,"
-                        + " updated_at) VALUES (?, ?, ?, ?, ?, ?, 'OPEN', ?, ?)", order.id(), order.group(), order.symbol(),
-                order.side().name(), order.quantity(), order.limitPrice(), Timestamp.from(now), Timestamp.from(now));
+        data.insert(FundOrders.Row.placed(order, now));
     }
 
     /** The order, its row locked, if it is one of the fund's. */
     public Optional<FundOrder> lockOrder(UUID id) {
-        return jdbc.query("SELECT id, group_name, symbol, side, quantity, limit_price, status FROM fund_order"
-                        + " WHERE id = ? FOR UPDATE",
-                (rs, i) -> new FundOrder(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
-                        Side.valueOf(rs.getString(4)), rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getString(7)), id)
-                .stream().findFirst();
+        return orders.findLockedById(id).map(FundOrders.Row::order);
     }
 
     public void closeOrder(UUID id, BigDecimal filled, Instant now) {
-        jdbc.update("UPDATE fund_order SET status = 'DONE', filled = ?, updated_at = ? WHERE id = ?", filled,
-                Timestamp.from(now), id);
+        FundOrders.Row row = orders.findById(id).orElseThrow(() -> new IllegalStateException("no fund order " + id));
+        orders.save(row.closed(filled, now));
     }
 }

@@ -12,6 +12,7 @@ public record FundOrder(UUID id, String group, String symbol, Side side, BigDeci
                         String status) {
 
     public static final String OPEN = "OPEN";
+    public static final String DONE = "DONE";
 
     public boolean isOpen() {
         return OPEN.equals(status);

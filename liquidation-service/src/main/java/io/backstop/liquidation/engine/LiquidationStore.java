@@ -257,45 +257,6 @@ public class LiquidationStore {
         return n == null ? 0 : n;
     }
 
-    /**
-     * A page of fills from the history, oldest first, after the cursor (time, tradeId) if given;
-     * every filter optional.
-     */
-    public List<Fill> history(String accountId, String symbol, Instant from, Instant to, Instant afterTime,
-                              String afterTrade, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT trade_id, liquidation_id, order_id, account_id, symbol, side,"
-                + " quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at FROM liquidation_fill"
-                + " WHERE true");
-        List<Object> args = new ArrayList<>();
-        if (accountId != null) {
-            sql.append(" AND account_id = ?");
-            args.add(accountId);
-        }
-        if (symbol != null) {
-            sql.append(" AND symbol = ?");
-            args.add(symbol);
-        }
-        if (from != null) {
-            sql.append(" AND executed_at >= ?");
-            args.add(Timestamp.from(from));
-        }
-        if (to != null) {
-            sql.append(" AND executed_at < ?");
-            args.add(Timestamp.from(to));
-        }
-        if (afterTime != null) {
-            sql.append(" AND (executed_at, trade_id) > (?, ?)");
-            args.add(Timestamp.from(afterTime));
-            args.add(afterTrade);
-        }
-        sql.append(" ORDER BY executed_at, trade_id LIMIT ?");
-        args.add(limit);
-        return jdbc.query(sql.toString(), (rs, i) -> new Fill(rs.getString(1), rs.getObject(2, UUID.class),
-                rs.getObject(3, UUID.class), rs.getString(4), rs.getString(5), Side.valueOf(rs.getString(6)),
-                rs.getBigDecimal(7), rs.getBigDecimal(8), rs.getBigDecimal(9), rs.getBigDecimal(10),
-                rs.getBigDecimal(11), rs.getBigDecimal(12), rs.getTimestamp(13).toInstant()), args.toArray());
-    }
-
     /** Seconds since the oldest order still waiting for the exchange's answer was sent (0 if none). */
     public double oldestOpenOrderSeconds() {
         Double seconds = jdbc.queryForObject("SELECT extract(epoch FROM now() - min(updated_at))::float8"

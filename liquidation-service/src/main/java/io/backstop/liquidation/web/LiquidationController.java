@@ -1,7 +1,7 @@
 package io.backstop.liquidation.web;
 
 import io.backstop.events.InvalidField;
-import io.backstop.liquidation.engine.LiquidationStore;
+import io.backstop.liquidation.engine.FillHistory;
 import io.backstop.liquidation.lifecycle.Fill;
 import io.swagger.v3.oas.annotations.Operation;
 import java.nio.charset.StandardCharsets;
@@ -20,11 +20,11 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @RequestMapping("/api/v1/liquidations")
 class LiquidationController {
 
-    private final LiquidationStore store;
+    private final FillHistory history;
     private final LiquidationFeed feed;
 
-    LiquidationController(LiquidationStore store, LiquidationFeed feed) {
-        this.store = store;
+    LiquidationController(FillHistory history, LiquidationFeed feed) {
+        this.history = history;
         this.feed = feed;
     }
 
@@ -41,19 +41,16 @@ class LiquidationController {
         if (limit < 1 || limit > 1000) {
             throw new InvalidField("limit", "must be between 1 and 1000, got " + limit);
         }
-        Instant afterTime = null;
-        String afterTrade = null;
+        FillHistory.Cursor after = null;
         if (cursor != null) {
-            String[] parts;
             try {
-                parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
-                afterTime = Instant.parse(parts[0]);
-                afterTrade = parts[1];
+                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split("\\|", 2);
+                after = new FillHistory.Cursor(Instant.parse(parts[0]), parts[1]);
             } catch (RuntimeException e) {
                 throw new InvalidField("cursor", "is not one this API returned");
             }
         }
-        List<Fill> fills = store.history(accountId, symbol, from, to, afterTime, afterTrade, limit);
+        List<Fill> fills = history.page(accountId, symbol, from, to, after, limit);
         String next = null;
         if (fills.size() == limit) {
             Fill last = fills.get(fills.size() - 1);

@@ -18,7 +18,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import tools.jackson.core.type.TypeReference;
 
-/** Published prices and accepted conversion rates in PostgreSQL. */
+/**
+ * Published prices in PostgreSQL, written in batches with the outbox and read back at start to warm the
+ * windows (the accepted conversion rates are {@link ConversionRates}).
+ */
 public class PriceHistory {
 
     private static final String COLUMNS = "symbol, sequence, index_price, mark_price, twap, confidence, status,"
@@ -76,22 +79,6 @@ public class PriceHistory {
 
     public int purgeOlderThan(Instant cutoff) {
         return jdbc.update("DELETE FROM price_history WHERE price_time < ?", Timestamp.from(cutoff));
-    }
-
-    public void saveRate(String asset, String underlying, BigDecimal rate, String source, Instant observedAt) {
-        jdbc.update("INSERT INTO conversion_rate (asset, underlying, rate, source, observed_at) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (asset) DO UPDATE SET underlying = excluded.underlying, rate = excluded.rate,"
-                + " source = excluded.source, observed_at = excluded.observed_at"
-                + " WHERE conversion_rate.observed_at < excluded.observed_at",
-                asset, underlying, rate, source, Timestamp.from(observedAt));
-    }
-
-    public record AcceptedRate(String asset, BigDecimal rate, Instant observedAt) {
-    }
-
-    public List<AcceptedRate> rates() {
-        return jdbc.query("SELECT asset, rate, observed_at FROM conversion_rate", (rs, i) ->
-                new AcceptedRate(rs.getString(1), rs.getBigDecimal(2), rs.getTimestamp(3).toInstant()));
     }
 
     public Optional<Instant> newestPriceTime() {

@@ -120,7 +120,7 @@ public final class Replay {
     public record Result(String scenario, int accounts, long marginCalls, int accountsLiquidated, int wrongful,
                          BigDecimal wrongfulNotional, BigDecimal manipulation,
                          BigDecimal liquidatedNotional, long liquidationFills, long shortfalls, long takeovers,
-                         long adlExecutions, BigDecimal adlNotional, BigDecimal socialized, double maxIndexDeviation,
+                         long adlExecutions, BigDecimal adlNotional, long adlRefused, BigDecimal socialized, double maxIndexDeviation,
                          String maxDeviationSymbol, long peakLiquidationsPerSecond, double seconds,
                          Map<Integer, Long> liquidationsPerMinute, boolean ledgerClean, String fund,
                          Outcomes outcomes, Liveness liveness, Timeline timeline, Latency latency, Money money,
@@ -475,7 +475,7 @@ public final class Replay {
                     observer.wrongful.size(), observer.wrongfulNotional(), BigDecimal.valueOf(
                     scenario.manipulations().stream().mapToDouble(Scenario.Manipulation::notional).sum()),
                     observer.notional(), observer.fills.get(), observer.shortfalls.get(), observer.takeovers.get(),
-                    observer.adl.get(), observer.adlNotional(), observer.socialized(), observer.maxDeviation(),
+                    observer.adl.get(), observer.adlNotional(), observer.adlRefused.get(), observer.socialized(), observer.maxDeviation(),
                     observer.maxDeviationSymbol(), observer.peakPerSecond(), wall, new TreeMap<>(observer.perMinute),
                     clean, fund, outcomes, liveness, timeline, latency(observer), money, observer.longShare(), queried,
                     observer.coveredAtTrueValue.size(), observer.deadLetters.get(), observer.deadLetterReasons(),

@@ -50,6 +50,7 @@ public final class ReplayReport {
                 + money(r.money().fund("DEFICIT_COVERED")) + " / " + money(r.money().fund("UNWIND")));
         row(b, "ADL: positions / notional", results, r -> String.format("%,d / %s", r.adlExecutions(),
                 money(r.adlNotional())));
+        row(b, "  ADL legs refused, re-planned", results, r -> String.format("%,d", r.adlRefused()));
         row(b, "socialized loss (USDT)", results, r -> money(r.socialized()));
         row(b, "max index deviation", results, r -> String.format("%.2f%% (%s)", 100 * r.maxIndexDeviation(),
                 r.maxDeviationSymbol()));

@@ -11,7 +11,7 @@ class ReplayReportTest {
 
     private static Replay.Result result(int wrongful, String wrongfulNotional, Map<Integer, Long> perMinute) {
         return new Replay.Result("oct-2025", 300, 167, 153, wrongful, new BigDecimal(wrongfulNotional),
-                new BigDecimal("60000000"), new BigDecimal("6934843.2"), 262, 35, 0, 18, new BigDecimal("296368"),
+                new BigDecimal("60000000"), new BigDecimal("6934843.2"), 262, 35, 0, 18, new BigDecimal("296368"), wrongful == 0 ? 3 : 1,
                 BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}", new Replay.Outcomes(167, 0, 0, 0), new Replay.Liveness(300, 0, List.of()),
                 Timeline.empty(), new Replay.Latency(153, 420, 1800, 2500, 60, 40, 20, 300),
                 new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
@@ -60,6 +60,7 @@ class ReplayReportTest {
         assertThat(table).containsPattern("risk queries served / shed 429 / failed\\s+9,500 / 450 / 50");
         assertThat(table).containsPattern("share shed / p99 \\(ms, CO-corrected\\)\\s+4\\.5% / 40\\s");
         assertThat(table).containsPattern("events dead-lettered\\s+0\\s+0");
+        assertThat(table).containsPattern("ADL legs refused, re-planned\\s+3\\s+1");
         assertThat(table).containsPattern("liquidated notional long\\s+84%\\s+84%\\s+84%");
         assertThat(table).containsPattern("USDe below 0.95\\s+0.65, one venue\\s+0.65 binance\\s+0.65 binance");
         assertThat(table).containsPattern("decisions \\(events\\) / digest\\s+8,107 / 0123456789abcdef");
