@@ -81,6 +81,29 @@ class MarginConfiguration {
     }
 
     /**
+     * Ready while the account engine commits its batches: from its first failed round (a commit that failed,
+     * or accounts it could not reload after one) until a round commits again.
+     */
+    @Bean
+    HealthIndicator engineCommitsHealthIndicator(AccountEngine engine) {
+        return () -> engine.health().failing().map(f -> Health.outOfService().withDetail("failingRounds", f.rounds())
+                .withDetail("failingFor", f.lasting().toString()).withDetail("accountsToReload", f.accountsToReload())
+                .withDetail("lastError", f.lastError()).build()).orElseGet(() -> Health.up().build());
+    }
+
+    /**
+     * Alive unless the account engine has failed every round for longer than
+     * {@code backstop.margin.engine-failing-limit}: then a restart (which reloads every account) is the way out.
+     */
+    @Bean
+    HealthIndicator engineAliveHealthIndicator(AccountEngine engine, MarginProperties properties) {
+        return () -> engine.health().failing().filter(f -> f.lasting().compareTo(properties.getEngineFailingLimit()) > 0)
+                .map(f -> Health.down().withDetail("failingFor", f.lasting().toString())
+                        .withDetail("lastError", f.lastError()).build())
+                .orElseGet(() -> Health.up().build());
+    }
+
+    /**
      * Ready once the instance owns its partitions' accounts (possibly none, when other replicas own
      * them all): before that, every account request would be answered 503.
      */

@@ -28,6 +28,11 @@ public class MarginProperties {
     private Duration snapshotInterval = Duration.ofSeconds(1);
     /** Commands (fills, transfers, prices) the account engine applies per database transaction. */
     private int batchSize = 500;
+    /**
+     * How long the account engine may fail every round (PostgreSQL down, say) before liveness fails and the
+     * platform restarts the service; it is not ready from the first failed round.
+     */
+    private Duration engineFailingLimit = Duration.ofMinutes(5);
     private Map<String, Asset> assets = new LinkedHashMap<>();
 
     public String getSettlementAsset() {
@@ -60,6 +65,14 @@ public class MarginProperties {
 
     public void setBatchSize(int batchSize) {
         this.batchSize = batchSize;
+    }
+
+    public Duration getEngineFailingLimit() {
+        return engineFailingLimit;
+    }
+
+    public void setEngineFailingLimit(Duration engineFailingLimit) {
+        this.engineFailingLimit = engineFailingLimit;
     }
 
     public Map<String, Asset> getAssets() {

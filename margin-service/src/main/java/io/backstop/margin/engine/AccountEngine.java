@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -42,7 +43,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * memory and then committed in ONE PostgreSQL transaction with the eventIds processed (inbox) and the
  * events emitted (outbox). Only after that commit do submitters hear back (and Kafka offsets move).
  * If the commit fails, the touched accounts are reloaded from the database and every task of the
- * batch fails, to be retried: memory never runs ahead of what is stored. Readers get immutable
+ * batch fails, to be retried: memory never runs ahead of what is stored. While the database cannot
+ * answer, the accounts stay held and every task fails at once ({@link FailedBatches}); {@link EngineHealth}
+ * makes the service not ready meanwhile, and not alive if it lasts. Readers get immutable
  * {@link AccountView}s published after each commit and the latest prices ({@link AccountReads}). On
  * simulated time, prices wait for the next task or step instead of waking the engine, and snapshots are
  * published at steps, so what the engine decides depends only on the events and the simulated time.
@@ -64,6 +67,8 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     private final HeldAccounts held;
 
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
+    private final EngineHealth health = new EngineHealth();
+    private final FailedBatches failedBatches;
     private final Map<String, Quote> pendingPrices = new ConcurrentHashMap<>();
 
     private final MeterRegistry meters;
@@ -83,11 +88,17 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         this.reads = reads;
         this.snapshots = new SnapshotSchedule(snapshotInterval);
         this.held = new HeldAccounts(margin, reads, snapshots, clock, meters);
+        this.failedBatches = new FailedBatches(repository, held, health);
         this.meters = meters;
         this.batchTimer = Timer.builder("backstop.margin.engine.batch")
                 .description("Applying and committing one batch of account changes").register(meters);
         Gauge.builder("backstop.margin.engine.queue", queue, BlockingQueue::size)
                 .description("Account changes waiting for the engine").register(meters);
+    }
+
+    /** Whether batches are being committed: for readiness and liveness. */
+    public EngineHealth health() {
+        return health;
     }
 
     /** Work run on the engine thread inside a batch. */
@@ -176,7 +187,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                     continue; // on simulated time the engine works on tasks only: events, commands, a step's round
                 }
                 boolean snapshotRound = snapshots.roundDue(clock.instant());
-                if (first == null && !snapshotRound && pendingPrices.isEmpty()) {
+                if (first == null && !snapshotRound && pendingPrices.isEmpty() && health.failing().isEmpty()) {
                     continue;
                 }
                 tasks.clear();
@@ -194,6 +205,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             } catch (Throwable e) {
                 // never leave a submitter waiting: fail what this round took, and go on
                 log.error("account engine round failed", e);
+                health.failed(e, failedBatches.pending());
                 for (Task<?> task : tasks) {
                     task.future.completeExceptionally(e);
                 }
@@ -204,6 +216,13 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void run(List<Task<?>> tasks, boolean snapshotRound) {
         long start = System.nanoTime();
+        if (!reviewed(failedBatches.reload())) {
+            IllegalStateException waiting = new IllegalStateException("the account engine is reloading "
+                    + failedBatches.pending() + " account(s) from PostgreSQL after a failed commit; retry later");
+            tasks.forEach(task -> task.future.completeExceptionally(waiting));
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // the database is likely down: do not spin
+            return;
+        }
         Batch batch = new Batch(held);
         List<Object> results = new ArrayList<>(tasks.size());
         List<Throwable> failures = new ArrayList<>(tasks.size());
@@ -231,7 +250,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             }
         }
         if (aborted != null) {
-            reload(batch.dirty.keySet(), batch.created);
+            reviewed(failedBatches.failed(batch.dirty.keySet(), batch.created, aborted));
             for (Task<?> task : tasks) {
                 task.future.completeExceptionally(aborted);
             }
@@ -243,16 +262,19 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             batch.events.addAll(round.events());
         }
         try {
-            if (!batch.dirty.isEmpty() || !batch.events.isEmpty() || !batch.deliveries.isEmpty()) {
+            // while rounds fail, even one with nothing to write commits: it proves PostgreSQL answers again
+            if (!batch.dirty.isEmpty() || !batch.events.isEmpty() || !batch.deliveries.isEmpty()
+                    || health.failing().isPresent()) {
                 tx.executeWithoutResult(status -> {
                     recordDeliveries(batch);
                     repository.saveAll(batch.dirty.values(), reads.partitionCount());
                     outbox.appendAll(batch.events);
                 });
+                health.committed();
             }
         } catch (RuntimeException e) {
             log.warn("committing {} account changes failed; reloading them: {}", batch.dirty.size(), e.toString());
-            reload(batch.dirty.keySet(), batch.created);
+            reviewed(failedBatches.failed(batch.dirty.keySet(), batch.created, e));
             for (Task<?> task : tasks) {
                 task.future.completeExceptionally(e);
             }
@@ -292,15 +314,16 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         }
     }
 
-    /** After a failed batch: its accounts as stored, reviewed again in a batch of their own. */
-    private void reload(Set<String> ids, Set<String> created) {
-        held.forget(ids);
-        held.reloaded(repository.load(ids), created);
-        // the reloaded status may be behind the prices: review them again in a batch of their own
-        queue.add(new Task<>(batch -> {
+    /**
+     * Accounts reloaded after a failed batch: their stored status may be behind the prices, so they are reviewed
+     * again in a batch of their own. False while they could not be reloaded.
+     */
+    private boolean reviewed(Optional<Set<String>> reloaded) {
+        reloaded.filter(ids -> !ids.isEmpty()).ifPresent(ids -> queue.add(new Task<>(batch -> {
             ids.stream().map(held::get).filter(Objects::nonNull).forEach(batch::review);
             return null;
-        }, new CompletableFuture<>()));
+        }, new CompletableFuture<>())));
+        return reloaded.isPresent();
     }
 
     private record Task<T>(Work<T> work, CompletableFuture<T> future) {

@@ -169,6 +169,7 @@ final class HeldAccounts {
         created.forEach(id -> {
             if (!accounts.containsKey(id)) {
                 accountsByPriceSymbol.values().forEach(s -> s.remove(id));
+                snapshots.forget(id); // its snapshot was due: an account that was never stored has none
             }
         });
     }
