@@ -50,7 +50,7 @@ import tools.jackson.databind.JsonNode;
  * terminates (the other tests' connections are untouched).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.datasource.hikari.connection-timeout=2000")
+        properties = {"spring.datasource.hikari.connection-timeout=2000", "backstop.margin.engine-failing-limit=5s"})
 @RealInfrastructure
 @Import(PostgresOutageIT.OwnRole.class)
 class PostgresOutageIT {
@@ -143,10 +143,13 @@ class PostgresOutageIT {
         assertThat(commits.path("details").path("accountsToReload").asInt())
                 .as("the account the failed commit changed waits to be reloaded, still held").isEqualTo(1);
         assertThat(get("/api/v1/accounts/" + id + "/risk").statusCode()).as("its risk still answered").isEqualTo(200);
+        // past backstop.margin.engine-failing-limit (5 s here) liveness fails too: the platform would restart it
+        await().atMost(WAIT).until(() -> get("/actuator/health/liveness").statusCode() == 503);
 
         // PostgreSQL is back for the service
         sql("ALTER ROLE " + ROLE + " LOGIN");
         await().atMost(WAIT).until(() -> readiness() == 200);
+        assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200);
         await().atMost(WAIT).until(() -> size(id).compareTo(new BigDecimal("2")) == 0);
         assertThat(engineCommits().path("status").asString()).isEqualTo("UP");
         assertThat(get("/api/v1/accounts/" + id + "/risk").statusCode()).isEqualTo(200);
