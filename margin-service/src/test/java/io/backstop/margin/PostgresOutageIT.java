@@ -104,9 +104,7 @@ class PostgresOutageIT {
     @BeforeEach
     void open() {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());
-        await().atMost(WAIT).until(() -> listeners.getListenerContainers().stream().allMatch(c ->
-                c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty())
-                && reads.ownership().assigned());
+        await().atMost(WAIT).until(() -> Listeners.allAssigned(listeners) && reads.ownership().assigned());
     }
 
     @AfterEach
