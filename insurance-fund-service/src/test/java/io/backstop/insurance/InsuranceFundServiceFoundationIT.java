@@ -54,6 +54,31 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
         return events;
     }
 
+    @Override
+    protected List<ValidRequest> validRequests() throws Exception {
+        // the ADL queue is ranked at the mark: the valid request needs one
+        java.time.Instant now = java.time.Instant.now();
+        try (io.backstop.testkit.KafkaProbe kafka = new io.backstop.testkit.KafkaProbe(infra.kafka().bootstrapServers())) {
+            kafka.send(infra.topic(Topic.ORACLE_PRICES.baseName()), "ETHUSDT", new io.backstop.events.json.EventJson()
+                    .encode(EventEnvelope.of(new OraclePricePublished("ETHUSDT", new java.math.BigDecimal("3800"),
+                            new java.math.BigDecimal("3800"), new java.math.BigDecimal("3800"), java.math.BigDecimal.ZERO,
+                            io.backstop.events.oracle.PriceStatus.OK, null, List.of(), now, now), now, null,
+                            now.toEpochMilli())));
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> prices.mark("ETHUSDT").isPresent());
+        java.util.concurrent.Callable<Object> ledger = () -> jdbc.queryForObject(
+                "SELECT count(*) FROM ledger_transaction", Long.class);
+        return List.of(
+                ValidRequest.read("GET /api/v1/fund", "/api/v1/fund?history=5"),
+                ValidRequest.read("GET /api/v1/fund/{group}", "/api/v1/fund/majors?history=5"),
+                new ValidRequest("POST /api/v1/fund/{group}/deposits", "/api/v1/fund/majors/deposits",
+                        "{\"amount\":\"1000\",\"idempotencyKey\":\"corpus-" + UUID.randomUUID() + "\"}",
+                        java.util.Set.of(), ledger),
+                ValidRequest.read("GET /api/v1/waterfall/{shortfallId}", "/api/v1/waterfall/" + UUID.randomUUID(), 404),
+                ValidRequest.read("GET /api/v1/adl/{symbol}/queue", "/api/v1/adl/ETHUSDT/queue?side=LONG&limit=5"));
+    }
+
     /**
      * Prices land on the board and snapshots in the ADL tables (both idempotent without the inbox); an
      * execution of an order that is not the fund's is counted as ignored.

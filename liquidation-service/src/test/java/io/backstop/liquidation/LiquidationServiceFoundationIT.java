@@ -29,4 +29,11 @@ class LiquidationServiceFoundationIT extends ServiceFoundationContract {
         }
         return super.processed(event);
     }
+
+    @Override
+    protected List<ValidRequest> validRequests() {
+        java.time.Instant to = java.time.Instant.now();
+        return List.of(ValidRequest.read("GET /api/v1/liquidations", "/api/v1/liquidations?accountId=a-1&symbol=BTCUSDT"
+                + "&from=" + to.minusSeconds(3600) + "&to=" + to + "&limit=10"));
+    }
 }

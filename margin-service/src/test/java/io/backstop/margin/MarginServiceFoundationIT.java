@@ -17,6 +17,7 @@ import io.backstop.events.trading.TradeFilled;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
 import java.math.BigDecimal;
+import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -62,6 +63,39 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
                         Side.SELL, new BigDecimal("1"), new BigDecimal("1"), price, 1), now, null, null),
                 EventEnvelope.of(new LossSocialized(shortfall, account, "ETHUSDT", new BigDecimal("0.01"), "USDT",
                         "PRO_RATA"), now, null, null));
+    }
+
+    @Override
+    protected List<ValidRequest> validRequests() throws Exception {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> get("/actuator/health/readiness").statusCode() == 200);
+        String account = "corpus-" + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + account + "\"}").statusCode()).isEqualTo(201);
+        assertThat(post("/api/v1/accounts/" + account + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"100000\"}")
+                .statusCode()).isEqualTo(200);
+        String fresh = "corpus-new-" + UUID.randomUUID();
+        java.util.concurrent.Callable<Object> version = () -> version(account);
+        return List.of(
+                new ValidRequest("POST /api/v1/accounts", "/api/v1/accounts", "{\"accountId\":\"" + fresh + "\"}",
+                        java.util.Set.of("accountId"), () -> get("/api/v1/accounts/" + fresh + "/risk").statusCode()),
+                new ValidRequest("POST /api/v1/accounts/{id}/deposits", "/api/v1/accounts/" + account + "/deposits",
+                        "{\"asset\":\"USDT\",\"amount\":\"10\"}", java.util.Set.of(), version),
+                new ValidRequest("POST /api/v1/accounts/{id}/withdrawals", "/api/v1/accounts/" + account
+                        + "/withdrawals", "{\"asset\":\"USDT\",\"amount\":\"5\"}", java.util.Set.of(), version),
+                new ValidRequest("POST /api/v1/accounts/{id}/fills", "/api/v1/accounts/" + account + "/fills",
+                        "{\"tradeId\":\"corpus-" + UUID.randomUUID() + "\",\"symbol\":\"ETHUSDT\",\"side\":\"BUY\","
+                                + "\"quantity\":\"0.1\",\"price\":\"3800\",\"fee\":\"0.2\",\"feeAsset\":\"USDT\","
+                                + "\"marginMode\":\"CROSS\"}",
+                        java.util.Set.of("fee", "feeAsset", "marginMode", "isolatedMarginDelta"), version),
+                ValidRequest.read("GET /api/v1/accounts/at-risk", "/api/v1/accounts/at-risk?limit=5"));
+    }
+
+    /** The account's version: it moves with every change applied to the account. */
+    private long version(String account) throws Exception {
+        HttpResponse<String> risk = get("/api/v1/accounts/" + account + "/risk");
+        assertThat(risk.statusCode()).isEqualTo(200);
+        return tools.jackson.databind.json.JsonMapper.builder().build().readTree(risk.body())
+                .path("asOf").path("accountVersion").asLong();
     }
 
     /** Prices are not kept in the inbox (a price only replaces an older one): their effect is the count. */

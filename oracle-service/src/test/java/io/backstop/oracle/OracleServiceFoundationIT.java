@@ -49,6 +49,19 @@ class OracleServiceFoundationIT extends ServiceFoundationContract {
         return storedRateTime() != null;
     }
 
+    @Override
+    protected List<ValidRequest> validRequests() {
+        // a tick carries its venue's time: made afresh for each use, so the valid one is never stale on arrival
+        java.util.function.Supplier<String> tick = () -> "{\"venue\":\"okx\",\"symbol\":\"BNB\",\"bid\":\"612.4\","
+                + "\"ask\":\"612.6\",\"last\":\"612.5\",\"venueTime\":\"" + Instant.now() + "\"}";
+        Instant to = Instant.now();
+        return List.of(
+                ValidRequest.fresh("POST /api/v1/ticks", "/api/v1/ticks", tick, java.util.Set.of("bid", "ask"),
+                        () -> accepted("BNB")),
+                ValidRequest.read("GET /api/v1/prices/{symbol}/history", "/api/v1/prices/BNB/history?from="
+                        + to.minusSeconds(600) + "&to=" + to + "&limit=10"));
+    }
+
     private double accepted(String symbol) throws Exception {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                 "backstop_oracle_ticks_accepted_total\\{application=\"oracle-service\",symbol=\"" + symbol

@@ -159,6 +159,123 @@ public abstract class ServiceFoundationContract {
         assertThat(get("/actuator/health/readiness").statusCode()).as("ready after the corpus").isEqualTo(200);
     }
 
+    /**
+     * A valid request to one operation of the service's REST API, for the bad-input corpus to break:
+     * {@code operation} as the OpenAPI document names it ({@code "POST /api/v1/accounts/{id}/deposits"}),
+     * the concrete path (and query), the JSON body or null, the body fields that may be left out, and how to
+     * see whether anything was applied (compared before and after the corpus); the status the valid request
+     * is answered with after the corpus (0: any 2xx).
+     */
+    public record ValidRequest(String operation, String path, java.util.function.Supplier<String> body,
+                               java.util.Set<String> optionalFields, java.util.concurrent.Callable<Object> state,
+                               int status) {
+
+        /** A write, answered with a 2xx status when it is valid. */
+        public ValidRequest(String operation, String path, String body, java.util.Set<String> optionalFields,
+                            java.util.concurrent.Callable<Object> state) {
+            this(operation, path, () -> body, optionalFields, state, 0);
+        }
+
+        /** A write whose body is made afresh for each use (it carries the time it was sent at, say). */
+        public static ValidRequest fresh(String operation, String path, java.util.function.Supplier<String> body,
+                                         java.util.Set<String> optionalFields,
+                                         java.util.concurrent.Callable<Object> state) {
+            return new ValidRequest(operation, path, body, optionalFields, state, 0);
+        }
+
+        /** A read whose bad variants cannot change anything, answered 200 when it is valid. */
+        public static ValidRequest read(String operation, String path) {
+            return read(operation, path, 200);
+        }
+
+        /** A read answered {@code status} when it is valid (a 404 for an id that names nothing yet). */
+        public static ValidRequest read(String operation, String path, int status) {
+            return new ValidRequest(operation, path, () -> null, java.util.Set.of(), () -> "", status);
+        }
+    }
+
+    /**
+     * One valid request for every operation of the API that takes input a client can get wrong (a body, a
+     * query parameter, a typed path parameter); none for a service without any. The corpus test fails when an
+     * operation has none, so a new endpoint is covered from its first day.
+     */
+    protected List<ValidRequest> validRequests() throws Exception {
+        return List.of();
+    }
+
+    /**
+     * The REST bad-input corpus on every operation with input: each field of each body broken in each way its
+     * type allows (missing, a wrong JSON type, a decimal as a JSON number, an absurd or unreadable decimal, a
+     * value outside its enum, a string over the limit, an unreadable instant or UUID), each query and typed path
+     * parameter likewise, a malformed body and one over the size limit. Every case is answered as the README
+     * promises: a 400 problem+json naming the field (and its reason where one applies), or a 413; nothing sent
+     * is echoed back and nothing is applied; the valid request still succeeds afterwards, and the service is
+     * ready.
+     */
+    @Test
+    void aBadInputCorpusOnEveryEndpointIsRefusedNamingTheFieldEchoingNothingAndApplyingNothing() throws Exception {
+        tools.jackson.databind.ObjectMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
+        HttpResponse<String> docs = get("/v3/api-docs");
+        assertThat(docs.statusCode()).isEqualTo(200);
+        RestInputCorpus corpus = new RestInputCorpus(mapper, mapper.readTree(docs.body()),
+                org.springframework.util.unit.DataSize.parse(maxBody).toBytes(), maxStringLength);
+        List<ValidRequest> valid = validRequests();
+        java.util.Set<String> covered = new java.util.TreeSet<>();
+        valid.forEach(r -> covered.add(r.operation()));
+        assertThat(covered).as("a valid request for every operation with input, and no other")
+                .isEqualTo(corpus.operationsWithInput());
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        int sent = 0;
+        for (ValidRequest request : valid) {
+            Object before = request.state().call();
+            for (RestInputCorpus.Case c : corpus.cases(new RestInputCorpus.Request(request.operation(), request.path(),
+                    request.body().get(), request.optionalFields()))) {
+                sent++;
+                HttpResponse<String> answer = new HttpProbe(port).send(c.method(), c.path(), c.body());
+                String what = request.operation() + " with " + c.name();
+                soft.assertThat(answer.statusCode()).as("status of %s (%s)", what, answer.body()).isEqualTo(c.status());
+                soft.assertThat(answer.headers().firstValue("Content-Type").orElse("")).as("type of %s", what)
+                        .startsWith("application/problem+json");
+                soft.assertThat(answer.body().length()).as("size of the answer to %s", what).isLessThan(1_000);
+                soft.assertThat(answer.body()).as("answer to %s", what).doesNotContain("yyyyyyyyyy", "xxxxxxxxxx",
+                        "Exception", "java.", "io.backstop");
+                if (c.field() != null && answer.statusCode() == 400) {
+                    tools.jackson.databind.JsonNode problem = mapper.readTree(answer.body());
+                    soft.assertThat(problem.path("field").asString()).as("field named by the answer to %s (%s)", what,
+                            answer.body()).isEqualTo(c.field());
+                    if (c.reason() != null) {
+                        soft.assertThat(problem.path("reason").asString()).as("reason of the answer to %s", what)
+                                .isEqualTo(c.reason());
+                    } else {
+                        soft.assertThat(problem.path("reason").asString()).as("reason of the answer to %s", what)
+                                .isNotEmpty();
+                    }
+                }
+            }
+            soft.assertThat(request.state().call()).as("state after the corpus on %s", request.operation())
+                    .isEqualTo(before);
+            HttpResponse<String> ok = new HttpProbe(port).send(request.operation().substring(0,
+                    request.operation().indexOf(' ')), request.path(), request.body().get());
+            if (request.status() == 0) {
+                soft.assertThat(ok.statusCode()).as("the valid %s after the corpus (%s)", request.operation(), ok.body())
+                        .isBetween(200, 299);
+            } else {
+                soft.assertThat(ok.statusCode()).as("the valid %s after the corpus (%s)", request.operation(), ok.body())
+                        .isEqualTo(request.status());
+            }
+        }
+        soft.assertThat(get("/actuator/health/readiness").statusCode()).as("ready after the corpus").isEqualTo(200);
+        org.slf4j.LoggerFactory.getLogger(ServiceFoundationContract.class).info(
+                "REST bad-input corpus: {} bad requests on {} operations of {}", sent, valid.size(), service);
+        soft.assertAll();
+    }
+
+    @Value("${backstop.web.max-body:64KB}")
+    private String maxBody;
+
+    @Value("${backstop.web.max-string-length:256}")
+    private int maxStringLength;
+
     /** One poison record: what it is, the key it is sent with, its bytes, and the reason and field it must name. */
     protected record Poison(String name, String key, byte[] value, String reason, String field) {
     }

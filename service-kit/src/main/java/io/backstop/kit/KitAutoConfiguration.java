@@ -79,6 +79,17 @@ public class KitAutoConfiguration {
         return io.backstop.kit.web.WebLimitsModules.boundedStrings(limits.maxStringLength());
     }
 
+    /** Query parameters at most {@code backstop.web.max-string-length} characters too, refused naming the parameter. */
+    @Bean
+    org.springframework.web.servlet.config.annotation.WebMvcConfigurer backstopBoundedParameters(WebLimits limits) {
+        return new org.springframework.web.servlet.config.annotation.WebMvcConfigurer() {
+            @Override
+            public void addInterceptors(org.springframework.web.servlet.config.annotation.InterceptorRegistry registry) {
+                registry.addInterceptor(new io.backstop.kit.web.BoundedParameters(limits.maxStringLength()));
+            }
+        };
+    }
+
     @Bean
     @Primary
     JdbcTransactionManager transactionManager(DataSource dataSource) {

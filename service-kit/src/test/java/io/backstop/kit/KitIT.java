@@ -49,6 +49,16 @@ class KitIT extends ServiceFoundationContract {
         return List.of(tick("coinbase", "LINK", "20"));
     }
 
+    /** The web tests' endpoints: an order echoed back (nothing stored, no field required) and a page. */
+    @Override
+    protected List<ValidRequest> validRequests() {
+        return List.of(
+                new ValidRequest("POST /api/test/orders", "/api/test/orders", "{\"clientId\":\"c1\",\"amount\":\"1.5\","
+                        + "\"at\":\"2025-10-10T21:15:00Z\",\"count\":2}", java.util.Set.of("clientId", "amount", "at",
+                        "count"), () -> ""),
+                ValidRequest.read("GET /api/test/page", "/api/test/page?limit=5&after=" + java.util.UUID.randomUUID()));
+    }
+
     @BeforeEach
     void probe() {
         kafka = new KafkaProbe(infra.kafka().bootstrapServers());

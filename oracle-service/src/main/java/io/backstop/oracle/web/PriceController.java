@@ -2,6 +2,7 @@ package io.backstop.oracle.web;
 
 import io.backstop.events.json.EventJson;
 import io.backstop.events.market.VenueTickObserved;
+import io.backstop.kit.web.WebLimits;
 import io.backstop.oracle.MarketData;
 import io.backstop.oracle.history.PriceHistory;
 import io.backstop.oracle.pricing.PricingEngine;
@@ -42,12 +43,15 @@ class PriceController {
     private final PriceHistory history;
     private final MarketData marketData;
     private final EventJson json;
+    private final WebLimits limits;
 
-    PriceController(PricingEngine engine, PriceHistory history, MarketData marketData, EventJson json) {
+    PriceController(PricingEngine engine, PriceHistory history, MarketData marketData, EventJson json,
+                    WebLimits limits) {
         this.engine = engine;
         this.history = history;
         this.marketData = marketData;
         this.json = json;
+        this.limits = limits;
     }
 
     @GetMapping("/prices")
@@ -84,7 +88,8 @@ class PriceController {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
                     schema = @Schema(implementation = VenueTickObserved.class))))
     ResponseEntity<TickReceipt> tick(@RequestBody byte[] body) {
-        VenueTickObserved tick = json.decodePayload(VenueTickObserved.class, body, "POST /api/v1/ticks");
+        VenueTickObserved tick = json.decodePayload(VenueTickObserved.class, body, "POST /api/v1/ticks",
+                limits.maxStringLength());
         TickOutcome outcome = marketData.tick(tick).orElseThrow(() -> new IllegalStateException("tick failed"));
         if (outcome != TickOutcome.ACCEPTED) {
             ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT,

@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
@@ -115,6 +116,14 @@ public final class EventJson {
      * name {@code source} where an event's would name its topic.
      */
     public <P extends EventPayload> P decodePayload(Class<P> type, byte[] body, String source) {
+        return decodePayload(type, body, source, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #decodePayload(Class, byte[], String)}, refusing any string value longer than
+     * {@code maxStringLength} characters ({@code invalid_value}, naming its path): a REST body's limit.
+     */
+    public <P extends EventPayload> P decodePayload(Class<P> type, byte[] body, String source, int maxStringLength) {
         Reader in = new Reader(source);
         if (body == null || body.length == 0) {
             throw in.violation("$", Reason.MALFORMED_JSON, "the body is empty");
@@ -129,6 +138,7 @@ public final class EventJson {
         if (root == null || !root.isObject()) {
             throw in.violation("$", Reason.MALFORMED_JSON, "must be a JSON object");
         }
+        in.boundStrings(root, "", maxStringLength);
         try {
             return mapper.treeToValue(root, type);
         } catch (JacksonException e) {
@@ -223,6 +233,23 @@ public final class EventJson {
             return new ContractViolation(topicName, field, reason, detail);
         }
 
+        /** Refuses the first string value under {@code node} longer than {@code max}, naming its path. */
+        void boundStrings(JsonNode node, String path, int max) {
+            if (node.isString() && node.stringValue().length() > max) {
+                throw violation(path.isEmpty() ? "$" : path, Reason.INVALID_VALUE, "must be at most " + max
+                        + " characters, got " + node.stringValue().length());
+            }
+            if (node.isObject()) {
+                for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    boundStrings(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), max);
+                }
+            } else if (node.isArray()) {
+                for (int i = 0; i < node.size(); i++) {
+                    boundStrings(node.get(i), path + "[" + i + "]", max);
+                }
+            }
+        }
+
         JsonNode node(JsonNode root, String field, boolean required) {
             JsonNode node = root.get(field);
             if (node == null || node.isNull()) {
@@ -299,12 +326,34 @@ public final class EventJson {
                             invalid.getMessage());
                 }
             }
-            // a string that names no enum constant or UUID is a bad value; a number where a string belongs is a bad type
-            Reason reason = !(e instanceof MismatchedInputException)
-                    || e instanceof InvalidFormatException bad && bad.getValue() instanceof String
-                    ? Reason.INVALID_VALUE : Reason.WRONG_TYPE;
-            return violation(path.length() == 0 ? "$" : path.toString(), reason, firstLine(e.getOriginalMessage()));
+            return violation(path.length() == 0 ? "$" : path.toString(), reasonOf(e), firstLine(e.getOriginalMessage()));
         }
+    }
+
+    /**
+     * The contract's reason for a value Jackson could not bind, the same for an event and a REST body: a field
+     * the contract requires is {@code missing_field}; a value of the right JSON type that is not valid (a decimal
+     * string that is no number or out of range, an unreadable instant, a string naming no enum constant or UUID)
+     * is {@code invalid_value}; a value of the wrong JSON type (a decimal written as a number, an object for a
+     * string) is {@code wrong_type}.
+     */
+    public static Reason reasonOf(JacksonException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InvalidField invalid) {
+                return invalid.problem().startsWith("is required") ? Reason.MISSING_FIELD : Reason.INVALID_VALUE;
+            }
+            if (cause instanceof InvalidValue) {
+                return Reason.INVALID_VALUE;
+            }
+        }
+        if (e instanceof InvalidFormatException bad && bad.getValue() instanceof String) {
+            // a string where a number or a boolean belongs is the wrong type, whether or not it was tried as one
+            Class<?> target = bad.getTargetType();
+            boolean scalar = target != null && (target.isPrimitive() || Number.class.isAssignableFrom(target)
+                    || target == Boolean.class);
+            return scalar ? Reason.WRONG_TYPE : Reason.INVALID_VALUE;
+        }
+        return e instanceof MismatchedInputException ? Reason.WRONG_TYPE : Reason.INVALID_VALUE;
     }
 
     /** A value of the right JSON type that is not a valid value (a decimal string that is not a number). */

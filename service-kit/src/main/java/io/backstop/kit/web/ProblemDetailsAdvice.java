@@ -2,6 +2,7 @@ package io.backstop.kit.web;
 
 import io.backstop.events.ContractViolation;
 import io.backstop.events.InvalidField;
+import io.backstop.events.json.EventJson;
 import java.net.URI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import tools.jackson.core.exc.StreamConstraintsException;
  * RFC 9457 problem+json for every error a Backstop API returns, the same in every service. Spring MVC's
  * own errors (unknown path, wrong method...) come from {@link ResponseEntityExceptionHandler}. Bad input
  * is a 400 that names the offending field in {@code field} (a body path such as {@code fills[0].price},
- * a query parameter, a header) with a {@link ContractViolation.Reason} tag in {@code reason}, whatever
+ * a query parameter, a header) with a {@link ContractViolation.Reason} tag in {@code reason} (for a value
+ * that does not bind, the one the event codec gives: {@link EventJson#reasonOf}), whatever
  * broke: a body that does not parse, a value of the wrong JSON type, a value the field's contract
  * refuses ({@link InvalidField}, {@link ContractViolation}), a string longer than
  * {@link WebLimits#maxStringLength()}, a query parameter that does not convert, or one missing. A body
@@ -110,12 +112,14 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                                                                   HttpStatusCode status, WebRequest request) {
         ProblemDetail problem = null;
         String path = "";
+        JacksonException binding = null;
         for (Throwable t = ex; t != null; t = t.getCause()) {
             if (t instanceof BodyTooLarge large) {
                 return handleExceptionInternal(ex, tooLarge(large.limit()), headers, HttpStatus.CONTENT_TOO_LARGE, request);
             }
             if (t instanceof JacksonException jackson && path.isEmpty()) {
                 path = path(jackson);
+                binding = jackson;
             }
             if (t instanceof StreamConstraintsException) {
                 String field = path.isEmpty() ? "$" : path;
@@ -141,7 +145,7 @@ public class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 problem.setProperty("field", "$");
                 problem.setProperty("reason", ContractViolation.Reason.MALFORMED_JSON.tag());
             } else {
-                problem = badField(path, ContractViolation.Reason.WRONG_TYPE, path + ": " + why(ex));
+                problem = badField(path, EventJson.reasonOf(binding), path + ": " + why(ex));
             }
         }
         return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
