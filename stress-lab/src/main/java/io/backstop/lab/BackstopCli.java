@@ -80,16 +80,25 @@ public final class BackstopCli implements Callable<Integer> {
         }
     }
 
-    @Command(name = "restart", mixinStandardHelpOptions = true, description = "Restarts one service and waits until it is ready again.")
+    @Command(name = "restart", mixinStandardHelpOptions = true, description = "Restarts one service, the broker or the"
+            + " embedded PostgreSQL, and waits until it (and, for the broker or the database, every running service) is"
+            + " ready again, saying every 15 s what it still waits for.")
     static final class Restart implements Callable<Integer> {
-        @Parameters(paramLabel = "SERVICE", description = "oracle, margin, liquidation or insurance-fund")
+        @Parameters(paramLabel = "COMPONENT", description = "oracle, margin, liquidation, insurance-fund, kafka or"
+                + " postgres; for kafka and postgres it then waits until every running service is ready again")
         String service;
 
         @Override
         public Integer call() throws Exception {
+            if (service.equals("kafka")) {
+                return runtime(false).restartKafka();
+            }
+            if (service.equals("postgres") || service.equals("postgresql")) {
+                return runtime(false).restartPostgres();
+            }
             Service chosen = Service.named(service).orElseThrow(() -> new CommandLine.ParameterException(
-                    new CommandLine(this), "unknown service '" + service + "'; choose one of "
-                    + Arrays.stream(Service.values()).map(Service::id).toList()));
+                    new CommandLine(this), "unknown component '" + service + "'; choose one of "
+                    + Arrays.stream(Service.values()).map(Service::id).toList() + ", kafka or postgres"));
             return runtime(false).restart(chosen);
         }
     }

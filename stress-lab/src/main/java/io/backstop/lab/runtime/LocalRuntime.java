@@ -168,6 +168,75 @@ public final class LocalRuntime {
     }
 
     /**
+     * Restarts the broker: stops it (cleanly, as an operator would), starts it again, waits until it answers and
+     * then until every running service is ready again — each reconnects by itself; nothing is restarted for it.
+     * 0 when all are ready within the ready timeout, 1 otherwise.
+     */
+    public int restartKafka() throws Exception {
+        return restartInfrastructure("kafka", () -> {
+            if (kafka.stop()) {
+                out.println("stopped kafka");
+            }
+            try {
+                kafka.start();
+            } catch (Exception e) {
+                throw new ComponentFailed("kafka did not start: " + e.getMessage(), kafka.log());
+            }
+            await("kafka", kafka.log(), kafka::running, kafka::ready);
+        });
+    }
+
+    /**
+     * Restarts the embedded PostgreSQL (a fast shutdown: open transactions roll back, every connection is cut),
+     * then waits until it answers and until every running service is ready again. A PostgreSQL of one's own
+     * (BACKSTOP_JDBC_URL) is not this runtime's to restart: 1 with a message.
+     */
+    public int restartPostgres() throws Exception {
+        if (!settings.embeddedPostgres()) {
+            out.println("PostgreSQL at " + settings.jdbcUrl() + " is not one this runtime started; restart it yourself,"
+                    + " then ./backstop status shows when the services are ready again.");
+            return 1;
+        }
+        return restartInfrastructure(postgres.describe(), () -> {
+            if (postgres.stop()) {
+                out.println("stopped " + postgres.describe());
+            }
+            try {
+                postgres.start();
+            } catch (Exception e) {
+                throw new ComponentFailed(postgres.describe() + " did not start: " + e.getMessage(), postgres.log());
+            }
+            await(postgres.describe(), postgres.log(), Optional::empty, postgres::ready);
+        });
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private int restartInfrastructure(String component, Step restart) throws Exception {
+        long started = System.nanoTime();
+        try {
+            restart.run();
+            for (Service service : Service.values()) {
+                if (services.running(service).isEmpty()) {
+                    out.printf("  %-24s not running (./backstop restart %s starts it)%n", service.id(), service.id());
+                    continue;
+                }
+                await(service.id(), services.log(service), () -> services.running(service),
+                        () -> services.ready(service));
+            }
+        } catch (ComponentFailed e) {
+            out.println("FAILED: " + e.getMessage());
+            out.println(Processes.tail(e.log, 25));
+            return 1;
+        }
+        out.printf("%s restarted; the running services are ready again after %.1f s%n", component,
+                (System.nanoTime() - started) / 1e9);
+        return 0;
+    }
+
+    /**
      * Kills one service with SIGKILL, as a crash would (a chaos experiment): no shutdown hook runs, nothing is
      * flushed. Returns the pid killed once the process is gone, empty when the service was not running.
      */
@@ -224,8 +293,11 @@ public final class LocalRuntime {
         return allUp;
     }
 
+    /** How often a long wait for a component says it is still waiting. */
+    private static final Duration PROGRESS = Duration.ofSeconds(15);
+
     /**
-     * Waits until {@code ready}, failing fast when the process is gone (when there is one to watch)
+     * Waits until {@code ready}, saying so every {@link #PROGRESS} while it waits, failing fast when the process is gone (when there is one to watch)
      * and after the configured timeout.
      */
     private void await(String component, Path log, java.util.function.Supplier<Optional<ProcessHandle>> process,
@@ -233,12 +305,20 @@ public final class LocalRuntime {
         long started = System.nanoTime();
         Duration timeout = Duration.ofSeconds(settings.readyTimeoutSeconds());
         boolean watched = process.get().isPresent();
+        long nextProgress = PROGRESS.toNanos();
         while (!ready.getAsBoolean()) {
             if (watched && process.get().isEmpty()) {
                 throw new ComponentFailed(component + " exited before it was ready", log);
             }
-            if (System.nanoTime() - started > timeout.toNanos()) {
-                throw new ComponentFailed(component + " was not ready within " + timeout.toSeconds() + " s", log);
+            long waited = System.nanoTime() - started;
+            if (waited > timeout.toNanos()) {
+                throw new ComponentFailed(component + " was not ready within " + timeout.toSeconds() + " s"
+                        + " (BACKSTOP_READY_TIMEOUT)", log);
+            }
+            if (waited > nextProgress) {
+                out.printf("  %-24s not ready yet after %3d s (waiting up to %d s)%n", component, waited / 1_000_000_000L,
+                        timeout.toSeconds());
+                nextProgress += PROGRESS.toNanos();
             }
             Thread.sleep(250);
         }
