@@ -49,6 +49,7 @@ public final class Chaos {
         Path home = Path.of(env.getOrDefault("BACKSTOP_HOME", ".")).toAbsolutePath().normalize();
         List<Replay.Result> results = new ArrayList<>();
         List<Kills.Kill> kills = List.of();
+        List<Timeline.Mark> marks = List.of();
         for (String run : RUNS) {
             boolean killing = !run.equals("clean");
             Path runDir = home.resolve("run").resolve("chaos").resolve(killing ? "killed" : "clean");
@@ -72,6 +73,7 @@ public final class Chaos {
                     replay.duringShock(killer::start, killer::stopAndWait);
                     results.add(replay.run(scenario, accounts));
                     kills = killer.kills();
+                    marks = killer.marks();
                 } else {
                     results.add(replay.run(scenario, accounts));
                 }
@@ -90,7 +92,14 @@ public final class Chaos {
         Files.writeString(dir.resolve("table.txt"), table);
         Files.copy(clean, dir.resolve("decisions-clean.log"));
         Files.copy(killed, dir.resolve("decisions-killed.log"));
-        out.println("report: " + dir.resolve("table.txt"));
+        List<Timeline> timelines = List.of(results.get(0).timeline(), results.get(1).timeline()
+                .withMarks(marks));
+        Path page = dir.resolve("index.html");
+        Files.writeString(page, ReplayReport.html("Backstop chaos: " + scenario.name() + ", clean vs with kills ("
+                + plan.describe() + ")", RUNS, results, timelines).replace("<h2>Side by side</h2>",
+                "<h2>Chaos</h2><pre>" + ReplayCharts.escape(Kills.table(kills, mismatch, results.get(1)))
+                        + "</pre><h2>Side by side</h2>"));
+        out.println("report: " + page);
         boolean revived = kills.stream().allMatch(k -> k.readyAfter() != null);
         if (mismatch == -1 && results.stream().allMatch(Replay.Result::sound) && revived && !kills.isEmpty()) {
             return 0;
@@ -179,6 +188,8 @@ public final class Chaos {
         private final java.util.function.Supplier<java.util.Optional<Instant>> simulatedTime;
         private final PrintStream out;
         private final List<Kill> kills = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The simulated time the shock began at, once the killer has started. */
+        private volatile Instant shock;
         private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
         private Thread thread;
 
@@ -213,6 +224,7 @@ public final class Chaos {
         private void killAll() {
             try {
                 Instant shock = simulatedTime.get().orElseThrow();
+                this.shock = shock;
                 for (int round = 0; round < plan.rounds(); round++) {
                     // the kills come at points of simulated time, so the same options kill at the same moments of
                     // the run however fast the machine replays it
@@ -247,6 +259,17 @@ public final class Chaos {
             } catch (Exception e) {
                 out.println("  chaos: the killer failed: " + e.getMessage());
             }
+        }
+
+        /** The kills as marks on the report's charts, in simulated minutes after the shock began. */
+        List<Timeline.Mark> marks() {
+            Instant shock = this.shock;
+            if (shock == null) {
+                return List.of();
+            }
+            return kills.stream().filter(k -> k.simulated() != null)
+                    .map(k -> new Timeline.Mark(Duration.between(shock, k.simulated()).toMillis() / 60_000.0,
+                            "kill " + k.service().id())).toList();
         }
 
         /** The chaos section of the table: kills per service, time to ready, and the checks. */

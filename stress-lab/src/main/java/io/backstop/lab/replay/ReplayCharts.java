@@ -125,7 +125,7 @@ public final class ReplayCharts {
                 figures.add(figure(run.label, empty("no liquidation fills in this run"), ""));
                 continue;
             }
-            Plot plot = new Plot(time, y, "fills per minute");
+            Plot plot = new Plot(time, y, "fills per minute", run.timeline.marks());
             Map.Entry<Integer, Long> peak = null; // the earliest of the busiest minutes
             for (Map.Entry<Integer, Long> minute : new TreeMap<>(run.liquidations).entrySet()) {
                 plot.bar("bar", minute.getKey(), minute.getValue(),
@@ -163,7 +163,7 @@ public final class ReplayCharts {
                         : "no timeline recorded for this run"), ""));
                 continue;
             }
-            Plot plot = new Plot(time, y, "price (USDT)");
+            Plot plot = new Plot(time, y, "price (USDT)", run.timeline.marks());
             Set<String> venues = new TreeSet<>();
             points.forEach(p -> venues.addAll(p.venues().keySet()));
             Deviation furthest = null;
@@ -258,7 +258,7 @@ public final class ReplayCharts {
                         : "no timeline recorded for this run"), ""));
                 continue;
             }
-            Plot plot = new Plot(time, y, axis);
+            Plot plot = new Plot(time, y, axis, run.timeline.marks());
             StringBuilder text = new StringBuilder();
             double end = run.lastMinute();
             byGroup.forEach((group, points) -> {
@@ -291,7 +291,7 @@ public final class ReplayCharts {
                         : "no timeline recorded for this run"), ""));
                 continue;
             }
-            Plot plot = new Plot(time, y, axis);
+            Plot plot = new Plot(time, y, axis, run.timeline.marks());
             adl.forEach(a -> plot.bar("adl", a.minute(), value.applyAsDouble(a),
                     String.format(Locale.ROOT, "T+%d min: %s", a.minute(), format.apply(value.applyAsDouble(a)))));
             figures.add(figure(run.label, plot.svg(), String.format(Locale.ROOT,
@@ -328,7 +328,7 @@ public final class ReplayCharts {
                         : "no timeline recorded for this run"), ""));
                 continue;
             }
-            Plot plot = new Plot(time, y, axis);
+            Plot plot = new Plot(time, y, axis, run.timeline.marks());
             plot.line("p50", PALETTE[2], 1.5, null, latencySeries(points, Timeline.LatencyPoint::p50), "p50");
             plot.line("p99", PALETTE[1], 1.5, null, latencySeries(points, Timeline.LatencyPoint::p99), "p99");
             plot.line("max", PALETTE[4], 1, "3 2", latencySeries(points, Timeline.LatencyPoint::max), "max");
@@ -593,15 +593,17 @@ public final class ReplayCharts {
         private final Scale x;
         private final Scale y;
         private final String yLabel;
+        private final List<Timeline.Mark> marks;
         private final StringBuilder series = new StringBuilder();
         private final List<String> legend = new ArrayList<>();
         private final List<Double> legendWidths = new ArrayList<>();
         private int points;
 
-        Plot(Scale x, Scale y, String yLabel) {
+        Plot(Scale x, Scale y, String yLabel, List<Timeline.Mark> marks) {
             this.x = x;
             this.y = y;
             this.yLabel = yLabel;
+            this.marks = marks;
         }
 
         double px(double minute) {
@@ -719,6 +721,13 @@ public final class ReplayCharts {
                         bottom + 4, px(t), bottom + 16, escape(x.label(t))));
             }
             s.append(series);
+            for (Timeline.Mark mark : marks) {
+                s.append(String.format(Locale.ROOT, "<g class=\"mark\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
+                                + " stroke=\"#c0392b\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/><text x=\"%.1f\""
+                                + " y=\"%d\" fill=\"#c0392b\">%s</text><title>%s</title></g>", px(mark.minute()), TOP,
+                        px(mark.minute()), bottom, px(mark.minute()) + 3, TOP + 10, escape(mark.label()),
+                        escape(String.format(Locale.ROOT, "T+%.1f min: %s", mark.minute(), mark.label()))));
+            }
             s.append(String.format(Locale.ROOT, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
                             + "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", LEFT, TOP, LEFT, bottom,
                     LEFT, bottom, WIDTH - RIGHT, bottom));

@@ -12,15 +12,31 @@ import java.util.Map;
  * @param fund    the insurance fund after each change the replay saw
  * @param adl     ADL executions (counterparty side) per simulated minute
  * @param latency end-to-end latency of liquidation fills per simulated minute
+ * @param marks   moments every chart of the run marks (a chaos run's kills)
  */
 public record Timeline(Map<String, List<PricePoint>> prices, List<FundPoint> fund, List<AdlMinute> adl,
-                       List<LatencyPoint> latency) {
+                       List<LatencyPoint> latency, List<Mark> marks) {
 
     public Timeline {
         prices = Map.copyOf(prices);
         fund = List.copyOf(fund);
         adl = List.copyOf(adl);
         latency = List.copyOf(latency);
+        marks = List.copyOf(marks);
+    }
+
+    public Timeline(Map<String, List<PricePoint>> prices, List<FundPoint> fund, List<AdlMinute> adl,
+                    List<LatencyPoint> latency) {
+        this(prices, fund, adl, latency, List.of());
+    }
+
+    /** This timeline with {@code marks} on every chart. */
+    public Timeline withMarks(List<Mark> marks) {
+        return new Timeline(prices, fund, adl, latency, marks);
+    }
+
+    /** A moment the charts mark with a vertical line: {@code label} at {@code minute} after T+0. */
+    public record Mark(double minute, String label) {
     }
 
     public static Timeline empty() {

@@ -100,6 +100,40 @@ class ReplayChartsTest {
     }
 
     @Test
+    void aChaosRunsKillsAreMarkedOnEveryChartOfThatRunAtTheirMinuteAndOnNoneOfTheOther() throws Exception {
+        Timeline killed = naive.withMarks(List.of(new Timeline.Mark(30, "kill margin-service"),
+                new Timeline.Mark(95.5, "kill oracle-service")));
+        String chaos = ReplayReport.html("chaos", List.of("clean", "with kills"),
+                List.of(SyntheticRuns.result(false), SyntheticRuns.result(true)), List.of(robust, killed));
+        Matcher figures = Pattern.compile("<figure><h3>([^<]*)</h3>(<svg\\b.*?</svg>)", Pattern.DOTALL).matcher(chaos);
+        int charts = 0;
+        while (figures.find()) {
+            charts++;
+            Element svg = parse(figures.group(2));
+            NodeList marks = svg.getElementsByTagName("g");
+            List<Element> kills = new ArrayList<>();
+            for (int m = 0; m < marks.getLength(); m++) {
+                Element g = (Element) marks.item(m);
+                if ("mark".equals(g.getAttribute("class"))) {
+                    kills.add(g);
+                }
+            }
+            boolean withKills = figures.group(1).equals("with kills");
+            assertThat(kills).as("marks in a chart of %s", figures.group(1)).hasSize(withKills ? 2 : 0);
+            if (withKills) {
+                assertThat(kills.get(0).getTextContent()).contains("kill margin-service", "T+30.0 min");
+                assertThat(kills.get(1).getTextContent()).contains("kill oracle-service", "T+95.5 min");
+                double x30 = Double.parseDouble(((Element) kills.get(0).getElementsByTagName("line").item(0))
+                        .getAttribute("x1"));
+                double x95 = Double.parseDouble(((Element) kills.get(1).getElementsByTagName("line").item(0))
+                        .getAttribute("x1"));
+                assertThat(x95).as("the later kill further right").isGreaterThan(x30 + 50);
+            }
+        }
+        assertThat(charts).as("charts drawn").isGreaterThan(8);
+    }
+
+    @Test
     void theRunsOfOneChartShareTheirAxes() throws Exception {
         Timeline calm = new Timeline(Map.of("USDE", List.of(usde(0, 1.0, 1.0), usde(180, 1.0, 1.0))), List.of(),
                 List.of(), List.of());
