@@ -64,6 +64,14 @@ class ReplayDeterminismIT {
         assertThat(kills).extracting(Chaos.Kills.Kill::service).containsExactly(Service.MARGIN, Service.LIQUIDATION,
                 Service.INSURANCE_FUND);
         assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.service()).isNotNull());
+        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6)
+        assertThat(MARKS).extracting(Timeline.Mark::label).containsExactly("kill margin-service",
+                "kill liquidation-service", "kill insurance-fund-service");
+        for (int i = 0; i < MARKS.size(); i++) {
+            assertThat(MARKS.get(i).minute()).as("minute of kill %d", i + 1).isBetween(2.0 * (i + 1), 2.0 * (i + 1) + 1);
+        }
+        assertThat(ReplayReport.html("chaos", List.of("clean", "with kills"), List.of(quiet, killed),
+                List.of(quiet.timeline(), killed.timeline().withMarks(MARKS)))).contains("kill liquidation-service");
         assertThat(killed.sound()).as("nothing lost or doubled, money conserved, ledger clean").isTrue();
         assertThat(Files.mismatch(killed.decisions().log(), quiet.decisions().log()))
                 .as("the run with kills decided byte for byte as the quiet one").isEqualTo(-1L);
@@ -71,6 +79,9 @@ class ReplayDeterminismIT {
                 quiet.decisions().digest(), quiet.decisions().lines(), quiet.seconds(), busy.seconds(),
                 killed.seconds(), kills);
     }
+
+    /** The kills of the chaos run as the report marks them. */
+    private static final List<Timeline.Mark> MARKS = new ArrayList<>();
 
     private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog, Chaos.KillPlan plan,
                                                  List<Chaos.Kills.Kill> killed) throws Exception {
@@ -101,6 +112,7 @@ class ReplayDeterminismIT {
             replay.duringShock(kills::start, kills::stopAndWait);
             Replay.Result result = replay.run(scenario, TRADERS);
             killed.addAll(kills.kills());
+            MARKS.addAll(kills.marks());
             return result;
         } finally {
             hogs.forEach(Thread::interrupt);
