@@ -25,21 +25,6 @@ final class RestInputCorpus {
     record Case(String name, String method, String path, String body, int status, String field, String reason) {
     }
 
-    /**
-     * A valid request to one operation: {@code operation} as the OpenAPI document names it
-     * ({@code "POST /api/v1/accounts/{id}/deposits"}), the concrete path (with its query, if any) and body.
-     */
-    record Request(String operation, String path, String body, Set<String> optionalFields) {
-
-        String method() {
-            return operation.substring(0, operation.indexOf(' '));
-        }
-
-        String template() {
-            return operation.substring(operation.indexOf(' ') + 1);
-        }
-    }
-
     private final ObjectMapper mapper;
     private final JsonNode docs;
     private final long maxBody;
@@ -75,17 +60,22 @@ final class RestInputCorpus {
         return operations;
     }
 
-    /** Every bad variant of {@code valid}. */
-    List<Case> cases(Request valid) {
-        JsonNode operation = docs.get("paths").get(valid.template()).get(valid.method().toLowerCase(java.util.Locale.ROOT));
+    /**
+     * Every bad variant of a valid request to {@code operation} (as the OpenAPI document names it, {@code "POST
+     * /api/v1/accounts/{id}/deposits"}): its concrete path (with its query, if any), its body (null for none), and
+     * the body's fields that may be left out.
+     */
+    List<Case> cases(String operationName, String validPath, String validBody, Set<String> optionalFields) {
+        String method = operationName.substring(0, operationName.indexOf(' '));
+        String template = operationName.substring(operationName.indexOf(' ') + 1);
+        JsonNode operation = docs.get("paths").get(template).get(method.toLowerCase(java.util.Locale.ROOT));
         List<Case> cases = new ArrayList<>();
-        String method = valid.method();
-        if (valid.body() != null) {
-            cases.add(new Case("malformed JSON", method, valid.path(), "{\"", 400, "$", "malformed_json"));
+        if (validBody != null) {
+            cases.add(new Case("malformed JSON", method, validPath, "{\"", 400, "$", "malformed_json"));
             String padding = "x".repeat((int) maxBody + 1);
-            cases.add(new Case("body over the limit", method, valid.path(), "{\"pad\":\"" + padding + "\"}", 413, null,
+            cases.add(new Case("body over the limit", method, validPath, "{\"pad\":\"" + padding + "\"}", 413, null,
                     null));
-            ObjectNode body = (ObjectNode) mapper.readTree(valid.body());
+            ObjectNode body = (ObjectNode) mapper.readTree(validBody);
             JsonNode schema = resolve(operation.path("requestBody").path("content").path("application/json")
                     .path("schema"));
             for (Map.Entry<String, JsonNode> property : schema.path("properties").properties()) {
@@ -94,21 +84,21 @@ final class RestInputCorpus {
                 for (Map.Entry<String, Object> bad : badValues(type, body.has(field)).entrySet()) {
                     ObjectNode broken = body.deepCopy();
                     if (bad.getValue() == MISSING) {
-                        if (valid.optionalFields().contains(field) || !body.has(field)) {
+                        if (optionalFields.contains(field) || !body.has(field)) {
                             continue;
                         }
                         broken.remove(field);
                     } else {
                         broken.set(field, mapper.valueToTree(bad.getValue()));
                     }
-                    cases.add(new Case(field + ": " + bad.getKey(), method, valid.path(), mapper.writeValueAsString(broken),
+                    cases.add(new Case(field + ": " + bad.getKey(), method, validPath, mapper.writeValueAsString(broken),
                             400, field, bodyReason(bad.getKey())));
                 }
             }
         }
-        String[] pathAndQuery = valid.path().split("\\?", 2);
+        String[] pathAndQuery = validPath.split("\\?", 2);
         Map<String, String> query = query(pathAndQuery.length > 1 ? pathAndQuery[1] : "");
-        Map<String, String> pathValues = pathValues(valid.template(), pathAndQuery[0]);
+        Map<String, String> pathValues = pathValues(template, pathAndQuery[0]);
         for (JsonNode parameter : parameters(operation)) {
             String name = parameter.path("name").asString();
             String in = parameter.path("in").asString();
@@ -121,12 +111,12 @@ final class RestInputCorpus {
                     Map<String, String> broken = new LinkedHashMap<>(query);
                     broken.put(name, value);
                     cases.add(new Case("query " + name + ": " + bad.getKey(), method, pathAndQuery[0] + "?"
-                            + encode(broken), valid.body(), 400, name, null));
+                            + encode(broken), validBody, 400, name, null));
                 } else if (in.equals("path") && typed(type)) {
                     Map<String, String> broken = new LinkedHashMap<>(pathValues);
                     broken.put(name, value);
-                    String path = expand(valid.template(), broken) + (pathAndQuery.length > 1 ? "?" + pathAndQuery[1] : "");
-                    cases.add(new Case("path " + name + ": " + bad.getKey(), method, path, valid.body(), 400, name,
+                    String path = expand(template, broken) + (pathAndQuery.length > 1 ? "?" + pathAndQuery[1] : "");
+                    cases.add(new Case("path " + name + ": " + bad.getKey(), method, path, validBody, 400, name,
                             null));
                 }
             }
