@@ -138,7 +138,9 @@ public final class EventJson {
         if (root == null || !root.isObject()) {
             throw in.violation("$", Reason.MALFORMED_JSON, "must be a JSON object");
         }
-        in.boundStrings(root, "", maxStringLength);
+        if (maxStringLength < Integer.MAX_VALUE) {
+            in.boundStrings(root, "", maxStringLength);
+        }
         try {
             return mapper.treeToValue(root, type);
         } catch (JacksonException e) {
