@@ -118,6 +118,15 @@ public class BackstopProperties {
         @NotNull
         private Duration maxRetryInterval = Duration.ofSeconds(30);
 
+        /**
+         * Attempts at a message that fails while the database answers and not for its content (a fault in the
+         * service, an event it cannot handle) before it is dead-lettered as {@code processing_failed}; with the
+         * default back-off, 10 attempts hold the partition about 1 minute 50. A failure of the infrastructure itself
+         * is retried for as long as it takes.
+         */
+        @Min(1)
+        private int maxAttempts = 10;
+
         public boolean isCreateTopics() {
             return createTopics;
         }
@@ -164,6 +173,14 @@ public class BackstopProperties {
 
         public void setDeadLetterRetention(Duration deadLetterRetention) {
             this.deadLetterRetention = deadLetterRetention;
+        }
+
+        public int getMaxAttempts() {
+            return maxAttempts;
+        }
+
+        public void setMaxAttempts(int maxAttempts) {
+            this.maxAttempts = maxAttempts;
         }
 
         public Duration getMaxRetryInterval() {

@@ -26,7 +26,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"backstop.kafka.max-attempts=3", "backstop.kafka.max-retry-interval=400ms"})
 @RealInfrastructure
 class KitIT extends ServiceFoundationContract {
 
@@ -148,9 +149,10 @@ class KitIT extends ServiceFoundationContract {
                 + "outcome=\"duplicate\",topic=\"market.ticks\"}");
     }
 
+    /** A failure of the infrastructure is retried past the attempts a faulty event gets, in order, until it passes. */
     @Test
-    void aTransientFailureIsRetriedInOrderUntilItSucceeds() {
-        KitTestApplication.EchoListener.flakyFailuresLeft.set(3);
+    void anInfrastructureFailureIsRetriedInOrderUntilItSucceedsHoweverLong() {
+        KitTestApplication.EchoListener.flakyFailuresLeft.set(6); // twice backstop.kafka.max-attempts
         String ticks = infra.topic("market.ticks");
         EventEnvelope<?> flaky = tick(KitTestApplication.EchoListener.FLAKY_VENUE, "ADA", "0.5");
         EventEnvelope<?> behind = tick("binance", "ADA", "0.51");
@@ -162,6 +164,43 @@ class KitIT extends ServiceFoundationContract {
         assertThat(prices).extracting(r -> json.decode(Topic.ORACLE_PRICES, "p", r.value()).causationId())
                 .containsExactly(flaky.eventId(), behind.eventId());
         assertThat(KitTestApplication.EchoListener.flakyFailuresLeft.get()).isNegative();
+        assertThat(kafka.read(ticks + ".dlq", 1, Duration.ofSeconds(2), r -> "ADA".equals(r.key())))
+                .as("nothing of a passing failure dead-lettered").isEmpty();
+    }
+
+    /**
+     * An event the handler keeps failing on while the database answers is tried max-attempts times, then
+     * dead-lettered as processing_failed; the events polled with it, before and after, are applied — the
+     * failure is pinned to the record it comes from, never to the one that happened to open the poll.
+     */
+    @Test
+    void anEventTheHandlerKeepsFailingOnIsDeadLetteredAfterItsAttemptsAndItsNeighboursApplied() {
+        KitTestApplication.EchoListener.faultyAttempts.set(0);
+        String ticks = infra.topic("market.ticks");
+        EventEnvelope<?> before = tick("okx", "AVAX", "30.1");
+        EventEnvelope<?> faulty = tick(KitTestApplication.EchoListener.FAULTY_VENUE, "AVAX", "30.2");
+        EventEnvelope<?> after = tick("okx", "AVAX", "30.3");
+        for (EventEnvelope<?> e : List.of(before, faulty, after)) {
+            kafka.send(ticks, "AVAX", json.encode(e));
+        }
+
+        ConsumerRecord<String, byte[]> letter = kafka.read(ticks + ".dlq", 1, WAIT, r -> "AVAX".equals(r.key())).get(0);
+        assertThat(json.decode(Topic.MARKET_TICKS, "dlq", letter.value()).eventId()).isEqualTo(faulty.eventId());
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.REASON_HEADER)).isEqualTo("processing_failed");
+        assertThat(KafkaProbe.header(letter, DeadLetterPublisher.DETAIL_HEADER))
+                .isEqualTo("IllegalStateException: a fault in the handler");
+        List<ConsumerRecord<String, byte[]>> prices = kafka.read(infra.topic("oracle.prices"), 2, WAIT,
+                r -> "AVAX".equals(r.key()));
+        assertThat(prices).extracting(r -> json.decode(Topic.ORACLE_PRICES, "p", r.value()).causationId())
+                .containsExactly(before.eventId(), after.eventId());
+        assertThat(KitTestApplication.EchoListener.faultyAttempts.get()).as("attempts at the faulty event")
+                .isGreaterThanOrEqualTo(3);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM inbox_event WHERE event_id = ?", Integer.class,
+                faulty.eventId())).as("the faulty event left no trace").isZero();
+        assertThat(metrics()).contains("backstop_kafka_dead_letters_total{application=\"kit-test\","
+                + "reason=\"processing_failed\",topic=\"market.ticks\"}");
+        assertThat(kafka.read(ticks + ".dlq", 2, Duration.ofSeconds(2), r -> "AVAX".equals(r.key())))
+                .as("only the faulty event dead-lettered").hasSize(1);
     }
 
     @Test

@@ -48,9 +48,12 @@ public class KitTestApplication {
     @Component
     static class EchoListener {
 
-        /** Ticks from this venue fail this many times before they succeed (a flaky dependency). */
+        /** Ticks from this venue fail this many times before they succeed (the database did not answer). */
         static final String FLAKY_VENUE = "flaky";
         static final AtomicInteger flakyFailuresLeft = new AtomicInteger();
+        /** Ticks from this venue always fail, and not for their content (a fault in the handler's code). */
+        static final String FAULTY_VENUE = "faulty";
+        static final AtomicInteger faultyAttempts = new AtomicInteger();
         /** The event id in the logging context while each tick was applied (what each log line carried). */
         static final java.util.Queue<String> loggedEventIds = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
@@ -78,7 +81,11 @@ public class KitTestApplication {
                         ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol UNKNOWN is not configured");
             }
             if (tick.venue().equals(FLAKY_VENUE) && flakyFailuresLeft.getAndDecrement() > 0) {
-                throw new IllegalStateException("dependency unavailable");
+                throw new org.springframework.dao.TransientDataAccessResourceException("database unavailable");
+            }
+            if (tick.venue().equals(FAULTY_VENUE)) {
+                faultyAttempts.incrementAndGet();
+                throw new IllegalStateException("a fault in the handler");
             }
             outbox.append(EventEnvelope.causedBy(event.eventId(), "price", new OraclePricePublished(
                     tick.symbol(), tick.last(), tick.last(), tick.last(), java.math.BigDecimal.ZERO,

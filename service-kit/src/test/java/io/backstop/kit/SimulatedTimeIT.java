@@ -33,11 +33,13 @@ import tools.jackson.databind.json.JsonMapper;
  * The kit's simulated time with the kit's test service (ticks in, prices out through inbox and outbox), on real
  * Kafka and PostgreSQL: nothing is taken in between steps; a step takes in exactly what was published before it,
  * hands it to the listener by topic, key, partition and offset whatever partition each key landed on and in
- * whatever order it was sent, retries a passing failure within the step, dead-letters what breaks the contract,
+ * whatever order it was sent, retries a passing failure within the step, dead-letters what breaks the contract
+ * and, after its attempts, an event the handler keeps failing on,
  * and publishes what it decided, stamped with the step's time, before it answers.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "backstop.clock.mode=simulated", "backstop.clock.start=2025-10-10T20:00:00Z"})
+        "backstop.clock.mode=simulated", "backstop.clock.start=2025-10-10T20:00:00Z", "backstop.kafka.max-attempts=3",
+        "backstop.kafka.max-retry-interval=400ms"})
 @RealInfrastructure
 class SimulatedTimeIT {
 
@@ -106,6 +108,23 @@ class SimulatedTimeIT {
         JsonNode status = JsonMapper.builder().build().readTree(lab.status());
         assertThat(status.path("time").asString()).isEqualTo(T0.plusSeconds(2).toString());
         assertThat(status.path("topics").toString()).contains(ticks);
+
+        // a tick the handler keeps failing on: tried max-attempts times within the step, then dead-lettered as
+        // processing_failed; the ticks before and after it applied, and the step answers
+        KitTestApplication.EchoListener.faultyAttempts.set(0);
+        for (String venue : List.of("a", KitTestApplication.EchoListener.FAULTY_VENUE, "b")) {
+            kafka.sendAsync(ticks, "XRP", json.encode(tick(venue, "XRP")));
+        }
+        kafka.flush();
+        JsonNode faulty = step(T0.plusSeconds(3));
+        assertThat(faulty.path("events").asInt()).isEqualTo(3);
+        assertThat(faulty.path("published").asInt()).isEqualTo(2);
+        List<ConsumerRecord<String, byte[]>> failed = kafka.read(ticks + ".dlq", 1, Duration.ofSeconds(5),
+                r -> "XRP".equals(r.key()));
+        assertThat(KafkaProbe.header(failed.get(0), DeadLetterPublisher.REASON_HEADER)).isEqualTo("processing_failed");
+        assertThat(((VenueTickObserved) json.decode(Topic.MARKET_TICKS, "dlq", failed.get(0).value()).payload())
+                .venue()).isEqualTo(KitTestApplication.EchoListener.FAULTY_VENUE);
+        assertThat(KitTestApplication.EchoListener.faultyAttempts.get()).isGreaterThanOrEqualTo(3);
     }
 
     private EventEnvelope<?> tick(String venue, String symbol) {

@@ -4,6 +4,7 @@ import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.kit.inbox.Inbox;
+import io.backstop.kit.kafka.PolledBatch;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.decision.EventApplier;
 import io.micrometer.core.instrument.Counter;
@@ -43,16 +44,12 @@ public class ConsumedEvents {
                 .description("Redelivered events recognised and not applied again").register(meters);
     }
 
-    /** The first record of a polled list that was rejected, and why; the ones before it were applied. */
-    public record Rejection(int index, RuntimeException reason) {
-    }
-
     /**
      * Applies a polled list of records in one batch (one transaction), each exactly once by its
      * eventId (one inbox query for the list). Stops at the first record rejected by the contract and
      * reports it; what came before is committed, what comes after is left for redelivery.
      */
-    public Optional<Rejection> applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+    public Optional<PolledBatch.Rejection> applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         if (records.isEmpty()) {
             return Optional.empty();
         }
@@ -70,7 +67,7 @@ public class ConsumedEvents {
                     applyPayload(record.topic(), event, batch);
                 } catch (ContractViolation | UnknownAccount | IllegalArgumentException rejected) {
                     batch.events.subList(eventsBefore, batch.events.size()).clear();
-                    return Optional.of(new Rejection(i, rejected));
+                    return Optional.of(new PolledBatch.Rejection(i, rejected));
                 }
                 batch.seen.add(event.eventId());
                 batch.deliveries.add(new Inbox.Delivery(event.eventId(), record.topic(), record.partition(),

@@ -7,7 +7,6 @@ import io.backstop.margin.engine.ConsumedEvents;
 import io.backstop.margin.engine.PartitionOwnership;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -18,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 
@@ -27,7 +25,7 @@ import org.springframework.stereotype.Component;
  * account. Each poll is applied by the account engine as one batch in one transaction, exactly once
  * (the offsets move only after the engine committed). A record that breaks the contract splits the
  * batch: what came before is committed, it goes to the dead-letter topic with the reason, the rest is
- * applied at once.
+ * applied at once; any other failure is pinned to its record ({@link PolledBatch#apply}).
  *
  * <p>Ownership: the instance assigned partition p of these topics holds the accounts whose key hashes
  * to p. One consumer per instance with the range assignor gives it the same partition numbers of
@@ -67,37 +65,8 @@ class AccountEventListener implements ConsumerSeekAware {
                 "partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor",
                 "max.poll.records=${backstop.margin.batch-size:500}"})
     void onAccountEvents(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
-        int start = 0;
-        while (start < records.size()) {
-            List<ConsumerRecord<String, EventEnvelope<?>>> rest = records.subList(start, records.size());
-            int readable = PolledBatch.readable(rest);
-            Optional<ConsumedEvents.Rejection> rejection;
-            try {
-                // the engine commits what comes before a rejected record and stops there
-                rejection = events.applyAll(rest.subList(0, readable));
-            } catch (RuntimeException e) {
-                // the engine could not commit: nothing of this segment is applied; retried from its first record
-                throw new BatchListenerFailedException("account engine failed: " + e.getMessage(), e, start);
-            }
-            int bad;
-            RuntimeException cause;
-            if (rejection.isPresent()) {
-                bad = rejection.get().index();
-                cause = rejection.get().reason();
-            } else if (readable < rest.size()) {
-                bad = readable;
-                cause = PolledBatch.unreadable(rest.get(readable));
-            } else {
-                return;
-            }
-            // dead-lettered here, so the rest of the poll goes on at once instead of one seek and fetch per bad record
-            try {
-                deadLetters.accept(rest.get(bad), null, cause);
-            } catch (RuntimeException e) {
-                throw new BatchListenerFailedException(cause.getMessage(), cause, start + bad);
-            }
-            start += bad + 1;
-        }
+        // the engine commits what comes before a rejected record and stops there
+        PolledBatch.apply(records, events::applyAll, deadLetters);
     }
 
     @Override

@@ -11,10 +11,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -23,8 +23,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * poll. A record the handler rejects ({@link ContractViolation} or {@link InvalidField}) splits the
  * poll: what came before is committed in a transaction of its own, the record goes to its dead-letter
  * topic with the reason, and the rest is applied likewise — one bad record costs one more commit, not
- * a redelivery. Unreadable records likewise. Any other failure fails the poll from the first record not
- * yet committed, to be retried by the error handler. Counts {@code backstop.events.consumed{topic,outcome}}.
+ * a redelivery. Unreadable records likewise. Any other failure fails the poll at the record it comes from,
+ * to be retried by the error handler ({@link PolledBatch#apply}). Counts
+ * {@code backstop.events.consumed{topic,outcome}}.
  */
 public class InboxBatch {
 
@@ -76,52 +77,16 @@ public class InboxBatch {
     }
 
     public void apply(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {
-        int start = 0;
-        while (start < records.size()) {
-            List<ConsumerRecord<String, EventEnvelope<?>>> rest = records.subList(start, records.size());
-            int readable = PolledBatch.readable(rest);
-            Rejected rejected = null;
+        PolledBatch.apply(records, segment -> {
             try {
-                applyAll(rest.subList(0, readable), handler);
+                applyAll(segment, handler);
+                return Optional.empty();
             } catch (Rejected r) {
-                rejected = r;
-            } catch (RuntimeException e) {
-                throw new BatchListenerFailedException("applying a poll failed: " + e.getMessage(), e, start);
-            }
-            int bad;
-            RuntimeException cause;
-            if (rejected != null) {
                 // nothing of the segment is committed: commit what came before the rejected record
-                try {
-                    applyAll(rest.subList(0, rejected.index), handler);
-                } catch (RuntimeException e) {
-                    throw new BatchListenerFailedException("applying the records before a rejected one failed", e,
-                            start);
-                }
-                bad = rejected.index;
-                cause = (RuntimeException) rejected.getCause();
-            } else if (readable < rest.size()) {
-                bad = readable;
-                cause = PolledBatch.unreadable(rest.get(readable));
-            } else {
-                return;
+                applyAll(segment.subList(0, r.index), handler);
+                return Optional.of(new PolledBatch.Rejection(r.index, (RuntimeException) r.getCause()));
             }
-            deadLetter(rest.get(bad), cause, start + bad);
-            start += bad + 1;
-        }
-    }
-
-    /**
-     * Dead-letters a record here and now, so the rest of the poll goes on at once (a rejection handed to
-     * the container's error handler costs a seek and a new fetch per record). If the dead-letter topic
-     * cannot be written, the poll fails at the record and the error handler retries it.
-     */
-    private void deadLetter(ConsumerRecord<String, EventEnvelope<?>> record, RuntimeException cause, int index) {
-        try {
-            deadLetters.accept(record, null, cause);
-        } catch (RuntimeException e) {
-            throw new BatchListenerFailedException(cause.getMessage(), cause, index);
-        }
+        }, deadLetters);
     }
 
     private void applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {

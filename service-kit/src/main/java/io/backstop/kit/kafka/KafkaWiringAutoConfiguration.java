@@ -6,10 +6,13 @@ import io.backstop.events.InvalidField;
 import io.backstop.events.kafka.EventSerializer;
 import io.backstop.kit.BackstopProperties;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,13 +36,14 @@ import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * Kafka as every Backstop service uses it: consumers that read committed data and check the event
  * contract; a message that breaks the contract goes at once to {@code <topic>.dlq} and the partition
- * moves on; any other failure (the database is down, say) is retried with back-off, in order, for as
- * long as it takes, because skipping a fill or a price is worse than waiting for it.
+ * moves on; a failure of the infrastructure (the database is down, say) is retried with back-off, in
+ * order, for as long as it takes, because skipping a fill or a price is worse than waiting for it; any
+ * other failure is retried a bounded number of times while the database answers, then dead-lettered
+ * ({@link RetryPolicy}).
  *
  * <p>Listener containers are not Kafka-transactional: a consumer's effects and the eventIds it
  * processed are committed together in PostgreSQL (the inbox), and what it emits goes through the
@@ -65,12 +69,28 @@ public class KafkaWiringAutoConfiguration {
         return new DeadLetterPublisher(template, meters, backstop.getKafka().getTopicPrefix(), service);
     }
 
+    /** Whether this service's database answers: asked only after a consumer failed (a service without one: yes). */
     @Bean
-    DefaultErrorHandler kafkaErrorHandler(DeadLetterPublisher deadLetters, BackstopProperties backstop) {
-        ExponentialBackOff backOff = new ExponentialBackOff(200, 2.0);
-        backOff.setMaxInterval(backstop.getKafka().getMaxRetryInterval().toMillis());
-        backOff.setMaxElapsedTime(Long.MAX_VALUE);
-        DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters, backOff);
+    RetryPolicy retryPolicy(BackstopProperties backstop, ObjectProvider<DataSource> dataSource) {
+        return new RetryPolicy(backstop.getKafka().getMaxAttempts(), backstop.getKafka().getMaxRetryInterval(), () -> {
+            DataSource database = dataSource.getIfAvailable();
+            if (database == null) {
+                return true;
+            }
+            try (Connection c = database.getConnection()) {
+                return c.isValid(2);
+            } catch (SQLException | RuntimeException e) {
+                return false;
+            }
+        });
+    }
+
+    @Bean
+    DefaultErrorHandler kafkaErrorHandler(DeadLetterPublisher deadLetters, RetryPolicy retries) {
+        DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters);
+        handler.setBackOffFunction((record, failure) -> retries.backOff(failure));
+        // a new kind of failure starts a new count (an outage's errors, then the record's own)
+        handler.setResetStateOnExceptionChange(true);
         // DeserializationException is already fatal by default; these are the contract's own verdicts.
         handler.addNotRetryableExceptions(ContractViolation.class, InvalidField.class);
         handler.setCommitRecovered(true);

@@ -1,10 +1,9 @@
 package io.backstop.kit.time;
 
-import io.backstop.events.ContractViolation;
-import io.backstop.events.InvalidField;
 import io.backstop.events.Topic;
 import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
+import io.backstop.kit.kafka.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,7 +31,7 @@ import org.springframework.kafka.listener.BatchAcknowledgingConsumerAwareMessage
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.kafka.listener.MessageListenerContainer;
-import org.springframework.kafka.support.serializer.DeserializationException;
+import org.springframework.util.backoff.BackOffExecution;
 
 /**
  * Takes a service's events in on simulated time, in place of its listener containers (which do not start
@@ -44,7 +43,8 @@ import org.springframework.kafka.support.serializer.DeserializationException;
  * which partition a key hashes to or on which consumer fetched first. Consecutive records of one listener
  * go to it as one batch. What the containers' error handler does, this does too: a record that breaks the
  * contract goes to its dead-letter topic and the rest go on; any other failure is retried, with back-off,
- * until it succeeds (the step waits). Offsets are committed after each step. Used by one thread at a time
+ * as the {@link RetryPolicy} says: until it succeeds when the infrastructure failed (the step waits), a bounded
+ * number of times otherwise, then dead-lettered. Offsets are committed after each step. Used by one thread at a time
  * (the {@link Simulation}'s).
  */
 public final class EventDriver implements SmartLifecycle {
@@ -61,17 +61,17 @@ public final class EventDriver implements SmartLifecycle {
     private final ConsumerFactory<Object, Object> consumers;
     private final DeadLetterPublisher deadLetters;
     private final String prefix;
-    private final Duration maxRetryInterval;
+    private final RetryPolicy retries;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private volatile boolean running;
 
     public EventDriver(KafkaListenerEndpointRegistry registry, ConsumerFactory<Object, Object> consumers,
-                       DeadLetterPublisher deadLetters, String topicPrefix, Duration maxRetryInterval) {
+                       DeadLetterPublisher deadLetters, String topicPrefix, RetryPolicy retries) {
         this.registry = registry;
         this.consumers = consumers;
         this.deadLetters = deadLetters;
         this.prefix = topicPrefix;
-        this.maxRetryInterval = maxRetryInterval;
+        this.retries = retries;
     }
 
     @Override
@@ -248,22 +248,26 @@ public final class EventDriver implements SmartLifecycle {
         private void deliverBatch(List<ConsumerRecord<Object, Object>> records) {
             var target = (BatchAcknowledgingConsumerAwareMessageListener<Object, Object>) listener;
             int from = 0;
-            long backoff = 200;
+            RetryPolicy.Attempts attempts = retries.attempts();
+            int failing = -1;
             while (from < records.size()) {
                 List<ConsumerRecord<Object, Object>> rest = records.subList(from, records.size());
                 try {
                     target.onMessage(rest, null, consumer);
                     return;
                 } catch (RuntimeException e) {
-                    BatchListenerFailedException failed = find(e, BatchListenerFailedException.class);
+                    BatchListenerFailedException failed = RetryPolicy.find(e, BatchListenerFailedException.class);
                     int index = failed == null || failed.getIndex() < 0 ? 0 : failed.getIndex();
-                    if (rejects(e)) {
+                    if (from + index != failing) {
+                        failing = from + index;
+                        attempts = retries.attempts();
+                    }
+                    if (!retried(attempts, e)) {
                         deadLetters.accept(rest.get(index), consumer, e);
                         from += index + 1;
                         continue;
                     }
                     from += index;
-                    backoff = pause(backoff, e);
                 }
             }
         }
@@ -275,30 +279,34 @@ public final class EventDriver implements SmartLifecycle {
                 return;
             }
             var target = (AcknowledgingConsumerAwareMessageListener<Object, Object>) listener;
-            long backoff = 200;
+            RetryPolicy.Attempts attempts = retries.attempts();
             while (true) {
                 try {
                     target.onMessage(record, null, consumer);
                     return;
                 } catch (RuntimeException e) {
-                    if (rejects(e)) {
+                    if (!retried(attempts, e)) {
                         deadLetters.accept(record, consumer, e);
                         return;
                     }
-                    backoff = pause(backoff, e);
                 }
             }
         }
 
-        private long pause(long backoff, RuntimeException e) {
-            log.warn("listener {} failed on simulated time, retrying in {} ms: {}", id, backoff, e.toString());
+        /** Pauses before the next attempt and answers true, or answers false: the record is to be dead-lettered. */
+        private boolean retried(RetryPolicy.Attempts attempts, RuntimeException e) {
+            long pause = attempts.next(e);
+            if (pause == BackOffExecution.STOP) {
+                return false;
+            }
+            log.warn("listener {} failed on simulated time, retrying in {} ms: {}", id, pause, e.toString());
             try {
-                Thread.sleep(backoff);
+                Thread.sleep(pause);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while retrying listener " + id, e);
             }
-            return Math.min(backoff * 2, maxRetryInterval.toMillis());
+            return true;
         }
 
         void commit() {
@@ -317,21 +325,6 @@ public final class EventDriver implements SmartLifecycle {
             });
             delivered.clear();
         }
-    }
-
-    /** Whether a failure is the contract's verdict on the record (dead-lettered) rather than a passing one (retried). */
-    private static boolean rejects(Throwable e) {
-        return find(e, ContractViolation.class) != null || find(e, InvalidField.class) != null
-                || find(e, DeserializationException.class) != null;
-    }
-
-    private static <T extends Throwable> T find(Throwable e, Class<T> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-        }
-        return null;
     }
 
     /**

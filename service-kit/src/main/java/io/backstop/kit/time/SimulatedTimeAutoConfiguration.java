@@ -3,6 +3,7 @@ package io.backstop.kit.time;
 import io.backstop.kit.BackstopProperties;
 import io.backstop.kit.KitAutoConfiguration;
 import io.backstop.kit.kafka.DeadLetterPublisher;
+import io.backstop.kit.kafka.RetryPolicy;
 import io.backstop.kit.lifecycle.DedicatedThread;
 import io.backstop.kit.lifecycle.PeriodicWork;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,9 +36,9 @@ public class SimulatedTimeAutoConfiguration {
     @Bean
     @SuppressWarnings("unchecked")
     EventDriver eventDriver(KafkaListenerEndpointRegistry registry, ConsumerFactory<?, ?> consumers,
-                            DeadLetterPublisher deadLetters, BackstopProperties properties) {
+                            DeadLetterPublisher deadLetters, RetryPolicy retries, BackstopProperties properties) {
         return new EventDriver(registry, (ConsumerFactory<Object, Object>) consumers, deadLetters,
-                properties.getKafka().getTopicPrefix(), properties.getKafka().getMaxRetryInterval());
+                properties.getKafka().getTopicPrefix(), retries);
     }
 
     @Bean
