@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "backstop", mixinStandardHelpOptions = true, version = "Backstop 0.1.0",
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
-                BackstopCli.Restart.class, BackstopCli.Fills.class,
+                BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Fills.class,
                 BackstopCli.Drain.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class})
 public final class BackstopCli implements Callable<Integer> {
@@ -100,6 +100,33 @@ public final class BackstopCli implements Callable<Integer> {
                     new CommandLine(this), "unknown component '" + service + "'; choose one of "
                     + Arrays.stream(Service.values()).map(Service::id).toList() + ", kafka or postgres"));
             return runtime(false).restart(chosen);
+        }
+    }
+
+    @Command(name = "dead-letters", mixinStandardHelpOptions = true, description = "Lists what the services sent to"
+            + " the dead-letter topics (counts by topic and reason, the latest letters with their field and detail);"
+            + " with --redrive, republishes the letters of one reason to the topics they came from, once their cause"
+            + " is fixed. Safe to repeat: consumers drop what they already applied.")
+    static final class DeadLetterCommand implements Callable<Integer> {
+        @Option(names = "--topic", description = "only this topic's letters (its name without .dlq)")
+        String topic;
+
+        @Option(names = "--latest", defaultValue = "20", description = "letters to spell out (default ${DEFAULT-VALUE})")
+        int latest;
+
+        @Option(names = "--redrive", description = "republish the letters of --reason to their original topics")
+        boolean redrive;
+
+        @Option(names = "--reason", defaultValue = "processing_failed", description = "the reason of the letters to"
+                + " republish (default ${DEFAULT-VALUE}: events a service kept failing on; a letter the contract"
+                + " refused would only be refused again)")
+        String reason;
+
+        @Override
+        public Integer call() throws Exception {
+            io.backstop.lab.runtime.DeadLetters letters = new io.backstop.lab.runtime.DeadLetters(
+                    RuntimeSettings.load(System.getenv()).kafkaBootstrap(), System.out);
+            return redrive ? letters.redrive(topic, reason) : letters.list(topic, latest);
         }
     }
 

@@ -340,8 +340,46 @@ class LocalRuntimeIT {
         System.out.println("postgres restart:\n" + output());
     }
 
+    /**
+     * {@code ./backstop dead-letters}: a fill for an account margin-service does not hold yet is dead-lettered and
+     * listed with its reason; once the account is opened, republishing the letters of that reason applies it, and
+     * republishing them again changes nothing (margin-service drops the duplicate).
+     */
     @Test
     @Order(6)
+    void aDeadLetteredFillIsListedAndAppliedWhenRepublishedOnceItsCauseIsFixed() throws Exception {
+        String account = "opened-late";
+        EventEnvelope<?> early = fill(account, 0);
+        publish(List.of(early));
+        DeadLetters letters = new DeadLetters(settings.kafkaBootstrap(), new PrintStream(output, true,
+                StandardCharsets.UTF_8));
+        DeadLetters.Letter letter = await("the fill for an unopened account dead-lettered").atMost(Duration.ofSeconds(60))
+                .until(() -> letters.read("trades.fills").stream().filter(l -> account.equals(l.key())).findFirst(),
+                        java.util.Optional::isPresent).orElseThrow();
+        assertThat(letter.originalTopic()).isEqualTo("trades.fills");
+        assertThat(letter.service()).isEqualTo("margin-service");
+        assertThat(letter.detail()).contains(account);
+        output.reset();
+        assertThat(letters.list("trades.fills", 5)).isZero();
+        assertThat(output()).containsPattern("trades\\.fills\\s+" + letter.reason() + "\\s+\\d+")
+                .contains("key=" + account);
+
+        openAccount(account);
+        output.reset();
+        assertThat(letters.redrive("trades.fills", letter.reason())).as(output()).isZero();
+        assertThat(output()).contains("to trades.fills");
+        await("the republished fill applied").atMost(Duration.ofSeconds(60))
+                .until(() -> processedByMargin(List.of(early.eventId())) == 1);
+        double duplicates = marginDuplicates();
+        assertThat(letters.redrive("trades.fills", letter.reason())).isZero();
+        await("republished again: dropped as a duplicate").atMost(Duration.ofSeconds(60))
+                .until(() -> marginDuplicates() > duplicates);
+        assertThat(processedByMargin(List.of(early.eventId()))).isEqualTo(1);
+        assertThat(letters.redrive("trades.fills", "no_such_reason")).as("nothing of that reason").isEqualTo(1);
+    }
+
+    @Test
+    @Order(7)
     void downStopsEverythingAndLeavesNoProcessBehind() throws Exception {
         assertThat(runtime.down()).as(output()).isZero();
 
@@ -371,21 +409,39 @@ class LocalRuntimeIT {
     }
 
     private List<UUID> publishFills(int count) {
-        List<UUID> ids = new ArrayList<>();
+        List<EventEnvelope<?>> fills = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            fills.add(fill("acct-" + (i % ACCOUNTS), i));
+        }
+        publish(fills);
+        return fills.stream().map(EventEnvelope::eventId).toList();
+    }
+
+    private static EventEnvelope<?> fill(String account, int i) {
+        return EventEnvelope.of(new TradeFilled(UUID.randomUUID().toString(), account, "BTCUSDT",
+                i % 2 == 0 ? Side.BUY : Side.SELL, new BigDecimal("0.01"), new BigDecimal("65000"),
+                new BigDecimal("0.39"), "USDT", MarginMode.CROSS, null), Instant.now(), null, null);
+    }
+
+    private void publish(List<EventEnvelope<?>> fills) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < count; i++) {
-                String account = "acct-" + (i % ACCOUNTS);
-                EventEnvelope<?> fill = EventEnvelope.of(new TradeFilled(UUID.randomUUID().toString(), account,
-                        "BTCUSDT", i % 2 == 0 ? Side.BUY : Side.SELL, new BigDecimal("0.01"), new BigDecimal("65000"),
-                        new BigDecimal("0.39"), "USDT", MarginMode.CROSS, null), Instant.now(), null, null);
-                producer.send(new ProducerRecord<>("trades.fills", account, json.encode(fill)));
-                ids.add(fill.eventId());
+            for (EventEnvelope<?> fill : fills) {
+                producer.send(new ProducerRecord<>("trades.fills", ((TradeFilled) fill.payload()).accountId(),
+                        json.encode(fill)));
             }
             producer.flush();
         }
-        return ids;
+    }
+
+    /** margin-service's count of redelivered events it recognised and did not apply again. */
+    private double marginDuplicates() throws Exception {
+        var metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN)
+                        + "/actuator/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return metrics.body().lines().filter(l -> l.startsWith("backstop_margin_events_duplicates_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private int processedByMargin(List<UUID> ids) throws Exception {
