@@ -68,8 +68,10 @@ class InsuranceConfiguration {
     }
 
     @Bean
-    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
-        return new FundUpkeep(desk, openInterest, properties);
+    FundUpkeep fundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
+                          InsuranceStore store, Outbox outbox, TransactionTemplate tx, Clock clock, MeterRegistry meters) {
+        return new FundUpkeep(desk, openInterest, properties, new io.backstop.insurance.engine.UnansweredOrders(store,
+                outbox, tx, clock, properties.unwind().orderTimeout(), meters));
     }
 
     /** The ledger check on a schedule: its result is a gauge the alerts and the status page read. */

@@ -18,6 +18,7 @@ import io.backstop.events.liquidation.ExecutionFill;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.liquidation.OrderOwner;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
@@ -32,6 +33,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,7 +62,8 @@ import tools.jackson.databind.JsonNode;
         "backstop.insurance.groups.guarded.guarantee-open-interest-limit=1000000000000",
         "backstop.insurance.groups.thin.symbols=XTHINUSDT",
         "backstop.insurance.groups.dup.symbols=XDUPUSDT",
-        "backstop.insurance.unwind.interval=300ms"})
+        "backstop.insurance.groups.slow.symbols=XSLOWUSDT",
+        "backstop.insurance.unwind.interval=300ms", "backstop.insurance.unwind.order-timeout=2s"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InsuranceFlowIT {
@@ -250,6 +253,52 @@ class InsuranceFlowIT {
         assertThat(fundBalance("rich")).isEqualByComparingTo("99936");
     }
 
+    /**
+     * An unwinding order the exchange never answered would block the symbol's unwinding for good: after the order
+     * timeout the fund asks the exchange what became of it, and the exchange's answer (here: never received, the
+     * whole quantity cancelled) closes the order and the next slice goes out.
+     */
+    @Test
+    void anUnwindingOrderTheExchangeNeverAnsweredIsAskedAboutAndItsAnswerLetsTheNextSliceGoOut() throws Exception {
+        String symbol = "XSLOWUSDT";
+        sendPrice(symbol, "100");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        assertThat(http.post("/api/v1/fund/slow/deposits", "{\"amount\":\"100000\",\"idempotencyKey\":\"" + run
+                + "\"}").statusCode()).isEqualTo(201);
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(shortfall("L-" + run, symbol,
+                PositionSide.LONG, "10", "101", "100", "0")));
+        LiquidationOrderPlaced unanswered = fundOrder(symbol);
+
+        LiquidationOrderStatusRequested asked = (LiquidationOrderStatusRequested) json.decode(Topic.LIQUIDATION_ORDERS,
+                symbol, kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> json.decode(
+                        Topic.LIQUIDATION_ORDERS, r.key(), r.value()).payload() instanceof LiquidationOrderStatusRequested q
+                        && q.orderId().equals(unanswered.orderId())).get(0).value()).payload();
+        assertThat(asked.attempt()).isEqualTo(1);
+        assertThat(asked.owner()).isEqualTo(OrderOwner.INSURANCE_FUND);
+        assertThat(asked.liquidationId()).isEqualTo(unanswered.liquidationId());
+        assertThat(asked.side()).isEqualTo(unanswered.side());
+        assertThat(asked.quantity()).isEqualByComparingTo(unanswered.quantity());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM fund_order WHERE group_name = 'slow'", Integer.class))
+                .as("no further slice while the order is open").isEqualTo(1);
+
+        // the exchange never received it: it cancels the whole quantity
+        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(EventEnvelope.causedBy(
+                unanswered.orderId(), "execution", new LiquidationOrderExecuted(unanswered.orderId(),
+                        unanswered.liquidationId(), symbol, unanswered.side(), List.of(), unanswered.quantity()),
+                Instant.now(), null)));
+
+        await("the next slice placed").atMost(WAIT).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM fund_order WHERE group_name = 'slow'", Integer.class) == 2);
+        Map<String, Object> first = jdbc.queryForMap("SELECT status, filled, status_requests FROM fund_order"
+                + " WHERE id = ?", unanswered.orderId());
+        assertThat(first.get("status")).isEqualTo("DONE");
+        assertThat((BigDecimal) first.get("filled")).isEqualByComparingTo("0");
+        assertThat((Integer) first.get("status_requests")).isGreaterThanOrEqualTo(1);
+        assertThat(fundBalance("slow")).as("nothing traded, nothing booked but the takeover")
+                .isEqualByComparingTo("100000");
+        assertThat(meters.get("backstop.insurance.orders.status.requests").counter().count()).isGreaterThanOrEqualTo(1);
+    }
+
     @Test
     void anUnwindingLossBeyondTheFundsMoneyIsSocializedBackToZero() throws Exception {
         String symbol = "XTHINUSDT";
@@ -409,11 +458,9 @@ class InsuranceFlowIT {
     /** The fund's first unwinding order on {@code symbol}. */
     private LiquidationOrderPlaced fundOrder(String symbol) {
         return (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, symbol,
-                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> {
-                    LiquidationOrderPlaced o = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
-                            r.value()).payload();
-                    return o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol);
-                }).get(0).value()).payload();
+                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> json.decode(Topic.LIQUIDATION_ORDERS,
+                        r.key(), r.value()).payload() instanceof LiquidationOrderPlaced o
+                        && o.owner() == OrderOwner.INSURANCE_FUND && o.symbol().equals(symbol)).get(0).value()).payload();
     }
 
     private PositionTakenOver takeoverOf(String account) {

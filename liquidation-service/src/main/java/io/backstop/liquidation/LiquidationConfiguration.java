@@ -9,6 +9,7 @@ import io.backstop.liquidation.engine.FillHistory;
 import io.backstop.liquidation.engine.LiquidationDesk;
 import io.backstop.liquidation.engine.LiquidationStore;
 import io.backstop.liquidation.engine.Liquidator;
+import io.backstop.liquidation.engine.OrderWatch;
 import io.backstop.liquidation.web.LiquidationFeed;
 import io.backstop.markets.Market;
 import io.backstop.markets.MarketsProperties;
@@ -62,6 +63,12 @@ class LiquidationConfiguration {
     Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, LiquidationProperties properties,
                           MeterRegistry meters) {
         return new Liquidator(desk, store, properties.getBatchSize(), meters);
+    }
+
+    @Bean
+    OrderWatch orderWatch(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Clock clock,
+                          LiquidationProperties properties, MeterRegistry meters) {
+        return new OrderWatch(store, outbox, tx, clock, properties.getOrderTimeout(), meters);
     }
 
     @Bean

@@ -11,6 +11,8 @@ import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.OrderOwner;
+import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.LiquidationReported;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.liquidation.LiquidationEnded;
@@ -60,7 +62,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "backstop.liquidation.fee-rate=0.001", "backstop.liquidation.max-rounds=2",
-        "backstop.liquidation.slice-cooldown=2s"})
+        "backstop.liquidation.slice-cooldown=2s", "backstop.liquidation.order-timeout=2s"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LiquidationFlowIT {
@@ -98,6 +100,47 @@ class LiquidationFlowIT {
     @BeforeEach
     void marks() {
         sendPrice("BTCUSDT", "60000");
+    }
+
+    /**
+     * An order the exchange never received: after the order timeout liquidation-service asks the exchange what
+     * became of it; the exchange answers with a cancel of the whole quantity, and the liquidation goes on from that
+     * answer like from any IOC order that found no liquidity — its next order is filled.
+     */
+    @Test
+    void anOrderTheExchangeNeverReceivedIsAskedAboutAndTheLiquidationGoesOnFromTheAnswer() throws Exception {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String account = "lost-order-" + UUID.randomUUID();
+        exchange.loseOrdersOf(account);
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "400", "550")));
+        LiquidationOrderPlaced lost = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, account,
+                kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> json.decode(Topic.LIQUIDATION_ORDERS,
+                        r.key(), r.value()).payload() instanceof LiquidationOrderPlaced o
+                        && o.accountId().equals(account)).get(0).value()).payload();
+        exchange.stopLosingOrdersOf(account);
+
+        LiquidationOrderStatusRequested asked = await().atMost(WAIT).until(() -> exchange.statusRequests().stream()
+                .filter(q -> q.orderId().equals(lost.orderId())).findFirst().orElse(null), q -> q != null);
+        assertThat(asked.attempt()).isEqualTo(1);
+        assertThat(asked.owner()).isEqualTo(OrderOwner.ACCOUNT);
+        assertThat(asked.liquidationId()).isEqualTo(lost.liquidationId());
+        assertThat(asked.side()).isEqualTo(lost.side());
+        assertThat(asked.quantity()).isEqualByComparingTo(lost.quantity());
+
+        PositionLiquidated fill = (PositionLiquidated) json.decode(Topic.LIQUIDATION_FILLS, account,
+                kafka.read(infra.topic("liquidation.fills"), 1, WAIT, r -> account.equals(r.key())
+                        && json.decode(Topic.LIQUIDATION_FILLS, r.key(), r.value()).payload()
+                        instanceof PositionLiquidated).get(0).value()).payload();
+        assertThat(fill.orderId()).as("filled by the next order").isNotEqualTo(lost.orderId());
+        assertThat(fill.liquidationId()).isEqualTo(lost.liquidationId());
+        Map<String, Object> row = jdbc.queryForMap("SELECT status, filled_quantity, cancelled_quantity,"
+                + " status_requests FROM liquidation_order WHERE id = ?", lost.orderId());
+        assertThat(row.get("status")).isEqualTo("DONE");
+        assertThat((BigDecimal) row.get("filled_quantity")).isEqualByComparingTo("0");
+        assertThat((BigDecimal) row.get("cancelled_quantity")).isEqualByComparingTo(lost.quantity());
+        assertThat((Integer) row.get("status_requests")).isGreaterThanOrEqualTo(1);
+        assertThat(new io.backstop.testkit.HttpProbe(port).get("/actuator/prometheus").body())
+                .containsPattern("backstop_liquidation_orders_status_requests_total\\{[^}]*\\} [1-9]");
     }
 
     @Test

@@ -136,8 +136,8 @@ class LiquidationSimulatedTimeIT {
 
         List<Instant> placedAt = new ArrayList<>();
         for (var record : kafka.read(infra.topic("liquidation.orders"), 5, Duration.ofSeconds(30),
-                r -> account.equals(((LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(), r.value())
-                        .payload()).accountId()))) {
+                r -> json.decode(Topic.LIQUIDATION_ORDERS, r.key(), r.value()).payload()
+                        instanceof LiquidationOrderPlaced o && account.equals(o.accountId()))) {
             placedAt.add(json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value()).occurredAt());
         }
         // stamped with simulated time: exactly the cooldown apart

@@ -7,6 +7,7 @@ import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.ExecutionFill;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,6 +51,9 @@ final class TestExchange implements AutoCloseable {
     private final Map<String, List<Level>> asks = new ConcurrentHashMap<>();
     private final List<LiquidationOrderPlaced> orders = new CopyOnWriteArrayList<>();
     private final Map<UUID, Instant> arrivals = new ConcurrentHashMap<>();
+    private final Map<UUID, EventEnvelope<LiquidationOrderExecuted>> answered = new ConcurrentHashMap<>();
+    private final List<LiquidationOrderStatusRequested> statusRequests = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> losing = ConcurrentHashMap.newKeySet();
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final String executionsTopic;
@@ -82,6 +86,21 @@ final class TestExchange implements AutoCloseable {
         return orders;
     }
 
+    /** Orders of {@code account} are lost on the way from now on: never received, never answered. */
+    void loseOrdersOf(String account) {
+        losing.add(account);
+    }
+
+    /** Orders of {@code account} arrive again. */
+    void stopLosingOrdersOf(String account) {
+        losing.remove(account);
+    }
+
+    /** The status requests the exchange answered. */
+    List<LiquidationOrderStatusRequested> statusRequests() {
+        return statusRequests;
+    }
+
     /** When the order reached the exchange. */
     Instant arrival(UUID orderId) {
         return arrivals.get(orderId);
@@ -91,13 +110,35 @@ final class TestExchange implements AutoCloseable {
         while (running) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 EventEnvelope<?> event = json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value());
-                LiquidationOrderPlaced order = (LiquidationOrderPlaced) event.payload();
-                arrivals.put(order.orderId(), Instant.now());
-                orders.add(order);
-                producer.send(new ProducerRecord<>(executionsTopic, order.symbol(), json.encode(execute(order))));
+                EventEnvelope<LiquidationOrderExecuted> answer = answer(event.payload());
+                if (answer != null) {
+                    producer.send(new ProducerRecord<>(executionsTopic, answer.payload().symbol(), json.encode(answer)));
+                }
             }
         }
         consumer.close();
+    }
+
+    /**
+     * An order is filled (unless lost); a status request is answered with the order's execution again, or, for an
+     * order never received, a cancel of the whole quantity — as the contract of LiquidationOrderStatusRequested says.
+     */
+    private EventEnvelope<LiquidationOrderExecuted> answer(Object payload) {
+        if (payload instanceof LiquidationOrderStatusRequested asked) {
+            statusRequests.add(asked);
+            return answered.computeIfAbsent(asked.orderId(), id -> EventEnvelope.of(new LiquidationOrderExecuted(
+                    id, asked.liquidationId(), asked.symbol(), asked.side(), List.of(), asked.quantity()), Instant.now(),
+                    id, null));
+        }
+        LiquidationOrderPlaced order = (LiquidationOrderPlaced) payload;
+        if (losing.contains(order.accountId()) || answered.containsKey(order.orderId())) {
+            return null;
+        }
+        arrivals.put(order.orderId(), Instant.now());
+        orders.add(order);
+        EventEnvelope<LiquidationOrderExecuted> execution = execute(order);
+        answered.put(order.orderId(), execution);
+        return execution;
     }
 
     private synchronized EventEnvelope<LiquidationOrderExecuted> execute(LiquidationOrderPlaced order) {

@@ -10,6 +10,7 @@ import io.backstop.events.liquidation.LiquidationEnded;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.LiquidationReported;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.liquidation.PositionLiquidated;
@@ -39,6 +40,7 @@ public enum EventType {
     MARGIN_CALL_ISSUED(MarginCallIssued.class, Topic.MARGIN_CALLS, 1),
     ACCOUNT_POSITIONS_SNAPSHOTTED(AccountPositionsSnapshotted.class, Topic.ACCOUNT_POSITIONS, 1),
     LIQUIDATION_ORDER_PLACED(LiquidationOrderPlaced.class, Topic.LIQUIDATION_ORDERS, 1),
+    LIQUIDATION_ORDER_STATUS_REQUESTED(LiquidationOrderStatusRequested.class, Topic.LIQUIDATION_ORDERS, 1),
     LIQUIDATION_ORDER_EXECUTED(LiquidationOrderExecuted.class, Topic.LIQUIDATION_EXECUTIONS, 1),
     POSITION_LIQUIDATED(PositionLiquidated.class, Topic.LIQUIDATION_FILLS, 1),
     LIQUIDATION_ENDED(LiquidationEnded.class, Topic.LIQUIDATION_FILLS, 1),

@@ -10,6 +10,7 @@ import io.backstop.events.liquidation.ExecutionFill;
 import io.backstop.events.liquidation.LiquidationFeeCollected;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.LiquidationReported;
 import io.backstop.events.liquidation.LiquidationEnded;
 import io.backstop.events.liquidation.LiquidationOutcome;
@@ -81,6 +82,8 @@ public final class SampleEvents {
                 d("3065.285"), d("868.389375"), d("0.2833"), List.of(ethLong())));
         m.put(EventType.LIQUIDATION_ORDER_PLACED, new LiquidationOrderPlaced(order, liquidation, OrderOwner.ACCOUNT,
                 "acct-7", "ETHUSDT", Side.SELL, d("2.5"), d("3790.11"), CAUSE, 1));
+        m.put(EventType.LIQUIDATION_ORDER_STATUS_REQUESTED, new LiquidationOrderStatusRequested(order, liquidation,
+                OrderOwner.ACCOUNT, "ETHUSDT", Side.SELL, d("2.5"), 1));
         m.put(EventType.LIQUIDATION_ORDER_EXECUTED, new LiquidationOrderExecuted(order, liquidation, "ETHUSDT",
                 Side.SELL, List.of(new ExecutionFill("x-1", d("3801"), d("1.5")),
                         new ExecutionFill("x-2", d("3799.5"), d("0.5"))), d("0.5")));

@@ -49,11 +49,13 @@ public record InsuranceProperties(@DefaultValue("USDT") String settlementAsset,
 
     /**
      * How the fund unwinds what it took over: every {@code interval}, per symbol held and without an open
-     * order, one IOC order of at most {@code sliceNotional} at the mark, limited {@code maxSlippage} away.
+     * order, one IOC order of at most {@code sliceNotional} at the mark, limited {@code maxSlippage} away. An order
+     * the exchange has not answered within {@code orderTimeout} is asked about (and again every as long after).
      */
     public record Unwind(@DefaultValue("true") boolean enabled, @DefaultValue("2s") Duration interval,
                          @DefaultValue("100000") BigDecimal sliceNotional,
-                         @DefaultValue("0.005") BigDecimal maxSlippage) {
+                         @DefaultValue("0.005") BigDecimal maxSlippage,
+                         @DefaultValue("30s") Duration orderTimeout) {
     }
 
     public InsuranceProperties {

@@ -6,7 +6,10 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The fund's periodic work: recompute open interest; unwind inherited positions a slice at a time. */
+/**
+ * The fund's periodic work: recompute open interest; unwind inherited positions a slice at a time; ask the exchange
+ * about unwinding orders it has not answered.
+ */
 public class FundUpkeep extends PeriodicWork {
 
     private static final Logger log = LoggerFactory.getLogger(FundUpkeep.class);
@@ -14,12 +17,15 @@ public class FundUpkeep extends PeriodicWork {
     private final InsuranceDesk desk;
     private final OpenInterest openInterest;
     private final InsuranceProperties properties;
+    private final UnansweredOrders unanswered;
 
-    public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties) {
+    public FundUpkeep(InsuranceDesk desk, OpenInterest openInterest, InsuranceProperties properties,
+                      UnansweredOrders unanswered) {
         super("fund-upkeep");
         this.desk = desk;
         this.openInterest = openInterest;
         this.properties = properties;
+        this.unanswered = unanswered;
     }
 
     @Override
@@ -31,6 +37,10 @@ public class FundUpkeep extends PeriodicWork {
             // on simulated time the unwinding keeps its pace while the fund holds something to unwind
             schedule.every("unwind", every, every, () -> run("unwinding inherited positions", desk::unwindDue))
                     .wakesWhen(desk::holdsInventory);
+            Duration check = unanswered.timeout().dividedBy(2).isZero() ? unanswered.timeout()
+                    : unanswered.timeout().dividedBy(2);
+            schedule.every("unanswered orders", check, check,
+                    () -> run("asking about unanswered orders", unanswered::askDue));
         }
     }
 

@@ -252,6 +252,21 @@ public class InsuranceStore {
         return orders.findLockedById(id).map(FundOrders.Row::order);
     }
 
+    /** An unwinding order the exchange has not answered, and how often it was asked about already. */
+    public record Unanswered(FundOrder order, int statusRequests) {
+    }
+
+    /** Open orders placed, or last asked about, at or before {@code asOf}, oldest first, locked. */
+    public List<Unanswered> unansweredSince(Instant asOf, int limit) {
+        return orders.findUnansweredSince(asOf, limit).stream()
+                .map(r -> new Unanswered(r.order(), r.statusRequests())).toList();
+    }
+
+    public void statusRequested(UUID id, Instant now) {
+        FundOrders.Row row = orders.findById(id).orElseThrow(() -> new IllegalStateException("no fund order " + id));
+        orders.save(row.asked(now));
+    }
+
     public void closeOrder(UUID id, BigDecimal filled, Instant now) {
         FundOrders.Row row = orders.findById(id).orElseThrow(() -> new IllegalStateException("no fund order " + id));
         orders.save(row.closed(filled, now));

@@ -80,13 +80,17 @@ public final class UnwindDecider {
                     : BigDecimal.ONE.add(terms.maxSlippage());
             BigDecimal limit = mark.multiply(slip).setScale(8, side == Side.SELL ? RoundingMode.UP : RoundingMode.DOWN);
             UUID orderId = ids.get();
-            UUID unwindId = UUID.nameUUIDFromBytes(("fund-unwind/" + book.group() + "/" + inv.symbol())
-                    .getBytes(StandardCharsets.UTF_8));
+            UUID unwindId = unwindId(book.group(), inv.symbol());
             placed.add(new Placed(new FundOrder(orderId, book.group(), inv.symbol(), side, qty, limit, FundOrder.OPEN),
                     EventEnvelope.of(new LiquidationOrderPlaced(orderId, unwindId, OrderOwner.INSURANCE_FUND,
                             book.group(), inv.symbol(), side, qty, limit, null, 1), now, unwindId, null)));
         }
         return placed;
+    }
+
+    /** The id the fund's unwinding of {@code symbol} carries as its orders' liquidation id: one per group and symbol. */
+    public static UUID unwindId(String group, String symbol) {
+        return UUID.nameUUIDFromBytes(("fund-unwind/" + group + "/" + symbol).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -50,6 +50,20 @@ public class LiquidationProperties {
         this.feedSenders = feedSenders;
     }
 
+    /**
+     * How long an order may wait for the exchange's execution before liquidation-service asks the exchange what
+     * became of it (and again every as long after that, until it answers).
+     */
+    private Duration orderTimeout = Duration.ofSeconds(30);
+
+    public Duration getOrderTimeout() {
+        return orderTimeout;
+    }
+
+    public void setOrderTimeout(Duration orderTimeout) {
+        this.orderTimeout = orderTimeout;
+    }
+
     /** Liquidation rounds the liquidator runs per transaction (the most urgent first). */
     private int batchSize = 200;
 

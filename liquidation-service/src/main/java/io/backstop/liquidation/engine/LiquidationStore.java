@@ -250,6 +250,29 @@ public class LiquidationStore {
                 status.name(), filled, cancelled, Timestamp.from(now), id);
     }
 
+    /** An order sent to the exchange and not answered yet, and how often it was asked about already. */
+    public record Unanswered(UUID id, UUID liquidationId, String symbol, Side side, BigDecimal quantity,
+                             int statusRequests) {
+    }
+
+    /**
+     * Open orders sent, or last asked about, at or before {@code asOf}, oldest first, locked (skipping any another
+     * transaction holds).
+     */
+    public List<Unanswered> unansweredSince(Instant asOf, int limit) {
+        return jdbc.query("SELECT id, liquidation_id, symbol, side, quantity, status_requests FROM liquidation_order"
+                + " WHERE status = 'OPEN' AND coalesce(status_requested_at, updated_at) <= ?"
+                + " ORDER BY coalesce(status_requested_at, updated_at), id LIMIT ? FOR UPDATE SKIP LOCKED",
+                (rs, i) -> new Unanswered(rs.getObject("id", UUID.class), rs.getObject("liquidation_id", UUID.class),
+                        rs.getString("symbol"), Side.valueOf(rs.getString("side")), rs.getBigDecimal("quantity"),
+                        rs.getInt("status_requests")), Timestamp.from(asOf), limit);
+    }
+
+    public void statusRequested(UUID orderId, Instant now) {
+        jdbc.update("UPDATE liquidation_order SET status_requested_at = ?, status_requests = status_requests + 1"
+                + " WHERE id = ?", Timestamp.from(now), orderId);
+    }
+
     /** Orders of the liquidation still open or scheduled. */
     public int pendingOrders(UUID liquidationId) {
         Integer n = jdbc.queryForObject("SELECT count(*) FROM liquidation_order WHERE liquidation_id = ?"

@@ -1,11 +1,9 @@
 package io.backstop.lab.exchange;
 
-import io.backstop.events.EventEnvelope;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.ExecutionFill;
-import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -13,7 +11,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,10 +25,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The exchange outside Backstop, as the stress lab simulates it: it reads the IOC orders on
  * {@code liquidation.orders}, fills each against its {@link OrderBook} within the order's limit and
- * answers on {@code liquidation.executions} (fills and the cancelled rest). Like a real exchange with
- * client order ids, it executes an order id once: a copy (the platform's outbox may publish an event
- * again after a crash) is counted and ignored. {@link #deepBook} is a book of unlimited depth at fixed
- * prices (to measure the platform's side of a burst); a scenario's book moves with what it trades.
+ * answers on {@code liquidation.executions} (fills and the cancelled rest), and answers the owners' status
+ * requests ({@link OrderAnswers}). Like a real exchange with client order ids, it executes an order id once: a
+ * copy (the platform's outbox may publish an event again after a crash) is counted and ignored.
+ * {@link #deepBook} is a book of unlimited depth at fixed prices (to measure the platform's side of a burst); a
+ * scenario's book moves with what it trades.
  */
 public final class SimulatedExchange implements AutoCloseable {
 
@@ -54,17 +52,16 @@ public final class SimulatedExchange implements AutoCloseable {
     }
 
     private final EventJson json = new EventJson();
-    private final OrderBook book;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
-    private final AtomicLong executed = new AtomicLong();
-    private final AtomicLong copies = new AtomicLong();
-    private final java.util.Set<UUID> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final OrderAnswers answers;
+    private volatile long executed;
+    private volatile long copies;
     private volatile boolean running = true;
 
     public SimulatedExchange(String bootstrap, OrderBook book) {
-        this.book = book;
+        this.answers = new OrderAnswers(book);
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-exchange-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
@@ -94,39 +91,29 @@ public final class SimulatedExchange implements AutoCloseable {
     private volatile boolean ready;
 
     public long executed() {
-        return executed.get();
+        return executed;
     }
 
     /** Orders received again with an id already executed (and ignored). */
     public long copies() {
-        return copies.get();
+        return copies;
     }
 
     private void run() {
         while (running) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS,
-                        record.key(), record.value()).payload();
-                if (!seen.add(order.orderId())) {
-                    copies.incrementAndGet();
-                    continue;
-                }
-                producer.send(new ProducerRecord<>(Topic.LIQUIDATION_EXECUTIONS.baseName(), order.symbol(),
-                        json.encode(execute(order))));
-                executed.incrementAndGet();
+                answers.answer(json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value()).payload(),
+                        Instant.now()).ifPresent(execution -> producer.send(new ProducerRecord<>(
+                                Topic.LIQUIDATION_EXECUTIONS.baseName(), execution.payload().symbol(),
+                                json.encode(execution))));
+                executed = answers.executed();
+                copies = answers.copies();
             }
             if (!ready && !consumer.assignment().isEmpty()) {
                 ready = true;
             }
         }
         consumer.close();
-    }
-
-    private EventEnvelope<LiquidationOrderExecuted> execute(LiquidationOrderPlaced order) {
-        List<ExecutionFill> fills = book.fill(order);
-        BigDecimal filled = fills.stream().map(ExecutionFill::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
-        return EventEnvelope.of(new LiquidationOrderExecuted(order.orderId(), order.liquidationId(), order.symbol(),
-                order.side(), fills, order.quantity().subtract(filled)), Instant.now(), order.orderId(), null);
     }
 
     @Override

@@ -1,21 +1,17 @@
 package io.backstop.lab.exchange;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.events.EventPayload;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
-import io.backstop.events.liquidation.ExecutionFill;
-import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
-import java.math.BigDecimal;
+import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,7 +25,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * {@link SimulatedExchange.OrderBook} in an order that depends only on the orders (symbol, owner, account,
  * slice), at the world as it is at the step's time, and hands back the executions, stamped with that time,
  * for the lab to publish at the start of the next step: an order reaches the book one step (the reaction
- * time) after it was placed. Like a real exchange with client order ids, it executes an order id once.
+ * time) after it was placed; then it answers the owners' status requests ({@link OrderAnswers}). Like a real
+ * exchange with client order ids, it executes an order id once.
  */
 public final class SteppedExchange implements AutoCloseable {
 
@@ -42,18 +39,15 @@ public final class SteppedExchange implements AutoCloseable {
             .thenComparing(LiquidationOrderPlaced::quantity);
 
     private final EventJson json = new EventJson();
-    private final SimulatedExchange.OrderBook book;
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<TopicPartition> partitions = new ArrayList<>();
     private final List<ConsumerRecord<String, byte[]>> buffered = new ArrayList<>();
-    private final Set<UUID> seen = new HashSet<>();
+    private final OrderAnswers answers;
     private final List<EventEnvelope<?>> executions = new ArrayList<>();
-    private long executed;
-    private long copies;
 
     /** Starts at the end of {@code liquidation.orders}: orders placed before the replay are not its. */
     public SteppedExchange(String bootstrap, SimulatedExchange.OrderBook book) {
-        this.book = book;
+        this.answers = new OrderAnswers(book);
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000, ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5),
@@ -68,24 +62,21 @@ public final class SteppedExchange implements AutoCloseable {
     /** Fills every order below {@code endOffsets}, at the world as it is {@code now}; their executions wait in {@link #take}. */
     public void step(Instant now, Map<String, List<Long>> endOffsets) {
         List<LiquidationOrderPlaced> due = new ArrayList<>();
+        List<LiquidationOrderStatusRequested> asked = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : Fetch.upTo(consumer, partitions, endOffsets, buffered,
                 Duration.ofSeconds(60))) {
-            LiquidationOrderPlaced order = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
-                    r.value()).payload();
-            if (seen.add(order.orderId())) {
+            EventPayload event = json.decode(Topic.LIQUIDATION_ORDERS, r.key(), r.value()).payload();
+            if (event instanceof LiquidationOrderPlaced order) {
                 due.add(order);
             } else {
-                copies++;
+                asked.add((LiquidationOrderStatusRequested) event);
             }
         }
         due.sort(ORDER);
-        for (LiquidationOrderPlaced order : due) {
-            List<ExecutionFill> fills = book.fill(order);
-            BigDecimal filled = fills.stream().map(ExecutionFill::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
-            executions.add(EventEnvelope.causedBy(order.orderId(), "execution", new LiquidationOrderExecuted(
-                    order.orderId(), order.liquidationId(), order.symbol(), order.side(), fills,
-                    order.quantity().subtract(filled)), now, null));
-            executed++;
+        asked.sort(Comparator.comparing(LiquidationOrderStatusRequested::orderId)
+                .thenComparing(LiquidationOrderStatusRequested::attempt));
+        for (EventPayload event : java.util.stream.Stream.concat(due.stream(), asked.stream()).toList()) {
+            answers.answer(event, now).ifPresent(executions::add);
         }
     }
 
@@ -101,12 +92,12 @@ public final class SteppedExchange implements AutoCloseable {
     }
 
     public long executed() {
-        return executed;
+        return answers.executed();
     }
 
     /** Orders received again with an id already executed (and ignored). */
     public long copies() {
-        return copies;
+        return answers.copies();
     }
 
     @Override
