@@ -51,6 +51,10 @@ class OraclePricingIT {
     io.backstop.oracle.history.ConversionRates rates;
     @Autowired
     List<SymbolSpec> specs;
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
+    @Autowired
+    io.backstop.oracle.config.OracleProperties properties;
     @LocalServerPort
     int port;
 
@@ -219,7 +223,7 @@ class OraclePricingIT {
         long before = history.lastPublished().get("BNB").sequence();
         PricingEngine restarted = new OracleConfiguration().pricingEngine(specs, java.time.Clock.systemUTC(),
                 new OracleMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), specs),
-                null, history, rates);
+                null, history, rates, new io.backstop.oracle.history.PricerStates(jdbc), properties, "system");
         long after = history.lastPublished().get("BNB").sequence();
 
         assertThat(published.symbol()).isEqualTo("BNB");

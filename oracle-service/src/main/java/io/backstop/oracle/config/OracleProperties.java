@@ -40,6 +40,20 @@ public class OracleProperties {
         this.mode = mode;
     }
 
+    /**
+     * How often, on the system clock, the pricers' state (quotes, windows) is saved for a restart; on simulated
+     * time it is saved with every step's prices.
+     */
+    private Duration stateSaveInterval = Duration.ofSeconds(5);
+
+    public Duration getStateSaveInterval() {
+        return stateSaveInterval;
+    }
+
+    public void setStateSaveInterval(Duration stateSaveInterval) {
+        this.stateSaveInterval = stateSaveInterval;
+    }
+
     public Duration getEvaluationInterval() {
         return evaluationInterval;
     }

@@ -149,6 +149,13 @@ public final class PricingEngine {
         return Optional.ofNullable(pricers.get(symbol));
     }
 
+    /** Every pricer's state, by symbol, to save for a restart ({@link SymbolPricer.State}). */
+    public Map<String, SymbolPricer.State> states() {
+        Map<String, SymbolPricer.State> states = new LinkedHashMap<>();
+        pricers.forEach((symbol, pricer) -> states.put(symbol, pricer.state()));
+        return states;
+    }
+
     /** The configured symbols, in configuration order. */
     public Collection<SymbolPricer> pricers() {
         return Collections.unmodifiableCollection(pricers.values());

@@ -186,18 +186,71 @@ public final class SymbolPricer {
         return Optional.of(snapshot);
     }
 
-    /** Restores what was last published (its sequence, last trusted price) and the windows, after a restart. */
+    /**
+     * Everything the pricer remembers — its venues' quotes, the TWAP and basis windows, the last trusted index, the
+     * rate, what it last published and evaluated — so that a restarted oracle continues exactly where it stopped:
+     * the same ticks at the same times then give the same prices as if it had never stopped.
+     */
+    public record State(List<VenueQuote> indexQuotes, List<VenueQuote> perpQuotes, List<VenueQuote> marketQuotes,
+                        TimeWeightedAverage.State twap, TimeWeightedAverage.State basis, BigDecimal lastTrustedIndex,
+                        Instant lastTrustedAt, BigDecimal lastTrustedConfidence, BigDecimal rate, Instant rateAt,
+                        PriceSnapshot lastPublished, long sequence, PriceSnapshot latest) {
+    }
+
+    public synchronized State state() {
+        return new State(List.copyOf(indexQuotes.values()), List.copyOf(perpQuotes.values()),
+                List.copyOf(marketQuotes.values()), twap.state(), basis.state(), lastTrustedIndex, lastTrustedAt,
+                lastTrustedConfidence, rate, rateAt, lastPublished, sequence, latest);
+    }
+
+    /** Continues from a saved {@link #state()}. */
+    public synchronized void restore(State state) {
+        restoreQuotes(indexQuotes, state.indexQuotes());
+        restoreQuotes(perpQuotes, state.perpQuotes());
+        restoreQuotes(marketQuotes, state.marketQuotes());
+        twap.restore(state.twap());
+        basis.restore(state.basis());
+        lastTrustedIndex = state.lastTrustedIndex();
+        lastTrustedAt = state.lastTrustedAt();
+        lastTrustedConfidence = state.lastTrustedConfidence();
+        rate = state.rate();
+        rateAt = state.rateAt();
+        lastPublished = state.lastPublished();
+        sequence = state.sequence();
+        latest = state.latest();
+    }
+
+    private static void restoreQuotes(Map<String, VenueQuote> into, List<VenueQuote> quotes) {
+        into.clear();
+        quotes.forEach(q -> into.put(q.venue(), q));
+    }
+
+    /** The sequence of the last price this pricer published (0 before the first). */
+    public synchronized long sequence() {
+        return sequence;
+    }
+
+    /**
+     * Restores what was last published (its sequence, last trusted price) and warms the windows from the published
+     * prices since (an approximation: the windows also saw the evaluations that were not published), after a
+     * restart without a saved state.
+     */
     public synchronized void restore(PriceSnapshot published, List<PriceSnapshot> recent) {
+        restorePublished(published);
+        for (PriceSnapshot p : recent) {
+            twap.add(p.priceTime(), p.indexPrice());
+            basis.add(p.priceTime(), p.markPrice().subtract(p.indexPrice()));
+        }
+    }
+
+    /** Continues the sequence (and the last trusted price) after a price published later than a saved state. */
+    public synchronized void restorePublished(PriceSnapshot published) {
         sequence = published.sequence();
         lastPublished = published;
         latest = published;
         lastTrustedIndex = published.indexPrice();
         lastTrustedAt = published.lastTrustedAt();
         lastTrustedConfidence = published.confidence();
-        for (PriceSnapshot p : recent) {
-            twap.add(p.priceTime(), p.indexPrice());
-            basis.add(p.priceTime(), p.markPrice().subtract(p.indexPrice()));
-        }
     }
 
     /** Restores a wrapped asset's last accepted rate after a restart. */

@@ -5,6 +5,8 @@ import java.math.MathContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Time-weighted average of a step function over a sliding window: each value holds from its time
@@ -81,6 +83,37 @@ final class TimeWeightedAverage {
             totalIntegral = totalIntegral.subtract(old.integral);
             totalCovered -= old.covered;
         }
+    }
+
+    /** Everything the average remembers, to continue exactly where it stopped (see {@link SymbolPricer.State}). */
+    record State(List<BucketState> buckets, BigDecimal totalIntegral, long totalCovered, BigDecimal lastValue,
+                 long lastAt) {
+    }
+
+    /** One bucket: its start (epoch ms), the integral of the value over it, and the milliseconds it covers. */
+    record BucketState(long start, BigDecimal integral, long covered) {
+    }
+
+    State state() {
+        List<BucketState> copy = new ArrayList<>(buckets.size());
+        for (Bucket b : buckets) {
+            copy.add(new BucketState(b.start, b.integral, b.covered));
+        }
+        return new State(copy, totalIntegral, totalCovered, lastValue, lastAt);
+    }
+
+    void restore(State state) {
+        buckets.clear();
+        for (BucketState b : state.buckets()) {
+            Bucket bucket = new Bucket(b.start());
+            bucket.integral = b.integral();
+            bucket.covered = b.covered();
+            buckets.addLast(bucket);
+        }
+        totalIntegral = state.totalIntegral();
+        totalCovered = state.totalCovered();
+        lastValue = state.lastValue();
+        lastAt = state.lastAt();
     }
 
     private static final class Bucket {

@@ -40,6 +40,9 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
     private final Clock clock;
     private final int maxBatch;
     private final Timer tickToPublish;
+    private volatile Runnable saveStates;
+    private volatile Duration saveEvery = Duration.ofSeconds(5);
+    private java.time.Instant lastSaved;
 
     public PricePublisher(PriceHistory history, Outbox outbox, TransactionTemplate tx, Clock clock, int maxBatch,
                           MeterRegistry meters) {
@@ -64,13 +67,36 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
         wakeUp();
     }
 
-    /** Simulated time: commits every price the step decided, before the outbox is relayed. */
+    /**
+     * Saves every pricer's state: on simulated time in the transaction that commits a step's prices (so a restarted
+     * oracle continues from exactly the step it last committed), on the system clock every {@code every}.
+     */
+    public void saveStatesWith(Runnable save, Duration every) {
+        this.saveStates = save;
+        this.saveEvery = every;
+    }
+
+    /**
+     * Simulated time: commits every price the step decided, and the pricers' state after the step, in one
+     * transaction, before the outbox is relayed.
+     */
     @Override
     public void step(java.time.Instant now) {
-        int committed;
-        do {
-            committed = flush();
-        } while (committed > 0);
+        List<PriceSnapshot> all = take(Integer.MAX_VALUE);
+        try {
+            tx.executeWithoutResult(status -> {
+                for (int from = 0; from < all.size(); from += maxBatch) {
+                    write(all.subList(from, Math.min(all.size(), from + maxBatch)));
+                }
+                if (saveStates != null) {
+                    saveStates.run();
+                }
+            });
+        } catch (RuntimeException e) {
+            putBack(all);
+            throw e;
+        }
+        committed(all);
     }
 
     @Override
@@ -83,25 +109,39 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
         return false;
     }
 
-    /** Writes everything queued now; returns how many prices were committed. */
+    /** Writes everything queued now, in batches of one transaction each; returns how many prices were committed. */
     public int flush() {
-        List<PriceSnapshot> batch = new ArrayList<>();
-        for (PriceSnapshot p = queue.peek(); p != null && batch.size() < maxBatch; p = queue.peek()) {
-            batch.add(queue.poll());
-        }
+        List<PriceSnapshot> batch = take(maxBatch);
         if (batch.isEmpty()) {
             return 0;
         }
         try {
-            write(batch);
+            tx.executeWithoutResult(status -> write(batch));
         } catch (RuntimeException e) {
-            // put them back in front, in order, and let the caller retry later
-            List<PriceSnapshot> rest = new ArrayList<>(queue);
-            queue.clear();
-            queue.addAll(batch);
-            queue.addAll(rest);
+            putBack(batch);
             throw e;
         }
+        committed(batch);
+        return batch.size();
+    }
+
+    private List<PriceSnapshot> take(int max) {
+        List<PriceSnapshot> batch = new ArrayList<>();
+        for (PriceSnapshot p = queue.peek(); p != null && batch.size() < max; p = queue.peek()) {
+            batch.add(queue.poll());
+        }
+        return batch;
+    }
+
+    /** Puts prices whose write failed back in front, in order, for the caller to retry later. */
+    private void putBack(List<PriceSnapshot> batch) {
+        List<PriceSnapshot> rest = new ArrayList<>(queue);
+        queue.clear();
+        queue.addAll(batch);
+        queue.addAll(rest);
+    }
+
+    private void committed(List<PriceSnapshot> batch) {
         queued.addAndGet(-batch.size());
         var now = clock.instant();
         for (PriceSnapshot p : batch) {
@@ -109,18 +149,28 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
                 tickToPublish.record(Duration.between(p.tickReceivedAt(), now));
             }
         }
-        return batch.size();
     }
 
+    /** History and outbox, in the caller's transaction. */
     private void write(List<PriceSnapshot> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
         List<EventEnvelope<?>> events = new ArrayList<>(batch.size());
         for (PriceSnapshot p : batch) {
             events.add(PriceEvents.event(p));
         }
-        tx.executeWithoutResult(status -> {
-            history.insertAll(batch);
-            outbox.appendAll(events);
-        });
+        history.insertAll(batch);
+        outbox.appendAll(events);
+    }
+
+    /** On the system clock: the pricers' state every {@code saveEvery}, in a transaction of its own. */
+    private void saveStatesIfDue() {
+        java.time.Instant now = clock.instant();
+        if (saveStates != null && (lastSaved == null || !now.isBefore(lastSaved.plus(saveEvery)))) {
+            tx.executeWithoutResult(status -> saveStates.run());
+            lastSaved = now;
+        }
     }
 
     @Override
@@ -128,6 +178,7 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
         long backoff = 50;
         while (running() || !queue.isEmpty()) {
             try {
+                saveStatesIfDue();
                 if (flush() == 0) {
                     if (!running()) {
                         return;

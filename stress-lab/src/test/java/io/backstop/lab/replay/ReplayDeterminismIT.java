@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * platforms on simulated time decide exactly the same, even when the second runs while two threads keep both
  * cores busy. The first quarter hour of 10 October with a small population (the first calls, liquidations
  * into a moving book, a shortfall the fund takes over), on real processes: Kafka, PostgreSQL and the four
- * services, each platform under target/. A third run kills margin-, liquidation- and insurance-fund-service once
- * each with SIGKILL during the shock and must decide the same too.
+ * services, each platform under target/. A third run kills margin-, liquidation-, insurance-fund- and
+ * oracle-service once each with SIGKILL during the shock and must decide the same too.
  */
 class ReplayDeterminismIT {
 
@@ -37,12 +37,11 @@ class ReplayDeterminismIT {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
         Replay.Result quiet = onFreshPlatform("quiet", scenario, false, null, List.of());
         Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of());
-        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund: SIGKILL each once, at T+2, 4
-        // and 6 simulated min. Not the oracle yet: a restarted oracle has lost its venues' last quotes and its
-        // windows and publishes other prices at the step it returns (docs/chaos.md, "Known divergence")
+        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle: SIGKILL each once, at
+        // T+2, 4, 6 and 8 simulated min (the oracle continues from the pricer state it saved with its last step)
         List<Chaos.Kills.Kill> kills = new ArrayList<>();
         Replay.Result killed = onFreshPlatform("killed", scenario, false, new Chaos.KillPlan(
-                "margin,liquidation,insurance-fund", Duration.ofMinutes(2), Duration.ofSeconds(1), 3, 1), kills);
+                "margin,liquidation,insurance-fund,oracle", Duration.ofMinutes(2), Duration.ofSeconds(1), 4, 1), kills);
 
         assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
         assertThat(quiet.marginCalls()).isPositive();
@@ -62,11 +61,11 @@ class ReplayDeterminismIT {
 
         // kills slow a run on simulated time, never change it
         assertThat(kills).extracting(Chaos.Kills.Kill::service).containsExactly(Service.MARGIN, Service.LIQUIDATION,
-                Service.INSURANCE_FUND);
+                Service.INSURANCE_FUND, Service.ORACLE);
         assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.service()).isNotNull());
-        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6)
+        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8)
         assertThat(MARKS).extracting(Timeline.Mark::label).containsExactly("kill margin-service",
-                "kill liquidation-service", "kill insurance-fund-service");
+                "kill liquidation-service", "kill insurance-fund-service", "kill oracle-service");
         for (int i = 0; i < MARKS.size(); i++) {
             assertThat(MARKS.get(i).minute()).as("minute of kill %d", i + 1).isBetween(2.0 * (i + 1), 2.0 * (i + 1) + 1);
         }
