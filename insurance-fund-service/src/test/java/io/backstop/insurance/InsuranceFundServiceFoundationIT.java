@@ -54,6 +54,46 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
         return events;
     }
 
+    /**
+     * A waterfall event the fund cannot book is dead-lettered naming the field: a shortfall or fee on a symbol no
+     * fund group covers, a fee in an asset the funds do not hold, and a second event for a shortfall already
+     * resolved or an ADL request already settled (under another event id: the inbox cannot see it is the same).
+     */
+    @org.junit.jupiter.api.Test
+    void aWaterfallEventTheFundCannotBookIsDeadLetteredNamingTheField() {
+        java.util.Map<io.backstop.events.EventType, io.backstop.events.EventPayload> samples = SampleEvents.payloads();
+        LiquidationShortfallRaised s = (LiquidationShortfallRaised) samples.get(
+                io.backstop.events.EventType.LIQUIDATION_SHORTFALL_RAISED);
+        io.backstop.events.liquidation.LiquidationFeeCollected f = (io.backstop.events.liquidation.LiquidationFeeCollected)
+                samples.get(io.backstop.events.EventType.LIQUIDATION_FEE_COLLECTED);
+        AdlLegSettled a = (AdlLegSettled) samples.get(io.backstop.events.EventType.ADL_LEG_SETTLED);
+        java.time.Instant now = java.time.Instant.now();
+        UUID shortfall = UUID.randomUUID();
+        UUID request = UUID.randomUUID();
+        LiquidationShortfallRaised raised = new LiquidationShortfallRaised(shortfall, s.liquidationId(),
+                s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
+                s.bankruptcyPrice(), s.markPrice(), s.deficit());
+        AdlLegSettled settled = new AdlLegSettled(UUID.randomUUID(), request, a.bankruptAccountId(), a.accountId(),
+                a.symbol(), a.bankruptSide(), a.requested(), a.applied(), a.price(), a.rank());
+
+        List<String> verdicts = deadLetterVerdicts(List.of(
+                EventEnvelope.of(new LiquidationShortfallRaised(UUID.randomUUID(), s.liquidationId(),
+                        s.marginCallEventId(), s.accountId(), "DOGEUSDT", s.positionSide(), s.remainingQuantity(),
+                        s.bankruptcyPrice(), s.markPrice(), s.deficit()), now, null, null),
+                EventEnvelope.of(new io.backstop.events.liquidation.LiquidationFeeCollected(f.liquidationId(),
+                        f.tradeId(), f.accountId(), "DOGEUSDT", f.amount(), f.asset()), now, null, null),
+                EventEnvelope.of(new io.backstop.events.liquidation.LiquidationFeeCollected(f.liquidationId(),
+                        f.tradeId(), f.accountId(), f.symbol(), f.amount(), "BTC"), now, null, null),
+                EventEnvelope.of(raised, now, null, null),
+                EventEnvelope.of(raised, now, null, null),
+                EventEnvelope.of(settled, now, null, null),
+                EventEnvelope.of(settled, now, null, null)));
+
+        org.assertj.core.api.Assertions.assertThat(verdicts).containsExactly("rejected_by_consumer payload.symbol",
+                "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.asset", "consumed",
+                "rejected_by_consumer payload.shortfallId", "consumed", "rejected_by_consumer payload.requestId");
+    }
+
     @Override
     protected List<ValidRequest> validRequests() throws Exception {
         // the ADL queue is ranked at the mark: the valid request needs one

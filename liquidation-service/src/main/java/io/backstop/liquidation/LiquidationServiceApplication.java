@@ -18,9 +18,12 @@ public class LiquidationServiceApplication {
     @Bean
     ServiceTopics topics() {
         return ServiceTopics.of(
+                // liquidation.events too: every instance reads the feed it publishes (FeedListener), and a record
+                // there that breaks the contract needs its dead-letter topic like any other
                 Set.of(Topic.MARGIN_CALLS,
                         Topic.ORACLE_PRICES,
-                        Topic.LIQUIDATION_EXECUTIONS),
+                        Topic.LIQUIDATION_EXECUTIONS,
+                        Topic.LIQUIDATION_EVENTS),
                 Set.of(Topic.LIQUIDATION_ORDERS,
                         Topic.LIQUIDATION_FILLS,
                         Topic.LIQUIDATION_EVENTS,

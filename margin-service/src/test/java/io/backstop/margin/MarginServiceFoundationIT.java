@@ -90,6 +90,45 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
                 ValidRequest.read("GET /api/v1/accounts/at-risk", "/api/v1/accounts/at-risk?limit=5"));
     }
 
+    /**
+     * An account event margin-service cannot apply is dead-lettered naming the field that holds what it does not
+     * know, and the account is untouched: an account it does not hold (under either name an ADL answer carries), a
+     * symbol or fee asset it does not configure, and a liquidation fill of a position the account does not hold
+     * (out of order: before the fill that would have opened it).
+     */
+    @org.junit.jupiter.api.Test
+    void anAccountEventNamingWhatMarginDoesNotKnowIsDeadLetteredNamingTheField() throws Exception {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> get("/actuator/health/readiness").statusCode() == 200);
+        String account = "unknowns-" + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + account + "\"}").statusCode()).isEqualTo(201);
+        assertThat(post("/api/v1/accounts/" + account + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"1000\"}")
+                .statusCode()).isEqualTo(200);
+        long before = version(account);
+        Instant now = Instant.now();
+        BigDecimal price = new BigDecimal("3800");
+
+        List<String> verdicts = deadLetterVerdicts(List.of(
+                EventEnvelope.of(fill("nobody-" + UUID.randomUUID(), "ETHUSDT", "USDT"), now, null, null),
+                EventEnvelope.of(fill(account, "DOGEUSDT", "USDT"), now, null, null),
+                EventEnvelope.of(fill(account, "ETHUSDT", "DOGE"), now, null, null),
+                EventEnvelope.of(new PositionLiquidated(UUID.randomUUID(), UUID.randomUUID(), "x-" + UUID.randomUUID(),
+                        account, "ETHUSDT", Side.SELL, BigDecimal.ONE, price, BigDecimal.ZERO, BigDecimal.ONE, price),
+                        now, null, null),
+                EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(), "nobody-" + UUID.randomUUID(),
+                        account, "ETHUSDT", Side.SELL, BigDecimal.ONE, BigDecimal.ONE, price, 1), now, null, null)));
+
+        assertThat(verdicts).containsExactly("rejected_by_consumer payload.accountId",
+                "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.feeAsset",
+                "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.bankruptAccountId");
+        assertThat(version(account)).as("the account after them").isEqualTo(before);
+    }
+
+    private static TradeFilled fill(String account, String symbol, String feeAsset) {
+        return new TradeFilled("t-" + UUID.randomUUID(), account, symbol, Side.BUY, new BigDecimal("0.1"),
+                new BigDecimal("3800"), new BigDecimal("0.1"), feeAsset, MarginMode.CROSS, null);
+    }
+
     /** The account's version: it moves with every change applied to the account. */
     private long version(String account) throws Exception {
         HttpResponse<String> risk = get("/api/v1/accounts/" + account + "/risk");

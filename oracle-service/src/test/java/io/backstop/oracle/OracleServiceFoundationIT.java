@@ -1,5 +1,7 @@
 package io.backstop.oracle;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.market.ConversionRateObserved;
 import io.backstop.events.market.VenueTickObserved;
@@ -60,6 +62,79 @@ class OracleServiceFoundationIT extends ServiceFoundationContract {
                         () -> accepted("BNB")),
                 ValidRequest.read("GET /api/v1/prices/{symbol}/history", "/api/v1/prices/BNB/history?from="
                         + to.minusSeconds(600) + "&to=" + to + "&limit=10"));
+    }
+
+    /**
+     * Market data the oracle cannot use is no poison: a tick of a symbol or venue it does not price, from the future
+     * (beyond the symbol's tolerance), already stale, older than the venue's last accepted quote or the same quote
+     * again, and a rate of an asset it does not price, from a source it does not trust or older than the last
+     * accepted one, are each ignored by their rule and counted by reason; none is dead-lettered, and only the one
+     * good tick is accepted.
+     */
+    @org.junit.jupiter.api.Test
+    void marketDataItCannotUseIsIgnoredByItsRuleCountedByReasonAndNeverDeadLettered() throws Exception {
+        Instant now = Instant.now();
+        // after the stored WBETH rate, which a test sharing the context may have left a little ahead
+        Instant stored = storedRateTime();
+        Instant rateTime = stored != null && !stored.isBefore(now) ? stored.plusSeconds(1) : now;
+        java.util.Map<String, Double> ticksBefore = ignored("ticks");
+        java.util.Map<String, Double> ratesBefore = ignored("rates");
+        double acceptedBefore = accepted("ETH");
+        List<EventEnvelope<?>> data = List.of(
+                tick("kraken", "ETH", "3800.5", now),
+                tick("kraken", "ETH", "3800.5", now),
+                tick("kraken", "ETH", "3801", now.minusMillis(500)),
+                tick("kraken", "ETH", "3801", now.plus(java.time.Duration.ofHours(1))),
+                tick("kraken", "ETH", "3801", now.minus(java.time.Duration.ofMinutes(5))),
+                tick("mtgox", "ETH", "3801", now),
+                tick("kraken", "NOPE", "1", now),
+                rate("WBETH", "binance-staking", rateTime),
+                rate("WBETH", "binance-staking", rateTime.minusSeconds(1)),
+                rate("WBETH", "a-blog", rateTime.plusSeconds(1)),
+                rate("NOPE", "binance-staking", rateTime));
+
+        assertThat(deadLetterVerdicts(data)).containsOnly("consumed");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(increase(ticksBefore, ignored("ticks"))).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                    "DUPLICATE", 1.0, "OUT_OF_ORDER", 1.0, "FUTURE_TIMESTAMP", 1.0, "STALE_ON_ARRIVAL", 1.0,
+                    "UNKNOWN_VENUE", 1.0, "UNKNOWN_SYMBOL", 1.0));
+            assertThat(increase(ratesBefore, ignored("rates"))).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                    "OUT_OF_ORDER", 1.0, "UNTRUSTED_SOURCE", 1.0, "UNKNOWN_ASSET", 1.0));
+            assertThat(accepted("ETH")).isEqualTo(acceptedBefore + 1);
+        });
+    }
+
+    private static EventEnvelope<VenueTickObserved> tick(String venue, String symbol, String last, Instant venueTime) {
+        return EventEnvelope.of(new VenueTickObserved(venue, symbol, null, null, new BigDecimal(last), venueTime),
+                Instant.now(), null, null);
+    }
+
+    private static EventEnvelope<ConversionRateObserved> rate(String asset, String source, Instant observedAt) {
+        return EventEnvelope.of(new ConversionRateObserved(asset, "ETH", new BigDecimal("1.0712"), source, observedAt),
+                Instant.now(), null, null);
+    }
+
+    /** The oracle's ignored ticks or rates, summed by reason. */
+    private java.util.Map<String, Double> ignored(String what) throws Exception {
+        java.util.Map<String, Double> byReason = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("backstop_oracle_" + what
+                + "_ignored_total\\{[^}]*reason=\"(\\w+)\"[^}]*} ([0-9.E]+)").matcher(get("/actuator/prometheus").body());
+        while (m.find()) {
+            byReason.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum);
+        }
+        return byReason;
+    }
+
+    private static java.util.Map<String, Double> increase(java.util.Map<String, Double> before,
+                                                          java.util.Map<String, Double> after) {
+        java.util.Map<String, Double> increase = new java.util.TreeMap<>();
+        after.forEach((reason, n) -> {
+            double by = n - before.getOrDefault(reason, 0.0);
+            if (by != 0) {
+                increase.put(reason, by);
+            }
+        });
+        return increase;
     }
 
     private double accepted(String symbol) throws Exception {

@@ -67,6 +67,16 @@ public final class KafkaProbe implements AutoCloseable {
      */
     public List<ConsumerRecord<String, byte[]>> read(String topic, int count, Duration timeout,
                                                      Predicate<ConsumerRecord<String, byte[]>> filter) {
+        return readUntil(topic, timeout, filter, found -> found.size() >= count);
+    }
+
+    /**
+     * Reads {@code topic} from the beginning, committed records only, until the records matching {@code filter}
+     * are {@code enough} or the timeout passes; returns the matching ones.
+     */
+    public List<ConsumerRecord<String, byte[]>> readUntil(String topic, Duration timeout,
+                                                          Predicate<ConsumerRecord<String, byte[]>> filter,
+                                                          Predicate<List<ConsumerRecord<String, byte[]>>> enough) {
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -77,7 +87,7 @@ public final class KafkaProbe implements AutoCloseable {
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (found.size() < count && System.nanoTime() < deadline) {
+            while (!enough.test(found) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     if (filter.test(record)) {
                         found.add(record);

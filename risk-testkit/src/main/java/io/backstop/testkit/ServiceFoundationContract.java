@@ -47,6 +47,9 @@ public abstract class ServiceFoundationContract {
     @Value("${backstop.web.max-string-length:256}")
     private int maxStringLength;
 
+    @Value("${backstop.kafka.max-string-length:1024}")
+    private int maxEventStringLength;
+
     private final EventJson json = new EventJson();
 
     /** One valid event for every topic the service consumes. */
@@ -133,36 +136,134 @@ public abstract class ServiceFoundationContract {
      * with a fresh event id and key, must land on the dead-letter topic with its reason and the field it names (in
      * the headers an operator reads), and the good event sent after all of them is still processed: the partition
      * moves on and the service stays ready. Cases: malformed JSON, a decimal written as a JSON number, an absurd
-     * decimal, an unknown event type, a version newer than the service reads, a missing event id. (Every decoding
-     * rule itself is tested in risk-events' EventJsonContractTest; this checks every service is wired to it.)
+     * decimal, an unknown event type, a version newer than the service reads, a missing event id, an identifier
+     * one character over {@code backstop.kafka.max-string-length}, and each decimal of the payload negated and
+     * zero wherever the codec refuses that (a decimal that may be negative or zero, a PnL, is no poison there).
+     * The good event is then sent again with the same event id: it is processed once and not dead-lettered (a
+     * record after it, with its key, shows the duplicate was consumed). (Every decoding rule itself is tested in
+     * risk-events' EventJsonContractTest; this checks every service is wired to it.)
      */
     @Test
     void aPoisonCorpusOnEveryConsumedTopicIsDeadLetteredNamingTheFieldAndTheNextGoodEventIsStillProcessed()
             throws Exception {
         List<EventEnvelope<?>> goods = goodEventsForEachConsumedTopic();
         tools.jackson.databind.ObjectMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
+        int sent = 0;
+        int decimals = 0;
+        int refusedNegatives = 0;
+        int refusedZeros = 0;
         try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
             for (EventEnvelope<?> good : goods) {
                 String topic = infra.topic(good.topic().baseName());
-                List<Poison> corpus = corpus(mapper, good);
+                List<Poison> corpus = corpus(mapper, good, topic);
                 for (Poison p : corpus) {
                     kafka.send(topic, p.key(), p.value());
                 }
-                kafka.send(topic, good.key(), json.encode(good));
-                for (Poison p : corpus) {
-                    List<ConsumerRecord<String, byte[]>> dead = kafka.read(topic + ".dlq", 1, WAIT,
-                            r -> p.key().equals(r.key()));
-                    assertThat(dead).as("%s on %s dead-lettered", p.name(), topic).hasSize(1);
-                    assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).as("reason of %s on %s",
-                            p.name(), topic).isEqualTo(p.reason());
-                    assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).as("field of %s on %s",
-                            p.name(), topic).isEqualTo(p.field());
-                }
-                await(good.type() + " processed after the corpus on " + topic).atMost(WAIT)
+                byte[] encoded = json.encode(good);
+                kafka.send(topic, good.key(), encoded);
+                kafka.send(topic, good.key(), encoded);
+                byte[] after = ("{\"after the duplicate\":\"" + java.util.UUID.randomUUID() + "\"").getBytes(StandardCharsets.UTF_8);
+                kafka.send(topic, good.key(), after);
+                checkDeadLetters(kafka, topic, corpus, good, after);
+                await(good.type() + " processed once after the corpus and its duplicate on " + topic).atMost(WAIT)
                         .ignoreExceptions().until(() -> processed(good));
+                sent += corpus.size();
+                decimals += decimalFields(payloadOf(mapper, good)).size();
+                refusedNegatives += (int) corpus.stream().filter(p -> p.name().startsWith("negative ")).count();
+                refusedZeros += (int) corpus.stream().filter(p -> p.name().startsWith("zero ")).count();
             }
         }
         assertThat(get("/actuator/health/readiness").statusCode()).as("ready after the corpus").isEqualTo(200);
+        if (decimals > 0) {
+            assertThat(refusedNegatives).as("negative decimals the codec refuses, among %d decimal fields of %s's"
+                    + " topics", decimals, service).isPositive();
+        }
+        org.slf4j.LoggerFactory.getLogger(ServiceFoundationContract.class).info(
+                "Kafka poison corpus: {} poison records on {} topics of {} ({} negative and {} zero decimals refused,"
+                        + " of {} decimal fields), each topic's good event sent twice", sent, goods.size(), service,
+                refusedNegatives, refusedZeros, decimals);
+    }
+
+    /**
+     * Reads {@code topic}'s dead letters once for the whole corpus: every poison there with its reason and field,
+     * the record sent after the good event's duplicate there too (so the duplicate has been consumed), and no
+     * dead letter carrying the good event's id.
+     */
+    private void checkDeadLetters(KafkaProbe kafka, String topic, List<Poison> corpus, EventEnvelope<?> good,
+                                  byte[] after) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        corpus.forEach(p -> keys.add(p.key()));
+        String goodId = good.eventId().toString();
+        java.util.function.Predicate<ConsumerRecord<String, byte[]>> carriesGood = r -> r.value() != null
+                && new String(r.value(), StandardCharsets.UTF_8).contains(goodId);
+        java.util.function.Predicate<ConsumerRecord<String, byte[]>> isAfter = r -> java.util.Arrays.equals(r.value(),
+                after);
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(topic + ".dlq", corpus.size() + 1, WAIT,
+                r -> keys.contains(r.key()) || isAfter.test(r) || carriesGood.test(r));
+        assertThat(dead.stream().filter(carriesGood).map(r -> KafkaProbe.header(r, "backstop-dlq-reason") + ": "
+                + KafkaProbe.header(r, "backstop-dlq-detail")))
+                .as("dead letters of %s (sent twice, the second a duplicate) on %s", good.type(), topic).isEmpty();
+        for (Poison p : corpus) {
+            ConsumerRecord<String, byte[]> letter = dead.stream().filter(r -> p.key().equals(r.key())).findFirst()
+                    .orElse(null);
+            assertThat(letter).as("%s on %s dead-lettered", p.name(), topic).isNotNull();
+            assertThat(KafkaProbe.header(letter, "backstop-dlq-reason")).as("reason of %s on %s", p.name(), topic)
+                    .isEqualTo(p.reason());
+            assertThat(KafkaProbe.header(letter, "backstop-dlq-field")).as("field of %s on %s", p.name(), topic)
+                    .isEqualTo(p.field());
+        }
+        assertThat(dead).as("the record after %s's duplicate on %s, dead-lettered", good.type(), topic)
+                .anyMatch(isAfter);
+    }
+
+    /**
+     * Sends {@code events} in order, each with its key, as an outside producer would, and tells what became of
+     * each: {@code "<reason> <field>"} from its dead letter's headers, or {@code "consumed"} when the service took
+     * it without one (applied or ignored by its own rule: a record sent after it with the same key was
+     * dead-lettered, so it had been read). For a service's own rules on names it does not know, events out of
+     * order or from the future, which no generic corpus can derive.
+     */
+    protected List<String> deadLetterVerdicts(List<EventEnvelope<?>> events) {
+        java.util.Map<String, byte[]> after = new java.util.LinkedHashMap<>();
+        try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
+            for (EventEnvelope<?> event : events) {
+                kafka.send(infra.topic(event.topic().baseName()), event.key(), json.encode(event));
+            }
+            for (EventEnvelope<?> event : events) {
+                String key = infra.topic(event.topic().baseName()) + "/" + event.key();
+                if (!after.containsKey(key)) {
+                    byte[] marker = ("{\"after\":\"" + java.util.UUID.randomUUID() + "\"").getBytes(StandardCharsets.UTF_8);
+                    kafka.send(infra.topic(event.topic().baseName()), event.key(), marker);
+                    after.put(key, marker);
+                }
+            }
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            events.forEach(e -> ids.add(e.eventId().toString()));
+            List<ConsumerRecord<String, byte[]>> dead = new ArrayList<>();
+            for (String dlq : events.stream().map(e -> infra.topic(e.topic().baseName()) + ".dlq").distinct().toList()) {
+                long markers = after.keySet().stream().filter(k -> dlq.equals(k.substring(0, k.indexOf('/')) + ".dlq"))
+                        .count();
+                java.util.function.Predicate<ConsumerRecord<String, byte[]>> marker = r -> after.values().stream()
+                        .anyMatch(m -> java.util.Arrays.equals(m, r.value()));
+                List<ConsumerRecord<String, byte[]>> read = kafka.readUntil(dlq, WAIT,
+                        r -> marker.test(r) || carriesAny(r, ids), found -> found.stream().filter(marker).count() == markers);
+                assertThat(read.stream().filter(marker).count())
+                        .as("the records sent after the events on %s, dead-lettered", dlq).isEqualTo(markers);
+                dead.addAll(read);
+            }
+            List<String> verdicts = new ArrayList<>();
+            for (EventEnvelope<?> event : events) {
+                verdicts.add(dead.stream().filter(r -> carriesAny(r, java.util.Set.of(event.eventId().toString())))
+                        .findFirst().map(r -> KafkaProbe.header(r, "backstop-dlq-reason") + " "
+                                + KafkaProbe.header(r, "backstop-dlq-field")).orElse("consumed"));
+            }
+            return verdicts;
+        }
+    }
+
+    private static boolean carriesAny(ConsumerRecord<String, byte[]> record, java.util.Set<String> eventIds) {
+        String value = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
+        return eventIds.stream().anyMatch(value::contains);
     }
 
     /**
@@ -280,7 +381,7 @@ public abstract class ServiceFoundationContract {
     protected record Poison(String name, String key, byte[] value, String reason, String field) {
     }
 
-    private List<Poison> corpus(tools.jackson.databind.ObjectMapper mapper, EventEnvelope<?> good) {
+    private List<Poison> corpus(tools.jackson.databind.ObjectMapper mapper, EventEnvelope<?> good, String topic) {
         List<Poison> corpus = new ArrayList<>();
         String tag = good.topic().baseName() + "-" + java.util.UUID.randomUUID();
         corpus.add(new Poison("malformed json", "poison-malformed-" + tag,
@@ -288,16 +389,14 @@ public abstract class ServiceFoundationContract {
         tools.jackson.databind.node.ObjectNode tree = (tools.jackson.databind.node.ObjectNode) mapper.readTree(
                 json.encode(good));
         tools.jackson.databind.node.ObjectNode payload = (tools.jackson.databind.node.ObjectNode) tree.get("payload");
-        String decimal = payload.properties().stream()
-                .filter(e -> e.getValue().isString() && e.getValue().asString().matches("-?\\d+(\\.\\d+)?"))
-                .map(java.util.Map.Entry::getKey).findFirst().orElse(null);
-        if (decimal != null) {
+        List<String> decimals = decimalFields(payload);
+        if (!decimals.isEmpty()) {
+            String decimal = decimals.get(0);
             corpus.add(mutated(mapper, tree, "decimal as a JSON number", "poison-number-" + tag, "wrong_type",
-                    "payload." + decimal, t -> ((tools.jackson.databind.node.ObjectNode) t.get("payload"))
+                    "payload." + decimal, t -> payloadOf(t)
                             .put(decimal, new java.math.BigDecimal(payload.get(decimal).asString()).doubleValue())));
             corpus.add(mutated(mapper, tree, "absurd decimal", "poison-absurd-" + tag, "invalid_value",
-                    "payload." + decimal, t -> ((tools.jackson.databind.node.ObjectNode) t.get("payload"))
-                            .put(decimal, "1e99999")));
+                    "payload." + decimal, t -> payloadOf(t).put(decimal, "1e99999")));
         }
         corpus.add(mutated(mapper, tree, "unknown type", "poison-type-" + tag, "unknown_type", "type",
                 t -> t.put("type", "PriceManipulated")));
@@ -305,7 +404,77 @@ public abstract class ServiceFoundationContract {
                 t -> t.put("version", 99)));
         corpus.add(mutated(mapper, tree, "missing event id", "poison-id-" + tag, "missing_field", "eventId",
                 t -> t.remove("eventId")));
+        String identifier = identifierField(payload);
+        assertThat(identifier).as("an identifier in %s's payload, for the oversized case", good.type()).isNotNull();
+        corpus.add(mutated(mapper, tree, "oversized " + identifier, "poison-oversized-" + tag, "invalid_value",
+                "payload." + identifier, t -> payloadOf(t).put(identifier, "x".repeat(maxEventStringLength + 1))));
+        for (String decimal : decimals) {
+            String value = payload.get(decimal).asString();
+            String negated = value.startsWith("-") ? value.substring(1) : "-" + value;
+            refused(mapper, tree, good, topic, "negative " + decimal, "poison-negative-" + decimal + "-" + tag,
+                    t -> payloadOf(t).put(decimal, negated)).ifPresent(corpus::add);
+            refused(mapper, tree, good, topic, "zero " + decimal, "poison-zero-" + decimal + "-" + tag,
+                    t -> payloadOf(t).put(decimal, "0")).ifPresent(corpus::add);
+        }
         return corpus;
+    }
+
+    /**
+     * The case {@code change} makes of the good event, when the codec itself refuses it (decoded here with the
+     * service's own rules, named as the service must name it); empty when the codec reads it: the change is a
+     * valid event then (a PnL may be negative), not poison.
+     */
+    private java.util.Optional<Poison> refused(tools.jackson.databind.ObjectMapper mapper,
+                                               tools.jackson.databind.node.ObjectNode good, EventEnvelope<?> event,
+                                               String topic, String name, String key,
+                                               java.util.function.Consumer<tools.jackson.databind.node.ObjectNode> change) {
+        Poison candidate = mutated(mapper, good, name, key, null, null, change);
+        try {
+            json.decode(event.topic(), topic, candidate.value(), maxEventStringLength);
+            return java.util.Optional.empty();
+        } catch (io.backstop.events.ContractViolation v) {
+            return java.util.Optional.of(new Poison(name, key, candidate.value(), v.reason().tag(), v.field()));
+        }
+    }
+
+    /** The payload's fields that hold a decimal written as a string, in order. */
+    private static List<String> decimalFields(tools.jackson.databind.node.ObjectNode payload) {
+        return payload.properties().stream()
+                .filter(e -> e.getValue().isString() && e.getValue().asString().matches("-?\\d+(\\.\\d+)?"))
+                .map(java.util.Map.Entry::getKey).toList();
+    }
+
+    /** The payload's first string field that is an identifier: no decimal, UUID or instant. */
+    private static String identifierField(tools.jackson.databind.node.ObjectNode payload) {
+        return payload.properties().stream()
+                .filter(e -> e.getValue().isString() && isIdentifier(e.getValue().asString()))
+                .map(java.util.Map.Entry::getKey).findFirst().orElse(null);
+    }
+
+    private static boolean isIdentifier(String value) {
+        if (value.matches("-?\\d+(\\.\\d+)?")) {
+            return false;
+        }
+        try {
+            java.util.UUID.fromString(value);
+            return false;
+        } catch (IllegalArgumentException notAUuid) {
+            try {
+                java.time.Instant.parse(value);
+                return false;
+            } catch (java.time.format.DateTimeParseException notAnInstant) {
+                return true;
+            }
+        }
+    }
+
+    private tools.jackson.databind.node.ObjectNode payloadOf(tools.jackson.databind.ObjectMapper mapper,
+                                                             EventEnvelope<?> event) {
+        return payloadOf((tools.jackson.databind.node.ObjectNode) mapper.readTree(json.encode(event)));
+    }
+
+    private static tools.jackson.databind.node.ObjectNode payloadOf(tools.jackson.databind.node.ObjectNode event) {
+        return (tools.jackson.databind.node.ObjectNode) event.get("payload");
     }
 
     private static Poison mutated(tools.jackson.databind.ObjectMapper mapper, tools.jackson.databind.node.ObjectNode good,

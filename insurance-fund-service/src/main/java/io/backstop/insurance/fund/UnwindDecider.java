@@ -97,13 +97,15 @@ public final class UnwindDecider {
      * Books each fill's PnL on the fund.
      *
      * @param eventId the execution's event id: the cause of its transactions
-     * @throws ContractViolation when the order was executed already
+     * @throws ContractViolation when the order was executed already, or its fills add up to more than it asked for
+     *                            (checked before anything is booked: the fund never closes what it does not hold)
      */
     public Executed execute(FundBook book, FundOrder order, LiquidationOrderExecuted execution, UUID eventId) {
         if (!order.isOpen()) {
             throw new ContractViolation("liquidation.executions", "payload.orderId",
                     ContractViolation.Reason.REJECTED_BY_CONSUMER, "fund order " + order.id() + " was executed already");
         }
+        requireWithinTheOrder(order, execution);
         List<LedgerTransaction> ledger = new ArrayList<>();
         BigDecimal filled = BigDecimal.ZERO;
         for (ExecutionFill fill : execution.fills()) {
@@ -112,6 +114,18 @@ public final class UnwindDecider {
             filled = filled.add(fill.quantity());
         }
         return new Executed(filled, List.copyOf(ledger), List.of());
+    }
+
+    private static void requireWithinTheOrder(FundOrder order, LiquidationOrderExecuted execution) {
+        BigDecimal filled = BigDecimal.ZERO;
+        for (int i = 0; i < execution.fills().size(); i++) {
+            filled = filled.add(execution.fills().get(i).quantity());
+            if (filled.compareTo(order.quantity()) > 0) {
+                throw new ContractViolation("liquidation.executions", "payload.fills[" + i + "].quantity",
+                        ContractViolation.Reason.REJECTED_BY_CONSUMER, "fills more than fund order " + order.id()
+                                + " asked for (" + order.quantity().toPlainString() + ")");
+            }
+        }
     }
 
     /** The price a negative balance is socialized at when there is no mark: the last fill's, else the order's limit. */

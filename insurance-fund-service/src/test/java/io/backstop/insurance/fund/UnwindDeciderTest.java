@@ -106,6 +106,18 @@ class UnwindDeciderTest {
     }
 
     @Test
+    void fillsBeyondTheOrderAreRefusedNamingTheFillBeforeAnythingIsBooked() {
+        FundBook book = holding("1000");
+
+        assertThatThrownBy(() -> decider.execute(book, sellBtc("1.5", FundOrder.OPEN), executed(
+                new ExecutionFill("t1", d("60100"), d("1")), new ExecutionFill("t2", d("59900"), d("1"))), EXECUTION))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> assertThat(e.field())
+                        .isEqualTo("payload.fills[1].quantity"));
+        assertThat(book.balance()).isEqualByComparingTo("1000");
+        assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("2");
+    }
+
+    @Test
     void aBalanceTheUnwindingDroveBelowZeroIsSocializedBackToZeroOverTheProfitableAccounts() {
         // 100 in the fund; 2 BTC that cost 120,000 sell for 119,800: the fund is 100 below zero
         FundBook book = holding("100");

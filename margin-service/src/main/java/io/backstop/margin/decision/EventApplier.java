@@ -88,15 +88,15 @@ public final class EventApplier {
     public Applied apply(String topic, EventEnvelope<?> event, PriceBook prices, Changes changes) {
         Object payload = event.payload();
         if (payload instanceof TradeFilled fill) {
-            Account account = known(topic, fill.accountId(), changes);
+            Account account = known(topic, "payload.accountId", fill.accountId(), changes);
             knownSymbol(topic, fill.symbol());
-            knownAsset(topic, fill.feeAsset());
+            knownAsset(topic, "payload.feeAsset", fill.feeAsset());
             changes.changing(account, true);
             account.trade(fill.symbol(), fill.side(), fill.quantity(), fill.price(), fill.marginMode(), fill.fee(),
                     fill.feeAsset(), fill.isolatedMarginDelta());
             return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof PositionLiquidated fill) {
-            Account account = known(topic, fill.accountId(), changes);
+            Account account = known(topic, "payload.accountId", fill.accountId(), changes);
             Position position = open(topic, account, fill.symbol());
             changes.changing(account, true);
             BigDecimal realized = account.trade(fill.symbol(), fill.side(), fill.quantity(), fill.price(),
@@ -108,7 +108,7 @@ public final class EventApplier {
             }
             return new Applied(review);
         } else if (payload instanceof PositionTakenOver takeover) {
-            Account account = known(topic, takeover.accountId(), changes);
+            Account account = known(topic, "payload.accountId", takeover.accountId(), changes);
             Position position = open(topic, account, takeover.symbol());
             changes.changing(account, true);
             account.trade(takeover.symbol(), takeover.positionSide().closingSide(), takeover.quantity(),
@@ -117,7 +117,7 @@ public final class EventApplier {
             return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof PositionAutoDeleveraged adl) {
             // the fund's request: close what the ranked account's position still allows, never open, grow or flip it
-            Account account = known(topic, adl.accountId(), changes);
+            Account account = known(topic, "payload.accountId", adl.accountId(), changes);
             knownSymbol(topic, adl.symbol());
             BigDecimal applied = closable(account, adl.symbol(), adl.side()).min(adl.quantity());
             if (applied.signum() > 0) {
@@ -132,7 +132,7 @@ public final class EventApplier {
             return new Applied(reviewer.review(account, prices), List.of(answer));
         } else if (payload instanceof AdlLegSettled leg) {
             // the bankrupt side of what margin closed on the ranked account; nothing when it closed nothing
-            Account account = known(topic, leg.bankruptAccountId(), changes);
+            Account account = known(topic, "payload.bankruptAccountId", leg.bankruptAccountId(), changes);
             if (leg.applied().signum() == 0) {
                 return new Applied(reviewer.review(account, prices));
             }
@@ -150,21 +150,21 @@ public final class EventApplier {
             released(account.shortfallClosed(leg.shortfallId(), leg.applied()), changes);
             return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof LossSocialized loss) {
-            Account account = known(topic, loss.accountId(), changes);
-            knownAsset(topic, loss.asset());
+            Account account = known(topic, "payload.accountId", loss.accountId(), changes);
+            knownAsset(topic, "payload.asset", loss.asset());
             changes.changing(account, true);
             account.debit(loss.asset(), loss.amount());
             return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof DeficitCovered covered) {
-            Account account = known(topic, covered.accountId(), changes);
-            knownAsset(topic, covered.asset());
+            Account account = known(topic, "payload.accountId", covered.accountId(), changes);
+            knownAsset(topic, "payload.asset", covered.asset());
             changes.changing(account, true);
             account.deposit(covered.asset(), covered.amount());
             released(account.deficitCovered(covered.shortfallId(), covered.amount()), changes);
             return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof LiquidationEnded ended) {
             // after the liquidation's fills on this partition: they are applied; the review issues the next call
-            Account account = known(topic, ended.accountId(), changes);
+            Account account = known(topic, "payload.accountId", ended.accountId(), changes);
             changes.changing(account, false);
             changes.leaseEnded(account.endLiquidation(ended.scope(), ended.marginCallId(), ended.shortfalls()));
             return new Applied(reviewer.review(account, prices));
@@ -184,10 +184,11 @@ public final class EventApplier {
         scope.ifPresent(s -> changes.leaseEnded(Account.LeaseEnd.RELEASED));
     }
 
-    private static Account known(String topic, String accountId, Changes changes) {
+    /** The account the event names in {@code field}; refused, naming that field, when none is held here. */
+    private static Account known(String topic, String field, String accountId, Changes changes) {
         Account account = changes.account(accountId);
         if (account == null) {
-            throw new ContractViolation(topic, "payload.accountId", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+            throw new ContractViolation(topic, field, ContractViolation.Reason.REJECTED_BY_CONSUMER,
                     "unknown account '" + accountId + "'");
         }
         return account;
@@ -200,9 +201,9 @@ public final class EventApplier {
         }
     }
 
-    private void knownAsset(String topic, String asset) {
+    private void knownAsset(String topic, String field, String asset) {
         if (calculator.asset(asset).isEmpty()) {
-            throw new ContractViolation(topic, "payload.asset", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+            throw new ContractViolation(topic, field, ContractViolation.Reason.REJECTED_BY_CONSUMER,
                     "asset '" + asset + "' is not configured");
         }
     }

@@ -152,6 +152,23 @@ class EventApplierTest {
         assertThat(account.version()).isEqualTo(version);
     }
 
+    @Test
+    void aRefusalNamesTheFieldThatHoldsTheUnknownNameAsTheDeadLetterWillShowIt() {
+        funded();
+        TradeFilled unknownFee = new TradeFilled("t-1", "trader", "BTCUSDT", Side.BUY, BigDecimal.ONE,
+                new BigDecimal("60000"), BigDecimal.ONE, "DOGE", MarginMode.CROSS, null);
+        AdlLegSettled unknownBankrupt = new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(), "stranger", "trader",
+                "BTCUSDT", Side.SELL, BigDecimal.ONE, BigDecimal.ONE, new BigDecimal("60000"), 1);
+
+        assertThatThrownBy(() -> applier.apply(TOPIC, event(unknownFee), prices, changes))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> assertThat(e.field()).isEqualTo(
+                        "payload.feeAsset"));
+        assertThatThrownBy(() -> applier.apply("adl.settlements", event(unknownBankrupt), prices, changes))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> assertThat(e.field()).isEqualTo(
+                        "payload.bankruptAccountId"));
+        assertThat(changes.told).isEmpty();
+    }
+
     private static PositionAutoDeleveraged adlRequest(UUID shortfall, Side side, String quantity) {
         return new PositionAutoDeleveraged(shortfall, "trader", "bankrupt", "BTCUSDT", side, new BigDecimal(quantity),
                 new BigDecimal("60000"), 2);

@@ -105,12 +105,21 @@ public final class EventJson {
      * @throws ContractViolation when the message is not a valid event of that topic
      */
     public EventEnvelope<?> decode(String topicName, String topicPrefix, byte[] message) {
-        Topic topic = Topic.fromName(topicName, topicPrefix).orElseThrow(() -> new ContractViolation(
-                topicName, "$", Reason.WRONG_TOPIC, "not a Backstop topic under prefix '" + topicPrefix + "'"));
-        return decode(topic, topicName, message);
+        return decode(topicName, topicPrefix, message, Integer.MAX_VALUE);
     }
 
-    /** Decodes a message of {@code topic}; {@code topicName} is only used in error messages. */
+    /**
+     * {@link #decode(String, String, byte[])}, refusing any string value longer than {@code maxStringLength}
+     * characters ({@code invalid_value}, naming its path, {@code payload.accountId} say) before anything is
+     * read from it: a consumer's limit, so that a 10 MB account id is dead-lettered instead of becoming a key
+     * in memory and a row in the database.
+     */
+    public EventEnvelope<?> decode(String topicName, String topicPrefix, byte[] message, int maxStringLength) {
+        Topic topic = Topic.fromName(topicName, topicPrefix).orElseThrow(() -> new ContractViolation(
+                topicName, "$", Reason.WRONG_TOPIC, "not a Backstop topic under prefix '" + topicPrefix + "'"));
+        return decode(topic, topicName, message, maxStringLength);
+    }
+
     /**
      * Decodes a bare payload (a REST body, say) with the same checks as an event's payload; violations
      * name {@code source} where an event's would name its topic.
@@ -148,7 +157,16 @@ public final class EventJson {
         }
     }
 
+    /** Decodes a message of {@code topic}; {@code topicName} is only used in error messages. */
     public EventEnvelope<?> decode(Topic topic, String topicName, byte[] message) {
+        return decode(topic, topicName, message, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #decode(Topic, String, byte[])}, refusing any string value (of the envelope or the payload) longer
+     * than {@code maxStringLength} characters, as {@link #decode(String, String, byte[], int)} does.
+     */
+    public EventEnvelope<?> decode(Topic topic, String topicName, byte[] message, int maxStringLength) {
         Reader in = new Reader(topicName);
         if (message == null || message.length == 0) {
             throw in.violation("$", Reason.MALFORMED_JSON, "the message is empty");
@@ -162,6 +180,9 @@ public final class EventJson {
         }
         if (root == null || !root.isObject()) {
             throw in.violation("$", Reason.MALFORMED_JSON, "must be a JSON object");
+        }
+        if (maxStringLength < Integer.MAX_VALUE) {
+            in.boundStrings(root, "", maxStringLength);
         }
 
         UUID eventId = in.uuid(root, "eventId", true);
@@ -235,7 +256,10 @@ public final class EventJson {
             return new ContractViolation(topicName, field, reason, detail);
         }
 
-        /** Refuses the first string value under {@code node} longer than {@code max}, naming its path. */
+        /**
+         * Refuses the first string value under {@code node} longer than {@code max}, naming its path; a property
+         * name over it (a map's key: a symbol in a margin call's price sequences) names the object that holds it.
+         */
         void boundStrings(JsonNode node, String path, int max) {
             if (node.isString() && node.stringValue().length() > max) {
                 throw violation(path.isEmpty() ? "$" : path, Reason.INVALID_VALUE, "must be at most " + max
@@ -243,6 +267,10 @@ public final class EventJson {
             }
             if (node.isObject()) {
                 for (Map.Entry<String, JsonNode> e : node.properties()) {
+                    if (e.getKey().length() > max) {
+                        throw violation(path.isEmpty() ? "$" : path, Reason.INVALID_VALUE, "a property name must be"
+                                + " at most " + max + " characters, got " + e.getKey().length());
+                    }
                     boundStrings(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), max);
                 }
             } else if (node.isArray()) {

@@ -270,6 +270,66 @@ class EventJsonContractTest {
                 .rate()).isEqualTo(new BigDecimal("1.000000000000000000000000000001"));
     }
 
+    @Test
+    void aStringOverTheConsumersLimitIsRefusedNamingItsPathAndOneAtTheLimitIsRead() {
+        ObjectNode over = tree(EventType.TRADE_FILLED);
+        payload(over).put("accountId", "a".repeat(65));
+        ObjectNode at = tree(EventType.TRADE_FILLED);
+        payload(at).put("accountId", "a".repeat(64));
+
+        assertViolation(() -> json.decode(Topic.TRADES_FILLS, "trades.fills", bytes(over), 64), "trades.fills",
+                "payload.accountId", Reason.INVALID_VALUE).hasMessageContaining("at most 64 characters, got 65")
+                .hasMessageNotContaining("aaaaaaaaaa");
+        assertThat(((io.backstop.events.trading.TradeFilled) json.decode(Topic.TRADES_FILLS, "trades.fills",
+                bytes(at), 64).payload()).accountId()).hasSize(64);
+    }
+
+    @Test
+    void theConsumersStringLimitReachesIntoListsAndMapKeysAndTheEnvelope() {
+        ObjectNode inList = tree(EventType.LIQUIDATION_ENDED);
+        ((ArrayNode) payload(inList).get("fills")).set(1, "x".repeat(65));
+        ObjectNode inKey = tree(EventType.MARGIN_CALL_ISSUED);
+        ((ObjectNode) payload(inKey).get("priceSequences")).put("S".repeat(65), 1L);
+        ObjectNode inType = tree(EventType.TRADE_FILLED);
+        inType.put("type", "T".repeat(65));
+
+        assertViolation(() -> json.decode(Topic.LIQUIDATION_FILLS, "liquidation.fills", bytes(inList), 64),
+                "liquidation.fills", "payload.fills[1]", Reason.INVALID_VALUE);
+        assertViolation(() -> json.decode(Topic.MARGIN_CALLS, "margin.calls", bytes(inKey), 64),
+                "margin.calls", "payload.priceSequences", Reason.INVALID_VALUE);
+        assertViolation(() -> json.decode(Topic.TRADES_FILLS, "trades.fills", bytes(inType), 64),
+                "trades.fills", "type", Reason.INVALID_VALUE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(EventType.class)
+    void everySampleEventIsReadUnderTheDefaultConsumerLimit(EventType type) {
+        io.backstop.events.kafka.EventDeserializer consumer = new io.backstop.events.kafka.EventDeserializer();
+        EventEnvelope<?> event = SampleEvents.envelope(type);
+
+        assertThat(consumer.deserialize(type.topic().baseName(), json.encode(event))).isEqualTo(event);
+    }
+
+    @Test
+    void theDeserializerTakesItsStringLimitFromItsConfigAndRefusesOneThatWouldRefuseEveryEvent() {
+        io.backstop.events.kafka.EventDeserializer consumer = new io.backstop.events.kafka.EventDeserializer();
+        ObjectNode message = tree(EventType.TRADE_FILLED);
+        payload(message).put("symbol", "S".repeat(65));
+
+        assertThat(consumer.maxStringLength()).isEqualTo(io.backstop.events.kafka.EventDeserializer
+                .DEFAULT_MAX_STRING_LENGTH);
+        consumer.configure(java.util.Map.of(io.backstop.events.kafka.EventDeserializer.MAX_STRING_LENGTH_CONFIG, "64",
+                io.backstop.events.kafka.EventDeserializer.TOPIC_PREFIX_CONFIG, "staging."), false);
+        assertViolation(() -> consumer.deserialize("staging.trades.fills", bytes(message)), "staging.trades.fills",
+                "payload.symbol", Reason.INVALID_VALUE);
+        assertThatThrownBy(() -> consumer.configure(java.util.Map.of(
+                io.backstop.events.kafka.EventDeserializer.MAX_STRING_LENGTH_CONFIG, "63"), false))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> consumer.configure(java.util.Map.of(
+                io.backstop.events.kafka.EventDeserializer.MAX_STRING_LENGTH_CONFIG, "lots"), false))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     private EventEnvelope<?> decode(Topic topic, ObjectNode message) {
         return json.decode(topic, topic.baseName(), bytes(message));
     }
