@@ -127,6 +127,13 @@ public class BackstopProperties {
         @Min(1)
         private int maxAttempts = 10;
 
+        /**
+         * The longest string an event read from Kafka may carry (an id, a symbol, a tag); a longer one is dead-lettered
+         * as {@code invalid_value} naming its path. Read by the event deserializer from the consumers' properties.
+         */
+        @Min(64)
+        private int maxStringLength = 1024;
+
         public boolean isCreateTopics() {
             return createTopics;
         }
@@ -173,6 +180,14 @@ public class BackstopProperties {
 
         public void setDeadLetterRetention(Duration deadLetterRetention) {
             this.deadLetterRetention = deadLetterRetention;
+        }
+
+        public int getMaxStringLength() {
+            return maxStringLength;
+        }
+
+        public void setMaxStringLength(int maxStringLength) {
+            this.maxStringLength = maxStringLength;
         }
 
         public int getMaxAttempts() {
