@@ -1,6 +1,5 @@
 package io.backstop.insurance.engine;
 
-import io.backstop.events.EventEnvelope;
 import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.OrderOwner;
 import io.backstop.insurance.fund.FundOrder;
@@ -74,9 +73,8 @@ public class UnansweredOrders {
             int attempt = u.statusRequests() + 1;
             log.warn("unwinding order {} ({} {}) unanswered by the exchange; asking what became of it (question {})",
                     o.id(), o.group(), o.symbol(), attempt);
-            outbox.append(EventEnvelope.causedBy(o.id(), "status-" + attempt, new LiquidationOrderStatusRequested(
-                    o.id(), UnwindDecider.unwindId(o.group(), o.symbol()), OrderOwner.INSURANCE_FUND, o.symbol(),
-                    o.side(), o.quantity(), attempt), now, null));
+            outbox.append(LiquidationOrderStatusRequested.ask(o.id(), UnwindDecider.unwindId(o.group(), o.symbol()),
+                    OrderOwner.INSURANCE_FUND, o.symbol(), o.side(), o.quantity(), attempt, now));
             store.statusRequested(o.id(), now);
         }
         requests.increment(due.size());

@@ -1,6 +1,5 @@
 package io.backstop.liquidation.engine;
 
-import io.backstop.events.EventEnvelope;
 import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.OrderOwner;
 import io.backstop.kit.lifecycle.PeriodicWork;
@@ -82,9 +81,8 @@ public class OrderWatch extends PeriodicWork {
             int attempt = o.statusRequests() + 1;
             log.warn("order {} of liquidation {} unanswered by the exchange; asking what became of it (question {})",
                     o.id(), o.liquidationId(), attempt);
-            outbox.append(EventEnvelope.causedBy(o.id(), "status-" + attempt, new LiquidationOrderStatusRequested(
-                    o.id(), o.liquidationId(), OrderOwner.ACCOUNT, o.symbol(), o.side(), o.quantity(), attempt),
-                    now, null));
+            outbox.append(LiquidationOrderStatusRequested.ask(o.id(), o.liquidationId(), OrderOwner.ACCOUNT, o.symbol(),
+                    o.side(), o.quantity(), attempt, now));
             store.statusRequested(o.id(), now);
         }
         requests.increment(due.size());

@@ -1,6 +1,7 @@
 package io.backstop.events.liquidation;
 
 import io.backstop.events.Contract;
+import io.backstop.events.EventEnvelope;
 import io.backstop.events.EventPayload;
 import io.backstop.events.InvalidField;
 import io.backstop.events.Side;
@@ -35,6 +36,17 @@ public record LiquidationOrderStatusRequested(UUID orderId, UUID liquidationId, 
         if (attempt < 1) {
             throw new InvalidField("attempt", "must be at least 1, got " + attempt);
         }
+    }
+
+    /**
+     * The {@code attempt}-th question about an order, asked at {@code now}: its event id derives from the order and
+     * the attempt, so a question repeated after a crash is the same event.
+     */
+    public static EventEnvelope<LiquidationOrderStatusRequested> ask(UUID orderId, UUID liquidationId,
+                                                                     OrderOwner owner, String symbol, Side side,
+                                                                     BigDecimal quantity, int attempt, Instant now) {
+        return EventEnvelope.causedBy(orderId, "status-" + attempt, new LiquidationOrderStatusRequested(orderId,
+                liquidationId, owner, symbol, side, quantity, attempt), now, null);
     }
 
     /**
