@@ -2,6 +2,7 @@ package io.backstop.liquidation.engine;
 
 import io.backstop.events.liquidation.LiquidationOrderStatusRequested;
 import io.backstop.events.liquidation.OrderOwner;
+import io.backstop.kit.lifecycle.InBatches;
 import io.backstop.kit.lifecycle.PeriodicWork;
 import io.backstop.kit.outbox.Outbox;
 import io.micrometer.core.instrument.Counter;
@@ -65,14 +66,7 @@ public class OrderWatch extends PeriodicWork {
 
     /** Asks about every order unanswered for the timeout; returns how many questions went out. */
     public int askDue() {
-        int asked = 0;
-        int n;
-        do {
-            Integer done = tx.execute(status -> ask(clock.instant()));
-            n = done == null ? 0 : done;
-            asked += n;
-        } while (n == BATCH);
-        return asked;
+        return InBatches.drain(tx, BATCH, () -> ask(clock.instant()));
     }
 
     private int ask(Instant now) {
