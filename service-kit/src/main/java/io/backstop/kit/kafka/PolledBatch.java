@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 
@@ -47,7 +48,7 @@ public final class PolledBatch {
      * at the record and the error handler retries it.
      */
     public static <R extends ConsumerRecord<?, ?>> void apply(List<R> records, Segment<R> segment,
-                                                              DeadLetterPublisher deadLetters) {
+                                                              ConsumerAwareRecordRecoverer deadLetters) {
         int start = 0;
         while (start < records.size()) {
             List<R> rest = records.subList(start, records.size());
