@@ -82,21 +82,8 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
      */
     @Override
     public void step(java.time.Instant now) {
-        List<PriceSnapshot> all = take(Integer.MAX_VALUE);
-        try {
-            tx.executeWithoutResult(status -> {
-                for (int from = 0; from < all.size(); from += maxBatch) {
-                    write(all.subList(from, Math.min(all.size(), from + maxBatch)));
-                }
-                if (saveStates != null) {
-                    saveStates.run();
-                }
-            });
-        } catch (RuntimeException e) {
-            putBack(all);
-            throw e;
-        }
-        committed(all);
+        Runnable save = saveStates;
+        commit(take(Integer.MAX_VALUE), save == null ? () -> { } : save);
     }
 
     @Override
@@ -115,14 +102,27 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
         if (batch.isEmpty()) {
             return 0;
         }
+        commit(batch, () -> { });
+        return batch.size();
+    }
+
+    /**
+     * Writes {@code prices} (history and outbox, {@code maxBatch} rows a statement) and runs {@code alsoInTx}, in
+     * one transaction; if it fails the prices go back in front of the queue, in order, for the caller to retry.
+     */
+    private void commit(List<PriceSnapshot> prices, Runnable alsoInTx) {
         try {
-            tx.executeWithoutResult(status -> write(batch));
+            tx.executeWithoutResult(status -> {
+                for (int from = 0; from < prices.size(); from += maxBatch) {
+                    write(prices.subList(from, Math.min(prices.size(), from + maxBatch)));
+                }
+                alsoInTx.run();
+            });
         } catch (RuntimeException e) {
-            putBack(batch);
+            putBack(prices);
             throw e;
         }
-        committed(batch);
-        return batch.size();
+        committed(prices);
     }
 
     private List<PriceSnapshot> take(int max) {
