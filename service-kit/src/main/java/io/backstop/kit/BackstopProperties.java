@@ -134,6 +134,37 @@ public class BackstopProperties {
         @Min(64)
         private int maxStringLength = 1024;
 
+        /**
+         * How long a partition's consumer may fail on it again and again (an outage it waits out, a record it
+         * retries) before readiness says OUT_OF_SERVICE, naming the partition and the last error.
+         */
+        @NotNull
+        private Duration stalledAfter = Duration.ofSeconds(30);
+
+        /**
+         * How long a partition may stay stalled while the database answers before liveness says DOWN, so that the
+         * orchestrator restarts the service; a stall on an outage of the database does not count against it (a
+         * restart would not end it).
+         */
+        @NotNull
+        private Duration stallLimit = Duration.ofMinutes(5);
+
+        public Duration getStalledAfter() {
+            return stalledAfter;
+        }
+
+        public void setStalledAfter(Duration stalledAfter) {
+            this.stalledAfter = stalledAfter;
+        }
+
+        public Duration getStallLimit() {
+            return stallLimit;
+        }
+
+        public void setStallLimit(Duration stallLimit) {
+            this.stallLimit = stallLimit;
+        }
+
         public boolean isCreateTopics() {
             return createTopics;
         }

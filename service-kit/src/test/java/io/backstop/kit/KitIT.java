@@ -27,7 +27,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"backstop.kafka.max-attempts=3", "backstop.kafka.max-retry-interval=400ms"})
+        properties = {"backstop.kafka.max-attempts=3", "backstop.kafka.max-retry-interval=400ms",
+                "backstop.kafka.stalled-after=1s", "backstop.kafka.stall-limit=3s"})
 @RealInfrastructure
 class KitIT extends ServiceFoundationContract {
 
@@ -166,6 +167,38 @@ class KitIT extends ServiceFoundationContract {
         assertThat(KitTestApplication.EchoListener.flakyFailuresLeft.get()).isNegative();
         assertThat(kafka.read(ticks + ".dlq", 1, Duration.ofSeconds(2), r -> "ADA".equals(r.key())))
                 .as("nothing of a passing failure dead-lettered").isEmpty();
+    }
+
+    /**
+     * A consumer that keeps failing on a partition makes the service not ready once the stall lasts
+     * stalled-after, naming the partition and the error, and not alive once it outlasts the stall limit while the
+     * database answers (stuck, not waiting out an outage: a restart is the way out); both come back as soon as the
+     * partition moves on.
+     */
+    @Test
+    void aConsumerStalledOnAPartitionMakesTheServiceNotReadyThenNotAliveUntilItMovesOn() throws Exception {
+        KitTestApplication.EchoListener.flakyFailuresLeft.set(1_000_000);
+        String ticks = infra.topic("market.ticks");
+        EventEnvelope<?> stuck = tick(KitTestApplication.EchoListener.FLAKY_VENUE, "DOT", "4.2");
+        try {
+            assertThat(get("/actuator/health/readiness").statusCode()).as("ready before").isEqualTo(200);
+            kafka.send(ticks, "DOT", json.encode(stuck));
+
+            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                    .until(() -> get("/actuator/health/readiness").statusCode() == 503);
+            String readiness = get("/actuator/health/readiness").body();
+            assertThat(readiness).contains("\"consumers\"").contains("OUT_OF_SERVICE").contains(ticks + "-")
+                    .contains("TransientDataAccessResourceException: database unavailable");
+            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                    .until(() -> get("/actuator/health/liveness").statusCode() == 503);
+            assertThat(get("/actuator/health/liveness").body()).contains("\"consumersAlive\"").contains("DOWN");
+        } finally {
+            KitTestApplication.EchoListener.flakyFailuresLeft.set(0);
+        }
+        kafka.read(infra.topic("oracle.prices"), 1, WAIT, r -> "DOT".equals(r.key()));
+        org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
+                .until(() -> get("/actuator/health/readiness").statusCode() == 200
+                        && get("/actuator/health/liveness").statusCode() == 200);
     }
 
     /**

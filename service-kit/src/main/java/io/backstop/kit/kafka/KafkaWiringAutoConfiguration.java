@@ -15,6 +15,9 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -24,6 +27,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -34,7 +39,10 @@ import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.BatchInterceptor;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.RecordInterceptor;
+import org.springframework.kafka.listener.RetryListener;
 import org.springframework.kafka.support.serializer.DelegatingByTypeSerializer;
 
 /**
@@ -85,9 +93,60 @@ public class KafkaWiringAutoConfiguration {
         });
     }
 
+    /**
+     * The partitions whose consumer keeps failing on them; one still failing fails again within the longest
+     * back-off, so one quiet for twice that has stopped failing.
+     */
     @Bean
-    DefaultErrorHandler kafkaErrorHandler(DeadLetterPublisher deadLetters, RetryPolicy retries) {
+    ConsumerStalls consumerStalls(RetryPolicy retries) {
+        return new ConsumerStalls(System::nanoTime, retries.maxInterval().multipliedBy(2).plusSeconds(10));
+    }
+
+    /** Readiness: out of service while a partition has been stalled for {@code backstop.kafka.stalled-after}. */
+    @Bean
+    HealthIndicator consumersHealthIndicator(ConsumerStalls stalls, BackstopProperties backstop) {
+        return () -> stalls.longest().filter(s -> s.lasting().compareTo(backstop.getKafka().getStalledAfter()) >= 0)
+                .map(s -> Health.outOfService().withDetail("stalledPartition", s.partition())
+                        .withDetail("stalledFor", s.lasting().withNanos(0).toString())
+                        .withDetail("failedAttempts", s.failures()).withDetail("lastError", s.lastError()).build())
+                .orElseGet(() -> Health.up().build());
+    }
+
+    /**
+     * Liveness: down once a partition has been stalled longer than {@code backstop.kafka.stall-limit} while the
+     * database answers — the service is not waiting out an outage, it is stuck, and a restart is the way out.
+     */
+    @Bean
+    HealthIndicator consumersAliveHealthIndicator(ConsumerStalls stalls, RetryPolicy retries,
+                                                  BackstopProperties backstop) {
+        return () -> stalls.longest().filter(s -> s.lasting().compareTo(backstop.getKafka().getStallLimit()) > 0)
+                .filter(s -> retries.infrastructureAnswers())
+                .map(s -> Health.down().withDetail("stalledPartition", s.partition())
+                        .withDetail("stalledFor", s.lasting().withNanos(0).toString())
+                        .withDetail("lastError", s.lastError()).build())
+                .orElseGet(() -> Health.up().build());
+    }
+
+    @Bean
+    DefaultErrorHandler kafkaErrorHandler(DeadLetterPublisher deadLetters, RetryPolicy retries,
+                                          ConsumerStalls stalls) {
         DefaultErrorHandler handler = new DefaultErrorHandler(deadLetters);
+        handler.setRetryListeners(new RetryListener() {
+            @Override
+            public void failedDelivery(ConsumerRecord<?, ?> record, Exception ex, int deliveryAttempt) {
+                stalls.failed(partition(record), ex);
+            }
+
+            @Override
+            public void failedDelivery(ConsumerRecords<?, ?> records, Exception ex, int deliveryAttempt) {
+                records.partitions().forEach(p -> stalls.failed(p.toString(), ex));
+            }
+
+            @Override
+            public void recovered(ConsumerRecord<?, ?> record, Exception ex) {
+                stalls.movedOn(partition(record));
+            }
+        });
         handler.setBackOffFunction((record, failure) -> retries.backOff(failure));
         // a new kind of failure starts a new count (an outage's errors, then the record's own)
         handler.setResetStateOnExceptionChange(true);
@@ -102,7 +161,7 @@ public class KafkaWiringAutoConfiguration {
     @Bean(name = "kafkaListenerContainerFactory")
     ConcurrentKafkaListenerContainerFactory<Object, Object> kafkaListenerContainerFactory(
             ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ObjectProvider<ConsumerFactory<?, ?>> consumers,
-            DefaultErrorHandler errorHandler, BackstopProperties backstop) {
+            DefaultErrorHandler errorHandler, BackstopProperties backstop, ConsumerStalls stalls) {
         ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
         @SuppressWarnings("unchecked")
         ConsumerFactory<Object, Object> consumerFactory = (ConsumerFactory<Object, Object>) consumers.getObject();
@@ -110,6 +169,31 @@ public class KafkaWiringAutoConfiguration {
         factory.getContainerProperties().setKafkaAwareTransactionManager(null);
         factory.getContainerProperties().setTransactionManager(null);
         factory.setCommonErrorHandler(errorHandler);
+        // what a listener applied moves its partitions on: a stall ends with the first success after it
+        factory.setRecordInterceptor(new RecordInterceptor<>() {
+            @Override
+            public ConsumerRecord<Object, Object> intercept(ConsumerRecord<Object, Object> record,
+                                                            Consumer<Object, Object> consumer) {
+                return record;
+            }
+
+            @Override
+            public void success(ConsumerRecord<Object, Object> record, Consumer<Object, Object> consumer) {
+                stalls.movedOn(partition(record));
+            }
+        });
+        factory.setBatchInterceptor(new BatchInterceptor<>() {
+            @Override
+            public ConsumerRecords<Object, Object> intercept(ConsumerRecords<Object, Object> records,
+                                                             Consumer<Object, Object> consumer) {
+                return records;
+            }
+
+            @Override
+            public void success(ConsumerRecords<Object, Object> records, Consumer<Object, Object> consumer) {
+                records.partitions().forEach(p -> stalls.movedOn(p.toString()));
+            }
+        });
         // on simulated time the containers do not consume: the simulation's EventDriver hands their listeners
         // each step's records in an order that depends only on the data
         factory.setAutoStartup(!backstop.getClock().simulated());
@@ -125,6 +209,11 @@ public class KafkaWiringAutoConfiguration {
     KafkaAdmin.NewTopics backstopTopics(ObjectProvider<ServiceTopics> topics, BackstopProperties backstop) {
         ServiceTopics declared = topics.getIfAvailable(() -> ServiceTopics.of(java.util.Set.of(), java.util.Set.of()));
         return new KafkaAdmin.NewTopics(TopicDeclarations.of(declared, backstop.getKafka()).toArray(NewTopic[]::new));
+    }
+
+    /** How a partition is named in the stalls and the health details: {@code topic-partition}. */
+    public static String partition(ConsumerRecord<?, ?> record) {
+        return record.topic() + "-" + record.partition();
     }
 
     @Bean

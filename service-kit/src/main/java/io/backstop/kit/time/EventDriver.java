@@ -3,6 +3,8 @@ package io.backstop.kit.time;
 import io.backstop.events.Topic;
 import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
+import io.backstop.kit.kafka.ConsumerStalls;
+import io.backstop.kit.kafka.KafkaWiringAutoConfiguration;
 import io.backstop.kit.kafka.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -62,16 +64,19 @@ public final class EventDriver implements SmartLifecycle {
     private final DeadLetterPublisher deadLetters;
     private final String prefix;
     private final RetryPolicy retries;
+    private final ConsumerStalls stalls;
     private final List<Subscription> subscriptions = new ArrayList<>();
     private volatile boolean running;
 
     public EventDriver(KafkaListenerEndpointRegistry registry, ConsumerFactory<Object, Object> consumers,
-                       DeadLetterPublisher deadLetters, String topicPrefix, RetryPolicy retries) {
+                       DeadLetterPublisher deadLetters, String topicPrefix, RetryPolicy retries,
+                       ConsumerStalls stalls) {
         this.registry = registry;
         this.consumers = consumers;
         this.deadLetters = deadLetters;
         this.prefix = topicPrefix;
         this.retries = retries;
+        this.stalls = stalls;
     }
 
     @Override
@@ -254,6 +259,7 @@ public final class EventDriver implements SmartLifecycle {
                 List<ConsumerRecord<Object, Object>> rest = records.subList(from, records.size());
                 try {
                     target.onMessage(rest, null, consumer);
+                    rest.forEach(r -> stalls.movedOn(KafkaWiringAutoConfiguration.partition(r)));
                     return;
                 } catch (RuntimeException e) {
                     BatchListenerFailedException failed = RetryPolicy.find(e, BatchListenerFailedException.class);
@@ -262,8 +268,10 @@ public final class EventDriver implements SmartLifecycle {
                         failing = from + index;
                         attempts = retries.attempts();
                     }
+                    stalls.failed(KafkaWiringAutoConfiguration.partition(rest.get(index)), e);
                     if (!retried(attempts, e)) {
                         deadLetters.accept(rest.get(index), consumer, e);
+                        stalls.movedOn(KafkaWiringAutoConfiguration.partition(rest.get(index)));
                         from += index + 1;
                         continue;
                     }
@@ -283,10 +291,13 @@ public final class EventDriver implements SmartLifecycle {
             while (true) {
                 try {
                     target.onMessage(record, null, consumer);
+                    stalls.movedOn(KafkaWiringAutoConfiguration.partition(record));
                     return;
                 } catch (RuntimeException e) {
+                    stalls.failed(KafkaWiringAutoConfiguration.partition(record), e);
                     if (!retried(attempts, e)) {
                         deadLetters.accept(record, consumer, e);
+                        stalls.movedOn(KafkaWiringAutoConfiguration.partition(record));
                         return;
                     }
                 }

@@ -3,6 +3,7 @@ package io.backstop.kit.time;
 import io.backstop.kit.BackstopProperties;
 import io.backstop.kit.KitAutoConfiguration;
 import io.backstop.kit.kafka.DeadLetterPublisher;
+import io.backstop.kit.kafka.ConsumerStalls;
 import io.backstop.kit.kafka.RetryPolicy;
 import io.backstop.kit.lifecycle.DedicatedThread;
 import io.backstop.kit.lifecycle.PeriodicWork;
@@ -36,9 +37,10 @@ public class SimulatedTimeAutoConfiguration {
     @Bean
     @SuppressWarnings("unchecked")
     EventDriver eventDriver(KafkaListenerEndpointRegistry registry, ConsumerFactory<?, ?> consumers,
-                            DeadLetterPublisher deadLetters, RetryPolicy retries, BackstopProperties properties) {
+                            DeadLetterPublisher deadLetters, RetryPolicy retries, ConsumerStalls stalls,
+                            BackstopProperties properties) {
         return new EventDriver(registry, (ConsumerFactory<Object, Object>) consumers, deadLetters,
-                properties.getKafka().getTopicPrefix(), retries);
+                properties.getKafka().getTopicPrefix(), retries, stalls);
     }
 
     @Bean
