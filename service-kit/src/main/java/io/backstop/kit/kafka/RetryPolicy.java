@@ -16,6 +16,7 @@ import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.BackOffExecution;
 
@@ -66,6 +67,16 @@ public final class RetryPolicy {
         return maxAttempts;
     }
 
+    /** The longest pause between two attempts at a record: one still failing fails again within it. */
+    public Duration maxInterval() {
+        return Duration.ofMillis(maxIntervalMs);
+    }
+
+    /** Whether the service's database answers now. */
+    public boolean infrastructureAnswers() {
+        return infrastructureAnswers.getAsBoolean();
+    }
+
     /** The longest a record that keeps failing holds its partition while the infrastructure answers. */
     public Duration maxAttemptsTime() {
         long total = 0;
@@ -94,6 +105,13 @@ public final class RetryPolicy {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null && passingState(sql.getSQLState())) {
+                return true;
+            }
+            if (t instanceof TransactionSystemException tx && (tx.getApplicationException() != null
+                    && passing(tx.getApplicationException()) || tx.getCause() instanceof SQLException sql
+                    && sql.getSQLState() == null)) {
+                // a commit or rollback that could not reach the database (the pool's "Connection is closed" has
+                // no SQLState), or one that failed after the work failed for the infrastructure
                 return true;
             }
         }

@@ -56,6 +56,17 @@ class RetryPolicyTest {
         assertThat(RetryPolicy.passing(new RuntimeException(new SQLException("deadlock", "40P01")))).isTrue();
         assertThat(RetryPolicy.passing(new RuntimeException(new SQLException("unique", "23505")))).isFalse();
         assertThat(RetryPolicy.passing(new NullPointerException())).isFalse();
+        // PostgreSQL killed mid-transaction: the rollback fails on a connection the pool has closed
+        org.springframework.transaction.TransactionSystemException rollback =
+                new org.springframework.transaction.TransactionSystemException("JDBC rollback failed",
+                        new SQLException("Connection is closed"));
+        assertThat(RetryPolicy.passing(rollback)).isTrue();
+        org.springframework.transaction.TransactionSystemException afterOutage =
+                new org.springframework.transaction.TransactionSystemException("JDBC rollback failed",
+                        new SQLException("unique", "23505"));
+        assertThat(RetryPolicy.passing(afterOutage)).as("a commit refused by a constraint").isFalse();
+        afterOutage.initApplicationException(new DataAccessResourceFailureException("postmaster exit"));
+        assertThat(RetryPolicy.passing(afterOutage)).as("the work itself failed for the infrastructure").isTrue();
     }
 
     @Test
