@@ -495,10 +495,10 @@ public final class ProjectRules {
         }
         JsonNode spec = "Schedule".equals(Objects.kind(chaos)) ? chaos.path("spec").path("podChaos") : chaos.path("spec");
         JsonNode selector = spec.path("selector");
-        List<JsonNode> selected = new ArrayList<>();
-        for (JsonNode d : on.all("Deployment")) {
-            Map<String, String> labels = Objects.strings(d.path("spec").path("template").path("metadata").path("labels"));
-            boolean inNamespace = selector.path("namespaces").toString().contains("\"" + d.path("metadata").path("namespace").asText() + "\"");
+        List<Map<String, String>> selected = new ArrayList<>();
+        for (Map.Entry<String, Map<String, String>> pod : pods(on)) {
+            Map<String, String> labels = pod.getValue();
+            boolean inNamespace = selector.path("namespaces").toString().contains("\"" + pod.getKey() + "\"");
             boolean byLabels = !selector.has("labelSelectors")
                     || Objects.selects(Objects.strings(selector.path("labelSelectors")), labels);
             boolean byExpressions = true;
@@ -507,12 +507,49 @@ public final class ProjectRules {
                 byExpressions &= "In".equals(e.path("operator").asText()) ? in : !in;
             }
             if (inNamespace && byLabels && byExpressions) {
-                selected.add(d);
+                selected.add(labels);
             }
         }
         if (selected.isEmpty()) {
             problems.add(id + ": its selector matches no pod of the platform");
         }
+    }
+
+    /**
+     * The pods a platform runs, as namespace and labels: each Deployment's template, and those the operators
+     * create — a Strimzi node pool's brokers (labelled with their cluster and broker role) and a CloudNativePG
+     * cluster's instances (labelled with their cluster and, for one of them, the primary's role).
+     */
+    private static List<Map.Entry<String, Map<String, String>>> pods(Index on) {
+        List<Map.Entry<String, Map<String, String>>> pods = new ArrayList<>();
+        for (JsonNode d : on.all("Deployment")) {
+            pods.add(Map.entry(d.path("metadata").path("namespace").asText(),
+                    Objects.strings(d.path("spec").path("template").path("metadata").path("labels"))));
+        }
+        for (JsonNode pool : on.all("KafkaNodePool")) {
+            Map<String, String> labels = new java.util.TreeMap<>();
+            labels.put("strimzi.io/cluster", pool.path("metadata").path("labels").path("strimzi.io/cluster").asText());
+            labels.put("strimzi.io/kind", "Kafka");
+            labels.put("strimzi.io/pool-name", pool.path("metadata").path("name").asText());
+            if (pool.path("spec").path("roles").toString().contains("\"broker\"")) {
+                labels.put("strimzi.io/broker-role", "true");
+            }
+            if (pool.path("spec").path("roles").toString().contains("\"controller\"")) {
+                labels.put("strimzi.io/controller-role", "true");
+            }
+            pods.add(Map.entry(pool.path("metadata").path("namespace").asText(), labels));
+        }
+        for (JsonNode cluster : on.all("Cluster")) {
+            if (!cluster.path("apiVersion").asText().startsWith("postgresql.cnpg.io/")) {
+                continue;
+            }
+            for (String role : List.of("primary", "replica")) {
+                pods.add(Map.entry(cluster.path("metadata").path("namespace").asText(), Map.of(
+                        "cnpg.io/cluster", cluster.path("metadata").path("name").asText(),
+                        "cnpg.io/instanceRole", role)));
+            }
+        }
+        return pods;
     }
 
     // --- observability ---------------------------------------------------------------------------

@@ -206,6 +206,20 @@ class BrokenManifestsTest {
     }
 
     @Test
+    void aKillOfTheBrokerOrThePrimaryThatSelectsNoneOfTheOperatorsPods() {
+        List<ObjectNode> platform = ManifestsTest.render("k8s/overlays/local");
+        List<ObjectNode> chaos = ManifestsTest.render("k8s/chaos");
+        assertThat(ManifestsTest.MANIFESTS.problems(chaos, platform)).as("as shipped").isEmpty();
+        ((ObjectNode) find(chaos, "PodChaos", "kill-kafka-broker").path("spec").path("selector").path("labelSelectors"))
+                .put("strimzi.io/cluster", "kafka");
+        ((ObjectNode) find(chaos, "PodChaos", "kill-postgres-primary").path("spec").path("selector")
+                .path("labelSelectors")).put("cnpg.io/instanceRole", "leader");
+        assertThat(ManifestsTest.MANIFESTS.problems(chaos, platform)).containsExactlyInAnyOrder(
+                "PodChaos kill-kafka-broker: its selector matches no pod of the platform",
+                "PodChaos kill-postgres-primary: its selector matches no pod of the platform");
+    }
+
+    @Test
     void anUnknownFieldInAChaosSchedule() {
         List<ObjectNode> platform = ManifestsTest.render("k8s/overlays/local");
         List<ObjectNode> lab = ManifestsTest.render("k8s/lab/replay-under-chaos");
