@@ -332,20 +332,22 @@ public final class BackstopCli implements Callable<Integer> {
     }
 
     @Command(name = "chaos", mixinStandardHelpOptions = true, description = "Replays a scenario twice on fresh platforms of"
-            + " its own (run/chaos/): clean, then while services are killed with SIGKILL and brought back. Exit 0 only"
-            + " when the run with kills decided byte for byte as the clean run and held every check (nothing lost or"
-            + " doubled, money conserved, ledger clean, every killed service ready again). Writes reports/chaos-<time>/.")
+            + " its own (run/chaos/): clean, then while services, the broker or PostgreSQL are killed with SIGKILL and"
+            + " brought back. Exit 0 only when the run with kills decided byte for byte as the clean run and held every"
+            + " check (nothing lost or doubled, money conserved, ledger clean, every killed component and every service"
+            + " ready again). Writes reports/chaos-<time>/.")
     static final class Chaos implements Callable<Integer> {
-        @Option(names = "--kill", defaultValue = "random", description = "oracle, margin, liquidation, insurance-fund"
-                + " or several of them comma-separated (in turn), each (the four in turn) or random (a service drawn from"
-                + " the seed each round) (default ${DEFAULT-VALUE})")
+        @Option(names = "--kill", defaultValue = "random", description = "oracle, margin, liquidation, insurance-fund,"
+                + " kafka (the broker), postgres (the embedded database, every backend with it) or several of them"
+                + " comma-separated (in turn), each (the four services in turn) or random (a service drawn from the seed"
+                + " each round) (default ${DEFAULT-VALUE})")
         String kill;
         @Option(names = "--every", defaultValue = "5m", converter = Load.Time.class, description = "simulated time"
                 + " between two kills, the first this long after the shock begins; the same options kill at the same"
                 + " moments of the run (default ${DEFAULT-VALUE})")
         java.time.Duration every;
         @Option(names = "--down-for", defaultValue = "10s", converter = Load.Time.class, description = "how long a"
-                + " killed service stays down before it is started again (default ${DEFAULT-VALUE})")
+                + " killed component stays down before it is started again (default ${DEFAULT-VALUE})")
         java.time.Duration downFor;
         @Option(names = "--rounds", defaultValue = "4", description = "kills at most; fewer when the shock ends first"
                 + " (default ${DEFAULT-VALUE})")

@@ -12,6 +12,9 @@ import org.apache.kafka.common.TopicPartition;
 /** Reading a lab consumer's partitions up to the end offsets of a step, no further. */
 public final class Fetch {
 
+    /** How long a step waits to read what it must: long enough for a broker killed by a chaos run to come back. */
+    public static final Duration PATIENCE = Duration.ofMinutes(5);
+
     private Fetch() {
     }
 

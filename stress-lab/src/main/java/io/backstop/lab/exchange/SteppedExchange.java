@@ -64,7 +64,7 @@ public final class SteppedExchange implements AutoCloseable {
         List<LiquidationOrderPlaced> due = new ArrayList<>();
         List<LiquidationOrderStatusRequested> asked = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : Fetch.upTo(consumer, partitions, endOffsets, buffered,
-                Duration.ofSeconds(60))) {
+                Fetch.PATIENCE)) {
             EventPayload event = json.decode(Topic.LIQUIDATION_ORDERS, r.key(), r.value()).payload();
             if (event instanceof LiquidationOrderPlaced order) {
                 due.add(order);

@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code ./backstop chaos}: a scenario replayed twice on fresh platforms of their own — once clean, once while
- * services are killed with SIGKILL and brought back — and the two compared. On simulated time a kill may slow a
+ * components (a service, the broker or PostgreSQL) are killed with SIGKILL and brought back — and the two compared. On simulated time a kill may slow a
  * run, never change it: the headline check is that both runs decided byte for byte the same
  * ({@code decisions.log}), and the run with kills holds every check a replay makes (nothing lost or doubled: one
  * outcome per margin call, money conserved to the unit, a clean ledger, nothing dead-lettered, no account below
@@ -113,7 +113,7 @@ public final class Chaos {
                     + mismatch + " of " + killed + " (diff it against " + clean + ")");
         }
         if (!revived) {
-            out.println("FAILED: a killed service did not come back ready");
+            out.println("FAILED: a killed component did not come back ready (or a service did not after the broker or PostgreSQL came back)");
         }
         results.forEach(r -> r.money().differences().forEach(d -> out.println("  money: " + d)));
         results.forEach(r -> r.liveness().examples().forEach(d -> out.println("  unattended: " + d)));
@@ -122,8 +122,49 @@ public final class Chaos {
     }
 
     /**
-     * Which service each round kills: one named service every round, or a random one drawn from the seed (so the
-     * same options kill in the same order). Pure: no clock, no processes.
+     * What a round can kill: one of the four services, the broker, or the embedded PostgreSQL. A service comes
+     * back on its own restart; the broker and PostgreSQL come back, and then every service must be ready again on
+     * its own (each reconnects: nothing is restarted for them).
+     */
+    public enum Target {
+        ORACLE(Service.ORACLE), MARGIN(Service.MARGIN), LIQUIDATION(Service.LIQUIDATION),
+        INSURANCE_FUND(Service.INSURANCE_FUND), KAFKA(null), POSTGRES(null);
+
+        /** What {@code random} and {@code each} kill: the services (the broker and PostgreSQL only when named). */
+        static final List<Target> SERVICES = List.of(ORACLE, MARGIN, LIQUIDATION, INSURANCE_FUND);
+
+        private final Service service;
+
+        Target(Service service) {
+            this.service = service;
+        }
+
+        /** The service this is, empty for the broker and PostgreSQL. */
+        public java.util.Optional<Service> service() {
+            return java.util.Optional.ofNullable(service);
+        }
+
+        /** As the table and the report's marks name it: {@code margin-service}, {@code kafka}, {@code postgres}. */
+        public String id() {
+            return service != null ? service.id() : name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Accepts what {@link Service#named} accepts, {@code kafka}, and {@code postgres} or {@code postgresql}. */
+        public static java.util.Optional<Target> named(String name) {
+            String wanted = name.trim().toLowerCase(java.util.Locale.ROOT);
+            if (wanted.equals("kafka")) {
+                return java.util.Optional.of(KAFKA);
+            }
+            if (wanted.equals("postgres") || wanted.equals("postgresql")) {
+                return java.util.Optional.of(POSTGRES);
+            }
+            return Service.named(wanted).flatMap(s -> SERVICES.stream().filter(t -> t.service == s).findFirst());
+        }
+    }
+
+    /**
+     * What each round kills: one named component every round, several in turn, the four services in turn, or a
+     * random service drawn from the seed (so the same options kill in the same order). Pure: no clock, no processes.
      */
     public record KillPlan(String target, Duration every, Duration downFor, int rounds, long seed) {
 
@@ -132,9 +173,9 @@ public final class Chaos {
 
         public KillPlan {
             if (!RANDOM.equals(target) && !EACH.equals(target) && Stream.of(target.split(","))
-                    .anyMatch(t -> Service.named(t.trim()).isEmpty())) {
+                    .anyMatch(t -> Target.named(t).isEmpty())) {
                 throw new IllegalArgumentException("--kill must be random, each, or one or more (comma-separated) of "
-                        + Stream.of(Service.values()).map(Service::id).toList() + ", not '" + target + "'");
+                        + Stream.of(Target.values()).map(Target::id).toList() + ", not '" + target + "'");
             }
             if (every.isNegative() || every.isZero()) {
                 throw new IllegalArgumentException("--every must be positive");
@@ -147,22 +188,22 @@ public final class Chaos {
             }
         }
 
-        /** The service killed in round {@code round} (0-based). */
-        public Service victim(int round) {
+        /** What round {@code round} (0-based) kills. */
+        public Target victim(int round) {
             if (EACH.equals(target)) {
-                return Service.values()[round % Service.values().length];
+                return Target.SERVICES.get(round % Target.SERVICES.size());
             }
             if (!RANDOM.equals(target)) {
                 String[] named = target.split(",");
-                return Service.named(named[round % named.length].trim()).orElseThrow();
+                return Target.named(named[round % named.length]).orElseThrow();
             }
             // one sequence drawn from the seed: round n is its n-th draw
             java.util.Random random = new java.util.Random(seed);
             int drawn = 0;
             for (int i = 0; i <= round; i++) {
-                drawn = random.nextInt(Service.values().length);
+                drawn = random.nextInt(Target.SERVICES.size());
             }
-            return Service.values()[drawn];
+            return Target.SERVICES.get(drawn);
         }
 
         /** When round {@code round} (0-based) kills, in simulated time from the shock's start. */
@@ -179,8 +220,11 @@ public final class Chaos {
     /** The kills of one run, on a thread of their own while the shock runs. */
     static final class Kills {
 
-        /** One kill: what, when (wall and simulated), and how long until it answered ready again (null: never). */
-        record Kill(Service service, long pid, Instant wall, Instant simulated, Duration readyAfter) {
+        /**
+         * One kill: what, when (wall and simulated), and how long from its start until it answered ready again
+         * (null: never) — for the broker and PostgreSQL, until every running service was ready again too.
+         */
+        record Kill(Target target, long pid, Instant wall, Instant simulated, Duration readyAfter) {
         }
 
         private final KillPlan plan;
@@ -234,10 +278,10 @@ public final class Chaos {
                             return;
                         }
                     }
-                    Service victim = plan.victim(round);
+                    Target victim = plan.victim(round);
                     Instant wall = Instant.now();
                     Instant simulated = simulatedTime.get().orElse(null);
-                    java.util.Optional<Long> pid = runtime.kill(victim);
+                    java.util.Optional<Long> pid = kill(victim);
                     if (pid.isEmpty()) {
                         out.printf("  chaos: %s was not running; not killed%n", victim.id());
                         continue;
@@ -245,7 +289,7 @@ public final class Chaos {
                     out.printf("  chaos: SIGKILL %s (pid %d) at simulated %s%n", victim.id(), pid.get(), simulated);
                     Thread.sleep(plan.downFor().toMillis());
                     long restarting = System.nanoTime();
-                    int code = runtime.restart(victim);
+                    int code = restart(victim);
                     Duration ready = code == 0 ? Duration.ofNanos(System.nanoTime() - restarting) : null;
                     out.printf("  chaos: %s %s%n", victim.id(), ready == null ? "did NOT come back ready"
                             : String.format("back and ready %.1f s after its start", ready.toMillis() / 1000.0));
@@ -261,6 +305,23 @@ public final class Chaos {
             }
         }
 
+        private java.util.Optional<Long> kill(Target victim) throws InterruptedException {
+            return switch (victim) {
+                case KAFKA -> runtime.killKafka();
+                case POSTGRES -> runtime.killPostgres();
+                default -> runtime.kill(victim.service().orElseThrow());
+            };
+        }
+
+        /** Starts what was killed again; for the broker and PostgreSQL, waits for every running service too. */
+        private int restart(Target victim) throws Exception {
+            return switch (victim) {
+                case KAFKA -> runtime.restartKafka();
+                case POSTGRES -> runtime.restartPostgres();
+                default -> runtime.restart(victim.service().orElseThrow());
+            };
+        }
+
         /** The kills as marks on the report's charts, in simulated minutes after the shock began. */
         List<Timeline.Mark> marks() {
             Instant shock = this.shock;
@@ -269,15 +330,21 @@ public final class Chaos {
             }
             return kills.stream().filter(k -> k.simulated() != null)
                     .map(k -> new Timeline.Mark(Duration.between(shock, k.simulated()).toMillis() / 60_000.0,
-                            "kill " + k.service().id())).toList();
+                            "kill " + k.target().id())).toList();
         }
 
-        /** The chaos section of the table: kills per service, time to ready, and the checks. */
+        /**
+         * The chaos section of the table: kills per component (the four services always, the broker and
+         * PostgreSQL when killed), time to ready, and the checks.
+         */
         static String table(List<Kill> kills, long mismatch, Replay.Result killed) {
             StringBuilder t = new StringBuilder("Chaos (SIGKILL during the shock; wall-clock times)\n");
             String row = "%-52s %26s%n";
-            for (Service s : Service.values()) {
-                List<Kill> of = kills.stream().filter(k -> k.service() == s).toList();
+            for (Target s : Target.values()) {
+                List<Kill> of = kills.stream().filter(k -> k.target() == s).toList();
+                if (of.isEmpty() && s.service().isEmpty()) {
+                    continue;
+                }
                 List<Long> ready = of.stream().filter(k -> k.readyAfter() != null)
                         .map(k -> k.readyAfter().toMillis()).sorted().toList();
                 t.append(String.format(row, s.id() + ": kills / ready p50/max (s)", of.size() + " / "

@@ -114,7 +114,8 @@ final class PlatformClock implements AutoCloseable {
                 ask.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
         });
-        var ends = admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+        var ends = fromBroker(() -> admin.listOffsets(ask, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                .all().get());
         Map<String, List<Long>> byTopic = new LinkedHashMap<>();
         partitions.forEach((topic, count) -> {
             List<Long> offsets = new ArrayList<>(count);
@@ -127,6 +128,31 @@ final class PlatformClock implements AutoCloseable {
             byTopic.put(topic, offsets);
         });
         return byTopic;
+    }
+
+    private interface BrokerCall<T> {
+        T call() throws Exception;
+    }
+
+    /**
+     * Asks the broker; while it does not answer (killed by a chaos experiment, restarting) asks again, for at most
+     * {@link #UNANSWERED}. Any other failure is the run's.
+     */
+    private static <T> T fromBroker(BrokerCall<T> call) throws Exception {
+        long deadline = System.nanoTime() + UNANSWERED.toNanos();
+        while (true) {
+            try {
+                return call.call();
+            } catch (java.util.concurrent.ExecutionException | org.apache.kafka.common.KafkaException failed) {
+                Throwable cause = failed instanceof java.util.concurrent.ExecutionException ? failed.getCause() : failed;
+                if (!(cause instanceof org.apache.kafka.common.errors.RetriableException)
+                        || System.nanoTime() > deadline) {
+                    throw failed;
+                }
+                System.out.printf("  the broker did not answer (%s); asking again%n", cause.getMessage());
+                Thread.sleep(1000);
+            }
+        }
     }
 
     /**

@@ -352,8 +352,13 @@ public final class Replay {
             this.platform = platform;
             this.world = new World(scenario);
             this.feed = new WorldFeed(scenario);
+            // a broker killed by a chaos run is waited for, not given up on: a send blocks and is retried (by the
+            // idempotent producer, so never twice on the topic) until it is back
+            int patience = (int) io.backstop.lab.exchange.Fetch.PATIENCE.toMillis();
             this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(),
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 0,
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.MAX_BLOCK_MS_CONFIG, patience,
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, patience), new StringSerializer(),
                     new ByteArraySerializer());
             this.exchange = new SteppedExchange(settings.kafkaBootstrap(), new ScenarioBook(world, PERP_MARKETS, run));
             this.observer = new RunObserver(settings.kafkaBootstrap(), t0, honest, traders, entries, run);

@@ -170,7 +170,7 @@ final class RunObserver implements AutoCloseable {
      */
     void step(Map<String, List<Long>> endOffsets) {
         List<ConsumerRecord<String, byte[]>> due = io.backstop.lab.exchange.Fetch.upTo(consumer, partitions,
-                endOffsets, buffered, Duration.ofSeconds(60));
+                endOffsets, buffered, io.backstop.lab.exchange.Fetch.PATIENCE);
         due.sort(Comparator.<ConsumerRecord<String, byte[]>>comparingInt(r -> rank(r.topic()))
                 .thenComparing(ConsumerRecord::topic)
                 .thenComparing(r -> r.key() == null ? "" : r.key())
@@ -183,10 +183,21 @@ final class RunObserver implements AutoCloseable {
             }
             Topic topic = Topic.fromName(r.topic(), "").orElse(null);
             if (topic != null) {
-                observe(json.decode(topic, r.key(), r.value()));
+                EventEnvelope<?> event = json.decode(topic, r.key(), r.value());
+                if (seen.add(event.eventId())) {
+                    observe(event);
+                }
             }
         }
     }
+
+    /**
+     * The ids of the events observed: one published again is dropped here as every consumer drops it. The outbox
+     * relay publishes at least once — a relay whose Kafka transaction committed but whose database did not (killed
+     * in between) publishes the same rows, the same ids, again — and the exchange answers a question about an order
+     * with the same execution event. Neither is a new decision.
+     */
+    private final Set<UUID> seen = new java.util.HashSet<>();
 
     /** A topic's place along the data flow; a dead-letter topic right after its topic. */
     private static int rank(String topic) {

@@ -241,7 +241,40 @@ public final class LocalRuntime {
      * flushed. Returns the pid killed once the process is gone, empty when the service was not running.
      */
     public Optional<Long> kill(Service service) throws InterruptedException {
-        Optional<ProcessHandle> process = services.running(service);
+        return killed(service.id(), services.running(service));
+    }
+
+    /**
+     * Kills the broker with SIGKILL, as a crash of its machine would: no controlled shutdown, nothing flushed by
+     * it (what it acknowledged is in the operating system's page cache and survives). Returns its pid once it is
+     * gone, empty when it was not running; {@link #restartKafka()} brings it back.
+     */
+    public Optional<Long> killKafka() throws InterruptedException {
+        return killed("kafka", kafka.running());
+    }
+
+    /**
+     * Kills the embedded PostgreSQL with SIGKILL, the postmaster and every backend at once, as the crash of its
+     * container would: open transactions are lost and the next start recovers from the write-ahead log. Returns
+     * the postmaster's pid once all are gone, empty when it was not running; {@link #restartPostgres()} brings it
+     * back. A PostgreSQL of one's own is not this runtime's to kill.
+     */
+    public Optional<Long> killPostgres() throws InterruptedException {
+        if (!settings.embeddedPostgres()) {
+            throw new IllegalStateException("PostgreSQL at " + settings.jdbcUrl() + " is not one this runtime started;"
+                    + " it does not kill it");
+        }
+        Optional<ProcessHandle> postmaster = postgres.pid();
+        // the backends are taken before the postmaster dies: orphaned, they would no longer be found under it
+        List<ProcessHandle> backends = postmaster.map(p -> p.descendants().toList()).orElse(List.of());
+        Optional<Long> killed = killed(postgres.describe(), postmaster);
+        for (ProcessHandle backend : backends) {
+            killed(postgres.describe() + " backend", Optional.of(backend));
+        }
+        return killed;
+    }
+
+    private static Optional<Long> killed(String what, Optional<ProcessHandle> process) throws InterruptedException {
         if (process.isEmpty()) {
             return Optional.empty();
         }
@@ -250,7 +283,7 @@ public final class LocalRuntime {
         try {
             p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException(service.id() + " (pid " + p.pid() + ") did not die of SIGKILL in 30 s", e);
+            throw new IllegalStateException(what + " (pid " + p.pid() + ") did not die of SIGKILL in 30 s", e);
         }
         return Optional.of(p.pid());
     }

@@ -46,11 +46,15 @@ public enum Service {
         return this == INSURANCE_FUND ? "fund" : name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Accepts {@code margin-service}, {@code margin} or {@code MARGIN}. */
+    /**
+     * Accepts {@code margin-service}, {@code margin} or {@code MARGIN}; for the fund also {@code insurance},
+     * {@code insurance-fund} and {@code fund}.
+     */
     public static Optional<Service> named(String name) {
         String wanted = name.toLowerCase(java.util.Locale.ROOT);
         return Arrays.stream(values())
-                .filter(s -> s.id.equals(wanted) || s.id.equals(wanted + "-service") || s.name().equalsIgnoreCase(name))
+                .filter(s -> s.id.equals(wanted) || s.id.equals(wanted + "-service") || s.name().equalsIgnoreCase(name)
+                        || s.id.startsWith(wanted + "-") || s.statusKey().equals(wanted))
                 .findFirst();
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
-import io.backstop.lab.runtime.Service;
 import io.backstop.lab.runtime.TestPlatforms;
 import io.backstop.lab.scenario.Scenario;
 import io.backstop.lab.scenario.Scenarios;
@@ -37,11 +36,14 @@ class ReplayDeterminismIT {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
         Replay.Result quiet = onFreshPlatform("quiet", scenario, false, null, List.of());
         Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of());
-        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle: SIGKILL each once, at
-        // T+2, 4, 6 and 8 simulated min (the oracle continues from the pricer state it saved with its last step)
+        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle,postgres: SIGKILL each
+        // once, at T+2, 4, 6, 8 and 10 simulated min (the oracle continues from the pricer state it saved with its
+        // last step; PostgreSQL, its backends killed with it, recovers from its write-ahead log while every service
+        // waits for it and goes on by itself)
         List<Chaos.Kills.Kill> kills = new ArrayList<>();
         Replay.Result killed = onFreshPlatform("killed", scenario, false, new Chaos.KillPlan(
-                "margin,liquidation,insurance-fund,oracle", Duration.ofMinutes(2), Duration.ofSeconds(1), 4, 1), kills);
+                "margin,liquidation,insurance-fund,oracle,postgres", Duration.ofMinutes(2), Duration.ofSeconds(1), 5, 1),
+                kills);
 
         assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
         assertThat(quiet.marginCalls()).isPositive();
@@ -60,12 +62,12 @@ class ReplayDeterminismIT {
                 .isEqualTo(ReplayReport.decisions(List.of("run"), List.of(quiet)));
 
         // kills slow a run on simulated time, never change it
-        assertThat(kills).extracting(Chaos.Kills.Kill::service).containsExactly(Service.MARGIN, Service.LIQUIDATION,
-                Service.INSURANCE_FUND, Service.ORACLE);
-        assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.service()).isNotNull());
-        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8)
+        assertThat(kills).extracting(Chaos.Kills.Kill::target).containsExactly(Chaos.Target.MARGIN,
+                Chaos.Target.LIQUIDATION, Chaos.Target.INSURANCE_FUND, Chaos.Target.ORACLE, Chaos.Target.POSTGRES);
+        assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.target()).isNotNull());
+        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8, 10)
         assertThat(MARKS).extracting(Timeline.Mark::label).containsExactly("kill margin-service",
-                "kill liquidation-service", "kill insurance-fund-service", "kill oracle-service");
+                "kill liquidation-service", "kill insurance-fund-service", "kill oracle-service", "kill postgres");
         for (int i = 0; i < MARKS.size(); i++) {
             assertThat(MARKS.get(i).minute()).as("minute of kill %d", i + 1).isBetween(2.0 * (i + 1), 2.0 * (i + 1) + 1);
         }
