@@ -106,10 +106,7 @@ public class KafkaWiringAutoConfiguration {
     @Bean
     HealthIndicator consumersHealthIndicator(ConsumerStalls stalls, BackstopProperties backstop) {
         return () -> stalls.longest().filter(s -> s.lasting().compareTo(backstop.getKafka().getStalledAfter()) >= 0)
-                .map(s -> Health.outOfService().withDetail("stalledPartition", s.partition())
-                        .withDetail("stalledFor", s.lasting().withNanos(0).toString())
-                        .withDetail("failedAttempts", s.failures()).withDetail("lastError", s.lastError()).build())
-                .orElseGet(() -> Health.up().build());
+                .map(s -> stalled(Health.outOfService(), s)).orElseGet(() -> Health.up().build());
     }
 
     /**
@@ -121,10 +118,13 @@ public class KafkaWiringAutoConfiguration {
                                                   BackstopProperties backstop) {
         return () -> stalls.longest().filter(s -> s.lasting().compareTo(backstop.getKafka().getStallLimit()) > 0)
                 .filter(s -> retries.infrastructureAnswers())
-                .map(s -> Health.down().withDetail("stalledPartition", s.partition())
-                        .withDetail("stalledFor", s.lasting().withNanos(0).toString())
-                        .withDetail("lastError", s.lastError()).build())
-                .orElseGet(() -> Health.up().build());
+                .map(s -> stalled(Health.down(), s)).orElseGet(() -> Health.up().build());
+    }
+
+    private static Health stalled(Health.Builder health, ConsumerStalls.Stall stall) {
+        return health.withDetail("stalledPartition", stall.partition())
+                .withDetail("stalledFor", stall.lasting().withNanos(0).toString())
+                .withDetail("failedAttempts", stall.failures()).withDetail("lastError", stall.lastError()).build();
     }
 
     @Bean
