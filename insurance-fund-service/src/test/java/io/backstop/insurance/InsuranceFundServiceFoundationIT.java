@@ -94,6 +94,85 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 "rejected_by_consumer payload.shortfallId", "consumed", "rejected_by_consumer payload.requestId");
     }
 
+    /**
+     * An execution of the fund's own order that names another symbol or the other side than the order is
+     * dead-lettered naming that field, and books nothing (the order stays open, the fund's money and inventory do not
+     * move); the order's real execution, after them, is booked as usual, conserving money. The order is a real one:
+     * the fund takes a shortfall on BNB over and places its unwinding.
+     */
+    @org.junit.jupiter.api.Test
+    void anExecutionNamingAnotherSymbolOrSideThanTheFundsOrderIsDeadLetteredAndBooksNothing() throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        io.backstop.events.json.EventJson json = new io.backstop.events.json.EventJson();
+        io.backstop.events.liquidation.LiquidationOrderPlaced order;
+        try (io.backstop.testkit.KafkaProbe kafka = new io.backstop.testkit.KafkaProbe(infra.kafka().bootstrapServers())) {
+            kafka.send(infra.topic(Topic.ORACLE_PRICES.baseName()), "BNBUSDT", json.encode(EventEnvelope.of(
+                    new OraclePricePublished("BNBUSDT", new java.math.BigDecimal("600"), new java.math.BigDecimal("600"),
+                            new java.math.BigDecimal("600"), java.math.BigDecimal.ZERO,
+                            io.backstop.events.oracle.PriceStatus.OK, null, List.of(), now, now),
+                    now, null, now.toEpochMilli())));
+            org.assertj.core.api.Assertions.assertThat(post("/api/v1/fund/majors/deposits", "{\"amount\":\"100000\","
+                    + "\"idempotencyKey\":\"bnb-" + UUID.randomUUID() + "\"}").statusCode()).isEqualTo(201);
+            String account = "bnb-" + UUID.randomUUID();
+            kafka.send(infra.topic(Topic.LIQUIDATION_SHORTFALLS.baseName()), "BNBUSDT", json.encode(EventEnvelope.of(
+                    new LiquidationShortfallRaised(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), account,
+                            "BNBUSDT", io.backstop.events.PositionSide.LONG, new java.math.BigDecimal("10"),
+                            new java.math.BigDecimal("601"), new java.math.BigDecimal("600"), java.math.BigDecimal.ZERO),
+                    now, null, null)));
+            order = (io.backstop.events.liquidation.LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS,
+                    "BNBUSDT", kafka.read(infra.topic(Topic.LIQUIDATION_ORDERS.baseName()), 1,
+                            java.time.Duration.ofSeconds(60), r -> json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                                    r.value()).payload() instanceof io.backstop.events.liquidation.LiquidationOrderPlaced o
+                                    && o.owner() == io.backstop.events.liquidation.OrderOwner.INSURANCE_FUND
+                                    && o.symbol().equals("BNBUSDT")).get(0).value()).payload();
+        }
+        org.assertj.core.api.Assertions.assertThat(order.side()).isEqualTo(io.backstop.events.Side.SELL);
+        org.assertj.core.api.Assertions.assertThat(order.quantity()).isEqualByComparingTo("10");
+        java.math.BigDecimal balance = fundBalance();
+        long transactions = jdbc.queryForObject("SELECT count(*) FROM ledger_transaction", Long.class);
+
+        List<String> verdicts = deadLetterVerdicts(List.of(
+                execution(order, "ETHUSDT", io.backstop.events.Side.SELL),
+                execution(order, "BNBUSDT", io.backstop.events.Side.BUY)));
+
+        org.assertj.core.api.Assertions.assertThat(verdicts).containsExactly("rejected_by_consumer payload.symbol",
+                "rejected_by_consumer payload.side");
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT status FROM fund_order WHERE id = ?",
+                String.class, order.orderId())).isEqualTo("OPEN");
+        org.assertj.core.api.Assertions.assertThat(fundBalance()).isEqualByComparingTo(balance);
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction",
+                Long.class)).isEqualTo(transactions);
+
+        // sold 10 at 598 what was taken over at 601: the fund's money moves by -30, and only by that
+        org.assertj.core.api.Assertions.assertThat(deadLetterVerdicts(List.of(
+                execution(order, "BNBUSDT", io.backstop.events.Side.SELL)))).containsExactly("consumed");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "SELECT status FROM fund_order WHERE id = ?", String.class, order.orderId()).equals("DONE"));
+        org.assertj.core.api.Assertions.assertThat(fundBalance()).isEqualByComparingTo(
+                balance.subtract(new java.math.BigDecimal("30")));
+        assertLedgerClean();
+    }
+
+    private static EventEnvelope<?> execution(io.backstop.events.liquidation.LiquidationOrderPlaced order,
+                                              String symbol, io.backstop.events.Side side) {
+        return EventEnvelope.of(new io.backstop.events.liquidation.LiquidationOrderExecuted(order.orderId(),
+                order.liquidationId(), symbol, side, List.of(new io.backstop.events.liquidation.ExecutionFill(
+                "bnb-" + UUID.randomUUID(), new java.math.BigDecimal("598"), order.quantity())),
+                java.math.BigDecimal.ZERO), java.time.Instant.now(), null, null);
+    }
+
+    private java.math.BigDecimal fundBalance() throws Exception {
+        return new java.math.BigDecimal(new io.backstop.events.json.EventJson().mapper()
+                .readTree(get("/api/v1/fund/majors").body()).get("fund").get("balance").asString());
+    }
+
+    /** Every ledger transaction balanced, every stored balance what its postings add up to. */
+    private void assertLedgerClean() throws Exception {
+        String check = get("/api/v1/ledger/check").body();
+        org.assertj.core.api.Assertions.assertThat(new io.backstop.events.json.EventJson().mapper().readTree(check)
+                .get("clean").asBoolean()).as(check).isTrue();
+    }
+
     @Override
     protected List<ValidRequest> validRequests() throws Exception {
         // the ADL queue is ranked at the mark: the valid request needs one
