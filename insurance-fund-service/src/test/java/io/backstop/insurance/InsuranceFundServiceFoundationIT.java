@@ -31,7 +31,8 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
 
     /**
      * One good event per consumed topic, each call its own: a shortfall is resolved once per shortfall id and an ADL
-     * request settled once (a second event for either is rejected), so those get new ids every time.
+     * request settled once (a second event for either is rejected), so those get new ids every time. The ADL answer
+     * answers a shortfall this call really raised (the fund refuses one for a shortfall it never resolved).
      */
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
@@ -44,7 +45,7 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                         s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
                         s.bankruptcyPrice(), s.markPrice(), s.deficit()), e.occurredAt(), null, null));
             } else if (payload instanceof AdlLegSettled a) {
-                events.add(EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(),
+                events.add(EventEnvelope.of(new AdlLegSettled(raiseShortfall(), UUID.randomUUID(),
                         a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
                         a.price(), a.rank()), e.occurredAt(), null, null));
             } else {
@@ -56,11 +57,13 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
 
     /**
      * A waterfall event the fund cannot book is dead-lettered naming the field: a shortfall or fee on a symbol no
-     * fund group covers, a fee in an asset the funds do not hold, and a second event for a shortfall already
-     * resolved or an ADL request already settled (under another event id: the inbox cannot see it is the same).
+     * fund group covers, a fee in an asset the funds do not hold, a second event for a shortfall already resolved or
+     * an ADL request already settled (under another event id: the inbox cannot see it is the same), and an ADL answer
+     * for a shortfall the fund never resolved (a request it never sent), which books nothing. The answers are sent
+     * once the shortfall they answer is resolved: they are on another topic, in no order with it.
      */
     @org.junit.jupiter.api.Test
-    void aWaterfallEventTheFundCannotBookIsDeadLetteredNamingTheField() {
+    void aWaterfallEventTheFundCannotBookIsDeadLetteredNamingTheField() throws Exception {
         java.util.Map<io.backstop.events.EventType, io.backstop.events.EventPayload> samples = SampleEvents.payloads();
         LiquidationShortfallRaised s = (LiquidationShortfallRaised) samples.get(
                 io.backstop.events.EventType.LIQUIDATION_SHORTFALL_RAISED);
@@ -73,8 +76,11 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
         LiquidationShortfallRaised raised = new LiquidationShortfallRaised(shortfall, s.liquidationId(),
                 s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
                 s.bankruptcyPrice(), s.markPrice(), s.deficit());
-        AdlLegSettled settled = new AdlLegSettled(UUID.randomUUID(), request, a.bankruptAccountId(), a.accountId(),
+        AdlLegSettled settled = new AdlLegSettled(shortfall, request, a.bankruptAccountId(), a.accountId(),
                 a.symbol(), a.bankruptSide(), a.requested(), a.applied(), a.price(), a.rank());
+        EventEnvelope<AdlLegSettled> unknown = EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(),
+                a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
+                a.price(), a.rank()), now, null, null);
 
         List<String> verdicts = deadLetterVerdicts(List.of(
                 EventEnvelope.of(new LiquidationShortfallRaised(UUID.randomUUID(), s.liquidationId(),
@@ -85,13 +91,20 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 EventEnvelope.of(new io.backstop.events.liquidation.LiquidationFeeCollected(f.liquidationId(),
                         f.tradeId(), f.accountId(), f.symbol(), f.amount(), "BTC"), now, null, null),
                 EventEnvelope.of(raised, now, null, null),
-                EventEnvelope.of(raised, now, null, null),
-                EventEnvelope.of(settled, now, null, null),
-                EventEnvelope.of(settled, now, null, null)));
-
+                EventEnvelope.of(raised, now, null, null)));
         org.assertj.core.api.Assertions.assertThat(verdicts).containsExactly("rejected_by_consumer payload.symbol",
                 "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.asset", "consumed",
-                "rejected_by_consumer payload.shortfallId", "consumed", "rejected_by_consumer payload.requestId");
+                "rejected_by_consumer payload.shortfallId");
+
+        List<String> answers = deadLetterVerdicts(List.of(unknown, EventEnvelope.of(settled, now, null, null),
+                EventEnvelope.of(settled, now, null, null)));
+        org.assertj.core.api.Assertions.assertThat(answers).containsExactly("rejected_by_consumer payload.shortfallId",
+                "consumed", "rejected_by_consumer payload.requestId");
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction"
+                + " WHERE cause_event_id = ?", Long.class, unknown.eventId())).isZero();
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM adl_settlement"
+                + " WHERE request_id = ?", Long.class, unknown.payload().requestId())).isZero();
+        assertLedgerClean();
     }
 
     /**
@@ -159,6 +172,23 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 order.liquidationId(), symbol, side, List.of(new io.backstop.events.liquidation.ExecutionFill(
                 "bnb-" + UUID.randomUUID(), new java.math.BigDecimal("598"), order.quantity())),
                 java.math.BigDecimal.ZERO), java.time.Instant.now(), null, null);
+    }
+
+    /** Sends a shortfall as liquidation-service would, and waits until the fund has resolved it (its waterfall). */
+    private UUID raiseShortfall() {
+        LiquidationShortfallRaised s = (LiquidationShortfallRaised) SampleEvents.payloads().get(
+                io.backstop.events.EventType.LIQUIDATION_SHORTFALL_RAISED);
+        LiquidationShortfallRaised raised = new LiquidationShortfallRaised(UUID.randomUUID(), s.liquidationId(),
+                s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
+                s.bankruptcyPrice(), s.markPrice(), s.deficit());
+        try (io.backstop.testkit.KafkaProbe kafka = new io.backstop.testkit.KafkaProbe(infra.kafka().bootstrapServers())) {
+            kafka.send(infra.topic(Topic.LIQUIDATION_SHORTFALLS.baseName()), raised.key(),
+                    new io.backstop.events.json.EventJson().encode(EventEnvelope.of(raised, java.time.Instant.now(),
+                            null, null)));
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM waterfall WHERE shortfall_id = ?", Integer.class, raised.shortfallId()) == 1);
+        return raised.shortfallId();
     }
 
     private java.math.BigDecimal fundBalance() throws Exception {
