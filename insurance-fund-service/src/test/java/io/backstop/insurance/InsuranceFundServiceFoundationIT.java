@@ -31,7 +31,8 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
 
     /**
      * One good event per consumed topic, each call its own: a shortfall is resolved once per shortfall id and an ADL
-     * request settled once (a second event for either is rejected), so those get new ids every time.
+     * request settled once (a second event for either is rejected), so those get new ids every time. The ADL answer
+     * answers a shortfall this call really raised (the fund refuses one for a shortfall it never resolved).
      */
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
@@ -44,7 +45,7 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                         s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
                         s.bankruptcyPrice(), s.markPrice(), s.deficit()), e.occurredAt(), null, null));
             } else if (payload instanceof AdlLegSettled a) {
-                events.add(EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(),
+                events.add(EventEnvelope.of(new AdlLegSettled(raiseShortfall(), UUID.randomUUID(),
                         a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
                         a.price(), a.rank()), e.occurredAt(), null, null));
             } else {
@@ -56,11 +57,13 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
 
     /**
      * A waterfall event the fund cannot book is dead-lettered naming the field: a shortfall or fee on a symbol no
-     * fund group covers, a fee in an asset the funds do not hold, and a second event for a shortfall already
-     * resolved or an ADL request already settled (under another event id: the inbox cannot see it is the same).
+     * fund group covers, a fee in an asset the funds do not hold, a second event for a shortfall already resolved or
+     * an ADL request already settled (under another event id: the inbox cannot see it is the same), and an ADL answer
+     * for a shortfall the fund never resolved (a request it never sent), which books nothing. The answers are sent
+     * once the shortfall they answer is resolved: they are on another topic, in no order with it.
      */
     @org.junit.jupiter.api.Test
-    void aWaterfallEventTheFundCannotBookIsDeadLetteredNamingTheField() {
+    void aWaterfallEventTheFundCannotBookIsDeadLetteredNamingTheField() throws Exception {
         java.util.Map<io.backstop.events.EventType, io.backstop.events.EventPayload> samples = SampleEvents.payloads();
         LiquidationShortfallRaised s = (LiquidationShortfallRaised) samples.get(
                 io.backstop.events.EventType.LIQUIDATION_SHORTFALL_RAISED);
@@ -73,8 +76,11 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
         LiquidationShortfallRaised raised = new LiquidationShortfallRaised(shortfall, s.liquidationId(),
                 s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
                 s.bankruptcyPrice(), s.markPrice(), s.deficit());
-        AdlLegSettled settled = new AdlLegSettled(UUID.randomUUID(), request, a.bankruptAccountId(), a.accountId(),
+        AdlLegSettled settled = new AdlLegSettled(shortfall, request, a.bankruptAccountId(), a.accountId(),
                 a.symbol(), a.bankruptSide(), a.requested(), a.applied(), a.price(), a.rank());
+        EventEnvelope<AdlLegSettled> unknown = EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(),
+                a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
+                a.price(), a.rank()), now, null, null);
 
         List<String> verdicts = deadLetterVerdicts(List.of(
                 EventEnvelope.of(new LiquidationShortfallRaised(UUID.randomUUID(), s.liquidationId(),
@@ -85,13 +91,116 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 EventEnvelope.of(new io.backstop.events.liquidation.LiquidationFeeCollected(f.liquidationId(),
                         f.tradeId(), f.accountId(), f.symbol(), f.amount(), "BTC"), now, null, null),
                 EventEnvelope.of(raised, now, null, null),
-                EventEnvelope.of(raised, now, null, null),
-                EventEnvelope.of(settled, now, null, null),
-                EventEnvelope.of(settled, now, null, null)));
-
+                EventEnvelope.of(raised, now, null, null)));
         org.assertj.core.api.Assertions.assertThat(verdicts).containsExactly("rejected_by_consumer payload.symbol",
                 "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.asset", "consumed",
-                "rejected_by_consumer payload.shortfallId", "consumed", "rejected_by_consumer payload.requestId");
+                "rejected_by_consumer payload.shortfallId");
+
+        List<String> answers = deadLetterVerdicts(List.of(unknown, EventEnvelope.of(settled, now, null, null),
+                EventEnvelope.of(settled, now, null, null)));
+        org.assertj.core.api.Assertions.assertThat(answers).containsExactly("rejected_by_consumer payload.shortfallId",
+                "consumed", "rejected_by_consumer payload.requestId");
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction"
+                + " WHERE cause_event_id = ?", Long.class, unknown.eventId())).isZero();
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM adl_settlement"
+                + " WHERE request_id = ?", Long.class, unknown.payload().requestId())).isZero();
+        assertLedgerClean();
+    }
+
+    /**
+     * An execution of the fund's own order that names another symbol or the other side than the order is
+     * dead-lettered naming that field, and books nothing (the order stays open, the fund's money and inventory do not
+     * move); the order's real execution, after them, is booked as usual, conserving money. The order is a real one:
+     * the fund takes a shortfall on BNB over and places its unwinding.
+     */
+    @org.junit.jupiter.api.Test
+    void anExecutionNamingAnotherSymbolOrSideThanTheFundsOrderIsDeadLetteredAndBooksNothing() throws Exception {
+        java.time.Instant now = java.time.Instant.now();
+        io.backstop.events.json.EventJson json = new io.backstop.events.json.EventJson();
+        io.backstop.events.liquidation.LiquidationOrderPlaced order;
+        try (io.backstop.testkit.KafkaProbe kafka = new io.backstop.testkit.KafkaProbe(infra.kafka().bootstrapServers())) {
+            kafka.send(infra.topic(Topic.ORACLE_PRICES.baseName()), "BNBUSDT", json.encode(EventEnvelope.of(
+                    new OraclePricePublished("BNBUSDT", new java.math.BigDecimal("600"), new java.math.BigDecimal("600"),
+                            new java.math.BigDecimal("600"), java.math.BigDecimal.ZERO,
+                            io.backstop.events.oracle.PriceStatus.OK, null, List.of(), now, now),
+                    now, null, now.toEpochMilli())));
+            org.assertj.core.api.Assertions.assertThat(post("/api/v1/fund/majors/deposits", "{\"amount\":\"100000\","
+                    + "\"idempotencyKey\":\"bnb-" + UUID.randomUUID() + "\"}").statusCode()).isEqualTo(201);
+            String account = "bnb-" + UUID.randomUUID();
+            kafka.send(infra.topic(Topic.LIQUIDATION_SHORTFALLS.baseName()), "BNBUSDT", json.encode(EventEnvelope.of(
+                    new LiquidationShortfallRaised(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), account,
+                            "BNBUSDT", io.backstop.events.PositionSide.LONG, new java.math.BigDecimal("10"),
+                            new java.math.BigDecimal("601"), new java.math.BigDecimal("600"), java.math.BigDecimal.ZERO),
+                    now, null, null)));
+            order = (io.backstop.events.liquidation.LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS,
+                    "BNBUSDT", kafka.read(infra.topic(Topic.LIQUIDATION_ORDERS.baseName()), 1,
+                            java.time.Duration.ofSeconds(60), r -> json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                                    r.value()).payload() instanceof io.backstop.events.liquidation.LiquidationOrderPlaced o
+                                    && o.owner() == io.backstop.events.liquidation.OrderOwner.INSURANCE_FUND
+                                    && o.symbol().equals("BNBUSDT")).get(0).value()).payload();
+        }
+        org.assertj.core.api.Assertions.assertThat(order.side()).isEqualTo(io.backstop.events.Side.SELL);
+        org.assertj.core.api.Assertions.assertThat(order.quantity()).isEqualByComparingTo("10");
+        java.math.BigDecimal balance = fundBalance();
+        long transactions = jdbc.queryForObject("SELECT count(*) FROM ledger_transaction", Long.class);
+
+        List<String> verdicts = deadLetterVerdicts(List.of(
+                execution(order, "ETHUSDT", io.backstop.events.Side.SELL),
+                execution(order, "BNBUSDT", io.backstop.events.Side.BUY)));
+
+        org.assertj.core.api.Assertions.assertThat(verdicts).containsExactly("rejected_by_consumer payload.symbol",
+                "rejected_by_consumer payload.side");
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT status FROM fund_order WHERE id = ?",
+                String.class, order.orderId())).isEqualTo("OPEN");
+        org.assertj.core.api.Assertions.assertThat(fundBalance()).isEqualByComparingTo(balance);
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction",
+                Long.class)).isEqualTo(transactions);
+
+        // sold 10 at 598 what was taken over at 601: the fund's money moves by -30, and only by that
+        org.assertj.core.api.Assertions.assertThat(deadLetterVerdicts(List.of(
+                execution(order, "BNBUSDT", io.backstop.events.Side.SELL)))).containsExactly("consumed");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "SELECT status FROM fund_order WHERE id = ?", String.class, order.orderId()).equals("DONE"));
+        org.assertj.core.api.Assertions.assertThat(fundBalance()).isEqualByComparingTo(
+                balance.subtract(new java.math.BigDecimal("30")));
+        assertLedgerClean();
+    }
+
+    private static EventEnvelope<?> execution(io.backstop.events.liquidation.LiquidationOrderPlaced order,
+                                              String symbol, io.backstop.events.Side side) {
+        return EventEnvelope.of(new io.backstop.events.liquidation.LiquidationOrderExecuted(order.orderId(),
+                order.liquidationId(), symbol, side, List.of(new io.backstop.events.liquidation.ExecutionFill(
+                "bnb-" + UUID.randomUUID(), new java.math.BigDecimal("598"), order.quantity())),
+                java.math.BigDecimal.ZERO), java.time.Instant.now(), null, null);
+    }
+
+    /** Sends a shortfall as liquidation-service would, and waits until the fund has resolved it (its waterfall). */
+    private UUID raiseShortfall() {
+        LiquidationShortfallRaised s = (LiquidationShortfallRaised) SampleEvents.payloads().get(
+                io.backstop.events.EventType.LIQUIDATION_SHORTFALL_RAISED);
+        LiquidationShortfallRaised raised = new LiquidationShortfallRaised(UUID.randomUUID(), s.liquidationId(),
+                s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
+                s.bankruptcyPrice(), s.markPrice(), s.deficit());
+        try (io.backstop.testkit.KafkaProbe kafka = new io.backstop.testkit.KafkaProbe(infra.kafka().bootstrapServers())) {
+            kafka.send(infra.topic(Topic.LIQUIDATION_SHORTFALLS.baseName()), raised.key(),
+                    new io.backstop.events.json.EventJson().encode(EventEnvelope.of(raised, java.time.Instant.now(),
+                            null, null)));
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "SELECT count(*) FROM waterfall WHERE shortfall_id = ?", Integer.class, raised.shortfallId()) == 1);
+        return raised.shortfallId();
+    }
+
+    private java.math.BigDecimal fundBalance() throws Exception {
+        return new java.math.BigDecimal(new io.backstop.events.json.EventJson().mapper()
+                .readTree(get("/api/v1/fund/majors").body()).get("fund").get("balance").asString());
+    }
+
+    /** Every ledger transaction balanced, every stored balance what its postings add up to. */
+    private void assertLedgerClean() throws Exception {
+        String check = get("/api/v1/ledger/check").body();
+        org.assertj.core.api.Assertions.assertThat(new io.backstop.events.json.EventJson().mapper().readTree(check)
+                .get("clean").asBoolean()).as(check).isTrue();
     }
 
     @Override

@@ -85,6 +85,76 @@ class LiquidationServiceFoundationIT extends ServiceFoundationContract {
                 "rejected_by_consumer payload.positions[1].symbol", "consumed");
     }
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
+
+    /**
+     * An execution of one of this service's orders that names another symbol or the other side than the order is
+     * dead-lettered naming that field and books nothing (no fill, the order stays open); the order's real execution,
+     * after them, is booked as usual. The order is a real one: a margin call's first slice.
+     */
+    @org.junit.jupiter.api.Test
+    void anExecutionNamingAnotherSymbolOrSideThanItsOrderIsDeadLetteredAndBooksNothing() {
+        io.backstop.events.json.EventJson json = new io.backstop.events.json.EventJson();
+        java.time.Instant now = java.time.Instant.now();
+        String account = "mismatch-" + java.util.UUID.randomUUID();
+        java.math.BigDecimal mark = new java.math.BigDecimal("60000");
+        java.math.BigDecimal size = new java.math.BigDecimal("2");
+        java.math.BigDecimal upnl = size.multiply(mark.subtract(new java.math.BigDecimal("61000")));
+        java.math.BigDecimal equity = new java.math.BigDecimal("400");
+        java.math.BigDecimal collateral = equity.subtract(upnl);
+        io.backstop.events.liquidation.LiquidationOrderPlaced order;
+        try (io.backstop.testkit.KafkaProbe kafka = new io.backstop.testkit.KafkaProbe(infra.kafka().bootstrapServers())) {
+            kafka.send(infra.topic(Topic.ORACLE_PRICES.baseName()), "BTCUSDT", json.encode(EventEnvelope.of(
+                    new io.backstop.events.oracle.OraclePricePublished("BTCUSDT", mark, mark, mark,
+                            java.math.BigDecimal.ZERO, io.backstop.events.oracle.PriceStatus.OK, null, List.of(), now,
+                            now), now, null, now.toEpochMilli())));
+            kafka.send(infra.topic(Topic.MARGIN_CALLS.baseName()), account, json.encode(EventEnvelope.of(
+                    new io.backstop.events.margin.MarginCallIssued(account, equity, new java.math.BigDecimal("550"),
+                            size.multiply(mark).divide(new java.math.BigDecimal("100")),
+                            List.of(new io.backstop.events.margin.CollateralValue("USDT", collateral,
+                                    java.math.BigDecimal.ONE, java.math.BigDecimal.ZERO, collateral)),
+                            List.of(new io.backstop.events.margin.PositionMark("BTCUSDT", size,
+                                    new java.math.BigDecimal("61000"), mark, size.multiply(mark), upnl,
+                                    new java.math.BigDecimal("550"), io.backstop.events.MarginMode.CROSS, null, null)),
+                            java.util.Map.of("BTCUSDT", 1L)), now, null, null)));
+            order = (io.backstop.events.liquidation.LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS,
+                    account, kafka.read(infra.topic(Topic.LIQUIDATION_ORDERS.baseName()), 1,
+                            java.time.Duration.ofSeconds(60), r -> json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                                    r.value()).payload() instanceof io.backstop.events.liquidation.LiquidationOrderPlaced o
+                                    && o.accountId().equals(account)).get(0).value()).payload();
+        }
+        org.assertj.core.api.Assertions.assertThat(order.side()).isEqualTo(io.backstop.events.Side.SELL);
+
+        List<String> verdicts = deadLetterVerdicts(List.of(execution(order, "ETHUSDT", io.backstop.events.Side.SELL),
+                execution(order, "BTCUSDT", io.backstop.events.Side.BUY)));
+
+        org.assertj.core.api.Assertions.assertThat(verdicts).containsExactly("rejected_by_consumer payload.symbol",
+                "rejected_by_consumer payload.side");
+        org.assertj.core.api.Assertions.assertThat(fillsOf(order)).isZero();
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT status FROM liquidation_order"
+                + " WHERE id = ?", String.class, order.orderId())).isEqualTo("OPEN");
+
+        org.assertj.core.api.Assertions.assertThat(deadLetterVerdicts(List.of(
+                execution(order, "BTCUSDT", io.backstop.events.Side.SELL)))).containsExactly("consumed");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> fillsOf(order) == 1);
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT filled_quantity FROM liquidation_order"
+                + " WHERE id = ?", java.math.BigDecimal.class, order.orderId())).isEqualByComparingTo(order.quantity());
+    }
+
+    private static EventEnvelope<?> execution(io.backstop.events.liquidation.LiquidationOrderPlaced order,
+                                              String symbol, io.backstop.events.Side side) {
+        return EventEnvelope.of(new io.backstop.events.liquidation.LiquidationOrderExecuted(order.orderId(),
+                order.liquidationId(), symbol, side, List.of(new io.backstop.events.liquidation.ExecutionFill(
+                "mismatch-" + java.util.UUID.randomUUID(), order.limitPrice(), order.quantity())),
+                java.math.BigDecimal.ZERO), java.time.Instant.now(), null, null);
+    }
+
+    private long fillsOf(io.backstop.events.liquidation.LiquidationOrderPlaced order) {
+        return jdbc.queryForObject("SELECT count(*) FROM liquidation_fill WHERE order_id = ?", Long.class,
+                order.orderId());
+    }
+
     @Override
     protected List<ValidRequest> validRequests() {
         java.time.Instant to = java.time.Instant.now();

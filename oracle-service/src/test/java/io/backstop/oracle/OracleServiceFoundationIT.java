@@ -67,9 +67,9 @@ class OracleServiceFoundationIT extends ServiceFoundationContract {
     /**
      * Market data the oracle cannot use is no poison: a tick of a symbol or venue it does not price, from the future
      * (beyond the symbol's tolerance), already stale, older than the venue's last accepted quote or the same quote
-     * again, and a rate of an asset it does not price, from a source it does not trust or older than the last
-     * accepted one, are each ignored by their rule and counted by reason; none is dead-lettered, and only the one
-     * good tick is accepted.
+     * again, and a rate of an asset it does not price, from a source it does not trust, from the future (beyond the
+     * same tolerance) or older than the last accepted one, are each ignored by their rule and counted by reason; none
+     * is dead-lettered, only the one good tick is accepted, and the rate dated next year holds back no real one.
      */
     @org.junit.jupiter.api.Test
     void marketDataItCannotUseIsIgnoredByItsRuleCountedByReasonAndNeverDeadLettered() throws Exception {
@@ -88,6 +88,7 @@ class OracleServiceFoundationIT extends ServiceFoundationContract {
                 tick("kraken", "ETH", "3801", now.minus(java.time.Duration.ofMinutes(5))),
                 tick("mtgox", "ETH", "3801", now),
                 tick("kraken", "NOPE", "1", now),
+                rate("WBETH", "binance-staking", rateTime.plus(java.time.Duration.ofDays(365))),
                 rate("WBETH", "binance-staking", rateTime),
                 rate("WBETH", "binance-staking", rateTime.minusSeconds(1)),
                 rate("WBETH", "a-blog", rateTime.plusSeconds(1)),
@@ -99,9 +100,11 @@ class OracleServiceFoundationIT extends ServiceFoundationContract {
                     "DUPLICATE", 1.0, "OUT_OF_ORDER", 1.0, "FUTURE_TIMESTAMP", 1.0, "STALE_ON_ARRIVAL", 1.0,
                     "UNKNOWN_VENUE", 1.0, "UNKNOWN_SYMBOL", 1.0));
             assertThat(increase(ratesBefore, ignored("rates"))).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
-                    "OUT_OF_ORDER", 1.0, "UNTRUSTED_SOURCE", 1.0, "UNKNOWN_ASSET", 1.0));
+                    "FUTURE_TIMESTAMP", 1.0, "OUT_OF_ORDER", 1.0, "UNTRUSTED_SOURCE", 1.0, "UNKNOWN_ASSET", 1.0));
             assertThat(accepted("ETH")).isEqualTo(acceptedBefore + 1);
         });
+        assertThat(storedRateTime()).as("the rate kept is the real one, not next year's")
+                .isCloseTo(rateTime, org.assertj.core.api.Assertions.within(1, java.time.temporal.ChronoUnit.MILLIS));
     }
 
     private static EventEnvelope<VenueTickObserved> tick(String venue, String symbol, String last, Instant venueTime) {

@@ -193,7 +193,10 @@ public class InsuranceDesk {
         }
     }
 
-    /** margin-service settled an ADL leg: book what it closed, plan again what it refused. */
+    /**
+     * margin-service settled an ADL leg: book what it closed, plan again what it refused. An answer for a shortfall
+     * the fund never resolved is refused ({@link ShortfallDecider#settle}).
+     */
     private void settled(FundTransaction work, UUID eventId, AdlLegSettled leg) {
         String group = group("adl.settlements", leg.symbol());
         positions.settlementOf(leg.requestId()).ifPresent(first -> {
@@ -210,7 +213,8 @@ public class InsuranceDesk {
             BigDecimal mark = prices.mark(leg.symbol()).orElse(leg.price());
             opposite = positions.side(leg.symbol(), leg.bankruptSide() == Side.BUY, mark);
         }
-        ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, book, opposite, excluded, work.now);
+        ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, store.waterfall(leg.shortfallId()).isPresent(),
+                book, opposite, excluded, work.now);
         work.record(s.ledger());
         work.emit(s.events());
         positions.recordSettlement(eventId, leg.requestId(), leg.shortfallId(), leg.accountId(), leg.requested(),

@@ -1,5 +1,6 @@
 package io.backstop.insurance.fund;
 
+import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
@@ -120,11 +121,20 @@ public final class ShortfallDecider {
      * before, and this leg's own); what the queue cannot take, the fund takes over.
      *
      * @param eventId  the answer's event id: the cause of everything this decides
+     * @param resolved the fund resolved the leg's shortfall (it holds its waterfall). An answer for a shortfall it
+     *                 never resolved answers a request it never sent: it is refused before anything is booked, for
+     *                 its ADL would move the ledger and its refused part be planned again or taken over
      * @param opposite the positions of the side of the symbol opposite the bankrupt one, valued at the mark
      * @param excluded accounts that may not be asked again for this shortfall (includes {@code leg.accountId()})
+     * @throws ContractViolation when the fund never resolved the leg's shortfall ({@code payload.shortfallId})
      */
-    public Settlement settle(UUID eventId, AdlLegSettled leg, FundBook book, List<AdlCandidate> opposite,
-                             Set<String> excluded, Instant now) {
+    public Settlement settle(UUID eventId, AdlLegSettled leg, boolean resolved, FundBook book,
+                             List<AdlCandidate> opposite, Set<String> excluded, Instant now) {
+        if (!resolved) {
+            throw new ContractViolation("adl.settlements", "payload.shortfallId",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "the fund never resolved shortfall "
+                            + leg.shortfallId() + ": ADL request " + leg.requestId() + " is not one it sent");
+        }
         PositionSide side = leg.bankruptSide() == Side.SELL ? PositionSide.LONG : PositionSide.SHORT;
         List<LedgerTransaction> ledger = new ArrayList<>();
         List<EventEnvelope<?>> events = new ArrayList<>();

@@ -97,14 +97,17 @@ public final class UnwindDecider {
      * Books each fill's PnL on the fund.
      *
      * @param eventId the execution's event id: the cause of its transactions
-     * @throws ContractViolation when the order was executed already, or its fills add up to more than it asked for
-     *                            (checked before anything is booked: the fund never closes what it does not hold)
+     * @throws ContractViolation when the order was executed already, the execution names another symbol or side
+     *                            than the order (it would be booked as the order's), or its fills add up to more
+     *                            than it asked for (checked before anything is booked: the fund never closes what
+     *                            it does not hold)
      */
     public Executed execute(FundBook book, FundOrder order, LiquidationOrderExecuted execution, UUID eventId) {
         if (!order.isOpen()) {
             throw new ContractViolation("liquidation.executions", "payload.orderId",
                     ContractViolation.Reason.REJECTED_BY_CONSUMER, "fund order " + order.id() + " was executed already");
         }
+        requireTheOrdersSymbolAndSide(order, execution);
         requireWithinTheOrder(order, execution);
         List<LedgerTransaction> ledger = new ArrayList<>();
         BigDecimal filled = BigDecimal.ZERO;
@@ -114,6 +117,19 @@ public final class UnwindDecider {
             filled = filled.add(fill.quantity());
         }
         return new Executed(filled, List.copyOf(ledger), List.of());
+    }
+
+    private static void requireTheOrdersSymbolAndSide(FundOrder order, LiquidationOrderExecuted execution) {
+        if (!execution.symbol().equals(order.symbol())) {
+            throw new ContractViolation("liquidation.executions", "payload.symbol",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol '" + execution.symbol() + "' is not that"
+                            + " of fund order " + order.id() + " (" + order.symbol() + ")");
+        }
+        if (execution.side() != order.side()) {
+            throw new ContractViolation("liquidation.executions", "payload.side",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, execution.side() + " is not the side of fund"
+                            + " order " + order.id() + " (" + order.side() + ")");
+        }
     }
 
     private static void requireWithinTheOrder(FundOrder order, LiquidationOrderExecuted execution) {

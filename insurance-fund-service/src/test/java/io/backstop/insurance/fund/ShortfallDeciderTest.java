@@ -3,8 +3,10 @@ package io.backstop.insurance.fund;
 import static io.backstop.insurance.fund.Conservation.assertBalanced;
 import static io.backstop.insurance.fund.Conservation.moved;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.backstop.events.ContractViolation;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
@@ -109,7 +111,7 @@ class ShortfallDeciderTest {
         // margin closes both in full: the bankrupt short of 20 is closed, L2 and L1 gave up 8 and 2 of their longs
         List<LedgerTransaction> all = new ArrayList<>(r.ledger());
         for (EventEnvelope<?> request : r.events().subList(1, 3)) {
-            ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(request, null), book, longs,
+            ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(request, null), true, book, longs,
                     Set.of(), T0);
             assertThat(s.events()).as("nothing to re-plan").isEmpty();
             all.addAll(s.ledger());
@@ -179,7 +181,8 @@ class ShortfallDeciderTest {
         List<LedgerTransaction> all = new ArrayList<>(r.ledger());
         EventEnvelope<?> request = r.events().stream().filter(e -> e.payload() instanceof PositionAutoDeleveraged)
                 .findFirst().orElseThrow();
-        all.addAll(decider.settle(UUID.randomUUID(), settled(request, null), book, List.of(), Set.of(), T0).ledger());
+        all.addAll(decider.settle(UUID.randomUUID(), settled(request, null), true, book, List.of(), Set.of(), T0)
+                .ledger());
         assertBalanced(all);
         assertThat(moved(all, "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("-1");
         assertThat(moved(all, "fund:majors", "BTCUSDT")).isEqualByComparingTo("0.5");
@@ -223,7 +226,7 @@ class ShortfallDeciderTest {
         // L1 for 4 (its request for 2 is settled on its own: whatever L1 lacks, margin refuses and it is planned
         // again), then L3 for 1
         UUID answer = UUID.fromString("00000000-0000-0000-0000-00000000a001");
-        ShortfallDecider.Settlement s = decider.settle(answer, settled(r.events().get(0), "3"), book, longs,
+        ShortfallDecider.Settlement s = decider.settle(answer, settled(r.events().get(0), "3"), true, book, longs,
                 Set.of("L2", "bankrupt"), T0);
 
         assertThat(s.replanned()).extracting(m -> m.accountId(), m -> m.quantity().stripTrailingZeros().toPlainString())
@@ -240,8 +243,8 @@ class ShortfallDeciderTest {
         assertThat(moved(s.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("3");
 
         // the same answer settled again decides the same (ids derive from it)
-        ShortfallDecider.Settlement again = decider.settle(answer, settled(r.events().get(0), "3"), fund("0"), longs,
-                Set.of("L2", "bankrupt"), T0);
+        ShortfallDecider.Settlement again = decider.settle(answer, settled(r.events().get(0), "3"), true, fund("0"),
+                longs, Set.of("L2", "bankrupt"), T0);
         assertThat(again.events()).extracting(EventEnvelope::eventId)
                 .containsExactlyElementsOf(s.events().stream().map(EventEnvelope::eventId).toList());
     }
@@ -254,8 +257,8 @@ class ShortfallDeciderTest {
                 NO_GUARANTEE, Map.of(), d("650"), d("0"), longs, Map.of(), T0);
 
         // L1 is gone: margin closes nothing; nobody else is on the long side
-        ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(r.events().get(0), "0"), book, longs,
-                Set.of("L1", "bankrupt"), T0);
+        ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(r.events().get(0), "0"), true, book,
+                longs, Set.of("L1", "bankrupt"), T0);
 
         assertThat(s.replanned()).isEmpty();
         assertThat(s.forced()).isEqualByComparingTo("4");
@@ -268,5 +271,29 @@ class ShortfallDeciderTest {
         assertThat(moved(all, "account:bankrupt", "BTCUSDT")).as("closed exactly once").isEqualByComparingTo("4");
         assertThat(moved(all, "account:L1", "BTCUSDT")).isZero();
         assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("-4");
+    }
+
+    @Test
+    void anAnswerForAShortfallTheFundNeverResolvedIsRefusedBeforeAnythingIsBookedOrPlannedAgain() {
+        FundBook book = fund("6500");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"));
+        // an answer the fund's own request would have had, closing 1 of 4 and refusing 3, but for no shortfall it holds
+        AdlLegSettled unknown = new AdlLegSettled(UUID.fromString("00000000-0000-0000-0000-0000000000ff"),
+                UUID.fromString("00000000-0000-0000-0000-0000000000fe"), "bankrupt", "L9", "BTCUSDT", Side.BUY, d("4"),
+                d("1"), d("650"), 1);
+
+        assertThatThrownBy(() -> decider.settle(EVENT, unknown, false, book, longs, Set.of("L9", "bankrupt"), T0))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.shortfallId");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                    assertThat(e.topic()).isEqualTo("adl.settlements");
+                });
+        assertThat(book.balance()).isEqualByComparingTo("6500");
+        assertThat(book.inventory()).isEmpty();
+
+        ShortfallDecider.Settlement known = decider.settle(EVENT, unknown, true, book, longs, Set.of("L9", "bankrupt"),
+                T0);
+        assertThat(known.ledger()).as("the same answer, for a shortfall the fund resolved, is booked").isNotEmpty();
+        assertBalanced(known.ledger());
     }
 }

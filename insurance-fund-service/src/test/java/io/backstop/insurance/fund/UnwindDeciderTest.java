@@ -45,8 +45,12 @@ class UnwindDeciderTest {
     }
 
     private static LiquidationOrderExecuted executed(ExecutionFill... fills) {
-        return new LiquidationOrderExecuted(ORDER, UUID.fromString("00000000-0000-0000-0000-0000000000aa"), "BTCUSDT",
-                Side.SELL, List.of(fills), BigDecimal.ZERO);
+        return executed("BTCUSDT", Side.SELL, fills);
+    }
+
+    private static LiquidationOrderExecuted executed(String symbol, Side side, ExecutionFill... fills) {
+        return new LiquidationOrderExecuted(ORDER, UUID.fromString("00000000-0000-0000-0000-0000000000aa"), symbol,
+                side, List.of(fills), BigDecimal.ZERO);
     }
 
     @Test
@@ -115,6 +119,28 @@ class UnwindDeciderTest {
                         .isEqualTo("payload.fills[1].quantity"));
         assertThat(book.balance()).isEqualByComparingTo("1000");
         assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("2");
+    }
+
+    @Test
+    void anExecutionNamingAnotherSymbolOrSideThanItsOrderIsRefusedNamingThatFieldBeforeAnythingIsBooked() {
+        FundBook book = holding("1000");
+        ExecutionFill fill = new ExecutionFill("t1", d("3000"), d("1"));
+
+        assertThatThrownBy(() -> decider.execute(book, sellBtc("1.5", FundOrder.OPEN),
+                executed("ETHUSDT", Side.SELL, fill), EXECUTION))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.symbol");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                });
+        assertThatThrownBy(() -> decider.execute(book, sellBtc("1.5", FundOrder.OPEN),
+                executed("BTCUSDT", Side.BUY, fill), EXECUTION))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.side");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                });
+        assertThat(book.balance()).isEqualByComparingTo("1000");
+        assertThat(book.inventory("BTCUSDT").size()).isEqualByComparingTo("2");
+        assertThat(book.inventory("ETHUSDT").size()).isEqualByComparingTo("-10");
     }
 
     @Test

@@ -62,7 +62,9 @@ public final class ExecutionDecider {
      * @param order        the order executed, as stored
      * @param executedOnce the order was already executed earlier in this poll
      * @param eventId      the execution's event id: the cause of every event emitted
-     * @throws ContractViolation when the order is not open, or the fills exceed the order or the position
+     * @throws ContractViolation when the order is not open, the execution names another symbol or side than the
+     *                            order (it would be booked as the order's), or the fills exceed the order or the
+     *                            position
      */
     public Executed execute(Liquidation l, Order order, boolean executedOnce, LiquidationOrderExecuted execution,
                             UUID eventId, Instant now) {
@@ -70,6 +72,16 @@ public final class ExecutionDecider {
             throw new ContractViolation("liquidation.executions", "payload.orderId",
                     ContractViolation.Reason.REJECTED_BY_CONSUMER, "order " + order.id() + " is not open: it was"
                     + " executed already");
+        }
+        if (!execution.symbol().equals(order.symbol())) {
+            throw new ContractViolation("liquidation.executions", "payload.symbol",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol '" + execution.symbol() + "' is not"
+                    + " that of order " + order.id() + " (" + order.symbol() + ")");
+        }
+        if (execution.side() != order.side()) {
+            throw new ContractViolation("liquidation.executions", "payload.side",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, execution.side() + " is not the side of order "
+                    + order.id() + " (" + order.side() + ")");
         }
         ScopeState state = l.state();
         BigDecimal filled = BigDecimal.ZERO;

@@ -33,8 +33,11 @@ class ExecutionDeciderTest {
             "BTCUSDT", Side.SELL, new BigDecimal("1.5"), new BigDecimal("59800"), 1, 1, OrderStatus.OPEN, T0);
 
     private LiquidationOrderExecuted executed(ExecutionFill... fills) {
-        return new LiquidationOrderExecuted(order.id(), active.id(), "BTCUSDT", Side.SELL, List.of(fills),
-                BigDecimal.ZERO);
+        return executed("BTCUSDT", Side.SELL, fills);
+    }
+
+    private LiquidationOrderExecuted executed(String symbol, Side side, ExecutionFill... fills) {
+        return new LiquidationOrderExecuted(order.id(), active.id(), symbol, side, List.of(fills), BigDecimal.ZERO);
     }
 
     @Test
@@ -88,6 +91,22 @@ class ExecutionDeciderTest {
                 new ExecutionFill("t2", new BigDecimal("59900"), new BigDecimal("0.6")));
         assertThatThrownBy(() -> decider.execute(active, order, false, tooMuch, EXECUTION, T0))
                 .isInstanceOf(ContractViolation.class).hasMessageContaining("fills more than order");
+    }
+
+    @Test
+    void anExecutionNamingAnotherSymbolOrSideThanItsOrderIsRejectedNamingThatField() {
+        ExecutionFill fill = new ExecutionFill("t1", new BigDecimal("3000"), new BigDecimal("1"));
+
+        assertThatThrownBy(() -> decider.execute(active, order, false, executed("ETHUSDT", Side.SELL, fill),
+                EXECUTION, T0)).isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.symbol");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                });
+        assertThatThrownBy(() -> decider.execute(active, order, false, executed("BTCUSDT", Side.BUY, fill),
+                EXECUTION, T0)).isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.side");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                });
     }
 
     @Test

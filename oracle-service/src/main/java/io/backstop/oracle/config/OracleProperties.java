@@ -181,7 +181,7 @@ public class OracleProperties {
 
     /** Settings a symbol inherits unless it sets its own. */
     public static class Defaults extends Tuning {
-        /** How far ahead of the oracle's clock a venue time may be. */
+        /** How far ahead of the oracle's clock a venue time, or a conversion rate's observation, may be. */
         private Duration futureTolerance = Duration.ofSeconds(2);
 
         public Defaults() {

@@ -100,18 +100,18 @@ public final class PricingEngine {
 
     /** Takes a conversion rate for a wrapped asset; re-evaluates it when accepted. */
     public SymbolPricer.RateOutcome onRate(ConversionRateObserved observed) {
+        Instant now = clock.instant();
         SymbolPricer pricer = pricers.get(observed.asset());
         if (pricer == null) {
             observer.rateIgnored(observed.asset(), "UNKNOWN_ASSET");
             return SymbolPricer.RateOutcome.NOT_WRAPPED;
         }
-        SymbolPricer.RateOutcome outcome = pricer.acceptRate(observed);
+        SymbolPricer.RateOutcome outcome = pricer.acceptRate(observed, now);
         switch (outcome) {
             case ACCEPTED, CAPPED -> {
                 if (outcome == SymbolPricer.RateOutcome.CAPPED) {
                     observer.rateCapped(observed.asset());
                 }
-                Instant now = clock.instant();
                 evaluate(pricer, now, now);
             }
             default -> observer.rateIgnored(observed.asset(), outcome.name());

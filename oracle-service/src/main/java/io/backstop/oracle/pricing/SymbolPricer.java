@@ -103,14 +103,19 @@ public final class SymbolPricer {
 
     /**
      * Accepts a wrapped asset's conversion rate from its configured source, capped by the maximum
-     * growth since the last accepted rate (Aave's CAPO). Returns false for a rate it ignores.
+     * growth since the last accepted rate (Aave's CAPO). A rate observed further ahead of {@code now}
+     * than the tick tolerance is refused as a tick is: accepted, it would make every real rate older
+     * than it until its time came.
      */
-    public synchronized RateOutcome acceptRate(ConversionRateObserved observed) {
+    public synchronized RateOutcome acceptRate(ConversionRateObserved observed, Instant now) {
         if (spec.kind() != SymbolSpec.Kind.WRAPPED) {
             return RateOutcome.NOT_WRAPPED;
         }
         if (!observed.source().equals(spec.rateSource()) || !observed.underlying().equals(spec.underlying())) {
             return RateOutcome.UNTRUSTED_SOURCE;
+        }
+        if (Duration.between(now, observed.observedAt()).compareTo(spec.futureTolerance()) > 0) {
+            return RateOutcome.FUTURE_TIMESTAMP;
         }
         if (rateAt != null && !observed.observedAt().isAfter(rateAt)) {
             return RateOutcome.OUT_OF_ORDER;
@@ -132,7 +137,7 @@ public final class SymbolPricer {
     }
 
     public enum RateOutcome {
-        ACCEPTED, CAPPED, UNTRUSTED_SOURCE, OUT_OF_ORDER, NOT_WRAPPED
+        ACCEPTED, CAPPED, UNTRUSTED_SOURCE, FUTURE_TIMESTAMP, OUT_OF_ORDER, NOT_WRAPPED
     }
 
     /** The accepted conversion rate of a wrapped asset, if any. */

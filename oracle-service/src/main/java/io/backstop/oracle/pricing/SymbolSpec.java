@@ -27,7 +27,7 @@ import java.util.Set;
  * @param heartbeat        longest time between publications
  * @param floor            lowest index published (stablecoins, optional), or null
  * @param scale            decimal places of published prices
- * @param futureTolerance  how far ahead of the oracle's clock a venue time may be
+ * @param futureTolerance  how far ahead of the oracle's clock a venue time (or a wrapped asset's rate) may be
  */
 public record SymbolSpec(String symbol, Kind kind, Mode mode, Map<String, BigDecimal> venues, String indexFrom,
                          String underlying, String rateSource, BigDecimal maxYearlyRateGrowth,

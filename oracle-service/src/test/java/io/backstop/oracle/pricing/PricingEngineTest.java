@@ -119,14 +119,47 @@ class PricingEngineTest {
         engine.onRate(new ConversionRateObserved("WBETH", "ETH", new BigDecimal("1.0"), "binance-staking",
                 clock.instant()));
         // 36.5 days later a rate 50% higher: at most 10%/year x 0.1 year = +1% is accepted
+        clock.advance(Duration.ofMillis(Duration.ofDays(365).toMillis() / 10));
         ConversionRateObserved jump = new ConversionRateObserved("WBETH", "ETH", new BigDecimal("1.5"),
-                "binance-staking", clock.instant().plus(Duration.ofMillis(Duration.ofDays(365).toMillis() / 10)));
+                "binance-staking", clock.instant());
 
         assertThat(engine.onRate(jump)).isEqualTo(SymbolPricer.RateOutcome.CAPPED);
         assertThat(engine.pricer("WBETH").orElseThrow().rate()).hasValueSatisfying(
                 rate -> assertThat(rate).isEqualByComparingTo("1.01"));
+        clock.advance(Duration.ofDays(4));
         assertThat(engine.onRate(new ConversionRateObserved("WBETH", "ETH", new BigDecimal("2"), "someone-else",
-                clock.instant().plus(Duration.ofDays(40))))).isEqualTo(SymbolPricer.RateOutcome.UNTRUSTED_SOURCE);
+                clock.instant()))).isEqualTo(SymbolPricer.RateOutcome.UNTRUSTED_SOURCE);
+    }
+
+    @Test
+    void aRateFromBeyondTheToleranceIsIgnoredLikeATickAndDoesNotHoldBackTheRealOnes() {
+        List<String> reasons = new ArrayList<>();
+        PricingEngine engine = new PricingEngine(List.of(Specs.aggregated("ETH", FIVE).build(),
+                Specs.wrapped("WBETH", "ETH", "binance-staking", "0.10", List.of("binance"))
+                        .futureTolerance(Duration.ofSeconds(2)).build()), clock, new OracleObserver() {
+                    @Override
+                    public void rateIgnored(String asset, String reason) {
+                        reasons.add(reason);
+                    }
+                });
+        SymbolPricer wbeth = engine.pricer("WBETH").orElseThrow();
+
+        assertThat(engine.onRate(rate("1.5", clock.instant().plus(Duration.ofDays(365)))))
+                .isEqualTo(SymbolPricer.RateOutcome.FUTURE_TIMESTAMP);
+        assertThat(engine.onRate(rate("1.06", clock.instant().plusMillis(2001))))
+                .isEqualTo(SymbolPricer.RateOutcome.FUTURE_TIMESTAMP);
+        assertThat(wbeth.acceptedRate()).isEmpty();
+
+        assertThat(engine.onRate(rate("1.05", clock.instant()))).isEqualTo(SymbolPricer.RateOutcome.ACCEPTED);
+        assertThat(engine.onRate(rate("1.05", clock.instant().plusSeconds(2))))
+                .as("at the tolerance, not beyond it").isEqualTo(SymbolPricer.RateOutcome.ACCEPTED);
+        assertThat(wbeth.acceptedRate()).hasValue(
+                new SymbolPricer.AcceptedRate(new BigDecimal("1.05"), clock.instant().plusSeconds(2)));
+        assertThat(reasons).containsExactly("FUTURE_TIMESTAMP", "FUTURE_TIMESTAMP");
+    }
+
+    private static ConversionRateObserved rate(String rate, Instant observedAt) {
+        return new ConversionRateObserved("WBETH", "ETH", new BigDecimal(rate), "binance-staking", observedAt);
     }
 
     @Test
