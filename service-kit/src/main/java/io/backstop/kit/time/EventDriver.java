@@ -221,8 +221,10 @@ public final class EventDriver implements SmartLifecycle {
             long deadline = System.nanoTime() + FETCH_TIMEOUT.toNanos();
             while (targets.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("listener " + id + " could not read up to " + targets + " within "
-                            + FETCH_TIMEOUT);
+                    // the broker did not deliver (killed, restarting): the infrastructure's failure, so the step is
+                    // answered 503 and asked again, from where this read got to
+                    throw new org.apache.kafka.common.errors.TimeoutException("listener " + id
+                            + " could not read up to " + targets + " within " + FETCH_TIMEOUT);
                 }
                 for (ConsumerRecord<Object, Object> r : consumer.poll(Duration.ofMillis(50))) {
                     buffered.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new ArrayDeque<>()).add(r);
