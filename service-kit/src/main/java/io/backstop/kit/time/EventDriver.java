@@ -124,8 +124,13 @@ public final class EventDriver implements SmartLifecycle {
     public synchronized Dispatched dispatch(Map<String, List<Long>> endOffsets) {
         long start = System.nanoTime();
         List<Delivery> deliveries = new ArrayList<>();
+        // every listener reads up to the step's end first, and only then is anything taken out of the buffers: a
+        // read that fails (the broker killed) leaves what the others read buffered for the step asked again
         for (Subscription s : subscriptions) {
-            for (ConsumerRecord<Object, Object> r : s.fetch(endOffsets)) {
+            s.readUpTo(endOffsets);
+        }
+        for (Subscription s : subscriptions) {
+            for (ConsumerRecord<Object, Object> r : s.take(endOffsets)) {
                 deliveries.add(new Delivery(s, r));
             }
         }
@@ -209,8 +214,8 @@ public final class EventDriver implements SmartLifecycle {
             }
         }
 
-        /** Every record below the step's end offsets, buffering what was fetched beyond them. */
-        List<ConsumerRecord<Object, Object>> fetch(Map<String, List<Long>> endOffsets) {
+        /** The end offset of each of this listener's partitions the step reads. */
+        private Map<TopicPartition, Long> targets(Map<String, List<Long>> endOffsets) {
             Map<TopicPartition, Long> targets = new LinkedHashMap<>();
             for (TopicPartition tp : consumer.assignment()) {
                 List<Long> ends = endOffsets.get(tp.topic());
@@ -218,6 +223,12 @@ public final class EventDriver implements SmartLifecycle {
                     targets.put(tp, ends.get(tp.partition()));
                 }
             }
+            return targets;
+        }
+
+        /** Polls into the buffer until every partition is read up to the step's end offsets. */
+        void readUpTo(Map<String, List<Long>> endOffsets) {
+            Map<TopicPartition, Long> targets = targets(endOffsets);
             long deadline = System.nanoTime() + FETCH_TIMEOUT.toNanos();
             while (targets.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
                 if (System.nanoTime() > deadline) {
@@ -230,8 +241,12 @@ public final class EventDriver implements SmartLifecycle {
                     buffered.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new ArrayDeque<>()).add(r);
                 }
             }
+        }
+
+        /** Takes every buffered record below the step's end offsets out of the buffer (read by {@link #readUpTo}). */
+        List<ConsumerRecord<Object, Object>> take(Map<String, List<Long>> endOffsets) {
             List<ConsumerRecord<Object, Object>> due = new ArrayList<>();
-            targets.forEach((tp, end) -> {
+            targets(endOffsets).forEach((tp, end) -> {
                 Deque<ConsumerRecord<Object, Object>> queue = buffered.get(tp);
                 while (queue != null && !queue.isEmpty() && queue.peek().offset() < end) {
                     due.add(queue.poll());
