@@ -161,7 +161,6 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         }
     }
 
-    /** Simulated time: publishes everything the step appended, before the step ends. */
     /** A transaction appended events: the relay publishes them now (its thread) or at the step's end (simulated time). */
     public void appended() {
         appendedSinceRelay = true;
@@ -181,10 +180,18 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         stepEnds = new java.util.TreeMap<>();
         int total = 0;
         int published;
-        do {
-            published = relayOnce();
-            total += published;
-        } while (published == batchSize); // a full batch: there may be more
+        try {
+            do {
+                published = relayOnce();
+                total += published;
+            } while (published == batchSize); // a full batch: there may be more
+        } catch (RuntimeException e) {
+            // the broker or the database failed: what is left in the outbox goes out when the step is asked again,
+            // not one step later (which would change when the consumers see it)
+            appendedSinceRelay = true;
+            stepEnds = null;
+            throw e;
+        }
         publishedAtLastStep = new io.backstop.kit.time.Published(total, stepEnds);
         stepEnds = null;
         refreshOldestAge();
