@@ -62,8 +62,8 @@ public final class ExecutionDecider {
      * @param order        the order executed, as stored
      * @param executedOnce the order was already executed earlier in this poll
      * @param eventId      the execution's event id: the cause of every event emitted
-     * @throws ContractViolation when the order is not open, the execution names another symbol or side than the
-     *                            order (it would be booked as the order's), or the fills exceed the order or the
+     * @throws ContractViolation when the order is not open, the execution names another liquidation, symbol or side
+     *                            than the order (it would be booked as the order's), or the fills exceed the order or the
      *                            position
      */
     public Executed execute(Liquidation l, Order order, boolean executedOnce, LiquidationOrderExecuted execution,
@@ -72,6 +72,11 @@ public final class ExecutionDecider {
             throw new ContractViolation("liquidation.executions", "payload.orderId",
                     ContractViolation.Reason.REJECTED_BY_CONSUMER, "order " + order.id() + " is not open: it was"
                     + " executed already");
+        }
+        if (!execution.liquidationId().equals(l.id())) {
+            throw new ContractViolation("liquidation.executions", "payload.liquidationId",
+                    ContractViolation.Reason.REJECTED_BY_CONSUMER, "liquidation " + execution.liquidationId()
+                    + " is not that of order " + order.id() + " (" + l.id() + ")");
         }
         if (!execution.symbol().equals(order.symbol())) {
             throw new ContractViolation("liquidation.executions", "payload.symbol",

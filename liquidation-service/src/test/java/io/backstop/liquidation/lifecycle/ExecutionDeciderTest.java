@@ -94,7 +94,7 @@ class ExecutionDeciderTest {
     }
 
     @Test
-    void anExecutionNamingAnotherSymbolOrSideThanItsOrderIsRejectedNamingThatField() {
+    void anExecutionNamingAnotherSymbolSideOrLiquidationThanItsOrderIsRejectedNamingThatField() {
         ExecutionFill fill = new ExecutionFill("t1", new BigDecimal("3000"), new BigDecimal("1"));
 
         assertThatThrownBy(() -> decider.execute(active, order, false, executed("ETHUSDT", Side.SELL, fill),
@@ -105,6 +105,13 @@ class ExecutionDeciderTest {
         assertThatThrownBy(() -> decider.execute(active, order, false, executed("BTCUSDT", Side.BUY, fill),
                 EXECUTION, T0)).isInstanceOfSatisfying(ContractViolation.class, e -> {
                     assertThat(e.field()).isEqualTo("payload.side");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                });
+        LiquidationOrderExecuted otherLiquidation = new LiquidationOrderExecuted(order.id(), UUID.randomUUID(),
+                "BTCUSDT", Side.SELL, List.of(fill), BigDecimal.ZERO);
+        assertThatThrownBy(() -> decider.execute(active, order, false, otherLiquidation, EXECUTION, T0))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.liquidationId");
                     assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
                 });
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * cores busy. The first quarter hour of 10 October with a small population (the first calls, liquidations
  * into a moving book, a shortfall the fund takes over), on real processes: Kafka, PostgreSQL and the four
  * services, each platform under target/. A third run kills margin-, liquidation-, insurance-fund- and
- * oracle-service once each with SIGKILL during the shock and must decide the same too.
+ * oracle-service and PostgreSQL once each with SIGKILL during the shock and must decide the same too.
  */
 class ReplayDeterminismIT {
 
@@ -36,13 +36,12 @@ class ReplayDeterminismIT {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
         Replay.Result quiet = onFreshPlatform("quiet", scenario, false, null, List.of());
         Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of());
-        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle: SIGKILL each once, at
-        // T+2, 4, 6 and 8 simulated min (the oracle continues from the pricer state it saved with its last step).
-        // PostgreSQL is not killed here yet: a kill mid-step still changes the oracle's publications at that step
-        // (docs/chaos.md, "Killing the broker and PostgreSQL")
+        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle,postgres: SIGKILL each
+        // once, at T+2, 4, 6, 8 and 10 simulated min (the oracle continues from the pricer state it saved with its
+        // last step; with PostgreSQL killed every service's step fails part-way and is asked again)
         List<Chaos.Kills.Kill> kills = new ArrayList<>();
         Replay.Result killed = onFreshPlatform("killed", scenario, false, new Chaos.KillPlan(
-                "margin,liquidation,insurance-fund,oracle", Duration.ofMinutes(2), Duration.ofSeconds(1), 4, 1),
+                "margin,liquidation,insurance-fund,oracle,postgres", Duration.ofMinutes(2), Duration.ofSeconds(1), 5, 1),
                 kills);
 
         assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
@@ -63,11 +62,11 @@ class ReplayDeterminismIT {
 
         // kills slow a run on simulated time, never change it
         assertThat(kills).extracting(Chaos.Kills.Kill::target).containsExactly(Chaos.Target.MARGIN,
-                Chaos.Target.LIQUIDATION, Chaos.Target.INSURANCE_FUND, Chaos.Target.ORACLE);
+                Chaos.Target.LIQUIDATION, Chaos.Target.INSURANCE_FUND, Chaos.Target.ORACLE, Chaos.Target.POSTGRES);
         assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.target()).isNotNull());
-        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8)
+        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8, 10)
         assertThat(MARKS).extracting(Timeline.Mark::label).containsExactly("kill margin-service",
-                "kill liquidation-service", "kill insurance-fund-service", "kill oracle-service");
+                "kill liquidation-service", "kill insurance-fund-service", "kill oracle-service", "kill postgres");
         for (int i = 0; i < MARKS.size(); i++) {
             assertThat(MARKS.get(i).minute()).as("minute of kill %d", i + 1).isBetween(2.0 * (i + 1), 2.0 * (i + 1) + 1);
         }
