@@ -28,7 +28,8 @@ import org.springframework.web.util.pattern.PathPattern;
  * metrics) that is outside the paths, nor the excluded paths (a replay's simulated clock).
  *
  * <p>Meters: {@code backstop.http.queries.shed{reason}} (429s by rule), {@code backstop.http.queries.queued}
- * (queue time at the gate of every gated query), gauges {@code backstop.http.queries.limit} and
+ * (queue time at the gate of every gated query), {@code backstop.http.queries.served} (arrival to answer of every
+ * served query), gauges {@code backstop.http.queries.limit} and
  * {@code backstop.http.queries.in.flight}.
  */
 public final class QueryShedFilter extends OncePerRequestFilter {
@@ -42,6 +43,7 @@ public final class QueryShedFilter extends OncePerRequestFilter {
     private final LongSupplier nanoTime;
     private final Map<QueryGate.Verdict, Counter> shed = new EnumMap<>(QueryGate.Verdict.class);
     private final Timer queued;
+    private final Timer served;
 
     public QueryShedFilter(QueryGate gate, List<PathPattern> paths, List<PathPattern> excluded, long retryAfterSeconds,
                            LongSupplier nanoTime, MeterRegistry meters) {
@@ -59,6 +61,10 @@ public final class QueryShedFilter extends OncePerRequestFilter {
         }
         this.queued = Timer.builder("backstop.http.queries.queued")
                 .description("How long a read-only query had waited since it arrived when it reached the shedding gate")
+                .publishPercentileHistogram().register(meters);
+        this.served = Timer.builder("backstop.http.queries.served")
+                .description("How long a served read-only query took from its arrival (waiting included) to its answer:"
+                        + " the service's own share of the latency a client sees")
                 .publishPercentileHistogram().register(meters);
         Gauge.builder("backstop.http.queries.limit", gate, QueryGate::limit)
                 .description("Adaptive concurrency limit on read-only queries").register(meters);
@@ -101,6 +107,7 @@ public final class QueryShedFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
         } finally {
             gate.done(admission);
+            served.record(nanoTime.getAsLong() - arrived, TimeUnit.NANOSECONDS);
         }
     }
 
