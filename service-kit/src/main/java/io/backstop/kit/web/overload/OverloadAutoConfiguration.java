@@ -1,7 +1,6 @@
 package io.backstop.kit.web.overload;
 
 import com.netflix.concurrency.limits.limit.Gradient2Limit;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -12,7 +11,6 @@ import org.apache.coyote.AbstractProtocol;
 import org.apache.tomcat.util.threads.TaskQueue;
 import org.apache.tomcat.util.threads.TaskThreadFactory;
 import org.apache.tomcat.util.threads.ThreadPoolExecutor;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -29,7 +27,7 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * Sheds read-only queries early under overload ({@link QueryShedFilter}), measuring their wait from the
- * moment Tomcat handed them to its executor, where they wait in the service's {@link ArrivalLine}. On by default in every service; turn off
+ * moment Tomcat handed them to its executor ({@link Arrivals}). On by default in every service; turn off
  * with {@code backstop.web.overload.enabled=false}.
  */
 @AutoConfiguration
@@ -66,45 +64,26 @@ public class OverloadAutoConfiguration {
     }
 
     /**
-     * Puts Tomcat's request executor behind the service's {@link ArrivalLine} once every other customizer has set
-     * it (the virtual-thread one included). Without virtual threads (a JDK before 21, or turned off) Tomcat would
-     * create its own pool when it starts; the same pool, sized by {@code server.tomcat.threads.*}, is created here
-     * instead so that the line can sit in front of it.
+     * Wraps Tomcat's request executor once every other customizer has set it (the virtual-thread one
+     * included), so each request carries the time it was handed over. Without virtual threads (a JDK
+     * before 21, or turned off) Tomcat would create its own pool when it starts; the same pool, sized by
+     * {@code server.tomcat.threads.*}, is created here instead so that it can be wrapped.
      */
     @Bean
-    WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> arrivalLineExecutor(OverloadProperties properties,
-                                                                                     ObjectProvider<MeterRegistry> meters) {
-        return new ArrivalLines(properties, meters);
+    WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> arrivalStampingExecutor() {
+        return new ArrivalStamping();
     }
 
-    static final class ArrivalLines implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory>, Ordered {
-
-        private final OverloadProperties properties;
-        private final ObjectProvider<MeterRegistry> meters;
-
-        ArrivalLines(OverloadProperties properties, ObjectProvider<MeterRegistry> meters) {
-            this.properties = properties;
-            this.meters = meters;
-        }
+    static final class ArrivalStamping implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory>, Ordered {
 
         @Override
         public void customize(ConfigurableTomcatWebServerFactory factory) {
             factory.addProtocolHandlerCustomizers((TomcatProtocolHandlerCustomizer<AbstractProtocol<?>>) protocol -> {
                 Executor executor = protocol.getExecutor();
-                if (executor instanceof ArrivalLine) {
+                if (executor instanceof Arrivals.Stamping) {
                     return;
                 }
-                ArrivalLine line = new ArrivalLine(executor != null ? executor : tomcatPool(protocol),
-                        properties.getWorkers(), properties.getTarget(), properties.getDeadline(), NANO_TIME);
-                protocol.setExecutor(line);
-                meters.ifAvailable(registry -> {
-                    Gauge.builder("backstop.http.line.waiting", line, ArrivalLine::waiting)
-                            .description("Requests handed over by Tomcat waiting for a worker").register(registry);
-                    Gauge.builder("backstop.http.line.oldest", line, ArrivalLine::oldestWaitSeconds).baseUnit("seconds")
-                            .description("How long the oldest waiting request has waited").register(registry);
-                    Gauge.builder("backstop.http.line.workers", line, ArrivalLine::running)
-                            .description("Requests running (at most backstop.web.overload.workers)").register(registry);
-                });
+                protocol.setExecutor(Arrivals.stamping(executor != null ? executor : tomcatPool(protocol), NANO_TIME));
             });
         }
 

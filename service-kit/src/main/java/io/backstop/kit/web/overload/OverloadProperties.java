@@ -43,23 +43,8 @@ public class OverloadProperties {
     /** ... nor above this. */
     private int maxConcurrency = 128;
 
-    /**
-     * Requests (Tomcat tasks) running at once; the rest wait in the service's line, ordered and cut there
-     * ({@code ArrivalLine}). Enough for requests that block on the database; few enough that CPU-bound queries are
-     * not all started at once on a few cores.
-     */
-    private int workers = 32;
-
     /** The {@code Retry-After} a shed query is answered with. */
     private Duration retryAfter = Duration.ofSeconds(1);
-
-    public int getWorkers() {
-        return workers;
-    }
-
-    public void setWorkers(int workers) {
-        this.workers = workers;
-    }
 
     public boolean isEnabled() {
         return enabled;
