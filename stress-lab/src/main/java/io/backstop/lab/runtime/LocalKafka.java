@@ -53,6 +53,8 @@ final class LocalKafka {
         if (running().isPresent()) {
             return;
         }
+        Ports.requireFree(COMPONENT, settings.kafkaPort(), "BACKSTOP_KAFKA_PORT");
+        Ports.requireFree(COMPONENT + " controller", settings.kafkaControllerPort(), "BACKSTOP_KAFKA_CONTROLLER_PORT");
         if (!Files.isDirectory(settings.kafkaLib())) {
             throw new IllegalStateException("no Kafka jars at " + settings.kafkaLib() + ": build with ./mvnw package");
         }

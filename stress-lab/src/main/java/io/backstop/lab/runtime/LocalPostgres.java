@@ -44,6 +44,7 @@ final class LocalPostgres {
     /** Starts the embedded server if it is not running, and makes sure the database exists. */
     void start() throws IOException, SQLException {
         if (settings.embeddedPostgres() && pid().isEmpty()) {
+            Ports.requireFree("postgres", settings.pgPort(), "BACKSTOP_PG_PORT");
             Files.createDirectories(dataDir());
             Files.createDirectories(settings.logs());
             Files.deleteIfExists(dataDir().resolve("postmaster.pid"));

@@ -46,6 +46,7 @@ final class LocalServices {
         if (running(service).isPresent()) {
             return;
         }
+        Ports.requireFree(service.id(), settings.servicePorts().get(service), service.portVariable());
         Path jar = settings.serviceJar(service);
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no jar for " + service.id() + " at " + jar + ": build with ./mvnw package");
