@@ -46,7 +46,8 @@ import org.springframework.util.backoff.BackOffExecution;
  * go to it as one batch. What the containers' error handler does, this does too: a record that breaks the
  * contract goes to its dead-letter topic and the rest go on; any other failure is retried, with back-off,
  * as the {@link RetryPolicy} says: until it succeeds when the infrastructure failed (the step waits), a bounded
- * number of times otherwise, then dead-lettered. Offsets are committed after each step. Used by one thread at a time
+ * number of times otherwise, then dead-lettered. Offsets are committed once the step's work is done
+ * ({@link #commitOffsets}). Used by one thread at a time
  * (the {@link Simulation}'s).
  */
 public final class EventDriver implements SmartLifecycle {
@@ -150,9 +151,17 @@ public final class EventDriver implements SmartLifecycle {
             s.deliver(run);
         }
         long delivered = System.nanoTime();
+        return new Dispatched(deliveries.size(), byTopic, (fetched - start) / 1000, (delivered - fetched) / 1000, 0);
+    }
+
+    /**
+     * Commits the offsets of what the steps since the last commit delivered. The {@link Simulation} calls it once a
+     * step's work is done and committed: a service that keeps what it took in only in memory until the step commits
+     * (the oracle's pricers, saved with each step) must never find, after a restart, offsets past records whose
+     * effect it did not save.
+     */
+    public synchronized void commitOffsets() {
         subscriptions.forEach(Subscription::commit);
-        return new Dispatched(deliveries.size(), byTopic, (fetched - start) / 1000, (delivered - fetched) / 1000,
-                (System.nanoTime() - delivered) / 1000);
     }
 
     private String baseName(String topic) {

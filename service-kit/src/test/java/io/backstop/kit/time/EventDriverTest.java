@@ -59,6 +59,13 @@ class EventDriverTest {
         assertThat(delivered).containsExactly("rates/USDe", "ticks/BTC", "ticks/ETH");
         assertThat(driver.dispatch(ends).events()).as("a step with nothing new takes nothing in").isZero();
         assertThat(delivered).hasSize(3);
+        TopicPartition ticks = new TopicPartition("ticks", 0);
+        assertThat(consumers.get("group-a").committed(java.util.Set.of(ticks)).get(ticks))
+                .as("no offset is committed before the step's work is").isNull();
+
+        driver.commitOffsets();
+
+        assertThat(consumers.get("group-a").committed(java.util.Set.of(ticks)).get(ticks).offset()).isEqualTo(2);
         driver.stop();
     }
 
