@@ -3,6 +3,7 @@ package io.backstop.kit.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.kit.web.overload.Arrivals;
+import io.backstop.kit.web.overload.QueryShedValve;
 import io.backstop.testkit.HttpProbe;
 import io.backstop.testkit.RealInfrastructure;
 import java.net.URI;
@@ -57,6 +58,12 @@ class KitWebIT {
     }
 
     @Test
+    void theGateSitsAtTheHeadOfTomcatsEnginePipelineBeforeSpringsFilters() {
+        TomcatWebServer server = (TomcatWebServer) context.getWebServer();
+        assertThat(server.getTomcat().getEngine().getPipeline().getFirst()).isInstanceOf(QueryShedValve.class);
+    }
+
+    @Test
     void beyondTheLimitAQueryIsShedAt429WithRetryAfterWhileActionsAndHealthAreServed() throws Exception {
         WebTestController.release = new CountDownLatch(1);
         WebTestController.entered = new CountDownLatch(1);
@@ -85,6 +92,8 @@ class KitWebIT {
                 .as("served again once the held query is answered").isEqualTo(200);
         String metrics = http.send(get("/actuator/prometheus"), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("backstop_http_queries_shed_total{application=\"kit-test\",reason=\"concurrency-limit\"} 1.0");
+        // shed at the head of Tomcat's pipeline, before Spring's filters: the metrics filter never saw the 429
+        assertThat(metrics).contains("uri=\"/api/test/page\"").doesNotContain("status=\"429\"");
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
  * it is where a surge queues (thousands of requests waiting for a carrier thread, none yet counted).
  *
  * <p>{@link #stamping} wraps Tomcat's executor so every task it runs carries its submission time; the
- * {@link QueryShedFilter} {@linkplain #take() takes} it once. A second request read by the same task
+ * {@link QueryShedding} {@linkplain #take() takes} it once. A second request read by the same task
  * (pipelined on a keep-alive connection) finds no stamp and counts as arriving when it reaches the
  * filter.
  */

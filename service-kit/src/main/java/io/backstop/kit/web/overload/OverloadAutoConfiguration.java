@@ -19,14 +19,13 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.tomcat.TomcatProtocolHandlerCustomizer;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
- * Sheds read-only queries early under overload ({@link QueryShedFilter}), measuring their wait from the
+ * Sheds read-only queries early under overload ({@link QueryShedding} in a {@link QueryShedValve}), measuring their wait from the
  * moment Tomcat handed them to its executor ({@link Arrivals}). On by default in every service; turn off
  * with {@code backstop.web.overload.enabled=false}.
  */
@@ -51,16 +50,21 @@ public class OverloadAutoConfiguration {
     }
 
     @Bean
-    FilterRegistrationBean<QueryShedFilter> queryShedFilter(QueryGate gate, OverloadProperties properties,
-                                                            MeterRegistry meters) {
+    QueryShedding queryShedding(QueryGate gate, OverloadProperties properties, MeterRegistry meters) {
         List<PathPattern> paths = properties.getPaths().stream().map(PathPatternParser.defaultInstance::parse).toList();
         List<PathPattern> excluded = properties.getExcludedPaths().stream()
                 .map(PathPatternParser.defaultInstance::parse).toList();
-        FilterRegistrationBean<QueryShedFilter> registration = new FilterRegistrationBean<>(
-                new QueryShedFilter(gate, paths, excluded, properties.getRetryAfter().toSeconds(), NANO_TIME, meters));
-        // after the metrics filter, so a 429 is counted in http.server.requests like any answer, before the rest
-        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
-        return registration;
+        return new QueryShedding(gate, paths, excluded, properties.getRetryAfter().toSeconds(), NANO_TIME, meters);
+    }
+
+    /**
+     * The gate at the head of Tomcat's engine pipeline, before Spring's filters: as a servlet filter behind
+     * the metrics filter, a 429 cost about a third of a served query in CPU, most of it the filter chain and
+     * its observation (docs/overload.md).
+     */
+    @Bean
+    WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> queryShedValve(QueryShedding shedding) {
+        return factory -> factory.addEngineValves(new QueryShedValve(shedding));
     }
 
     /**

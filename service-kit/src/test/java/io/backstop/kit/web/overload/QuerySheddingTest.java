@@ -12,7 +12,7 @@ import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.web.util.pattern.PathPatternParser;
 
-class QueryShedFilterTest {
+class QuerySheddingTest {
 
     private static final long MS = 1_000_000;
 
@@ -20,14 +20,14 @@ class QueryShedFilterTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final QueryGate gate = new QueryGate(new QueryGate.Settings(Duration.ofMillis(5), Duration.ofMillis(100),
             Duration.ofMillis(50)), FixedLimit.of(8), () -> now);
-    private final QueryShedFilter filter = new QueryShedFilter(gate,
+    private final QueryShedding shedding = new QueryShedding(gate,
             List.of(PathPatternParser.defaultInstance.parse("/api/**")),
             List.of(PathPatternParser.defaultInstance.parse("/api/v1/simulation/**")), 1, () -> now, meters);
     private final AtomicInteger served = new AtomicInteger();
 
     private MockHttpServletResponse send(String method, String path) throws Exception {
         MockHttpServletResponse response = new MockHttpServletResponse();
-        filter.doFilter(new MockHttpServletRequest(method, path), response, (rq, rs) -> served.incrementAndGet());
+        shedding.handle(new MockHttpServletRequest(method, path), response, served::incrementAndGet);
         return response;
     }
 
