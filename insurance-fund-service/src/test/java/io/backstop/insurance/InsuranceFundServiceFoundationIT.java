@@ -32,7 +32,8 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
     /**
      * One good event per consumed topic, each call its own: a shortfall is resolved once per shortfall id and an ADL
      * request settled once (a second event for either is rejected), so those get new ids every time. The ADL answer
-     * answers a shortfall this call really raised (the fund refuses one for a shortfall it never resolved).
+     * answers a shortfall this call really raised and a request the fund is taken to have sent for it (the fund
+     * refuses one for a shortfall it never resolved, or for a request it never sent).
      */
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
@@ -45,9 +46,9 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                         s.marginCallEventId(), s.accountId(), s.symbol(), s.positionSide(), s.remainingQuantity(),
                         s.bankruptcyPrice(), s.markPrice(), s.deficit()), e.occurredAt(), null, null));
             } else if (payload instanceof AdlLegSettled a) {
-                events.add(EventEnvelope.of(new AdlLegSettled(raiseShortfall(), UUID.randomUUID(),
+                events.add(EventEnvelope.of(sent(new AdlLegSettled(raiseShortfall(), UUID.randomUUID(),
                         a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
-                        a.price(), a.rank()), e.occurredAt(), null, null));
+                        a.price(), a.rank())), e.occurredAt(), null, null));
             } else {
                 events.add(e);
             }
@@ -58,8 +59,9 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
     /**
      * A waterfall event the fund cannot book is dead-lettered naming the field: a shortfall or fee on a symbol no
      * fund group covers, a fee in an asset the funds do not hold, a second event for a shortfall already resolved or
-     * an ADL request already settled (under another event id: the inbox cannot see it is the same), and an ADL answer
-     * for a shortfall the fund never resolved (a request it never sent), which books nothing. The answers are sent
+     * an ADL request already settled (under another event id: the inbox cannot see it is the same), an ADL answer
+     * for a shortfall the fund never resolved, and one for a shortfall it resolved naming a request it never sent,
+     * which book nothing. The answers are sent
      * once the shortfall they answer is resolved: they are on another topic, in no order with it.
      */
     @org.junit.jupiter.api.Test
@@ -78,6 +80,10 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 s.bankruptcyPrice(), s.markPrice(), s.deficit());
         AdlLegSettled settled = new AdlLegSettled(shortfall, request, a.bankruptAccountId(), a.accountId(),
                 a.symbol(), a.bankruptSide(), a.requested(), a.applied(), a.price(), a.rank());
+        // for the real shortfall, but naming a request the fund never sent
+        EventEnvelope<AdlLegSettled> neverSent = EventEnvelope.of(new AdlLegSettled(shortfall, UUID.randomUUID(),
+                a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
+                a.price(), a.rank()), now, null, null);
         EventEnvelope<AdlLegSettled> unknown = EventEnvelope.of(new AdlLegSettled(UUID.randomUUID(), UUID.randomUUID(),
                 a.bankruptAccountId(), a.accountId(), a.symbol(), a.bankruptSide(), a.requested(), a.applied(),
                 a.price(), a.rank()), now, null, null);
@@ -96,10 +102,13 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.asset", "consumed",
                 "rejected_by_consumer payload.shortfallId");
 
-        List<String> answers = deadLetterVerdicts(List.of(unknown, EventEnvelope.of(settled, now, null, null),
+        sent(settled);
+        List<String> answers = deadLetterVerdicts(List.of(unknown, neverSent, EventEnvelope.of(settled, now, null, null),
                 EventEnvelope.of(settled, now, null, null)));
         org.assertj.core.api.Assertions.assertThat(answers).containsExactly("rejected_by_consumer payload.shortfallId",
-                "consumed", "rejected_by_consumer payload.requestId");
+                "rejected_by_consumer payload.requestId", "consumed", "rejected_by_consumer payload.requestId");
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction"
+                + " WHERE cause_event_id = ?", Long.class, neverSent.eventId())).isZero();
         org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction"
                 + " WHERE cause_event_id = ?", Long.class, unknown.eventId())).isZero();
         org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM adl_settlement"
@@ -175,6 +184,19 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
     }
 
     /** Sends a shortfall as liquidation-service would, and waits until the fund has resolved it (its waterfall). */
+    /**
+     * Records {@code answer}'s request as one the fund sent, as it does when it appends a request to its outbox: the
+     * answers here stand for margin's to requests whose planning is not what these tests are about (the flow IT
+     * answers the fund's real requests).
+     */
+    private AdlLegSettled sent(AdlLegSettled answer) {
+        jdbc.update("INSERT INTO adl_request (request_id, shortfall_id, account_id, bankrupt_account_id, symbol,"
+                + " bankrupt_side, quantity, price, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                answer.requestId(), answer.shortfallId(), answer.accountId(), answer.bankruptAccountId(), answer.symbol(),
+                answer.bankruptSide().name(), answer.requested(), answer.price());
+        return answer;
+    }
+
     private UUID raiseShortfall() {
         LiquidationShortfallRaised s = (LiquidationShortfallRaised) SampleEvents.payloads().get(
                 io.backstop.events.EventType.LIQUIDATION_SHORTFALL_RAISED);

@@ -1,7 +1,10 @@
 package io.backstop.insurance.engine;
 
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Side;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
 import io.backstop.events.margin.PositionMark;
+import io.backstop.insurance.fund.SentAdlRequest;
 import io.backstop.insurance.waterfall.AdlCandidate;
 import java.math.BigDecimal;
 import java.sql.Timestamp;
@@ -21,7 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * The positions margin-service publishes ({@code account.positions}), as the latest snapshot of each account, in
  * PostgreSQL: the ADL queue the fund plans from, the base of a socialized loss, the open interest. A read model
  * only: the fund never changes a position here (margin, their owner, settles every ADL leg it asks for, and its
- * next snapshot shows the result). Also the ADL legs margin settled. Every write runs in its caller's transaction.
+ * next snapshot shows the result). Also the ADL requests the fund sent and the legs margin settled. Every write runs in its caller's transaction.
  */
 public class AdlStore {
 
@@ -77,6 +80,29 @@ public class AdlStore {
             return ps;
         });
         return changed.size();
+    }
+
+    /** Records the ADL requests among {@code events}, which the fund is sending: only these can be answered. */
+    public void recordRequestsSent(List<EventEnvelope<?>> events, Instant now) {
+        List<Object[]> rows = new ArrayList<>();
+        for (EventEnvelope<?> e : events) {
+            SentAdlRequest.of(e).ifPresent(r -> rows.add(new Object[] {r.requestId(), r.shortfallId(), r.accountId(),
+                    r.bankruptAccountId(), r.symbol(), r.bankruptSide().name(), r.quantity(), r.price(),
+                    Timestamp.from(now)}));
+        }
+        if (!rows.isEmpty()) {
+            jdbc.batchUpdate("INSERT INTO adl_request (request_id, shortfall_id, account_id, bankrupt_account_id, symbol,"
+                    + " bankrupt_side, quantity, price, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
+        }
+    }
+
+    /** The ADL request {@code requestId} as the fund sent it, if it sent it. */
+    public Optional<SentAdlRequest> requestSent(UUID requestId) {
+        return jdbc.query("SELECT request_id, shortfall_id, account_id, bankrupt_account_id, symbol, bankrupt_side,"
+                        + " quantity, price FROM adl_request WHERE request_id = ?",
+                (rs, i) -> new SentAdlRequest(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                        rs.getString(4), rs.getString(5), Side.valueOf(rs.getString(6)), rs.getBigDecimal(7),
+                        rs.getBigDecimal(8)), requestId).stream().findFirst();
     }
 
     /** Records an ADL leg margin-service settled, in answer to request {@code requestId}. */

@@ -15,13 +15,14 @@ import java.util.UUID;
 
 /**
  * The fund work of one PostgreSQL transaction: the books it locked (each once, in the order first used), the
- * ledger transactions they recorded and the events to emit. {@link #finish} writes it all and appends one
+ * ledger transactions they recorded and the events to emit (ADL requests among them remembered as sent). {@link #finish} writes it all and appends one
  * {@code InsuranceFundUpdated} per book touched; call it inside the transaction, once. Not thread-safe.
  */
 final class FundTransaction {
 
     final Instant now;
     private final InsuranceStore store;
+    private final AdlStore requests;
     private final Outbox outbox;
     private final FundFigures figures;
     private final Map<String, FundBook> books = new TreeMap<>();
@@ -29,8 +30,9 @@ final class FundTransaction {
     private final List<LedgerTransaction> ledger = new ArrayList<>();
     private final List<EventEnvelope<?>> events = new ArrayList<>();
 
-    FundTransaction(InsuranceStore store, Outbox outbox, FundFigures figures, Instant now) {
+    FundTransaction(InsuranceStore store, AdlStore requests, Outbox outbox, FundFigures figures, Instant now) {
         this.store = store;
+        this.requests = requests;
         this.outbox = outbox;
         this.figures = figures;
         this.now = now;
@@ -50,7 +52,10 @@ final class FundTransaction {
         events.addAll(emitted);
     }
 
-    /** Records the ledger, stores the books, appends the events and each fund's new figures to the outbox. */
+    /**
+     * Records the ledger, stores the books, appends the events and each fund's new figures to the outbox, and
+     * remembers the ADL requests among the events: an answer is booked only against a request the fund sent.
+     */
     void finish() {
         store.record(ledger, now);
         for (FundBook book : books.values()) {
@@ -60,6 +65,7 @@ final class FundTransaction {
                     sequence));
             figures.publishAfterCommit(view);
         }
+        requests.recordRequestsSent(events, now);
         outbox.appendAll(events);
     }
 }

@@ -83,7 +83,7 @@ public class InsuranceDesk {
     }
 
     private FundTransaction begin() {
-        return new FundTransaction(store, outbox, figures, clock.instant());
+        return new FundTransaction(store, positions, outbox, figures, clock.instant());
     }
 
     /** A handler for one poll of the waterfall's topics (shortfalls, fee contributions, the fund's executions). */
@@ -214,7 +214,7 @@ public class InsuranceDesk {
             opposite = positions.side(leg.symbol(), leg.bankruptSide() == Side.BUY, mark);
         }
         ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, store.waterfall(leg.shortfallId()).isPresent(),
-                book, opposite, excluded, work.now);
+                positions.requestSent(leg.requestId()), book, opposite, excluded, work.now);
         work.record(s.ledger());
         work.emit(s.events());
         positions.recordSettlement(eventId, leg.requestId(), leg.shortfallId(), leg.accountId(), leg.requested(),

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -124,17 +125,28 @@ public final class ShortfallDecider {
      * @param resolved the fund resolved the leg's shortfall (it holds its waterfall). An answer for a shortfall it
      *                 never resolved answers a request it never sent: it is refused before anything is booked, for
      *                 its ADL would move the ledger and its refused part be planned again or taken over
+     * @param sent     the request the answer names, as the fund sent it; empty when the fund never sent it. An answer
+     *                 to no request, or that says another leg was asked (account, quantity, price...), is refused
+     *                 before anything is booked, likewise
      * @param opposite the positions of the side of the symbol opposite the bankrupt one, valued at the mark
      * @param excluded accounts that may not be asked again for this shortfall (includes {@code leg.accountId()})
-     * @throws ContractViolation when the fund never resolved the leg's shortfall ({@code payload.shortfallId})
+     * @throws ContractViolation when the fund never resolved the leg's shortfall ({@code payload.shortfallId}), or
+     *                           never sent the request or asked another leg ({@code payload.requestId})
      */
-    public Settlement settle(UUID eventId, AdlLegSettled leg, boolean resolved, FundBook book,
+    public Settlement settle(UUID eventId, AdlLegSettled leg, boolean resolved, Optional<SentAdlRequest> sent, FundBook book,
                              List<AdlCandidate> opposite, Set<String> excluded, Instant now) {
         if (!resolved) {
             throw new ContractViolation("adl.settlements", "payload.shortfallId",
                     ContractViolation.Reason.REJECTED_BY_CONSUMER, "the fund never resolved shortfall "
                             + leg.shortfallId() + ": ADL request " + leg.requestId() + " is not one it sent");
         }
+        SentAdlRequest request = sent.orElseThrow(() -> new ContractViolation("adl.settlements", "payload.requestId",
+                ContractViolation.Reason.REJECTED_BY_CONSUMER, "ADL request " + leg.requestId()
+                        + " is not one the fund sent (for shortfall " + leg.shortfallId() + ")"));
+        request.differenceFrom(leg).ifPresent(difference -> {
+            throw new ContractViolation("adl.settlements", "payload.requestId", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                    "ADL request " + leg.requestId() + " was not sent as answered: the answer names " + difference);
+        });
         PositionSide side = leg.bankruptSide() == Side.SELL ? PositionSide.LONG : PositionSide.SHORT;
         List<LedgerTransaction> ledger = new ArrayList<>();
         List<EventEnvelope<?>> events = new ArrayList<>();

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -111,7 +112,7 @@ class ShortfallDeciderTest {
         // margin closes both in full: the bankrupt short of 20 is closed, L2 and L1 gave up 8 and 2 of their longs
         List<LedgerTransaction> all = new ArrayList<>(r.ledger());
         for (EventEnvelope<?> request : r.events().subList(1, 3)) {
-            ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(request, null), true, book, longs,
+            ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(request, null), true, SentAdlRequest.of(request), book, longs,
                     Set.of(), T0);
             assertThat(s.events()).as("nothing to re-plan").isEmpty();
             all.addAll(s.ledger());
@@ -181,7 +182,8 @@ class ShortfallDeciderTest {
         List<LedgerTransaction> all = new ArrayList<>(r.ledger());
         EventEnvelope<?> request = r.events().stream().filter(e -> e.payload() instanceof PositionAutoDeleveraged)
                 .findFirst().orElseThrow();
-        all.addAll(decider.settle(UUID.randomUUID(), settled(request, null), true, book, List.of(), Set.of(), T0)
+        all.addAll(decider.settle(UUID.randomUUID(), settled(request, null), true, SentAdlRequest.of(request), book, List.of(),
+                Set.of(), T0)
                 .ledger());
         assertBalanced(all);
         assertThat(moved(all, "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("-1");
@@ -226,7 +228,8 @@ class ShortfallDeciderTest {
         // L1 for 4 (its request for 2 is settled on its own: whatever L1 lacks, margin refuses and it is planned
         // again), then L3 for 1
         UUID answer = UUID.fromString("00000000-0000-0000-0000-00000000a001");
-        ShortfallDecider.Settlement s = decider.settle(answer, settled(r.events().get(0), "3"), true, book, longs,
+        ShortfallDecider.Settlement s = decider.settle(answer, settled(r.events().get(0), "3"), true,
+                SentAdlRequest.of(r.events().get(0)), book, longs,
                 Set.of("L2", "bankrupt"), T0);
 
         assertThat(s.replanned()).extracting(m -> m.accountId(), m -> m.quantity().stripTrailingZeros().toPlainString())
@@ -243,7 +246,8 @@ class ShortfallDeciderTest {
         assertThat(moved(s.ledger(), "account:bankrupt", "BTCUSDT")).isEqualByComparingTo("3");
 
         // the same answer settled again decides the same (ids derive from it)
-        ShortfallDecider.Settlement again = decider.settle(answer, settled(r.events().get(0), "3"), true, fund("0"),
+        ShortfallDecider.Settlement again = decider.settle(answer, settled(r.events().get(0), "3"), true,
+                SentAdlRequest.of(r.events().get(0)), fund("0"),
                 longs, Set.of("L2", "bankrupt"), T0);
         assertThat(again.events()).extracting(EventEnvelope::eventId)
                 .containsExactlyElementsOf(s.events().stream().map(EventEnvelope::eventId).toList());
@@ -257,7 +261,8 @@ class ShortfallDeciderTest {
                 NO_GUARANTEE, Map.of(), d("650"), d("0"), longs, Map.of(), T0);
 
         // L1 is gone: margin closes nothing; nobody else is on the long side
-        ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(r.events().get(0), "0"), true, book,
+        ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(r.events().get(0), "0"), true,
+                SentAdlRequest.of(r.events().get(0)), book,
                 longs, Set.of("L1", "bankrupt"), T0);
 
         assertThat(s.replanned()).isEmpty();
@@ -282,7 +287,8 @@ class ShortfallDeciderTest {
                 UUID.fromString("00000000-0000-0000-0000-0000000000fe"), "bankrupt", "L9", "BTCUSDT", Side.BUY, d("4"),
                 d("1"), d("650"), 1);
 
-        assertThatThrownBy(() -> decider.settle(EVENT, unknown, false, book, longs, Set.of("L9", "bankrupt"), T0))
+        assertThatThrownBy(() -> decider.settle(EVENT, unknown, false, Optional.empty(), book, longs,
+                Set.of("L9", "bankrupt"), T0))
                 .isInstanceOfSatisfying(ContractViolation.class, e -> {
                     assertThat(e.field()).isEqualTo("payload.shortfallId");
                     assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
@@ -291,9 +297,72 @@ class ShortfallDeciderTest {
         assertThat(book.balance()).isEqualByComparingTo("6500");
         assertThat(book.inventory()).isEmpty();
 
-        ShortfallDecider.Settlement known = decider.settle(EVENT, unknown, true, book, longs, Set.of("L9", "bankrupt"),
-                T0);
+        ShortfallDecider.Settlement known = decider.settle(EVENT, unknown, true, Optional.of(sentAs(unknown)), book,
+                longs, Set.of("L9", "bankrupt"), T0);
         assertThat(known.ledger()).as("the same answer, for a shortfall the fund resolved, is booked").isNotEmpty();
         assertBalanced(known.ledger());
+    }
+
+    /** The request {@code answer} answers, as the fund would have sent it. */
+    private static SentAdlRequest sentAs(AdlLegSettled answer) {
+        return new SentAdlRequest(answer.requestId(), answer.shortfallId(), answer.accountId(),
+                answer.bankruptAccountId(), answer.symbol(), answer.bankruptSide(), answer.requested(), answer.price());
+    }
+
+    @Test
+    void anAnswerToARequestTheFundNeverSentIsRefusedUnderAShortfallItDidResolve() {
+        FundBook book = fund("0");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"));
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "4", "650", "0"), book,
+                NO_GUARANTEE, Map.of(), d("650"), d("0"), longs, Map.of(), T0);
+        BigDecimal balance = book.balance();
+        // a well-formed answer for the real shortfall, naming a request id the fund never used
+        AdlLegSettled forged = new AdlLegSettled(shortfall(PositionSide.SHORT, "4", "650", "0").shortfallId(),
+                UUID.fromString("00000000-0000-0000-0000-0000000000fd"), "bankrupt", "L1", "BTCUSDT", Side.BUY, d("4"),
+                d("4"), d("650"), 1);
+
+        assertThatThrownBy(() -> decider.settle(EVENT, forged, true, Optional.empty(), book, longs,
+                Set.of("L1", "bankrupt"), T0))
+                .isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.requestId");
+                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+                    assertThat(e.getMessage()).contains("is not one the fund sent");
+                });
+        assertThat(book.balance()).isEqualByComparingTo(balance);
+        assertThat(r.events()).as("the fund's own request, which an answer may settle")
+                .anySatisfy(e -> assertThat(e.payload()).isInstanceOf(PositionAutoDeleveraged.class));
+    }
+
+    @Test
+    void anAnswerThatChangesWhatTheFundAskedIsRefusedNamingTheDifference() {
+        FundBook book = fund("0");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"), position("L2", "8", "500", "650"));
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "4", "650", "0"), book,
+                NO_GUARANTEE, Map.of(), d("650"), d("0"), longs, Map.of(), T0);
+        EventEnvelope<?> request = r.events().stream().filter(e -> e.payload() instanceof PositionAutoDeleveraged)
+                .findFirst().orElseThrow();
+        AdlLegSettled honest = settled(request, null);
+        Map<String, AdlLegSettled> changed = new LinkedHashMap<>();
+        changed.put("account", new AdlLegSettled(honest.shortfallId(), honest.requestId(), honest.bankruptAccountId(),
+                "L9", honest.symbol(), honest.bankruptSide(), honest.requested(), honest.applied(), honest.price(),
+                honest.rank()));
+        changed.put("requested", new AdlLegSettled(honest.shortfallId(), honest.requestId(), honest.bankruptAccountId(),
+                honest.accountId(), honest.symbol(), honest.bankruptSide(), honest.requested().add(BigDecimal.ONE),
+                honest.applied(), honest.price(), honest.rank()));
+        changed.put("price", new AdlLegSettled(honest.shortfallId(), honest.requestId(), honest.bankruptAccountId(),
+                honest.accountId(), honest.symbol(), honest.bankruptSide(), honest.requested(), honest.applied(),
+                d("1"), honest.rank()));
+        changed.put("bankrupt side", new AdlLegSettled(honest.shortfallId(), honest.requestId(),
+                honest.bankruptAccountId(), honest.accountId(), honest.symbol(), honest.bankruptSide().opposite(),
+                honest.requested(), honest.applied(), honest.price(), honest.rank()));
+
+        changed.forEach((what, answer) -> assertThatThrownBy(() -> decider.settle(EVENT, answer, true,
+                SentAdlRequest.of(request), book, longs, Set.of(), T0))
+                .as(what).isInstanceOfSatisfying(ContractViolation.class, e -> {
+                    assertThat(e.field()).isEqualTo("payload.requestId");
+                    assertThat(e.getMessage()).contains("the answer names " + what);
+                }));
+        assertThat(decider.settle(EVENT, honest, true, SentAdlRequest.of(request), book, longs, Set.of(), T0).ledger())
+                .as("the answer as asked is booked").isNotEmpty();
     }
 }
