@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * platforms on simulated time decide exactly the same, even when the second runs while two threads keep both
  * cores busy. The first quarter hour of 10 October with a small population (the first calls, liquidations
  * into a moving book, a shortfall the fund takes over), on real processes: Kafka, PostgreSQL and the four
- * services, each platform under target/. A third run kills margin-, liquidation- and insurance-fund-service and
- * PostgreSQL once each with SIGKILL during the shock and must decide the same too.
+ * services, each platform under target/. A third run kills each of the four services and PostgreSQL once with
+ * SIGKILL during the shock and must decide the same too.
  */
 class ReplayDeterminismIT {
 
@@ -36,14 +36,13 @@ class ReplayDeterminismIT {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
         Replay.Result quiet = onFreshPlatform("quiet", scenario, false, null, List.of());
         Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of());
-        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,postgres: SIGKILL each once, at
-        // T+2, 4, 6 and 8 simulated min (with PostgreSQL killed every service's step fails part-way and is asked
-        // again). The oracle is not killed here yet: a kill in the middle of its step once changed its next step's prices
-        // in CI (fixed since, not yet confirmed by enough runs: docs/chaos.md, "The oracle killed in the middle of its
-        // step")
+        // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle,postgres: SIGKILL each once,
+        // at T+2, 4, 6, 8 and 10 simulated min (with PostgreSQL killed every service's step fails part-way and is asked
+        // again; the oracle at T+8 is where a kill in the middle of its step once changed its next step's prices, before
+        // a step's offsets were committed with its work: docs/chaos.md, "The oracle killed in the middle of its step")
         List<Chaos.Kills.Kill> kills = new ArrayList<>();
         Replay.Result killed = onFreshPlatform("killed", scenario, false, new Chaos.KillPlan(
-                "margin,liquidation,insurance-fund,postgres", Duration.ofMinutes(2), Duration.ofSeconds(1), 4, 1),
+                "margin,liquidation,insurance-fund,oracle,postgres", Duration.ofMinutes(2), Duration.ofSeconds(1), 5, 1),
                 kills);
 
         assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
@@ -64,11 +63,11 @@ class ReplayDeterminismIT {
 
         // kills slow a run on simulated time, never change it
         assertThat(kills).extracting(Chaos.Kills.Kill::target).containsExactly(Chaos.Target.MARGIN,
-                Chaos.Target.LIQUIDATION, Chaos.Target.INSURANCE_FUND, Chaos.Target.POSTGRES);
+                Chaos.Target.LIQUIDATION, Chaos.Target.INSURANCE_FUND, Chaos.Target.ORACLE, Chaos.Target.POSTGRES);
         assertThat(kills).allSatisfy(k -> assertThat(k.readyAfter()).as("%s back and ready", k.target()).isNotNull());
-        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8)
+        // the report marks each kill at the simulated minute it came (due at T+2, 4, 6, 8, 10)
         assertThat(MARKS).extracting(Timeline.Mark::label).containsExactly("kill margin-service",
-                "kill liquidation-service", "kill insurance-fund-service", "kill postgres");
+                "kill liquidation-service", "kill insurance-fund-service", "kill oracle-service", "kill postgres");
         for (int i = 0; i < MARKS.size(); i++) {
             assertThat(MARKS.get(i).minute()).as("minute of kill %d", i + 1).isBetween(2.0 * (i + 1), 2.0 * (i + 1) + 1);
         }
