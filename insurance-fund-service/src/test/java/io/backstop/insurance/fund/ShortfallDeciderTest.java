@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -289,11 +290,7 @@ class ShortfallDeciderTest {
 
         assertThatThrownBy(() -> decider.settle(EVENT, unknown, false, Optional.empty(), book, longs,
                 Set.of("L9", "bankrupt"), T0))
-                .isInstanceOfSatisfying(ContractViolation.class, e -> {
-                    assertThat(e.field()).isEqualTo("payload.shortfallId");
-                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
-                    assertThat(e.topic()).isEqualTo("adl.settlements");
-                });
+                .isInstanceOfSatisfying(ContractViolation.class, refused("payload.shortfallId", "ADL request"));
         assertThat(book.balance()).isEqualByComparingTo("6500");
         assertThat(book.inventory()).isEmpty();
 
@@ -301,6 +298,16 @@ class ShortfallDeciderTest {
                 longs, Set.of("L9", "bankrupt"), T0);
         assertThat(known.ledger()).as("the same answer, for a shortfall the fund resolved, is booked").isNotEmpty();
         assertBalanced(known.ledger());
+    }
+
+    /** An ADL answer dead-lettered as refused by the fund, naming {@code field}, its detail saying {@code saying}. */
+    private static Consumer<ContractViolation> refused(String field, String saying) {
+        return e -> {
+            assertThat(e.topic()).isEqualTo("adl.settlements");
+            assertThat(e.field()).isEqualTo(field);
+            assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
+            assertThat(e.getMessage()).contains(saying);
+        };
     }
 
     /** The request {@code answer} answers, as the fund would have sent it. */
@@ -323,11 +330,7 @@ class ShortfallDeciderTest {
 
         assertThatThrownBy(() -> decider.settle(EVENT, forged, true, Optional.empty(), book, longs,
                 Set.of("L1", "bankrupt"), T0))
-                .isInstanceOfSatisfying(ContractViolation.class, e -> {
-                    assertThat(e.field()).isEqualTo("payload.requestId");
-                    assertThat(e.reason()).isEqualTo(ContractViolation.Reason.REJECTED_BY_CONSUMER);
-                    assertThat(e.getMessage()).contains("is not one the fund sent");
-                });
+                .isInstanceOfSatisfying(ContractViolation.class, refused("payload.requestId", "is not one the fund sent"));
         assertThat(book.balance()).isEqualByComparingTo(balance);
         assertThat(r.events()).as("the fund's own request, which an answer may settle")
                 .anySatisfy(e -> assertThat(e.payload()).isInstanceOf(PositionAutoDeleveraged.class));
@@ -358,10 +361,8 @@ class ShortfallDeciderTest {
 
         changed.forEach((what, answer) -> assertThatThrownBy(() -> decider.settle(EVENT, answer, true,
                 SentAdlRequest.of(request), book, longs, Set.of(), T0))
-                .as(what).isInstanceOfSatisfying(ContractViolation.class, e -> {
-                    assertThat(e.field()).isEqualTo("payload.requestId");
-                    assertThat(e.getMessage()).contains("the answer names " + what);
-                }));
+                .as(what).isInstanceOfSatisfying(ContractViolation.class,
+                        refused("payload.requestId", "the answer names " + what)));
         assertThat(decider.settle(EVENT, honest, true, SentAdlRequest.of(request), book, longs, Set.of(), T0).ledger())
                 .as("the answer as asked is booked").isNotEmpty();
     }
