@@ -70,6 +70,72 @@ class BrokenManifestsTest {
                 .contains("Deployment margin-service: unknown field 'livenessProbes' at spec.template.spec.containers[0]");
     }
 
+    static ObjectNode ingress(ObjectNode deployment) {
+        return (ObjectNode) deployment.path("spec").path("template").path("spec").path("containers").path(1);
+    }
+
+    static ObjectNode env(ObjectNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(name)) {
+                return (ObjectNode) e;
+            }
+        }
+        throw new IllegalArgumentException(name);
+    }
+
+    @Test
+    void theServiceBypassesTheIngress() {
+        assertThat(problemsOfLocalWith("Service", "margin-service", s ->
+                ((ObjectNode) s.path("spec").path("ports").path(0)).put("targetPort", "app")))
+                .containsExactly("Service margin-service: port http targets app, not the ingress (INGRESS_PORT 8080):"
+                        + " risk queries would bypass it");
+    }
+
+    @Test
+    void anIngressThatForwardsElsewhereOrMissesAVariable() {
+        assertThat(problemsOfLocalWith("Deployment", "margin-service", d -> {
+            env(ingress(d), "APP_PORT").put("value", "9090");
+            ((ArrayNode) ingress(d).path("env")).remove(5); // SHED_AT_QUEUE
+            ((ArrayNode) ingress(d).path("env")).addObject().put("name", "SHED_AT").put("value", "32");
+        })).containsExactlyInAnyOrder(
+                "Deployment margin-service: container ingress does not set SHED_AT_QUEUE, which k8s/base/services/margin-ingress.cfg reads",
+                "Deployment margin-service: container ingress sets SHED_AT, which k8s/base/services/margin-ingress.cfg does not read",
+                "Deployment margin-service: container ingress forwards to APP_PORT 9090, but margin-service listens on 8082");
+    }
+
+    @Test
+    void anIngressWithAnUnpinnedImageOrAnotherConfiguration() {
+        assertThat(problemsOfLocalWith("Deployment", "margin-service", d -> {
+            ingress(d).put("image", "haproxy:latest");
+            ((ArrayNode) ingress(d).path("command")).set(4, ingress(d).textNode("/etc/haproxy/haproxy.cfg"));
+            ingress(d).remove("resources");
+        })).containsExactlyInAnyOrder(
+                "Deployment margin-service: container ingress runs 'haproxy:latest': pin HAProxy to a version (haproxy:3.2), not 'latest'",
+                "Deployment margin-service: container ingress must run HAProxy with -f on k8s/base/services/margin-ingress.cfg,"
+                        + " unchanged, from a ConfigMap volume mounted at that path (runs [haproxy, -W, -db, -f, /etc/haproxy/haproxy.cfg])",
+                "Deployment margin-service: container ingress has no resources.requests.cpu",
+                "Deployment margin-service: container ingress has no resources.requests.memory",
+                "Deployment margin-service: container ingress has no resources.limits.cpu",
+                "Deployment margin-service: container ingress has no resources.limits.memory");
+    }
+
+    @Test
+    void anIngressConfigurationThatDiffersFromTheRepository() {
+        assertThat(problemsOfLocalWith("ConfigMap", "margin-ingress", m ->
+                ((ObjectNode) m.path("data")).put("margin-ingress.cfg", "global\n")))
+                .containsExactly("Deployment margin-service: container ingress must run HAProxy with -f on"
+                        + " k8s/base/services/margin-ingress.cfg, unchanged, from a ConfigMap volume mounted at that path"
+                        + " (runs [haproxy, -W, -db, -f, /etc/backstop/margin-ingress.cfg])");
+    }
+
+    @Test
+    void anIngressProbedElsewhere() {
+        assertThat(problemsOfLocalWith("Deployment", "margin-service", d ->
+                ((ObjectNode) ingress(d).path("readinessProbe").path("httpGet")).put("port", "http")))
+                .containsExactly("Deployment margin-service: container ingress readinessProbe targets port http, but"
+                        + " /healthz is served on METRICS_PORT 8405");
+    }
+
     @Test
     void aMissingReadinessProbe() {
         assertThat(problemsOfLocalWith("Deployment", "liquidation-service", d -> container(d).remove("readinessProbe")))
