@@ -122,11 +122,65 @@ public final class ComposeCheck {
                 problems.add("compose service " + infrastructure + " has no healthcheck (the services wait for it)");
             }
         }
+        ingress(services, problems);
         prometheus(services, problems);
         grafana(services, problems);
         lab(services, problems);
         mounts(services, problems);
         return problems;
+    }
+
+    static final String INGRESS = "margin-ingress";
+
+    /**
+     * margin-service's ingress, as in its pod on Kubernetes: a pinned HAProxy running the repository's
+     * {@link ProjectRules#INGRESS_CONFIG} (mounted read-only where {@code -f} reads it), given exactly the variables it
+     * reads, forwarding to margin-service's port, publishing its own port where clients reach margin-service.
+     */
+    private void ingress(JsonNode services, List<String> problems) {
+        JsonNode ingress = services.path(INGRESS);
+        String id = "compose service " + INGRESS;
+        if (ingress.isMissingNode()) {
+            problems.add(id + " is missing (margin-service's ingress, " + ProjectRules.INGRESS_CONFIG + ")");
+            return;
+        }
+        if (!ingress.path("image").asText().matches("haproxy:\\d+\\.\\d+(\\.\\d+)?")) {
+            problems.add(id + " runs '" + ingress.path("image").asText() + "': pin HAProxy to a version (haproxy:3.2)");
+        }
+        List<String> command = new ArrayList<>();
+        ingress.path("command").forEach(a -> command.add(a.asText()));
+        int f = command.indexOf("-f");
+        Path config = f >= 0 && f + 1 < command.size() ? mounted(ingress, command.get(f + 1)) : null;
+        if (config == null || !config.equals(project.path(ProjectRules.INGRESS_CONFIG).normalize())) {
+            problems.add(id + " must run HAProxy with -f on " + ProjectRules.INGRESS_CONFIG + " mounted from the repository"
+                    + " (runs " + command + ")");
+        }
+        Set<String> reads;
+        try {
+            reads = ProjectRules.ingressVariables(Files.readString(project.path(ProjectRules.INGRESS_CONFIG)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + ProjectRules.INGRESS_CONFIG, e);
+        }
+        Map<String, String> env = environment(ingress);
+        for (String name : reads) {
+            if (!env.containsKey(name)) {
+                problems.add(id + " does not set " + name + ", which " + ProjectRules.INGRESS_CONFIG + " reads");
+            }
+        }
+        for (String name : env.keySet()) {
+            if (!reads.contains(name)) {
+                problems.add(id + " sets " + name + ", which " + ProjectRules.INGRESS_CONFIG + " does not read");
+            }
+        }
+        String marginPort = environment(services.path("margin-service")).getOrDefault("SERVER_PORT",
+                String.valueOf(project.port("margin-service")));
+        if (!"margin-service".equals(env.get("APP_ADDRESS")) || !marginPort.equals(env.get("APP_PORT"))) {
+            problems.add(id + " forwards to " + env.get("APP_ADDRESS") + ":" + env.get("APP_PORT")
+                    + ", margin-service is at margin-service:" + marginPort);
+        }
+        if (!publishes(ingress, String.valueOf(env.get("INGRESS_PORT")))) {
+            problems.add(id + " listens on " + env.get("INGRESS_PORT") + " (INGRESS_PORT) but publishes no such container port");
+        }
     }
 
     private void image(String id, JsonNode s, String module, List<String> problems) {
@@ -147,12 +201,17 @@ public final class ComposeCheck {
         }
         JsonNode prometheus = new ObjectMapper().valueToTree(Project.yaml(config));
         Set<String> scraped = new TreeSet<>();
+        Set<String> scrapedMetrics = new TreeSet<>();
         for (JsonNode job : prometheus.path("scrape_configs")) {
-            if ("/actuator/prometheus".equals(job.path("metrics_path").asText())) {
-                for (JsonNode sc : job.path("static_configs")) {
-                    sc.path("targets").forEach(t -> scraped.add(t.asText()));
-                }
+            String path = job.path("metrics_path").asText();
+            for (JsonNode sc : job.path("static_configs")) {
+                sc.path("targets").forEach(t -> ("/actuator/prometheus".equals(path) ? scraped : scrapedMetrics).add(t.asText()));
             }
+        }
+        Map<String, String> ingress = environment(services.path(INGRESS));
+        if (!services.path(INGRESS).isMissingNode() && !scrapedMetrics.contains(INGRESS + ":" + ingress.get("METRICS_PORT"))) {
+            problems.add("compose service prometheus does not scrape " + INGRESS + ":" + ingress.get("METRICS_PORT")
+                    + "/metrics (the risk queries the ingress sheds count in the risk API's objective)");
         }
         // the alerts and recording rules: every rule file of the repository is loaded by a rule_files pattern
         // (relative to the configuration's directory in the container) from a folder mounted from the repository

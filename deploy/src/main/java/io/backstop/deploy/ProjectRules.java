@@ -210,6 +210,16 @@ public final class ProjectRules {
         }
     }
 
+    /** The environment variables an ingress configuration reads ({@code "${NAME}"}). */
+    static Set<String> ingressVariables(String config) {
+        Set<String> reads = new TreeSet<>();
+        var m = Pattern.compile("\\$\\{([A-Z_]+)}").matcher(config);
+        while (m.find()) {
+            reads.add(m.group(1));
+        }
+        return reads;
+    }
+
     private static boolean isIngress(JsonNode c) {
         return c.path("image").asText().startsWith(INGRESS_IMAGE);
     }
@@ -264,11 +274,7 @@ public final class ProjectRules {
                     + ", unchanged, from a ConfigMap volume mounted at that path (runs " + command + ")");
         }
         // exactly the variables the configuration reads
-        Set<String> reads = new TreeSet<>();
-        var m = Pattern.compile("\\$\\{([A-Z_]+)}").matcher(config);
-        while (m.find()) {
-            reads.add(m.group(1));
-        }
+        Set<String> reads = ingressVariables(config);
         Map<String, String> set = new TreeMap<>();
         for (JsonNode e : c.path("env")) {
             set.put(e.path("name").asText(), e.path("value").asText());
@@ -284,6 +290,10 @@ public final class ProjectRules {
             }
         }
         // its backend is the service beside it
+        if (set.containsKey("APP_ADDRESS") && !"127.0.0.1".equals(set.get("APP_ADDRESS"))) {
+            problems.add(id + ": " + container + " forwards to APP_ADDRESS " + set.get("APP_ADDRESS")
+                    + ": in the pod, the service beside it is 127.0.0.1");
+        }
         for (JsonNode other : pod.path("containers")) {
             if (!isIngress(other) && module != null && set.containsKey("APP_PORT")
                     && !set.get("APP_PORT").equals(String.valueOf(servedPort(other, module, on)))) {

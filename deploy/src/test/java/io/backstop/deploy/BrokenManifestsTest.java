@@ -95,7 +95,7 @@ class BrokenManifestsTest {
     void anIngressThatForwardsElsewhereOrMissesAVariable() {
         assertThat(problemsOfLocalWith("Deployment", "margin-service", d -> {
             env(ingress(d), "APP_PORT").put("value", "9090");
-            ((ArrayNode) ingress(d).path("env")).remove(5); // SHED_AT_QUEUE
+            ((ArrayNode) ingress(d).path("env")).remove(6); // SHED_AT_QUEUE
             ((ArrayNode) ingress(d).path("env")).addObject().put("name", "SHED_AT").put("value", "32");
         })).containsExactlyInAnyOrder(
                 "Deployment margin-service: container ingress does not set SHED_AT_QUEUE, which k8s/base/services/margin-ingress.cfg reads",

@@ -64,6 +64,30 @@ class ComposeTest {
     }
 
     @Test
+    void anIngressThatForwardsElsewhereRunsAnotherConfigurationOrIsNotScraped() {
+        assertThat(problemsWith(c -> {
+            ObjectNode ingress = service(c, "margin-ingress");
+            ((ObjectNode) ingress.path("environment")).put("APP_PORT", "9090").remove("SHED_AT_QUEUE");
+            ((com.fasterxml.jackson.databind.node.ArrayNode) ingress.path("volumes")).set(0,
+                    ingress.textNode("./observability/prometheus/prometheus.yml:/etc/backstop/margin-ingress.cfg:ro"));
+            ingress.put("image", "haproxy:latest");
+        })).containsExactlyInAnyOrder(
+                "compose service margin-ingress runs 'haproxy:latest': pin HAProxy to a version (haproxy:3.2)",
+                "compose service margin-ingress must run HAProxy with -f on k8s/base/services/margin-ingress.cfg mounted"
+                        + " from the repository (runs [haproxy, -W, -db, -f, /etc/backstop/margin-ingress.cfg])",
+                "compose service margin-ingress does not set SHED_AT_QUEUE, which k8s/base/services/margin-ingress.cfg reads",
+                "compose service margin-ingress forwards to margin-service:9090, margin-service is at margin-service:8082");
+    }
+
+    @Test
+    void anIngressWhoseMetricsPrometheusDoesNotScrape() {
+        assertThat(problemsWith(c -> ((ObjectNode) service(c, "margin-ingress").path("environment"))
+                .put("METRICS_PORT", "9405")))
+                .containsExactly("compose service prometheus does not scrape margin-ingress:9405/metrics (the risk"
+                        + " queries the ingress sheds count in the risk API's objective)");
+    }
+
+    @Test
     void aVariableTheServiceDoesNotRead() {
         assertThat(problemsWith(c -> ((ObjectNode) service(c, "liquidation-service").path("environment"))
                 .put("BACKSTOP_KAFKA_PARTITIONZ", "6")))

@@ -52,8 +52,11 @@ class MarginIngressTest {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newCachedThreadPool()).build();
 
+    private Path log;
+
     @BeforeEach
     void start() throws Exception {
+        log = Files.createTempFile("haproxy", ".log");
         app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
         app.setExecutor(Executors.newCachedThreadPool());
         app.createContext("/", this::serve);
@@ -62,14 +65,14 @@ class MarginIngressTest {
         metricsPort = freePort();
         ProcessBuilder pb = new ProcessBuilder(haproxy().toString(), "-db", "-f",
                 Project.locate().path(ProjectRules.INGRESS_CONFIG).toString())
-                .redirectErrorStream(true).redirectOutput(File.createTempFile("haproxy", ".log"));
+                .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(Map.of("INGRESS_ADDRESS", "127.0.0.1", "INGRESS_PORT", String.valueOf(ingressPort),
-                "METRICS_PORT", String.valueOf(metricsPort), "APP_PORT", String.valueOf(app.getAddress().getPort()),
+                "METRICS_PORT", String.valueOf(metricsPort), "APP_ADDRESS", "127.0.0.1", "APP_PORT", String.valueOf(app.getAddress().getPort()),
                 "APP_MAXCONN", String.valueOf(APP_MAXCONN), "SHED_AT_QUEUE", String.valueOf(SHED_AT_QUEUE)));
         haproxy = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
-            assertThat(haproxy.isAlive()).as("haproxy exited: %s", Files.readString(logOf(pb))).isTrue();
+            assertThat(haproxy.isAlive()).as("haproxy exited: %s", Files.readString(log)).isTrue();
             try {
                 if (get(metricsPort, "/healthz").statusCode() == 200) {
                     break;
@@ -82,13 +85,16 @@ class MarginIngressTest {
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() throws InterruptedException, IOException {
         if (haproxy != null) {
             haproxy.destroy();
             haproxy.waitFor(5, TimeUnit.SECONDS);
         }
         if (app != null) {
             app.stop(0);
+        }
+        if (log != null) {
+            Files.deleteIfExists(log);
         }
     }
 
@@ -194,10 +200,6 @@ class MarginIngressTest {
     private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
         return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Path logOf(ProcessBuilder pb) {
-        return pb.redirectOutput().file().toPath();
     }
 
     private static int freePort() throws IOException {
