@@ -53,10 +53,10 @@ class LiquidationConfiguration {
     @Bean
     LiquidationDesk liquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx,
                                     MarketsProperties markets, LiquidationProperties properties, PriceBoard prices,
-                                    Clock clock, MeterRegistry meters) {
+                                    Clock clock, MeterRegistry meters, io.backstop.kit.tracing.EventTracing tracing) {
         Map<String, Market> catalogue = markets.markets();
         return new LiquidationDesk(store, outbox, tx, catalogue, properties.policy(), prices, clock,
-                properties.getSettlementAsset(), properties.getFeeScale(), meters);
+                properties.getSettlementAsset(), properties.getFeeScale(), meters, tracing);
     }
 
     @Bean

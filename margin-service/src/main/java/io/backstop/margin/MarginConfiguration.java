@@ -53,9 +53,9 @@ class MarginConfiguration {
     @Bean
     AccountEngine accountEngine(MarginEngine margin, AccountReads reads, AccountRepository repository, Inbox inbox,
                                 Outbox outbox, TransactionTemplate tx, Clock clock, MarginProperties properties,
-                                MeterRegistry meters) {
+                                MeterRegistry meters, io.backstop.kit.tracing.EventTracing tracing) {
         return new AccountEngine(margin, reads, repository, inbox, outbox, tx, clock, properties.getBatchSize(),
-                properties.getSnapshotInterval(), meters);
+                properties.getSnapshotInterval(), meters, tracing);
     }
 
     @Bean

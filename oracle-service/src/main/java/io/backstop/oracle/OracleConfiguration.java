@@ -62,8 +62,8 @@ class OracleConfiguration {
 
     @Bean
     PricePublisher pricePublisher(PriceHistory history, Outbox outbox, TransactionTemplate tx, Clock clock,
-                                  MeterRegistry meters) {
-        return new PricePublisher(history, outbox, tx, clock, 1000, meters);
+                                  MeterRegistry meters, io.backstop.kit.tracing.EventTracing tracing) {
+        return new PricePublisher(history, outbox, tx, clock, 1000, meters, tracing);
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.backstop.kit;
 import io.backstop.events.json.EventJson;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.inbox.InboxBatch;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.kit.inbox.InboxJanitor;
 import io.backstop.kit.web.BodySizeFilter;
 import io.backstop.kit.web.ProblemDetailsAdvice;
@@ -128,8 +129,17 @@ public class KitAutoConfiguration {
 
     @Bean
     InboxBatch inboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, BackstopProperties props,
-                          io.backstop.kit.kafka.DeadLetterPublisher deadLetters) {
-        return new InboxBatch(inbox, tx, meters, props.getKafka().getTopicPrefix(), deadLetters);
+                          io.backstop.kit.kafka.DeadLetterPublisher deadLetters, EventTracing tracing) {
+        return new InboxBatch(inbox, tx, meters, props.getKafka().getTopicPrefix(), deadLetters, tracing);
+    }
+
+    /** Traces across Kafka, over Micrometer Tracing's tracer and propagator (none when tracing is off). */
+    @Bean
+    EventTracing eventTracing(org.springframework.beans.factory.ObjectProvider<io.micrometer.tracing.Tracer> tracer,
+                              org.springframework.beans.factory.ObjectProvider<
+                                      io.micrometer.tracing.propagation.Propagator> propagator) {
+        return new EventTracing(tracer.getIfAvailable(() -> io.micrometer.tracing.Tracer.NOOP),
+                propagator.getIfAvailable(() -> io.micrometer.tracing.propagation.Propagator.NOOP));
     }
 
     @Bean

@@ -236,6 +236,33 @@ class KitIT extends ServiceFoundationContract {
                 .as("only the faulty event dead-lettered").hasSize(1);
     }
 
+    /** The outbox keeps the trace of the work that decided an event, and the relay sends it as the record's header. */
+    @Test
+    void anEventDecidedInASpanIsPublishedWithItsTraceparentAndOneDecidedOutsideWithout() {
+        try (io.backstop.kit.tracing.RecordingTracing recording = new io.backstop.kit.tracing.RecordingTracing()) {
+            Outbox traced = new Outbox(jdbc, json, recording.tracing);
+            EventEnvelope<?> decided = tick("okx", "SOL", "150");
+            EventEnvelope<?> untraced = tick("okx", "SOL", "151");
+            io.micrometer.tracing.Span span = recording.tracer.nextSpan().name("decide").start();
+            try (var inScope = recording.tracer.withSpan(span)) {
+                tx.executeWithoutResult(status -> traced.append(decided));
+            } finally {
+                span.end();
+            }
+            tx.executeWithoutResult(status -> traced.append(untraced));
+
+            List<ConsumerRecord<String, byte[]>> published = kafka.read(infra.topic("market.ticks"), 2, WAIT,
+                    r -> "SOL".equals(r.key()));
+            assertThat(published).hasSize(2);
+            var first = published.get(0).headers().lastHeader(io.backstop.kit.tracing.EventTracing.HEADER);
+            assertThat(json.decode(Topic.MARKET_TICKS, "t", published.get(0).value()).eventId())
+                    .isEqualTo(decided.eventId());
+            assertThat(new String(first.value(), StandardCharsets.UTF_8))
+                    .isEqualTo("00-" + span.context().traceId() + "-" + span.context().spanId() + "-01");
+            assertThat(published.get(1).headers().lastHeader(io.backstop.kit.tracing.EventTracing.HEADER)).isNull();
+        }
+    }
+
     @Test
     void eventsAppendedInARolledBackTransactionAreNeverPublished() {
         EventEnvelope<?> kept = tick("bybit", "XRP", "2.5");

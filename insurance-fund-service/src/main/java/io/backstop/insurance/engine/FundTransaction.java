@@ -28,7 +28,7 @@ final class FundTransaction {
     private final Map<String, FundBook> books = new TreeMap<>();
     private final Map<String, UUID> fundCause = new LinkedHashMap<>();
     private final List<LedgerTransaction> ledger = new ArrayList<>();
-    private final List<EventEnvelope<?>> events = new ArrayList<>();
+    private final List<Outbox.Outgoing> events = new ArrayList<>();
 
     FundTransaction(InsuranceStore store, AdlStore requests, Outbox outbox, FundFigures figures, Instant now) {
         this.store = store;
@@ -49,7 +49,7 @@ final class FundTransaction {
     }
 
     void emit(List<EventEnvelope<?>> emitted) {
-        events.addAll(emitted);
+        emitted.forEach(e -> events.add(outbox.outgoing(e))); // each with the trace of the event that decided it
     }
 
     /**
@@ -61,11 +61,11 @@ final class FundTransaction {
         for (FundBook book : books.values()) {
             long sequence = store.saveFund(book, now);
             FundView view = figures.view(book);
-            events.add(EventEnvelope.causedBy(fundCause.get(book.group()), "fund/" + book.group(), view.updated(), now,
-                    sequence));
+            events.add(outbox.outgoing(EventEnvelope.causedBy(fundCause.get(book.group()), "fund/" + book.group(),
+                    view.updated(), now, sequence)));
             figures.publishAfterCommit(view);
         }
-        requests.recordRequestsSent(events, now);
-        outbox.appendAll(events);
+        requests.recordRequestsSent(events.stream().<EventEnvelope<?>>map(o -> o.event()).toList(), now);
+        outbox.appendOutgoing(events);
     }
 }

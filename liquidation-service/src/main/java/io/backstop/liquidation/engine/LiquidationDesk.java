@@ -8,6 +8,7 @@ import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.kit.outbox.Outbox;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.kit.prices.PriceBoard;
 import io.backstop.liquidation.lifecycle.CallIntake;
 import io.backstop.liquidation.lifecycle.ExecutionDecider;
@@ -55,12 +56,22 @@ public class LiquidationDesk {
     private final RoundDecider rounds;
     private final ExecutionDecider executions;
     private final TransactionScoped<PollBatch> batches;
-    private final TransactionScoped<List<EventEnvelope<?>>> pendingEvents;
+    private final TransactionScoped<List<Outbox.Outgoing>> pendingEvents;
+    private final Outbox outbox;
+    private final EventTracing tracing;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
 
     public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
                            LiquidationPolicy policy, PriceBoard prices, Clock clock, String settlementAsset,
                            int feeScale, MeterRegistry meters) {
+        this(store, outbox, tx, markets, policy, prices, clock, settlementAsset, feeScale, meters, EventTracing.NONE);
+    }
+
+    public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
+                           LiquidationPolicy policy, PriceBoard prices, Clock clock, String settlementAsset,
+                           int feeScale, MeterRegistry meters, EventTracing tracing) {
+        this.tracing = tracing;
+        this.outbox = outbox;
         this.store = store;
         this.tx = tx;
         this.markets = markets;
@@ -72,7 +83,7 @@ public class LiquidationDesk {
         this.executions = new ExecutionDecider(policy, feeScale, settlementAsset);
         // a poll's batch is finished (its ends emitted) before the transaction's events are appended
         this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish, 0);
-        this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendAll, 1);
+        this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendOutgoing, 1);
     }
 
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
@@ -96,7 +107,7 @@ public class LiquidationDesk {
         }
         batch.openScopes.add(call.accountId() + "|" + scope);
         LiquidationStore.Queued queued = new LiquidationStore.Queued(l.id(), l.state().health(), l.state().notional(),
-                event.eventId());
+                event.eventId(), tracing.traceParent()); // its first round continues the call's trace
         TransactionScoped.afterCommit(() -> queue.accept(queued));
     }
 
@@ -110,6 +121,11 @@ public class LiquidationDesk {
      * transaction: under a burst, one commit serves many accounts. If any fails, none is applied.
      */
     public List<RoundDecider.Step> advanceAll(List<UUID> liquidationIds) {
+        return advanceAll(liquidationIds, Map.of());
+    }
+
+    /** {@link #advanceAll(List)}, each round continuing the trace that queued it ({@code traceParents}, by id). */
+    public List<RoundDecider.Step> advanceAll(List<UUID> liquidationIds, Map<UUID, String> traceParents) {
         return tx.execute(status -> {
             Map<UUID, Liquidation> locked = store.lockAll(liquidationIds);
             LiquidationStore.Writes writes = store.writes();
@@ -120,7 +136,13 @@ public class LiquidationDesk {
                 Liquidation l = locked.get(id);
                 // a liquidation queued twice is advanced once; one no longer QUEUED has nothing to do
                 boolean due = done.add(id) && l != null && l.status() == LiquidationStatus.QUEUED;
-                RoundDecider.Decision d = due ? advanceLocked(l, writes) : null;
+                RoundDecider.Decision d = null;
+                if (due) {
+                    try (EventTracing.Scope traced = tracing.continuing(traceParents.get(id), "liquidation round")) {
+                        traced.tag("backstop.account", l.accountId());
+                        d = advanceLocked(l, writes);
+                    }
+                }
                 if (d != null && !d.liquidation().status().open()) {
                     ended.add(d);
                 }
@@ -129,8 +151,12 @@ public class LiquidationDesk {
             writes.flush();
             Map<UUID, List<String>> fills = store.fillsOf(ended.stream().map(d -> d.liquidation().id()).toList());
             Instant now = clock.instant();
-            ended.forEach(d -> ended(d.liquidation(), fills.getOrDefault(d.liquidation().id(), List.of()),
-                    d.shortfalls(), now));
+            for (RoundDecider.Decision d : ended) {
+                try (EventTracing.Scope traced = tracing.continuing(traceParents.get(d.liquidation().id()),
+                        "liquidation ended")) {
+                    ended(d.liquidation(), fills.getOrDefault(d.liquidation().id(), List.of()), d.shortfalls(), now);
+                }
+            }
             return steps;
         });
     }
@@ -180,6 +206,7 @@ public class LiquidationDesk {
                 batch.done.contains(order.id()), execution, event.eventId(), now);
         executed.fills().forEach(batch.writes::insertFill);
         executed.events().forEach(this::emit);
+        batch.traceParents.put(order.liquidationId(), tracing.traceParent()); // its next round or its end continue it
         batch.writes.orderStatus(order.id(), OrderStatus.DONE, executed.filled(), execution.cancelledQuantity(), now);
         batch.done.add(order.id());
         batch.liquidations.put(order.liquidationId(), executed.liquidation());
@@ -219,12 +246,17 @@ public class LiquidationDesk {
             if (!l.status().open()) {
                 ended.add(l);
             } else if (after.nextRound()) {
-                next.add(new LiquidationStore.Queued(id, l.state().health(), l.state().notional(), l.marginCallId()));
+                next.add(new LiquidationStore.Queued(id, l.state().health(), l.state().notional(), l.marginCallId(),
+                        batch.traceParents.get(id)));
             }
         }
         batch.writes.flush();
         Map<UUID, List<String>> fills = store.fillsOf(ended.stream().map(Liquidation::id).toList());
-        ended.forEach(l -> ended(l, fills.getOrDefault(l.id(), List.of()), List.of(), now));
+        for (Liquidation l : ended) {
+            try (EventTracing.Scope traced = tracing.continuing(batch.traceParents.get(l.id()), "liquidation ended")) {
+                ended(l, fills.getOrDefault(l.id(), List.of()), List.of(), now);
+            }
+        }
         TransactionScoped.afterCommit(() -> next.forEach(queue));
     }
 
@@ -246,7 +278,7 @@ public class LiquidationDesk {
      * commits (the events are never read back within it), and counts what it is.
      */
     private void emit(EventEnvelope<?> event) {
-        pendingEvents.get().add(event);
+        pendingEvents.get().add(outbox.outgoing(event));
         if (event.payload() instanceof LiquidationOrderPlaced o) {
             count("backstop.liquidation.orders.placed", "Liquidation orders sent to the exchange", o.symbol());
         } else if (event.payload() instanceof LiquidationShortfallRaised s) {

@@ -218,10 +218,11 @@ public class LiquidationStore {
     public List<Queued> queued() {
         return jdbc.query("SELECT id, health, notional, margin_call_id FROM liquidation WHERE status = 'QUEUED'",
                 (rs, i) -> new Queued(rs.getObject(1, UUID.class), rs.getBigDecimal(2), rs.getBigDecimal(3),
-                        rs.getObject(4, UUID.class)));
+                        rs.getObject(4, UUID.class), null));
     }
 
-    public record Queued(UUID id, BigDecimal health, BigDecimal notional, UUID marginCallId) {
+    /** A liquidation to take a round on, with the trace its round continues (null when restored from the table). */
+    public record Queued(UUID id, BigDecimal health, BigDecimal notional, UUID marginCallId, String traceParent) {
     }
 
 

@@ -9,7 +9,9 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.PriorityBlockingQueue;
@@ -29,7 +31,8 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(Liquidator.class);
 
-    private record Entry(CallPriority priority, UUID id, long queuedAtNanos) implements Comparable<Entry> {
+    private record Entry(CallPriority priority, UUID id, long queuedAtNanos, String traceParent)
+            implements Comparable<Entry> {
         @Override
         public int compareTo(Entry other) {
             return priority.compareTo(other.priority);
@@ -63,14 +66,16 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
 
     public void add(LiquidationStore.Queued queued) {
         queue.add(new Entry(new CallPriority(queued.health(), queued.notional(), queued.marginCallId()), queued.id(),
-                System.nanoTime()));
+                System.nanoTime(), queued.traceParent()));
         wakeUp();
     }
 
     /** The most urgent first, all in one transaction; if that fails, one by one, so one bad round holds up no other. */
     private void advance(List<Entry> batch) {
         try {
-            desk.advanceAll(batch.stream().map(Entry::id).toList());
+            Map<UUID, String> traceParents = new HashMap<>();
+            batch.stream().filter(e -> e.traceParent() != null).forEach(e -> traceParents.put(e.id(), e.traceParent()));
+            desk.advanceAll(batch.stream().map(Entry::id).toList(), traceParents);
         } catch (RuntimeException e) {
             if (batch.size() == 1) {
                 throw e;
@@ -78,7 +83,8 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
             log.warn("a batch of {} liquidation rounds failed ({}); taking them one by one", batch.size(), e.toString());
             for (Entry entry : batch) {
                 try {
-                    desk.advance(entry.id());
+                    desk.advanceAll(List.of(entry.id()), entry.traceParent() == null ? Map.of()
+                            : Map.of(entry.id(), entry.traceParent()));
                 } catch (RuntimeException one) {
                     log.error("liquidation {} round failed; it stays queued in PostgreSQL", entry.id(), one);
                 }

@@ -19,6 +19,8 @@ final class PollBatch {
     final Map<UUID, Order> orders = new HashMap<>();
     final Map<UUID, Liquidation> liquidations = new HashMap<>();
     final Map<UUID, Integer> pending = new HashMap<>();
+    /** The trace of the execution last applied to each liquidation: its next round or its end continues it. */
+    final Map<UUID, String> traceParents = new HashMap<>();
     /** Orders executed in this transaction. */
     final Set<UUID> done = new HashSet<>();
     /** "account|scope" of open liquidations. */

@@ -5,6 +5,7 @@ import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.lifecycle.DedicatedThread;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.time.SimulatedWork;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.decision.SnapshotSchedule;
@@ -69,7 +70,8 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     private final BlockingQueue<Task<?>> queue = new LinkedBlockingQueue<>();
     private final EngineHealth health = new EngineHealth();
     private final FailedBatches failedBatches;
-    private final Map<String, Quote> pendingPrices = new ConcurrentHashMap<>();
+    private final Map<String, PendingPrice> pendingPrices = new ConcurrentHashMap<>();
+    private final EventTracing tracing;
 
     private final MeterRegistry meters;
     private final Map<String, Counter> appliedByTopic = new ConcurrentHashMap<>();
@@ -78,7 +80,15 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     public AccountEngine(MarginEngine margin, AccountReads reads, AccountRepository repository, Inbox inbox,
                          Outbox outbox, TransactionTemplate tx, Clock clock, int batchSize, Duration snapshotInterval,
                          MeterRegistry meters) {
+        this(margin, reads, repository, inbox, outbox, tx, clock, batchSize, snapshotInterval, meters,
+                EventTracing.NONE);
+    }
+
+    public AccountEngine(MarginEngine margin, AccountReads reads, AccountRepository repository, Inbox inbox,
+                         Outbox outbox, TransactionTemplate tx, Clock clock, int batchSize, Duration snapshotInterval,
+                         MeterRegistry meters, EventTracing tracing) {
         super("account-engine", Duration.ofSeconds(15));
+        this.tracing = tracing;
         this.repository = repository;
         this.inbox = inbox;
         this.outbox = outbox;
@@ -110,7 +120,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     /** Runs {@code work} on the engine thread and waits until its batch is committed. */
     public <T> T call(Work<T> work) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        queue.add(new Task<>(work, future));
+        queue.add(new Task<>(work, future, tracing.traceParent()));
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -132,28 +142,39 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
      * failed round never loses one.
      */
     public void price(Quote quote) {
-        pendingPrices.merge(quote.symbol(), quote, (old, now) -> now.sequence() > old.sequence() ? now : old);
+        pendingPrices.merge(quote.symbol(), new PendingPrice(quote, tracing.traceParent()),
+                (old, now) -> now.quote().sequence() > old.quote().sequence() ? now : old);
         if (!simulated()) {
             queue.offer(WAKE_UP);
         }
     }
 
-    private static final Task<Void> WAKE_UP = new Task<>(batch -> null, new CompletableFuture<>());
+    private static final Task<Void> WAKE_UP = new Task<>(batch -> null, new CompletableFuture<>(), null);
+
+    /** A symbol's newest price waiting for the next round, with the trace of the price event that brought it. */
+    private record PendingPrice(Quote quote, String traceParent) {
+    }
 
     /**
      * Applies every pending price, in symbol order, before re-marking any: an account exposed to several of
      * them is reviewed at all of the newest prices, never at a mix of new and old.
      */
     private void applyPendingPrices(Batch batch) {
-        List<Quote> applied = new ArrayList<>();
+        List<PendingPrice> applied = new ArrayList<>();
         for (String symbol : new TreeSet<>(pendingPrices.keySet())) {
-            Quote latest = pendingPrices.remove(symbol);
-            if (latest != null && reads.price(latest)) {
+            PendingPrice latest = pendingPrices.remove(symbol);
+            if (latest != null && reads.price(latest.quote())) {
                 applied.add(latest);
             }
         }
-        for (Quote quote : applied) {
-            held.remark(quote, batch);
+        for (PendingPrice price : applied) {
+            // the calls this price raises continue its trace: tick -> price -> re-mark -> call
+            try (EventTracing.Scope traced = tracing.continuing(price.traceParent(), "remark")) {
+                traced.tag("backstop.symbol", price.quote().symbol());
+                int before = batch.events.size();
+                held.remark(price.quote(), batch);
+                batch.traced(before, tracing.traceParent());
+            }
         }
     }
 
@@ -237,6 +258,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             int eventsBefore = batch.events.size();
             try {
                 results.add(task.work.run(batch));
+                batch.traced(eventsBefore, task.traceParent());
                 failures.add(null);
             } catch (ContractViolation | UnknownAccount | NotOwned | IllegalArgumentException rejected) {
                 // a rejection is decided before anything changes: the rest of the batch goes on
@@ -268,7 +290,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 tx.executeWithoutResult(status -> {
                     recordDeliveries(batch);
                     repository.saveAll(batch.dirty.values(), reads.partitionCount());
-                    outbox.appendAll(batch.events);
+                    outbox.appendOutgoing(batch.outgoing());
                 });
                 health.committed();
             }
@@ -322,11 +344,12 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         reloaded.filter(ids -> !ids.isEmpty()).ifPresent(ids -> queue.add(new Task<>(batch -> {
             ids.stream().map(held::get).filter(Objects::nonNull).forEach(batch::review);
             return null;
-        }, new CompletableFuture<>())));
+        }, new CompletableFuture<>(), null)));
         return reloaded.isPresent();
     }
 
-    private record Task<T>(Work<T> work, CompletableFuture<T> future) {
+    /** Work for the engine's thread, with the trace context of whoever submitted it (events it emits continue it). */
+    private record Task<T>(Work<T> work, CompletableFuture<T> future, String traceParent) {
     }
 
     /** Starts before the listeners (which submit to it) and stops after them. */

@@ -1,6 +1,7 @@
 package io.backstop.margin.engine;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.margin.account.Account;
 import java.util.ArrayList;
@@ -27,11 +28,25 @@ public final class Batch {
     final List<EventEnvelope<?>> events = new ArrayList<>();
     final Set<String> created = new HashSet<>();
     final Set<String> structural = new HashSet<>();
+    /** The trace context each emitted event continues, by eventId (none for events decided outside a trace). */
+    private final Map<UUID, String> traceParents = new HashMap<>();
     /** Consumed events applied, by topic (counted once committed). */
     final Map<String, Integer> applied = new HashMap<>();
 
     Batch(HeldAccounts held) {
         this.held = held;
+    }
+
+    /** The events emitted from index {@code from} on continue the trace {@code traceParent} (when not null). */
+    void traced(int from, String traceParent) {
+        if (traceParent != null) {
+            events.subList(from, events.size()).forEach(e -> traceParents.put(e.eventId(), traceParent));
+        }
+    }
+
+    /** The events to append at the commit, each with its trace context. */
+    List<Outbox.Outgoing> outgoing() {
+        return events.stream().map(e -> new Outbox.Outgoing(e, traceParents.get(e.eventId()))).toList();
     }
 
     /** The accounts held in memory; valid on the engine's thread, within this batch. */

@@ -3,6 +3,7 @@ package io.backstop.margin.kafka;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.kafka.StartAtTimeListener;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.risk.Quote;
 import io.micrometer.core.instrument.Counter;
@@ -26,10 +27,12 @@ class PriceListener extends StartAtTimeListener {
 
     private final AccountEngine engine;
     private final MeterRegistry meters;
+    private final EventTracing tracing;
 
-    PriceListener(AccountEngine engine, MeterRegistry meters, Clock clock,
+    PriceListener(AccountEngine engine, MeterRegistry meters, Clock clock, EventTracing tracing,
                   @Value("${backstop.margin.price-replay:30s}") Duration replay) {
         super(replaying(clock, replay));
+        this.tracing = tracing;
         this.engine = engine;
         this.meters = meters;
     }
@@ -38,8 +41,11 @@ class PriceListener extends StartAtTimeListener {
             groupId = "${backstop.kafka.topic-prefix}${spring.application.name}-prices-${backstop.instance-id}")
     void onPrice(ConsumerRecord<String, EventEnvelope<?>> record) {
         OraclePricePublished price = (OraclePricePublished) record.value().payload();
-        engine.price(new Quote(price.symbol(), price.indexPrice(), price.markPrice(), price.status(),
-                record.value().sequence(), price.priceTime()));
+        try (EventTracing.Scope traced = tracing.applying(record, "oracle.prices", record.value())) {
+            traced.tag("backstop.symbol", price.symbol());
+            engine.price(new Quote(price.symbol(), price.indexPrice(), price.markPrice(), price.status(),
+                    record.value().sequence(), price.priceTime()));
+        }
         Counter.builder("backstop.margin.prices.received").description("Oracle prices received, by symbol")
                 .tag("symbol", price.symbol()).register(meters).increment();
     }

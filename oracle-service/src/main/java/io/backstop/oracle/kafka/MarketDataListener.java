@@ -3,6 +3,7 @@ package io.backstop.oracle.kafka;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.market.ConversionRateObserved;
 import io.backstop.events.market.VenueTickObserved;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.oracle.MarketData;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -18,15 +19,22 @@ import org.springframework.stereotype.Component;
 class MarketDataListener {
 
     private final MarketData marketData;
+    private final EventTracing tracing;
 
-    MarketDataListener(MarketData marketData) {
+    MarketDataListener(MarketData marketData, EventTracing tracing) {
         this.marketData = marketData;
+        this.tracing = tracing;
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.ticks",
             concurrency = "${backstop.oracle.tick-consumers:2}")
     void onTick(ConsumerRecord<String, EventEnvelope<?>> record) {
-        marketData.tick((VenueTickObserved) record.value().payload());
+        VenueTickObserved tick = (VenueTickObserved) record.value().payload();
+        // where a liquidation's trace starts: the price this tick moves carries the span's context
+        try (EventTracing.Scope traced = tracing.applying(record, "market.ticks", record.value())) {
+            traced.tag("backstop.symbol", tick.symbol()).tag("backstop.venue", tick.venue());
+            marketData.tick(tick);
+        }
     }
 
     @KafkaListener(topics = "${backstop.kafka.topic-prefix}market.rates")

@@ -2,6 +2,7 @@ package io.backstop.oracle.publish;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.kit.outbox.Outbox;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.oracle.history.PriceHistory;
 import io.backstop.oracle.pricing.PriceEvents;
 import io.backstop.oracle.pricing.PriceSink;
@@ -32,10 +33,11 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
 
     private static final Logger log = LoggerFactory.getLogger(PricePublisher.class);
 
-    private final ConcurrentLinkedQueue<PriceSnapshot> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final PriceHistory history;
     private final Outbox outbox;
+    private final EventTracing tracing;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final int maxBatch;
@@ -46,7 +48,13 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
 
     public PricePublisher(PriceHistory history, Outbox outbox, TransactionTemplate tx, Clock clock, int maxBatch,
                           MeterRegistry meters) {
+        this(history, outbox, tx, clock, maxBatch, meters, EventTracing.NONE);
+    }
+
+    public PricePublisher(PriceHistory history, Outbox outbox, TransactionTemplate tx, Clock clock, int maxBatch,
+                          MeterRegistry meters, EventTracing tracing) {
         super("price-publisher", Duration.ofSeconds(15));
+        this.tracing = tracing;
         this.history = history;
         this.outbox = outbox;
         this.tx = tx;
@@ -62,7 +70,7 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
 
     @Override
     public void publish(PriceSnapshot price) {
-        queue.add(price);
+        queue.add(new Pending(price, tracing.traceParent())); // the tick's trace, when a tick moved the price
         queued.incrementAndGet();
         wakeUp();
     }
@@ -98,7 +106,7 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
 
     /** Writes everything queued now, in batches of one transaction each; returns how many prices were committed. */
     public int flush() {
-        List<PriceSnapshot> batch = take(maxBatch);
+        List<Pending> batch = take(maxBatch);
         if (batch.isEmpty()) {
             return 0;
         }
@@ -110,7 +118,7 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
      * Writes {@code prices} (history and outbox, {@code maxBatch} rows a statement) and runs {@code alsoInTx}, in
      * one transaction; if it fails the prices go back in front of the queue, in order, for the caller to retry.
      */
-    private void commit(List<PriceSnapshot> prices, Runnable alsoInTx) {
+    private void commit(List<Pending> prices, Runnable alsoInTx) {
         try {
             tx.executeWithoutResult(status -> {
                 for (int from = 0; from < prices.size(); from += maxBatch) {
@@ -125,26 +133,26 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
         committed(prices);
     }
 
-    private List<PriceSnapshot> take(int max) {
-        List<PriceSnapshot> batch = new ArrayList<>();
-        for (PriceSnapshot p = queue.peek(); p != null && batch.size() < max; p = queue.peek()) {
+    private List<Pending> take(int max) {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending p = queue.peek(); p != null && batch.size() < max; p = queue.peek()) {
             batch.add(queue.poll());
         }
         return batch;
     }
 
     /** Puts prices whose write failed back in front, in order, for the caller to retry later. */
-    private void putBack(List<PriceSnapshot> batch) {
-        List<PriceSnapshot> rest = new ArrayList<>(queue);
+    private void putBack(List<Pending> batch) {
+        List<Pending> rest = new ArrayList<>(queue);
         queue.clear();
         queue.addAll(batch);
         queue.addAll(rest);
     }
 
-    private void committed(List<PriceSnapshot> batch) {
+    private void committed(List<Pending> batch) {
         queued.addAndGet(-batch.size());
         var now = clock.instant();
-        for (PriceSnapshot p : batch) {
+        for (PriceSnapshot p : batch.stream().map(Pending::price).toList()) {
             if (p.tickReceivedAt() != null) {
                 tickToPublish.record(Duration.between(p.tickReceivedAt(), now));
             }
@@ -152,16 +160,20 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
     }
 
     /** History and outbox, in the caller's transaction. */
-    private void write(List<PriceSnapshot> batch) {
+    private void write(List<Pending> batch) {
         if (batch.isEmpty()) {
             return;
         }
-        List<EventEnvelope<?>> events = new ArrayList<>(batch.size());
-        for (PriceSnapshot p : batch) {
-            events.add(PriceEvents.event(p));
+        List<Outbox.Outgoing> events = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            events.add(new Outbox.Outgoing(PriceEvents.event(p.price()), p.traceParent()));
         }
-        history.insertAll(batch);
-        outbox.appendAll(events);
+        history.insertAll(batch.stream().map(Pending::price).toList());
+        outbox.appendOutgoing(events);
+    }
+
+    /** A price decided, waiting for its commit, with the trace context it was decided in (null for a timer's). */
+    private record Pending(PriceSnapshot price, String traceParent) {
     }
 
     /** On the system clock: the pricers' state every {@code saveEvery}, in a transaction of its own. */

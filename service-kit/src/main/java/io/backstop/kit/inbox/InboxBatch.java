@@ -6,6 +6,7 @@ import io.backstop.events.InvalidField;
 import io.backstop.events.Topic;
 import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
+import io.backstop.kit.tracing.EventTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
@@ -25,7 +26,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * topic with the reason, and the rest is applied likewise — one bad record costs one more commit, not
  * a redelivery. Unreadable records likewise. Any other failure fails the poll at the record it comes from,
  * to be retried by the error handler ({@link PolledBatch#apply}). Counts
- * {@code backstop.events.consumed{topic,outcome}}.
+ * {@code backstop.events.consumed{topic,outcome}}. Each applied event has its span, continuing the trace of the work
+ * that emitted it ({@link EventTracing#applying}).
  */
 public class InboxBatch {
 
@@ -56,9 +58,16 @@ public class InboxBatch {
     private final MeterRegistry meters;
     private final String prefix;
     private final DeadLetterPublisher deadLetters;
+    private final EventTracing tracing;
 
     public InboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, String topicPrefix,
                       DeadLetterPublisher deadLetters) {
+        this(inbox, tx, meters, topicPrefix, deadLetters, EventTracing.NONE);
+    }
+
+    public InboxBatch(Inbox inbox, TransactionTemplate tx, MeterRegistry meters, String topicPrefix,
+                      DeadLetterPublisher deadLetters, EventTracing tracing) {
+        this.tracing = tracing;
         this.inbox = inbox;
         this.deadLetters = deadLetters;
         this.tx = tx;
@@ -111,8 +120,14 @@ public class InboxBatch {
                     outcome[1]++;
                     continue;
                 }
-                try (EventLogContext logged = EventLogContext.of(record.topic(), event)) {
-                    handler.apply(event);
+                try (EventTracing.Scope traced = tracing.applying(record, baseName(record.topic()), event);
+                     EventLogContext logged = EventLogContext.of(record.topic(), event)) {
+                    try {
+                        handler.apply(event);
+                    } catch (RuntimeException e) {
+                        traced.failed(e);
+                        throw e;
+                    }
                 } catch (ContractViolation | InvalidField e) {
                     throw new Rejected(i, e);
                 }
@@ -121,11 +136,15 @@ public class InboxBatch {
             handler.finish();
         });
         outcomes.forEach((name, outcome) -> {
-            String topic = Topic.fromName(name, prefix).map(Topic::baseName).orElse(name);
+            String topic = baseName(name);
             count(topic, "applied", outcome[0]);
             count(topic, "duplicate", outcome[1]);
             count(topic, "ignored", outcome[2]);
         });
+    }
+
+    private String baseName(String name) {
+        return Topic.fromName(name, prefix).map(Topic::baseName).orElse(name);
     }
 
     private void count(String topic, String outcome, int n) {

@@ -2,6 +2,7 @@ package io.backstop.kit.outbox;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.json.EventJson;
+import io.backstop.kit.tracing.EventTracing;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -11,20 +12,37 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * Appends events to emit to the outbox table, inside the caller's database transaction: they are
  * published if and only if that transaction commits. The relay publishes them in append order; events
  * with the same key must therefore be appended by one thread at a time (Backstop's consumers process
- * a key on one partition's thread, so they are).
+ * a key on one partition's thread, so they are). With each event it stores the trace context of the work that decided
+ * it ({@link EventTracing}): the context current when it is appended, or the one captured when the decision was made
+ * ({@link #outgoing}) by services that append a batch's events later, at its commit.
  */
 public class Outbox {
 
-    private static final String INSERT = "INSERT INTO outbox_event (event_id, topic, record_key, event_type, payload)"
-            + " VALUES (?, ?, ?, ?, ?)";
+    private static final String INSERT = "INSERT INTO outbox_event (event_id, topic, record_key, event_type, payload,"
+            + " trace_parent) VALUES (?, ?, ?, ?, ?, ?)";
 
     private final JdbcTemplate jdbc;
     private final EventJson json;
+    private final EventTracing tracing;
     private volatile Runnable afterCommit = () -> { };
 
     public Outbox(JdbcTemplate jdbc, EventJson json) {
+        this(jdbc, json, EventTracing.NONE);
+    }
+
+    public Outbox(JdbcTemplate jdbc, EventJson json, EventTracing tracing) {
         this.jdbc = jdbc;
         this.json = json;
+        this.tracing = tracing;
+    }
+
+    /** An event decided now, to append later in the same transaction, with the trace context current now. */
+    public record Outgoing(EventEnvelope<?> event, String traceParent) {
+    }
+
+    /** {@code event} with the trace context of the work deciding it now, for {@link #appendOutgoing} at the commit. */
+    public Outgoing outgoing(EventEnvelope<?> event) {
+        return new Outgoing(event, tracing.traceParent());
     }
 
     /** Runs after every transaction that appended events commits (the relay's wake-up call). */
@@ -36,7 +54,14 @@ public class Outbox {
         appendAll(List.of(event));
     }
 
+    /** Appends {@code events}, each with the trace context current now. */
     public void appendAll(List<? extends EventEnvelope<?>> events) {
+        String traceParent = tracing.traceParent();
+        appendOutgoing(events.stream().map(e -> new Outgoing(e, traceParent)).toList());
+    }
+
+    /** Appends events decided earlier in this transaction, each with the trace context captured when it was decided. */
+    public void appendOutgoing(List<Outgoing> events) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("the outbox is written only inside the transaction that decides the events");
         }
@@ -49,12 +74,14 @@ public class Outbox {
                 afterCommit.run();
             }
         });
-        jdbc.batchUpdate(INSERT, events, events.size(), (ps, event) -> {
+        jdbc.batchUpdate(INSERT, events, events.size(), (ps, outgoing) -> {
+            EventEnvelope<?> event = outgoing.event();
             ps.setObject(1, event.eventId());
             ps.setString(2, event.topic().baseName());
             ps.setString(3, event.key());
             ps.setString(4, event.type().wireName());
             ps.setBytes(5, json.encode(event));
+            ps.setString(6, outgoing.traceParent());
         });
     }
 }

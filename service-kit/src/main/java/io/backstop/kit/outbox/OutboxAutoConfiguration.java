@@ -25,8 +25,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class OutboxAutoConfiguration {
 
     @Bean
-    Outbox outbox(JdbcTemplate jdbc, EventJson json) {
-        return new Outbox(jdbc, json);
+    Outbox outbox(JdbcTemplate jdbc, EventJson json, io.backstop.kit.tracing.EventTracing tracing) {
+        return new Outbox(jdbc, json, tracing);
     }
 
     @Bean

@@ -1,9 +1,11 @@
 package io.backstop.kit.outbox;
 
+import io.backstop.kit.tracing.EventTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,13 +28,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * lock (a PostgreSQL advisory lock, so among replicas exactly one relays and order is kept), read the
  * oldest events, publish them in one Kafka transaction, and delete them. A crash after the Kafka
  * commit and before the database commit publishes the same events again with the same eventIds,
- * which consumers drop; nothing is ever lost. On simulated time the relay has no thread: it publishes at
+ * which consumers drop; nothing is ever lost. An event's trace context goes as the record's {@code traceparent} header. On simulated time the relay has no thread: it publishes at
  * the end of every step.
  */
 public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final String SELECT = "SELECT id, topic, record_key, payload FROM outbox_event ORDER BY id LIMIT ?";
+    private static final String SELECT = "SELECT id, topic, record_key, payload, trace_parent FROM outbox_event"
+            + " ORDER BY id LIMIT ?";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -75,7 +78,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                 return 0;
             }
             List<Row> rows = jdbc.query(SELECT, (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3),
-                    rs.getBytes(4)), batchSize);
+                    rs.getBytes(4), rs.getString(5)), batchSize);
             if (rows.isEmpty()) {
                 oldestAgeMillis.set(0);
                 return 0;
@@ -103,7 +106,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                     new CompletableFuture[rows.size()];
             for (int i = 0; i < rows.size(); i++) {
                 Row row = rows.get(i);
-                sends[i] = ops.send(new ProducerRecord<>(topicPrefix + row.topic(), row.key(), row.payload()));
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topicPrefix + row.topic(), row.key(),
+                        row.payload());
+                if (row.traceParent() != null) {
+                    record.headers().add(EventTracing.HEADER, row.traceParent().getBytes(StandardCharsets.UTF_8));
+                }
+                sends[i] = ops.send(record);
             }
             ops.flush();
             try {
@@ -223,6 +231,6 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         return Integer.MAX_VALUE - 1000;
     }
 
-    record Row(long id, String topic, String key, byte[] payload) {
+    record Row(long id, String topic, String key, byte[] payload, String traceParent) {
     }
 }

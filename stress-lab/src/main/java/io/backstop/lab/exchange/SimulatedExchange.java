@@ -103,9 +103,9 @@ public final class SimulatedExchange implements AutoCloseable {
         while (running) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 answers.answer(json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value()).payload(),
-                        Instant.now()).ifPresent(execution -> producer.send(new ProducerRecord<>(
+                        Instant.now()).ifPresent(execution -> producer.send(TraceHeader.with(new ProducerRecord<>(
                                 Topic.LIQUIDATION_EXECUTIONS.baseName(), execution.payload().symbol(),
-                                json.encode(execution))));
+                                json.encode(execution)), TraceHeader.of(record))));
                 executed = answers.executed();
                 copies = answers.copies();
             }

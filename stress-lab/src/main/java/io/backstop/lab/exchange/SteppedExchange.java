@@ -63,22 +63,39 @@ public final class SteppedExchange implements AutoCloseable {
     public void step(Instant now, Map<String, List<Long>> endOffsets) {
         List<LiquidationOrderPlaced> due = new ArrayList<>();
         List<LiquidationOrderStatusRequested> asked = new ArrayList<>();
+        Map<java.util.UUID, String> orderTraces = new java.util.HashMap<>();
         for (ConsumerRecord<String, byte[]> r : Fetch.upTo(consumer, partitions, endOffsets, buffered,
                 Fetch.PATIENCE)) {
             EventPayload event = json.decode(Topic.LIQUIDATION_ORDERS, r.key(), r.value()).payload();
             if (event instanceof LiquidationOrderPlaced order) {
                 due.add(order);
+                orderTraces.put(order.orderId(), TraceHeader.of(r));
             } else {
                 asked.add((LiquidationOrderStatusRequested) event);
+                orderTraces.put(((LiquidationOrderStatusRequested) event).orderId(), TraceHeader.of(r));
             }
         }
         due.sort(ORDER);
         asked.sort(Comparator.comparing(LiquidationOrderStatusRequested::orderId)
                 .thenComparing(LiquidationOrderStatusRequested::attempt));
         for (EventPayload event : java.util.stream.Stream.concat(due.stream(), asked.stream()).toList()) {
-            answers.answer(event, now).ifPresent(executions::add);
+            answers.answer(event, now).ifPresent(execution -> {
+                executions.add(execution);
+                String trace = orderTraces.get(execution.payload().orderId());
+                if (trace != null) {
+                    traceParents.put(execution.eventId(), trace);
+                }
+            });
         }
     }
+
+    /** The trace context of the order {@code execution} answers, to send as its traceparent header (null for none). */
+    public String traceParentOf(EventEnvelope<?> execution) {
+        return traceParents.remove(execution.eventId());
+    }
+
+    /** The executions' trace contexts, by eventId: an exchange answers an order in the order's trace. */
+    private final Map<java.util.UUID, String> traceParents = new java.util.HashMap<>();
 
     /** The executions decided so far, to publish; the list is emptied. */
     public List<EventEnvelope<?>> take() {

@@ -519,7 +519,8 @@ public final class Replay {
             }
             outgoing.addAll(exchange.take());
             for (EventEnvelope<?> e : outgoing) {
-                producer.send(new ProducerRecord<>(e.topic().baseName(), e.key(), json.encode(e)));
+                producer.send(io.backstop.lab.exchange.TraceHeader.with(new ProducerRecord<>(e.topic().baseName(),
+                        e.key(), json.encode(e)), exchange.traceParentOf(e)));
             }
             outgoing.clear();
             producer.flush();

@@ -7,6 +7,7 @@ import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.TestPlatforms;
 import io.backstop.lab.scenario.Scenario;
 import io.backstop.lab.scenario.Scenarios;
+import io.backstop.lab.tracing.TraceCollector;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +35,14 @@ class ReplayDeterminismIT {
     void theSameScenarioSeedAndOptionsDecideTheSameOnAQuietAndOnABusyMachineAndWithServicesKilled()
             throws Exception {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
-        Replay.Result quiet = onFreshPlatform("quiet", scenario, false, null, List.of());
-        Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of());
+        Replay.Result quiet;
+        // the quiet run exports its spans over OTLP, as a user's collector would receive them: tracing changes no
+        // decision (the busy run, without an exporter, must decide the same)
+        try (TraceCollector collector = new TraceCollector()) {
+            quiet = onFreshPlatform("quiet", scenario, false, null, List.of(), collector.endpoint());
+            aShortfallIsOneTraceFromItsTickToTheFund(collector);
+        }
+        Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of(), null);
         // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle,postgres: SIGKILL each once,
         // at T+2, 4, 6, 8 and 10 simulated min (with PostgreSQL killed every service's step fails part-way and is asked
         // again; the oracle at T+8 is where a kill in the middle of its step once changed its next step's prices, before
@@ -43,7 +50,7 @@ class ReplayDeterminismIT {
         List<Chaos.Kills.Kill> kills = new ArrayList<>();
         Replay.Result killed = onFreshPlatform("killed", scenario, false, new Chaos.KillPlan(
                 "margin,liquidation,insurance-fund,oracle,postgres", Duration.ofMinutes(2), Duration.ofSeconds(1), 5, 1),
-                kills);
+                kills, null);
 
         assertThat(quiet.liquidationFills()).as("liquidations happened").isPositive();
         assertThat(quiet.marginCalls()).isPositive();
@@ -84,11 +91,53 @@ class ReplayDeterminismIT {
     /** The kills of the chaos run as the report marks them. */
     private static final List<Timeline.Mark> MARKS = new ArrayList<>();
 
+    /**
+     * A liquidation's trace as an operator would follow it back in their tracing tool: what the fund applied of it (the
+     * liquidation's fee, a shortfall: the waterfall's input), its parent spans up to the root, one trace id, the four
+     * services, the hops in causal order. (On simulated time the tick is applied within the oracle's simulation step,
+     * an HTTP request: that request's span is the trace's root.)
+     */
+    private static void aShortfallIsOneTraceFromItsTickToTheFund(TraceCollector collector) {
+        List<TraceCollector.CollectedSpan> spans = collector.spans();
+        List<TraceCollector.CollectedSpan> shortfalls = spans.stream()
+                .filter(s -> s.service().equals("insurance-fund-service") && (s.name().equals("liquidation.shortfalls apply")
+                        || s.name().equals("insurance.contributions apply")))
+                .toList();
+        assertThat(shortfalls).as("the fund's spans for what liquidations handed it (%d spans from %d exports: %s)",
+                spans.size(), collector.requests(), spans.stream().collect(java.util.stream.Collectors.groupingBy(
+                        s -> s.service() + " " + s.name(), java.util.TreeMap::new,
+                        java.util.stream.Collectors.counting()))).isNotEmpty();
+        List<TraceCollector.CollectedSpan> chain = shortfalls.stream().map(collector::ancestry)
+                .filter(c -> c.stream().anyMatch(s -> s.name().equals("market.ticks apply"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no trace of what the fund applied goes back to a tick; their roots: "
+                        + shortfalls.stream().map(s -> collector.ancestry(s).get(0).service() + " "
+                                + collector.ancestry(s).get(0).name()).distinct().toList()));
+        chain.forEach(s -> System.out.printf("trace %s  %-24s %-30s %s%n", s.traceId(), s.service(), s.name(),
+                s.attributes().getOrDefault("backstop.event.type", "")));
+        assertThat(chain.stream().map(TraceCollector.CollectedSpan::traceId).distinct()).hasSize(1);
+        assertThat(chain.stream().map(TraceCollector.CollectedSpan::service).distinct().toList())
+                .as("the services in the order the liquidation went through them")
+                .containsExactly("oracle-service", "margin-service", "liquidation-service", "insurance-fund-service");
+        assertThat(chain.stream().map(TraceCollector.CollectedSpan::name).toList()).containsSubsequence(
+                "market.ticks apply", "oracle.prices apply", "remark", "margin.calls apply", "liquidation round",
+                "liquidation.executions apply");
+        assertThat(chain.get(chain.size() - 1).service()).isEqualTo("insurance-fund-service");
+        for (int i = 1; i < chain.size(); i++) {
+            assertThat(chain.get(i).startNanos()).as("%s starts after %s", chain.get(i).name(), chain.get(i - 1).name())
+                    .isGreaterThanOrEqualTo(chain.get(i - 1).startNanos());
+        }
+    }
+
     private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog, Chaos.KillPlan plan,
-                                                 List<Chaos.Kills.Kill> killed) throws Exception {
+                                                 List<Chaos.Kills.Kill> killed, String traceEndpoint) throws Exception {
         Path runDir = Path.of("target", "determinism-" + name + "-" + ProcessHandle.current().pid()).toAbsolutePath();
         Map<String, String> env = TestPlatforms.environment(runDir);
         env.put("BACKSTOP_CLOCK", RuntimeSettings.SIMULATED);
+        if (traceEndpoint != null) {
+            env.put("BACKSTOP_SERVICE_JAVA_OPTS", env.get("BACKSTOP_SERVICE_JAVA_OPTS")
+                    + " -Dmanagement.opentelemetry.tracing.export.otlp.endpoint=" + traceEndpoint
+                    + " -Dmanagement.opentelemetry.tracing.export.schedule-delay=200ms");
+        }
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
         LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(env), out);
