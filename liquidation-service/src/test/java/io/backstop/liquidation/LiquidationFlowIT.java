@@ -78,6 +78,8 @@ class LiquidationFlowIT {
     LiquidationStore store;
     @Autowired
     PriceBoard board;
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
     @LocalServerPort
     int port;
 
@@ -253,6 +255,43 @@ class LiquidationFlowIT {
                     exchange.arrival(slices.get(i).orderId()));
             assertThat(gap).as("cooldown before slice %d", i + 1).isGreaterThan(Duration.ofMillis(1500));
         }
+    }
+
+    /**
+     * The tick to order SLO's timer: the call's first order is timed from the call's priceTime once, however often
+     * the call is delivered, and its later slices are not; the histogram has the SLO's bucket at exactly 1 s.
+     */
+    @Test
+    void aCallsFirstOrderIsTimedFromItsTickOnceAndNeitherItsRedeliveryNorItsLaterSlicesAre() throws Exception {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        io.micrometer.core.instrument.Timer timer = meters.get("backstop.liquidation.tick.to.order").timer();
+        long countBefore = timer.count();
+        double millisBefore = timer.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+        String account = "timed-" + UUID.randomUUID();
+        // 10 BTC, equity 1,000 against 2,950: closed fully in 5 slices a cooldown apart
+        EventEnvelope<MarginCallIssued> untimed = call(account, "10", "61000", "1000", "2950");
+        MarginCallIssued p = untimed.payload();
+        EventEnvelope<MarginCallIssued> call = EventEnvelope.of(new MarginCallIssued(p.accountId(), p.equity(),
+                p.maintenanceMargin(), p.initialMargin(), p.collateral(), p.positions(), p.priceSequences(),
+                Instant.now().minusMillis(400).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)), untimed.occurredAt(),
+                null, null);
+        kafka.sendAsync(infra.topic("margin.calls"), account, json.encode(call));
+        kafka.sendAsync(infra.topic("margin.calls"), account, json.encode(call));
+        kafka.flush();
+
+        await().atMost(WAIT).until(() -> status(account).equals("COMPLETED"));
+        assertThat(exchange.orders().stream().filter(o -> o.accountId().equals(account))
+                .map(LiquidationOrderPlaced::slice)).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
+        assertThat(rows(account)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("SELECT price_time FROM liquidation WHERE account_id = ?",
+                java.sql.Timestamp.class, account).toInstant()).isEqualTo(call.payload().priceTime());
+        assertThat(timer.count() - countBefore).isEqualTo(1);
+        assertThat(timer.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) - millisBefore)
+                .isGreaterThanOrEqualTo(400);
+        String metrics = new io.backstop.testkit.HttpProbe(port).get("/actuator/prometheus").body();
+        assertThat(metrics).contains(
+                "backstop_liquidation_tick_to_order_seconds_bucket{application=\"liquidation-service\",le=\"1.0\"}",
+                "backstop_liquidation_tick_to_order_seconds_count{application=\"liquidation-service\"}");
     }
 
     @Test

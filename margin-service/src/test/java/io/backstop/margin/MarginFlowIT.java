@@ -113,8 +113,12 @@ class MarginFlowIT {
     @Test
     void aPriceDropIssuesExactlyOneMarginCallWithTheFieldsLiquidationNeeds() throws Exception {
         String id = leveragedBtcLong("drop-" + UUID.randomUUID());
+        io.micrometer.core.instrument.Timer tickToCall = meters.get("backstop.margin.tick.to.call").timer();
+        long timedBefore = tickToCall.count();
+        Instant ticked = Instant.now();
         sendPrice("BTCUSDT", "59000", PriceStatus.OK);
         sendPrice("BTCUSDT", "58900", PriceStatus.OK); // still below: no second call while one is open
+        Instant sent = Instant.now();
 
         List<MarginCallIssued> calls = calls(id, 1);
         assertThat(calls).singleElement().satisfies(call -> {
@@ -130,9 +134,14 @@ class MarginFlowIT {
             });
             assertThat(call.collateral()).extracting(c -> c.asset()).containsExactly("USDT");
             assertThat(call.priceSequences()).containsKey("BTCUSDT");
+            // the oracle time of the tick that took it below maintenance (the price event's priceTime)
+            assertThat(call.priceTime()).isBetween(ticked, sent);
         });
         Thread.sleep(1000);
         assertThat(calls(id, 2)).as("no second call").hasSize(1);
+        assertThat(tickToCall.count()).as("the call timed once committed").isGreaterThan(timedBefore);
+        assertThat(get("/actuator/prometheus").body()).contains(
+                "backstop_margin_tick_to_call_seconds_bucket{application=\"margin-service\",le=\"1.0\"}");
         assertThat(getJson("/api/v1/accounts/" + id + "/risk").get("status").stringValue())
                 .isIn("LIQUIDATING", "BANKRUPT");
 

@@ -77,7 +77,8 @@ public final class SampleEvents {
                 d("-0.54378125"), "USDT", MarginMode.CROSS, null));
         m.put(EventType.MARGIN_CALL_ISSUED, new MarginCallIssued("acct-7", d("-120.5"), d("868.389375"),
                 d("9000.1"), List.of(new CollateralValue("USDE", d("10000"), d("0.9992"), d("0.02"), d("9792.16"))),
-                List.of(ethLong(), btcShortIsolated()), Map.of("ETHUSDT", 42L, "USDE", 7L)));
+                List.of(ethLong(), btcShortIsolated()), Map.of("ETHUSDT", 42L, "USDE", 7L),
+                Instant.parse("2025-10-10T21:00:00.250Z")));
         m.put(EventType.ACCOUNT_POSITIONS_SNAPSHOTTED, new AccountPositionsSnapshotted("acct-7", d("9792.16"),
                 d("3065.285"), d("868.389375"), d("0.2833"), List.of(ethLong())));
         m.put(EventType.LIQUIDATION_ORDER_PLACED, new LiquidationOrderPlaced(order, liquidation, OrderOwner.ACCOUNT,
@@ -149,6 +150,7 @@ public final class SampleEvents {
             case TRADE_FILLED -> Set.of("isolatedMarginDelta");
             case ACCOUNT_POSITIONS_SNAPSHOTTED -> Set.of("marginRatio");
             case INSURANCE_FUND_UPDATED -> Set.of("coverageRatio");
+            case MARGIN_CALL_ISSUED -> Set.of("priceTime");
             default -> Set.of();
         };
     }

@@ -67,9 +67,9 @@ class ObservabilityTest {
                 "broken.json: panel 'No unit' has no unit (fieldConfig.defaults.unit)",
                 "broken.json: panel 'Fixed data source' must read the data source ${datasource}, not 'prometheus'",
                 "broken.json: panel 'Fixed data source' has no thresholds (fieldConfig.defaults.thresholds.steps)",
-                "broken.json: panel 'Fixed data source' query A reads backstop_liquidation_tick_to_order_seconds_bucket,"
+                "broken.json: panel 'Fixed data source' query A reads backstop_liquidation_order_to_fill_seconds_bucket,"
                         + " which no service exports (observability/metrics/): histogram_quantile(0.99, sum by (le)"
-                        + " (rate(backstop_liquidation_tick_to_order_seconds_bucket[5m])))");
+                        + " (rate(backstop_liquidation_order_to_fill_seconds_bucket[5m])))");
     }
 
     @Test

@@ -24,8 +24,10 @@ import io.backstop.liquidation.plan.ScopeState;
 import io.backstop.markets.Market;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -59,6 +61,7 @@ public class LiquidationDesk {
     private final TransactionScoped<List<Outbox.Outgoing>> pendingEvents;
     private final Outbox outbox;
     private final EventTracing tracing;
+    private final Timer tickToOrder;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
 
     public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
@@ -84,6 +87,10 @@ public class LiquidationDesk {
         // a poll's batch is finished (its ends emitted) before the transaction's events are appended
         this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish, 0);
         this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendOutgoing, 1);
+        this.tickToOrder = Timer.builder("backstop.liquidation.tick.to.order")
+                .description("From the oracle time of the tick behind a margin call to its liquidation's first order"
+                        + " (committed)")
+                .serviceLevelObjectives(Duration.ofSeconds(1)).publishPercentileHistogram().register(meters);
     }
 
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
@@ -167,6 +174,11 @@ public class LiquidationDesk {
         d.orders().forEach(order -> writes.insertOrder(order, now));
         writes.update(d.liquidation(), d.outcome(), now);
         d.events().forEach(this::emit);
+        if (d.tickToOrder() != null) {
+            // once placed for good: a round rolled back is decided again, and timed then
+            Duration elapsed = d.tickToOrder();
+            TransactionScoped.afterCommit(() -> tickToOrder.record(elapsed));
+        }
         return d;
     }
 

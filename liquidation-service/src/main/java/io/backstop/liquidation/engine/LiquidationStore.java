@@ -44,8 +44,8 @@ public class LiquidationStore {
     }
 
     private static final String INSERT_LIQUIDATION = "INSERT INTO liquidation (id, margin_call_id, account_id, scope,"
-            + " status, round, health, notional, state, outcome, created_at, updated_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)";
+            + " status, round, health, notional, state, outcome, created_at, updated_at, price_time)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)";
 
     /** The open (queued or active) scopes of these accounts, as "account|scope". */
     public java.util.Set<String> openScopes(java.util.Collection<String> accountIds) {
@@ -84,8 +84,8 @@ public class LiquidationStore {
 
     /** Locks the liquidation for this transaction. */
     public Optional<Liquidation> lock(UUID id) {
-        return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state, created_at FROM liquidation"
-                + " WHERE id = ? FOR UPDATE", this::liquidation, id).stream().findFirst();
+        return jdbc.query("SELECT id, margin_call_id, account_id, scope, status, round, state, created_at, price_time"
+                + " FROM liquidation WHERE id = ? FOR UPDATE", this::liquidation, id).stream().findFirst();
     }
 
     /** Locks several liquidations for this transaction, in id order (one statement). */
@@ -93,7 +93,7 @@ public class LiquidationStore {
         Map<UUID, Liquidation> locked = new LinkedHashMap<>();
         jdbc.query(con -> {
             var ps = con.prepareStatement("SELECT id, margin_call_id, account_id, scope, status, round, state,"
-                    + " created_at FROM liquidation WHERE id = ANY (?) ORDER BY id FOR UPDATE");
+                    + " created_at, price_time FROM liquidation WHERE id = ANY (?) ORDER BY id FOR UPDATE");
             ps.setArray(1, con.createArrayOf("uuid", ids.toArray()));
             return ps;
         }, rs -> {
@@ -118,7 +118,7 @@ public class LiquidationStore {
             liquidations.add(new Object[] {l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(),
                     l.round(), l.state().health(), l.state().notional(), write(l.state()),
                     outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now),
-                    Timestamp.from(now)});
+                    Timestamp.from(now), l.priceTime() == null ? null : Timestamp.from(l.priceTime())});
         }
 
         public void insertFill(Fill f) {
@@ -309,7 +309,7 @@ public class LiquidationStore {
     private Liquidation liquidation(ResultSet rs, int i) throws SQLException {
         return new Liquidation(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                 rs.getString(4), LiquidationStatus.valueOf(rs.getString(5)), rs.getInt(6), read(rs.getString(7)),
-                rs.getTimestamp(8).toInstant());
+                rs.getTimestamp(8).toInstant(), rs.getTimestamp(9) == null ? null : rs.getTimestamp(9).toInstant());
     }
 
     private String write(ScopeState state) {

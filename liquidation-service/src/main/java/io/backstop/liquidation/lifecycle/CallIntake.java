@@ -63,9 +63,11 @@ public final class CallIntake {
         if (scopeInProgress) {
             Map<String, Object> why = new LinkedHashMap<>();
             why.put("reason", "a liquidation of this account scope is already in progress");
-            return new Intake(Liquidation.skipped(id, marginCallId, call.accountId(), scope, state, now), why);
+            return new Intake(Liquidation.skipped(id, marginCallId, call.accountId(), scope, state, now,
+                    call.priceTime()), why);
         }
-        return new Intake(Liquidation.queued(id, marginCallId, call.accountId(), scope, state, now), null);
+        return new Intake(Liquidation.queued(id, marginCallId, call.accountId(), scope, state, now,
+                call.priceTime()), null);
     }
 
     /** The scope the call states, with brackets and scales from the market catalogue. */

@@ -18,9 +18,11 @@ import java.util.UUID;
  * @param round     rounds of orders placed so far (0 until the first)
  * @param state     the scope as the call stated it, re-marked and moved by fills since
  * @param createdAt when the call was taken in: the max-duration runs from here
+ * @param priceTime the call's {@code priceTime}: the oracle time of the tick that took the scope below maintenance,
+ *                  what the first order's latency is measured from; null for a call without one
  */
 public record Liquidation(UUID id, UUID marginCallId, String accountId, String scope, LiquidationStatus status,
-                          int round, ScopeState state, Instant createdAt) {
+                          int round, ScopeState state, Instant createdAt, Instant priceTime) {
 
     public Liquidation {
         Objects.requireNonNull(id, "id");
@@ -37,15 +39,15 @@ public record Liquidation(UUID id, UUID marginCallId, String accountId, String s
 
     /** A call taken in: its first round is due. */
     public static Liquidation queued(UUID id, UUID marginCallId, String accountId, String scope, ScopeState state,
-                                     Instant now) {
-        return new Liquidation(id, marginCallId, accountId, scope, LiquidationStatus.QUEUED, 0, state, now);
+                                     Instant now, Instant priceTime) {
+        return new Liquidation(id, marginCallId, accountId, scope, LiquidationStatus.QUEUED, 0, state, now, priceTime);
     }
 
     /** A call for a scope that is already being liquidated. */
     public static Liquidation skipped(UUID id, UUID marginCallId, String accountId, String scope, ScopeState state,
-                                      Instant now) {
+                                      Instant now, Instant priceTime) {
         return new Liquidation(id, marginCallId, accountId, scope, LiquidationStatus.SKIPPED_IN_PROGRESS, 0, state,
-                now);
+                now, priceTime);
     }
 
     /** A round placed its orders: QUEUED to ACTIVE, one round more. */
@@ -88,7 +90,7 @@ public record Liquidation(UUID id, UUID marginCallId, String accountId, String s
     }
 
     private Liquidation with(LiquidationStatus next, int nextRound, ScopeState after) {
-        return new Liquidation(id, marginCallId, accountId, scope, next, nextRound, after, createdAt);
+        return new Liquidation(id, marginCallId, accountId, scope, next, nextRound, after, createdAt, priceTime);
     }
 
     private void require(boolean legal, String move) {

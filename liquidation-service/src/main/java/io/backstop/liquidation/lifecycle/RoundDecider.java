@@ -13,6 +13,7 @@ import io.backstop.liquidation.plan.ScopeState;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,9 +39,12 @@ public final class RoundDecider {
      * @param orders      orders and scheduled slices to insert, in placing order
      * @param shortfalls  remainders handed to the fund
      * @param events      to append to the outbox, in order
+     * @param tickToOrder for the liquidation's first round of orders only, how long after its call's tick (the
+     *                    call's {@code priceTime}) the first order was placed; null for any later round or slice, or
+     *                    a call without a price time ({@link #tickToFirstOrder})
      */
     public record Decision(Step step, Liquidation liquidation, Map<String, Object> outcome, List<Order> orders,
-                           List<ShortfallHandedOver> shortfalls, List<EventEnvelope<?>> events) {
+                           List<ShortfallHandedOver> shortfalls, List<EventEnvelope<?>> events, Duration tickToOrder) {
     }
 
     private final LiquidationPolicy policy;
@@ -110,7 +114,22 @@ public final class RoundDecider {
                 }
             }
         }
-        return new Decision(Step.ORDERS_PLACED, active, null, orders, List.of(), events);
+        return new Decision(Step.ORDERS_PLACED, active, null, orders, List.of(), events, tickToFirstOrder(l, now));
+    }
+
+    /**
+     * The tick to order latency of a round placed at {@code now}: the decision's time minus the call's price time,
+     * only for the liquidation's first round (round 0 before it), whose first orders are the call's first; a later
+     * round, or a later slice placed once its cooldown passed, is not the call's response to its tick. Null too for a
+     * call without a price time. A price time after the decision (the oracle's clock ahead of this service's)
+     * counts as no time at all.
+     */
+    static Duration tickToFirstOrder(Liquidation before, Instant now) {
+        if (before.round() != 0 || before.priceTime() == null) {
+            return null;
+        }
+        Duration elapsed = Duration.between(before.priceTime(), now);
+        return elapsed.isNegative() ? Duration.ZERO : elapsed;
     }
 
     /** The order event of a slice being placed (the first at once, later ones when their cooldown passed). */
@@ -141,11 +160,12 @@ public final class RoundDecider {
                             p.size().signum() > 0 ? PositionSide.LONG : PositionSide.SHORT, p.quantity(), price,
                             p.mark(), deficit), now, null));
         }
-        return new Decision(Step.SHORTFALL, l.shortfall(state), numbers(why, state), List.of(), shortfalls, events);
+        return new Decision(Step.SHORTFALL, l.shortfall(state), numbers(why, state), List.of(), shortfalls, events,
+                null);
     }
 
     private static Decision ended(Step step, Liquidation after, Map<String, Object> outcome) {
-        return new Decision(step, after, outcome, List.of(), List.of(), List.of());
+        return new Decision(step, after, outcome, List.of(), List.of(), List.of(), null);
     }
 
     /** The numbers stored with a final status: why, equity, maintenance and the marks they were judged at. */

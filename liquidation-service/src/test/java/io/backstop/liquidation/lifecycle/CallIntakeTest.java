@@ -50,6 +50,16 @@ class CallIntakeTest {
     }
 
     @Test
+    void theCallsPriceTimeIsKeptWithItsLiquidationAndACallWithoutOneHasNone() {
+        MarginCallIssued timed = new MarginCallIssued(cross.accountId(), cross.equity(), cross.maintenanceMargin(),
+                cross.initialMargin(), cross.collateral(), cross.positions(), cross.priceSequences(),
+                T0.minusMillis(120));
+
+        assertThat(intake.decide(CALL, timed, false, T0).liquidation().priceTime()).isEqualTo(T0.minusMillis(120));
+        assertThat(intake.decide(CALL, cross, false, T0).liquidation().priceTime()).isNull();
+    }
+
+    @Test
     void aCallForAScopeInProgressIsSkippedWithItsReason() {
         CallIntake.Intake busy = intake.decide(CALL, cross, true, T0);
         assertThat(busy.liquidation().status()).isEqualTo(LiquidationStatus.SKIPPED_IN_PROGRESS);

@@ -28,6 +28,12 @@ final class Fixtures {
     }
 
     static Liquidation liquidation(LiquidationStatus status, int round, ScopeState state) {
-        return new Liquidation(CallIntake.liquidationId(CALL), CALL, "alice", "CROSS", status, round, state, T0);
+        return liquidation(status, round, state, null);
+    }
+
+    /** @param priceTime the call's oracle time of its tick; null for a call without one */
+    static Liquidation liquidation(LiquidationStatus status, int round, ScopeState state, Instant priceTime) {
+        return new Liquidation(CallIntake.liquidationId(CALL), CALL, "alice", "CROSS", status, round, state, T0,
+                priceTime);
     }
 }

@@ -53,14 +53,28 @@ class LiquidationTest {
 
     @Test
     void aCallBecomesQueuedOrSkippedInRoundZero() {
-        Liquidation queued = Liquidation.queued(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0);
-        Liquidation skipped = Liquidation.skipped(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0);
+        Liquidation queued = Liquidation.queued(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0,
+                null);
+        Liquidation skipped = Liquidation.skipped(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0,
+                null);
 
         assertThat(queued.status()).isEqualTo(LiquidationStatus.QUEUED);
         assertThat(skipped.status()).isEqualTo(LiquidationStatus.SKIPPED_IN_PROGRESS);
         assertThat(List.of(queued.round(), skipped.round())).containsOnly(0);
         assertThat(queued.status().open()).isTrue();
         assertThat(skipped.status().open()).isFalse();
+    }
+
+    @Test
+    void theCallsPriceTimeStaysWithTheLiquidationThroughItsMoves() {
+        java.time.Instant tick = Fixtures.T0.minusMillis(300);
+        Liquidation queued = Liquidation.queued(Fixtures.CALL, Fixtures.CALL, "alice", "CROSS", BEFORE, Fixtures.T0,
+                tick);
+
+        Liquidation later = queued.placeRound(AFTER).filled(AFTER).endRound(AFTER).placeRound(AFTER);
+
+        assertThat(List.of(queued.priceTime(), later.priceTime())).containsOnly(tick);
+        assertThat(later.round()).isEqualTo(2);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.backstop.liquidation.plan.LiquidationPolicy;
 import io.backstop.liquidation.plan.ScopeState;
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RoundDeciderTest {
@@ -88,6 +89,63 @@ class RoundDeciderTest {
         });
         // derived ids: the same round decided again places the same orders
         assertThat(decider.decide(l, state, T0).orders()).isEqualTo(d.orders());
+    }
+
+    @Test
+    void theFirstRoundsOrdersAreTimedFromTheCallsTickToTheDecision() {
+        ScopeState state = scope("1000", btc("10", "60500", "60000"));
+        Liquidation l = liquidation(LiquidationStatus.QUEUED, 0, state, T0.minusMillis(750));
+
+        RoundDecider.Decision d = decider.decide(l, state, T0);
+
+        assertThat(d.step()).isEqualTo(RoundDecider.Step.ORDERS_PLACED);
+        assertThat(d.tickToOrder()).isEqualTo(Duration.ofMillis(750));
+    }
+
+    @Test
+    void aLaterRoundIsNotTheCallsFirstOrderAndIsNotTimed() {
+        ScopeState state = scope("1000", btc("10", "60500", "60000"));
+        Liquidation second = liquidation(LiquidationStatus.QUEUED, 1, state, T0.minusSeconds(30));
+
+        RoundDecider.Decision d = decider.decide(second, state, T0);
+
+        assertThat(d.step()).isEqualTo(RoundDecider.Step.ORDERS_PLACED);
+        assertThat(d.orders()).isNotEmpty();
+        assertThat(d.tickToOrder()).isNull();
+    }
+
+    @Test
+    void aCallWithoutAPriceTimeIsNotTimed() {
+        ScopeState state = scope("1000", btc("10", "60500", "60000"));
+
+        RoundDecider.Decision d = decider.decide(liquidation(LiquidationStatus.QUEUED, 0, state), state, T0);
+
+        assertThat(d.step()).isEqualTo(RoundDecider.Step.ORDERS_PLACED);
+        assertThat(d.tickToOrder()).isNull();
+    }
+
+    @Test
+    void aFirstRoundThatPlacesNoOrderIsNotTimed() {
+        ScopeState recovered = scope("250", btc("1", "61000", "60000"));
+        ScopeState bankrupt = scope("-10", btc("1", "61000", "60000"));
+
+        RoundDecider.Decision cancelled = decider.decide(
+                liquidation(LiquidationStatus.QUEUED, 0, recovered, T0.minusMillis(5)), recovered, T0);
+        RoundDecider.Decision shortfall = decider.decide(
+                liquidation(LiquidationStatus.QUEUED, 0, bankrupt, T0.minusMillis(5)), bankrupt, T0);
+
+        assertThat(List.of(cancelled.step(), shortfall.step()))
+                .containsExactly(RoundDecider.Step.CANCELLED_RECOVERED, RoundDecider.Step.SHORTFALL);
+        assertThat(cancelled.tickToOrder()).isNull();
+        assertThat(shortfall.tickToOrder()).isNull();
+    }
+
+    @Test
+    void aTickTimedAfterTheDecisionCountsAsNoTime() {
+        ScopeState state = scope("1000", btc("10", "60500", "60000"));
+        Liquidation l = liquidation(LiquidationStatus.QUEUED, 0, state, T0.plusMillis(40));
+
+        assertThat(decider.decide(l, state, T0).tickToOrder()).isEqualTo(Duration.ZERO);
     }
 
     @Test

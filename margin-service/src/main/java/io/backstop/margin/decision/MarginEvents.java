@@ -11,14 +11,16 @@ import io.backstop.margin.risk.MarginReview;
 import io.backstop.margin.risk.AccountRisk;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Translates the margin core's decisions into events. Amounts in events are rounded to 12 decimal
  * places (half-even): they report a valuation; balances themselves are never rounded.
  */
-final class MarginEvents {
+public final class MarginEvents {
 
     static final int SCALE = 12;
 
@@ -29,9 +31,23 @@ final class MarginEvents {
                                                 Instant at) {
         MarginCallIssued payload = new MarginCallIssued(account.id(), round(call.equity()),
                 round(call.maintenanceMargin()), round(call.initialMargin()), collateral(call.collateral()),
-                positions(call.positions()), call.priceSequences());
+                positions(call.positions()), call.priceSequences(), call.priceTime());
         return new EventEnvelope<>(call.callId(), EventType.MARGIN_CALL_ISSUED, EventType.MARGIN_CALL_ISSUED.version(),
                 at, null, null, payload);
+    }
+
+    /**
+     * How long after the tick that took its scope below maintenance a call was issued: its {@code priceTime} (the
+     * oracle's time) to its {@code occurredAt} (this service's clock), for the {@code backstop.margin.tick.to.call}
+     * timer; none for a call without a price time or an event that is not a call. A price time after the call (the
+     * two clocks disagree) counts as no time at all.
+     */
+    public static Optional<Duration> tickToCall(EventEnvelope<?> event) {
+        if (!(event.payload() instanceof MarginCallIssued call) || call.priceTime() == null) {
+            return Optional.empty();
+        }
+        Duration elapsed = Duration.between(call.priceTime(), event.occurredAt());
+        return Optional.of(elapsed.isNegative() ? Duration.ZERO : elapsed);
     }
 
     static EventEnvelope<AccountPositionsSnapshotted> snapshot(AccountRisk risk, long version, Instant at) {

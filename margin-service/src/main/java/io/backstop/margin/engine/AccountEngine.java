@@ -7,6 +7,7 @@ import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.time.SimulatedWork;
 import io.backstop.kit.tracing.EventTracing;
 import io.backstop.margin.account.Account;
+import io.backstop.margin.decision.MarginEvents;
 import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.decision.SnapshotSchedule;
 import io.backstop.margin.persistence.AccountRepository;
@@ -76,6 +77,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     private final MeterRegistry meters;
     private final Map<String, Counter> appliedByTopic = new ConcurrentHashMap<>();
     private final Timer batchTimer;
+    private final Timer tickToCall;
 
     public AccountEngine(MarginEngine margin, AccountReads reads, AccountRepository repository, Inbox inbox,
                          Outbox outbox, TransactionTemplate tx, Clock clock, int batchSize, Duration snapshotInterval,
@@ -102,6 +104,10 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         this.meters = meters;
         this.batchTimer = Timer.builder("backstop.margin.engine.batch")
                 .description("Applying and committing one batch of account changes").register(meters);
+        this.tickToCall = Timer.builder("backstop.margin.tick.to.call")
+                .description("From the oracle time of the price that took a scope below maintenance to its margin call"
+                        + " (committed)")
+                .serviceLevelObjectives(Duration.ofSeconds(1)).publishPercentileHistogram().register(meters);
         Gauge.builder("backstop.margin.engine.queue", queue, BlockingQueue::size)
                 .description("Account changes waiting for the engine").register(meters);
     }
@@ -316,6 +322,8 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 future.completeExceptionally(failures.get(i));
             }
         }
+        // the calls committed: a batch rolled back and retried issues its calls again, and they are timed then
+        batch.events.forEach(event -> MarginEvents.tickToCall(event).ifPresent(tickToCall::record));
         batch.applied.forEach((topic, count) -> appliedByTopic.computeIfAbsent(topic, t -> Counter
                 .builder("backstop.margin.events.applied").description("Consumed events applied (committed), by topic")
                 .tag("topic", t).register(meters)).increment(count));

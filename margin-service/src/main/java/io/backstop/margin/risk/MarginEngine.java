@@ -5,11 +5,13 @@ import io.backstop.margin.account.AccountStatus;
 import io.backstop.margin.account.ScopeStanding;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -57,8 +59,9 @@ public final class MarginEngine {
         boolean crossPriced = crossPriced(account, risk, crossSymbols);
         if (crossPriced) {
             changed |= decide(account, Account.CROSS, risk.equity(), risk.maintenanceMargin(), !cross.isEmpty(),
-                    trusted(risk, crossSymbols), () -> call(risk, Account.CROSS, risk.equity(),
-                            risk.maintenanceMargin(), cross, risk.collateral(), crossSymbols), calls, held);
+                    trusted(risk, crossSymbols), () -> call(risk, prices, Account.CROSS,
+                            risk.equity(), risk.maintenanceMargin(), cross, risk.collateral(), crossSymbols), calls,
+                    held);
         }
         for (AccountRisk.PositionLine isolated : risk.positions()) {
             if (!isolated.isolated()) {
@@ -67,7 +70,7 @@ public final class MarginEngine {
             String scope = Account.isolatedScope(isolated.symbol());
             Set<String> symbols = Set.of(priceSymbol(isolated.symbol()));
             changed |= decide(account, scope, isolated.isolatedEquity(), isolated.maintenanceMargin(), true,
-                    trusted(risk, symbols), () -> call(risk, scope, isolated.isolatedEquity(),
+                    trusted(risk, symbols), () -> call(risk, prices, scope, isolated.isolatedEquity(),
                             isolated.maintenanceMargin(), List.of(isolated), List.of(), symbols), calls, held);
         }
         for (String scope : List.copyOf(account.scopes().keySet())) {
@@ -171,8 +174,8 @@ public final class MarginEngine {
                 && risk.missing().stream().noneMatch(crossSymbols::contains);
     }
 
-    private MarginReview.Call call(AccountRisk risk, String scope, BigDecimal equity, BigDecimal maintenance,
-                                   List<AccountRisk.PositionLine> positions,
+    private MarginReview.Call call(AccountRisk risk, PriceBook prices, String scope, BigDecimal equity,
+                                   BigDecimal maintenance, List<AccountRisk.PositionLine> positions,
                                    List<AccountRisk.CollateralLine> collateral, Set<String> symbols) {
         BigDecimal initial = positions.stream().map(AccountRisk.PositionLine::initialMargin)
                 .reduce(BigDecimal.ZERO, BigDecimal::add);
@@ -182,7 +185,19 @@ public final class MarginEngine {
                 sequences.put(symbol, sequence);
             }
         });
-        return new MarginReview.Call(ids.get(), scope, equity, maintenance, initial, collateral, positions, sequences);
+        return new MarginReview.Call(ids.get(), scope, equity, maintenance, initial, collateral, positions, sequences,
+                newestPriceTime(prices, sequences));
+    }
+
+    /**
+     * The oracle time of the newest of the prices used (the quotes of the sequences the risk was assessed at, which
+     * the review reads synchronously from the same book); null when none has a time.
+     */
+    static Instant newestPriceTime(PriceBook prices, Map<String, Long> sequences) {
+        return sequences.entrySet().stream()
+                .map(used -> prices.quote(used.getKey()).filter(q -> q.sequence() == used.getValue())
+                        .map(Quote::time).orElse(null))
+                .filter(Objects::nonNull).max(Instant::compareTo).orElse(null);
     }
 
     private static boolean trusted(AccountRisk risk, Set<String> symbols) {

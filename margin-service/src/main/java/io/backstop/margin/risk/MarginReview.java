@@ -1,6 +1,7 @@
 package io.backstop.margin.risk;
 
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,10 +18,13 @@ public record MarginReview(AccountRisk risk, List<Call> calls, List<String> held
     /**
      * One margin call: the scope's equity and requirement, and what they were computed from.
      *
-     * @param callId the eventId the call is published with; the scope keeps it while it is open
+     * @param callId    the eventId the call is published with; the scope keeps it while it is open
+     * @param priceTime the oracle time of the newest of the prices it was computed from (the tick that took the scope
+     *                  below maintenance); null when none of them has one
      */
     public record Call(UUID callId, String scope, BigDecimal equity, BigDecimal maintenanceMargin,
                        BigDecimal initialMargin, List<AccountRisk.CollateralLine> collateral,
-                       List<AccountRisk.PositionLine> positions, Map<String, Long> priceSequences) {
+                       List<AccountRisk.PositionLine> positions, Map<String, Long> priceSequences,
+                       Instant priceTime) {
     }
 }

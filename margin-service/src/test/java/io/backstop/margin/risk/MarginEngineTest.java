@@ -8,6 +8,7 @@ import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.oracle.PriceStatus;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -146,6 +147,45 @@ class MarginEngineTest {
         });
         assertThat(account.scope(Account.CROSS).status()).isEqualTo(AccountStatus.HEALTHY);
         assertThat(account.status()).isEqualTo(AccountStatus.LIQUIDATING);
+    }
+
+    @Test
+    void aCallCarriesTheOracleTimeOfTheNewestPriceItsScopeWasJudgedAt() {
+        Account account = new Account("eth-holder", "USDT");
+        account.deposit("WBETH", new BigDecimal("10"));
+        account.trade("ETHUSDT", Side.BUY, new BigDecimal("580"), new BigDecimal("3800"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        account.deposit("USDT", new BigDecimal("100000"));
+        account.trade("BTCUSDT", Side.SELL, new BigDecimal("1"), new BigDecimal("60000"), MarginMode.ISOLATED,
+                BigDecimal.ZERO, "USDT", new BigDecimal("1000"));
+        Instant t0 = Instant.parse("2025-10-10T21:00:00Z");
+        prices.at("WBETH", "4066", t0).at("BTCUSDT", "60000", t0.plusSeconds(1)).at("ETHUSDT", "3800", t0);
+        assertThat(engine.review(account, prices).calls()).isEmpty();
+
+        // the ETH tick takes the cross scope below maintenance; the BTC price, newer, is not the cross scope's
+        prices.at("ETHUSDT", "3500", t0.plusMillis(400));
+        MarginReview review = engine.review(account, prices);
+
+        assertThat(review.calls()).singleElement().satisfies(call -> {
+            assertThat(call.scope()).isEqualTo(Account.CROSS);
+            assertThat(call.priceTime()).isEqualTo(t0.plusMillis(400));
+        });
+
+        // the isolated scope's call is judged at its own symbol's price only
+        prices.at("BTCUSDT", "60900", t0.plusSeconds(2));
+        assertThat(engine.review(account, prices).calls()).singleElement().satisfies(call -> {
+            assertThat(call.scope()).isEqualTo("ISOLATED:BTCUSDT");
+            assertThat(call.priceTime()).isEqualTo(t0.plusSeconds(2));
+        });
+    }
+
+    @Test
+    void aCallWhosePricesHaveNoOracleTimeHasNone() {
+        Account account = leveragedLong();
+        prices.at("BTCUSDT", "59000", null);
+
+        assertThat(engine.review(account, prices).calls()).singleElement()
+                .satisfies(call -> assertThat(call.priceTime()).isNull());
     }
 
     @Test

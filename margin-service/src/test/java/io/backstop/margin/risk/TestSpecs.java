@@ -52,8 +52,17 @@ public final class TestSpecs {
         }
 
         public Prices set(String symbol, String price, PriceStatus status) {
+            return set(symbol, price, status, Instant.EPOCH);
+        }
+
+        /** A trusted price the oracle published at {@code time} (its priceTime; null for none). */
+        public Prices at(String symbol, String price, Instant time) {
+            return set(symbol, price, PriceStatus.OK, time);
+        }
+
+        private Prices set(String symbol, String price, PriceStatus status, Instant time) {
             BigDecimal p = new BigDecimal(price);
-            quotes.put(symbol, new Quote(symbol, p, p, status, ++sequence, Instant.EPOCH));
+            quotes.put(symbol, new Quote(symbol, p, p, status, ++sequence, time));
             return this;
         }
 

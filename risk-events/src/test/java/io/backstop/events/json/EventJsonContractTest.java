@@ -262,6 +262,32 @@ class EventJsonContractTest {
     }
 
     @Test
+    void aMarginCallWrittenBeforeItsPriceTimeStillReadsWithoutOne() {
+        ObjectNode message = tree(EventType.MARGIN_CALL_ISSUED);
+        payload(message).remove("priceTime");
+
+        io.backstop.events.margin.MarginCallIssued call = (io.backstop.events.margin.MarginCallIssued)
+                decode(Topic.MARGIN_CALLS, message).payload();
+
+        assertThat(call.priceTime()).isNull();
+        assertThat(call).usingRecursiveComparison().ignoringFields("priceTime")
+                .isEqualTo(SampleEvents.payloads().get(EventType.MARGIN_CALL_ISSUED));
+        assertThat(json.mapper().readTree(json.encode(EventEnvelope.of(call, SampleEvents.envelope(
+                EventType.MARGIN_CALL_ISSUED).occurredAt(), null, null))).get("payload").has("priceTime")).isFalse();
+    }
+
+    @Test
+    void aMarginCallsPriceTimeIsAnInstantWrittenAsText() {
+        ObjectNode message = tree(EventType.MARGIN_CALL_ISSUED);
+        assertThat(payload(message).get("priceTime").stringValue()).isEqualTo("2025-10-10T21:00:00.250Z");
+
+        payload(message).put("priceTime", 1760130000250L);
+
+        assertViolation(() -> decode(Topic.MARGIN_CALLS, message), "margin.calls", "payload.priceTime",
+                Reason.WRONG_TYPE);
+    }
+
+    @Test
     void theExactDecimalIsPreservedNotAFloatApproximation() {
         ObjectNode message = tree(EventType.CONVERSION_RATE_OBSERVED);
         payload(message).put("rate", "1.000000000000000000000000000001");

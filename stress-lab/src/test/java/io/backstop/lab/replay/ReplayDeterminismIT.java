@@ -23,26 +23,29 @@ import org.junit.jupiter.api.Test;
  * The replay's promise, as a user would check it: the same scenario, seed and options replayed on two fresh
  * platforms on simulated time decide exactly the same, even when the second runs while two threads keep both
  * cores busy. The first quarter hour of 10 October with a small population (the first calls, liquidations
- * into a moving book, a shortfall the fund takes over), on real processes: Kafka, PostgreSQL and the four
+ * into a moving book, the liquidation fees the fund takes in), on real processes: Kafka, PostgreSQL and the four
  * services, each platform under target/. A third run kills each of the four services and PostgreSQL once with
- * SIGKILL during the shock and must decide the same too.
+ * SIGKILL during the shock and must decide the same too. The first run exports its traces (and one liquidation's
+ * is followed from its tick to the fund), the second has tracing off: traces change no decision.
  */
 class ReplayDeterminismIT {
 
     private static final int TRADERS = 60;
+    /** A platform with tracing off altogether (management.tracing.enabled=false). */
+    private static final String TRACING_OFF = "off";
 
     @Test
     void theSameScenarioSeedAndOptionsDecideTheSameOnAQuietAndOnABusyMachineAndWithServicesKilled()
             throws Exception {
         Scenario scenario = Scenarios.load("oct-2025").with(null, 12.0);
         Replay.Result quiet;
-        // the quiet run exports its spans over OTLP, as a user's collector would receive them: tracing changes no
-        // decision (the busy run, without an exporter, must decide the same)
+        // the quiet run exports its spans over OTLP, as a user's collector would receive them; the busy run has tracing
+        // off altogether: tracing changes no decision (the two must decide the same)
         try (TraceCollector collector = new TraceCollector()) {
             quiet = onFreshPlatform("quiet", scenario, false, null, List.of(), collector.endpoint());
             aShortfallIsOneTraceFromItsTickToTheFund(collector);
         }
-        Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of(), null);
+        Replay.Result busy = onFreshPlatform("busy", scenario, true, null, List.of(), TRACING_OFF);
         // the chaos run of ./backstop chaos --kill margin,liquidation,insurance-fund,oracle,postgres: SIGKILL each once,
         // at T+2, 4, 6, 8 and 10 simulated min (with PostgreSQL killed every service's step fails part-way and is asked
         // again; the oracle at T+8 is where a kill in the middle of its step once changed its next step's prices, before
@@ -130,10 +133,13 @@ class ReplayDeterminismIT {
 
     private static Replay.Result onFreshPlatform(String name, Scenario scenario, boolean hog, Chaos.KillPlan plan,
                                                  List<Chaos.Kills.Kill> killed, String traceEndpoint) throws Exception {
+        // traceEndpoint: where the services export their spans over OTLP, TRACING_OFF, or null (traced, not exported)
         Path runDir = Path.of("target", "determinism-" + name + "-" + ProcessHandle.current().pid()).toAbsolutePath();
         Map<String, String> env = TestPlatforms.environment(runDir);
         env.put("BACKSTOP_CLOCK", RuntimeSettings.SIMULATED);
-        if (traceEndpoint != null) {
+        if (TRACING_OFF.equals(traceEndpoint)) {
+            env.put("BACKSTOP_SERVICE_JAVA_OPTS", env.get("BACKSTOP_SERVICE_JAVA_OPTS") + " -Dmanagement.tracing.enabled=false");
+        } else if (traceEndpoint != null) {
             env.put("BACKSTOP_SERVICE_JAVA_OPTS", env.get("BACKSTOP_SERVICE_JAVA_OPTS")
                     + " -Dmanagement.opentelemetry.tracing.export.otlp.endpoint=" + traceEndpoint
                     + " -Dmanagement.opentelemetry.tracing.export.schedule-delay=200ms");
