@@ -256,6 +256,26 @@ class LocalRuntimeIT {
             var check = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/ledger/check", null).body());
             assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
         }
+        everyServiceIsScrapedByPrometheusBefore243();
+    }
+
+    /**
+     * After traced work (the liquidation, the takeover, the queries above), each service's scrape, as Prometheus asks
+     * for it (OpenMetrics), has no trace exemplar on a timer's {@code _count}: Prometheus before 2.43 drops a scrape
+     * that has one, and with it every metric of the service (the kit's TracingAutoConfiguration).
+     */
+    private void everyServiceIsScrapedByPrometheusBefore243() throws Exception {
+        for (Service service : Service.values()) {
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                    + settings.servicePorts().get(service) + "/actuator/prometheus"))
+                    .header("Accept", "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5")
+                    .build();
+            String scrape = java.net.http.HttpClient.newHttpClient()
+                    .send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scrape).as(service.id()).contains("# EOF", "backstop_");
+            assertThat(scrape.lines().filter(l -> l.contains("_count") && l.contains(" # {")).toList())
+                    .as("%s: exemplars on _count", service.id()).isEmpty();
+        }
     }
 
     /** The account's ETH size in the fund's queue (margin's last snapshot of it), null for none. */
