@@ -60,9 +60,10 @@ class MarginConfiguration {
 
     @Bean
     ConsumedEvents consumedEvents(AccountEngine engine, AccountReads reads, Inbox inbox, MarginEngine margin,
-                                  Clock clock, MarginProperties properties, MeterRegistry meters) {
+                                  Clock clock, MarginProperties properties, MeterRegistry meters,
+                                  io.backstop.kit.tracing.EventTracing tracing) {
         return new ConsumedEvents(engine, reads, inbox, new EventApplier(margin, clock, settlementAsset(properties)),
-                meters);
+                meters, tracing);
     }
 
     @Bean

@@ -30,6 +30,7 @@ import org.springframework.transaction.support.TransactionTemplate;
         properties = {"backstop.kafka.max-attempts=3", "backstop.kafka.max-retry-interval=400ms",
                 "backstop.kafka.stalled-after=1s", "backstop.kafka.stall-limit=3s"})
 @RealInfrastructure
+@org.springframework.boot.micrometer.tracing.test.autoconfigure.AutoConfigureTracing
 class KitIT extends ServiceFoundationContract {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -131,8 +132,17 @@ class KitIT extends ServiceFoundationContract {
         EventEnvelope<?> event = tick("kraken", "TRX", "0.3");
         kafka.send(infra.topic("market.ticks"), "TRX", json.encode(event));
 
-        assertThat(pricesCausedBy(event.eventId(), 1)).hasSize(1);
+        String topic = infra.topic("oracle.prices");
+        List<ConsumerRecord<String, byte[]>> prices = kafka.read(topic, 1, WAIT, r -> event.eventId().equals(
+                json.decode(Topic.ORACLE_PRICES, topic, r.value()).causationId()));
+        assertThat(prices).hasSize(1);
         assertThat(KitTestApplication.EchoListener.loggedEventIds).contains(event.eventId().toString());
+        // and its trace: the id every log line carries is the trace the price it decided continues
+        String traceId = KitTestApplication.EchoListener.loggedTraceIds.get(event.eventId());
+        assertThat(traceId).matches("[0-9a-f]{32}");
+        var header = prices.get(0).headers().lastHeader(io.backstop.kit.tracing.EventTracing.HEADER);
+        assertThat(header).as("the price's traceparent").isNotNull();
+        assertThat(new String(header.value(), StandardCharsets.UTF_8)).startsWith("00-" + traceId + "-");
     }
 
     @Test

@@ -56,6 +56,8 @@ public class KitTestApplication {
         static final AtomicInteger faultyAttempts = new AtomicInteger();
         /** The event id in the logging context while each tick was applied (what each log line carried). */
         static final java.util.Queue<String> loggedEventIds = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** The trace id in the logging context while each event was applied (Micrometer Tracing's MDC entry). */
+        static final java.util.Map<java.util.UUID, String> loggedTraceIds = new java.util.concurrent.ConcurrentHashMap<>();
 
         private final InboxBatch inbox;
         private final Outbox outbox;
@@ -76,6 +78,7 @@ public class KitTestApplication {
         private void echo(EventEnvelope<?> event) {
             VenueTickObserved tick = (VenueTickObserved) event.payload();
             loggedEventIds.add(String.valueOf(org.slf4j.MDC.get("eventId")));
+            loggedTraceIds.put(event.eventId(), String.valueOf(org.slf4j.MDC.get("traceId")));
             if (tick.symbol().equals("UNKNOWN")) {
                 throw new ContractViolation(Topic.MARKET_TICKS.baseName(), "payload.symbol",
                         ContractViolation.Reason.REJECTED_BY_CONSUMER, "symbol UNKNOWN is not configured");

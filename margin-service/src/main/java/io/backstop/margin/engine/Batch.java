@@ -37,10 +37,13 @@ public final class Batch {
         this.held = held;
     }
 
-    /** The events emitted from index {@code from} on continue the trace {@code traceParent} (when not null). */
+    /**
+     * The events emitted from index {@code from} on continue the trace {@code traceParent} (when not null), unless
+     * the work that emitted them gave them one already (an event applied within a task keeps its own).
+     */
     void traced(int from, String traceParent) {
         if (traceParent != null) {
-            events.subList(from, events.size()).forEach(e -> traceParents.put(e.eventId(), traceParent));
+            events.subList(from, events.size()).forEach(e -> traceParents.putIfAbsent(e.eventId(), traceParent));
         }
     }
 

@@ -5,6 +5,7 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.kit.inbox.Inbox;
 import io.backstop.kit.kafka.PolledBatch;
+import io.backstop.kit.tracing.EventTracing;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.decision.EventApplier;
 import io.micrometer.core.instrument.Counter;
@@ -32,9 +33,16 @@ public class ConsumedEvents {
     private final MeterRegistry meters;
     private final Counter duplicates;
     private final Map<Account.LeaseEnd, Counter> leaseEnds = new ConcurrentHashMap<>();
+    private final EventTracing tracing;
 
     public ConsumedEvents(AccountEngine engine, AccountReads reads, Inbox inbox, EventApplier applier,
                           MeterRegistry meters) {
+        this(engine, reads, inbox, applier, meters, EventTracing.NONE);
+    }
+
+    public ConsumedEvents(AccountEngine engine, AccountReads reads, Inbox inbox, EventApplier applier,
+                          MeterRegistry meters, EventTracing tracing) {
+        this.tracing = tracing;
         this.engine = engine;
         this.reads = reads;
         this.inbox = inbox;
@@ -63,8 +71,10 @@ public class ConsumedEvents {
                     continue;
                 }
                 int eventsBefore = batch.events.size();
-                try {
+                // on the engine's thread, each event in its own span: what it emits continues the producer's trace
+                try (EventTracing.Scope traced = tracing.applying(record, record.topic(), event)) {
                     applyPayload(record.topic(), event, batch);
+                    batch.traced(eventsBefore, tracing.traceParent());
                 } catch (ContractViolation | UnknownAccount | IllegalArgumentException rejected) {
                     batch.events.subList(eventsBefore, batch.events.size()).clear();
                     return Optional.of(new PolledBatch.Rejection(i, rejected));

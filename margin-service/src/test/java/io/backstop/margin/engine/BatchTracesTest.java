@@ -35,6 +35,17 @@ class BatchTracesTest {
                 new Outbox.Outgoing(settled, FILL), new Outbox.Outgoing(snapshot, null));
     }
 
+    @Test
+    void anEventAppliedInItsOwnSpanWithinATaskKeepsThatSpansTrace() {
+        Batch batch = new Batch(null);
+        EventEnvelope<?> settled = event("4");
+        batch.events.add(settled);
+        batch.traced(0, FILL);           // the consumed event's span, inside the task
+        batch.traced(0, PRICE);          // the task's submitter's, after it
+
+        assertThat(batch.outgoing()).containsExactly(new Outbox.Outgoing(settled, FILL));
+    }
+
     private static EventEnvelope<?> event(String last) {
         Instant at = Instant.parse("2025-10-10T21:00:00Z");
         return EventEnvelope.of(new VenueTickObserved("binance", "BTCUSDT", new BigDecimal(last),

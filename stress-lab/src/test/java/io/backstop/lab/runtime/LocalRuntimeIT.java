@@ -51,9 +51,16 @@ class LocalRuntimeIT {
     private static final List<ProcessHandle> started = new ArrayList<>();
     private final EventJson json = new EventJson();
 
+    /** Where the services export their spans (OTLP), as to a user's collector. */
+    private static io.backstop.lab.tracing.TraceCollector traces;
+
     @BeforeAll
     static void configure() throws IOException {
+        traces = new io.backstop.lab.tracing.TraceCollector();
         Map<String, String> env = TestPlatforms.environment(Path.of("target", "it-run-" + ProcessHandle.current().pid()));
+        env.put("BACKSTOP_SERVICE_JAVA_OPTS", env.get("BACKSTOP_SERVICE_JAVA_OPTS")
+                + " -Dmanagement.opentelemetry.tracing.export.otlp.endpoint=" + traces.endpoint()
+                + " -Dmanagement.opentelemetry.tracing.export.schedule-delay=200ms");
         settings = RuntimeSettings.fromEnvironment(env);
         runtime = new LocalRuntime(settings, new PrintStream(output, true, StandardCharsets.UTF_8));
     }
@@ -62,6 +69,7 @@ class LocalRuntimeIT {
     static void stopEverything() throws Exception {
         runtime.down();
         started.forEach(p -> p.destroyForcibly());
+        traces.close();
     }
 
     @Test
@@ -206,10 +214,18 @@ class LocalRuntimeIT {
             assertThat(ranked).containsExactlyInAnyOrderElementsOf(longs.keySet());
 
             UUID shortfallId = UUID.randomUUID();
-            producer.send(new ProducerRecord<>("liquidation.shortfalls", "ETHUSDT", json.encode(EventEnvelope.of(
+            // raised in a liquidation's trace, as liquidation-service's outbox would send it
+            String traceId = java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(16)
+                    .putLong(System.nanoTime()).putLong(shortfallId.getMostSignificantBits()).array());
+            String raisedIn = "00f067aa0ba902b7";
+            ProducerRecord<String, byte[]> shortfall = new ProducerRecord<>("liquidation.shortfalls", "ETHUSDT",
+                    json.encode(EventEnvelope.of(
                     new io.backstop.events.liquidation.LiquidationShortfallRaised(shortfallId, UUID.randomUUID(),
                             UUID.randomUUID(), bankrupt, "ETHUSDT", io.backstop.events.PositionSide.SHORT,
-                            new BigDecimal("100"), mark, mark, new BigDecimal("12.34")), Instant.now(), null, null))));
+                            new BigDecimal("100"), mark, mark, new BigDecimal("12.34")), Instant.now(), null, null)));
+            shortfall.headers().add("traceparent", ("00-" + traceId + "-" + raisedIn + "-01")
+                    .getBytes(StandardCharsets.UTF_8));
+            producer.send(shortfall);
             producer.flush();
 
             // expected: the fund takes what it can, the rest closes against the queue in its order
@@ -255,8 +271,31 @@ class LocalRuntimeIT {
                             + "' AND s.applied = s.requested") == deleveraged.size());
             var check = json.mapper().readTree(http("GET", Service.INSURANCE_FUND, "/api/v1/ledger/check", null).body());
             assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
+            theWaterfallIsInTheShortfallsTrace(traceId, raisedIn);
         }
         everyServiceIsScrapedByPrometheusBefore243();
+    }
+
+    /**
+     * The waterfall in the liquidation's trace: the fund applies the shortfall as a child of the span that raised it,
+     * margin-service applies the ADL the fund decided in that span, and the fund the settlements margin sent back.
+     */
+    private void theWaterfallIsInTheShortfallsTrace(String traceId, String raisedIn) {
+        await("the waterfall's spans exported").atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
+                .anyMatch(s -> s.traceId().equals(traceId) && s.name().equals("adl.settlements apply")));
+        List<io.backstop.lab.tracing.TraceCollector.CollectedSpan> trace = traces.spans().stream()
+                .filter(s -> s.traceId().equals(traceId)).toList();
+        var applied = trace.stream().filter(s -> s.name().equals("liquidation.shortfalls apply")).toList();
+        assertThat(applied).hasSize(1);
+        assertThat(applied.get(0).service()).isEqualTo("insurance-fund-service");
+        assertThat(applied.get(0).parentSpanId()).isEqualTo(raisedIn);
+        var settlement = trace.stream().filter(s -> s.name().equals("adl.settlements apply")).findFirst().orElseThrow();
+        List<io.backstop.lab.tracing.TraceCollector.CollectedSpan> chain = traces.ancestry(settlement);
+        chain.forEach(s -> System.out.printf("waterfall trace %s  %-24s %s%n", s.traceId(), s.service(), s.name()));
+        assertThat(chain).extracting(io.backstop.lab.tracing.TraceCollector.CollectedSpan::service).containsExactly(
+                "insurance-fund-service", "margin-service", "insurance-fund-service");
+        assertThat(chain.get(0)).isEqualTo(applied.get(0));
+        assertThat(chain.get(1).name()).isEqualTo("adl.executions apply");
     }
 
     /**
