@@ -281,16 +281,23 @@ class LocalRuntimeIT {
      * margin-service applies the ADL the fund decided in that span, and the fund the settlements margin sent back.
      */
     private void theWaterfallIsInTheShortfallsTrace(String traceId, String raisedIn) {
+        // margin-service applies its own settlements too (the same topic, another span): the fund's is the one
         await("the waterfall's spans exported").atMost(Duration.ofSeconds(30)).until(() -> traces.spans().stream()
-                .anyMatch(s -> s.traceId().equals(traceId) && s.name().equals("adl.settlements apply")));
+                .anyMatch(s -> s.traceId().equals(traceId) && s.name().equals("adl.settlements apply")
+                        && s.service().equals("insurance-fund-service")));
         List<io.backstop.lab.tracing.TraceCollector.CollectedSpan> trace = traces.spans().stream()
                 .filter(s -> s.traceId().equals(traceId)).toList();
         var applied = trace.stream().filter(s -> s.name().equals("liquidation.shortfalls apply")).toList();
         assertThat(applied).hasSize(1);
         assertThat(applied.get(0).service()).isEqualTo("insurance-fund-service");
         assertThat(applied.get(0).parentSpanId()).isEqualTo(raisedIn);
-        var settlement = trace.stream().filter(s -> s.name().equals("adl.settlements apply")).findFirst().orElseThrow();
-        List<io.backstop.lab.tracing.TraceCollector.CollectedSpan> chain = traces.ancestry(settlement);
+        var settlement = trace.stream().filter(s -> s.name().equals("adl.settlements apply")
+                && s.service().equals("insurance-fund-service")).findFirst().orElseThrow();
+        // from the fund's application of the shortfall down (the liquidation's spans above it may be exported later)
+        List<io.backstop.lab.tracing.TraceCollector.CollectedSpan> ancestry = traces.ancestry(settlement);
+        int from = ancestry.indexOf(applied.get(0));
+        assertThat(from).as("the settlement descends from the fund's application of the shortfall").isNotNegative();
+        List<io.backstop.lab.tracing.TraceCollector.CollectedSpan> chain = ancestry.subList(from, ancestry.size());
         chain.forEach(s -> System.out.printf("waterfall trace %s  %-24s %s%n", s.traceId(), s.service(), s.name()));
         assertThat(chain).extracting(io.backstop.lab.tracing.TraceCollector.CollectedSpan::service).containsExactly(
                 "insurance-fund-service", "margin-service", "insurance-fund-service");
