@@ -36,6 +36,9 @@ for service in ORACLE:8081 MARGIN:8082 LIQUIDATION:8083 INSURANCE_FUND:8084; do
     || { echo "nothing answers on 127.0.0.1:$p ($var): start the platform first (./backstop up --clock simulated)" >&2; exit 1; }
   targets+=("\"127.0.0.1:$p\"")
 done
+# /actuator/prometheus answers an operator's token only (docs/security.md): Prometheus scrapes with one from the local
+# issuer, valid for a day, kept beside its data
+(umask 077; ./backstop token --role operator --ttl 1d --subject prometheus > "$dir/scrape-token")
 cat > "$dir/prometheus.yml" <<EOF
 # written by observability/observe.sh: the platform on this machine, Backstop's rules
 global:
@@ -46,6 +49,9 @@ $(for f in "$PWD"/observability/prometheus/rules/*.yml; do echo "  - $f"; done)
 scrape_configs:
   - job_name: backstop
     metrics_path: /actuator/prometheus
+    authorization:
+      type: Bearer
+      credentials_file: $PWD/$dir/scrape-token
     static_configs:
       - targets: [$(IFS=,; echo "${targets[*]}")]
 EOF

@@ -1,5 +1,7 @@
 package io.backstop.insurance;
 
+import io.backstop.testkit.AccessMatrix;
+import io.backstop.events.auth.Role;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.SampleEvents;
 import io.backstop.events.Topic;
@@ -35,6 +37,17 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
      * answers a shortfall this call really raised and a request the fund is taken to have sent for it (the fund
      * refuses one for a shortfall it never resolved, or for a request it never sent).
      */
+    @Override
+    protected java.util.Map<String, AccessMatrix.Allowed> accessMatrix() {
+        return java.util.Map.of(
+                "GET /api/v1/fund", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "GET /api/v1/fund/{group}", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "POST /api/v1/fund/{group}/deposits", AccessMatrix.Allowed.roles(Role.ADMIN),
+                "GET /api/v1/waterfall/{shortfallId}", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "GET /api/v1/adl/{symbol}/queue", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "GET /api/v1/ledger/check", AccessMatrix.Allowed.roles(Role.OPERATOR));
+    }
+
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
         List<EventEnvelope<?>> events = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.backstop.liquidation;
 
+import io.backstop.testkit.AccessMatrix;
+import io.backstop.events.auth.Role;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.SampleEvents;
 import io.backstop.events.Topic;
@@ -20,6 +22,13 @@ class LiquidationServiceFoundationIT extends ServiceFoundationContract {
      * The public feed's own topic too ({@code liquidation.events}, read by every instance to push to its SSE
      * clients): an SSE client is connected first, so the good liquidation is seen arriving.
      */
+    @Override
+    protected java.util.Map<String, AccessMatrix.Allowed> accessMatrix() {
+        return java.util.Map.of(
+                "GET /api/v1/liquidations/stream", AccessMatrix.Allowed.anyone(),
+                "GET /api/v1/liquidations", AccessMatrix.Allowed.ownAccountInQuery("accountId", Role.OPERATOR));
+    }
+
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {
         listenToTheFeed();

@@ -1,5 +1,7 @@
 package io.backstop.margin;
 
+import io.backstop.testkit.AccessMatrix;
+import io.backstop.events.auth.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.events.EventEnvelope;
@@ -29,6 +31,17 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
 
     /** Each call of the contract gets events of its own: an account, a trade and a price sequence never used before. */
     private static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    protected java.util.Map<String, AccessMatrix.Allowed> accessMatrix() {
+        return java.util.Map.of(
+                "POST /api/v1/accounts", AccessMatrix.Allowed.roles(Role.EXCHANGE),
+                "POST /api/v1/accounts/{id}/deposits", AccessMatrix.Allowed.roles(Role.EXCHANGE),
+                "POST /api/v1/accounts/{id}/withdrawals", AccessMatrix.Allowed.roles(Role.EXCHANGE),
+                "POST /api/v1/accounts/{id}/fills", AccessMatrix.Allowed.roles(Role.EXCHANGE),
+                "GET /api/v1/accounts/{id}/risk", AccessMatrix.Allowed.ownAccountInPath("id", Role.OPERATOR),
+                "GET /api/v1/accounts/at-risk", AccessMatrix.Allowed.roles(Role.OPERATOR));
+    }
 
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {

@@ -1,5 +1,7 @@
 package io.backstop.oracle;
 
+import io.backstop.testkit.AccessMatrix;
+import io.backstop.events.auth.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.events.EventEnvelope;
@@ -21,6 +23,15 @@ class OracleServiceFoundationIT extends ServiceFoundationContract {
 
     /** Per good tick: the accepted ticks of its symbol before it was sent. */
     private final java.util.Map<java.util.UUID, Double> before = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    protected java.util.Map<String, AccessMatrix.Allowed> accessMatrix() {
+        return java.util.Map.of(
+                "GET /api/v1/prices", AccessMatrix.Allowed.anyone(),
+                "GET /api/v1/prices/{symbol}", AccessMatrix.Allowed.anyone(),
+                "GET /api/v1/prices/{symbol}/history", AccessMatrix.Allowed.anyone(),
+                "POST /api/v1/ticks", AccessMatrix.Allowed.roles(Role.FEED));
+    }
 
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {

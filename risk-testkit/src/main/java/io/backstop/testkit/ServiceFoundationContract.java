@@ -55,6 +55,81 @@ public abstract class ServiceFoundationContract {
     /** One valid event for every topic the service consumes. */
     protected abstract List<EventEnvelope<?>> goodEventsForEachConsumedTopic();
 
+    /**
+     * Who may call each of the service's own operations ({@code "METHOD /path/{template}"}, as its OpenAPI document
+     * names them; the kit's are {@link AccessMatrix#kit()}). Written from docs/security.md, not from the service's
+     * rules: the matrix test checks the service against it, and fails on an operation it does not name.
+     */
+    protected abstract java.util.Map<String, AccessMatrix.Allowed> accessMatrix();
+
+    /**
+     * The authorization matrix, against the running service: every operation of its OpenAPI document has a row, and
+     * each caller (no token, each role, a trader on its own and on another account) is answered as the row says.
+     */
+    @Test
+    void everyEndpointAnswersEachCallerAsTheAccessMatrixSays() throws Exception {
+        tools.jackson.databind.ObjectMapper mapper = tools.jackson.databind.json.JsonMapper.builder().build();
+        java.util.Set<String> operations = AccessMatrix.operations(mapper.readTree(get("/v3/api-docs").body()));
+        java.util.Map<String, AccessMatrix.Allowed> matrix = new java.util.LinkedHashMap<>();
+        AccessMatrix.kit().forEach((operation, allowed) -> {
+            if (operations.contains(operation)) {
+                matrix.put(operation, allowed);
+            }
+        });
+        matrix.putAll(accessMatrix());
+        assertThat(new java.util.TreeSet<>(matrix.keySet()))
+                .as("a row in the access matrix for every operation of the OpenAPI document, and no other")
+                .isEqualTo(operations);
+        List<AccessMatrix.Call> calls = new ArrayList<>();
+        List<AccessMatrix.Call> wrong = AccessMatrix.check(new HttpProbe(port), matrix, calls);
+        org.slf4j.LoggerFactory.getLogger(ServiceFoundationContract.class).info(
+                "access matrix of {}: {} calls on {} operations", service, calls.size(), matrix.size());
+        assertThat(wrong).as("calls not answered as the matrix says (expected 0 = neither 401 nor 403)").isEmpty();
+        // actuator: health open for probes, everything else for operators
+        HttpProbe probe = new HttpProbe(port);
+        assertThat(probe.anonymous().get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+        assertThat(probe.anonymous().get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        assertThat(probe.anonymous().get("/actuator/prometheus").statusCode()).isEqualTo(401);
+        assertThat(probe.as(TestTokens.trader("alice")).get("/actuator/prometheus").statusCode()).isEqualTo(403);
+        assertThat(probe.as(TestTokens.of(io.backstop.events.auth.Role.OPERATOR)).get("/actuator/prometheus")
+                .statusCode()).isEqualTo(200);
+        // an unknown path is a 404 for everyone, not a 403 that would say it exists
+        assertThat(probe.anonymous().get("/api/v1/no-such-resource").statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * Only a token the platform's issuer signed, for the platform's audience, still valid: a forged, an expired, a
+     * wrong-issuer and a wrong-audience token are each a 401 problem+json that says why, with RFC 6750's header.
+     */
+    @Test
+    void aForgedExpiredWrongIssuerOrWrongAudienceTokenIsRefusedWith401() throws Exception {
+        io.backstop.events.auth.LocalIssuer issuer = TestTokens.issuer();
+        List<io.backstop.events.auth.Role> operator = List.of(io.backstop.events.auth.Role.OPERATOR);
+        java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("forged (another key, the same issuer name)",
+                io.backstop.events.auth.LocalIssuer.inMemory(issuer.issuer()).mint("mallory", operator, WAIT));
+        refused.put("expired an hour ago", issuer.withClock(java.time.Clock.offset(java.time.Clock.systemUTC(),
+                Duration.ofHours(-2))).mint("operator", operator, Duration.ofHours(1)));
+        refused.put("from another issuer", issuer.withIssuer("https://idp.elsewhere.example").mint("operator", operator,
+                WAIT));
+        refused.put("for another audience", issuer.withAudience("another-system").mint("operator", operator, WAIT));
+        refused.put("not a JWT", "not-a-token");
+        HttpProbe probe = new HttpProbe(port);
+        for (java.util.Map.Entry<String, String> token : refused.entrySet()) {
+            HttpResponse<String> answer = probe.as(token.getValue()).get("/actuator/prometheus");
+            org.slf4j.LoggerFactory.getLogger(ServiceFoundationContract.class).info("{}: a token {} -> {} {}", service,
+                    token.getKey(), answer.statusCode(), answer.body());
+            assertThat(answer.statusCode()).as(token.getKey()).isEqualTo(401);
+            assertThat(answer.headers().firstValue("Content-Type").orElse("")).as(token.getKey())
+                    .startsWith("application/problem+json");
+            assertThat(answer.headers().firstValue("WWW-Authenticate").orElse("")).as(token.getKey())
+                    .startsWith("Bearer").contains("invalid_token");
+            assertThat(answer.body()).as(token.getKey()).doesNotContain(token.getValue(), "Exception", "java.");
+        }
+        assertThat(probe.as(TestTokens.of(io.backstop.events.auth.Role.OPERATOR)).get("/actuator/prometheus")
+                .statusCode()).as("the same request with a valid token").isEqualTo(200);
+    }
+
     @Test
     void migratesItsOwnSchemaAndTheKitTables() throws SQLException {
         List<String> tables = new ArrayList<>();

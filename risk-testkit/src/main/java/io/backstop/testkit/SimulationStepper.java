@@ -49,13 +49,15 @@ public final class SimulationStepper implements AutoCloseable {
                 .append("\":").append(offsets));
         String body = "{\"time\":\"" + time + "\",\"endOffsets\":" + ends.append('}') + "}";
         return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/simulation/steps"))
+                        .header("Authorization", "Bearer " + TestTokens.system())
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** {@code GET /api/v1/simulation}: the service's clock and topics, as JSON. */
     public String status() throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/simulation")).build(),
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/simulation"))
+                        .header("Authorization", "Bearer " + TestTokens.system()).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 

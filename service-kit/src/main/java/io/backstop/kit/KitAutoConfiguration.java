@@ -55,8 +55,13 @@ public class KitAutoConfiguration {
         return new io.swagger.v3.oas.models.OpenAPI().info(new io.swagger.v3.oas.models.info.Info()
                 .title("Backstop " + service)
                 .description("Backstop risk platform: " + service + ". Decimals are JSON strings; errors are"
-                        + " RFC 9457 problem+json.")
-                .version("v1"));
+                        + " RFC 9457 problem+json. Calls carry a JWT bearer token (docs/security.md).")
+                .version("v1"))
+                .components(new io.swagger.v3.oas.models.Components().addSecuritySchemes("bearer",
+                        new io.swagger.v3.oas.models.security.SecurityScheme()
+                                .type(io.swagger.v3.oas.models.security.SecurityScheme.Type.HTTP)
+                                .scheme("bearer").bearerFormat("JWT")))
+                .addSecurityItem(new io.swagger.v3.oas.models.security.SecurityRequirement().addList("bearer"));
     }
 
     /** REST bodies follow the events' conventions: decimals as JSON strings, instants as ISO-8601. */

@@ -1,5 +1,6 @@
 package io.backstop.kit;
 
+import io.backstop.testkit.AccessMatrix;
 import static org.assertj.core.api.Assertions.assertThat;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.Topic;
@@ -46,6 +47,14 @@ class KitIT extends ServiceFoundationContract {
 
     private final EventJson json = new EventJson();
     private KafkaProbe kafka;
+
+    @Override
+    protected java.util.Map<String, AccessMatrix.Allowed> accessMatrix() {
+        return java.util.Map.of(
+                "GET /api/test/held", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.OPERATOR),
+                "GET /api/test/page", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.OPERATOR),
+                "POST /api/test/orders", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.EXCHANGE));
+    }
 
     @Override
     protected List<EventEnvelope<?>> goodEventsForEachConsumedTopic() {

@@ -40,6 +40,17 @@ import org.springframework.stereotype.Component;
         @ComponentScan.Filter(type = FilterType.ASSIGNABLE_TYPE, classes = ProblemDetailsAdvice.class)})
 public class KitTestApplication {
 
+    /** The test endpoints' rules, as a service declares its own: reads for operators, the order for the exchange. */
+    @Bean
+    io.backstop.kit.security.AccessRules testEndpoints() {
+        return rules -> {
+            rules.requestMatchers(org.springframework.http.HttpMethod.GET, "/api/test/held", "/api/test/page")
+                    .access(io.backstop.kit.security.Access.roles(io.backstop.events.auth.Role.OPERATOR));
+            rules.requestMatchers(org.springframework.http.HttpMethod.POST, "/api/test/orders")
+                    .access(io.backstop.kit.security.Access.roles(io.backstop.events.auth.Role.EXCHANGE));
+        };
+    }
+
     @Bean
     ServiceTopics topics() {
         return ServiceTopics.of(Set.of(Topic.MARKET_TICKS), Set.of(Topic.ORACLE_PRICES));

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Fills.class,
                 BackstopCli.Drain.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
-                BackstopCli.Chaos.class})
+                BackstopCli.Chaos.class, BackstopCli.Token.class})
 public final class BackstopCli implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -149,6 +149,55 @@ public final class BackstopCli implements Callable<Integer> {
         public Integer call() throws Exception {
             return new io.backstop.lab.load.FillLoad(RuntimeSettings.load(System.getenv()), System.out)
                     .run(accounts, fills, rate, seed);
+        }
+    }
+
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "Prints a bearer token from the local"
+            + " issuer (run/security, created by ./backstop up) to try the API with: curl -H \"Authorization: Bearer"
+            + " $(./backstop token --role operator)\" localhost:8084/api/v1/fund. Roles: trader (its --account's risk"
+            + " and liquidations), feed, exchange, operator, admin (docs/security.md).")
+    static final class Token implements Callable<Integer> {
+        @Option(names = "--role", required = true, split = ",", description = "trader, feed, exchange, operator or"
+                + " admin; several separated by commas or repeated")
+        List<String> roles;
+
+        @Option(names = "--account", description = "the account a trader token may read (required with trader)")
+        String account;
+
+        @Option(names = "--ttl", defaultValue = "1h", description = "how long the token is valid: 90s, 30m, 1h, 7d"
+                + " (at most 30d; default ${DEFAULT-VALUE})")
+        String ttl;
+
+        @Option(names = "--subject", description = "who the token speaks for, in the services' audit (default: the"
+                + " trader's account, else cli:<your user name>)")
+        String subject;
+
+        @Override
+        public Integer call() {
+            CommandLine command = new CommandLine(this);
+            java.util.Set<io.backstop.events.auth.Role> chosen = java.util.EnumSet.noneOf(
+                    io.backstop.events.auth.Role.class);
+            try {
+                roles.forEach(r -> chosen.add(io.backstop.events.auth.Role.fromClaim(r.trim().toLowerCase(
+                        java.util.Locale.ROOT))));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command, e.getMessage());
+            }
+            boolean trader = chosen.contains(io.backstop.events.auth.Role.TRADER);
+            if (trader && (account == null || account.isBlank())) {
+                throw new CommandLine.ParameterException(command, "a trader token names its account: --account <id>");
+            }
+            if (!trader && account != null) {
+                throw new CommandLine.ParameterException(command, "--account is for a trader token only");
+            }
+            java.time.Duration validFor = TokenTtl.parse(ttl).orElseThrow(() -> new CommandLine.ParameterException(
+                    command, "--ttl must be a positive number of s, m, h or d, at most 30d (for example 1h), not '"
+                    + ttl + "'"));
+            String who = subject != null ? subject : trader ? account : "cli:" + System.getProperty("user.name");
+            io.backstop.events.auth.LocalIssuer issuer = io.backstop.events.auth.LocalIssuer.create(
+                    RuntimeSettings.load(System.getenv()).securityDir(), io.backstop.events.auth.LocalIssuer.LOCAL_ISSUER);
+            System.out.println(issuer.mint(who, chosen, account, validFor));
+            return 0;
         }
     }
 

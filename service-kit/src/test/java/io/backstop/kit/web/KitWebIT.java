@@ -127,6 +127,7 @@ class KitWebIT {
 
         HttpResponse<String> chunked = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
                         + "/api/test/orders")).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + io.backstop.testkit.TestTokens.system())
                 .POST(chunked(big)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(chunked.statusCode()).isEqualTo(413);
         assertThat(chunked.body()).contains("\"status\":413").doesNotContain("yyyy");
@@ -140,7 +141,8 @@ class KitWebIT {
     }
 
     private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build();
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .header("Authorization", "Bearer " + io.backstop.testkit.TestTokens.system()).GET().build();
     }
 
     private HttpResponse<String> post(String path, String json) throws Exception {

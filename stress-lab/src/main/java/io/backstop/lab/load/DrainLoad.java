@@ -42,12 +42,14 @@ public final class DrainLoad {
     private static final Pattern COUNT = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.E]+)");
 
     private final RuntimeSettings settings;
+    private final io.backstop.lab.runtime.LabTokens tokens;
     private final PrintStream out;
     private final EventJson json = new EventJson();
     private final HttpClient http = HttpClient.newHttpClient();
 
     public DrainLoad(RuntimeSettings settings, PrintStream out) {
         this.settings = settings;
+        this.tokens = io.backstop.lab.runtime.LabTokens.of(settings);
         this.out = out;
     }
 
@@ -105,7 +107,8 @@ public final class DrainLoad {
 
     private double completed(String base) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + COMPLETED_METER)).build(),
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + COMPLETED_METER))
+                            .header("Authorization", tokens.system()).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return 0; // no liquidation has completed since the service started

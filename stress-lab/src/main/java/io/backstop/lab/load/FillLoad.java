@@ -50,10 +50,13 @@ public final class FillLoad {
     private final PrintStream out;
     private final EventJson json = new EventJson();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final LoadWorld world = new LoadWorld(http);
+    private final io.backstop.lab.runtime.LabTokens tokens;
+    private final LoadWorld world;
 
     public FillLoad(RuntimeSettings settings, PrintStream out) {
         this.settings = settings;
+        this.tokens = io.backstop.lab.runtime.LabTokens.of(settings);
+        this.world = new LoadWorld(http, tokens.exchange());
         this.out = out;
     }
 
@@ -111,7 +114,8 @@ public final class FillLoad {
 
     private double metric(String base, Pattern pattern) {
         try {
-            String body = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/prometheus")).build(),
+            String body = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/prometheus"))
+                            .header("Authorization", tokens.system()).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             Matcher m = pattern.matcher(body);
             return m.find() ? Double.parseDouble(m.group(1)) : 0;

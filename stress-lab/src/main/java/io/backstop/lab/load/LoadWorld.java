@@ -29,9 +29,12 @@ final class LoadWorld {
     private static final List<String> VENUES = List.of("binance", "okx", "bybit", "coinbase", "kraken", "bitget", "gate");
 
     private final HttpClient http;
+    private final String authorization;
     private final EventJson json = new EventJson();
 
-    LoadWorld(HttpClient http) {
+    /** {@code authorization}: the exchange's {@code Authorization} header (it opens accounts and credits them). */
+    LoadWorld(HttpClient http, String authorization) {
+        this.authorization = authorization;
         this.http = http;
     }
 
@@ -90,7 +93,7 @@ final class LoadWorld {
 
     private void post(String url, String body, int expected) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        .header("Content-Type", "application/json").header("Authorization", authorization).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());

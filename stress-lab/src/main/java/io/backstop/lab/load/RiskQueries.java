@@ -16,7 +16,7 @@ import java.util.Random;
  * replay:
  *
  * <pre>{@code
- * RiskQueries queries = RiskQueries.start("http://127.0.0.1:8082", accountIds, 500, 1L);
+ * RiskQueries queries = RiskQueries.start("http://127.0.0.1:8082", accountIds, tokens::trader, 500, 1L);
  * ...
  * OpenLoop.Summary s = queries.stop(); // s.served(), s.shed(), s.failed(), s.correctedMillis(99), s.maxMillis()
  * }</pre>
@@ -35,27 +35,36 @@ public final class RiskQueries {
     }
 
     /** Queries until {@link #stop}, at most 1,000 in flight, each timing out after 10 s. */
-    public static RiskQueries start(String baseUrl, List<String> accountIds, double perSecond, long seed) {
-        return start(baseUrl, accountIds, perSecond, seed, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT, null);
+    public static RiskQueries start(String baseUrl, List<String> accountIds,
+                                    java.util.function.Function<String, String> authorization, double perSecond,
+                                    long seed) {
+        return start(baseUrl, accountIds, authorization, perSecond, seed, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT, null);
     }
 
     /**
      * Starts querying now. Account ids go into the path as they are (the platform's ids are URL-safe).
      *
      * @param baseUrl     margin-service, for example {@code http://127.0.0.1:8082}
+     * @param authorization each account's trader's {@code Authorization} header (a trader reads its own risk only),
+     *                    or null for none
      * @param perSecond   queries offered per second, however fast they are answered
      * @param maxInFlight queries outstanding at most; arrivals beyond are counted as not sent
      * @param timeout     a query unanswered this long fails ({@code timeout})
      * @param length      how long to offer queries ({@link #stop} waits for the end), or null for until {@link #stop}
      */
-    public static RiskQueries start(String baseUrl, List<String> accountIds, double perSecond, long seed,
-                                    int maxInFlight, Duration timeout, Duration length) {
+    public static RiskQueries start(String baseUrl, List<String> accountIds,
+                                    java.util.function.Function<String, String> authorization, double perSecond,
+                                    long seed, int maxInFlight, Duration timeout, Duration length) {
         if (accountIds.isEmpty()) {
             throw new IllegalArgumentException("no accounts to query");
         }
         List<HttpRequest> requests = accountIds.stream()
-                .map(id -> HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/accounts/" + id + "/risk"))
-                        .timeout(timeout).GET().build())
+                .map(id -> {
+                    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/accounts/" + id
+                            + "/risk")).timeout(timeout).GET();
+                    return authorization == null ? request.build()
+                            : request.header("Authorization", authorization.apply(id)).build();
+                })
                 .toList();
         // HTTP/1.1: margin-service speaks nothing else, and the default (HTTP/2) would add an upgrade attempt to each connection
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -105,10 +105,13 @@ public final class SurgeLoad {
     private final EventJson json = new EventJson();
     private final JsonMapper mapper = JsonMapper.builder().build();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final LoadWorld world = new LoadWorld(http);
+    private final io.backstop.lab.runtime.LabTokens tokens;
+    private final LoadWorld world;
 
     public SurgeLoad(RuntimeSettings settings, PrintStream out) {
         this.settings = settings;
+        this.tokens = io.backstop.lab.runtime.LabTokens.of(settings);
+        this.world = new LoadWorld(http, tokens.exchange());
         this.out = out;
     }
 
@@ -201,7 +204,7 @@ public final class SurgeLoad {
         Random random = new Random(plan.seed()); // drawn on the trade stream's scheduler thread only
         OpenLoop trades = OpenLoop.start("trades", plan.tradesPerSecond(), plan.maxInFlight(), plan.duration(),
                 (n, sent) -> send(producer, tradeSender, trade("load-" + run + "-t" + n, accounts, random), sent));
-        RiskQueries queries = RiskQueries.start(margin, accounts, plan.queriesPerSecond(), plan.seed() + 2,
+        RiskQueries queries = RiskQueries.start(margin, accounts, tokens::trader, plan.queriesPerSecond(), plan.seed() + 2,
                 plan.maxInFlight(), plan.queryTimeout(), plan.duration());
 
         long started = System.nanoTime();
@@ -318,6 +321,7 @@ public final class SurgeLoad {
     private double meter(String base, String meter) {
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/" + meter))
+                    .header("Authorization", tokens.system())
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return 0;

@@ -56,6 +56,7 @@ final class PlatformClock implements AutoCloseable {
     private static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final RuntimeSettings settings;
+    private final io.backstop.lab.runtime.LabTokens tokens;
     private final Admin admin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, Integer> partitions = new LinkedHashMap<>();
@@ -70,6 +71,7 @@ final class PlatformClock implements AutoCloseable {
 
     PlatformClock(RuntimeSettings settings) throws Exception {
         this.settings = settings;
+        this.tokens = io.backstop.lab.runtime.LabTokens.of(settings);
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap()));
         List<String> topics = new ArrayList<>();
         for (Topic t : Topic.values()) {
@@ -88,6 +90,7 @@ final class PlatformClock implements AutoCloseable {
         Instant latest = null;
         for (Service service : Service.values()) {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(service, "/api/v1/simulation"))
+                    .header("Authorization", tokens.system())
                     .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 return Optional.empty();
@@ -207,6 +210,7 @@ final class PlatformClock implements AutoCloseable {
     private CompletableFuture<ServiceStep> send(Service service, String body) {
         long sent = System.nanoTime();
         return http.sendAsync(HttpRequest.newBuilder(uri(service, "/api/v1/simulation/steps"))
+                        .header("Authorization", tokens.system())
                         .timeout(Duration.ofMinutes(10)).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString())
                 .thenApply(response -> parse(service, response, (System.nanoTime() - sent) / 1000));

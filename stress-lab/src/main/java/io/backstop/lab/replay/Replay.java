@@ -252,6 +252,7 @@ public final class Replay {
     }
 
     private final RuntimeSettings settings;
+    private final io.backstop.lab.runtime.LabTokens tokens;
     private final PrintStream out;
     private final Options options;
     private final EventJson json = new EventJson();
@@ -259,6 +260,7 @@ public final class Replay {
 
     public Replay(RuntimeSettings settings, PrintStream out, Options options) {
         this.settings = settings;
+        this.tokens = io.backstop.lab.runtime.LabTokens.of(settings);
         this.out = out;
         this.options = options;
     }
@@ -429,7 +431,8 @@ public final class Replay {
             // the shock
             RiskQueries queries = options.queryRate() <= 0 ? null : RiskQueries.start(
                     settings.serviceUrl(Service.MARGIN),
-                    population.stream().map(TraderPopulation.Trader::accountId).toList(), options.queryRate(),
+                    population.stream().map(TraderPopulation.Trader::accountId).toList(), tokens::trader,
+                    options.queryRate(),
                     scenario.seed());
             observer.running = true;
             observer.shock = true;
@@ -861,7 +864,8 @@ public final class Replay {
 
     private int status(Service service, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(uri(service, path)).build(), HttpResponse.BodyHandlers.discarding())
+            return http.send(HttpRequest.newBuilder(uri(service, path)).header("Authorization", tokens.system()).build(),
+                            HttpResponse.BodyHandlers.discarding())
                     .statusCode();
         } catch (Exception e) {
             return -1;
@@ -870,7 +874,8 @@ public final class Replay {
 
     private String get(Service service, String path) {
         try {
-            return http.send(HttpRequest.newBuilder(uri(service, path)).build(), HttpResponse.BodyHandlers.ofString())
+            return http.send(HttpRequest.newBuilder(uri(service, path)).header("Authorization", tokens.system()).build(),
+                            HttpResponse.BodyHandlers.ofString())
                     .body();
         } catch (Exception e) {
             throw new IllegalStateException("GET " + path + " on " + service.id() + " failed: " + e.getMessage(), e);
@@ -879,7 +884,7 @@ public final class Replay {
 
     private void post(Service service, String path, String body, int expected) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(service, path))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        .header("Content-Type", "application/json").header("Authorization", tokens.system()).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + path + " answered " + response.statusCode() + ": " + response.body());

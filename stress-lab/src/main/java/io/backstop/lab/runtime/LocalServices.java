@@ -66,6 +66,11 @@ final class LocalServices {
         env.put("BACKSTOP_KAFKA_PARTITIONS", Integer.toString(settings.partitions()));
         env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-1");
         env.put("BACKSTOP_CLOCK_MODE", settings.clock());
+        // the API's tokens: the local issuer's (created here once, kept in run/security)
+        io.backstop.events.auth.LocalIssuer.create(settings.securityDir(), io.backstop.events.auth.LocalIssuer.LOCAL_ISSUER);
+        env.put("BACKSTOP_SECURITY_ISSUER", io.backstop.events.auth.LocalIssuer.LOCAL_ISSUER);
+        env.put("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_PUBLIC_KEY_LOCATION", settings.securityDir()
+                .resolve(io.backstop.events.auth.LocalIssuer.PUBLIC_KEY_FILE).toUri().toString());
         // where the status page (on every service) finds the others
         for (Service peer : Service.values()) {
             env.put("BACKSTOP_STATUS_PEERS_" + peer.statusKey().toUpperCase(java.util.Locale.ROOT),

@@ -165,6 +165,14 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
         return runDir.resolve("logs");
     }
 
+    /**
+     * The local token issuer's keys (created by {@code up}; the services trust its public key, the lab and
+     * {@code ./backstop token} sign with its private key). For a platform elsewhere, its issuer's keys go here.
+     */
+    public Path securityDir() {
+        return runDir.resolve("security");
+    }
+
     public Path pids() {
         return runDir.resolve("pids");
     }

@@ -26,7 +26,7 @@ class RiskQueriesTest {
             Thread.sleep(5);
             return 200;
         })) {
-            RiskQueries queries = RiskQueries.start(service.baseUrl(), ACCOUNTS, 200, 7L, 1000, Duration.ofSeconds(5),
+            RiskQueries queries = RiskQueries.start(service.baseUrl(), ACCOUNTS, null, 200, 7L, 1000, Duration.ofSeconds(5),
                     Duration.ofMillis(1500));
             OpenLoop.Summary s = queries.stop();
 
@@ -58,7 +58,7 @@ class RiskQueriesTest {
             }
             return 200;
         })) {
-            RiskQueries queries = RiskQueries.start(service.baseUrl(), ACCOUNTS, 100, 1L, 1000, Duration.ofSeconds(5),
+            RiskQueries queries = RiskQueries.start(service.baseUrl(), ACCOUNTS, null, 100, 1L, 1000, Duration.ofSeconds(5),
                     Duration.ofSeconds(2));
             Thread.sleep(800); // inside the stall: the schedule has not waited for it
             OpenLoop.Progress during = queries.progress();
@@ -81,7 +81,7 @@ class RiskQueriesTest {
             Thread.sleep(2000);
             return 200;
         })) {
-            RiskQueries queries = RiskQueries.start(service.baseUrl(), ACCOUNTS, 20, 1L, 1000, Duration.ofMillis(200),
+            RiskQueries queries = RiskQueries.start(service.baseUrl(), ACCOUNTS, null, 20, 1L, 1000, Duration.ofMillis(200),
                     Duration.ofMillis(500));
             OpenLoop.Summary s = queries.stop();
 
@@ -97,7 +97,7 @@ class RiskQueriesTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        RiskQueries queries = RiskQueries.start("http://127.0.0.1:" + closedPort, ACCOUNTS, 50, 1L, 1000,
+        RiskQueries queries = RiskQueries.start("http://127.0.0.1:" + closedPort, ACCOUNTS, null, 50, 1L, 1000,
                 Duration.ofSeconds(2), Duration.ofMillis(400));
         OpenLoop.Summary s = queries.stop();
 

@@ -315,6 +315,7 @@ class LocalRuntimeIT {
             var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
                     + settings.servicePorts().get(service) + "/actuator/prometheus"))
                     .header("Accept", "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5")
+                    .header("Authorization", LabTokens.of(settings).system())
                     .build();
             String scrape = java.net.http.HttpClient.newHttpClient()
                     .send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
@@ -374,6 +375,7 @@ class LocalRuntimeIT {
             throws Exception {
         var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
                         + settings.servicePorts().get(service) + path)).header("Content-Type", "application/json")
+                .header("Authorization", LabTokens.of(settings).system())
                 .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
                         : java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
         return java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -461,13 +463,14 @@ class LocalRuntimeIT {
     private void openAccount(String id) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN) + "/api/v1/accounts";
+        String exchange = LabTokens.of(settings).exchange();
         var create = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base))
-                        .header("Content-Type", "application/json")
+                        .header("Content-Type", "application/json").header("Authorization", exchange)
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"accountId\":\"" + id + "\"}")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(create.statusCode()).as(create.body()).isEqualTo(201);
         var deposit = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/" + id + "/deposits"))
-                        .header("Content-Type", "application/json")
+                        .header("Content-Type", "application/json").header("Authorization", exchange)
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
                                 "{\"asset\":\"USDT\",\"amount\":\"100000\"}")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -505,7 +508,8 @@ class LocalRuntimeIT {
     private double marginDuplicates() throws Exception {
         var metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + settings.servicePorts().get(Service.MARGIN)
-                        + "/actuator/prometheus")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                        + "/actuator/prometheus")).header("Authorization", LabTokens.of(settings).system()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         return metrics.body().lines().filter(l -> l.startsWith("backstop_margin_events_duplicates_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
