@@ -12,7 +12,8 @@ import java.util.Optional;
  *       use authenticates (SCRAM-SHA-512), and the services' shared environment speaks its protocol; a listener
  *       without authentication is reachable only by the pods its {@code networkPolicyPeers} name (the lab's);</li>
  *   <li>each service has a KafkaUser of its name, of that cluster, authenticated, and its Deployment logs in with it
- *       (the {@code sasl.jaas.config} of the Secret Strimzi generates);</li>
+ *       (the {@code sasl.jaas.config} of the Secret Strimzi generates); over a TLS listener it trusts the cluster's
+ *       CA;</li>
  *   <li>its ACLs allow it to write every topic it produces and the dead-letter topic of each it consumes, to read
  *       every topic it consumes, in its own consumer groups, with its own transactional ids — and nothing else: no
  *       other topic of the platform, no other service's group or transactional id, nothing cluster-wide, no deny
@@ -49,6 +50,9 @@ final class KafkaUserRules {
             JsonNode deployment = deployments.get(service.module());
             if (deployment != null) {
                 login(deployment, service, problems);
+                for (JsonNode kafka : all(own, "Kafka")) {
+                    trust(kafka, deployment, serviceConfig, problems);
+                }
             }
         }
     }
@@ -153,6 +157,37 @@ final class KafkaUserRules {
         problems.add(Objects.id(deployment) + " must log in to Kafka as KafkaUser " + service.service()
                 + ": SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG from its Secret " + service.service()
                 + " (key sasl.jaas.config)");
+    }
+
+    /**
+     * On a TLS listener, a service checks the brokers' certificates against the cluster CA Strimzi generates (Secret
+     * {@code <cluster>-cluster-ca-cert}, key ca.crt), mounted where its trust store location points.
+     */
+    private static void trust(JsonNode kafka, JsonNode deployment, Map<String, String> config, List<String> problems) {
+        boolean tls = false;
+        for (JsonNode listener : kafka.path("spec").path("kafka").path("listeners")) {
+            tls |= listener.path("tls").asBoolean(false) && config.getOrDefault("SPRING_KAFKA_BOOTSTRAP_SERVERS", "")
+                    .equals(Objects.name(kafka) + "-kafka-bootstrap:" + listener.path("port").asText());
+        }
+        if (!tls) {
+            return;
+        }
+        String location = config.getOrDefault("SPRING_KAFKA_SSL_TRUST_STORE_LOCATION", "");
+        String ca = Objects.name(kafka) + "-cluster-ca-cert";
+        JsonNode pod = deployment.path("spec").path("template").path("spec");
+        boolean mounted = false;
+        for (JsonNode mount : pod.path("containers").path(0).path("volumeMounts")) {
+            for (JsonNode volume : pod.path("volumes")) {
+                mounted |= volume.path("name").asText().equals(mount.path("name").asText())
+                        && ca.equals(volume.path("secret").path("secretName").asText())
+                        && location.equals("file:" + mount.path("mountPath").asText() + "/ca.crt");
+            }
+        }
+        if (!mounted || !"PEM".equals(config.get("SPRING_KAFKA_SSL_TRUST_STORE_TYPE"))) {
+            problems.add(Objects.id(deployment) + " talks TLS to " + Objects.id(kafka) + " and must trust its cluster CA:"
+                    + " SPRING_KAFKA_SSL_TRUST_STORE_TYPE=PEM and SPRING_KAFKA_SSL_TRUST_STORE_LOCATION=file:<dir>/ca.crt"
+                    + " with Secret " + ca + " mounted at <dir> (it is " + location + ")");
+        }
     }
 
     private static void require(String id, JsonNode acls, String type, String name, String operation, String why,

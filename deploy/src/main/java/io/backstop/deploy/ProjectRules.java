@@ -594,16 +594,13 @@ public final class ProjectRules {
                 problems.add(id + ": the services are told replication " + config.get("BACKSTOP_KAFKA_REPLICATION_FACTOR")
                         + " (BACKSTOP_KAFKA_REPLICATION_FACTOR), the cluster's default is " + replication);
             }
-            String port = null;
+            List<String> bootstraps = new ArrayList<>();
             for (JsonNode listener : spec.path("kafka").path("listeners")) {
-                if (!listener.path("tls").asBoolean(false) && port == null) {
-                    port = listener.path("port").asText();
-                }
+                bootstraps.add(Objects.name(k) + "-kafka-bootstrap:" + listener.path("port").asText());
             }
-            String bootstrap = Objects.name(k) + "-kafka-bootstrap:" + port;
-            if (!bootstrap.equals(config.get("SPRING_KAFKA_BOOTSTRAP_SERVERS"))) {
+            if (!bootstraps.contains(config.get("SPRING_KAFKA_BOOTSTRAP_SERVERS"))) {
                 problems.add(id + ": the services' SPRING_KAFKA_BOOTSTRAP_SERVERS is "
-                        + config.get("SPRING_KAFKA_BOOTSTRAP_SERVERS") + ", the cluster's bootstrap is " + bootstrap);
+                        + config.get("SPRING_KAFKA_BOOTSTRAP_SERVERS") + ", the cluster's bootstrap is one of " + bootstraps);
             }
             if (!"false".equals(config.get("BACKSTOP_KAFKA_CREATE_TOPICS"))) {
                 problems.add(id + ": the services must not create topics where Strimzi owns them"
@@ -619,10 +616,12 @@ public final class ProjectRules {
         JsonNode initdb = cluster.path("spec").path("bootstrap").path("initdb");
         String url = "jdbc:postgresql://" + Objects.name(cluster) + "-rw:5432/" + initdb.path("database").asText();
         Map<String, String> config = serviceConfig(own);
-        if (!url.equals(config.get("SPRING_DATASOURCE_URL"))) {
+        String configured = config.getOrDefault("SPRING_DATASOURCE_URL", "");
+        if (!configured.equals(url) && !configured.startsWith(url + "?")) {
             problems.add(id + ": the services' SPRING_DATASOURCE_URL is " + config.get("SPRING_DATASOURCE_URL")
                     + ", the cluster's read-write service is " + url);
         }
+        tls(cluster, configured, own, problems);
         Map<String, String> roleOfSecret = new HashMap<>();
         for (JsonNode role : cluster.path("spec").path("managed").path("roles")) {
             roleOfSecret.put(role.path("passwordSecret").path("name").asText(), role.path("name").asText());
@@ -645,6 +644,56 @@ public final class ProjectRules {
             } else if (!sql.contains("CREATE SCHEMA " + schema + " AUTHORIZATION " + role)) {
                 problems.add(id + ": role " + role + " (" + module + ") must own schema " + schema
                         + " (CREATE SCHEMA " + schema + " AUTHORIZATION " + role + " in postInitApplicationSQL)");
+            }
+        }
+    }
+
+    /**
+     * A cluster that takes no connection without TLS ({@code hostnossl ... reject} in its pg_hba): the services ask
+     * for TLS and check the server's certificate ({@code sslmode=verify-full}) against the cluster's CA, the
+     * {@code <cluster>-ca} Secret CloudNativePG generates, mounted where {@code sslrootcert} points in every service.
+     */
+    private void tls(JsonNode cluster, String url, Index own, List<String> problems) {
+        boolean required = false;
+        for (JsonNode line : cluster.path("spec").path("postgresql").path("pg_hba")) {
+            required |= line.asText().trim().matches("hostnossl\\s+all\\s+all\\s+\\S+\\s+reject");
+        }
+        if (!required) {
+            return;
+        }
+        String id = Objects.id(cluster);
+        Map<String, String> params = new HashMap<>();
+        int q = url.indexOf('?');
+        if (q >= 0) {
+            for (String pair : url.substring(q + 1).split("&")) {
+                String[] kv = pair.split("=", 2);
+                params.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+        }
+        if (!"verify-full".equals(params.get("sslmode"))) {
+            problems.add(id + " takes connections over TLS only: the services' SPRING_DATASOURCE_URL must ask for it and"
+                    + " check the server (sslmode=verify-full), not sslmode=" + params.get("sslmode"));
+            return;
+        }
+        String rootCert = params.getOrDefault("sslrootcert", "");
+        String ca = Objects.name(cluster) + "-ca";
+        for (JsonNode d : own.all("Deployment")) {
+            JsonNode pod = d.path("spec").path("template").path("spec");
+            JsonNode c = pod.path("containers").path(0);
+            if (project.services().stream().noneMatch(m -> c.path("image").asText().equals(project.image(m)))) {
+                continue;
+            }
+            boolean mounted = false;
+            for (JsonNode mount : c.path("volumeMounts")) {
+                for (JsonNode volume : pod.path("volumes")) {
+                    mounted |= volume.path("name").asText().equals(mount.path("name").asText())
+                            && ca.equals(volume.path("secret").path("secretName").asText())
+                            && rootCert.equals(mount.path("mountPath").asText() + "/ca.crt");
+                }
+            }
+            if (!mounted) {
+                problems.add(Objects.id(d) + " checks PostgreSQL's certificate against " + rootCert + ", which is not"
+                        + " the cluster's CA (Secret " + ca + ", key ca.crt) mounted there");
             }
         }
     }
