@@ -35,7 +35,7 @@ import java.util.Map;
  *   <li>Kubernetes' own kinds and the Prometheus Operator's ServiceMonitor and PrometheusRule: parsed into fabric8's typed
  *       models (kubernetes-model 7.5, openshift-model-monitoring), with unknown properties an error — the
  *       models' catch-all maps for unknown fields are switched off;</li>
- *   <li>Strimzi's Kafka, KafkaNodePool and KafkaTopic: parsed into Strimzi's own {@code io.strimzi:api}
+ *   <li>Strimzi's Kafka, KafkaNodePool, KafkaTopic and KafkaUser: parsed into Strimzi's own {@code io.strimzi:api}
  *       classes the same way, and every property checked against the API versions it exists in and is
  *       required in ({@code kafka.strimzi.io/v1}) and against Strimzi's required properties;</li>
  *   <li>CloudNativePG's Cluster and Chaos Mesh's PodChaos and Schedule: the JSON schemas in
@@ -68,6 +68,7 @@ public final class StrictSchemas {
         model("kafka.strimzi.io/v1", "Kafka", io.strimzi.api.kafka.model.kafka.Kafka.class);
         model("kafka.strimzi.io/v1", "KafkaNodePool", io.strimzi.api.kafka.model.nodepool.KafkaNodePool.class);
         model("kafka.strimzi.io/v1", "KafkaTopic", io.strimzi.api.kafka.model.topic.KafkaTopic.class);
+        model("kafka.strimzi.io/v1", "KafkaUser", io.strimzi.api.kafka.model.user.KafkaUser.class);
         KINDS.put("postgresql.cnpg.io/v1 Cluster", new Kind(null, "cnpg-cluster-v1.json"));
         KINDS.put("chaos-mesh.org/v1alpha1 PodChaos", new Kind(null, "chaos-mesh-podchaos-v1alpha1.json"));
         KINDS.put("chaos-mesh.org/v1alpha1 Schedule", new Kind(null, "chaos-mesh-schedule-v1alpha1.json"));

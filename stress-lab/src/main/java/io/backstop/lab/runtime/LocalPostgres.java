@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * Backstop's PostgreSQL: the server at {@code BACKSTOP_PG_URL} when given (never started or stopped
  * here), else an embedded PostgreSQL 17 (zonky's binaries, from Maven Central) running as its own
  * daemon with its data in {@code run/pg/data}, so it outlives this command and keeps its data across
- * restarts.
+ * restarts. On the embedded server each service has a role of its own ({@link ServiceRoles}); on a server of
+ * one's own the services connect as {@code BACKSTOP_PG_USER}, whose rights are that server's business.
  */
 final class LocalPostgres {
 
@@ -41,7 +42,10 @@ final class LocalPostgres {
         return settings.logs().resolve("postgres.log");
     }
 
-    /** Starts the embedded server if it is not running, and makes sure the database exists. */
+    /**
+     * Starts the embedded server if it is not running, and makes sure the database and the services' roles
+     * ({@link ServiceRoles}) exist.
+     */
     void start() throws IOException, SQLException {
         if (settings.embeddedPostgres() && pid().isEmpty()) {
             Ports.requireFree("postgres", settings.pgPort(), "BACKSTOP_PG_PORT");
@@ -78,6 +82,9 @@ final class LocalPostgres {
             if (!rs.next()) {
                 s.execute("CREATE DATABASE backstop");
             }
+        }
+        try (Connection c = connect(settings.jdbcUrl())) {
+            ServiceRoles.ensure(c, "backstop");
         }
     }
 

@@ -60,8 +60,9 @@ final class LocalServices {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("SERVER_PORT", Integer.toString(settings.servicePorts().get(service)));
         env.put("SPRING_DATASOURCE_URL", settings.jdbcUrl());
-        env.put("SPRING_DATASOURCE_USERNAME", settings.pgUser());
-        env.put("SPRING_DATASOURCE_PASSWORD", settings.pgPassword());
+        // on the embedded database its own role, which may touch only its schema (ServiceRoles; trust, no password)
+        env.put("SPRING_DATASOURCE_USERNAME", settings.embeddedPostgres() ? service.databaseRole() : settings.pgUser());
+        env.put("SPRING_DATASOURCE_PASSWORD", settings.embeddedPostgres() ? "" : settings.pgPassword());
         env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrap());
         env.put("BACKSTOP_KAFKA_PARTITIONS", Integer.toString(settings.partitions()));
         env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-1");

@@ -5,22 +5,24 @@ import java.util.Optional;
 
 /** Backstop's four services as the local runtime starts them. */
 public enum Service {
-    ORACLE("oracle-service", "BACKSTOP_ORACLE_PORT", "BACKSTOP_ORACLE_URL", 8081),
-    MARGIN("margin-service", "BACKSTOP_MARGIN_PORT", "BACKSTOP_MARGIN_URL", 8082),
-    LIQUIDATION("liquidation-service", "BACKSTOP_LIQUIDATION_PORT", "BACKSTOP_LIQUIDATION_URL", 8083),
+    ORACLE("oracle-service", "BACKSTOP_ORACLE_PORT", "BACKSTOP_ORACLE_URL", 8081, "oracle"),
+    MARGIN("margin-service", "BACKSTOP_MARGIN_PORT", "BACKSTOP_MARGIN_URL", 8082, "margin"),
+    LIQUIDATION("liquidation-service", "BACKSTOP_LIQUIDATION_PORT", "BACKSTOP_LIQUIDATION_URL", 8083, "liquidation"),
     INSURANCE_FUND("insurance-fund-service", "BACKSTOP_INSURANCE_FUND_PORT", "BACKSTOP_INSURANCE_FUND_URL",
-            8084);
+            8084, "insurance");
 
     private final String id;
     private final String portVariable;
     private final String urlVariable;
     private final int defaultPort;
+    private final String schema;
 
-    Service(String id, String portVariable, String urlVariable, int defaultPort) {
+    Service(String id, String portVariable, String urlVariable, int defaultPort, String schema) {
         this.id = id;
         this.portVariable = portVariable;
         this.urlVariable = urlVariable;
         this.defaultPort = defaultPort;
+        this.schema = schema;
     }
 
     /** The module and process name, for example {@code margin-service}. */
@@ -39,6 +41,19 @@ public enum Service {
 
     public int defaultPort() {
         return defaultPort;
+    }
+
+    /** Its PostgreSQL schema, its application.yml's {@code backstop.db.schema} (checked by ServiceTest). */
+    public String schema() {
+        return schema;
+    }
+
+    /**
+     * The PostgreSQL role it connects as on the embedded database: named after its schema, which it owns, as the
+     * Kubernetes cluster's roles are (k8s/base/postgres/cluster.yaml), so a grant missing there is missing here too.
+     */
+    public String databaseRole() {
+        return schema;
     }
 
     /** Its key among the status page's peers ({@code backstop.status.peers.<key>}): oracle, margin, liquidation, fund. */

@@ -82,6 +82,13 @@ class LocalRuntimeIT {
         started.addAll(livePids());
         assertThat(started).hasSize(Service.values().length + 2);
         assertThat(output()).contains("Backstop is up in");
+        // each service migrated its schema and connects as its own role, not as the superuser (ServiceRoles)
+        for (Service service : Service.values()) {
+            assertThat(count("SELECT count(*) FROM " + service.schema() + ".flyway_schema_history WHERE installed_by <> '"
+                    + service.databaseRole() + "'")).as(service.id() + "'s migrations").isZero();
+            assertThat(count("SELECT count(*) FROM pg_stat_activity WHERE datname = 'backstop' AND usename = '"
+                    + service.databaseRole() + "'")).as(service.id() + "'s connections").isPositive();
+        }
     }
 
     @Test
