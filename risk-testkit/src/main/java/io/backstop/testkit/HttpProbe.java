@@ -48,6 +48,10 @@ public final class HttpProbe {
 
     /** Sends {@code method} to {@code path}, with a JSON body unless it is null. */
     public HttpResponse<String> send(String method, String path, String json) throws Exception {
+        return http.send(request(method, path, json), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest request(String method, String path, String json) {
         HttpRequest.Builder request = request(path);
         if (json == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
@@ -55,7 +59,7 @@ public final class HttpProbe {
             request.header("Content-Type", "application/json")
                     .method(method, HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request.build();
     }
 
     /**
@@ -63,14 +67,7 @@ public final class HttpProbe {
      * without waiting for its body: an event stream's never ends.
      */
     public HttpResponse<java.io.InputStream> head(String method, String path, String json) throws Exception {
-        HttpRequest.Builder request = request(path);
-        if (json == null) {
-            request.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            request.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8));
-        }
-        HttpResponse<java.io.InputStream> response = http.send(request.build(),
+        HttpResponse<java.io.InputStream> response = http.send(request(method, path, json),
                 HttpResponse.BodyHandlers.ofInputStream());
         response.body().close();
         return response;

@@ -157,6 +157,9 @@ public final class BackstopCli implements Callable<Integer> {
             + " $(./backstop token --role operator)\" localhost:8084/api/v1/fund. Roles: trader (its --account's risk"
             + " and liquidations), feed, exchange, operator, admin (docs/security.md).")
     static final class Token implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--role", required = true, split = ",", description = "trader, feed, exchange, operator or"
                 + " admin; several separated by commas or repeated")
         List<String> roles;
@@ -173,8 +176,8 @@ public final class BackstopCli implements Callable<Integer> {
         String subject;
 
         @Override
-        public Integer call() {
-            CommandLine command = new CommandLine(this);
+        public Integer call() throws Exception {
+            CommandLine command = spec.commandLine();
             java.util.Set<io.backstop.events.auth.Role> chosen = java.util.EnumSet.noneOf(
                     io.backstop.events.auth.Role.class);
             try {

@@ -24,8 +24,16 @@ class AlertRulesTest {
     private final Promtool promtool = Promtool.find();
 
     @Test
-    void promtoolAcceptsTheComposedPrometheusConfigurationAndItsRuleFiles() {
-        Promtool.Result config = promtool.run(PROMETHEUS, "check", "config", "prometheus.yml");
+    void promtoolAcceptsTheComposedPrometheusConfigurationAndItsRuleFiles(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws java.io.IOException {
+        // as Compose mounts it: the configuration, its rules and the scrape token (a file the operator makes) beside it
+        java.nio.file.Files.copy(PROMETHEUS.resolve("prometheus.yml"), dir.resolve("prometheus.yml"));
+        java.nio.file.Files.createDirectories(dir.resolve("rules"));
+        for (Path file : RuleFiles.read(PROMETHEUS.resolve("rules")).files()) {
+            java.nio.file.Files.copy(file, dir.resolve("rules").resolve(file.getFileName()));
+        }
+        java.nio.file.Files.writeString(dir.resolve("scrape-token"), "a-token");
+        Promtool.Result config = promtool.run(dir, "check", "config", "prometheus.yml");
         assertThat(config.ok()).as(config.output()).isTrue();
         // the configuration loads every rule file of rules/ (rule_files: rules/*.yml)
         for (Path file : RuleFiles.read(PROMETHEUS.resolve("rules")).files()) {
