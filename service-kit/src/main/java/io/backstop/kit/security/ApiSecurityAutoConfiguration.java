@@ -63,6 +63,8 @@ public class ApiSecurityAutoConfiguration {
                                             @Value("${spring.security.oauth2.resourceserver.jwt.audiences:}")
                                             List<String> audiences,
                                             @Value("${backstop.security.writes-per-second:1000}") int writesPerSecond,
+                                            @Value("${backstop.security.verified-tokens:10000}") int verifiedTokens,
+                                            @Value("${backstop.security.verified-for:5m}") java.time.Duration verifiedFor,
                                             io.micrometer.core.instrument.MeterRegistry meters) throws Exception {
         if (decoder.getIfAvailable() == null) {
             throw new IllegalStateException("no key to verify the API's tokens with: set "
@@ -87,7 +89,9 @@ public class ApiSecurityAutoConfiguration {
                 .requestCache(cache -> cache.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .oauth2ResourceServer(server -> server
-                        .jwt(jwt -> jwt.decoder(decoder.getObject()).jwtAuthenticationConverter(authentication))
+                        .jwt(jwt -> jwt.decoder(new VerifiedTokens(decoder.getObject(), verifiedTokens,
+                                        verifiedFor, java.time.Clock.systemUTC()))
+                                .jwtAuthenticationConverter(authentication))
                         .authenticationEntryPoint(problems)
                         .accessDeniedHandler(problems))
                 .exceptionHandling(errors -> errors.authenticationEntryPoint(problems).accessDeniedHandler(problems))
