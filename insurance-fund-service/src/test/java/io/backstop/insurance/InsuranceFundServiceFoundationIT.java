@@ -1,15 +1,15 @@
 package io.backstop.insurance;
 
-import io.backstop.testkit.AccessMatrix;
-import io.backstop.events.auth.Role;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.SampleEvents;
 import io.backstop.events.Topic;
+import io.backstop.events.auth.Role;
 import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.events.margin.AccountPositionsSnapshotted;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.prices.PriceBoard;
+import io.backstop.testkit.AccessMatrix;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,11 +1,11 @@
 package io.backstop.liquidation;
 
-import io.backstop.testkit.AccessMatrix;
-import io.backstop.events.auth.Role;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.SampleEvents;
 import io.backstop.events.Topic;
+import io.backstop.events.auth.Role;
 import io.backstop.kit.prices.PriceBoard;
+import io.backstop.testkit.AccessMatrix;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
 import java.util.List;

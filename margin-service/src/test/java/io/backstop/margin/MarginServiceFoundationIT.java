@@ -1,13 +1,12 @@
 package io.backstop.margin;
 
-import io.backstop.testkit.AccessMatrix;
-import io.backstop.events.auth.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.MarginMode;
 import io.backstop.events.PositionSide;
 import io.backstop.events.Side;
+import io.backstop.events.auth.Role;
 import io.backstop.events.insurance.AdlLegSettled;
 import io.backstop.events.insurance.LossSocialized;
 import io.backstop.events.insurance.PositionAutoDeleveraged;
@@ -16,6 +15,7 @@ import io.backstop.events.liquidation.PositionLiquidated;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.events.trading.TradeFilled;
+import io.backstop.testkit.AccessMatrix;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
 import java.math.BigDecimal;

@@ -1,12 +1,12 @@
 package io.backstop.oracle;
 
-import io.backstop.testkit.AccessMatrix;
-import io.backstop.events.auth.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.events.EventEnvelope;
+import io.backstop.events.auth.Role;
 import io.backstop.events.market.ConversionRateObserved;
 import io.backstop.events.market.VenueTickObserved;
+import io.backstop.testkit.AccessMatrix;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
 import java.math.BigDecimal;

@@ -56,6 +56,7 @@ public final class AccessMatrix {
         kit.put("GET /api/v1/status/self", Allowed.anyone());
         kit.put("GET /api/v1/simulation", Allowed.roles(Role.OPERATOR, Role.ADMIN));
         kit.put("POST /api/v1/simulation/steps", Allowed.roles(Role.ADMIN));
+        kit.put("GET /api/v1/audit", Allowed.roles(Role.OPERATOR));
         return kit;
     }
 

@@ -1,7 +1,7 @@
 package io.backstop.kit;
 
-import io.backstop.testkit.AccessMatrix;
 import static org.assertj.core.api.Assertions.assertThat;
+
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
@@ -9,6 +9,7 @@ import io.backstop.events.market.VenueTickObserved;
 import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.outbox.Outbox;
+import io.backstop.testkit.AccessMatrix;
 import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.ServiceFoundationContract;
@@ -79,6 +80,53 @@ class KitIT extends ServiceFoundationContract {
     @AfterEach
     void close() {
         kafka.close();
+    }
+
+    /**
+     * A state-changing call is audited with who, what, the answer and the request id (the caller's, echoed, or one
+     * made for it), readable by operators only; the audit refuses to be rewritten.
+     */
+    @Test
+    void aWriteIsAuditedWithItsCallerAndRequestIdAndTheAuditIsAppendOnly() throws Exception {
+        String exchange = io.backstop.testkit.TestTokens.of(io.backstop.events.auth.Role.EXCHANGE);
+        var http = java.net.http.HttpClient.newHttpClient();
+        var given = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port
+                        + "/api/test/orders")).header("Authorization", "Bearer " + exchange)
+                .header("Content-Type", "application/json").header("X-Request-Id", "req-42")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var made = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port
+                        + "/api/test/orders")).header("Authorization", "Bearer " + exchange)
+                .header("Content-Type", "application/json").header("X-Request-Id", "bad id with spaces")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(given.headers().firstValue("X-Request-Id")).contains("req-42");
+        String madeId = made.headers().firstValue("X-Request-Id").orElseThrow();
+        assertThat(madeId).isNotEqualTo("bad id with spaces").matches("[0-9a-f-]{36}");
+        io.backstop.testkit.HttpProbe probe = new io.backstop.testkit.HttpProbe(port);
+        assertThat(probe.as(exchange).get("/api/v1/audit").statusCode()).isEqualTo(403);
+        var page = json.mapper().readTree(probe.as(io.backstop.testkit.TestTokens.of(
+                io.backstop.events.auth.Role.OPERATOR)).get("/api/v1/audit?subject=test-exchange&limit=1000").body());
+        var entries = page.get("entries");
+        var byId = new java.util.HashMap<String, tools.jackson.databind.JsonNode>();
+        entries.forEach(e -> byId.put(e.get("requestId").asString(), e));
+        assertThat(byId).containsKeys("req-42", madeId);
+        var entry = byId.get("req-42");
+        assertThat(entry.get("subject").asString()).isEqualTo("test-exchange");
+        assertThat(entry.get("roles").asString()).isEqualTo("exchange");
+        assertThat(entry.get("method").asString()).isEqualTo("POST");
+        assertThat(entry.get("path").asString()).isEqualTo("/api/test/orders");
+        assertThat(entry.get("status").asInt()).isEqualTo(given.statusCode());
+        try (var c = java.sql.DriverManager.getConnection(infra.jdbcUrl(), infra.postgres().user(),
+                infra.postgres().password()); var st = c.createStatement()) {
+            st.execute("SET search_path TO " + infra.schema());
+            for (String rewrite : List.of("UPDATE audit_event SET subject = 'someone-else'", "DELETE FROM audit_event",
+                    "TRUNCATE audit_event")) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> st.execute(rewrite)).as(rewrite)
+                        .hasMessageContaining("append-only");
+            }
+        }
     }
 
     @Test

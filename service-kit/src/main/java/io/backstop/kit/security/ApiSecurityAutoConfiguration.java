@@ -41,6 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
         UserDetailsServiceAutoConfiguration.class})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @EnableWebSecurity
+@org.springframework.context.annotation.Import(io.backstop.kit.audit.AuditController.class)
 public class ApiSecurityAutoConfiguration {
 
     /** Only tokens from this issuer ({@code iss}); Boot adds its validators to the decoder it builds. */
@@ -51,6 +52,12 @@ public class ApiSecurityAutoConfiguration {
                     + " (BACKSTOP_SECURITY_ISSUER; the local runtime's is backstop-local)");
         }
         return new JwtIssuerValidator(issuer);
+    }
+
+    @Bean
+    io.backstop.kit.audit.AuditTrail backstopAuditTrail(org.springframework.jdbc.core.JdbcTemplate jdbc,
+                                                        java.time.Clock clock) {
+        return new io.backstop.kit.audit.AuditTrail(jdbc, clock);
     }
 
     @Bean
@@ -65,7 +72,9 @@ public class ApiSecurityAutoConfiguration {
                                             @Value("${backstop.security.writes-per-second:1000}") int writesPerSecond,
                                             @Value("${backstop.security.verified-tokens:10000}") int verifiedTokens,
                                             @Value("${backstop.security.verified-for:5m}") java.time.Duration verifiedFor,
-                                            io.micrometer.core.instrument.MeterRegistry meters) throws Exception {
+                                            io.micrometer.core.instrument.MeterRegistry meters,
+                                            io.backstop.kit.audit.AuditTrail audit,
+                                            ObjectProvider<io.micrometer.tracing.Tracer> tracer) throws Exception {
         if (decoder.getIfAvailable() == null) {
             throw new IllegalStateException("no key to verify the API's tokens with: set "
                     + "spring.security.oauth2.resourceserver.jwt.jwk-set-uri (the identity provider's JWKS) or "
@@ -110,12 +119,16 @@ public class ApiSecurityAutoConfiguration {
                     rules.requestMatchers(HttpMethod.GET, "/api/v1/simulation").access(
                             Access.roles(Role.OPERATOR, Role.ADMIN));
                     rules.requestMatchers(HttpMethod.POST, "/api/v1/simulation/steps").access(Access.roles(Role.ADMIN));
+                    // who changed what: for operators
+                    rules.requestMatchers(HttpMethod.GET, "/api/v1/audit").access(Access.roles(Role.OPERATOR));
                     serviceRules.forEach(service -> service.declare(rules));
                     // a mapped endpoint no rule names is denied to everyone; an unknown path is a 404 for everyone
                     rules.anyRequest().access(Access.onlyUnmapped(controllers));
                 });
-        http.addFilterAfter(new WriteRateLimit(writesPerSecond, problems, meters),
-                org.springframework.security.web.access.intercept.AuthorizationFilter.class);
+        WriteRateLimit writeLimit = new WriteRateLimit(writesPerSecond, problems, meters);
+        http.addFilterAfter(writeLimit, org.springframework.security.web.access.intercept.AuthorizationFilter.class);
+        http.addFilterAfter(new io.backstop.kit.audit.AuditFilter(audit, meters, tracer.getIfAvailable()),
+                WriteRateLimit.class);
         return http.build();
     }
 }
