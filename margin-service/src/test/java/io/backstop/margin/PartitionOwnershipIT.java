@@ -152,7 +152,10 @@ class PartitionOwnershipIT {
                 "spring.kafka.bootstrap-servers", infra.kafka().bootstrapServers(),
                 "backstop.kafka.topic-prefix", infra.topicPrefix(),
                 "backstop.instance-id", "second-" + UUID.randomUUID(),
-                "server.port", "0");
+                "server.port", "0",
+                // the test issuer's key, as every test context gets it (TestIssuerContextCustomizerFactory)
+                "spring.security.oauth2.resourceserver.jwt.public-key-location",
+                io.backstop.testkit.TestTokens.publicKey().toUri().toString());
         return new SpringApplicationBuilder(MarginServiceApplication.class)
                 .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                         .toArray(String[]::new));
