@@ -9,7 +9,11 @@ import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -72,19 +76,26 @@ public final class LocalIssuer {
         return new LocalIssuer(newKeyPair(), issuer, AUDIENCE, Clock.systemUTC());
     }
 
-    /** The issuer whose keys are in {@code dir}, creating them there first when there are none. */
+    /**
+     * The issuer whose keys are in {@code dir}, creating them there first when there are none. Safe when several
+     * threads or processes start at once (the local runtime starts the four services together): one creates the pair
+     * under a lock on {@code dir/.lock}, the others then load it.
+     */
     public static LocalIssuer create(Path dir, String issuer) {
-        if (!Files.exists(dir.resolve(PRIVATE_KEY_FILE))) {
-            KeyPair keys = newKeyPair();
+        synchronized (LocalIssuer.class) { // a FileLock excludes other processes, not this one's threads
             try {
                 Files.createDirectories(dir);
-                Path privateKey = dir.resolve(PRIVATE_KEY_FILE + ".tmp");
-                Files.deleteIfExists(privateKey);
-                Files.createFile(privateKey);
-                restrictToOwner(privateKey);
-                Files.writeString(privateKey, pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
-                Files.writeString(dir.resolve(PUBLIC_KEY_FILE), pem("PUBLIC KEY", keys.getPublic().getEncoded()));
-                Files.move(privateKey, dir.resolve(PRIVATE_KEY_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                try (FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE); FileLock lock = channel.lock()) {
+                    if (!Files.exists(dir.resolve(PRIVATE_KEY_FILE))) {
+                        KeyPair keys = newKeyPair();
+                        Path privateKey = Files.createTempFile(dir, PRIVATE_KEY_FILE, ".tmp");
+                        restrictToOwner(privateKey);
+                        Files.writeString(privateKey, pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
+                        Files.writeString(dir.resolve(PUBLIC_KEY_FILE), pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+                        Files.move(privateKey, dir.resolve(PRIVATE_KEY_FILE), StandardCopyOption.ATOMIC_MOVE);
+                    }
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the local issuer's keys to " + dir, e);
             }

@@ -80,6 +80,32 @@ class LocalIssuerTest {
     }
 
     @Test
+    void servicesStartingTogetherAllGetTheOneKeyPairOneOfThemCreated() throws Exception {
+        int starters = 8;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(starters);
+        var go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<LocalIssuer>> created = new java.util.ArrayList<>();
+        for (int i = 0; i < starters; i++) {
+            created.add(pool.submit(() -> {
+                go.await();
+                return LocalIssuer.create(dir, LocalIssuer.LOCAL_ISSUER);
+            }));
+        }
+        go.countDown();
+        Set<java.security.PublicKey> keys = new java.util.HashSet<>();
+        for (var issuer : created) {
+            keys.add(issuer.get().publicKey());
+        }
+        pool.shutdown();
+
+        assertThat(keys).hasSize(1);
+        assertThat(LocalIssuer.load(dir, LocalIssuer.LOCAL_ISSUER).publicKey()).isEqualTo(keys.iterator().next());
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".tmp")).toList()).isEmpty();
+        }
+    }
+
+    @Test
     void loadingWhereThereAreNoKeysSaysWhereAndWhatCreatesThem() {
         assertThatThrownBy(() -> LocalIssuer.load(dir, LocalIssuer.LOCAL_ISSUER))
                 .isInstanceOf(IllegalStateException.class)
