@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
+                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class, BackstopCli.Token.class})
 public final class BackstopCli implements Callable<Integer> {
 
@@ -213,6 +213,25 @@ public final class BackstopCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out).run(calls);
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true, description = "Measures per-hop latency on the running "
+            + "platform at a fixed, moderate rate: venue ticks 10 rounds a second and margin calls at --rate, a deep-book"
+            + " exchange filling every order; prints p50/p99/p99.9 of tick->price, call->order, order->execution and"
+            + " execution->fill from the records' timestamps, and how much of the CPU the platform used.")
+    static final class Latency implements Callable<Integer> {
+        @Option(names = "--rate", defaultValue = "100", description = "margin calls a second (default ${DEFAULT-VALUE})")
+        int rate;
+
+        @Option(names = "--duration", defaultValue = "30s", converter = Load.Time.class,
+                description = "how long to offer them (default ${DEFAULT-VALUE})")
+        java.time.Duration duration;
+
+        @Override
+        public Integer call() throws Exception {
+            return new io.backstop.lab.load.LatencyProbe(RuntimeSettings.load(System.getenv()), System.out)
+                    .run(rate, duration);
         }
     }
 

@@ -8,6 +8,7 @@ import io.backstop.events.margin.CollateralValue;
 import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.margin.PositionMark;
 import io.backstop.lab.exchange.SimulatedExchange;
+import io.backstop.lab.runtime.PlatformCpu;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.PrintStream;
@@ -39,6 +40,9 @@ public final class DrainLoad {
 
     /** One meter, not the whole Prometheus page: scraping every meter ten times a second costs the service a core. */
     private static final String COMPLETED_METER = "/actuator/metrics/backstop.liquidation.outcomes?tag=outcome:completed";
+    /** Liquidations a second in the peak minute of 10 October 2025: what the platform's CPU is projected to. */
+    public static final double PEAK_CALLS_PER_SECOND = 8_700;
+
     private static final Pattern COUNT = Pattern.compile("\"statistic\":\"COUNT\",\"value\":([0-9.E]+)");
 
     private final RuntimeSettings settings;
@@ -66,6 +70,8 @@ public final class DrainLoad {
             exchange.awaitReady(Duration.ofSeconds(30));
             double before = completed(liquidation);
             String run = Long.toString(System.currentTimeMillis(), 36);
+            PlatformCpu cpu = PlatformCpu.of(settings);
+            PlatformCpu.Sample cpuBefore = cpu.sample();
             long start = System.nanoTime();
             for (int i = 0; i < calls; i++) {
                 String account = "drain-" + run + "-" + i;
@@ -89,6 +95,7 @@ public final class DrainLoad {
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf("drained %,d margin calls (order, fill, feed, fee each) in %.1f s: %,.0f calls/s;"
                     + " the exchange executed %,d orders%n", calls, seconds, calls / seconds, exchange.executed());
+            PlatformCpu.print(out, cpuBefore, cpu.sample(), calls, "call", PEAK_CALLS_PER_SECOND);
             return 0;
         }
     }

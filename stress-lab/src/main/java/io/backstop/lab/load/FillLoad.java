@@ -8,6 +8,7 @@ import io.backstop.events.MarginMode;
 import io.backstop.events.Side;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.trading.TradeFilled;
+import io.backstop.lab.runtime.PlatformCpu;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.PrintStream;
@@ -81,6 +82,8 @@ public final class FillLoad {
 
             double appliedBefore = metric(margin, APPLIED);
             double batchesBefore = metric(margin, BATCHES);
+            PlatformCpu cpu = PlatformCpu.of(settings);
+            PlatformCpu.Sample cpuBefore = cpu.sample();
             long start = System.nanoTime();
             for (int i = 0; i < fills; i++) {
                 if (rate > 0) {
@@ -106,6 +109,7 @@ public final class FillLoad {
             double batches = metric(margin, BATCHES) - batchesBefore;
             out.printf("applied %,d fills in %.1f s: %,.0f fills/s, %,.0f engine batches (%.0f fills per batch)%n",
                     fills, applied, fills / applied, batches, fills / Math.max(1, batches));
+            PlatformCpu.print(out, cpuBefore, cpu.sample(), fills, "fill", DrainLoad.PEAK_CALLS_PER_SECOND);
             return 0;
         } finally {
             ticker.shutdownNow();

@@ -288,6 +288,20 @@ public final class LocalRuntime {
         return Optional.of(p.pid());
     }
 
+    /**
+     * Each component's process as this runtime started it, by name: the four services, the broker and the
+     * embedded PostgreSQL's postmaster; empty for one that is not running here (an external PostgreSQL).
+     */
+    Map<String, Optional<ProcessHandle>> processes() {
+        Map<String, Optional<ProcessHandle>> processes = new java.util.LinkedHashMap<>();
+        for (Service service : Service.values()) {
+            processes.put(service.id(), services.running(service));
+        }
+        processes.put("kafka", kafka.running());
+        processes.put(settings.embeddedPostgres() ? "postgres (and its backends)" : "postgres (external)", postgres.pid());
+        return processes;
+    }
+
     /** Whether any component this runtime starts is running (its process is alive). */
     public boolean anyRunning() {
         return postgres.pid().isPresent() || kafka.running().isPresent()

@@ -1,0 +1,215 @@
+package io.backstop.lab.load;
+
+import io.backstop.events.EventEnvelope;
+import io.backstop.events.Topic;
+import io.backstop.events.json.EventJson;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
+import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.oracle.OraclePricePublished;
+import io.backstop.lab.exchange.SimulatedExchange;
+import io.backstop.lab.runtime.PlatformCpu;
+import io.backstop.lab.runtime.RuntimeSettings;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Per-hop latency on the running platform at a fixed, moderate rate (a platform that is not saturated): venue ticks
+ * ten rounds a second and margin calls at {@code rate} a second, each hop timed from the Kafka record timestamps of
+ * its input and its output, so a hop is the service's whole share: consuming, deciding, committing, the outbox relay
+ * and the produce. The hops are matched by the events' own references (an order names its margin call's event, a
+ * fill its order), never by arrival order:
+ * <ul>
+ *   <li>tick → price (oracle-service): a BTC price against the tick round sent last before it;</li>
+ *   <li>call → order (liquidation-service): {@code LiquidationOrderPlaced.marginCallEventId};</li>
+ *   <li>order → execution (the simulated exchange, not the platform);</li>
+ *   <li>execution → fill (liquidation-service): {@code PositionLiquidated.orderId}.</li>
+ * </ul>
+ * Record timestamps are milliseconds, so each hop is exact to about a millisecond.
+ */
+public final class LatencyProbe {
+
+    private static final long MAX_MS = TimeUnit.MINUTES.toMillis(10);
+
+    private final RuntimeSettings settings;
+    private final PrintStream out;
+    private final EventJson json = new EventJson();
+
+    public LatencyProbe(RuntimeSettings settings, PrintStream out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /**
+     * The hops in the order a liquidation takes them, each a histogram of milliseconds, and what is needed to match
+     * an event to its cause: when each call and tick round was sent, when each order and execution was published.
+     */
+    static final class Hops {
+        final Map<String, Histogram> byName = new LinkedHashMap<>();
+        final Map<UUID, Long> callSent = new ConcurrentHashMap<>();
+        final ConcurrentSkipListMap<Long, Long> tickRounds = new ConcurrentSkipListMap<>();
+        private final Map<UUID, Long> orderSeen = new ConcurrentHashMap<>();
+        private final Map<UUID, Long> executionSeen = new ConcurrentHashMap<>();
+
+        Hops() {
+            for (String hop : List.of("tick -> price", "call -> order", "order -> execution (exchange)",
+                    "execution -> fill")) {
+                byName.put(hop, new Histogram(MAX_MS, 3));
+            }
+        }
+
+        synchronized void record(String hop, long millis) {
+            byName.get(hop).recordValue(Math.max(0, Math.min(MAX_MS, millis)));
+        }
+
+        /** One event the platform (or the exchange) published at {@code at}, epoch milliseconds. */
+        void observe(Object payload, long at) {
+            if (payload instanceof OraclePricePublished price && price.symbol().startsWith("BTC")) {
+                Map.Entry<Long, Long> round = tickRounds.floorEntry(at);
+                if (round != null) {
+                    record("tick -> price", at - round.getKey());
+                }
+            } else if (payload instanceof LiquidationOrderPlaced order) {
+                Long sent = order.marginCallEventId() == null ? null : callSent.remove(order.marginCallEventId());
+                if (sent != null) {
+                    record("call -> order", at - sent);
+                    orderSeen.put(order.orderId(), at);
+                }
+            } else if (payload instanceof LiquidationOrderExecuted execution) {
+                Long placed = orderSeen.remove(execution.orderId());
+                if (placed != null) {
+                    record("order -> execution (exchange)", at - placed);
+                    executionSeen.put(execution.orderId(), at);
+                }
+            } else if (payload instanceof PositionLiquidated fill) {
+                Long executed = executionSeen.remove(fill.orderId());
+                if (executed != null) {
+                    record("execution -> fill", at - executed);
+                }
+            }
+        }
+
+        long count(String hop) {
+            return byName.get(hop).getTotalCount();
+        }
+
+        synchronized void print(PrintStream out) {
+            out.printf("  %-30s %8s %7s %7s %7s %7s%n", "hop (ms)", "count", "p50", "p99", "p99.9", "max");
+            byName.forEach((hop, h) -> out.printf("  %-30s %,8d %7d %7d %7d %7d%n", hop, h.getTotalCount(),
+                    h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                    h.getMaxValue()));
+        }
+    }
+
+    public int run(int rate, Duration duration) throws Exception {
+        if (rate <= 0 || rate > 5_000) {
+            throw new IllegalArgumentException("--rate must be between 1 and 5,000 calls a second, not " + rate);
+        }
+        Properties producerConfig = new Properties();
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        Hops hops = new Hops();
+        LoadWorld world = new LoadWorld(HttpClient.newHttpClient(), "");
+        Random random = new Random(1);
+        try (SimulatedExchange exchange = SimulatedExchange.deepBook(settings.kafkaBootstrap(),
+                Map.of("BTCUSDT", new BigDecimal("59990")), Map.of("BTCUSDT", new BigDecimal("60010")));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
+                     new ByteArraySerializer());
+             KafkaConsumer<String, byte[]> consumer = consumer()) {
+            exchange.awaitReady(Duration.ofSeconds(30));
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (Topic topic : List.of(Topic.ORACLE_PRICES, Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS,
+                    Topic.LIQUIDATION_FILLS)) {
+                consumer.partitionsFor(topic.baseName()).forEach(p -> partitions.add(
+                        new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve the end offsets before anything is sent
+
+            String run = Long.toString(System.currentTimeMillis(), 36);
+            PlatformCpu cpu = PlatformCpu.of(settings);
+            PlatformCpu.Sample cpuBefore = cpu.sample();
+            long start = System.nanoTime();
+            long end = start + duration.toNanos();
+            long nextTick = start;
+            long nextCall = start;
+            long callInterval = 1_000_000_000L / rate;
+            int calls = 0;
+            while (System.nanoTime() < end) {
+                long now = System.nanoTime();
+                if (now >= nextTick) {
+                    hops.tickRounds.put(System.currentTimeMillis(), now);
+                    world.tick(producer, random, false);
+                    nextTick += 100_000_000L;
+                }
+                while (now >= nextCall) {
+                    EventEnvelope<MarginCallIssued> call = DrainLoad.call("latency-" + run + "-" + calls++);
+                    hops.callSent.put(call.eventId(), System.currentTimeMillis());
+                    producer.send(new ProducerRecord<>(Topic.MARGIN_CALLS.baseName(), call.payload().accountId(),
+                            json.encode(call)));
+                    nextCall += callInterval;
+                }
+                poll(consumer, Duration.ofMillis(1), hops);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long settleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (hops.count("execution -> fill") < calls && System.nanoTime() < settleUntil) {
+                poll(consumer, Duration.ofMillis(100), hops);
+            }
+            PlatformCpu.Sample cpuAfter = cpu.sample();
+            out.printf("offered %,d margin calls at %d/s and %d tick rounds at 10/s for %.0f s; per hop, from the"
+                    + " records' timestamps:%n", calls, rate, hops.tickRounds.size(), seconds);
+            hops.print(out);
+            long platformNanos = cpuAfter.since(cpuBefore).entrySet().stream()
+                    .filter(e -> !e.getKey().equals(PlatformCpu.GENERATOR))
+                    .mapToLong(e -> e.getValue().orElse(0L)).sum();
+            double wall = (System.nanoTime() - start) / 1e9;
+            int cores = Runtime.getRuntime().availableProcessors();
+            out.printf("the platform used %.0f%% of this machine's %d cores meanwhile (%.2f cores)%n",
+                    100 * platformNanos / 1e9 / wall / cores, cores, platformNanos / 1e9 / wall);
+            return hops.count("execution -> fill") < calls ? 1 : 0;
+        }
+    }
+
+    private void poll(KafkaConsumer<String, byte[]> consumer, Duration wait, Hops hops) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(wait)) {
+            hops.observe(json.decode(record.topic(), "", record.value()).payload(), record.timestamp());
+        }
+    }
+
+    private KafkaConsumer<String, byte[]> consumer() {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 1);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+}

@@ -1,0 +1,69 @@
+package io.backstop.lab.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.backstop.events.Side;
+import io.backstop.events.liquidation.ExecutionFill;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
+import io.backstop.events.liquidation.LiquidationOrderPlaced;
+import io.backstop.events.liquidation.OrderOwner;
+import io.backstop.events.liquidation.PositionLiquidated;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class LatencyProbeTest {
+
+    private final LatencyProbe.Hops hops = new LatencyProbe.Hops();
+
+    @Test
+    void eachHopIsTimedFromTheEventItsOutputNamesNotFromWhatArrivedJustBefore() {
+        UUID callA = UUID.randomUUID();
+        UUID callB = UUID.randomUUID();
+        hops.callSent.put(callA, 1_000L);
+        hops.callSent.put(callB, 1_005L);
+        UUID orderA = UUID.randomUUID();
+        UUID orderB = UUID.randomUUID();
+
+        hops.observe(placed(orderB, callB), 1_012L); // B's order first: 7 ms, not 12
+        hops.observe(placed(orderA, callA), 1_020L); // 20 ms
+        hops.observe(executed(orderA), 1_021L);      // the exchange: 1 ms
+        hops.observe(filled(orderA), 1_024L);        // 3 ms
+
+        assertThat(hops.byName.get("call -> order").getMaxValue()).isEqualTo(20);
+        assertThat(hops.byName.get("call -> order").getMinValue()).isEqualTo(7);
+        assertThat(hops.byName.get("order -> execution (exchange)").getMaxValue()).isEqualTo(1);
+        assertThat(hops.byName.get("execution -> fill").getMaxValue()).isEqualTo(3);
+        assertThat(hops.count("execution -> fill")).isEqualTo(1); // B's order was never executed
+    }
+
+    @Test
+    void anEventWhoseCauseThisRunDidNotSendIsNotTimed() {
+        UUID order = UUID.randomUUID();
+
+        hops.observe(placed(order, UUID.randomUUID()), 5_000L); // another client's call
+        hops.observe(executed(order), 5_001L);                   // so its execution has no start either
+        hops.observe(filled(UUID.randomUUID()), 5_002L);
+
+        assertThat(hops.count("call -> order")).isZero();
+        assertThat(hops.count("order -> execution (exchange)")).isZero();
+        assertThat(hops.count("execution -> fill")).isZero();
+    }
+
+    private static LiquidationOrderPlaced placed(UUID order, UUID call) {
+        return new LiquidationOrderPlaced(order, UUID.randomUUID(), OrderOwner.ACCOUNT, "acc", "BTCUSDT", Side.SELL,
+                new BigDecimal("0.1"), new BigDecimal("59000"), call, 1);
+    }
+
+    private static LiquidationOrderExecuted executed(UUID order) {
+        return new LiquidationOrderExecuted(order, UUID.randomUUID(), "BTCUSDT", Side.SELL,
+                List.of(new ExecutionFill("t-" + order, new BigDecimal("59990"), new BigDecimal("0.1"))), BigDecimal.ZERO);
+    }
+
+    private static PositionLiquidated filled(UUID order) {
+        return new PositionLiquidated(UUID.randomUUID(), order, "t-" + order, "acc", "BTCUSDT", Side.SELL,
+                new BigDecimal("0.1"), new BigDecimal("59990"), new BigDecimal("-101"), new BigDecimal("0.6"),
+                new BigDecimal("59000"));
+    }
+}

@@ -1,0 +1,60 @@
+package io.backstop.lab.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class PlatformCpuTest {
+
+    @Test
+    void theTimesAreCountedFromTheCommandNamesLastParenthesisSoANameWithSpacesAndParenthesesDoesNotShiftThem() {
+        String stat = "4242 (postgres: x (y) z) S 1 4242 4242 0 -1 4194560 1000 0 0 0 1234 567 89 10 20 0 1 0 100 "
+                + "200000000 5000 18446744073709551615";
+
+        assertThat(PlatformCpu.parseTimes(stat)).containsExactly(1234, 567, 89, 10);
+    }
+
+    @Test
+    void cpuThisProcessSpendsShowsInItsOwnTimes() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = PlatformCpu.ownNanos(ProcessHandle.current().pid()).orElseThrow();
+        long spentUntil = threads.getCurrentThreadCpuTime() + 300_000_000L; // CPU time, however busy the machine is
+        long spin = 0;
+        while (threads.getCurrentThreadCpuTime() < spentUntil) {
+            spin += 1 + Long.numberOfTrailingZeros(spin);
+        }
+        long after = PlatformCpu.ownNanos(ProcessHandle.current().pid()).orElseThrow();
+
+        assertThat(spin).isPositive();
+        assertThat(after - before).isGreaterThanOrEqualTo(280_000_000L); // 0.3 s of this thread, in 10 ms ticks
+    }
+
+    @Test
+    void aComponentNotRunningHereIsReportedAsNotLocalAndLeftOutOfThePlatformsTotal() {
+        Map<String, Optional<ProcessHandle>> components = new LinkedHashMap<>();
+        components.put("margin-service", Optional.of(ProcessHandle.current()));
+        components.put("postgres (external)", Optional.empty());
+        PlatformCpu cpu = new PlatformCpu(components);
+
+        PlatformCpu.Sample before = cpu.sample();
+        PlatformCpu.Sample after = new PlatformCpu.Sample(Map.of(
+                "margin-service", before.nanos().get("margin-service").map(n -> n + 2_000_000_000L),
+                "postgres (external)", Optional.empty(),
+                PlatformCpu.GENERATOR, before.nanos().get(PlatformCpu.GENERATOR)));
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PlatformCpu.print(new PrintStream(printed, true, StandardCharsets.UTF_8), before, after, 1_000, "call", 8_700);
+        String report = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(after.since(before).get("margin-service")).contains(2_000_000_000L);
+        assertThat(report).containsPattern("margin-service +2\\.000 +2\\.0")
+                .containsPattern("postgres \\(external\\) +- +not local")
+                .containsPattern("platform +2\\.000 +2\\.0 +\\(only the components running here\\)")
+                .contains("the platform needs 17.4 cores");
+    }
+}
