@@ -20,11 +20,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,7 +47,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and the produce. The hops are matched by the events' own references (an order names its margin call's event, a
  * fill its order), never by arrival order:
  * <ul>
- *   <li>tick → price (oracle-service): a BTC price against the tick round sent last before it;</li>
+ *   <li>tick → price (oracle-service): a BTC price against the tick round sent last before it; each round moves the
+ *   price 0.1%, beyond the oracle's publishing deviation, so each is priced (within its evaluation interval);</li>
  *   <li>call → order (liquidation-service): {@code LiquidationOrderPlaced.marginCallEventId};</li>
  *   <li>order → execution (the simulated exchange, not the platform);</li>
  *   <li>execution → fill (liquidation-service): {@code PositionLiquidated.orderId}.</li>
@@ -54,6 +57,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class LatencyProbe {
 
+    private static final BigDecimal LOW = new BigDecimal("60000");
+    private static final BigDecimal HIGH = new BigDecimal("60060");
     private static final long MAX_MS = TimeUnit.MINUTES.toMillis(10);
 
     private final RuntimeSettings settings;
@@ -66,52 +71,77 @@ public final class LatencyProbe {
     }
 
     /**
-     * The hops in the order a liquidation takes them, each a histogram of milliseconds, and what is needed to match
-     * an event to its cause: when each call and tick round was sent, when each order and execution was published.
+     * The hops in the order a liquidation takes them, each a histogram of milliseconds, matched by the events'
+     * references whatever order they are read in (an order's fill may be read before its execution: they are on
+     * different topics). A price is timed against the tick round sent last before it, while rounds are being sent.
      */
     static final class Hops {
+        static final List<String> NAMES = List.of("tick -> price", "call -> order", "order -> execution (exchange)",
+                "execution -> fill");
         final Map<String, Histogram> byName = new LinkedHashMap<>();
         final Map<UUID, Long> callSent = new ConcurrentHashMap<>();
         final ConcurrentSkipListMap<Long, Long> tickRounds = new ConcurrentSkipListMap<>();
-        private final Map<UUID, Long> orderSeen = new ConcurrentHashMap<>();
-        private final Map<UUID, Long> executionSeen = new ConcurrentHashMap<>();
+        /** Prices later than this (epoch ms) are not timed: the rounds have stopped. */
+        volatile long ticksUntil = Long.MAX_VALUE;
+        private final Map<UUID, long[]> orders = new ConcurrentHashMap<>(); // orderId -> placed, executed, filled
+        private final Map<UUID, UUID> orderCall = new ConcurrentHashMap<>();
 
         Hops() {
-            for (String hop : List.of("tick -> price", "call -> order", "order -> execution (exchange)",
-                    "execution -> fill")) {
-                byName.put(hop, new Histogram(MAX_MS, 3));
-            }
-        }
-
-        synchronized void record(String hop, long millis) {
-            byName.get(hop).recordValue(Math.max(0, Math.min(MAX_MS, millis)));
+            NAMES.forEach(hop -> byName.put(hop, new Histogram(MAX_MS, 3)));
         }
 
         /** One event the platform (or the exchange) published at {@code at}, epoch milliseconds. */
         void observe(Object payload, long at) {
-            if (payload instanceof OraclePricePublished price && price.symbol().startsWith("BTC")) {
+            if (payload instanceof OraclePricePublished price && price.symbol().startsWith("BTC") && at <= ticksUntil) {
                 Map.Entry<Long, Long> round = tickRounds.floorEntry(at);
                 if (round != null) {
                     record("tick -> price", at - round.getKey());
                 }
-            } else if (payload instanceof LiquidationOrderPlaced order) {
-                Long sent = order.marginCallEventId() == null ? null : callSent.remove(order.marginCallEventId());
-                if (sent != null) {
-                    record("call -> order", at - sent);
-                    orderSeen.put(order.orderId(), at);
-                }
+            } else if (payload instanceof LiquidationOrderPlaced order && order.marginCallEventId() != null) {
+                orderCall.put(order.orderId(), order.marginCallEventId());
+                stamp(order.orderId(), 0, at);
             } else if (payload instanceof LiquidationOrderExecuted execution) {
-                Long placed = orderSeen.remove(execution.orderId());
-                if (placed != null) {
-                    record("order -> execution (exchange)", at - placed);
-                    executionSeen.put(execution.orderId(), at);
-                }
+                stamp(execution.orderId(), 1, at);
             } else if (payload instanceof PositionLiquidated fill) {
-                Long executed = executionSeen.remove(fill.orderId());
-                if (executed != null) {
-                    record("execution -> fill", at - executed);
-                }
+                stamp(fill.orderId(), 2, at);
             }
+        }
+
+        private void stamp(UUID orderId, int stage, long at) {
+            orders.compute(orderId, (id, times) -> {
+                long[] t = times != null ? times : new long[] {-1, -1, -1};
+                if (t[stage] < 0) {
+                    t[stage] = at; // the first fill of an order, say
+                }
+                return t;
+            });
+        }
+
+        /** Times every order hop whose two ends were seen: call -> order -> execution -> fill. */
+        synchronized void match() {
+            orders.forEach((orderId, t) -> {
+                Long sent = orderCall.containsKey(orderId) ? callSent.get(orderCall.get(orderId)) : null;
+                if (sent != null && t[0] >= 0) {
+                    record("call -> order", t[0] - sent);
+                    if (t[1] >= 0) {
+                        record("order -> execution (exchange)", t[1] - t[0]);
+                        if (t[2] >= 0) {
+                            record("execution -> fill", t[2] - t[1]);
+                        }
+                    }
+                }
+            });
+            orders.clear();
+        }
+
+        /** Orders of this run's calls whose fill was seen so far. */
+        long filled() {
+            return orders.entrySet().stream().filter(e -> e.getValue()[2] >= 0 && orderCall.containsKey(e.getKey())
+                    && callSent.containsKey(orderCall.get(e.getKey()))).count();
+        }
+
+        synchronized void record(String hop, long millis) {
+            byName.get(hop).recordValue(Math.max(0, Math.min(MAX_MS, millis)));
         }
 
         long count(String hop) {
@@ -136,22 +166,18 @@ public final class LatencyProbe {
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         Hops hops = new Hops();
         LoadWorld world = new LoadWorld(HttpClient.newHttpClient(), "");
-        Random random = new Random(1);
         try (SimulatedExchange exchange = SimulatedExchange.deepBook(settings.kafkaBootstrap(),
                 Map.of("BTCUSDT", new BigDecimal("59990")), Map.of("BTCUSDT", new BigDecimal("60010")));
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig, new StringSerializer(),
-                     new ByteArraySerializer());
-             KafkaConsumer<String, byte[]> consumer = consumer()) {
+                     new ByteArraySerializer())) {
             exchange.awaitReady(Duration.ofSeconds(30));
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (Topic topic : List.of(Topic.ORACLE_PRICES, Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS,
-                    Topic.LIQUIDATION_FILLS)) {
-                consumer.partitionsFor(topic.baseName()).forEach(p -> partitions.add(
-                        new TopicPartition(p.topic(), p.partition())));
+            CountDownLatch assigned = new CountDownLatch(1);
+            AtomicBoolean watching = new AtomicBoolean(true);
+            Thread watcher = new Thread(() -> watch(hops, assigned, watching), "latency-watcher");
+            watcher.start();
+            if (!assigned.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("could not read the platform's topics from " + settings.kafkaBootstrap());
             }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position); // resolve the end offsets before anything is sent
 
             String run = Long.toString(System.currentTimeMillis(), 36);
             PlatformCpu cpu = PlatformCpu.of(settings);
@@ -166,7 +192,8 @@ public final class LatencyProbe {
                 long now = System.nanoTime();
                 if (now >= nextTick) {
                     hops.tickRounds.put(System.currentTimeMillis(), now);
-                    world.tick(producer, random, false);
+                    // 0.1% up, then down: beyond the oracle's publishing deviation (0.05%), so every round is priced
+                    world.tick(producer, hops.tickRounds.size() % 2 == 0 ? LOW : HIGH);
                     nextTick += 100_000_000L;
                 }
                 while (now >= nextCall) {
@@ -176,25 +203,54 @@ public final class LatencyProbe {
                             json.encode(call)));
                     nextCall += callInterval;
                 }
-                poll(consumer, Duration.ofMillis(1), hops);
+                LockSupport.parkNanos(Math.max(0, Math.min(nextTick, nextCall) - System.nanoTime()));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            long settleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (hops.count("execution -> fill") < calls && System.nanoTime() < settleUntil) {
-                poll(consumer, Duration.ofMillis(100), hops);
+            hops.ticksUntil = System.currentTimeMillis() + 1_000; // the last round's price may still come
+            long settleUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (hops.filled() < calls && System.nanoTime() < settleUntil) {
+                Thread.sleep(100);
             }
             PlatformCpu.Sample cpuAfter = cpu.sample();
+            double wall = (System.nanoTime() - start) / 1e9;
+            watching.set(false);
+            watcher.join(5_000);
+            long filled = hops.filled();
+            hops.match();
             out.printf("offered %,d margin calls at %d/s and %d tick rounds at 10/s for %.0f s; per hop, from the"
                     + " records' timestamps:%n", calls, rate, hops.tickRounds.size(), seconds);
             hops.print(out);
             long platformNanos = cpuAfter.since(cpuBefore).entrySet().stream()
                     .filter(e -> !e.getKey().equals(PlatformCpu.GENERATOR))
                     .mapToLong(e -> e.getValue().orElse(0L)).sum();
-            double wall = (System.nanoTime() - start) / 1e9;
             int cores = Runtime.getRuntime().availableProcessors();
             out.printf("the platform used %.0f%% of this machine's %d cores meanwhile (%.2f cores)%n",
                     100 * platformNanos / 1e9 / wall / cores, cores, platformNanos / 1e9 / wall);
-            return hops.count("execution -> fill") < calls ? 1 : 0;
+            if (filled < calls) {
+                out.printf("only %,d of %,d calls were filled within 30 s of the last: the platform is behind%n", filled,
+                        calls);
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /** The watcher's thread: reads what the platform and the exchange publish from the end of each topic on. */
+    private void watch(Hops hops, CountDownLatch assigned, AtomicBoolean watching) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (Topic topic : List.of(Topic.ORACLE_PRICES, Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS,
+                    Topic.LIQUIDATION_FILLS)) {
+                consumer.partitionsFor(topic.baseName()).forEach(p -> partitions.add(
+                        new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve the end offsets before anything is sent
+            assigned.countDown();
+            while (watching.get()) {
+                poll(consumer, Duration.ofMillis(20), hops);
+            }
         }
     }
 

@@ -77,6 +77,11 @@ final class LoadWorld {
         }
     }
 
+    /** One round of BTC ticks at {@code price} on every venue and the perpetual. */
+    void tick(KafkaProducer<String, byte[]> producer, BigDecimal price) {
+        tick(producer, "BTC", price, Instant.now());
+    }
+
     private void tick(KafkaProducer<String, byte[]> producer, String asset, BigDecimal price, Instant now) {
         for (String venue : VENUES) {
             send(producer, new VenueTickObserved(venue, asset, price.subtract(BigDecimal.ONE), price.add(BigDecimal.ONE),

@@ -27,9 +27,11 @@ class LatencyProbeTest {
         UUID orderB = UUID.randomUUID();
 
         hops.observe(placed(orderB, callB), 1_012L); // B's order first: 7 ms, not 12
+        hops.observe(filled(orderA), 1_024L);        // read before its execution (another topic): 3 ms
         hops.observe(placed(orderA, callA), 1_020L); // 20 ms
         hops.observe(executed(orderA), 1_021L);      // the exchange: 1 ms
-        hops.observe(filled(orderA), 1_024L);        // 3 ms
+        assertThat(hops.filled()).isEqualTo(1);
+        hops.match();
 
         assertThat(hops.byName.get("call -> order").getMaxValue()).isEqualTo(20);
         assertThat(hops.byName.get("call -> order").getMinValue()).isEqualTo(7);
@@ -45,10 +47,31 @@ class LatencyProbeTest {
         hops.observe(placed(order, UUID.randomUUID()), 5_000L); // another client's call
         hops.observe(executed(order), 5_001L);                   // so its execution has no start either
         hops.observe(filled(UUID.randomUUID()), 5_002L);
+        assertThat(hops.filled()).isZero();
+        hops.match();
 
         assertThat(hops.count("call -> order")).isZero();
         assertThat(hops.count("order -> execution (exchange)")).isZero();
         assertThat(hops.count("execution -> fill")).isZero();
+    }
+
+    @Test
+    void aPriceIsTimedAgainstTheLastRoundSentBeforeItAndNotOnceTheRoundsHaveStopped() {
+        hops.tickRounds.put(10_000L, 0L);
+        hops.tickRounds.put(10_100L, 0L);
+
+        hops.observe(price(), 10_104L);
+        hops.ticksUntil = 11_100L;
+        hops.observe(price(), 12_000L); // a heartbeat after the run
+
+        assertThat(hops.count("tick -> price")).isEqualTo(1);
+        assertThat(hops.byName.get("tick -> price").getMaxValue()).isEqualTo(4);
+    }
+
+    private static io.backstop.events.oracle.OraclePricePublished price() {
+        BigDecimal p = new BigDecimal("60000");
+        return new io.backstop.events.oracle.OraclePricePublished("BTCUSDT", p, p, p, BigDecimal.ONE,
+                io.backstop.events.oracle.PriceStatus.OK, p, List.of(), java.time.Instant.now(), java.time.Instant.now());
     }
 
     private static LiquidationOrderPlaced placed(UUID order, UUID call) {
