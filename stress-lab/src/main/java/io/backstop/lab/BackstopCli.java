@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
+                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class, BackstopCli.Token.class})
 public final class BackstopCli implements Callable<Integer> {
 
@@ -100,6 +100,25 @@ public final class BackstopCli implements Callable<Integer> {
                     new CommandLine(this), "unknown component '" + service + "'; choose one of "
                     + Arrays.stream(Service.values()).map(Service::id).toList() + ", kafka or postgres"));
             return runtime(false).restart(chosen);
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true, description = "Runs N instances of a service on the running"
+            + " platform (1 to 6): starts the missing ones on ports 10 apart (8083, 8093, ...) and waits until they are"
+            + " ready, or stops those above N. The instances share the partitions; drain and latency measure them all.")
+    static final class Scale implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SERVICE", description = "oracle, margin, liquidation or insurance-fund")
+        String service;
+
+        @Parameters(index = "1", paramLabel = "N", description = "how many instances")
+        int instances;
+
+        @Override
+        public Integer call() throws Exception {
+            Service chosen = Service.named(service).orElseThrow(() -> new CommandLine.ParameterException(
+                    new CommandLine(this), "unknown service '" + service + "'; choose one of "
+                    + Arrays.stream(Service.values()).map(Service::id).toList()));
+            return runtime(false).scale(chosen, instances);
         }
     }
 

@@ -108,6 +108,13 @@ public final class LocalRuntime {
 
     /** Stops every component this runtime started; 0 when none remains. */
     public int down() throws Exception {
+        for (Service service : Service.values()) {
+            for (int instance : services.runningInstances(service)) {
+                if (instance > 1 && services.stop(service, instance)) {
+                    out.println("stopped " + LocalServices.component(service, instance));
+                }
+            }
+        }
         List<Future<Boolean>> stopping = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(Service.values().length);
         try {
@@ -289,17 +296,59 @@ public final class LocalRuntime {
     }
 
     /**
-     * Each component's process as this runtime started it, by name: the four services, the broker and the
-     * embedded PostgreSQL's postmaster; empty for one that is not running here (an external PostgreSQL).
+     * Each component's processes as this runtime started them, by name: every instance of the four services, the
+     * broker and the embedded PostgreSQL's postmaster; none for one that is not running here (an external PostgreSQL).
      */
-    Map<String, Optional<ProcessHandle>> processes() {
-        Map<String, Optional<ProcessHandle>> processes = new java.util.LinkedHashMap<>();
+    Map<String, List<ProcessHandle>> processes() {
+        Map<String, List<ProcessHandle>> processes = new java.util.LinkedHashMap<>();
         for (Service service : Service.values()) {
-            processes.put(service.id(), services.running(service));
+            processes.put(service.id(), services.runningInstances(service).stream()
+                    .flatMap(i -> services.running(service, i).stream()).toList());
         }
-        processes.put("kafka", kafka.running());
-        processes.put(settings.embeddedPostgres() ? "postgres (and its backends)" : "postgres (external)", postgres.pid());
+        processes.put("kafka", kafka.running().stream().toList());
+        processes.put(settings.embeddedPostgres() ? "postgres (and its backends)" : "postgres (external)",
+                postgres.pid().stream().toList());
         return processes;
+    }
+
+    /**
+     * Runs {@code instances} instances of a service (1 to 6): starts the missing ones, each on its own port (10 above
+     * the previous instance's), and waits until they are ready; stops those above the number. The instances share
+     * the service's consumer groups, so Kafka spreads the partitions over them.
+     */
+    public int scale(Service service, int instances) throws Exception {
+        int most = Math.min(LocalServices.MAX_INSTANCES, settings.partitions());
+        if (instances < 1 || instances > most) {
+            out.printf("%s can run 1 to %d instances here (one partition each at least, %d partitions), not %d%n",
+                    service.id(), most, settings.partitions(), instances);
+            return 2;
+        }
+        if (services.running(service).isEmpty()) {
+            out.println(service.id() + " is not running: ./backstop up first");
+            return 1;
+        }
+        for (int instance : services.runningInstances(service)) {
+            if (instance > instances && services.stop(service, instance)) {
+                out.println("stopped " + LocalServices.component(service, instance));
+            }
+        }
+        long started = System.nanoTime();
+        try {
+            for (int instance = 2; instance <= instances; instance++) {
+                int i = instance;
+                services.start(service, i, Map.of());
+                await(LocalServices.component(service, i), services.log(service, i), () -> services.running(service, i),
+                        () -> services.ready(service, i));
+            }
+        } catch (ComponentFailed e) {
+            out.println("FAILED: " + e.getMessage());
+            out.println(Processes.tail(e.log, 25));
+            return 1;
+        }
+        out.printf("%s runs %d instance%s (ready after %.1f s)%n%n", service.id(), instances, instances == 1 ? "" : "s",
+                (System.nanoTime() - started) / 1e9);
+        printStatus();
+        return 0;
     }
 
     /** Whether any component this runtime starts is running (its process is alive). */
@@ -336,6 +385,17 @@ public final class LocalRuntime {
                     settings.servicePorts().get(service), ready ? "READY" : process.isPresent() ? "NOT READY" : "DOWN",
                     process.isPresent() ? services.readinessUri(service) : "log: " + settings.home().relativize(
                             services.log(service)));
+            for (int instance : services.runningInstances(service)) {
+                if (instance == 1) {
+                    continue;
+                }
+                boolean instanceReady = services.ready(service, instance);
+                allUp &= instanceReady;
+                out.printf("%-24s %-8s %-7d %-10s %s%n", LocalServices.component(service, instance),
+                        services.running(service, instance).map(p -> Long.toString(p.pid())).orElse("-"),
+                        services.port(service, instance), instanceReady ? "READY" : "NOT READY",
+                        services.readinessUri(service, instance));
+            }
         }
         return allUp;
     }

@@ -25,16 +25,52 @@ final class LocalServices {
         this.settings = settings;
     }
 
+    /** The most instances of one service: each holds at least one of a topic's partitions (6 by default). */
+    static final int MAX_INSTANCES = 6;
+
     Path log(Service service) {
-        return settings.logs().resolve(service.id() + ".log");
+        return log(service, 1);
     }
 
     Path pidFile(Service service) {
-        return settings.pids().resolve(service.id() + ".pid");
+        return pidFile(service, 1);
     }
 
     Optional<ProcessHandle> running(Service service) {
-        return Processes.running(service.id(), pidFile(service));
+        return running(service, 1);
+    }
+
+    /** Instance 1 is the service itself ({@code liquidation-service}); instance 2 is {@code liquidation-service-2}. */
+    static String component(Service service, int instance) {
+        return instance == 1 ? service.id() : service.id() + "-" + instance;
+    }
+
+    Path log(Service service, int instance) {
+        return settings.logs().resolve(component(service, instance) + ".log");
+    }
+
+    Path pidFile(Service service, int instance) {
+        return settings.pids().resolve(component(service, instance) + ".pid");
+    }
+
+    Optional<ProcessHandle> running(Service service, int instance) {
+        return Processes.running(component(service, instance), pidFile(service, instance));
+    }
+
+    /** The service's port, and for instance n the port 10 × (n - 1) above it (8083, 8093, 8103 ...). */
+    int port(Service service, int instance) {
+        return settings.servicePorts().get(service) + 10 * (instance - 1);
+    }
+
+    /** The instances of a service that run, 1 first. */
+    List<Integer> runningInstances(Service service) {
+        List<Integer> instances = new ArrayList<>();
+        for (int i = 1; i <= MAX_INSTANCES; i++) {
+            if (running(service, i).isPresent()) {
+                instances.add(i);
+            }
+        }
+        return instances;
     }
 
     void start(Service service) throws IOException {
@@ -43,10 +79,19 @@ final class LocalServices {
 
     /** Starts a service with {@code extra} environment on top of what every service gets (a property for one run). */
     void start(Service service, Map<String, String> extra) throws IOException {
-        if (running(service).isPresent()) {
+        start(service, 1, extra);
+    }
+
+    /**
+     * Starts one instance of a service: its own port, log, pid file and instance id (its Kafka transactional ids);
+     * instances share the consumer groups, so the partitions are spread over them.
+     */
+    void start(Service service, int instance, Map<String, String> extra) throws IOException {
+        if (running(service, instance).isPresent()) {
             return;
         }
-        Ports.requireFree(service.id(), settings.servicePorts().get(service), service.portVariable());
+        String component = component(service, instance);
+        Ports.requireFree(component, port(service, instance), service.portVariable());
         Path jar = settings.serviceJar(service);
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no jar for " + service.id() + " at " + jar + ": build with ./mvnw package");
@@ -54,18 +99,18 @@ final class LocalServices {
         List<String> command = new ArrayList<>();
         command.add(settings.java());
         command.addAll(Arrays.stream(settings.serviceJavaOpts().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
-        command.add(Processes.marker(service.id()));
+        command.add(Processes.marker(component));
         command.add("-jar");
         command.add(jar.toString());
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("SERVER_PORT", Integer.toString(settings.servicePorts().get(service)));
+        env.put("SERVER_PORT", Integer.toString(port(service, instance)));
         env.put("SPRING_DATASOURCE_URL", settings.jdbcUrl());
         // on the embedded database its own role, which may touch only its schema (ServiceRoles; trust, no password)
         env.put("SPRING_DATASOURCE_USERNAME", settings.embeddedPostgres() ? service.databaseRole() : settings.pgUser());
         env.put("SPRING_DATASOURCE_PASSWORD", settings.embeddedPostgres() ? "" : settings.pgPassword());
         env.put("SPRING_KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrap());
         env.put("BACKSTOP_KAFKA_PARTITIONS", Integer.toString(settings.partitions()));
-        env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-1");
+        env.put("BACKSTOP_INSTANCE_ID", service.id() + "-local-" + instance);
         env.put("BACKSTOP_CLOCK_MODE", settings.clock());
         // the API's tokens: the local issuer's (created here once, kept in run/security)
         io.backstop.events.auth.LocalIssuer.create(settings.securityDir(), io.backstop.events.auth.LocalIssuer.LOCAL_ISSUER);
@@ -78,13 +123,17 @@ final class LocalServices {
                     settings.serviceUrl(peer));
         }
         env.putAll(extra);
-        Processes.launch(service.id(), command, env, log(service), pidFile(service), settings.home());
+        Processes.launch(component, command, env, log(service, instance), pidFile(service, instance), settings.home());
     }
 
     /** Whether {@code /actuator/health/readiness} answers UP. */
     boolean ready(Service service) {
+        return ready(service, 1);
+    }
+
+    boolean ready(Service service, int instance) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(readinessUri(service))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(readinessUri(service, instance))
                     .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 && response.body().contains("\"UP\"");
         } catch (IOException e) {
@@ -96,10 +145,18 @@ final class LocalServices {
     }
 
     URI readinessUri(Service service) {
-        return URI.create("http://127.0.0.1:" + settings.servicePorts().get(service) + "/actuator/health/readiness");
+        return readinessUri(service, 1);
+    }
+
+    URI readinessUri(Service service, int instance) {
+        return URI.create("http://127.0.0.1:" + port(service, instance) + "/actuator/health/readiness");
     }
 
     boolean stop(Service service) throws IOException {
-        return Processes.stop(service.id(), pidFile(service), Duration.ofSeconds(30));
+        return stop(service, 1);
+    }
+
+    boolean stop(Service service, int instance) throws IOException {
+        return Processes.stop(component(service, instance), pidFile(service, instance), Duration.ofSeconds(30));
     }
 }

@@ -5,11 +5,13 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * The CPU time each of the platform's own processes spent, read from {@code /proc}: the four services, the broker
+ * The CPU time each of the platform's own processes spent, read from {@code /proc}: the four services (all their
+ * instances together, {@code liquidation-service x2}), the broker
  * and PostgreSQL (the postmaster, every live backend, and what finished backends left in the postmaster's
  * {@code cutime}/{@code cstime}), apart from the process that generates the load. Two samples around a run give the
  * CPU-ms per operation per component, where it is spent; a platform that runs elsewhere (Compose, Kubernetes, an
@@ -23,9 +25,9 @@ public final class PlatformCpu {
     /** The generator's own row: the CLI process with its simulated exchange. */
     public static final String GENERATOR = "load generator (this process)";
 
-    private final Map<String, Optional<ProcessHandle>> components;
+    private final Map<String, List<ProcessHandle>> components;
 
-    PlatformCpu(Map<String, Optional<ProcessHandle>> components) {
+    PlatformCpu(Map<String, List<ProcessHandle>> components) {
         this.components = components;
     }
 
@@ -43,8 +45,11 @@ public final class PlatformCpu {
     /** CPU nanoseconds each component has spent so far; empty for a component not running here. */
     public Sample sample() {
         Map<String, Optional<Long>> spent = new LinkedHashMap<>();
-        for (Map.Entry<String, Optional<ProcessHandle>> c : components.entrySet()) {
-            spent.put(c.getKey(), c.getValue().flatMap(PlatformCpu::treeNanos));
+        for (Map.Entry<String, List<ProcessHandle>> c : components.entrySet()) {
+            List<Optional<Long>> instances = c.getValue().stream().map(PlatformCpu::treeNanos).toList();
+            String name = instances.size() > 1 ? c.getKey() + " x" + instances.size() : c.getKey();
+            spent.put(name, instances.isEmpty() || instances.stream().anyMatch(Optional::isEmpty) ? Optional.empty()
+                    : Optional.of(instances.stream().mapToLong(Optional::get).sum()));
         }
         spent.put(GENERATOR, ownNanos(ProcessHandle.current().pid()));
         return new Sample(spent);

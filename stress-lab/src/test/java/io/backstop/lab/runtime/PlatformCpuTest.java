@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -36,10 +37,23 @@ class PlatformCpuTest {
     }
 
     @Test
+    void theInstancesOfAServiceAreSummedUnderOneRowThatSaysHowManyThereAre() {
+        ProcessHandle self = ProcessHandle.current();
+        PlatformCpu cpu = new PlatformCpu(Map.of("liquidation-service", List.of(self, self)));
+
+        long before = PlatformCpu.treeNanos(self).orElseThrow();
+        PlatformCpu.Sample sample = cpu.sample();
+        long after = PlatformCpu.treeNanos(self).orElseThrow();
+
+        assertThat(sample.nanos()).containsKey("liquidation-service x2");
+        assertThat(sample.nanos().get("liquidation-service x2").orElseThrow()).isBetween(2 * before, 2 * after);
+    }
+
+    @Test
     void aComponentNotRunningHereIsReportedAsNotLocalAndLeftOutOfThePlatformsTotal() {
-        Map<String, Optional<ProcessHandle>> components = new LinkedHashMap<>();
-        components.put("margin-service", Optional.of(ProcessHandle.current()));
-        components.put("postgres (external)", Optional.empty());
+        Map<String, List<ProcessHandle>> components = new LinkedHashMap<>();
+        components.put("margin-service", List.of(ProcessHandle.current()));
+        components.put("postgres (external)", List.of());
         PlatformCpu cpu = new PlatformCpu(components);
 
         PlatformCpu.Sample before = cpu.sample();
