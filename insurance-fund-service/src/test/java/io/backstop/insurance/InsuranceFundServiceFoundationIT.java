@@ -45,6 +45,8 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 "POST /api/v1/fund/{group}/deposits", AccessMatrix.Allowed.roles(Role.ADMIN),
                 "GET /api/v1/waterfall/{shortfallId}", AccessMatrix.Allowed.roles(Role.OPERATOR),
                 "GET /api/v1/adl/{symbol}/queue", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "GET /api/v1/adl/accounts/{accountId}", AccessMatrix.Allowed.ownAccountInPath("accountId",
+                        Role.OPERATOR),
                 "GET /api/v1/ledger/check", AccessMatrix.Allowed.roles(Role.OPERATOR));
     }
 
