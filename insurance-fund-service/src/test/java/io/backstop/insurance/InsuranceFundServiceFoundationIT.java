@@ -190,6 +190,33 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
         assertLedgerClean();
     }
 
+    /**
+     * A fund deposit's audit row commits in the deposit's own transaction (the ledger transaction's xmin), once, with
+     * outcome "committed"; a deposit to a fund that does not exist changes nothing and is recorded once answered.
+     */
+    @org.junit.jupiter.api.Test
+    void aDepositsAuditRowCommitsWithItsLedgerTransaction() throws Exception {
+        var paid = post("/api/v1/fund/majors/deposits", "{\"amount\":\"5\",\"idempotencyKey\":\"audit-"
+                + UUID.randomUUID() + "\"}");
+        org.assertj.core.api.Assertions.assertThat(paid.statusCode()).isEqualTo(201);
+        List<java.util.Map<String, Object>> rows = jdbc.queryForList("SELECT outcome, status, xmin::text AS tx"
+                + " FROM audit_event WHERE request_id = ?", paid.headers().firstValue("X-Request-Id").orElseThrow());
+        org.assertj.core.api.Assertions.assertThat(rows).hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(rows.get(0).get("outcome")).isEqualTo("committed");
+        org.assertj.core.api.Assertions.assertThat(rows.get(0).get("status")).isNull();
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction"
+                + " WHERE xmin::text = ?", Integer.class, rows.get(0).get("tx"))).as("the deposit's ledger transaction")
+                .isEqualTo(1);
+
+        var unknown = post("/api/v1/fund/no-such-group/deposits", "{\"amount\":\"5\",\"idempotencyKey\":\"audit-"
+                + UUID.randomUUID() + "\"}");
+        org.assertj.core.api.Assertions.assertThat(unknown.statusCode()).isEqualTo(404);
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForList("SELECT outcome, status FROM audit_event"
+                + " WHERE request_id = ?", unknown.headers().firstValue("X-Request-Id").orElseThrow()))
+                .containsExactly(java.util.Map.of("outcome", "answered", "status", 404));
+        assertLedgerClean();
+    }
+
     private static EventEnvelope<?> execution(io.backstop.events.liquidation.LiquidationOrderPlaced order,
                                               String symbol, io.backstop.events.Side side) {
         return EventEnvelope.of(new io.backstop.events.liquidation.LiquidationOrderExecuted(order.orderId(),
