@@ -63,6 +63,7 @@ import tools.jackson.databind.JsonNode;
         "backstop.insurance.groups.thin.symbols=XTHINUSDT",
         "backstop.insurance.groups.dup.symbols=XDUPUSDT",
         "backstop.insurance.groups.slow.symbols=XSLOWUSDT",
+        "backstop.insurance.groups.ranked.symbols=XRANKUSDT,XRNKSUSDT,XRNKNUSDT",
         "backstop.insurance.unwind.interval=300ms", "backstop.insurance.unwind.order-timeout=2s"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -154,7 +155,7 @@ class InsuranceFlowIT {
                 .orElseThrow();
         settle(toL2, "10");
         BigDecimal entry5 = new BigDecimal("635");
-        snapshot("L2-" + run, "1300", "0.6", null);
+        snapshot("L2-" + run, "1300", "0.6", (PositionMark) null);
         snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("20"), entry5, "650"));
         await().atMost(WAIT).until(() -> storedPositions("L2-" + run) == 0);
 
@@ -207,6 +208,96 @@ class InsuranceFlowIT {
         assertThat(fundBalance("empty")).isEqualByComparingTo("1.25");
         assertThat(ledgerTransactionsCausedBy(shortfallId) + adlBooked(shortfallId)).isEqualTo(transactions);
         assertThat(adlOf(shortfallId, 4, Duration.ofSeconds(2))).hasSize(3);
+    }
+
+    /**
+     * A trader's own ADL indicator is its place on the queues the operators see: eight longs on one symbol (the
+     * trader's fifth, behind a tie it loses on size: indicator 2) and four shorts on another (second: indicator 3),
+     * each figure the same as the queue endpoint's for that account. Another trader may not read it; an account the
+     * fund knows nothing of (or only on a symbol no fund covers) is a 404, one holding a symbol without a mark a 503.
+     */
+    @Test
+    void aTradersAdlIndicatorIsItsPlaceOnTheQueuesTheOperatorsSee() throws Exception {
+        String longs = "XRANKUSDT";
+        String shorts = "XRNKSUSDT";
+        String unpriced = "XRNKNUSDT";
+        sendPrice(longs, "100");
+        sendPrice(shorts, "50");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        // BINANCE: score = uPnL / wallet x margin ratio; wallets 1000, ratios 0.5: 0.05, 0.025, 0.1, 0.005, 0, 0.075, 0.01
+        String[] longEntries = {"90", "95", "80", "99", "110", "85", "98"};
+        for (int i = 0; i < longEntries.length; i++) {
+            snapshot("L" + i + "-" + run, "1000", "0.5", position(longs, new BigDecimal("10"),
+                    new BigDecimal(longEntries[i]), "100"));
+        }
+        // 0.05, 0.01, 0
+        String[] shortEntries = {"60", "52", "45"};
+        for (int i = 0; i < shortEntries.length; i++) {
+            snapshot("S" + i + "-" + run, "1000", "0.5", position(shorts, new BigDecimal("-10"),
+                    new BigDecimal(shortEntries[i]), "50"));
+        }
+        // the trader: long 5 from 90 (uPnL 50, score 0.025 as L1's, which is larger), short 4 from 60 (40: 0.02)
+        String trader = "T-" + run;
+        snapshot(trader, "1000", "0.5", List.of(position(longs, new BigDecimal("5"), new BigDecimal("90"), "100"),
+                position(shorts, new BigDecimal("-4"), new BigDecimal("60"), "50")));
+        String withoutMark = "U-" + run;
+        snapshot(withoutMark, "1000", "0.5", List.of(position(longs, new BigDecimal("1"), new BigDecimal("90"), "100"),
+                position(unpriced, new BigDecimal("1"), new BigDecimal("90"), "100")));
+        String uncovered = "V-" + run;
+        snapshot(uncovered, "1000", "0.5", List.of(position("XNOFUNDUSDT", new BigDecimal("1"), new BigDecimal("90"),
+                "100")));
+        for (String account : List.of("L6-" + run, "S2-" + run, trader, withoutMark, uncovered)) {
+            awaitStored(account);
+        }
+        await().atMost(WAIT).until(() -> http.get("/api/v1/adl/" + longs + "/queue").statusCode() == 200
+                && http.get("/api/v1/adl/" + shorts + "/queue").statusCode() == 200);
+
+        HttpProbe asTrader = http.as(io.backstop.testkit.TestTokens.trader(trader));
+        var own = asTrader.get("/api/v1/adl/accounts/" + trader);
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        JsonNode mine = json.mapper().readTree(own.body());
+        assertThat(mine.get("accountId").asString()).isEqualTo(trader);
+        assertThat(mine.get("ranking").asString()).isEqualTo("BINANCE");
+        JsonNode standings = mine.get("positions");
+        assertThat(standings.findValuesAsString("symbol")).containsExactly(longs, shorts);
+        assertThat(standings.findValuesAsString("side")).containsExactly("LONG", "SHORT");
+        assertThat(standings.findValues("rank").stream().map(JsonNode::asInt).toList()).containsExactly(5, 2);
+        assertThat(standings.findValues("sidePositions").stream().map(JsonNode::asLong).toList())
+                .containsExactly(9L, 4L);
+        assertThat(standings.findValues("indicator").stream().map(JsonNode::asInt).toList()).containsExactly(2, 3);
+        assertThat(new BigDecimal(standings.get(0).get("score").asString())).isEqualByComparingTo("0.025");
+        assertThat(new BigDecimal(standings.get(1).get("unrealizedPnl").asString())).isEqualByComparingTo("40");
+        assertThat(new BigDecimal(standings.get(1).get("markPrice").asString())).isEqualByComparingTo("50");
+        // ... and what the operators' queue says of the same account, figure by figure
+        for (JsonNode standing : standings) {
+            String side = standing.get("side").asString();
+            JsonNode queue = json.mapper().readTree(http.get("/api/v1/adl/" + standing.get("symbol").asString()
+                    + "/queue?side=" + side + "&limit=1000").body());
+            JsonNode ofSide = queue.get(side.toLowerCase(java.util.Locale.ROOT));
+            JsonNode entry = java.util.stream.StreamSupport.stream(ofSide.get("entries").spliterator(), false)
+                    .filter(e -> e.get("accountId").asString().equals(trader)).findFirst().orElseThrow();
+            for (String field : List.of("rank", "indicator", "score", "size", "entryPrice", "unrealizedPnl")) {
+                assertThat(standing.get(field)).as(side + " " + field).isEqualTo(entry.get(field));
+            }
+            assertThat(standing.get("sidePositions").asLong()).isEqualTo(ofSide.get("positions").asLong());
+            assertThat(standing.get("markPrice")).isEqualTo(queue.get("markPrice"));
+        }
+        // an operator reads any account's; another trader may not
+        assertThat(http.as(io.backstop.testkit.TestTokens.of(io.backstop.events.auth.Role.OPERATOR))
+                .get("/api/v1/adl/accounts/" + trader).body()).isEqualTo(own.body());
+        assertThat(http.as(io.backstop.testkit.TestTokens.trader(withoutMark)).get("/api/v1/adl/accounts/" + trader)
+                .statusCode()).isEqualTo(403);
+
+        var noMark = http.as(io.backstop.testkit.TestTokens.trader(withoutMark)).get("/api/v1/adl/accounts/"
+                + withoutMark);
+        assertThat(noMark.statusCode()).isEqualTo(503);
+        assertThat(noMark.body()).contains("no mark price of " + unpriced);
+        for (String nobody : List.of(uncovered, "nobody-" + run)) {
+            var none = http.as(io.backstop.testkit.TestTokens.trader(nobody)).get("/api/v1/adl/accounts/" + nobody);
+            assertThat(none.statusCode()).isEqualTo(404);
+            assertThat(none.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+            assertThat(none.body()).contains("knows no position of account '" + nobody + "'");
+        }
     }
 
     @Test
@@ -537,12 +628,16 @@ class InsuranceFlowIT {
 
     /** margin-service's snapshot of the account; {@code position} null for none. */
     private void snapshot(String account, String wallet, String marginRatio, PositionMark position) {
+        snapshot(account, wallet, marginRatio, position == null ? List.of() : List.of(position));
+    }
+
+    /** margin-service's snapshot of the account holding {@code positions}. */
+    private void snapshot(String account, String wallet, String marginRatio, List<PositionMark> positions) {
         BigDecimal w = new BigDecimal(wallet);
-        BigDecimal equity = position == null ? w : w.add(position.unrealizedPnl());
+        BigDecimal equity = positions.stream().map(PositionMark::unrealizedPnl).reduce(w, BigDecimal::add);
         kafka.send(infra.topic("account.positions"), account, json.encode(EventEnvelope.of(
                 new AccountPositionsSnapshotted(account, w, equity, BigDecimal.ONE,
-                        marginRatio == null ? null : new BigDecimal(marginRatio),
-                        position == null ? List.of() : List.of(position)),
+                        marginRatio == null ? null : new BigDecimal(marginRatio), positions),
                 Instant.now(), null, SEQUENCE.incrementAndGet())));
     }
 

@@ -45,6 +45,8 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 "POST /api/v1/fund/{group}/deposits", AccessMatrix.Allowed.roles(Role.ADMIN),
                 "GET /api/v1/waterfall/{shortfallId}", AccessMatrix.Allowed.roles(Role.OPERATOR),
                 "GET /api/v1/adl/{symbol}/queue", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "GET /api/v1/adl/accounts/{accountId}", AccessMatrix.Allowed.ownAccountInPath("accountId",
+                        Role.OPERATOR),
                 "GET /api/v1/ledger/check", AccessMatrix.Allowed.roles(Role.OPERATOR));
     }
 
@@ -185,6 +187,33 @@ class InsuranceFundServiceFoundationIT extends ServiceFoundationContract {
                 "SELECT status FROM fund_order WHERE id = ?", String.class, order.orderId()).equals("DONE"));
         org.assertj.core.api.Assertions.assertThat(fundBalance()).isEqualByComparingTo(
                 balance.subtract(new java.math.BigDecimal("30")));
+        assertLedgerClean();
+    }
+
+    /**
+     * A fund deposit's audit row commits in the deposit's own transaction (the ledger transaction's xmin), once, with
+     * outcome "committed"; a deposit to a fund that does not exist changes nothing and is recorded once answered.
+     */
+    @org.junit.jupiter.api.Test
+    void aDepositsAuditRowCommitsWithItsLedgerTransaction() throws Exception {
+        var paid = post("/api/v1/fund/majors/deposits", "{\"amount\":\"5\",\"idempotencyKey\":\"audit-"
+                + UUID.randomUUID() + "\"}");
+        org.assertj.core.api.Assertions.assertThat(paid.statusCode()).isEqualTo(201);
+        List<java.util.Map<String, Object>> rows = jdbc.queryForList("SELECT outcome, status, xmin::text AS tx"
+                + " FROM audit_event WHERE request_id = ?", paid.headers().firstValue("X-Request-Id").orElseThrow());
+        org.assertj.core.api.Assertions.assertThat(rows).hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(rows.get(0).get("outcome")).isEqualTo("committed");
+        org.assertj.core.api.Assertions.assertThat(rows.get(0).get("status")).isNull();
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject("SELECT count(*) FROM ledger_transaction"
+                + " WHERE xmin::text = ?", Integer.class, rows.get(0).get("tx"))).as("the deposit's ledger transaction")
+                .isEqualTo(1);
+
+        var unknown = post("/api/v1/fund/no-such-group/deposits", "{\"amount\":\"5\",\"idempotencyKey\":\"audit-"
+                + UUID.randomUUID() + "\"}");
+        org.assertj.core.api.Assertions.assertThat(unknown.statusCode()).isEqualTo(404);
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForList("SELECT outcome, status FROM audit_event"
+                + " WHERE request_id = ?", unknown.headers().firstValue("X-Request-Id").orElseThrow()))
+                .containsExactly(java.util.Map.of("outcome", "answered", "status", 404));
         assertLedgerClean();
     }
 

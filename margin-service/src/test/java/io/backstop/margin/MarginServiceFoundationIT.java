@@ -29,6 +29,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 @RealInfrastructure
 class MarginServiceFoundationIT extends ServiceFoundationContract {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
+
     /** Each call of the contract gets events of its own: an account, a trade and a price sequence never used before. */
     private static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -135,6 +138,45 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
                 "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.feeAsset",
                 "rejected_by_consumer payload.symbol", "rejected_by_consumer payload.bankruptAccountId");
         assertThat(version(account)).as("the account after them").isEqualTo(before);
+    }
+
+    /**
+     * The account engine commits an API call's change on its own thread, in a batch: the call's audit row commits in
+     * that batch's transaction (outcome "committed", the account row's xmin), once; a withdrawal refused for margin
+     * changes nothing and is recorded once answered, with its 422; so is a second opening of the same account.
+     */
+    @org.junit.jupiter.api.Test
+    void anApiChangeTheEngineCommitsCarriesItsAuditRowInTheBatchTransaction() throws Exception {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> get("/actuator/health/readiness").statusCode() == 200);
+        String account = "audited-" + UUID.randomUUID();
+        HttpResponse<String> opened = post("/api/v1/accounts", "{\"accountId\":\"" + account + "\"}");
+        assertThat(opened.statusCode()).isEqualTo(201);
+        assertCommittedWithTheAccount(opened, account);
+        HttpResponse<String> deposit = post("/api/v1/accounts/" + account + "/deposits",
+                "{\"asset\":\"USDT\",\"amount\":\"100\"}");
+        assertThat(deposit.statusCode()).isEqualTo(200);
+        assertCommittedWithTheAccount(deposit, account);
+
+        HttpResponse<String> refused = post("/api/v1/accounts/" + account + "/withdrawals",
+                "{\"asset\":\"USDT\",\"amount\":\"1000\"}");
+        HttpResponse<String> again = post("/api/v1/accounts", "{\"accountId\":\"" + account + "\"}");
+        for (HttpResponse<String> unchanged : List.of(refused, again)) {
+            assertThat(jdbc.queryForList("SELECT outcome, status FROM audit_event WHERE request_id = ?",
+                    unchanged.headers().firstValue("X-Request-Id").orElseThrow())).as(unchanged.body())
+                    .containsExactly(java.util.Map.of("outcome", "answered", "status", unchanged.statusCode()));
+        }
+        assertThat(refused.statusCode()).isEqualTo(422);
+    }
+
+    private void assertCommittedWithTheAccount(HttpResponse<String> answer, String account) {
+        List<java.util.Map<String, Object>> rows = jdbc.queryForList("SELECT outcome, status, xmin::text AS tx"
+                + " FROM audit_event WHERE request_id = ?", answer.headers().firstValue("X-Request-Id").orElseThrow());
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0).get("outcome")).isEqualTo("committed");
+        assertThat(rows.get(0).get("status")).isNull();
+        assertThat(rows.get(0).get("tx")).as("the audit row's transaction is the account's").isEqualTo(
+                jdbc.queryForObject("SELECT xmin::text FROM account WHERE id = ?", String.class, account));
     }
 
     private static TradeFilled fill(String account, String symbol, String feeAsset) {

@@ -42,6 +42,9 @@ public class BackstopProperties {
     @Valid
     private final Clock clock = new Clock();
 
+    @Valid
+    private final Security security = new Security();
+
     public String getInstanceId() {
         return instanceId;
     }
@@ -68,6 +71,10 @@ public class BackstopProperties {
 
     public Clock getClock() {
         return clock;
+    }
+
+    public Security getSecurity() {
+        return security;
     }
 
     public static class Db {
@@ -332,6 +339,61 @@ public class BackstopProperties {
 
         public boolean simulated() {
             return mode == Mode.SIMULATED;
+        }
+    }
+
+    /** The API's tokens and writes (docs/security.md). */
+    public static class Security {
+
+        /**
+         * The only issuer ({@code iss}) whose tokens the API accepts ({@code BACKSTOP_SECURITY_ISSUER}; the local
+         * runtime's is {@code backstop-local}). Required where the API is secured: the security auto-configuration
+         * refuses to start without it, naming it.
+         */
+        private String issuer = "";
+
+        /** State-changing calls each token subject may make a second before a 429. */
+        @Min(1)
+        private int writesPerSecond = 1000;
+
+        /** Tokens remembered as verified, at most (0: every token is verified on every call). */
+        @Min(0)
+        private int verifiedTokens = 10_000;
+
+        /** How long a verified token is remembered by its text (its expiry is checked on every use). */
+        @NotNull
+        private Duration verifiedFor = Duration.ofMinutes(5);
+
+        public String getIssuer() {
+            return issuer;
+        }
+
+        public void setIssuer(String issuer) {
+            this.issuer = issuer;
+        }
+
+        public int getWritesPerSecond() {
+            return writesPerSecond;
+        }
+
+        public void setWritesPerSecond(int writesPerSecond) {
+            this.writesPerSecond = writesPerSecond;
+        }
+
+        public int getVerifiedTokens() {
+            return verifiedTokens;
+        }
+
+        public void setVerifiedTokens(int verifiedTokens) {
+            this.verifiedTokens = verifiedTokens;
+        }
+
+        public Duration getVerifiedFor() {
+            return verifiedFor;
+        }
+
+        public void setVerifiedFor(Duration verifiedFor) {
+            this.verifiedFor = verifiedFor;
         }
     }
 }

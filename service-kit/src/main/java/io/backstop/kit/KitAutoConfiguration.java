@@ -99,7 +99,10 @@ public class KitAutoConfiguration {
     @Bean
     @Primary
     JdbcTransactionManager transactionManager(DataSource dataSource) {
-        return new JdbcTransactionManager(dataSource);
+        JdbcTransactionManager manager = new JdbcTransactionManager(dataSource);
+        // an audited API call's row commits with its state change (docs/security.md, "Audit")
+        manager.addListener(new io.backstop.kit.audit.AuditInTransaction());
+        return manager;
     }
 
     @Bean

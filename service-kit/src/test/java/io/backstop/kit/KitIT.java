@@ -54,7 +54,8 @@ class KitIT extends ServiceFoundationContract {
         return java.util.Map.of(
                 "GET /api/test/held", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.OPERATOR),
                 "GET /api/test/page", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.OPERATOR),
-                "POST /api/test/orders", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.EXCHANGE));
+                "POST /api/test/orders", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.EXCHANGE),
+                "POST /api/test/notes/{mode}", AccessMatrix.Allowed.roles(io.backstop.events.auth.Role.EXCHANGE));
     }
 
     @Override
@@ -80,6 +81,71 @@ class KitIT extends ServiceFoundationContract {
     @AfterEach
     void close() {
         kafka.close();
+    }
+
+    /**
+     * A committed state change and its audit row are one: the row is inserted in the transaction that commits the
+     * change (PostgreSQL's xmin, the inserting transaction, is the state row's), once per call however many
+     * transactions it runs (the first that commits carries it; one rolled back before it takes its row with it), with
+     * outcome "committed" and no status. A transaction that fails at its commit after the row was inserted in it
+     * leaves neither the state nor that row; that call, and one whose transaction rolled back, is recorded once
+     * answered, with its status.
+     */
+    @Test
+    void aCommittedWritesAuditRowIsInItsTransactionOnceAndAFailedOneIsRecordedAnswered() throws Exception {
+        jdbc.execute("CREATE TABLE IF NOT EXISTS audit_test_note (id text PRIMARY KEY)");
+        String exchange = io.backstop.testkit.TestTokens.of(io.backstop.events.auth.Role.EXCHANGE);
+        var http = java.net.http.HttpClient.newHttpClient();
+        java.util.Map<String, String> ids = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Integer> statuses = new java.util.LinkedHashMap<>();
+        for (String mode : List.of("commit", "twice", "retry", "rollback", "failing-commit")) {
+            String id = "audit-" + mode + "-" + UUID.randomUUID();
+            ids.put(mode, id);
+            statuses.put(mode, http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                            + port + "/api/test/notes/" + mode)).header("Authorization", "Bearer " + exchange)
+                    .header("X-Request-Id", id).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+        assertThat(statuses).containsExactly(java.util.Map.entry("commit", 200), java.util.Map.entry("twice", 200),
+                java.util.Map.entry("retry", 200), java.util.Map.entry("rollback", 409),
+                java.util.Map.entry("failing-commit", 500));
+
+        // committed: one row each, written by the transaction that wrote the (first committed) note
+        for (String mode : List.of("commit", "twice", "retry")) {
+            String id = ids.get(mode);
+            List<java.util.Map<String, Object>> rows = jdbc.queryForList("SELECT outcome, status, xmin::text AS tx"
+                    + " FROM audit_event WHERE request_id = ?", id);
+            assertThat(rows).as(mode).hasSize(1);
+            assertThat(rows.get(0).get("outcome")).as(mode).isEqualTo("committed");
+            assertThat(rows.get(0).get("status")).as(mode).isNull();
+            String carrier = mode.equals("retry") ? id + "-2" : id + "-1";
+            assertThat(rows.get(0).get("tx")).as(mode + ": the audit row's transaction is the note's").isEqualTo(
+                    jdbc.queryForObject("SELECT xmin::text FROM audit_test_note WHERE id = ?", String.class, carrier));
+        }
+        assertThat(jdbc.queryForObject("SELECT xmin::text FROM audit_test_note WHERE id = ?", String.class,
+                ids.get("twice") + "-2")).as("the second transaction carries no row").isNotEqualTo(jdbc.queryForObject(
+                "SELECT xmin::text FROM audit_event WHERE request_id = ?", String.class, ids.get("twice")));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM audit_test_note WHERE id = ?", Integer.class,
+                ids.get("retry") + "-1")).as("the rolled-back attempt").isZero();
+
+        // not committed: no note, and one row recorded once answered, with the status
+        assertThat(AuditTestController.seenInFailedCommit.get(ids.get("failing-commit")))
+                .as("the row was in the failing transaction before its commit failed").isEqualTo(1);
+        for (String mode : List.of("rollback", "failing-commit")) {
+            String id = ids.get(mode);
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM audit_test_note WHERE id LIKE ?", Integer.class,
+                    id + "-%")).as(mode + ": no state change").isZero();
+            assertThat(jdbc.queryForList("SELECT outcome, status FROM audit_event WHERE request_id = ?", id))
+                    .as(mode).containsExactly(java.util.Map.of("outcome", "answered", "status", statuses.get(mode)));
+        }
+
+        // what operators read
+        var page = json.mapper().readTree(new io.backstop.testkit.HttpProbe(port).as(io.backstop.testkit.TestTokens.of(
+                io.backstop.events.auth.Role.OPERATOR)).get("/api/v1/audit?subject=test-exchange&limit=1000").body());
+        var committed = java.util.stream.StreamSupport.stream(page.get("entries").spliterator(), false)
+                .filter(e -> e.get("requestId").asString().equals(ids.get("commit"))).findFirst().orElseThrow();
+        assertThat(committed.get("outcome").asString()).isEqualTo("committed");
+        assertThat(committed.get("status").isNull()).isTrue();
     }
 
     /**
@@ -117,6 +183,7 @@ class KitIT extends ServiceFoundationContract {
         assertThat(entry.get("roles").asString()).isEqualTo("exchange");
         assertThat(entry.get("method").asString()).isEqualTo("POST");
         assertThat(entry.get("path").asString()).isEqualTo("/api/test/orders");
+        assertThat(entry.get("outcome").asString()).as("nothing committed: recorded once answered").isEqualTo("answered");
         assertThat(entry.get("status").asInt()).isEqualTo(given.statusCode());
         try (var c = java.sql.DriverManager.getConnection(infra.jdbcUrl(), infra.postgres().user(),
                 infra.postgres().password()); var st = c.createStatement()) {

@@ -46,7 +46,7 @@ public class KitTestApplication {
         return rules -> {
             rules.requestMatchers(org.springframework.http.HttpMethod.GET, "/api/test/held", "/api/test/page")
                     .access(io.backstop.kit.security.Access.roles(io.backstop.events.auth.Role.OPERATOR));
-            rules.requestMatchers(org.springframework.http.HttpMethod.POST, "/api/test/orders")
+            rules.requestMatchers(org.springframework.http.HttpMethod.POST, "/api/test/orders", "/api/test/notes/{mode}")
                     .access(io.backstop.kit.security.Access.roles(io.backstop.events.auth.Role.EXCHANGE));
         };
     }

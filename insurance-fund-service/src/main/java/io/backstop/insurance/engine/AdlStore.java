@@ -138,6 +138,19 @@ public class AdlStore {
                 mark, symbol, longs);
     }
 
+    /**
+     * The positions the fund knows of {@code accountId} (from its latest snapshot): signed size by symbol, in symbol
+     * order; empty when it knows none. An account holds one net position per symbol.
+     */
+    public Map<String, BigDecimal> positionsOf(String accountId) {
+        Map<String, BigDecimal> held = new LinkedHashMap<>();
+        jdbc.query("SELECT p.symbol, p.size FROM adl_position p JOIN adl_account a ON a.account_id = p.account_id"
+                + " WHERE p.account_id = ? ORDER BY p.symbol", rs -> {
+            held.put(rs.getString(1), rs.getBigDecimal(2));
+        }, accountId);
+        return held;
+    }
+
     /** Positive unrealized PnL on {@code symbol} at {@code mark} by account, the bankrupt account excluded. */
     public Map<String, BigDecimal> profitable(String symbol, BigDecimal mark, String exclude) {
         Map<String, BigDecimal> base = new LinkedHashMap<>();

@@ -9,8 +9,9 @@ import org.springframework.security.config.annotation.web.configurers.AuthorizeH
 import org.springframework.stereotype.Component;
 
 /**
- * Who may call the fund's API: operators read the funds, the waterfalls, the ADL queues and the ledger check; only an
- * administrator pays money into a fund (docs/security.md).
+ * Who may call the fund's API: operators read the funds, the waterfalls, the ADL queues and the ledger check; a trader
+ * reads its own account's place on the ADL queues (an operator any account's); only an administrator pays money into a
+ * fund (docs/security.md).
  */
 @Component
 class InsuranceAccess implements AccessRules {
@@ -18,6 +19,9 @@ class InsuranceAccess implements AccessRules {
     @Override
     public void declare(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules) {
         rules.requestMatchers(HttpMethod.POST, "/api/v1/fund/{group}/deposits").access(Access.roles(Role.ADMIN));
+        // before the queue's rule: /adl/accounts/{accountId} would also match /adl/{symbol}/queue for an account "queue"
+        rules.requestMatchers(HttpMethod.GET, "/api/v1/adl/accounts/{accountId}")
+                .access(Access.ownAccountInPath("accountId", Role.OPERATOR));
         rules.requestMatchers(HttpMethod.GET, "/api/v1/fund", "/api/v1/fund/{group}", "/api/v1/waterfall/{shortfallId}",
                 "/api/v1/adl/{symbol}/queue", "/api/v1/ledger/check").access(Access.roles(Role.OPERATOR));
     }

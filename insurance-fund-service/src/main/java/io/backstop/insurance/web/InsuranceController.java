@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The fund's transparency API: funds with coverage and history, each shortfall's waterfall, the ADL
- * queue traders can watch before it reaches them, the ledger check, and operator deposits.
+ * queues, each account's place on them (a trader's own ADL indicator), the ledger check, and operator deposits.
  */
 @RestController
 @RequestMapping("/api/v1")
@@ -116,7 +116,10 @@ class InsuranceController {
                         + " (not received yet, or not a shortfall id)"));
     }
 
-    /** One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth). */
+    /**
+     * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth). A
+     * trader reads its own place with {@link #adlAccount}.
+     */
     @GetMapping("/adl/{symbol}/queue")
     Map<String, Object> adlQueue(@PathVariable String symbol, @RequestParam(required = false) String side,
                                  @RequestParam(defaultValue = "50") int limit) {
@@ -155,6 +158,63 @@ class InsuranceController {
             body.put(s.toLowerCase(java.util.Locale.ROOT), sideBody);
         }
         return body;
+    }
+
+    /**
+     * One position of an account on its side's ADL queue, as {@link #adlQueue} shows it: its {@code rank} among the
+     * side's {@code sidePositions} positions (1 is deleveraged first), its {@code indicator} (4 = the first fifth, 0 =
+     * the last; {@link AdlQueue#indicator}) and {@code score}, valued at {@code markPrice}.
+     */
+    record AdlStanding(String symbol, String side, int rank, long sidePositions, int indicator, BigDecimal score,
+                       BigDecimal size, BigDecimal entryPrice, BigDecimal unrealizedPnl, BigDecimal markPrice) {
+    }
+
+    /** An account's ADL indicator: each of its positions the fund knows, on a symbol a fund covers. */
+    record AccountAdl(String accountId, String ranking, List<AdlStanding> positions) {
+    }
+
+    /**
+     * A trader's own ADL indicator (an operator's view of any account's): for each position the fund knows of the
+     * account, its place on the queue of its symbol and side, ranked as the queue endpoint ranks it (one ranking of
+     * that side per symbol the account holds). A position that disappears between the two reads (a newer snapshot)
+     * is left out.
+     */
+    @GetMapping("/adl/accounts/{accountId}")
+    AccountAdl adlAccount(@PathVariable String accountId) {
+        Map<String, BigDecimal> held = new LinkedHashMap<>();
+        positions.positionsOf(accountId).forEach((symbol, size) -> {
+            if (properties.groupOf(symbol).isPresent()) {
+                held.put(symbol, size);
+            }
+        });
+        if (held.isEmpty()) {
+            throw noPositionOf(accountId);
+        }
+        Map<String, BigDecimal> marks = new LinkedHashMap<>();
+        for (String symbol : held.keySet()) {
+            marks.put(symbol, prices.mark(symbol).orElseThrow(() -> new Unavailable("no mark price of " + symbol
+                    + " yet; the queue is ranked at the mark")));
+        }
+        List<AdlStanding> standings = new ArrayList<>();
+        for (Map.Entry<String, BigDecimal> position : held.entrySet()) {
+            String symbol = position.getKey();
+            boolean longs = position.getValue().signum() > 0;
+            BigDecimal mark = marks.get(symbol);
+            List<AdlQueue.Ranked> queue = AdlQueue.rank(positions.side(symbol, longs, mark), properties.ranking());
+            queue.stream().filter(r -> r.candidate().accountId().equals(accountId)).findFirst().ifPresent(r ->
+                    standings.add(new AdlStanding(symbol, longs ? "LONG" : "SHORT", r.rank(), queue.size(),
+                            r.indicator(), r.score().round(new MathContext(12)), r.candidate().size(),
+                            r.candidate().entryPrice(), r.candidate().unrealizedPnl(), mark)));
+        }
+        if (standings.isEmpty()) {
+            throw noPositionOf(accountId);
+        }
+        return new AccountAdl(accountId, properties.ranking().name(), standings);
+    }
+
+    private static NotFound noPositionOf(String accountId) {
+        return new NotFound("the fund knows no position of account '" + accountId + "' on a symbol a fund covers"
+                + " (it learns them from margin-service's account.positions)");
     }
 
     @GetMapping("/ledger/check")

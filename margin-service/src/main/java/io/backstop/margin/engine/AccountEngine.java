@@ -126,7 +126,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     /** Runs {@code work} on the engine thread and waits until its batch is committed. */
     public <T> T call(Work<T> work) {
         CompletableFuture<T> future = new CompletableFuture<>();
-        queue.add(new Task<>(work, future, tracing.traceParent()));
+        queue.add(new Task<>(work, future, tracing.traceParent(), io.backstop.kit.audit.AuditedCall.current()));
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -155,7 +155,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         }
     }
 
-    private static final Task<Void> WAKE_UP = new Task<>(batch -> null, new CompletableFuture<>(), null);
+    private static final Task<Void> WAKE_UP = new Task<>(batch -> null, new CompletableFuture<>(), null, null);
 
     /** A symbol's newest price waiting for the next round, with the trace of the price event that brought it. */
     private record PendingPrice(Quote quote, String traceParent) {
@@ -260,12 +260,18 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             log.error("re-marking failed; the batch is rolled back and retried", e);
             aborted = e;
         }
+        // the audited calls whose work changed an account: their audit rows commit with the batch
+        List<io.backstop.kit.audit.AuditedCall> audited = new ArrayList<>();
         for (Task<?> task : aborted == null ? tasks : List.<Task<?>>of()) {
             int eventsBefore = batch.events.size();
+            int changesBefore = batch.changes;
             try {
                 results.add(task.work.run(batch));
                 batch.traced(eventsBefore, task.traceParent());
                 failures.add(null);
+                if (task.audit() != null && batch.changes > changesBefore) {
+                    audited.add(task.audit());
+                }
             } catch (ContractViolation | UnknownAccount | NotOwned | IllegalArgumentException rejected) {
                 // a rejection is decided before anything changes: the rest of the batch goes on
                 batch.events.subList(eventsBefore, batch.events.size()).clear();
@@ -297,6 +303,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                     recordDeliveries(batch);
                     repository.saveAll(batch.dirty.values(), reads.partitionCount());
                     outbox.appendOutgoing(batch.outgoing());
+                    audited.forEach(io.backstop.kit.audit.AuditedCall::carryInCurrentTransaction);
                 });
                 health.committed();
             }
@@ -352,12 +359,14 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         reloaded.filter(ids -> !ids.isEmpty()).ifPresent(ids -> queue.add(new Task<>(batch -> {
             ids.stream().map(held::get).filter(Objects::nonNull).forEach(batch::review);
             return null;
-        }, new CompletableFuture<>(), null)));
+        }, new CompletableFuture<>(), null, null)));
         return reloaded.isPresent();
     }
 
     /** Work for the engine's thread, with the trace context of whoever submitted it (events it emits continue it). */
-    private record Task<T>(Work<T> work, CompletableFuture<T> future, String traceParent) {
+    /** {@code audit}: the audited API call that submitted the work, whose row commits with the batch; else null. */
+    private record Task<T>(Work<T> work, CompletableFuture<T> future, String traceParent,
+                           io.backstop.kit.audit.AuditedCall audit) {
     }
 
     /** Starts before the listeners (which submit to it) and stops after them. */

@@ -32,6 +32,8 @@ public final class Batch {
     private final Map<UUID, String> traceParents = new HashMap<>();
     /** Consumed events applied, by topic (counted once committed). */
     final Map<String, Integer> applied = new HashMap<>();
+    /** How many times work declared it changes an account ({@link #changed}): tells a task that changed nothing. */
+    int changes;
 
     Batch(HeldAccounts held) {
         this.held = held;
@@ -59,6 +61,7 @@ public final class Batch {
 
     /** The account is to be saved with the batch; called before changing it, so that a failure reloads it. */
     void changed(Account account, boolean structuralChange) {
+        changes++;
         dirty.put(account.id(), account);
         if (structuralChange) {
             structural.add(account.id());

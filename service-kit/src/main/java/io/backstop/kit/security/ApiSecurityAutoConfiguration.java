@@ -41,13 +41,15 @@ import tools.jackson.databind.json.JsonMapper;
         UserDetailsServiceAutoConfiguration.class})
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @EnableWebSecurity
+@org.springframework.boot.context.properties.EnableConfigurationProperties(io.backstop.kit.BackstopProperties.class)
 @org.springframework.context.annotation.Import(io.backstop.kit.audit.AuditController.class)
 public class ApiSecurityAutoConfiguration {
 
     /** Only tokens from this issuer ({@code iss}); Boot adds its validators to the decoder it builds. */
     @Bean
-    OAuth2TokenValidator<Jwt> backstopIssuerValidator(@Value("${backstop.security.issuer:}") String issuer) {
-        if (issuer.isBlank()) {
+    OAuth2TokenValidator<Jwt> backstopIssuerValidator(io.backstop.kit.BackstopProperties backstop) {
+        String issuer = backstop.getSecurity().getIssuer();
+        if (issuer == null || issuer.isBlank()) {
             throw new IllegalStateException("backstop.security.issuer is not set: the API accepts tokens from one issuer"
                     + " (BACKSTOP_SECURITY_ISSUER; the local runtime's is backstop-local)");
         }
@@ -69,9 +71,7 @@ public class ApiSecurityAutoConfiguration {
                                                     .RequestMappingHandlerMapping controllers,
                                             @Value("${spring.security.oauth2.resourceserver.jwt.audiences:}")
                                             List<String> audiences,
-                                            @Value("${backstop.security.writes-per-second:1000}") int writesPerSecond,
-                                            @Value("${backstop.security.verified-tokens:10000}") int verifiedTokens,
-                                            @Value("${backstop.security.verified-for:5m}") java.time.Duration verifiedFor,
+                                            io.backstop.kit.BackstopProperties backstop,
                                             io.micrometer.core.instrument.MeterRegistry meters,
                                             io.backstop.kit.audit.AuditTrail audit,
                                             ObjectProvider<io.micrometer.tracing.Tracer> tracer) throws Exception {
@@ -98,8 +98,9 @@ public class ApiSecurityAutoConfiguration {
                 .requestCache(cache -> cache.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .oauth2ResourceServer(server -> server
-                        .jwt(jwt -> jwt.decoder(new VerifiedTokens(decoder.getObject(), verifiedTokens,
-                                        verifiedFor, java.time.Clock.systemUTC()))
+                        .jwt(jwt -> jwt.decoder(new VerifiedTokens(decoder.getObject(),
+                                        backstop.getSecurity().getVerifiedTokens(),
+                                        backstop.getSecurity().getVerifiedFor(), java.time.Clock.systemUTC()))
                                 .jwtAuthenticationConverter(authentication))
                         .authenticationEntryPoint(problems)
                         .accessDeniedHandler(problems))
@@ -125,7 +126,8 @@ public class ApiSecurityAutoConfiguration {
                     // a mapped endpoint no rule names is denied to everyone; an unknown path is a 404 for everyone
                     rules.anyRequest().access(Access.onlyUnmapped(controllers));
                 });
-        WriteRateLimit writeLimit = new WriteRateLimit(writesPerSecond, problems, meters);
+        WriteRateLimit writeLimit = new WriteRateLimit(backstop.getSecurity().getWritesPerSecond(), problems,
+                meters);
         http.addFilterAfter(writeLimit, org.springframework.security.web.access.intercept.AuthorizationFilter.class);
         http.addFilterAfter(new io.backstop.kit.audit.AuditFilter(audit, meters, tracer.getIfAvailable()),
                 WriteRateLimit.class);

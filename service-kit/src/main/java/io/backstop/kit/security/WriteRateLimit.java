@@ -10,21 +10,17 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Set;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Writes per caller: each token subject may make at most {@code perSecond} state-changing calls (POST, PUT, PATCH,
- * DELETE) a second; the next is a 429 problem+json with {@code Retry-After}, counted in
+ * DELETE: {@link StateChangingCalls}) a second; the next is a 429 problem+json with {@code Retry-After}, counted in
  * {@code backstop.api.writes.limited}. It runs after authorization, so only callers allowed to write are counted (a
  * bounded set: the exchange's systems, feeds, administrators), each with a Resilience4j limiter of its own that never
  * waits. Reads are not limited here: risk queries are shed under overload by the query gate (docs/overload.md).
  */
 final class WriteRateLimit extends OncePerRequestFilter {
-
-    private static final Set<String> WRITES = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     private final RateLimiterRegistry limiters;
     private final SecurityProblems problems;
@@ -44,9 +40,8 @@ final class WriteRateLimit extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        Authentication caller = SecurityContextHolder.getContext().getAuthentication();
-        if (WRITES.contains(request.getMethod()) && caller != null && caller.isAuthenticated()
-                && caller.getPrincipal() instanceof org.springframework.security.oauth2.jwt.Jwt) {
+        Authentication caller = StateChangingCalls.callerOf(request);
+        if (caller != null) {
             RateLimiter limiter = limiters.rateLimiter(caller.getName());
             if (!limiter.acquirePermission()) {
                 meters.counter("backstop.api.writes.limited").increment();
