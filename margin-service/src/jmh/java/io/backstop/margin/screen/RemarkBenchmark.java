@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code jumpLargestSymbol} is the bad day: BTCUSDT jumps 2% on every tick; the pass costs the same,
  * and the number of scopes whose band changed (each reviewed exactly by the engine) is printed.
  *
- * <p>Run: {@code ./mvnw -q -pl margin-service test-compile exec:exec@jmh -Djmh.args="RemarkBenchmark"}
+ * <p>Run: {@code ./backstop bench RemarkBenchmark}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

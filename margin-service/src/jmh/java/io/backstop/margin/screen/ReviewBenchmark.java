@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the engine on top of the re-mark pass. The account holds USDT, BTC and ETH collateral and a BTC and
  * an ETH cross position, marked in the middle of their brackets.
  *
- * <p>Run: {@code ./mvnw -q -pl margin-service test-compile exec:exec@jmh -Djmh.args="ReviewBenchmark"}
+ * <p>Run: {@code ./backstop bench ReviewBenchmark}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -28,7 +28,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * (route, accept, weighted median with outlier and staleness checks, confidence, TWAP, mark basis,
  * publication decision), and the aggregation alone.
  *
- * <p>Run: {@code ./mvnw -q -pl oracle-service test-compile exec:exec@jmh -Djmh.args="IndexAggregation"}
+ * <p>Run: {@code ./backstop bench IndexAggregation}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
