@@ -259,12 +259,15 @@ class LiquidationFlowIT {
 
     /**
      * The tick to order SLO's timer: the call's first order is timed from the call's priceTime once, however often
-     * the call is delivered, and its later slices are not; the histogram has the SLO's bucket at exactly 1 s.
+     * the call is delivered, and its later slices are not; the histogram has the SLO's bucket at exactly 1 s. Each
+     * slice's wait for the exchange's answer is timed (order to execution).
      */
     @Test
     void aCallsFirstOrderIsTimedFromItsTickOnceAndNeitherItsRedeliveryNorItsLaterSlicesAre() throws Exception {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
         io.micrometer.core.instrument.Timer timer = meters.get("backstop.liquidation.tick.to.order").timer();
+        io.micrometer.core.instrument.Timer answered = meters.get("backstop.liquidation.order.to.execution").timer();
+        long answeredBefore = answered.count();
         long countBefore = timer.count();
         double millisBefore = timer.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
         String account = "timed-" + UUID.randomUUID();
@@ -286,12 +289,15 @@ class LiquidationFlowIT {
         assertThat(jdbc.queryForObject("SELECT price_time FROM liquidation WHERE account_id = ?",
                 java.sql.Timestamp.class, account).toInstant()).isEqualTo(call.payload().priceTime());
         assertThat(timer.count() - countBefore).isEqualTo(1);
+        assertThat(answered.count() - answeredBefore).as("each slice's wait for the exchange, timed")
+                .isGreaterThanOrEqualTo(5);
         assertThat(timer.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS) - millisBefore)
                 .isGreaterThanOrEqualTo(400);
         String metrics = new io.backstop.testkit.HttpProbe(port).get("/actuator/prometheus").body();
         assertThat(metrics).contains(
                 "backstop_liquidation_tick_to_order_seconds_bucket{application=\"liquidation-service\",le=\"1.0\"}",
-                "backstop_liquidation_tick_to_order_seconds_count{application=\"liquidation-service\"}");
+                "backstop_liquidation_tick_to_order_seconds_count{application=\"liquidation-service\"}",
+                "backstop_liquidation_order_to_execution_seconds_bucket{application=\"liquidation-service\",le=");
     }
 
     @Test

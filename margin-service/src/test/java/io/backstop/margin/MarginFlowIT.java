@@ -158,6 +158,9 @@ class MarginFlowIT {
         assertThat(ids).contains(id);
         assertThat(ratios).isSortedAccordingTo(java.util.Comparator.reverseOrder());
         assertThat(ratios.get(ids.indexOf(id))).isGreaterThan(BigDecimal.ONE);
+        // the gauge counts the list's candidates, those it ranks and any it cannot value yet
+        assertThat(meters.get("backstop.margin.accounts.at.risk").gauge().value())
+                .isGreaterThanOrEqualTo(ids.size());
     }
 
     @Test

@@ -62,6 +62,7 @@ public class LiquidationDesk {
     private final Outbox outbox;
     private final EventTracing tracing;
     private final Timer tickToOrder;
+    private final Timer orderToExecution;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
 
     public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
@@ -91,6 +92,10 @@ public class LiquidationDesk {
                 .description("From the oracle time of the tick behind a margin call to its liquidation's first order"
                         + " (committed)")
                 .serviceLevelObjectives(Duration.ofSeconds(1)).publishPercentileHistogram().register(meters);
+        this.orderToExecution = Timer.builder("backstop.liquidation.order.to.execution")
+                .description("From sending a liquidation order to the exchange to applying its execution"
+                        + " (committed): the exchange's leg of tick to fill")
+                .publishPercentileHistogram().register(meters);
     }
 
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
@@ -214,8 +219,14 @@ public class LiquidationDesk {
             return;
         }
         Instant now = clock.instant();
+        Instant sent = batch.done.contains(order.id()) ? null : batch.sentAt.get(order.id());
         ExecutionDecider.Executed executed = executions.execute(batch.liquidation(order.liquidationId()), order,
                 batch.done.contains(order.id()), execution, event.eventId(), now);
+        if (sent != null) {
+            // an order's first answer, timed once it is booked: a poll rolled back is applied and timed again
+            Duration waited = Duration.between(sent, now);
+            TransactionScoped.afterCommit(() -> orderToExecution.record(waited));
+        }
         executed.fills().forEach(batch.writes::insertFill);
         executed.events().forEach(this::emit);
         batch.traceParents.put(order.liquidationId(), tracing.traceParent()); // its next round or its end continue it

@@ -179,17 +179,23 @@ public class LiquidationStore {
             + " filled_quantity = filled_quantity + ?, cancelled_quantity = cancelled_quantity + ?, updated_at = ?"
             + " WHERE id = ?";
 
-    /** Locks several orders for this transaction, in id order (one statement). */
-    public Map<UUID, Order> lockOrders(java.util.Collection<UUID> ids) {
+    /**
+     * Locks several orders for this transaction, in id order (one statement); {@code sentAt} gets when each of
+     * them still open was sent to the exchange (or placed, for a slice), the start of its wait for an answer.
+     */
+    public Map<UUID, Order> lockOrders(java.util.Collection<UUID> ids, Map<UUID, Instant> sentAt) {
         Map<UUID, Order> locked = new LinkedHashMap<>();
         jdbc.query(con -> {
-            var ps = con.prepareStatement("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE id = ANY (?)"
-                    + " ORDER BY id FOR UPDATE");
+            var ps = con.prepareStatement("SELECT " + ORDER_COLUMNS + ", updated_at FROM liquidation_order"
+                    + " WHERE id = ANY (?) ORDER BY id FOR UPDATE");
             ps.setArray(1, con.createArrayOf("uuid", ids.toArray()));
             return ps;
         }, rs -> {
             Order o = order(rs, 0);
             locked.put(o.id(), o);
+            if (o.status() == OrderStatus.OPEN) {
+                sentAt.put(o.id(), rs.getTimestamp(11).toInstant());
+            }
         });
         return locked;
     }
@@ -238,11 +244,6 @@ public class LiquidationStore {
         return jdbc.query("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE status = 'SCHEDULED'"
                 + " AND not_before <= ? ORDER BY not_before LIMIT ? FOR UPDATE SKIP LOCKED", this::order,
                 Timestamp.from(now), limit);
-    }
-
-    public Optional<Order> lockOrder(UUID id) {
-        return jdbc.query("SELECT " + ORDER_COLUMNS + " FROM liquidation_order WHERE id = ? FOR UPDATE", this::order, id)
-                .stream().findFirst();
     }
 
     public void orderStatus(UUID id, OrderStatus status, BigDecimal filled, BigDecimal cancelled, Instant now) {

@@ -2,6 +2,7 @@ package io.backstop.liquidation.engine;
 
 import io.backstop.liquidation.lifecycle.Liquidation;
 import io.backstop.liquidation.lifecycle.Order;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,6 +18,8 @@ import java.util.UUID;
 final class PollBatch {
 
     final Map<UUID, Order> orders = new HashMap<>();
+    /** When each open order locked here was sent to the exchange. */
+    final Map<UUID, Instant> sentAt = new HashMap<>();
     final Map<UUID, Liquidation> liquidations = new HashMap<>();
     final Map<UUID, Integer> pending = new HashMap<>();
     /** The trace of the execution last applied to each liquidation: its next round or its end continues it. */
@@ -52,7 +55,7 @@ final class PollBatch {
 
     /** Locks the orders and their liquidations, and counts the liquidations' pending orders. */
     void lockOrders(List<UUID> orderIds) {
-        orders.putAll(store.lockOrders(orderIds));
+        orders.putAll(store.lockOrders(orderIds, sentAt));
         List<UUID> liquidationIds = orders.values().stream().map(Order::liquidationId).distinct()
                 .filter(id -> !liquidations.containsKey(id)).toList();
         if (!liquidationIds.isEmpty()) {
@@ -63,7 +66,7 @@ final class PollBatch {
     }
 
     Order order(UUID id) {
-        return orders.computeIfAbsent(id, k -> store.lockOrder(k).orElse(null));
+        return orders.computeIfAbsent(id, k -> store.lockOrders(List.of(k), sentAt).get(k));
     }
 
     Liquidation liquidation(UUID id) {

@@ -46,6 +46,9 @@ public class AccountReads {
         this.settlementAsset = settlementAsset;
         Gauge.builder("backstop.margin.accounts", views, Map::size).description("Accounts held in memory")
                 .register(meters);
+        Gauge.builder("backstop.margin.accounts.at.risk", flagged, Set::size)
+                .description("Accounts at or beyond the alert ratio in a scope, or not HEALTHY, at their last review:"
+                        + " the at-risk list's candidates").register(meters);
         Gauge.builder("backstop.margin.calls.held.open", heldScopes, AtomicInteger::get)
                 .description("Margin scopes whose due call is held by the circuit breaker now").register(meters);
         Gauge.builder("backstop.margin.scopes.awaiting.waterfall", awaitingScopes, AtomicInteger::get)
