@@ -456,6 +456,14 @@ class LocalRuntimeIT {
     @Test
     @Order(7)
     void downStopsEverythingAndLeavesNoProcessBehind() throws Exception {
+        // metrics are scraped, never pushed: in the minutes this class ran, no service tried OTLP metrics export
+        try (var logs = java.nio.file.Files.list(settings.logs())) {
+            List<Path> services = logs.filter(p -> p.getFileName().toString().contains("-service")).toList();
+            assertThat(services).hasSizeGreaterThanOrEqualTo(4);
+            for (Path log : services) {
+                assertThat(java.nio.file.Files.readString(log)).as(log.toString()).doesNotContain("OtlpMeterRegistry");
+            }
+        }
         assertThat(runtime.down()).as(output()).isZero();
 
         for (ProcessHandle process : started) {
