@@ -2,7 +2,10 @@
 # The live data check in one command: starts Debian's Prometheus scraping the running platform (every 5 s, with
 # Backstop's alert and SLO rules loaded), runs a replay (or the command you give) while it scrapes, then runs
 # every dashboard query and recording rule against it (check-live.sh) and lists the alerts that fired.
-#   observability/observe.sh [--keep] [-- command...]      default command: ./backstop replay oct-2025 --minutes 20
+#   observability/observe.sh [--keep] [-- command...]
+# The default command gives every panel something to show: a replay of thin-books (shortfalls, takeovers, ADL,
+# socialized loss) and, while it runs, a record no consumer can read on market.ticks (a dead letter) and a tick
+# from a venue nobody configured (an ignored tick).
 # Needs a running platform (./backstop up --clock simulated for a replay), prometheus (apt-get install -y
 # --no-install-recommends prometheus; it fails without it), curl and jq. Ports: BACKSTOP_{ORACLE,MARGIN,LIQUIDATION,
 # INSURANCE_FUND}_PORT as ./backstop uses them (8081-8084), Prometheus on BACKSTOP_OBSERVE_PORT (9090).
@@ -12,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 keep=false
-command=(./backstop replay oct-2025 --minutes 20)
+command=(exercise)
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keep) keep=true; shift ;;
@@ -23,6 +26,19 @@ done
 prometheus=$(command -v prometheus || true)
 [[ -n "$prometheus" ]] || { echo "prometheus not found: apt-get install -y --no-install-recommends prometheus" >&2; exit 1; }
 for tool in curl jq; do command -v "$tool" >/dev/null || { echo "$tool not found" >&2; exit 1; }; done
+
+# the default command (see above)
+exercise() {
+  ./backstop replay thin-books &
+  local replay=$!
+  sleep 30 # the replay's clock is running by then
+  ./backstop publish market.ticks BTC '{"not": "an event"}'
+  curl -sS -o /dev/null -w 'a tick from a venue nobody configured: HTTP %{http_code}\n' -X POST \
+    -H "Authorization: Bearer $(./backstop token --role feed --subject observe --ttl 10m)" \
+    -H 'Content-Type: application/json' "http://127.0.0.1:${BACKSTOP_ORACLE_PORT:-8081}/api/v1/ticks" \
+    -d '{"venue":"nowhere","symbol":"BTC","bid":"1","ask":"2","last":"1.5","venueTime":"2025-10-10T20:00:30Z"}'
+  wait "$replay"
+}
 
 port=${BACKSTOP_OBSERVE_PORT:-9090}
 url=http://127.0.0.1:$port
@@ -66,7 +82,9 @@ for _ in $(seq 60); do
   sleep 1
 done
 curl -sf -o /dev/null "$url/-/ready" || { echo "Prometheus not ready within 60 s ($dir/prometheus.log)" >&2; exit 1; }
-echo "Prometheus scraping ${targets[*]} every 5 s on $url; running: ${command[*]}"
+running=${command[*]}
+[[ "$running" != exercise ]] || running="./backstop replay thin-books, a record no consumer reads, a tick from nowhere"
+echo "Prometheus scraping ${targets[*]} every 5 s on $url; running: $running"
 started=$(date +%s)
 status=0
 "${command[@]}" || status=$?

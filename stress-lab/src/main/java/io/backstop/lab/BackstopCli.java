@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "backstop", mixinStandardHelpOptions = true, version = "Backstop 0.1.0",
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
-                BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Fills.class,
+                BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Publish.class,
+                BackstopCli.Fills.class,
                 BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class, BackstopCli.Token.class})
 public final class BackstopCli implements Callable<Integer> {
@@ -146,6 +147,27 @@ public final class BackstopCli implements Callable<Integer> {
             io.backstop.lab.runtime.DeadLetters letters = new io.backstop.lab.runtime.DeadLetters(
                     RuntimeSettings.load(System.getenv()).kafkaBootstrap(), System.out);
             return redrive ? letters.redrive(topic, reason) : letters.list(topic, latest);
+        }
+    }
+
+    @Command(name = "publish", mixinStandardHelpOptions = true, description = "Writes one record to a topic of the"
+            + " running platform exactly as given (no envelope, no checks), as an outside producer would: to watch the"
+            + " services dead-letter a bad record (./backstop dead-letters) and the dashboards and alerts show it."
+            + " Exit 2 for a topic Backstop does not have.")
+    static final class Publish implements Callable<Integer> {
+        @Parameters(index = "0", description = "the topic, e.g. market.ticks")
+        String topic;
+
+        @Parameters(index = "1", description = "the record's key")
+        String key;
+
+        @Parameters(index = "2", description = "the record's value, as text")
+        String value;
+
+        @Override
+        public Integer call() throws Exception {
+            return new io.backstop.lab.runtime.RawRecords(RuntimeSettings.load(System.getenv()).kafkaBootstrap(),
+                    System.out).publish(topic, key, value, System.err);
         }
     }
 

@@ -26,6 +26,28 @@ class WorldTest {
     }
 
     @Test
+    void thinBooksCrashesInThreeMinutesOntoBooksAHundredTimesThinnerWithAnAlmostEmptyFund() {
+        Scenario thin = Scenarios.load("thin-books");
+        assertThat(thin.minutes()).isEqualTo(5.0);
+        assertThat(thin.insuranceFund()).containsEntry("majors", 300.0);
+        assertThat(thin.traders().longShare()).isEqualTo(0.97); // the few shorts: ADL's queue, soon used up
+        World world = new World(thin);
+        World day = new World(oct);
+        advanceTo(world, 3);
+        advanceTo(day, 3);
+        assertThat(world.honest("BTC") / 121_000).isCloseTo(0.88, within(0.01));
+        assertThat(world.honest("ETH") / 4_350).isCloseTo(0.85, within(0.01));
+        // the same close on the exchange's own book moves its price far more than on oct-2025's
+        assertThat(move(world)).isGreaterThan(20 * move(day));
+    }
+
+    /** How far selling 50,000 USDT of BTC on the exchange's own book moves its price. */
+    private static double move(World world) {
+        double before = world.price("BTCUSDT-PERP", "exchange");
+        return 1 - world.sell("BTCUSDT-PERP", "exchange", 50_000).priceAfter() / before;
+    }
+
+    @Test
     void theSameSeedGivesTheSameTicksAndAnotherSeedOthers() {
         List<World.Tick> a = run(oct, 200);
         List<World.Tick> b = run(oct, 200);
