@@ -41,8 +41,8 @@ public enum Topic {
     INSURANCE_TAKEOVERS("insurance.takeovers", "accountId", false, false),
     /** The fund's requests to close ranked opposite positions against a bankrupt remainder. Key: accountId. */
     ADL_EXECUTIONS("adl.executions", "accountId", false, false),
-    /** margin-service's answers to them: what it closed; it closes the bankrupt side by as much. Key: the bankrupt accountId. */
-    ADL_SETTLEMENTS("adl.settlements", "accountId", false, false),
+    /** margin-service's answers to them: what it closed; it closes the bankrupt side by as much. Key: bankruptAccountId. */
+    ADL_SETTLEMENTS("adl.settlements", "bankruptAccountId", false, false),
     /** Deficits settled: a bankrupt account's deficit covered, and the shares socialized. Key: accountId. */
     LOSS_SOCIALIZED("loss.socialized", "accountId", false, false),
     /** Fund balance, capacity and coverage. Key: fund group; compacted, sequenced. */
@@ -68,7 +68,7 @@ public enum Topic {
         return baseName;
     }
 
-    /** What the record key holds, for example {@code accountId}. */
+    /** The payload field the record key holds, for example {@code accountId} (TopicKeyTest checks every event). */
     public String key() {
         return key;
     }
