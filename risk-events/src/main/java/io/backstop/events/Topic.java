@@ -24,8 +24,11 @@ public enum Topic {
     ACCOUNT_POSITIONS("account.positions", "accountId", true, true),
     /** IOC orders to the exchange, never worse than the bankruptcy price. Key: symbol. */
     LIQUIDATION_ORDERS("liquidation.orders", "symbol", false, false),
-    /** What the exchange filled of a liquidation order. Key: symbol. */
-    LIQUIDATION_EXECUTIONS("liquidation.executions", "symbol", false, false),
+    /**
+     * What the exchange filled of a liquidation order (and its answers to status requests). Key: liquidationId, so
+     * one liquidation's executions stay in order while a burst on one symbol spreads over the partitions (ADR 22).
+     */
+    LIQUIDATION_EXECUTIONS("liquidation.executions", "liquidationId", false, false),
     /**
      * Applied liquidation trades with realized PnL and fee, back to margin-service, and after a liquidation's last
      * one its end (the lease it releases). Key: accountId, so an account's fills and ends stay in order.
