@@ -332,8 +332,8 @@ class InsuranceFlowIT {
                 order.liquidationId(), symbol, Side.SELL, List.of(new ExecutionFill("u-1", new BigDecimal("99.8"),
                 new BigDecimal("30")), new ExecutionFill("u-2", new BigDecimal("99.6"), new BigDecimal("20"))),
                 BigDecimal.ZERO), Instant.now(), order.orderId(), null);
-        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(execution));
-        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(execution)); // delivered twice
+        kafka.send(infra.topic("liquidation.executions"), execution.key(), json.encode(execution));
+        kafka.send(infra.topic("liquidation.executions"), execution.key(), json.encode(execution)); // delivered twice
 
         // PnL 30 x (99.8 - 101) + 20 x (99.6 - 101) = -64, once
         await().atMost(WAIT).until(() -> fundBalance("rich").compareTo(new BigDecimal("99936")) == 0);
@@ -373,10 +373,10 @@ class InsuranceFlowIT {
                 .as("no further slice while the order is open").isEqualTo(1);
 
         // the exchange never received it: it cancels the whole quantity
-        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(EventEnvelope.causedBy(
-                unanswered.orderId(), "execution", new LiquidationOrderExecuted(unanswered.orderId(),
-                        unanswered.liquidationId(), symbol, unanswered.side(), List.of(), unanswered.quantity()),
-                Instant.now(), null)));
+        EventEnvelope<LiquidationOrderExecuted> cancel = EventEnvelope.causedBy(unanswered.orderId(), "execution",
+                new LiquidationOrderExecuted(unanswered.orderId(), unanswered.liquidationId(), symbol,
+                        unanswered.side(), List.of(), unanswered.quantity()), Instant.now(), null);
+        kafka.send(infra.topic("liquidation.executions"), cancel.key(), json.encode(cancel));
 
         await("the next slice placed").atMost(WAIT).until(() -> jdbc.queryForObject(
                 "SELECT count(*) FROM fund_order WHERE group_name = 'slow'", Integer.class) == 2);
@@ -407,10 +407,10 @@ class InsuranceFlowIT {
         LiquidationOrderPlaced order = fundOrder(symbol);
         assertThat(order.quantity()).isEqualByComparingTo("10");
         // sold at 99.5: PnL 10 x (99.5 - 200) = -1,005 against a balance of 1,000
-        kafka.send(infra.topic("liquidation.executions"), symbol, json.encode(EventEnvelope.of(
-                new LiquidationOrderExecuted(order.orderId(), order.liquidationId(), symbol, Side.SELL,
-                        List.of(new ExecutionFill("w-1", new BigDecimal("99.5"), new BigDecimal("10"))), BigDecimal.ZERO),
-                Instant.now(), order.orderId(), null)));
+        EventEnvelope<LiquidationOrderExecuted> execution = EventEnvelope.of(new LiquidationOrderExecuted(
+                order.orderId(), order.liquidationId(), symbol, Side.SELL, List.of(new ExecutionFill("w-1",
+                new BigDecimal("99.5"), new BigDecimal("10"))), BigDecimal.ZERO), Instant.now(), order.orderId(), null);
+        kafka.send(infra.topic("liquidation.executions"), execution.key(), json.encode(execution));
 
         LossSocialized loss = (LossSocialized) json.decode(Topic.LOSS_SOCIALIZED, "S-" + run,
                 kafka.read(infra.topic("loss.socialized"), 1, WAIT, r -> ("S-" + run).equals(r.key())).get(0).value())

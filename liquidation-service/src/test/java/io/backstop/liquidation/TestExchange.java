@@ -112,7 +112,7 @@ final class TestExchange implements AutoCloseable {
                 EventEnvelope<?> event = json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value());
                 EventEnvelope<LiquidationOrderExecuted> answer = answer(event.payload());
                 if (answer != null) {
-                    producer.send(new ProducerRecord<>(executionsTopic, answer.payload().symbol(), json.encode(answer)));
+                    producer.send(new ProducerRecord<>(executionsTopic, answer.key(), json.encode(answer)));
                 }
             }
         }

@@ -24,8 +24,11 @@ public enum Topic {
     ACCOUNT_POSITIONS("account.positions", "accountId", true, true),
     /** IOC orders to the exchange, never worse than the bankruptcy price. Key: symbol. */
     LIQUIDATION_ORDERS("liquidation.orders", "symbol", false, false),
-    /** What the exchange filled of a liquidation order. Key: symbol. */
-    LIQUIDATION_EXECUTIONS("liquidation.executions", "symbol", false, false),
+    /**
+     * What the exchange filled of a liquidation order (and its answers to status requests). Key: liquidationId, so
+     * one liquidation's executions stay in order while a burst on one symbol spreads over the partitions (ADR 22).
+     */
+    LIQUIDATION_EXECUTIONS("liquidation.executions", "liquidationId", false, false),
     /**
      * Applied liquidation trades with realized PnL and fee, back to margin-service, and after a liquidation's last
      * one its end (the lease it releases). Key: accountId, so an account's fills and ends stay in order.
@@ -41,8 +44,8 @@ public enum Topic {
     INSURANCE_TAKEOVERS("insurance.takeovers", "accountId", false, false),
     /** The fund's requests to close ranked opposite positions against a bankrupt remainder. Key: accountId. */
     ADL_EXECUTIONS("adl.executions", "accountId", false, false),
-    /** margin-service's answers to them: what it closed; it closes the bankrupt side by as much. Key: the bankrupt accountId. */
-    ADL_SETTLEMENTS("adl.settlements", "accountId", false, false),
+    /** margin-service's answers to them: what it closed; it closes the bankrupt side by as much. Key: bankruptAccountId. */
+    ADL_SETTLEMENTS("adl.settlements", "bankruptAccountId", false, false),
     /** Deficits settled: a bankrupt account's deficit covered, and the shares socialized. Key: accountId. */
     LOSS_SOCIALIZED("loss.socialized", "accountId", false, false),
     /** Fund balance, capacity and coverage. Key: fund group; compacted, sequenced. */
@@ -68,7 +71,7 @@ public enum Topic {
         return baseName;
     }
 
-    /** What the record key holds, for example {@code accountId}. */
+    /** The payload field the record key holds, for example {@code accountId} (TopicKeyTest checks every event). */
     public String key() {
         return key;
     }

@@ -32,8 +32,12 @@ public record LiquidationOrderExecuted(UUID orderId, UUID liquidationId, String 
         return fills.stream().map(ExecutionFill::quantity).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 
+    /**
+     * The liquidation (or the fund's unwinding of a symbol), not the symbol: the executions of a burst on one symbol
+     * spread over the partitions and the instances that read them, and one liquidation's stay in order on one.
+     */
     @Override
     public String key() {
-        return symbol;
+        return liquidationId.toString();
     }
 }

@@ -12,11 +12,12 @@ import java.util.UUID;
 
 /**
  * The owner of an order asks the exchange what became of it: no execution arrived within the owner's order
- * timeout. The exchange answers on {@code liquidation.executions} with the order's execution — the one it already
- * sent, again with the same event id (consumers drop the copy), or, when the order never reached it, an execution
- * that cancels the whole quantity, after which it never executes that order id (a late copy of the order is
- * ignored like any copy). Nothing is decided without that answer: an order's fate belongs to the exchange, so a
- * late execution can never contradict what the owner did meanwhile. Asked again every timeout until answered.
+ * timeout. The exchange answers on {@code liquidation.executions}, keyed by the liquidation as every execution, with
+ * the order's execution — the one it already sent, again with the same event id (consumers drop the copy), or, when
+ * the order never reached it, an execution that cancels the whole quantity, after which it never executes that
+ * order id (a late copy of the order is ignored like any copy). Nothing is decided without that answer: an order's
+ * fate belongs to the exchange, so a late execution can never contradict what the owner did meanwhile. Asked again
+ * every timeout until answered.
  *
  * @param owner    who placed the order (and asks about it)
  * @param side     the order's side, and {@code quantity} its quantity: what the exchange cancels if it never saw it

@@ -1,9 +1,11 @@
 package io.backstop.lab.exchange;
 
+import io.backstop.events.EventEnvelope;
 import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.liquidation.ExecutionFill;
+import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -26,8 +28,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The exchange outside Backstop, as the stress lab simulates it: it reads the IOC orders on
  * {@code liquidation.orders}, fills each against its {@link OrderBook} within the order's limit and
  * answers on {@code liquidation.executions} (fills and the cancelled rest), and answers the owners' status
- * requests ({@link OrderAnswers}). Like a real exchange with client order ids, it executes an order id once: a
- * copy (the platform's outbox may publish an event again after a crash) is counted and ignored.
+ * requests ({@link OrderAnswers}), each answer keyed by its liquidation. Like a real exchange with client order ids,
+ * it executes an order id once: a copy (the platform's outbox may publish an event again after a crash) is counted
+ * and ignored.
  * {@link #deepBook} is a book of unlimited depth at fixed prices (to measure the platform's side of a burst); a
  * scenario's book moves with what it trades.
  */
@@ -103,9 +106,8 @@ public final class SimulatedExchange implements AutoCloseable {
         while (running) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
                 answers.answer(json.decode(Topic.LIQUIDATION_ORDERS, record.key(), record.value()).payload(),
-                        Instant.now()).ifPresent(execution -> producer.send(TraceHeader.with(new ProducerRecord<>(
-                                Topic.LIQUIDATION_EXECUTIONS.baseName(), execution.payload().symbol(),
-                                json.encode(execution)), TraceHeader.of(record))));
+                        Instant.now()).ifPresent(execution -> producer.send(answer(json, execution,
+                                TraceHeader.of(record))));
                 executed = answers.executed();
                 copies = answers.copies();
             }
@@ -114,6 +116,16 @@ public final class SimulatedExchange implements AutoCloseable {
             }
         }
         consumer.close();
+    }
+
+    /**
+     * The record of an answer (an order's execution, or the answer to a status request), in the trace of what it
+     * answers: keyed by its liquidation, as the topic declares, not by the order's symbol.
+     */
+    static ProducerRecord<String, byte[]> answer(EventJson json, EventEnvelope<LiquidationOrderExecuted> execution,
+                                                 String traceParent) {
+        return TraceHeader.with(new ProducerRecord<>(Topic.LIQUIDATION_EXECUTIONS.baseName(), execution.key(),
+                json.encode(execution)), traceParent);
     }
 
     @Override

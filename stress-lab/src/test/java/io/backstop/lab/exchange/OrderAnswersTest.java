@@ -63,6 +63,21 @@ class OrderAnswersTest {
         assertThat(answers.neverSeen()).isEqualTo(1);
     }
 
+    @Test
+    void everyAnswerIsKeyedByItsLiquidationSoOneSymbolsBurstSpreadsOverThePartitions() {
+        LiquidationOrderPlaced filled = order();
+        LiquidationOrderPlaced lost = order();
+
+        EventEnvelope<LiquidationOrderExecuted> execution = answers.answer(filled, T).orElseThrow();
+        EventEnvelope<LiquidationOrderExecuted> again = answers.answer(asked(filled, 1), T.plusSeconds(30)).orElseThrow();
+        EventEnvelope<LiquidationOrderExecuted> cancel = answers.answer(asked(lost, 1), T.plusSeconds(30)).orElseThrow();
+
+        assertThat(filled.symbol()).isEqualTo(lost.symbol());
+        assertThat(execution.key()).isEqualTo(filled.liquidationId().toString());
+        assertThat(again.key()).as("the answer to a status request").isEqualTo(filled.liquidationId().toString());
+        assertThat(cancel.key()).as("the cancel of an order never received").isEqualTo(lost.liquidationId().toString());
+    }
+
     private static LiquidationOrderPlaced order() {
         return new LiquidationOrderPlaced(UUID.randomUUID(), UUID.randomUUID(), OrderOwner.ACCOUNT, "acct-1",
                 "BTCUSDT", Side.SELL, new BigDecimal("2"), new BigDecimal("99"), UUID.randomUUID(), 1);
