@@ -96,12 +96,28 @@ final class LoadWorld {
                 json.encode(EventEnvelope.of(tick, tick.venueTime(), null, null))));
     }
 
+    /**
+     * Posts {@code body}; a 429 (margin-service's write limit per caller: the 8 openers outrun it on a warm service)
+     * is retried after the answer's {@code Retry-After}, as any client of the API would, up to {@link #RETRIES} times.
+     */
     private void post(String url, String body, int expected) throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
-                        .header("Content-Type", "application/json").header("Authorization", authorization).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("Authorization", authorization).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        for (int retry = 0; response.statusCode() == 429 && retry < RETRIES; retry++) {
+            Thread.sleep(retryAfterMillis(response));
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        }
         if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
         }
+    }
+
+    private static final int RETRIES = 20;
+
+    /** The wait a 429 asks for: its {@code Retry-After} in seconds, else a second. */
+    static long retryAfterMillis(HttpResponse<?> response) {
+        return response.headers().firstValue("Retry-After").map(String::strip).filter(v -> v.matches("[0-9]{1,4}"))
+                .map(v -> Math.max(100, Long.parseLong(v) * 1000)).orElse(1000L);
     }
 }
