@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Executors;
@@ -63,7 +64,7 @@ public final class FillLoad {
 
     /** @param rate fills per second, or 0 for as fast as the producer goes */
     public int run(int accounts, int fills, int rate, long seed) throws Exception {
-        String margin = settings.serviceUrl(Service.MARGIN);
+        List<String> margin = settings.instanceUrls(Service.MARGIN);
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -114,6 +115,15 @@ public final class FillLoad {
         } finally {
             ticker.shutdownNow();
         }
+    }
+
+    /** {@code pattern}'s value summed over margin-service's instances. */
+    private double metric(List<String> instances, Pattern pattern) {
+        double sum = 0;
+        for (String base : instances) {
+            sum += metric(base, pattern);
+        }
+        return sum;
     }
 
     private double metric(String base, Pattern pattern) {

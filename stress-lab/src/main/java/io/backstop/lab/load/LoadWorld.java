@@ -40,6 +40,14 @@ final class LoadWorld {
 
     /** Opens {@code count} accounts named {@code load-<run>-<i>} with 100,000 USDT each; returns their ids. */
     List<String> openAccounts(String margin, String run, int count) throws Exception {
+        return openAccounts(List.of(margin), run, count);
+    }
+
+    /**
+     * Opens the accounts on whichever of margin-service's {@code instances} holds each: one that does not answers
+     * 421 (the account's partition is another's), and the next is asked, as a router would.
+     */
+    List<String> openAccounts(List<String> instances, String run, int count) throws Exception {
         List<String> ids = new ArrayList<>(count);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
@@ -48,8 +56,8 @@ final class LoadWorld {
                 String id = "load-" + run + "-" + i;
                 ids.add(id);
                 done.add(pool.submit(() -> {
-                    post(margin + "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
-                    post(margin + "/api/v1/accounts/" + id + "/deposits",
+                    String owner = postToOwner(instances, "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
+                    post(owner + "/api/v1/accounts/" + id + "/deposits",
                             "{\"asset\":\"USDT\",\"amount\":\"100000\"}", 200);
                     return null;
                 }));
@@ -96,11 +104,27 @@ final class LoadWorld {
                 json.encode(EventEnvelope.of(tick, tick.venueTime(), null, null))));
     }
 
+    /** Posts to the first of {@code instances} that holds the account (does not answer 421); returns its URL. */
+    private String postToOwner(List<String> instances, String path, String body, int expected) throws Exception {
+        for (int i = 0; i < instances.size() - 1; i++) {
+            if (post(instances.get(i) + path, body, expected, true) != 421) {
+                return instances.get(i);
+            }
+        }
+        String last = instances.get(instances.size() - 1);
+        post(last + path, body, expected);
+        return last;
+    }
+
+    private void post(String url, String body, int expected) throws Exception {
+        post(url, body, expected, false);
+    }
+
     /**
      * Posts {@code body}; a 429 (margin-service's write limit per caller: the 8 openers outrun it on a warm service)
      * is retried after the answer's {@code Retry-After}, as any client of the API would, up to {@link #RETRIES} times.
      */
-    private void post(String url, String body, int expected) throws Exception {
+    private int post(String url, String body, int expected, boolean misdirectedIsAnswer) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
                 .header("Authorization", authorization).POST(HttpRequest.BodyPublishers.ofString(body)).build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -108,9 +132,13 @@ final class LoadWorld {
             Thread.sleep(retryAfterMillis(response));
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         }
+        if (misdirectedIsAnswer && response.statusCode() == 421) {
+            return 421;
+        }
         if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());
         }
+        return response.statusCode();
     }
 
     private static final int RETRIES = 20;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -159,6 +160,22 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     public String serviceUrl(Service service) {
         String remote = remoteServiceUrls.get(service);
         return remote != null ? remote : "http://127.0.0.1:" + servicePorts.get(service);
+    }
+
+    /**
+     * Every running instance's base URL, instance 1 first: on a platform elsewhere its one address (its router's),
+     * on the local platform each instance {@code ./backstop scale} started (instance 1 even when it is down).
+     */
+    public List<String> instanceUrls(Service service) {
+        if (remoteServiceUrls.containsKey(service)) {
+            return List.of(serviceUrl(service));
+        }
+        LocalServices local = new LocalServices(this);
+        List<String> urls = new java.util.ArrayList<>();
+        urls.add(serviceUrl(service));
+        local.runningInstances(service).stream().filter(i -> i > 1)
+                .forEach(i -> urls.add("http://127.0.0.1:" + local.port(service, i)));
+        return urls;
     }
 
     public Path logs() {

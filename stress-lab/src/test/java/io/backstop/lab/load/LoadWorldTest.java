@@ -16,22 +16,29 @@ import org.junit.jupiter.api.Test;
 /** Opening the load's accounts against margin-service's write limit. */
 class LoadWorldTest {
 
-    private HttpServer server;
+    private final List<HttpServer> servers = new java.util.ArrayList<>();
 
     @AfterEach
     void stop() {
-        if (server != null) {
-            server.stop(0);
-        }
+        servers.forEach(s -> s.stop(0));
     }
 
     /** A margin-service that refuses each path's first {@code refusals} writes with 429 (Retry-After 0), then accepts. */
     private String margin(int refusals, ConcurrentHashMap<String, AtomicInteger> calls) throws Exception {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        return margin(refusals, calls, id -> true);
+    }
+
+    /** The same, holding only the accounts {@code holds} (421 for the others, as an instance that does not own them). */
+    private String margin(int refusals, ConcurrentHashMap<String, AtomicInteger> calls,
+                          java.util.function.Predicate<String> holds) throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        servers.add(server);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
+            String body0 = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String account = path.endsWith("/deposits") ? path.split("/")[4] : body0.replaceAll(".*\"accountId\":\"([^\"]+)\".*", "$1");
             int n = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-            int status = n <= refusals ? 429 : path.endsWith("/deposits") ? 200 : 201;
+            int status = n <= refusals ? 429 : !holds.test(account) ? 421 : path.endsWith("/deposits") ? 200 : 201;
             if (status == 429) {
                 exchange.getResponseHeaders().add("Retry-After", "0");
             }
@@ -64,5 +71,25 @@ class LoadWorldTest {
 
         assertThatThrownBy(() -> new LoadWorld(HttpClient.newHttpClient(), "Bearer x").openAccounts(url, "r", 1))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("answered 429");
+    }
+
+    @Test
+    void eachAccountIsOpenedAndCreditedOnTheInstanceThatHoldsIt() throws Exception {
+        var first = new ConcurrentHashMap<String, AtomicInteger>();
+        var second = new ConcurrentHashMap<String, AtomicInteger>();
+        java.util.function.Predicate<String> even = id -> Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)) % 2 == 0;
+        List<String> instances = List.of(margin(0, first, even), margin(0, second, even.negate()));
+
+        List<String> ids = new LoadWorld(HttpClient.newHttpClient(), "Bearer x").openAccounts(instances, "r", 4);
+
+        assertThat(ids).hasSize(4);
+        // the first instance is asked to open all four and holds two; the second opens the other two
+        assertThat(first.get("/api/v1/accounts").get()).isEqualTo(4);
+        assertThat(second.get("/api/v1/accounts").get()).isEqualTo(2);
+        // each deposit goes straight to the owner
+        assertThat(first.keySet()).contains("/api/v1/accounts/load-r-0/deposits", "/api/v1/accounts/load-r-2/deposits")
+                .doesNotContain("/api/v1/accounts/load-r-1/deposits", "/api/v1/accounts/load-r-3/deposits");
+        assertThat(second.keySet()).contains("/api/v1/accounts/load-r-1/deposits", "/api/v1/accounts/load-r-3/deposits")
+                .doesNotContain("/api/v1/accounts/load-r-0/deposits", "/api/v1/accounts/load-r-2/deposits");
     }
 }
