@@ -67,8 +67,8 @@ class LiquidationConfiguration {
 
     @Bean
     OrderWatch orderWatch(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Clock clock,
-                          LiquidationProperties properties, MeterRegistry meters) {
-        return new OrderWatch(store, outbox, tx, clock, properties.getOrderTimeout(), meters);
+                          LiquidationProperties properties, LiquidationDesk desk, MeterRegistry meters) {
+        return new OrderWatch(store, outbox, tx, clock, properties.getOrderTimeout(), desk.exchangeAnswers(), meters);
     }
 
     @Bean

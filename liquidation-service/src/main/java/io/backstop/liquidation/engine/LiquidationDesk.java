@@ -65,6 +65,13 @@ public class LiquidationDesk {
     private final Timer orderToExecution;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
 
+    private final ExchangeAnswers exchangeAnswers;
+
+    /** The exchange's progress as the executions this instance applied show it (the order watch reads it). */
+    public ExchangeAnswers exchangeAnswers() {
+        return exchangeAnswers;
+    }
+
     public LiquidationDesk(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Map<String, Market> markets,
                            LiquidationPolicy policy, PriceBoard prices, Clock clock, String settlementAsset,
                            int feeScale, MeterRegistry meters) {
@@ -82,6 +89,7 @@ public class LiquidationDesk {
         this.prices = prices;
         this.clock = clock;
         this.meters = meters;
+        this.exchangeAnswers = new ExchangeAnswers(clock.instant());
         this.intake = new CallIntake(markets, settlementAsset);
         this.rounds = new RoundDecider(policy, feeScale);
         this.executions = new ExecutionDecider(policy, feeScale, settlementAsset);
@@ -219,14 +227,16 @@ public class LiquidationDesk {
             return;
         }
         Instant now = clock.instant();
-        Instant sent = batch.done.contains(order.id()) ? null : batch.sentAt.get(order.id());
+        boolean done = batch.done.contains(order.id());
+        Instant sent = done ? null : batch.sentAt.get(order.id());
         ExecutionDecider.Executed executed = executions.execute(batch.liquidation(order.liquidationId()), order,
-                batch.done.contains(order.id()), execution, event.eventId(), now);
+                done, execution, event.eventId(), now);
         if (sent != null) {
             // an order's first answer, timed once it is booked: a poll rolled back is applied and timed again
             Duration waited = Duration.between(sent, now);
             TransactionScoped.afterCommit(() -> orderToExecution.record(waited));
         }
+        TransactionScoped.afterCommit(() -> exchangeAnswers.answered(order.symbol(), sent, now));
         executed.fills().forEach(batch.writes::insertFill);
         executed.events().forEach(this::emit);
         batch.traceParents.put(order.liquidationId(), tracing.traceParent()); // its next round or its end continue it

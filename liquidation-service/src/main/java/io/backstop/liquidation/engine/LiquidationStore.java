@@ -254,20 +254,22 @@ public class LiquidationStore {
 
     /** An order sent to the exchange and not answered yet, and how often it was asked about already. */
     public record Unanswered(UUID id, UUID liquidationId, String symbol, Side side, BigDecimal quantity,
-                             int statusRequests) {
+                             int statusRequests, Instant askedAt) {
     }
 
     /**
-     * Open orders sent, or last asked about, at or before {@code asOf}, oldest first, locked (skipping any another
-     * transaction holds).
+     * Open orders sent, or last asked about, at or before {@code asOf}, oldest first, with when that was, locked
+     * (skipping any another transaction holds).
      */
     public List<Unanswered> unansweredSince(Instant asOf, int limit) {
-        return jdbc.query("SELECT id, liquidation_id, symbol, side, quantity, status_requests FROM liquidation_order"
+        return jdbc.query("SELECT id, liquidation_id, symbol, side, quantity, status_requests,"
+                + " coalesce(status_requested_at, updated_at) AS asked_at FROM liquidation_order"
                 + " WHERE status = 'OPEN' AND coalesce(status_requested_at, updated_at) <= ?"
                 + " ORDER BY coalesce(status_requested_at, updated_at), id LIMIT ? FOR UPDATE SKIP LOCKED",
                 (rs, i) -> new Unanswered(rs.getObject("id", UUID.class), rs.getObject("liquidation_id", UUID.class),
                         rs.getString("symbol"), Side.valueOf(rs.getString("side")), rs.getBigDecimal("quantity"),
-                        rs.getInt("status_requests")), Timestamp.from(asOf), limit);
+                        rs.getInt("status_requests"), rs.getTimestamp("asked_at").toInstant()),
+                Timestamp.from(asOf), limit);
     }
 
     public void statusRequested(UUID orderId, Instant now) {

@@ -22,7 +22,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * nothing is decided here: its answer is an execution like any other — the one it sent, or a cancel of the whole
  * quantity for an order it never received — and the liquidation goes on from it (next slice, next round, or a
  * shortfall). Asked in the same transaction that records the question, so each question is published once.
- * Counts {@code backstop.liquidation.orders.status.requests}.
+ * Only asked once the exchange's own progress says the order will not be answered otherwise: it answered an order sent
+ * later, or nothing for the timeout ({@link ExchangeAnswers}); an order in the backlog of an exchange that is behind
+ * waits for its answer. Counts {@code backstop.liquidation.orders.status.requests}, and
+ * {@code backstop.liquidation.orders.status.withheld} for each pass over an order left in such a backlog.
  */
 public class OrderWatch extends PeriodicWork {
 
@@ -34,10 +37,12 @@ public class OrderWatch extends PeriodicWork {
     private final TransactionTemplate tx;
     private final Clock clock;
     private final Duration timeout;
+    private final ExchangeAnswers answers;
     private final Counter requests;
+    private final Counter withheld;
 
     public OrderWatch(LiquidationStore store, Outbox outbox, TransactionTemplate tx, Clock clock, Duration timeout,
-                      MeterRegistry meters) {
+                      ExchangeAnswers answers, MeterRegistry meters) {
         super("order-watch");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("backstop.liquidation.order-timeout must be positive, got " + timeout);
@@ -47,6 +52,10 @@ public class OrderWatch extends PeriodicWork {
         this.tx = tx;
         this.clock = clock;
         this.timeout = timeout;
+        this.answers = answers;
+        this.withheld = Counter.builder("backstop.liquidation.orders.status.withheld")
+                .description("Passes over an unanswered order not asked about: the exchange is answering earlier orders")
+                .register(meters);
         this.requests = Counter.builder("backstop.liquidation.orders.status.requests")
                 .description("Questions to the exchange about orders it had not answered within the order timeout")
                 .register(meters);
@@ -64,13 +73,17 @@ public class OrderWatch extends PeriodicWork {
         });
     }
 
-    /** Asks about every order unanswered for the timeout; returns how many questions went out. */
+    /** Asks about every order unanswered for the timeout and overdue; returns how many questions went out. */
     public int askDue() {
+        // again while a whole batch was asked; orders withheld stay as they are, so taking them again would not end
         return InBatches.drain(tx, BATCH, () -> ask(clock.instant()));
     }
 
     private int ask(Instant now) {
-        List<LiquidationStore.Unanswered> due = store.unansweredSince(now.minus(timeout), BATCH);
+        List<LiquidationStore.Unanswered> unanswered = store.unansweredSince(now.minus(timeout), BATCH);
+        List<LiquidationStore.Unanswered> due = unanswered.stream()
+                .filter(o -> answers.overdue(o.symbol(), o.askedAt(), now, timeout)).toList();
+        withheld.increment(unanswered.size() - due.size());
         for (LiquidationStore.Unanswered o : due) {
             int attempt = o.statusRequests() + 1;
             log.warn("order {} of liquidation {} unanswered by the exchange; asking what became of it (question {})",
