@@ -50,12 +50,16 @@ public class AccountRepository {
                 list, list.size(), (ps, account) -> {
                     ps.setString(1, account.id());
                     ps.setLong(2, account.version());
-                    ps.setString(3, json.mapper().writeValueAsString(new State(account.balances(),
-                            List.copyOf(account.positions().values()), account.scopes(),
-                            account.settlements())));
+                    ps.setString(3, document(account));
                     ps.setInt(4, AccountPartitions.partitionOf(account.id(), partitionCount));
                     ps.setInt(5, partitionCount);
                 });
+    }
+
+    /** The account's stored document (the {@code state} column): what {@link #load} restores. */
+    public String document(Account account) {
+        return json.mapper().writeValueAsString(new State(account.balances(),
+                List.copyOf(account.positions().values()), account.scopes(), account.settlements()));
     }
 
     /**
