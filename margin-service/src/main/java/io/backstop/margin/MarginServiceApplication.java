@@ -12,6 +12,10 @@ import org.springframework.context.annotation.Bean;
 public class MarginServiceApplication {
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("seed")) { // the command-line mode of ./backstop seed
+            System.exit(io.backstop.margin.config.SeedCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.getenv(), System.out, System.err));
+        }
         SpringApplication.run(MarginServiceApplication.class, args);
     }
 

@@ -34,7 +34,7 @@ class ArchitectureTest {
         // AccountPartitions is the one exception: it uses Kafka's own murmur2, so that an account's partition here
         // is the one Kafka's default partitioner picks for its records
         noClasses().that().resideInAnyPackage("io.backstop.margin.account..", "io.backstop.margin.risk..",
-                        "io.backstop.margin.screen..")
+                        "io.backstop.margin.screen..", "io.backstop.margin.seed..")
                 .and().doNotHaveSimpleName("AccountPartitions")
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "org.apache.kafka..",
                         "java.sql..", "javax.sql..", "io.micrometer..", "jakarta.persistence..", "io.backstop.kit..")
@@ -62,7 +62,7 @@ class ArchitectureTest {
     @Test
     void followsTheServiceTemplate() {
         ServiceTemplate.of("io.backstop.margin")
-                .domain("account", "risk", "screen", "decision")
+                .domain("account", "risk", "screen", "decision", "seed")
                 .application("engine", "persistence") // the engine's store, as the other services' stores are
                 .adapters("kafka", "web", "config")
                 .allowing("io.backstop.margin.account.AccountPartitions", "Kafka's own murmur2 makes an account's"

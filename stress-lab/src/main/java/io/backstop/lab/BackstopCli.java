@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "backstop", mixinStandardHelpOptions = true, version = "Backstop 0.1.0",
         description = "Runs Backstop on this machine: a Kafka broker, PostgreSQL and the four services.",
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
-                BackstopCli.Restart.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Publish.class,
+                BackstopCli.Restart.class, BackstopCli.Seed.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Publish.class,
                 BackstopCli.Fills.class,
                 BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class, BackstopCli.Token.class})
@@ -101,6 +101,63 @@ public final class BackstopCli implements Callable<Integer> {
                     new CommandLine(this), "unknown component '" + service + "'; choose one of "
                     + Arrays.stream(Service.values()).map(Service::id).toList() + ", kafka or postgres"));
             return runtime(false).restart(chosen);
+        }
+    }
+
+    @Command(name = "seed", mixinStandardHelpOptions = true, description = "Writes a synthetic, deterministic account"
+            + " base into margin-service's store by margin-service's own bulk path (PostgreSQL COPY, a transaction per"
+            + " chunk, with progress), its positions snapshots into margin's outbox for the fund's ADL queue, then"
+            + " restarts margin-service so that it holds them. Needs ./backstop up; see docs/capacity.md.")
+    static final class Seed implements Callable<Integer> {
+        @Option(names = "--accounts", defaultValue = "1600000", description = "accounts (default ${DEFAULT-VALUE})")
+        long accounts;
+
+        @Option(names = "--positions", defaultValue = "5000000", description = "positions over all the accounts, at"
+                + " least one and at most one per market each (default ${DEFAULT-VALUE})")
+        long positions;
+
+        @Option(names = "--seed", defaultValue = "1", description = "the same seed, the same rows (default ${DEFAULT-VALUE})")
+        long seed;
+
+        @Option(names = "--replace", description = "replace the seeded accounts stored already")
+        boolean replace;
+
+        @Option(names = "--resume", description = "add what an interrupted seed of the same options did not write")
+        boolean resume;
+
+        @Option(names = "--price", paramLabel = "SYMBOL=USDT", description = "a reference price the accounts are"
+                + " built healthy at (default: the oct-2025 scenario's opening prices)")
+        List<String> prices = List.of();
+
+        @Option(names = "--chunk", defaultValue = "20000", description = "accounts per transaction (default ${DEFAULT-VALUE})")
+        int chunk;
+
+        @Override
+        public Integer call() throws Exception {
+            if (accounts < 1 || positions < 1 || chunk < 1) {
+                System.out.println("backstop seed: --accounts, --positions and --chunk must be positive");
+                return 2;
+            }
+            if (positions < accounts) {
+                System.out.println("backstop seed: --positions (" + positions + ") must be at least --accounts ("
+                        + accounts + "): every seeded account holds a position");
+                return 2;
+            }
+            if (replace && resume) {
+                System.out.println("backstop seed: --replace and --resume exclude each other");
+                return 2;
+            }
+            List<String> arguments = new java.util.ArrayList<>(List.of("--accounts", Long.toString(accounts),
+                    "--positions", Long.toString(positions), "--seed", Long.toString(seed), "--chunk",
+                    Integer.toString(chunk)));
+            if (replace) {
+                arguments.add("--replace");
+            }
+            if (resume) {
+                arguments.add("--resume");
+            }
+            prices.forEach(p -> arguments.addAll(List.of("--price", p)));
+            return runtime(false).seed(arguments);
         }
     }
 

@@ -57,6 +57,19 @@ public final class MarginEvents {
         return EventEnvelope.of(payload, at, null, version);
     }
 
+    /**
+     * The positions snapshot of a seeded account ({@code ./backstop seed}): the same event a round of snapshots
+     * publishes, with an id derived from the account and its version, so a seed repeated (resumed, replaced at the
+     * same version) appends the same ids and the fund drops the copies.
+     */
+    public static EventEnvelope<AccountPositionsSnapshotted> seededSnapshot(AccountRisk risk, long version,
+                                                                            Instant at) {
+        EventEnvelope<AccountPositionsSnapshotted> snapshot = snapshot(risk, version, at);
+        java.util.UUID id = java.util.UUID.nameUUIDFromBytes(("seed/" + risk.accountId() + "/" + version)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new EventEnvelope<>(id, snapshot.type(), snapshot.version(), at, null, version, snapshot.payload());
+    }
+
     static List<CollateralValue> collateral(List<AccountRisk.CollateralLine> lines) {
         return lines.stream().map(c -> new CollateralValue(c.asset(), c.amount(), c.price(), c.haircut(),
                 round(c.value()))).toList();

@@ -123,17 +123,22 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         T run(Batch batch);
     }
 
-    /** Runs {@code work} on the engine thread and waits until its batch is committed. */
+    /** Runs {@code work} on the engine thread and waits until its batch is committed (at most 30 s). */
     public <T> T call(Work<T> work) {
+        return call(work, Duration.ofSeconds(30));
+    }
+
+    /** Runs {@code work} on the engine thread and waits until its batch is committed, at most {@code limit}. */
+    public <T> T call(Work<T> work, Duration limit) {
         CompletableFuture<T> future = new CompletableFuture<>();
         queue.add(new Task<>(work, future, tracing.traceParent(), io.backstop.kit.audit.AuditedCall.current()));
         try {
-            return future.get(30, TimeUnit.SECONDS);
+            return future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for the account engine", e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the account engine did not commit within 30 s", e);
+            throw new IllegalStateException("the account engine did not commit within " + limit, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;

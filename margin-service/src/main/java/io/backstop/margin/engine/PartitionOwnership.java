@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public class PartitionOwnership {
 
     private static final Logger log = LoggerFactory.getLogger(PartitionOwnership.class);
+    /** How long an assignment may load: below Kafka's default max.poll.interval.ms (5 min). */
+    static final java.time.Duration ASSIGNMENT_LIMIT = java.time.Duration.ofMinutes(4);
 
     private final AccountEngine engine;
     private final AccountReads reads;
@@ -37,7 +39,11 @@ public class PartitionOwnership {
      * rebalance callback, before any record of those partitions is delivered.
      */
     public void assign(Set<Integer> partitions, int count) {
+        // as long as Kafka lets a rebalance callback run (max.poll.interval.ms, 5 min by default): an instance taking
+        // over 1.6 million accounts loads for longer than the 30 s of a command, and a callback that gave up would
+        // only queue the same load again on the next rebalance (docs/capacity.md)
         engine.call(batch -> {
+            long started = System.nanoTime();
             HeldAccounts held = batch.held();
             int before = reads.partitionCount();
             if (before != count && before != 0) {
@@ -48,6 +54,7 @@ public class PartitionOwnership {
             List<String> dropped = Reassignment.notOwned(held.ids(), owned, count);
             dropped.forEach(held::drop);
             Map<String, Long> stored = repository.versions(owned, count);
+            long versionsRead = System.nanoTime();
             List<String> stale = Reassignment.stale(stored, id -> {
                 Account account = held.get(id);
                 return account == null ? null : account.version();
@@ -59,10 +66,13 @@ public class PartitionOwnership {
                 }
             }
             reads.assignedOnce();
-            log.info("owning partitions {} of {}: {} accounts held, {} loaded, {} dropped", new TreeSet<>(owned),
-                    count, held.size(), stale.size(), dropped.size());
+            long done = System.nanoTime();
+            log.info("owning partitions {} of {}: {} accounts held, {} loaded, {} dropped in {} ms ({} ms reading"
+                            + " versions, {} ms loading)", new TreeSet<>(owned), count, held.size(), stale.size(),
+                    dropped.size(), (done - started) / 1_000_000, (versionsRead - started) / 1_000_000,
+                    (done - versionsRead) / 1_000_000);
             return null;
-        });
+        }, ASSIGNMENT_LIMIT);
     }
 
     /**

@@ -55,7 +55,7 @@ public final class MarginEngine {
         boolean changed = false;
 
         List<AccountRisk.PositionLine> cross = risk.positions().stream().filter(p -> !p.isolated()).toList();
-        Set<String> crossSymbols = crossSymbols(risk);
+        Set<String> crossSymbols = crossSymbols(account, risk);
         boolean crossPriced = crossPriced(account, risk, crossSymbols);
         if (crossPriced) {
             changed |= decide(account, Account.CROSS, risk.equity(), risk.maintenanceMargin(), !cross.isEmpty(),
@@ -126,7 +126,7 @@ public final class MarginEngine {
      */
     public List<ScopeStanding> standings(Account account, AccountRisk risk) {
         List<ScopeStanding> standings = new ArrayList<>();
-        Set<String> crossSymbols = crossSymbols(risk);
+        Set<String> crossSymbols = crossSymbols(account, risk);
         boolean hasCross = risk.positions().stream().anyMatch(p -> !p.isolated());
         standings.add(standing(account, Account.CROSS, risk.equity(), risk.maintenanceMargin(), hasCross,
                 crossPriced(account, risk, crossSymbols), crossSymbols, risk));
@@ -159,10 +159,12 @@ public final class MarginEngine {
                 s.awaitingWaterfall(), hold);
     }
 
-    private Set<String> crossSymbols(AccountRisk risk) {
+    private Set<String> crossSymbols(Account account, AccountRisk risk) {
         Set<String> symbols = new LinkedHashSet<>();
-        for (AccountRisk.CollateralLine c : risk.collateral()) {
-            calculator.asset(c.asset()).filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol()));
+        // every asset held, not only those valued: a collateral whose price has not arrived yet has no line in the
+        // risk, and deciding without it would value it at nothing (./backstop seed's accounts were called so)
+        for (String asset : account.balances().keySet()) {
+            calculator.asset(asset).filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol()));
         }
         risk.positions().stream().filter(p -> !p.isolated()).forEach(p -> symbols.add(priceSymbol(p.symbol())));
         return symbols;

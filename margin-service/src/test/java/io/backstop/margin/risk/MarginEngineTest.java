@@ -38,6 +38,23 @@ class MarginEngineTest {
     }
 
     @Test
+    void aCollateralWhosePriceHasNotArrivedHoldsTheDecisionInsteadOfCountingForNothing() {
+        Account account = new Account("btc-backed", "USDT");
+        account.deposit("BTC", new BigDecimal("1"));
+        account.trade("BTCUSDT", Side.BUY, new BigDecimal("1"), new BigDecimal("60000"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        prices.set("BTCUSDT", "60000"); // the perpetual's mark, not yet BTC's index
+
+        MarginReview review = engine.review(account, prices);
+
+        assertThat(review.calls()).isEmpty();
+        assertThat(account.status()).isEqualTo(AccountStatus.HEALTHY);
+        prices.set("BTC", "60000");
+        assertThat(engine.review(account, prices).calls()).isEmpty(); // 57,000 of collateral against 60,000 at 1x
+        assertThat(account.status()).isEqualTo(AccountStatus.HEALTHY);
+    }
+
+    @Test
     void aBreachIssuesExactlyOneCallUntilItsLiquidationHasEnded() {
         Account account = leveragedLong();
         prices.set("BTCUSDT", "60000");

@@ -1,5 +1,6 @@
 package io.backstop.lab.runtime;
 
+import java.nio.file.Files;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -349,6 +350,53 @@ public final class LocalRuntime {
                 (System.nanoTime() - started) / 1e9);
         printStatus();
         return 0;
+    }
+
+    /**
+     * Why margin-service's store cannot be seeded now, if it cannot: the platform ./backstop up starts is not
+     * running here (its database, when embedded, and margin-service).
+     */
+    public Optional<String> notSeedable() {
+        if (!Files.exists(settings.runDir().resolve(RuntimeSettings.STATE_FILE))) {
+            return Optional.of("Backstop is not running here (no " + settings.runDir().resolve(RuntimeSettings.STATE_FILE)
+                    + "): ./backstop up first");
+        }
+        if (settings.embeddedPostgres() && postgres.pid().isEmpty()) {
+            return Optional.of("the embedded PostgreSQL is not running: ./backstop up first");
+        }
+        if (services.running(Service.MARGIN).isEmpty()) {
+            return Optional.of("margin-service is not running: ./backstop up first");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Seeds margin-service's store by margin-service's own bulk path (its jar's {@code seed} mode, as margin's
+     * database role), then restarts margin-service so it holds the seeded accounts; 2 when margin's seed refused.
+     */
+    public int seed(List<String> arguments) throws Exception {
+        Optional<String> why = notSeedable();
+        if (why.isPresent()) {
+            out.println("backstop seed: " + why.get());
+            return 2;
+        }
+        Service margin = Service.MARGIN;
+        List<String> command = new ArrayList<>(List.of(settings.java(), "-Xms512m", "-Xmx1g", "-XX:+UseParallelGC",
+                "-jar", settings.serviceJar(margin).toString(), "seed"));
+        command.addAll(arguments);
+        command.addAll(List.of("--partitions", Integer.toString(settings.partitions())));
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().put("SPRING_DATASOURCE_URL", settings.jdbcUrl());
+        builder.environment().put("SPRING_DATASOURCE_USERNAME",
+                settings.embeddedPostgres() ? margin.databaseRole() : settings.pgUser());
+        builder.environment().put("SPRING_DATASOURCE_PASSWORD", settings.embeddedPostgres() ? "" : settings.pgPassword());
+        int exit = builder.start().waitFor();
+        if (exit != 0) {
+            return exit;
+        }
+        out.println("Restarting margin-service so that it holds the seeded accounts (its relay then publishes their"
+                + " positions snapshots on account.positions for the fund's ADL queue)...");
+        return restart(margin);
     }
 
     /** Whether any component this runtime starts is running (its process is alive). */

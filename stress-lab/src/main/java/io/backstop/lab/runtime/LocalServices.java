@@ -98,7 +98,7 @@ final class LocalServices {
         }
         List<String> command = new ArrayList<>();
         command.add(settings.java());
-        command.addAll(Arrays.stream(settings.serviceJavaOpts().trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+        command.addAll(Arrays.stream(settings.javaOpts(service).trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
         command.add(Processes.marker(component));
         command.add("-jar");
         command.add(jar.toString());

@@ -26,6 +26,9 @@ import java.util.Properties;
  *   <li>{@code BACKSTOP_ORACLE_PORT}, {@code _MARGIN_}, {@code _LIQUIDATION_}, {@code _INSURANCE_FUND_} (8081-8084)</li>
  *   <li>{@code BACKSTOP_PARTITIONS}: partitions per topic (default 6)</li>
  *   <li>{@code BACKSTOP_SERVICE_JAVA_OPTS}: JVM options of each service (default {@code -Xms256m -Xmx768m})</li>
+ *   <li>{@code BACKSTOP_ORACLE_JAVA_OPTS}, {@code _MARGIN_}, {@code _LIQUIDATION_}, {@code _INSURANCE_FUND_JAVA_OPTS}:
+ *       more JVM options of one service, after the shared ones (so {@code BACKSTOP_MARGIN_JAVA_OPTS=-Xmx6g} gives
+ *       margin-service a 6 GB heap: a replica holding 1.6 million seeded accounts needs it, docs/capacity.md)</li>
  *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 300: a JVM starting on a
  *       loaded 2-core machine can take minutes)</li>
  *   <li>{@code BACKSTOP_CLOCK}: {@code system} (default) or {@code simulated}, the services' clock (see
@@ -39,7 +42,8 @@ import java.util.Properties;
 public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, String pgUser, String pgPassword,
                               int pgPort, int kafkaPort, int kafkaControllerPort, Map<Service, Integer> servicePorts,
                               int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java,
-                              String clock, String remoteKafkaBootstrap, Map<Service, String> remoteServiceUrls) {
+                              String clock, String remoteKafkaBootstrap, Map<Service, String> remoteServiceUrls,
+                              Map<Service, String> serviceJavaOptsOf) {
 
     static final String STATE_FILE = "runtime.properties";
     public static final String SYSTEM = "system";
@@ -55,7 +59,13 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     public RuntimeSettings withClock(String mode) {
         return new RuntimeSettings(home, runDir, externalPgUrl, pgUser, pgPassword, pgPort, kafkaPort,
                 kafkaControllerPort, servicePorts, partitions, serviceJavaOpts, readyTimeoutSeconds, java, mode,
-                remoteKafkaBootstrap, remoteServiceUrls);
+                remoteKafkaBootstrap, remoteServiceUrls, serviceJavaOptsOf);
+    }
+
+    /** The JVM options of one service: the shared ones, then its own. */
+    public String javaOpts(Service service) {
+        String own = serviceJavaOptsOf.getOrDefault(service, "");
+        return own.isBlank() ? serviceJavaOpts : serviceJavaOpts + " " + own;
     }
 
     public boolean simulated() {
@@ -78,7 +88,18 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 env.getOrDefault("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms256m -Xmx768m"),
                 intOf(env, "BACKSTOP_READY_TIMEOUT", 300), env.getOrDefault("BACKSTOP_JAVA", java),
                 env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT),
-                blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env));
+                blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env), ownJavaOpts(env));
+    }
+
+    private static Map<Service, String> ownJavaOpts(Map<String, String> env) {
+        Map<Service, String> opts = new EnumMap<>(Service.class);
+        for (Service s : Service.values()) {
+            String value = blankToNull(env.get(s.javaOptsVariable()));
+            if (value != null) {
+                opts.put(s, value.trim());
+            }
+        }
+        return opts;
     }
 
     private static Map<Service, String> remoteUrls(Map<String, String> env) {
@@ -104,15 +125,20 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
             p.load(r);
         }
         Map<Service, Integer> ports = new EnumMap<>(Service.class);
+        Map<Service, String> ownOpts = new EnumMap<>(Service.class);
         for (Service s : Service.values()) {
             ports.put(s, Integer.parseInt(p.getProperty("port." + s.id())));
+            String own = blankToNull(p.getProperty("java.opts." + s.id()));
+            if (own != null) {
+                ownOpts.put(s, own);
+            }
         }
         return new RuntimeSettings(fresh.home, fresh.runDir, blankToNull(p.getProperty("pg.url")),
                 p.getProperty("pg.user"), p.getProperty("pg.password"), Integer.parseInt(p.getProperty("pg.port")),
                 Integer.parseInt(p.getProperty("kafka.port")), Integer.parseInt(p.getProperty("kafka.controller.port")),
                 ports, Integer.parseInt(p.getProperty("partitions")), p.getProperty("service.java.opts"),
                 fresh.readyTimeoutSeconds, p.getProperty("java"), p.getProperty("clock", SYSTEM),
-                fresh.remoteKafkaBootstrap, fresh.remoteServiceUrls);
+                fresh.remoteKafkaBootstrap, fresh.remoteServiceUrls, ownOpts);
     }
 
     void save() throws IOException {
@@ -126,6 +152,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
         servicePorts.forEach((s, port) -> p.setProperty("port." + s.id(), Integer.toString(port)));
         p.setProperty("partitions", Integer.toString(partitions));
         p.setProperty("service.java.opts", serviceJavaOpts);
+        serviceJavaOptsOf.forEach((s, opts) -> p.setProperty("java.opts." + s.id(), opts));
         p.setProperty("java", java);
         p.setProperty("clock", clock);
         Files.createDirectories(runDir);

@@ -39,6 +39,11 @@ public enum Service {
         return urlVariable;
     }
 
+    /** More JVM options of this service only, for example {@code BACKSTOP_MARGIN_JAVA_OPTS}. */
+    public String javaOptsVariable() {
+        return portVariable.replace("_PORT", "_JAVA_OPTS");
+    }
+
     public int defaultPort() {
         return defaultPort;
     }

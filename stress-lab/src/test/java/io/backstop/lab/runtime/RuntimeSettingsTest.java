@@ -2,8 +2,10 @@ package io.backstop.lab.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Where the lab finds the platform: the local runtime's ports, or addresses of a platform deployed elsewhere. */
 class RuntimeSettingsTest {
@@ -16,6 +18,29 @@ class RuntimeSettingsTest {
         assertThat(settings.kafkaBootstrap()).isEqualTo("127.0.0.1:29092");
         assertThat(settings.serviceUrl(Service.MARGIN)).isEqualTo("http://127.0.0.1:18082");
         assertThat(settings.serviceUrl(Service.ORACLE)).isEqualTo("http://127.0.0.1:8081");
+    }
+
+    @Test
+    void oneServiceGetsMoreJvmOptionsAfterTheSharedOnesAndRestartsWithThem(@TempDir Path run) throws Exception {
+        RuntimeSettings settings = RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_RUN_DIR", run.toString(),
+                "BACKSTOP_MARGIN_JAVA_OPTS", " -Xmx6g "));
+        assertThat(settings.javaOpts(Service.MARGIN)).isEqualTo("-Xms256m -Xmx768m -Xmx6g");
+        assertThat(settings.javaOpts(Service.ORACLE)).isEqualTo("-Xms256m -Xmx768m");
+        assertThat(Service.INSURANCE_FUND.javaOptsVariable()).isEqualTo("BACKSTOP_INSURANCE_FUND_JAVA_OPTS");
+
+        settings.save();
+        // ./backstop restart margin from a shell without the variable starts it as up did
+        RuntimeSettings recorded = RuntimeSettings.load(Map.of("BACKSTOP_RUN_DIR", run.toString()));
+        assertThat(recorded.javaOpts(Service.MARGIN)).isEqualTo("-Xms256m -Xmx768m -Xmx6g");
+        assertThat(recorded.javaOpts(Service.LIQUIDATION)).isEqualTo("-Xms256m -Xmx768m");
+    }
+
+    @Test
+    void seedingNeedsARunningPlatform(@TempDir Path run) throws Exception {
+        LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_RUN_DIR",
+                run.toString())), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(runtime.notSeedable()).hasValueSatisfying(why -> assertThat(why).contains("./backstop up first"));
+        assertThat(runtime.seed(java.util.List.of("--accounts", "10"))).isEqualTo(2);
     }
 
     @Test
