@@ -162,10 +162,13 @@ public final class MarginEngine {
     private Set<String> crossSymbols(Account account, AccountRisk risk) {
         Set<String> symbols = new LinkedHashSet<>();
         // every asset held, not only those valued: a collateral whose price has not arrived yet has no line in the
-        // risk, and deciding without it would value it at nothing (./backstop seed's accounts were called so)
-        for (String asset : account.balances().keySet()) {
-            calculator.asset(asset).filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol()));
-        }
+        // risk, and deciding without it would value it at nothing (./backstop seed's accounts were called so); a
+        // balance of zero is not held, and waiting for its price would leave the scope undecided for nothing
+        account.balances().forEach((asset, amount) -> {
+            if (amount.signum() != 0) {
+                calculator.asset(asset).filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol()));
+            }
+        });
         risk.positions().stream().filter(p -> !p.isolated()).forEach(p -> symbols.add(priceSymbol(p.symbol())));
         return symbols;
     }

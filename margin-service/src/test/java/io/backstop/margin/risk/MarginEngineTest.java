@@ -55,6 +55,19 @@ class MarginEngineTest {
     }
 
     @Test
+    void aCollateralNoLongerHeldDoesNotHoldTheDecision() {
+        Account account = leveragedLong();
+        account.deposit("BTC", new BigDecimal("1"));
+        account.withdraw("BTC", new BigDecimal("1")); // a zero balance stays in the map
+        prices.set("BTCUSDT", "59000"); // beyond maintenance; BTC's own index never arrives
+
+        MarginReview review = engine.review(account, prices);
+
+        assertThat(account.balances()).containsKey("BTC");
+        assertThat(review.calls()).as("decided without waiting for the price of what is not held").hasSize(1);
+    }
+
+    @Test
     void aBreachIssuesExactlyOneCallUntilItsLiquidationHasEnded() {
         Account account = leveragedLong();
         prices.set("BTCUSDT", "60000");
