@@ -425,28 +425,38 @@ class MarginFlowIT {
     }
 
     @Test
-    void aFillTheEngineRejectsGoesToTheDeadLetterTopicAndTheRestOfItsPollIsApplied() throws Exception {
+    void fillsTheEngineRejectsGoToTheDeadLetterTopicInOrderAndTheRestOfTheirPollIsApplied() throws Exception {
         String id = "mixed-" + UUID.randomUUID();
         post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}");
         post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"50000\"}");
-        // one partition, one poll: good, rejected (no such account), good
+        // one partition, most likely one poll: good, rejected (no such account) twice, good, rejected, good
         EventEnvelope<?> before = fill(id, "ETHUSDT", Side.BUY, "1", "4000");
-        EventEnvelope<?> ghost = fill("ghost-" + UUID.randomUUID(), "ETHUSDT", Side.BUY, "5", "4000");
-        EventEnvelope<?> after = fill(id, "ETHUSDT", Side.BUY, "2", "4000");
-        kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(before));
-        kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(ghost));
-        kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(after));
+        EventEnvelope<?> ghost1 = fill("ghost-" + UUID.randomUUID(), "ETHUSDT", Side.BUY, "5", "4000");
+        EventEnvelope<?> ghost2 = fill("ghost-" + UUID.randomUUID(), "ETHUSDT", Side.BUY, "6", "4000");
+        EventEnvelope<?> between = fill(id, "ETHUSDT", Side.BUY, "2", "4000");
+        EventEnvelope<?> ghost3 = fill("ghost-" + UUID.randomUUID(), "ETHUSDT", Side.BUY, "7", "4000");
+        EventEnvelope<?> after = fill(id, "ETHUSDT", Side.BUY, "3", "4000");
+        for (EventEnvelope<?> fill : List.of(before, ghost1, ghost2, between, ghost3, after)) {
+            kafka.sendAsync(infra.topic("trades.fills"), id, json.encode(fill));
+        }
         kafka.flush();
 
-        List<ConsumerRecord<String, byte[]>> dead = kafka.read(infra.topic("trades.fills") + ".dlq", 1, WAIT,
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(infra.topic("trades.fills") + ".dlq", 3, WAIT,
                 r -> id.equals(r.key()));
-        assertThat(dead).hasSize(1);
-        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
-        assertThat(KafkaProbe.header(dead.get(0), "backstop-dlq-field")).isEqualTo("payload.accountId");
-        assertThat(json.decode(Topic.TRADES_FILLS, "d", dead.get(0).value()).eventId()).isEqualTo(ghost.eventId());
+        assertThat(dead).hasSize(3);
+        for (ConsumerRecord<String, byte[]> letter : dead) {
+            assertThat(KafkaProbe.header(letter, "backstop-dlq-reason")).isEqualTo("rejected_by_consumer");
+            assertThat(KafkaProbe.header(letter, "backstop-dlq-field")).isEqualTo("payload.accountId");
+        }
+        assertThat(dead).extracting(letter -> json.decode(Topic.TRADES_FILLS, "d", letter.value()).eventId())
+                .containsExactly(ghost1.eventId(), ghost2.eventId(), ghost3.eventId());
         await().atMost(WAIT).until(() -> inbox.contains(after.eventId()));
         assertThat(inbox.contains(before.eventId())).isTrue();
-        assertThat(reads.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("3");
+        assertThat(inbox.contains(between.eventId())).isTrue();
+        for (EventEnvelope<?> ghost : List.of(ghost1, ghost2, ghost3)) {
+            assertThat(inbox.contains(ghost.eventId())).as("a rejected fill is not recorded").isFalse();
+        }
+        assertThat(reads.view(id).orElseThrow().positions().get("ETHUSDT").size()).isEqualByComparingTo("6");
     }
 
     @Test

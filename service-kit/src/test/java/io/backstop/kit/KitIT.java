@@ -252,6 +252,40 @@ class KitIT extends ServiceFoundationContract {
     }
 
     @Test
+    void aPollWithRejectedAndUnreadableRecordsCommitsTheOthersOnceAndDeadLettersThemInRecordOrder() {
+        String ticks = infra.topic("market.ticks");
+        String key = "poll-" + UUID.randomUUID();
+        EventEnvelope<?> good1 = tick("binance", "ADA", "0.5");
+        EventEnvelope<?> rejected1 = tick("binance", "UNKNOWN", "1");
+        EventEnvelope<?> good2 = tick("binance", "ADA", "0.6");
+        EventEnvelope<?> rejected2 = tick("okx", "UNKNOWN", "2");
+        EventEnvelope<?> good3 = tick("binance", "ADA", "0.7");
+        // one partition (one key), most likely one poll: the rejected records are skipped inside its transaction
+        kafka.sendAsync(ticks, key, json.encode(good1));
+        kafka.sendAsync(ticks, key, json.encode(rejected1));
+        kafka.sendAsync(ticks, key, json.encode(good2));
+        kafka.sendAsync(ticks, key, "{\"eventId\": \"not json".getBytes(StandardCharsets.UTF_8));
+        kafka.sendAsync(ticks, key, json.encode(rejected2));
+        kafka.sendAsync(ticks, key, json.encode(good3));
+        kafka.flush();
+
+        List<ConsumerRecord<String, byte[]>> dead = kafka.read(ticks + ".dlq", 3, WAIT, r -> key.equals(r.key()));
+        assertThat(dead).extracting(letter -> KafkaProbe.header(letter, DeadLetterPublisher.REASON_HEADER))
+                .containsExactly("rejected_by_consumer", "malformed_json", "rejected_by_consumer");
+        assertThat(json.decode(Topic.MARKET_TICKS, "dlq", dead.get(0).value()).eventId()).isEqualTo(rejected1.eventId());
+        assertThat(json.decode(Topic.MARKET_TICKS, "dlq", dead.get(2).value()).eventId()).isEqualTo(rejected2.eventId());
+        for (EventEnvelope<?> good : List.of(good1, good2, good3)) {
+            assertThat(pricesCausedBy(good.eventId(), 2)).as("one price for each applied tick").hasSize(1);
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM inbox_event WHERE event_id = ?", Integer.class,
+                    good.eventId())).isOne();
+        }
+        for (EventEnvelope<?> rejected : List.of(rejected1, rejected2)) {
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM inbox_event WHERE event_id = ?", Integer.class,
+                    rejected.eventId())).as("a rejected event leaves no trace in the inbox").isZero();
+        }
+    }
+
+    @Test
     void whileAnEventIsAppliedItsIdIsInTheLoggingContextOfEveryLineTheHandlerLogs() {
         EventEnvelope<?> event = tick("kraken", "TRX", "0.3");
         kafka.send(infra.topic("market.ticks"), "TRX", json.encode(event));

@@ -10,10 +10,10 @@ import io.backstop.margin.account.Account;
 import io.backstop.margin.decision.EventApplier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,14 +54,17 @@ public class ConsumedEvents {
 
     /**
      * Applies a polled list of records in one batch (one transaction), each exactly once by its
-     * eventId (one inbox query for the list). Stops at the first record rejected by the contract and
-     * reports it; what came before is committed, what comes after is left for redelivery.
+     * eventId (one inbox query for the list). A record the contract rejects (an account not held here, an
+     * event the applier refuses; decided before anything changes) is skipped: not applied, not recorded, so
+     * a redelivery rejects it again; the records after it are applied. Returns the rejections, in order,
+     * once the batch has committed.
      */
-    public Optional<PolledBatch.Rejection> applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
+    public List<PolledBatch.Rejection> applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         if (records.isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
         return engine.call(batch -> {
+            List<PolledBatch.Rejection> rejections = new ArrayList<>();
             Set<UUID> done = inbox.processedAmong(records.stream().map(r -> r.value().eventId()).toList());
             for (int i = 0; i < records.size(); i++) {
                 ConsumerRecord<String, EventEnvelope<?>> record = records.get(i);
@@ -77,14 +80,15 @@ public class ConsumedEvents {
                     batch.traced(eventsBefore, tracing.traceParent());
                 } catch (ContractViolation | UnknownAccount | IllegalArgumentException rejected) {
                     batch.events.subList(eventsBefore, batch.events.size()).clear();
-                    return Optional.of(new PolledBatch.Rejection(i, rejected));
+                    rejections.add(new PolledBatch.Rejection(i, rejected));
+                    continue;
                 }
                 batch.seen.add(event.eventId());
                 batch.deliveries.add(new Inbox.Delivery(event.eventId(), record.topic(), record.partition(),
                         record.offset()));
                 batch.applied.merge(record.topic(), 1, Integer::sum);
             }
-            return Optional.empty();
+            return rejections;
         });
     }
 

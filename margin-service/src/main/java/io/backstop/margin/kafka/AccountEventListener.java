@@ -23,9 +23,10 @@ import org.springframework.stereotype.Component;
 /**
  * What changes accounts, from Kafka: fills, liquidation fills and the waterfall's outcomes, keyed by
  * account. Each poll is applied by the account engine as one batch in one transaction, exactly once
- * (the offsets move only after the engine committed). A record that breaks the contract splits the
- * batch: what came before is committed, it goes to the dead-letter topic with the reason, the rest is
- * applied at once; any other failure is pinned to its record ({@link PolledBatch#apply}).
+ * (the offsets move only after the engine committed). A record that breaks the contract is skipped in
+ * the batch, the others applied, and once the batch has committed the poll's rejected records go to the
+ * dead-letter topic with the reason, together; any other failure is pinned to its record
+ * ({@link PolledBatch#apply}).
  *
  * <p>Ownership: the instance assigned partition p of these topics holds the accounts whose key hashes
  * to p. One consumer per instance with the range assignor gives it the same partition numbers of
@@ -65,7 +66,7 @@ class AccountEventListener implements ConsumerSeekAware {
                 "partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor",
                 "max.poll.records=${backstop.margin.batch-size:500}"})
     void onAccountEvents(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
-        // the engine commits what comes before a rejected record and stops there
+        // the engine applies the whole poll in one batch, skipping (and returning) the records it rejects
         PolledBatch.apply(records, events::applyAll, deadLetters);
     }
 

@@ -5,16 +5,24 @@ import io.backstop.events.Topic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.support.SendResult;
 import org.springframework.kafka.support.serializer.DeserializationException;
 
 /**
@@ -23,9 +31,10 @@ import org.springframework.kafka.support.serializer.DeserializationException;
  * {@code -offset}, {@code -consumer-group}, exception class and message) and Backstop's own:
  * {@value #REASON_HEADER} (a {@link ContractViolation.Reason} tag), {@value #FIELD_HEADER},
  * {@value #DETAIL_HEADER} and {@value #SERVICE_HEADER}. Counts every dead letter in
- * {@code backstop.kafka.dead.letters{topic,reason}}.
+ * {@code backstop.kafka.dead.letters{topic,reason}}. One at a time ({@link #accept}, waiting for the broker's
+ * answer: the container's error handler) or a poll's together ({@link #sendAll}).
  */
-public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer {
+public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, PolledBatch.DeadLetters {
 
     public static final String REASON_HEADER = "backstop-dlq-reason";
     public static final String FIELD_HEADER = "backstop-dlq-field";
@@ -35,7 +44,7 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterPublisher.class);
 
-    private final DeadLetterPublishingRecoverer delegate;
+    private final Recoverer delegate;
     private final MeterRegistry meters;
     private final String topicPrefix;
 
@@ -43,7 +52,7 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer {
                                String service) {
         this.meters = meters;
         this.topicPrefix = topicPrefix;
-        this.delegate = new DeadLetterPublishingRecoverer(template,
+        this.delegate = new Recoverer(template,
                 (record, ex) -> new TopicPartition(record.topic() + Topic.DEAD_LETTER_SUFFIX, -1));
         this.delegate.setFailIfSendResultIsError(true);
         this.delegate.addHeadersFunction((record, ex) -> headers(ex, service));
@@ -55,12 +64,106 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer {
         log.warn("dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(),
                 cause.detail(), cause.reason());
         delegate.accept(record, consumer, exception);
+        count(record, cause);
+    }
+
+    /**
+     * Sends the letters in order, each built as {@link #accept} builds it, without waiting for the broker between
+     * them, then waits for every answer; a letter that could not even be sent stops the rest. Returns how many of the
+     * first letters were confirmed: the letters after an unconfirmed one may have been written too, and are written
+     * again when the poll is redelivered from it (a dead letter is at least once).
+     */
+    @Override
+    public int sendAll(List<PolledBatch.DeadLetter> letters) {
+        List<Sent> sent = new ArrayList<>(letters.size());
+        for (PolledBatch.DeadLetter letter : letters) {
+            Cause cause = Cause.of(letter.reason());
+            ConsumerRecord<?, ?> record = letter.record();
+            log.warn("dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(),
+                    cause.detail(), cause.reason());
+            try {
+                sent.add(new Sent(letter, cause, delegate.sendWithoutWaiting(record, letter.reason())));
+            } catch (RuntimeException e) {
+                log.warn("dead-lettering {}-{}@{} failed: {}", record.topic(), record.partition(), record.offset(),
+                        e.toString());
+                break;
+            }
+        }
+        int confirmed = 0;
+        boolean allSoFar = true;
+        for (Sent one : sent) {
+            ConsumerRecord<?, ?> record = one.letter().record();
+            try {
+                one.answer().get();
+                count(record, one.cause());
+                if (allSoFar) {
+                    confirmed++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return confirmed;
+            } catch (ExecutionException | RuntimeException e) {
+                log.warn("dead-lettering {}-{}@{} failed: {}", record.topic(), record.partition(), record.offset(),
+                        e.getCause() != null ? e.getCause().toString() : e.toString());
+                allSoFar = false;
+            }
+        }
+        return confirmed;
+    }
+
+    private record Sent(PolledBatch.DeadLetter letter, Cause cause, CompletableFuture<?> answer) {
+    }
+
+    private void count(ConsumerRecord<?, ?> record, Cause cause) {
         Counter.builder(METRIC)
                 .description("Messages sent to a dead-letter topic, by source topic and reason")
                 .tag("topic", baseName(record.topic()))
                 .tag("reason", cause.reason())
                 .register(meters)
                 .increment();
+    }
+
+    /**
+     * Spring Kafka's recoverer, which builds the letter and its headers, able to hand back the send's answer
+     * instead of waiting for it. Sending without waiting is per thread: the listener's thread, for its own poll.
+     */
+    private static final class Recoverer extends DeadLetterPublishingRecoverer {
+
+        private final ThreadLocal<CompletableFuture<?>> answer = new ThreadLocal<>();
+        private final ThreadLocal<Boolean> waiting = ThreadLocal.withInitial(() -> true);
+
+        Recoverer(KafkaOperations<?, ?> template,
+                  java.util.function.BiFunction<ConsumerRecord<?, ?>, Exception, TopicPartition> destination) {
+            super(template, destination);
+        }
+
+        /** Sends the letter and returns the broker's answer to come, bounded by the send timeout. */
+        CompletableFuture<?> sendWithoutWaiting(ConsumerRecord<?, ?> record, Exception exception) {
+            waiting.set(false);
+            try {
+                accept(record, null, exception);
+                CompletableFuture<?> sent = answer.get();
+                if (sent == null) {
+                    throw new KafkaException("dead letter of " + record.topic() + "-" + record.partition() + "@"
+                            + record.offset() + " not sent");
+                }
+                return sent;
+            } finally {
+                waiting.set(true);
+                answer.remove();
+            }
+        }
+
+        @Override
+        protected void verifySendResult(KafkaOperations<Object, Object> template, ProducerRecord<Object, Object> out,
+                                        CompletableFuture<SendResult<Object, Object>> result,
+                                        ConsumerRecord<?, ?> in) {
+            if (waiting.get() || result == null) {
+                super.verifySendResult(template, out, result, in);
+                return;
+            }
+            answer.set(result.orTimeout(determineSendTimeout(template).toMillis(), TimeUnit.MILLISECONDS));
+        }
     }
 
     private String baseName(String topic) {

@@ -1,19 +1,19 @@
 package io.backstop.kit.kafka;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.core.log.LogAccessor;
 import org.springframework.kafka.listener.BatchListenerFailedException;
-import org.springframework.kafka.listener.ConsumerAwareRecordRecoverer;
 import org.springframework.kafka.support.serializer.DeserializationException;
 import org.springframework.kafka.support.serializer.SerializationUtils;
 
 /**
- * How a batch listener applies a poll ({@link #apply}): in as few transactions as it can, each bad record
- * dead-lettered at once and the rest applied, and a failure pinned to the record it comes from. With the
- * kit's error-handling deserializer, a record that could not be read arrives with no value and its error
- * in the headers.
+ * How a batch listener applies a poll ({@link #apply}): its readable records in one transaction that skips
+ * the records the contract rejects, then every dead letter of the poll sent together, and a failure pinned
+ * to the record it comes from. With the kit's error-handling deserializer, a record that could not be read
+ * arrives with no value and its error in the headers.
  */
 public final class PolledBatch {
 
@@ -24,82 +24,128 @@ public final class PolledBatch {
     }
 
     /**
-     * Applies records in one transaction up to the first one the contract rejects, and commits those before
-     * it; throws for any other failure, nothing of the records applied.
+     * Applies records in one transaction, skipping those the contract rejects (not applied, and not recorded
+     * as processed, so that a redelivery rejects them again) and applying the others, after a rejected one as
+     * before it; commits, and returns the rejections in record order (empty when none). Throws for any other
+     * failure, nothing of the records applied.
      */
     @FunctionalInterface
     public interface Segment<R> {
-        Optional<Rejection> apply(List<R> records);
+        List<Rejection> apply(List<R> records);
     }
 
-    /** The record of a segment the contract rejected (its index in the segment), and why. */
+    /** A record the contract rejected (its index in the records given), and why. */
     public record Rejection(int index, RuntimeException reason) {
     }
 
+    /** A record to send to its dead-letter topic, and why. */
+    public record DeadLetter(ConsumerRecord<?, ?> record, RuntimeException reason) {
+    }
+
+    /** Where a poll's dead letters go ({@link DeadLetterPublisher#sendAll}). */
+    @FunctionalInterface
+    public interface DeadLetters {
+        /**
+         * Sends the dead letters in order without waiting for each, then waits for them all; returns how many
+         * of the first ones were confirmed ({@code letters.size()} when all were).
+         */
+        int sendAll(List<DeadLetter> letters);
+    }
+
     /**
-     * Applies a poll by segments: the readable records up to the first rejected one in one transaction, the
-     * rejected or unreadable record dead-lettered here and now (a rejection handed to the container's error
-     * handler would cost a seek and a new fetch per record), then the rest likewise. When a segment fails for
-     * any other reason, and not because the infrastructure is down, it is applied again one record per
-     * transaction, so that what comes before the faulty record is committed and the failure is reported at
-     * that record ({@link BatchListenerFailedException} with its index): the error handler's retries, and the
-     * dead letter when they run out ({@link RetryPolicy}), are then about that record and never about an
-     * innocent one that happened to open the poll. If the dead-letter topic cannot be written, the poll fails
-     * at the record and the error handler retries it.
+     * Applies a poll: its readable records in one segment (one transaction) that skips the rejected ones, then
+     * the dead letters of the rejected and unreadable records sent together, in record order, once the
+     * transaction has committed (a rejection handed to the container's error handler would cost a seek and a
+     * new fetch per record; a transaction and a synchronous send per rejected record, a few hundred records a
+     * second). If a dead letter is not confirmed, the poll fails at its record ({@link BatchListenerFailedException}
+     * with its index): the error handler redelivers from there, the inbox drops what after it was committed,
+     * and the record is rejected and dead-lettered again. When the segment fails for any other reason, and not
+     * because the infrastructure is down, it is applied again one record per transaction, so that what comes
+     * before the faulty record is committed (and its dead letters sent) and the failure is reported at that
+     * record: the error handler's retries, and the dead letter when they run out ({@link RetryPolicy}), are then
+     * about that record and never about an innocent one that happened to open the poll.
      */
     public static <R extends ConsumerRecord<?, ?>> void apply(List<R> records, Segment<R> segment,
-                                                              ConsumerAwareRecordRecoverer deadLetters) {
-        int start = 0;
-        while (start < records.size()) {
-            List<R> rest = records.subList(start, records.size());
-            int readable = readable(rest);
-            Optional<Rejection> rejection = applySegment(rest.subList(0, readable), segment, start);
-            int bad;
-            RuntimeException cause;
-            if (rejection.isPresent()) {
-                bad = rejection.get().index();
-                cause = rejection.get().reason();
-            } else if (readable < rest.size()) {
-                bad = readable;
-                cause = unreadable(rest.get(readable));
+                                                              DeadLetters deadLetters) {
+        List<Integer> positions = new ArrayList<>(records.size());
+        List<R> readable = new ArrayList<>(records.size());
+        List<Indexed> letters = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).value() == null) {
+                letters.add(new Indexed(i, unreadable(records.get(i))));
             } else {
-                return;
+                positions.add(i);
+                readable.add(records.get(i));
             }
-            try {
-                deadLetters.accept(rest.get(bad), null, cause);
-            } catch (RuntimeException e) {
-                throw new BatchListenerFailedException(cause.getMessage(), cause, start + bad);
+        }
+        BatchListenerFailedException failure = null;
+        List<Rejection> rejections;
+        try {
+            rejections = applySegment(readable, segment);
+        } catch (Failed failed) {
+            int at = positions.get(failed.index);
+            failure = new BatchListenerFailedException(failed.getMessage(), failed.getCause(), at);
+            rejections = failed.rejectedBefore;
+            letters.removeIf(letter -> letter.index > at); // redelivered from the failure on
+        }
+        for (Rejection rejection : rejections) {
+            letters.add(new Indexed(positions.get(rejection.index()), rejection.reason()));
+        }
+        letters.sort(Comparator.comparingInt(Indexed::index));
+        if (!letters.isEmpty()) {
+            int confirmed = deadLetters.sendAll(letters.stream()
+                    .map(letter -> new DeadLetter(records.get(letter.index), letter.reason)).toList());
+            if (confirmed < letters.size()) {
+                Indexed lost = letters.get(confirmed);
+                throw new BatchListenerFailedException(lost.reason.getMessage(), lost.reason, lost.index);
             }
-            start += bad + 1;
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
-    private static <R> Optional<Rejection> applySegment(List<R> records, Segment<R> segment, int start) {
+    /** A dead letter and its record's index in the poll. */
+    private record Indexed(int index, RuntimeException reason) {
+    }
+
+    /** The segment failed at {@code index} (of the readable records); the rejections committed before it. */
+    private static final class Failed extends RuntimeException {
+        final int index;
+        final List<Rejection> rejectedBefore;
+
+        Failed(String message, RuntimeException cause, int index, List<Rejection> rejectedBefore) {
+            super(message, cause);
+            this.index = index;
+            this.rejectedBefore = rejectedBefore;
+        }
+    }
+
+    private static <R> List<Rejection> applySegment(List<R> records, Segment<R> segment) {
         if (records.isEmpty()) {
-            return Optional.empty();
+            return List.of();
         }
         try {
             return segment.apply(records);
         } catch (RuntimeException failure) {
             if (records.size() == 1 || RetryPolicy.passing(failure)) {
-                throw new BatchListenerFailedException("applying a poll failed: " + failure.getMessage(), failure,
-                        start);
+                throw new Failed("applying a poll failed: " + failure.getMessage(), failure, 0, List.of());
             }
             log.warn("applying {} records failed ({}); applying them one by one to find the record at fault",
                     records.size(), failure.toString());
+            List<Rejection> rejections = new ArrayList<>();
             for (int i = 0; i < records.size(); i++) {
-                Optional<Rejection> one;
+                List<Rejection> one;
                 try {
                     one = segment.apply(records.subList(i, i + 1));
                 } catch (RuntimeException again) {
-                    throw new BatchListenerFailedException("applying a record failed: " + again.getMessage(), again,
-                            start + i);
+                    throw new Failed("applying a record failed: " + again.getMessage(), again, i, rejections);
                 }
-                if (one.isPresent()) {
-                    return Optional.of(new Rejection(i, one.get().reason()));
+                for (Rejection rejection : one) {
+                    rejections.add(new Rejection(i + rejection.index(), rejection.reason()));
                 }
             }
-            return Optional.empty();
+            return rejections;
         }
     }
 

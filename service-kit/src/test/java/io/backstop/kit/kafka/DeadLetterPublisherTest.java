@@ -1,0 +1,81 @@
+package io.backstop.kit.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.backstop.events.ContractViolation;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.mock.MockProducerFactory;
+
+/** A poll's dead letters go out together, each as one sent alone would, and the first one not confirmed is named. */
+class DeadLetterPublisherTest {
+
+    private final MockProducer<String, String> producer = new MockProducer<>(false, null, new StringSerializer(),
+            new StringSerializer());
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final DeadLetterPublisher publisher = new DeadLetterPublisher(
+            new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)), meters, "", "kit-test");
+
+    @Test
+    void theLettersAreSentBeforeAnyAnswerInRecordOrderWithTheirReasonsAndCountedOnceConfirmed() throws Exception {
+        List<PolledBatch.DeadLetter> letters = letters(3);
+
+        CompletableFuture<Integer> confirmed = CompletableFuture.supplyAsync(() -> publisher.sendAll(letters));
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 3);
+        assertThat(confirmed).isNotDone(); // all three sent, none answered yet
+        IntStream.range(0, 3).forEach(i -> producer.completeNext());
+
+        assertThat(confirmed.get(10, TimeUnit.SECONDS)).isEqualTo(3);
+        List<ProducerRecord<String, String>> sent = producer.history();
+        assertThat(sent).extracting(ProducerRecord::topic).containsOnly("market.ticks.dlq");
+        assertThat(sent).extracting(ProducerRecord::value).containsExactly("v0", "v1", "v2");
+        for (int i = 0; i < 3; i++) {
+            assertThat(header(sent.get(i), DeadLetterPublisher.REASON_HEADER)).isEqualTo("rejected_by_consumer");
+            assertThat(header(sent.get(i), DeadLetterPublisher.FIELD_HEADER)).isEqualTo("payload.symbol");
+            assertThat(header(sent.get(i), DeadLetterPublisher.DETAIL_HEADER)).endsWith("symbol S" + i + " unknown");
+            assertThat(header(sent.get(i), DeadLetterPublisher.SERVICE_HEADER)).isEqualTo("kit-test");
+            assertThat(sent.get(i).headers().lastHeader("kafka_dlt-original-offset")).isNotNull();
+        }
+        assertThat(meters.get(DeadLetterPublisher.METRIC).tag("reason", "rejected_by_consumer").counter().count())
+                .isEqualTo(3);
+    }
+
+    @Test
+    void aLetterNotConfirmedEndsTheConfirmedOnesThoughLaterOnesWere() throws Exception {
+        List<PolledBatch.DeadLetter> letters = letters(4);
+
+        CompletableFuture<Integer> confirmed = CompletableFuture.supplyAsync(() -> publisher.sendAll(letters));
+        await().atMost(Duration.ofSeconds(10)).until(() -> producer.history().size() == 4);
+        producer.completeNext();
+        producer.completeNext();
+        producer.errorNext(new TimeoutException("the broker does not answer"));
+        producer.completeNext();
+
+        assertThat(confirmed.get(10, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(meters.get(DeadLetterPublisher.METRIC).counter().count()).as("the letters written").isEqualTo(3);
+    }
+
+    private static List<PolledBatch.DeadLetter> letters(int n) {
+        return IntStream.range(0, n).mapToObj(i -> new PolledBatch.DeadLetter(
+                new ConsumerRecord<>("market.ticks", 0, 10 + i, "k" + i, "v" + i),
+                new ContractViolation("market.ticks", "payload.symbol", ContractViolation.Reason.REJECTED_BY_CONSUMER,
+                        "symbol S" + i + " unknown"))).toList();
+    }
+
+    private static String header(ProducerRecord<?, ?> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+}
