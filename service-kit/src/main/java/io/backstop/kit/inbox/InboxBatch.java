@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -22,10 +21,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * A batch listener's poll applied exactly once, in one transaction: every eventId is recorded in the
  * inbox and each first delivery is handed to the handler, in order, so a burst costs one commit per
- * poll. A record the handler rejects ({@link ContractViolation} or {@link InvalidField}) is skipped: the
- * transaction is rolled back and the poll applied again without it (nor its inbox entry, so a redelivery
- * rejects it again), and once it commits the rejected records go to their dead-letter topic with the reason,
- * together ({@link PolledBatch#apply}). Unreadable records likewise. Any other failure fails the poll at the
+ * poll. A record the handler rejects ({@link ContractViolation} or {@link InvalidField}) splits the
+ * poll: the transaction is rolled back, what came before the record is committed in a transaction of its own
+ * and the rest applied likewise (the record gets no inbox entry, so a redelivery rejects it again); once the
+ * poll is applied, the rejected records go to their dead-letter topic with the reason, together
+ * ({@link PolledBatch#apply}). Unreadable records likewise. Any other failure fails the poll at the
  * record it comes from, to be retried by the error handler. Counts {@code backstop.events.consumed{topic,outcome}}.
  * Each applied event has its span, continuing the trace of the work that emitted it ({@link EventTracing#applying}).
  */
@@ -88,43 +88,38 @@ public class InboxBatch {
     public void apply(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {
         PolledBatch.apply(records, segment -> {
             // a rejection rolls the transaction back (the handler may have written part of the event, in the
-            // database or in what it keeps for finish()): apply the poll again without the records rejected so far
-            Set<Integer> rejected = new TreeSet<>();
+            // database or in what it keeps for finish()): what came before the rejected record is committed in a
+            // transaction of its own and the rest applied likewise, so the work stays linear in the poll however
+            // many of its records are rejected (applying the whole poll again without each one would not)
             List<PolledBatch.Rejection> rejections = new ArrayList<>();
-            while (true) {
+            int start = 0;
+            while (start < segment.size()) {
+                List<ConsumerRecord<String, EventEnvelope<?>>> rest = segment.subList(start, segment.size());
                 try {
-                    applyAll(segment, rejected, handler);
+                    applyAll(rest, handler);
                     return rejections;
                 } catch (Rejected r) {
-                    rejected.add(r.index);
-                    rejections.add(new PolledBatch.Rejection(r.index, (RuntimeException) r.getCause()));
+                    applyAll(rest.subList(0, r.index), handler);
+                    rejections.add(new PolledBatch.Rejection(start + r.index, (RuntimeException) r.getCause()));
+                    start += r.index + 1;
                 }
             }
+            return rejections;
         }, deadLetters);
     }
 
-    /** Applies the records but the {@code skipped} ones (by index) in one transaction; rolls back on a rejection. */
-    private void applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records, Set<Integer> skipped,
-                          Handler handler) {
-        if (records.size() == skipped.size()) {
+    /** Applies the records in one transaction; rolls back on a rejection ({@link Rejected}: its index in them). */
+    private void applyAll(List<ConsumerRecord<String, EventEnvelope<?>>> records, Handler handler) {
+        if (records.isEmpty()) {
             return;
         }
         Map<String, int[]> outcomes = new HashMap<>();
         tx.executeWithoutResult(status -> {
             outcomes.clear();
-            List<ConsumerRecord<String, EventEnvelope<?>>> kept = new ArrayList<>(records.size() - skipped.size());
-            for (int i = 0; i < records.size(); i++) {
-                if (!skipped.contains(i)) {
-                    kept.add(records.get(i));
-                }
-            }
-            handler.prepare(kept.stream().<EventEnvelope<?>>map(ConsumerRecord::value).toList());
-            Set<UUID> first = inbox.recordFirstDeliveries(kept.stream().filter(r -> handler.relevant(r.value()))
+            handler.prepare(records.stream().<EventEnvelope<?>>map(ConsumerRecord::value).toList());
+            Set<UUID> first = inbox.recordFirstDeliveries(records.stream().filter(r -> handler.relevant(r.value()))
                     .map(r -> new Inbox.Delivery(r.value().eventId(), r.topic(), r.partition(), r.offset())).toList());
             for (int i = 0; i < records.size(); i++) {
-                if (skipped.contains(i)) {
-                    continue;
-                }
                 ConsumerRecord<String, EventEnvelope<?>> record = records.get(i);
                 EventEnvelope<?> event = record.value();
                 int[] outcome = outcomes.computeIfAbsent(record.topic(), t -> new int[3]);
