@@ -1,6 +1,7 @@
 package io.backstop.margin;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.backstop.events.EventEnvelope;
@@ -522,6 +523,20 @@ class MarginFlowIT {
         }
         assertThat(get("/api/v1/accounts/" + id + "/risk").body().replaceAll("\"time\":\"[^\"]+\"", ""))
                 .isEqualTo(before.replaceAll("\"time\":\"[^\"]+\"", ""));
+    }
+
+    @Test
+    void aCommandTheEngineDoesNotCommitInTimeIsRefusedAsBusyNotFailed() {
+        // an engine not running yet stands for one busy with a takeover: the command waits its limit, then is refused
+        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        AccountEngine idle = new AccountEngine(marginEngine, new AccountReads(marginEngine, "USDT", meters), repository,
+                inbox, outbox, tx, java.time.Clock.systemUTC(), 100, Duration.ofSeconds(1), meters);
+
+        assertThatThrownBy(() -> idle.call(batch -> null, Duration.ofMillis(200)))
+                .isInstanceOfSatisfying(io.backstop.margin.engine.EngineBusy.class, busy -> {
+                    assertThat(busy.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+                    assertThat(busy).hasMessageContaining("did not commit within PT0.2S (1 changes queued)");
+                });
     }
 
     // ---------------------------------------------------------------------------------------------

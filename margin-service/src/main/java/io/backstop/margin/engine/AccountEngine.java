@@ -57,6 +57,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class AccountEngine extends DedicatedThread implements SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
+    /**
+     * How many backlogged accounts a round reviews in full (a takeover's, a first price's): at 15-50 us a review,
+     * a round stays well under a second, and commands and fills queued meanwhile join the next one.
+     */
+    static final int REVIEWS_PER_ROUND = 5_000;
+    /** What a caller the engine could not serve is told to wait before asking again. */
+    private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
 
     private final AccountRepository repository;
     private final Inbox inbox;
@@ -110,6 +117,9 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 .serviceLevelObjectives(Duration.ofSeconds(1)).publishPercentileHistogram().register(meters);
         Gauge.builder("backstop.margin.engine.queue", queue, BlockingQueue::size)
                 .description("Account changes waiting for the engine").register(meters);
+        Gauge.builder("backstop.margin.reviews.pending", held, HeldAccounts::backlogSize)
+                .description("Accounts waiting for a full review after a takeover or a symbol's first or changed"
+                        + " price status").register(meters);
     }
 
     /** Whether batches are being committed: for readiness and liveness. */
@@ -138,7 +148,8 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for the account engine", e);
         } catch (TimeoutException e) {
-            throw new IllegalStateException("the account engine did not commit within " + limit, e);
+            throw new EngineBusy("the account engine did not commit within " + limit + " ("
+                    + queue.size() + " changes queued); the command may still be applied, ask again", BUSY_RETRY, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
@@ -214,12 +225,14 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         List<Task<?>> tasks = new ArrayList<>(batchSize);
         while (running() || !queue.isEmpty()) {
             try {
-                Task<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+                // while accounts wait for their review, rounds follow each other: only tasks already queued join them
+                Task<?> first = held.reviewsDue() ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null && simulated()) {
                     continue; // on simulated time the engine works on tasks only: events, commands, a step's round
                 }
                 boolean snapshotRound = snapshots.roundDue(clock.instant());
-                if (first == null && !snapshotRound && pendingPrices.isEmpty() && health.failing().isEmpty()) {
+                if (first == null && !snapshotRound && pendingPrices.isEmpty() && health.failing().isEmpty()
+                        && !held.reviewsDue()) {
                     continue;
                 }
                 tasks.clear();
@@ -249,8 +262,8 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     private void run(List<Task<?>> tasks, boolean snapshotRound) {
         long start = System.nanoTime();
         if (!reviewed(failedBatches.reload())) {
-            IllegalStateException waiting = new IllegalStateException("the account engine is reloading "
-                    + failedBatches.pending() + " account(s) from PostgreSQL after a failed commit; retry later");
+            EngineBusy waiting = new EngineBusy("the account engine is reloading " + failedBatches.pending()
+                    + " account(s) from PostgreSQL after a failed commit; retry later", BUSY_RETRY, null);
             tasks.forEach(task -> task.future.completeExceptionally(waiting));
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // the database is likely down: do not spin
             return;
@@ -286,6 +299,16 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 log.error("account task failed unexpectedly; the batch is rolled back and retried", e);
                 aborted = e;
                 break;
+            }
+        }
+        if (aborted == null) {
+            try {
+                // after the tasks, so that a takeover's accounts start in its own round; on simulated time the whole
+                // backlog in this round, so that outcomes do not depend on the size of a slice
+                held.reviewBacklog(batch, simulated() ? Integer.MAX_VALUE : REVIEWS_PER_ROUND);
+            } catch (RuntimeException e) {
+                log.error("reviewing backlogged accounts failed; the batch is rolled back and retried", e);
+                aborted = e;
             }
         }
         if (aborted != null) {

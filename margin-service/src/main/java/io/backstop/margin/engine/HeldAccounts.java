@@ -14,7 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +36,17 @@ final class HeldAccounts {
     private final AccountReviewer reviewer;
     private final ScreenFeed screen;
     private final SnapshotSchedule snapshots;
-    private final Map<String, Account> accounts = new HashMap<>();
-    private final Map<String, Set<String>> accountsByPriceSymbol = new HashMap<>();
+    /** Insertion-ordered, so that scanning them for a symbol's exposure is in the same order on every run. */
+    private final Map<String, Account> accounts = new LinkedHashMap<>();
     private final Map<String, PriceStatus> statusBySymbol = new HashMap<>();
+    /**
+     * Accounts to review in full, oldest first: those a symbol's first price or changed status touches, and those
+     * loaded by a takeover. Reviewed a slice per round ({@link #reviewBacklog}), so that after a takeover of a
+     * million accounts the engine still commits commands and fills between slices, and an account touched by
+     * several first prices is reviewed once, at all of them.
+     */
+    private final Set<String> backlog = new LinkedHashSet<>();
+    private volatile int backlogSize;
     private final Counter callsIssued;
     private final Counter callsHeld;
 
@@ -110,16 +118,20 @@ final class HeldAccounts {
 
     /**
      * Re-marks what a new price touches. The screen updates every exposed scope in doubles and names
-     * those whose band moved; only they are reviewed exactly. A symbol seen for the first time, or
-     * whose status changed (trusted again: held calls may now be issued), reviews all its accounts.
+     * those whose band moved; only they are reviewed exactly, at once. A symbol seen for the first time, or
+     * whose status changed (trusted again: held calls may now be issued), puts all its accounts in the backlog.
      */
     void remark(Quote quote, Batch batch) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
-        boolean firstOrStatusChange = previous != quote.status();
         Set<String> toReview = new LinkedHashSet<>();
         screen.price(quote, toReview::add);
-        if (firstOrStatusChange) {
-            toReview.addAll(accountsByPriceSymbol.getOrDefault(quote.symbol(), Set.of()));
+        if (previous != quote.status()) {
+            for (Account account : accounts.values()) {
+                if (exposed(account, quote.symbol())) {
+                    backlog.add(account.id());
+                }
+            }
+            backlogSize = backlog.size();
         }
         log.debug("price {} {} {} seq {} -> review {}", quote.symbol(), quote.mark(), quote.status(), quote.sequence(),
                 toReview);
@@ -131,23 +143,70 @@ final class HeldAccounts {
         }
     }
 
-    /** A batch committed the account: readers see it; a change to its balances or positions re-indexes it. */
+    /**
+     * Reviews the oldest {@code limit} accounts of the backlog; none before any price has been applied (a review
+     * would decide nothing). The rest wait for the next round.
+     */
+    void reviewBacklog(Batch batch, int limit) {
+        if (backlog.isEmpty() || !priced()) {
+            return;
+        }
+        var ids = backlog.iterator();
+        for (int n = 0; n < limit && ids.hasNext(); n++) {
+            Account account = accounts.get(ids.next());
+            ids.remove();
+            if (account != null) {
+                review(batch, account);
+            }
+        }
+        backlogSize = backlog.size();
+    }
+
+    /** Accounts waiting in the backlog for a full review, as of the engine's last round (any thread). */
+    int backlogSize() {
+        return backlogSize;
+    }
+
+    /** Whether the backlog holds accounts a round could review now. */
+    boolean reviewsDue() {
+        return !backlog.isEmpty() && priced();
+    }
+
+    /** Whether a collateral (other than the settlement asset) or a position of the account is priced by {@code symbol}. */
+    private boolean exposed(Account account, String symbol) {
+        for (String asset : account.balances().keySet()) {
+            var spec = calculator.asset(asset);
+            if (spec.isPresent() && !spec.get().settlement() && spec.get().priceSymbol().equals(symbol)) {
+                return true;
+            }
+        }
+        for (String instrument : account.positions().keySet()) {
+            var spec = calculator.instrument(instrument);
+            if (spec.isPresent() && spec.get().priceSymbol().equals(symbol)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A batch committed the account: readers see it; a change to its balances or positions is due a snapshot. */
     void committed(Account account, boolean structural) {
         reads.publish(account);
         if (structural) {
-            index(account);
             snapshots.changed(account.id());
         }
     }
 
     /**
-     * Holds {@code account} as stored, in place of whatever was held under its id (partition assignment).
+     * Holds {@code account} as stored, in place of whatever was held under its id (partition assignment), and
+     * puts it in the backlog: its stored status may be behind the prices.
      */
     void loaded(Account account) {
         drop(account.id());
         accounts.put(account.id(), account);
         reads.publish(account);
-        index(account);
+        backlog.add(account.id());
+        backlogSize = backlog.size();
     }
 
     /** A batch failed: its accounts are no longer held, until {@link #reloaded} holds them as stored. */
@@ -168,7 +227,6 @@ final class HeldAccounts {
         }
         created.forEach(id -> {
             if (!accounts.containsKey(id)) {
-                accountsByPriceSymbol.values().forEach(s -> s.remove(id));
                 snapshots.forget(id); // its snapshot was due: an account that was never stored has none
             }
         });
@@ -181,17 +239,8 @@ final class HeldAccounts {
         }
         reads.unpublish(accountId);
         screen.forget(accountId);
-        accountsByPriceSymbol.values().forEach(ids -> ids.remove(accountId));
+        backlog.remove(accountId);
+        backlogSize = backlog.size();
         snapshots.forget(accountId);
-    }
-
-    private void index(Account account) {
-        Set<String> symbols = new HashSet<>();
-        account.balances().keySet().forEach(asset -> calculator.asset(asset)
-                .filter(a -> !a.settlement()).ifPresent(a -> symbols.add(a.priceSymbol())));
-        account.positions().keySet().forEach(symbol -> calculator.instrument(symbol)
-                .ifPresent(i -> symbols.add(i.priceSymbol())));
-        accountsByPriceSymbol.values().forEach(ids -> ids.remove(account.id()));
-        symbols.forEach(s -> accountsByPriceSymbol.computeIfAbsent(s, k -> new LinkedHashSet<>()).add(account.id()));
     }
 }

@@ -60,10 +60,7 @@ public class PartitionOwnership {
                 return account == null ? null : account.version();
             });
             for (Account account : repository.load(stale)) {
-                held.loaded(account);
-                if (held.priced()) {
-                    batch.review(account);
-                }
+                held.loaded(account); // and reviewed at the current prices in the rounds that follow
             }
             reads.assignedOnce();
             long done = System.nanoTime();

@@ -12,6 +12,7 @@ import io.backstop.margin.engine.AccountCommands;
 import io.backstop.margin.engine.AccountReads;
 import io.backstop.margin.engine.AccountView;
 import io.backstop.margin.engine.ConsumedEvents;
+import io.backstop.margin.engine.EngineBusy;
 import io.backstop.margin.engine.NotOwned;
 import io.backstop.margin.engine.UnknownAccount;
 import io.backstop.margin.risk.AccountRisk;
@@ -52,6 +53,7 @@ class AccountController {
     static final URI ACCOUNT_EXISTS = URI.create("https://backstop.io/problems/account-exists");
     static final URI ACCOUNT_ELSEWHERE = URI.create("https://backstop.io/problems/account-elsewhere");
     static final URI NOT_YET_OWNING = URI.create("https://backstop.io/problems/no-partitions-yet");
+    static final URI ENGINE_BUSY = URI.create("https://backstop.io/problems/engine-busy");
 
     private final AccountReads reads;
     private final AccountCommands commands;
@@ -201,6 +203,20 @@ class AccountController {
             response.header("Retry-After", "1");
         }
         return response.body(problem);
+    }
+
+    /**
+     * A command the account engine could not take now (busy with a takeover's first re-marks, or reloading after a
+     * failed commit): 503 with Retry-After, as for an instance that owns nothing yet, so a client or router backs
+     * off instead of reading a server error.
+     */
+    @ExceptionHandler(EngineBusy.class)
+    ResponseEntity<ProblemDetail> engineBusy(EngineBusy e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        problem.setType(ENGINE_BUSY);
+        problem.setTitle("Account engine busy");
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds()))).body(problem);
     }
 
     /** The committed account, if this instance owns it. */

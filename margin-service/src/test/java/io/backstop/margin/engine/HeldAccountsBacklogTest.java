@@ -1,0 +1,128 @@
+package io.backstop.margin.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.backstop.events.MarginMode;
+import io.backstop.events.Side;
+import io.backstop.events.margin.MarginCallIssued;
+import io.backstop.events.oracle.PriceStatus;
+import io.backstop.margin.account.Account;
+import io.backstop.margin.account.AccountStatus;
+import io.backstop.margin.decision.SnapshotSchedule;
+import io.backstop.margin.risk.MarginEngine;
+import io.backstop.margin.risk.Quote;
+import io.backstop.margin.risk.TestSpecs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A takeover's accounts, and those a symbol's first price touches, are reviewed a slice at a time, oldest first,
+ * once each however many first prices touched them, and only once a price is known.
+ */
+class HeldAccountsBacklogTest {
+
+    private static final Instant NOW = Instant.parse("2025-10-10T21:00:00Z");
+
+    private final MarginEngine margin = new MarginEngine(TestSpecs.calculator(), new BigDecimal("0.8"),
+            UUID::randomUUID);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AccountReads reads = new AccountReads(margin, "USDT", meters);
+    private final HeldAccounts held = new HeldAccounts(margin, reads, new SnapshotSchedule(Duration.ofSeconds(1)),
+            Clock.fixed(NOW, ZoneOffset.UTC), meters);
+    private long sequence;
+
+    @Test
+    void loadedAccountsWaitForAPriceThenAreReviewedASliceARoundOldestFirst() {
+        // stored HEALTHY, but a 10 BTC long on 10,000 USDT is below maintenance at 59,000: a call is due for each
+        List<Account> stored = List.of(leveragedLong("a"), leveragedLong("b"), leveragedLong("c"));
+        stored.forEach(held::loaded);
+
+        Batch beforeAnyPrice = new Batch(held);
+        held.reviewBacklog(beforeAnyPrice, 10);
+        assertThat(beforeAnyPrice.events).as("a review before any price decides nothing").isEmpty();
+        assertThat(held.backlogSize()).isEqualTo(3);
+        assertThat(held.reviewsDue()).isFalse();
+
+        price("BTCUSDT", "59000");
+        assertThat(held.reviewsDue()).isTrue();
+        Batch first = new Batch(held);
+        held.reviewBacklog(first, 2);
+        assertThat(calledAccounts(first)).containsExactly("a", "b");
+        assertThat(held.backlogSize()).isEqualTo(1);
+
+        Batch second = new Batch(held);
+        held.reviewBacklog(second, 2);
+        assertThat(calledAccounts(second)).containsExactly("c");
+        assertThat(held.backlogSize()).isZero();
+        assertThat(held.reviewsDue()).isFalse();
+        assertThat(held.get("c").status()).isEqualTo(AccountStatus.LIQUIDATING); // its call issued: leased
+    }
+
+    @Test
+    void anAccountTouchedBySeveralFirstPricesWaitsOnceAndOnlyExposedAccountsWait() {
+        Account both = leveragedLong("both");
+        both.deposit("ETH", new BigDecimal("1"));
+        Account usdtOnly = new Account("cash", "USDT");
+        usdtOnly.deposit("USDT", new BigDecimal("100"));
+        held.create(both);
+        held.create(usdtOnly);
+        price("BTCUSDT", "60000"); // seen for the first time: its accounts wait for a full review
+        price("ETH", "3000");      // the same account again: still one review waiting
+
+        assertThat(held.backlogSize()).isEqualTo(1);
+        Batch batch = new Batch(held);
+        held.reviewBacklog(batch, 10);
+        assertThat(held.backlogSize()).isZero();
+
+        price("BTCUSDT", "60100"); // same status: the screen decides, nothing waits
+        assertThat(held.backlogSize()).isZero();
+        price("BTCUSDT", "60100", PriceStatus.STALE); // status changed: the exposed account waits again
+        assertThat(held.backlogSize()).isEqualTo(1);
+    }
+
+    @Test
+    void aDroppedAccountLeavesTheBacklog() {
+        held.loaded(leveragedLong("a"));
+        held.loaded(leveragedLong("b"));
+
+        held.drop("a");
+
+        assertThat(held.backlogSize()).isEqualTo(1);
+        price("BTCUSDT", "59000");
+        Batch batch = new Batch(held);
+        held.reviewBacklog(batch, 10);
+        assertThat(calledAccounts(batch)).containsExactly("b");
+    }
+
+    private void price(String symbol, String mark) {
+        price(symbol, mark, PriceStatus.OK);
+    }
+
+    private void price(String symbol, String mark, PriceStatus status) {
+        BigDecimal p = new BigDecimal(mark);
+        Quote quote = new Quote(symbol, p, p, status, ++sequence, NOW);
+        reads.price(quote);
+        held.remark(quote, new Batch(held));
+    }
+
+    private static List<String> calledAccounts(Batch batch) {
+        return batch.events.stream().filter(e -> e.payload() instanceof MarginCallIssued)
+                .map(e -> ((MarginCallIssued) e.payload()).accountId()).toList();
+    }
+
+    /** 10,000 USDT behind a 10 BTC long at 60,000: below maintenance at 59,000. */
+    private static Account leveragedLong(String id) {
+        Account account = new Account(id, "USDT");
+        account.deposit("USDT", new BigDecimal("10000"));
+        account.trade("BTCUSDT", Side.BUY, new BigDecimal("10"), new BigDecimal("60000"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        return account;
+    }
+}
