@@ -6,10 +6,8 @@ import io.backstop.events.liquidation.ShortfallHandedOver;
 import io.backstop.events.margin.MarginScope;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -31,12 +29,13 @@ public final class Account {
     private final String settlementAsset;
     // Sorted by key, never by arrival: an account reloaded from PostgreSQL (after a restart, a failed commit) must
     // list its collateral, positions and scopes in the order it did before, or its margin calls would read
-    // differently (./backstop chaos found collateral listed in deposit order before a restart, by asset after)
-    private final Map<String, BigDecimal> balances = new TreeMap<>();
-    private final Map<String, Position> positions = new TreeMap<>();
-    private final Map<String, Scope> scopes = new TreeMap<>();
+    // differently (./backstop chaos found collateral listed in deposit order before a restart, by asset after).
+    // Immutable maps, replaced on every change: a committed account's maps are handed to readers without a copy.
+    private SortedArrayMap<String, BigDecimal> balances = SortedArrayMap.empty();
+    private SortedArrayMap<String, Position> positions = SortedArrayMap.empty();
+    private SortedArrayMap<String, Scope> scopes = SortedArrayMap.empty();
     /** Shortfalls of this account the waterfall is settling, by shortfallId (see {@link #endLiquidation}). */
-    private final Map<UUID, Settlement> settlements = new TreeMap<>();
+    private SortedArrayMap<UUID, Settlement> settlements = SortedArrayMap.empty();
     private long version;
 
     /**
@@ -111,24 +110,27 @@ public final class Account {
         return version;
     }
 
+    /** The balances as they are now: an immutable map, which later changes replace rather than modify. */
     public Map<String, BigDecimal> balances() {
-        return Collections.unmodifiableMap(balances);
+        return balances;
     }
 
     public BigDecimal balance(String asset) {
         return balances.getOrDefault(asset, BigDecimal.ZERO);
     }
 
+    /** The positions as they are now (immutable, as {@link #balances()}). */
     public Map<String, Position> positions() {
-        return Collections.unmodifiableMap(positions);
+        return positions;
     }
 
     public Optional<Position> position(String symbol) {
         return Optional.ofNullable(positions.get(symbol));
     }
 
+    /** The scopes not plainly healthy, as they are now (immutable, as {@link #balances()}). */
     public Map<String, Scope> scopes() {
-        return Collections.unmodifiableMap(scopes);
+        return scopes;
     }
 
     public Scope scope(String key) {
@@ -214,12 +216,12 @@ public final class Account {
             if (isolated.signum() != 0) {
                 credit(settlementAsset, isolated); // a closed isolated position returns what margin it has left
             }
-            positions.remove(symbol);
+            positions = positions.without(symbol);
             if (!scope(isolatedScope(symbol)).leased()) {
-                scopes.remove(isolatedScope(symbol)); // a leased one stays until its liquidation's end is applied
+                scopes = scopes.without(isolatedScope(symbol)); // a leased one stays until its liquidation's end
             }
         } else {
-            positions.put(symbol, new Position(symbol, newSize, entry, mode, isolated));
+            positions = positions.with(symbol, new Position(symbol, newSize, entry, mode, isolated));
         }
         version++;
         return realized;
@@ -237,9 +239,9 @@ public final class Account {
         Scope updated = new Scope(next, openCallId, held, awaiting);
         if (!updated.equals(current)) {
             if (next == AccountStatus.HEALTHY && openCallId == null && !held && !CROSS.equals(scopeKey)) {
-                scopes.remove(scopeKey);
+                scopes = scopes.without(scopeKey);
             } else {
-                scopes.put(scopeKey, updated);
+                scopes = scopes.with(scopeKey, updated);
             }
             version++;
         }
@@ -259,11 +261,11 @@ public final class Account {
             return LeaseEnd.NOT_THE_LEASE;
         }
         for (ShortfallHandedOver h : shortfalls) {
-            settlements.merge(h.shortfallId(), new Settlement(scopeKey, h.quantity(), h.deficit(), BigDecimal.ZERO,
-                    BigDecimal.ZERO), (had, end) -> new Settlement(scopeKey, h.quantity(), h.deficit(), had.closed(),
-                    had.covered()));
+            settlements = settlements.merged(h.shortfallId(), new Settlement(scopeKey, h.quantity(), h.deficit(),
+                    BigDecimal.ZERO, BigDecimal.ZERO), (had, end) -> new Settlement(scopeKey, h.quantity(), h.deficit(),
+                    had.closed(), had.covered()));
         }
-        scopes.put(scopeKey, new Scope(current.status(), current.openCallId(), false, true));
+        scopes = scopes.with(scopeKey, new Scope(current.status(), current.openCallId(), false, true));
         version++;
         return releaseIfSettled(scopeKey) ? LeaseEnd.RELEASED : LeaseEnd.AWAITING_WATERFALL;
     }
@@ -283,13 +285,14 @@ public final class Account {
 
     /** The shortfalls of this account the waterfall has not finished settling. */
     public Map<UUID, Settlement> settlements() {
-        return Collections.unmodifiableMap(settlements);
+        return settlements;
     }
 
     private Optional<String> settle(UUID shortfallId, BigDecimal closed, BigDecimal covered) {
-        Settlement s = settlements.merge(shortfallId, new Settlement(null, null, null, closed, covered),
+        settlements = settlements.merged(shortfallId, new Settlement(null, null, null, closed, covered),
                 (had, add) -> new Settlement(had.scope(), had.quantity(), had.deficit(), had.closed().add(closed),
                         had.covered().add(covered)));
+        Settlement s = settlements.get(shortfallId);
         version++;
         return s.scope() != null && releaseIfSettled(s.scope()) ? Optional.of(s.scope()) : Optional.empty();
     }
@@ -300,7 +303,11 @@ public final class Account {
                 || settlements.values().stream().anyMatch(s -> scopeKey.equals(s.scope()) && !s.settled())) {
             return false;
         }
-        settlements.values().removeIf(s -> scopeKey.equals(s.scope()));
+        for (Map.Entry<UUID, Settlement> settled : settlements.entrySet()) {
+            if (scopeKey.equals(settled.getValue().scope())) {
+                settlements = settlements.without(settled.getKey()); // iterating the map as it was: it is immutable
+            }
+        }
         transition(scopeKey, AccountStatus.MARGIN_CALL, null, false);
         return true;
     }
@@ -308,22 +315,16 @@ public final class Account {
     /** Restores persisted state (on partition assignment or restart). */
     public void restore(Map<String, BigDecimal> savedBalances, Map<String, Position> savedPositions,
                         Map<String, Scope> savedScopes, Map<UUID, Settlement> savedSettlements, long savedVersion) {
-        settlements.clear();
-        if (savedSettlements != null) {
-            settlements.putAll(savedSettlements);
-        }
-        balances.clear();
-        balances.putAll(savedBalances);
-        positions.clear();
-        positions.putAll(savedPositions);
-        scopes.clear();
-        scopes.putAll(savedScopes);
+        settlements = SortedArrayMap.copyOf(savedSettlements);
+        balances = SortedArrayMap.copyOf(savedBalances);
+        positions = SortedArrayMap.copyOf(savedPositions);
+        scopes = SortedArrayMap.copyOf(savedScopes);
         version = savedVersion;
     }
 
     private void credit(String asset, BigDecimal amount) {
         if (amount.signum() != 0) {
-            balances.merge(asset, amount, BigDecimal::add);
+            balances = balances.merged(asset, amount, BigDecimal::add);
         }
     }
 

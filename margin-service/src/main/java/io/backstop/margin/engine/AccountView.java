@@ -8,21 +8,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An immutable copy of an account as last committed, for readers on other threads (the risk API).
- * Rebuilt into a detached {@link Account} to value it at current prices.
+ * An account as last committed, for readers on other threads (the risk API): it shares the account's maps, which
+ * are immutable (a change to the account replaces them), so publishing a view copies nothing. Rebuilt into a
+ * detached {@link Account} to value it at current prices.
  */
 public record AccountView(String id, long version, Map<String, BigDecimal> balances, Map<String, Position> positions,
                           Map<String, Account.Scope> scopes, AccountStatus status) {
 
     static AccountView of(Account account) {
-        return new AccountView(account.id(), account.version(), Map.copyOf(account.balances()),
-                Map.copyOf(account.positions()), Map.copyOf(account.scopes()), account.status());
+        return new AccountView(account.id(), account.version(), account.balances(), account.positions(),
+                account.scopes(), account.status());
     }
 
     /** A private, mutable copy (valuation only; never saved). */
     public Account detached(String settlementAsset) {
         Account copy = new Account(id, settlementAsset);
-        copy.restore(balances, new java.util.LinkedHashMap<>(positions), scopes, Map.of(), version);
+        copy.restore(balances, positions, scopes, Map.of(), version);
         return copy;
     }
 
