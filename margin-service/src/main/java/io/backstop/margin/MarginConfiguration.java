@@ -83,13 +83,16 @@ class MarginConfiguration {
 
     /**
      * Ready while the account engine commits its batches: from its first failed round (a commit that failed,
-     * or accounts it could not reload after one) until a round commits again.
+     * or accounts it could not reload after one) until a round commits again. Says how many accounts still wait
+     * for their first review after a takeover: they are served meanwhile at their stored status (the risk API
+     * values them at current prices), and readiness does not wait for them (docs/capacity.md).
      */
     @Bean
     HealthIndicator engineCommitsHealthIndicator(AccountEngine engine) {
         return () -> engine.health().failing().map(f -> Health.outOfService().withDetail("failingRounds", f.rounds())
                 .withDetail("failingFor", f.lasting().toString()).withDetail("accountsToReload", f.accountsToReload())
-                .withDetail("lastError", f.lastError()).build()).orElseGet(() -> Health.up().build());
+                .withDetail("lastError", f.lastError()))
+                .orElseGet(Health::up).withDetail("reviewsPending", engine.reviewsPending()).build();
     }
 
     /**

@@ -127,6 +127,11 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         return health;
     }
 
+    /** Accounts waiting for a full review (a takeover's, a symbol's first price's), as of the last round. */
+    public int reviewsPending() {
+        return held.backlogSize();
+    }
+
     /** Work run on the engine thread inside a batch. */
     @FunctionalInterface
     public interface Work<T> {
