@@ -132,20 +132,24 @@ public final class BackstopCli implements Callable<Integer> {
         @Option(names = "--chunk", defaultValue = "20000", description = "accounts per transaction (default ${DEFAULT-VALUE})")
         int chunk;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            // refused as bad input: the reason on stderr with the usage, exit 2, before anything is started
             if (accounts < 1 || positions < 1 || chunk < 1) {
-                System.out.println("backstop seed: --accounts, --positions and --chunk must be positive");
-                return 2;
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "backstop seed: --accounts, --positions and --chunk must be positive");
             }
             if (positions < accounts) {
-                System.out.println("backstop seed: --positions (" + positions + ") must be at least --accounts ("
-                        + accounts + "): every seeded account holds a position");
-                return 2;
+                throw new CommandLine.ParameterException(spec.commandLine(), "backstop seed: --positions ("
+                        + positions + ") must be at least --accounts (" + accounts + "): every seeded account holds a"
+                        + " position");
             }
             if (replace && resume) {
-                System.out.println("backstop seed: --replace and --resume exclude each other");
-                return 2;
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "backstop seed: --replace and --resume exclude each other");
             }
             List<String> arguments = new java.util.ArrayList<>(List.of("--accounts", Long.toString(accounts),
                     "--positions", Long.toString(positions), "--seed", Long.toString(seed), "--chunk",
