@@ -118,17 +118,29 @@ final class HeldAccounts {
 
     /**
      * Re-marks what a new price touches. The screen updates every exposed scope in doubles and names
-     * those whose band moved; only they are reviewed exactly, at once. A symbol seen for the first time, or
-     * whose status changed (trusted again: held calls may now be issued), puts all its accounts in the backlog.
+     * those whose band moved; only they are reviewed exactly, at once. A symbol seen for the first time puts all
+     * its accounts in the backlog. A symbol whose status changed (untrusted: due calls are held; trusted again: held
+     * calls may now be issued) puts only its flagged accounts there (a band below healthy, or a status other than
+     * healthy): for the others no call is due, held or not, so a review would decide nothing. A flapping feed
+     * therefore costs the accounts at risk, not every account exposed to the symbol.
      */
     void remark(Quote quote, Batch batch) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
         Set<String> toReview = new LinkedHashSet<>();
         screen.price(quote, toReview::add);
-        if (previous != quote.status()) {
+        if (previous == null) {
             for (Account account : accounts.values()) {
                 if (exposed(account, quote.symbol())) {
                     backlog.add(account.id());
+                }
+            }
+            backlogSize = backlog.size();
+        } else if (previous != quote.status()) {
+            // sorted: the flagged set's own order depends on its history, the review order must not
+            for (String id : new java.util.TreeSet<>(reads.flaggedAccounts())) {
+                Account account = accounts.get(id);
+                if (account != null && exposed(account, quote.symbol())) {
+                    backlog.add(id);
                 }
             }
             backlogSize = backlog.size();

@@ -83,8 +83,29 @@ class HeldAccountsBacklogTest {
 
         price("BTCUSDT", "60100"); // same status: the screen decides, nothing waits
         assertThat(held.backlogSize()).isZero();
-        price("BTCUSDT", "60100", PriceStatus.STALE); // status changed: the exposed account waits again
-        assertThat(held.backlogSize()).isEqualTo(1);
+        price("BTCUSDT", "60100", PriceStatus.STALE); // status changed, but nothing is due for a healthy account
+        assertThat(held.backlogSize()).isZero();
+    }
+
+    @Test
+    void aStatusChangeSendsOnlyFlaggedAccountsBackAndTheCallHeldMeanwhileIsIssuedWhenTrustedAgain() {
+        held.loaded(leveragedLong("risky"));
+        Account safe = new Account("safe", "USDT");
+        safe.deposit("USDT", new BigDecimal("1000000"));
+        safe.trade("BTCUSDT", Side.BUY, BigDecimal.ONE, new BigDecimal("60000"), MarginMode.CROSS, BigDecimal.ZERO,
+                "USDT", null);
+        held.loaded(safe);
+        price("BTCUSDT", "59000", PriceStatus.STALE);
+        Batch untrusted = new Batch(held);
+        held.reviewBacklog(untrusted, 10);
+        assertThat(calledAccounts(untrusted)).as("the due call is held while the price is not trusted").isEmpty();
+
+        price("BTCUSDT", "59000", PriceStatus.OK);
+
+        assertThat(held.backlogSize()).as("only the flagged account waits").isEqualTo(1);
+        Batch trusted = new Batch(held);
+        held.reviewBacklog(trusted, 10);
+        assertThat(calledAccounts(trusted)).containsExactly("risky");
     }
 
     @Test
