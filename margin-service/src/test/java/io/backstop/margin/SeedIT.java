@@ -153,6 +153,26 @@ class SeedIT {
         assertThat(collateral.get("asset").asString()).isEqualTo(firstAsset.getKey());
         assertThat(body.get("status").asString()).isEqualTo("HEALTHY");
         assertThat(new BigDecimal(collateral.get("amount").asString())).isEqualByComparingTo(firstAsset.getValue());
+
+        // replaced by a smaller base: the accounts beyond it are deleted, and their last snapshot holds no positions,
+        // so that the fund's ADL queue (built from margin's snapshots) drops them too
+        Run smaller = seed(partitions, "--accounts", "9000", "--positions", "28125", "--replace");
+        assertThat(smaller.exit()).as(smaller.output()).isZero();
+        assertThat(smaller.output()).contains("Seeded 9,000 accounts", "1,000 beyond the count deleted",
+                "and 1,000 holding nothing for the deleted ones");
+        try (Connection db = connection(); Statement s = db.createStatement()) {
+            ResultSet rows = s.executeQuery("SELECT count(*) FROM account WHERE id LIKE 'seed-%'");
+            rows.next();
+            assertThat(rows.getLong(1)).isEqualTo(9_000);
+        }
+        try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
+            List<ConsumerRecord<String, byte[]>> emptied = kafka.read(infra.topic("account.positions"), 1_000, WAIT,
+                    r -> r.key().compareTo(SeedPopulation.accountId(9_000)) >= 0 && r.key().startsWith("seed-")
+                            && ((AccountPositionsSnapshotted) json.decode(infra.topic("account.positions"),
+                            infra.topicPrefix(), r.value()).payload()).positions().isEmpty());
+            assertThat(emptied).hasSize(1_000);
+            assertThat(emptied.stream().map(ConsumerRecord::key).distinct()).hasSize(1_000);
+        }
     }
 
     private record Run(int exit, String output) {
@@ -165,11 +185,13 @@ class SeedIT {
                 Integer.toString(POSITIONS), "--seed", "1", "--chunk", "3000", "--partitions",
                 Integer.toString(partitions), "--jdbc-url", infra.jdbcUrl(), "--user", infra.postgres().user(),
                 "--password", infra.postgres().password(), "--schema", infra.schema()));
-        int at = more.length == 2 ? args.indexOf(more[0]) : -1;
-        if (at >= 0) { // an option given again replaces the default
-            args.set(at + 1, more[1]);
-        } else {
-            args.addAll(List.of(more));
+        for (int i = 0; i < more.length; i++) {
+            int at = args.indexOf(more[i]);
+            if (at >= 0 && i + 1 < more.length) { // an option given again replaces the default
+                args.set(at + 1, more[++i]);
+            } else {
+                args.add(more[i]);
+            }
         }
         int exit = SeedCommand.run(args.toArray(String[]::new), Map.of(), print, print);
         return new Run(exit, out.toString(StandardCharsets.UTF_8));

@@ -138,9 +138,10 @@ public final class SeedCommand {
             AccountSeeding.Result result = new AccountSeeding(population, copy, partitions, chunk,
                     Clock.systemUTC(), out, Duration.ofSeconds(3)).run(connection, mode);
             out.printf("Seeded %,d accounts with %,d positions at version %d in %.1f s (%,d present skipped, %,d"
-                            + " beyond the count deleted); their %,d positions snapshots are in the outbox%n",
+                            + " beyond the count deleted); their %,d positions snapshots are in the outbox%s%n",
                     result.accounts(), result.positions(), result.version(), result.took().toMillis() / 1000.0,
-                    result.skipped(), result.deleted(), result.accounts());
+                    result.skipped(), result.deleted(), result.accounts(), result.deleted() == 0 ? ""
+                            : String.format(", and %,d holding nothing for the deleted ones", result.deleted()));
             return 0;
         } catch (AccountSeeding.AlreadySeeded e) {
             err.println("seed: " + e.getMessage());

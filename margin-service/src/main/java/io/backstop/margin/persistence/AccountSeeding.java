@@ -134,16 +134,42 @@ public final class AccountSeeding {
         }
         long deleted = 0;
         if (mode == Mode.REPLACE && count > 0) {
-            try (PreparedStatement ps = connection.prepareStatement("DELETE FROM account WHERE " + SEEDED
-                    + " AND substr(id, " + (SeedPopulation.ID_PREFIX.length() + 1) + ")::bigint >= ?")) {
-                ps.setLong(1, total);
-                deleted = ps.executeUpdate();
-            }
-            connection.commit();
+            deleted = deleteBeyond(connection, total);
         }
         report(total, total, written, positions, System.nanoTime() - started);
         return new Result(written, positions, skipped, deleted, version,
                 Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * Deletes the seeded accounts at or beyond index {@code total}, a chunk a transaction, and with each deleted
+     * account appends a snapshot of no positions, one version above its last, to the outbox: the fund's ADL queue,
+     * built from margin's snapshots, then drops them too, instead of keeping their last positions.
+     */
+    private long deleteBeyond(Connection connection, long total) throws SQLException {
+        long deleted = 0;
+        while (true) {
+            List<Account> gone = new ArrayList<>();
+            try (PreparedStatement ps = connection.prepareStatement("SELECT id, version FROM account WHERE " + SEEDED
+                    + " AND substr(id, " + (SeedPopulation.ID_PREFIX.length() + 1) + ")::bigint >= ? ORDER BY id"
+                    + " LIMIT ?")) {
+                ps.setLong(1, total);
+                ps.setInt(2, chunkSize);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        gone.add(population.emptied(rs.getString(1), rs.getLong(2) + 1));
+                    }
+                }
+            }
+            if (gone.isEmpty()) {
+                return deleted;
+            }
+            var at = clock.instant();
+            copy.outbox(connection, gone.stream().<EventEnvelope<?>>map(a -> population.snapshot(a, at)).toList());
+            delete(connection, gone.stream().map(Account::id).collect(java.util.stream.Collectors.toSet()));
+            connection.commit();
+            deleted += gone.size();
+        }
     }
 
     /** How many seeded accounts are stored, and their highest version. */

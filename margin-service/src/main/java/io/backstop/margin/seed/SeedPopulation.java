@@ -214,6 +214,13 @@ public final class SeedPopulation {
     }
 
     /** The account's {@code AccountPositionsSnapshotted}, valued at the reference prices. */
+    /** An account holding nothing, at {@code version}: what a deleted seeded account's last snapshot states. */
+    public Account emptied(String accountId, long version) {
+        Account account = new Account(accountId, settlementAsset);
+        account.restore(Map.of(), Map.of(), Map.of(), Map.of(), version);
+        return account;
+    }
+
     public EventEnvelope<?> snapshot(Account account, Instant at) {
         return MarginEvents.seededSnapshot(calculator.assess(account, prices), account.version(), at);
     }
