@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,19 +22,19 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 final class TopicTail implements AutoCloseable {
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> consumer;
 
     /**
      * Opens the tail of {@code topics}, its end offsets resolved before it returns (before the tool sends anything);
      * {@code settings} are the consumer settings beyond the tail's own, for example a shorter fetch wait.
      */
     TopicTail(String bootstrap, List<Topic> topics, Map<String, Object> settings) {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.putAll(settings);
-        consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        this(consumer(bootstrap, settings), topics);
+    }
+
+    /** The tail of {@code topics} on this consumer, closed if it cannot be opened. */
+    TopicTail(Consumer<String, byte[]> consumer, List<Topic> topics) {
+        this.consumer = consumer;
         try {
             List<TopicPartition> partitions = new ArrayList<>();
             for (Topic topic : topics) {
@@ -47,6 +48,15 @@ final class TopicTail implements AutoCloseable {
             consumer.close();
             throw e;
         }
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String bootstrap, Map<String, Object> settings) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.putAll(settings);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /** The records published since the last poll, waiting up to {@code wait} for some. */
