@@ -21,16 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -107,27 +102,19 @@ public final class DrainLoad {
      * {@code LiquidationEnded}, whichever instance of liquidation-service liquidated it), counted once per call.
      */
     private static final class Ended implements AutoCloseable {
-        private final KafkaConsumer<String, byte[]> consumer;
+        private final TopicTail fills;
         private final String accountPrefix;
         private final EventJson json = new EventJson();
         private final Map<UUID, LiquidationOutcome> outcomes = new HashMap<>();
 
         Ended(String bootstrap, String accountPrefix) {
-            Properties config = new Properties();
-            config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
             this.accountPrefix = accountPrefix;
-            List<TopicPartition> partitions = consumer.partitionsFor(Topic.LIQUIDATION_FILLS.baseName()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position); // from here on, before the first call is sent
+            // from here on, before the first call is sent
+            this.fills = new TopicTail(bootstrap, List.of(Topic.LIQUIDATION_FILLS), Map.of());
         }
 
         void poll() {
-            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(250))) {
+            for (ConsumerRecord<String, byte[]> record : fills.poll(Duration.ofMillis(250))) {
                 if (record.key() != null && record.key().startsWith(accountPrefix)
                         && json.decode(record.topic(), "", record.value()).payload() instanceof LiquidationEnded end) {
                     outcomes.putIfAbsent(end.marginCallId(), end.outcome());
@@ -150,7 +137,7 @@ public final class DrainLoad {
 
         @Override
         public void close() {
-            consumer.close();
+            fills.close();
         }
     }
 

@@ -15,7 +15,6 @@ import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +29,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -237,35 +232,20 @@ public final class LatencyProbe {
 
     /** The watcher's thread: reads what the platform and the exchange publish from the end of each topic on. */
     private void watch(Hops hops, CountDownLatch assigned, AtomicBoolean watching) {
-        try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (Topic topic : List.of(Topic.ORACLE_PRICES, Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS,
-                    Topic.LIQUIDATION_FILLS)) {
-                consumer.partitionsFor(topic.baseName()).forEach(p -> partitions.add(
-                        new TopicPartition(p.topic(), p.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToEnd(partitions);
-            partitions.forEach(consumer::position); // resolve the end offsets before anything is sent
+        // the end offsets resolved before anything is sent; each fetch waits at most 1 ms on the broker
+        try (TopicTail tail = new TopicTail(settings.kafkaBootstrap(), List.of(Topic.ORACLE_PRICES,
+                Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS, Topic.LIQUIDATION_FILLS),
+                Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 1))) {
             assigned.countDown();
             while (watching.get()) {
-                poll(consumer, Duration.ofMillis(20), hops);
+                poll(tail, Duration.ofMillis(20), hops);
             }
         }
     }
 
-    private void poll(KafkaConsumer<String, byte[]> consumer, Duration wait, Hops hops) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(wait)) {
+    private void poll(TopicTail tail, Duration wait, Hops hops) {
+        for (ConsumerRecord<String, byte[]> record : tail.poll(wait)) {
             hops.observe(json.decode(record.topic(), "", record.value()).payload(), record.timestamp());
         }
-    }
-
-    private KafkaConsumer<String, byte[]> consumer() {
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 1);
-        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }
