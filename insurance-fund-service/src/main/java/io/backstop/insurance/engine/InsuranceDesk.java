@@ -173,9 +173,11 @@ public class InsuranceDesk {
         FundBook book = work.book(group, eventId);
         String symbol = raised.symbol();
         BigDecimal mark = prices.mark(symbol).orElse(raised.markPrice());
-        List<AdlCandidate> opposite = positions.side(symbol, raised.positionSide() == PositionSide.SHORT, mark);
+        // read only if the waterfall gets to the ADL step, or to socializing: a shortfall the fund covers reads neither
+        List<AdlCandidate> opposite = OnFirstUse.list(() -> positions.side(symbol,
+                raised.positionSide() == PositionSide.SHORT, mark));
         Map<String, BigDecimal> base = raised.deficit().signum() > 0
-                ? positions.profitable(symbol, mark, raised.accountId()) : Map.of();
+                ? OnFirstUse.map(() -> positions.profitable(symbol, mark, raised.accountId())) : Map.of();
         ShortfallDecider.Resolution r = shortfalls.resolve(eventId, raised, book, config.terms(), prices.marks(), mark,
                 openInterest.notional(config.symbols()), opposite, base, work.now);
 

@@ -79,6 +79,35 @@ class ShortfallDeciderTest {
     }
 
     @Test
+    void aShortfallTheFundCoversReadsNeitherTheAdlQueueNorTheSocializationBase() {
+        // the shell reads a side of the queue (~840,000 positions of BTCUSDT at 1.6M accounts) only when it is read
+        List<AdlCandidate> queue = new java.util.AbstractList<>() {
+            @Override
+            public AdlCandidate get(int index) {
+                throw new AssertionError("the ADL queue was read");
+            }
+
+            @Override
+            public int size() {
+                throw new AssertionError("the ADL queue was read");
+            }
+        };
+        Map<String, BigDecimal> base = new java.util.AbstractMap<>() {
+            @Override
+            public java.util.Set<Entry<String, BigDecimal>> entrySet() {
+                throw new AssertionError("the socialization base was read");
+            }
+        };
+
+        ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "2", "650", "100"),
+                fund("6500"), NO_GUARANTEE, Map.of("BTCUSDT", d("650")), d("650"), d("0"), queue, base, T0);
+
+        assertThat(r.result().takenOver()).isEqualByComparingTo("2");
+        assertThat(r.result().deficitFromFund()).isEqualByComparingTo("100");
+        assertBalanced(r.ledger());
+    }
+
+    @Test
     void theFundTakesWhatItsCapacityAllowsAndTheRestIsDeleveragedInQueueOrderConservingEveryContract() {
         // a short of 20 bankrupt at 650; the fund's 6,500 take 10; the longs score 0.02 (L1), 0.12 (L2), 0.01 (L3)
         FundBook book = fund("6500");
