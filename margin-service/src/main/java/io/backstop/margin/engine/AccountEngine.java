@@ -231,7 +231,9 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         while (running() || !queue.isEmpty()) {
             try {
                 // while accounts wait for their review, rounds follow each other: only tasks already queued join them
-                Task<?> first = held.reviewsDue() ? queue.poll() : queue.poll(100, TimeUnit.MILLISECONDS);
+                // (on simulated time every round reviews the whole backlog, and rounds run on tasks only)
+                Task<?> first = held.reviewsDue() && !simulated() ? queue.poll()
+                        : queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null && simulated()) {
                     continue; // on simulated time the engine works on tasks only: events, commands, a step's round
                 }
