@@ -73,8 +73,12 @@ class MarginConfiguration {
     }
 
     @Bean
-    PartitionOwnership partitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository) {
-        return new PartitionOwnership(engine, reads, repository);
+    PartitionOwnership partitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository,
+                                          MarginProperties properties,
+                                          org.springframework.core.env.Environment environment) {
+        // the loaders leave two of the pool's connections to the engine's commits and the outbox relay
+        int pool = environment.getProperty("spring.datasource.hikari.maximum-pool-size", Integer.class, 10);
+        return new PartitionOwnership(engine, reads, repository, properties.getLoaderThreads(), pool - 2);
     }
 
     private static String settlementAsset(MarginProperties properties) {

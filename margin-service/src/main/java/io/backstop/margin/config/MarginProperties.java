@@ -33,6 +33,11 @@ public class MarginProperties {
      * platform restarts the service; it is not ready from the first failed round.
      */
     private Duration engineFailingLimit = Duration.ofMinutes(5);
+    /**
+     * Threads that query and restore (JSON) the accounts of newly assigned partitions while the account engine holds
+     * them; at most the database pool's size less two, so the engine's commits always find a connection.
+     */
+    private int loaderThreads = Runtime.getRuntime().availableProcessors();
     private Map<String, Asset> assets = new LinkedHashMap<>();
 
     public String getSettlementAsset() {
@@ -73,6 +78,14 @@ public class MarginProperties {
 
     public void setEngineFailingLimit(Duration engineFailingLimit) {
         this.engineFailingLimit = engineFailingLimit;
+    }
+
+    public int getLoaderThreads() {
+        return loaderThreads;
+    }
+
+    public void setLoaderThreads(int loaderThreads) {
+        this.loaderThreads = loaderThreads;
     }
 
     public Map<String, Asset> getAssets() {

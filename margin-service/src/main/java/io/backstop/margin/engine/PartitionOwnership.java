@@ -24,11 +24,23 @@ public class PartitionOwnership {
     private final AccountEngine engine;
     private final AccountReads reads;
     private final AccountRepository repository;
+    /** Threads restoring the accounts of an assignment, besides the account engine's. */
+    private final int loaderThreads;
+    /** Database connections those threads may take: the engine's commits need the rest of the pool. */
+    private final int loaderConnections;
 
+    /** Loads with a thread per processor on at most 8 connections (the default pool of 10, less 2). */
     public PartitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository) {
+        this(engine, reads, repository, Runtime.getRuntime().availableProcessors(), 8);
+    }
+
+    public PartitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository,
+                              int loaderThreads, int loaderConnections) {
         this.engine = engine;
         this.reads = reads;
         this.repository = repository;
+        this.loaderThreads = Math.max(1, loaderThreads);
+        this.loaderConnections = Math.max(1, loaderConnections);
     }
 
     /**
@@ -37,6 +49,14 @@ public class PartitionOwnership {
      * (changed by the instance that owned them meanwhile), or not held at all, are loaded from
      * PostgreSQL and reviewed at the current prices. Blocks until done; called from the consumer's
      * rebalance callback, before any record of those partitions is delivered.
+     *
+     * <p>The accounts are queried and restored on loader threads ({@code backstop.margin.loader-threads}), by
+     * partition and in chunks, while the engine thread holds each one as it is restored
+     * ({@link AccountRepository#load(java.util.Collection, int, int, int, java.util.function.Consumer)}). A load
+     * that fails (a document that cannot be restored, PostgreSQL gone) fails the assignment with an error naming the
+     * account or the partition, after every loader thread has stopped. The accounts held by then stay held: each is
+     * a stored version, and the next assignment loads whatever is not held at its stored version, the rest of them
+     * included.
      */
     public void assign(Set<Integer> partitions, int count) {
         // as long as Kafka lets a rebalance callback run (max.poll.interval.ms, 5 min by default): an instance taking
@@ -59,9 +79,8 @@ public class PartitionOwnership {
                 Account account = held.get(id);
                 return account == null ? null : account.version();
             });
-            for (Account account : repository.load(stale)) {
-                held.loaded(account); // and reviewed at the current prices in the rounds that follow
-            }
+            // held as they are restored, and reviewed at the current prices in the rounds that follow
+            repository.load(stale, count, loaderThreads, loaderConnections, held::loaded);
             reads.assignedOnce();
             long done = System.nanoTime();
             log.info("owning partitions {} of {}: {} accounts held, {} loaded, {} dropped in {} ms ({} ms reading"

@@ -132,7 +132,42 @@ public class AccountRepository {
         return loaded;
     }
 
-    private Account restore(String id, long version, String document) {
+    /**
+     * Streams the given accounts (on {@code partitionCount} partitions) to {@code holder} as they are restored:
+     * the ids are split by partition into chunks of at most {@link #CHUNK} ids, each chunk read with a cursor
+     * (a read-only transaction with a fetch size, so PostgreSQL sends rows as they are read rather than the whole
+     * result at once) and its documents restored on one of at most {@code threads} loader threads, which take at
+     * most {@code connections} connections. {@code holder} runs on the calling thread, one restored account at a
+     * time, while the loaders go on; between them is a queue of at most {@link #QUEUED} accounts, so the heap holds
+     * that many restored accounts not yet held, and no more, whatever the number loaded.
+     *
+     * <p>A loader that fails (a document that cannot be restored, PostgreSQL gone) fails the whole load with an
+     * {@link IllegalStateException} naming the account, or the partition being read; the other loaders are stopped
+     * and every loader thread has ended when this returns or throws. The accounts handed to {@code holder} before
+     * the failure are stored versions, so they are correct as far as they go: a caller may keep them and load the
+     * rest again later.
+     */
+    public void load(Collection<String> ids, int partitionCount, int threads, int connections,
+                     java.util.function.Consumer<Account> holder) {
+        load(ids, partitionCount, threads, connections, CHUNK, holder);
+    }
+
+    /** {@link #load(Collection, int, int, int, java.util.function.Consumer)} in chunks of at most {@code chunk} ids. */
+    void load(Collection<String> ids, int partitionCount, int threads, int connections, int chunk,
+              java.util.function.Consumer<Account> holder) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        new ParallelLoad(this, jdbc.getDataSource(), ids, partitionCount, Math.max(1, Math.min(threads, connections)),
+                chunk, QUEUED).run(holder);
+    }
+
+    /** Ids per query of a parallel load: small enough for several loaders to share the work of one partition. */
+    static final int CHUNK = 10_000;
+    /** Restored accounts a parallel load may have waiting for the holder. */
+    static final int QUEUED = 10_000;
+
+    Account restore(String id, long version, String document) {
         State state = json.mapper().readValue(document, State.class);
         Account account = new Account(id, settlementAsset);
         Map<String, Position> positions = new java.util.LinkedHashMap<>();
