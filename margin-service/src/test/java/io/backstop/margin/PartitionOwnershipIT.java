@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -75,7 +74,7 @@ class PartitionOwnershipIT {
                     .statusCode()).isEqualTo(200);
         }
 
-        ConfigurableApplicationContext second = secondInstance();
+        ConfigurableApplicationContext second = SecondInstance.start(infra);
         try (KafkaProbe kafka = new KafkaProbe(infra.kafka().bootstrapServers())) {
             AccountReads other = second.getBean(AccountReads.class);
             HttpProbe secondHttp = new HttpProbe(Integer.parseInt(second.getEnvironment().getProperty("local.server.port")));
@@ -139,25 +138,5 @@ class PartitionOwnershipIT {
                 second.close();
             }
         }
-    }
-
-    /** A second margin-service in this JVM, on the same schema, topics and consumer group as the first. */
-    private ConfigurableApplicationContext secondInstance() {
-        // command-line arguments: above application.yml, as the test slice's own properties are
-        Map<String, String> properties = Map.of(
-                "spring.datasource.url", infra.jdbcUrl(),
-                "spring.datasource.username", infra.postgres().user(),
-                "spring.datasource.password", infra.postgres().password(),
-                "backstop.db.schema", infra.schema(),
-                "spring.kafka.bootstrap-servers", infra.kafka().bootstrapServers(),
-                "backstop.kafka.topic-prefix", infra.topicPrefix(),
-                "backstop.instance-id", "second-" + UUID.randomUUID(),
-                "server.port", "0",
-                // the test issuer's key, as every test context gets it (TestIssuerContextCustomizerFactory)
-                "spring.security.oauth2.resourceserver.jwt.public-key-location",
-                io.backstop.testkit.TestTokens.publicKey().toUri().toString());
-        return new SpringApplicationBuilder(MarginServiceApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
-                        .toArray(String[]::new));
     }
 }

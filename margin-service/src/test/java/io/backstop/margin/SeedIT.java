@@ -29,11 +29,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -109,7 +107,7 @@ class SeedIT {
         // written behind the running instance's back: it holds none of them until its partitions are assigned again
         String probeId = SeedPopulation.accountId(4_321);
         assertThat(reads.view(probeId)).isEmpty();
-        ConfigurableApplicationContext second = secondInstance();
+        ConfigurableApplicationContext second = SecondInstance.start(infra);
         try {
             AccountReads other = second.getBean(AccountReads.class);
             await().atMost(WAIT).until(() -> other.ownership().assigned() && !other.ownership().partitions().isEmpty()
@@ -202,23 +200,5 @@ class SeedIT {
                 infra.postgres().password());
         c.setSchema(infra.schema());
         return c;
-    }
-
-    /** A second margin-service in this JVM, on the same schema, topics and consumer group (as PartitionOwnershipIT). */
-    private ConfigurableApplicationContext secondInstance() {
-        Map<String, String> properties = Map.of(
-                "spring.datasource.url", infra.jdbcUrl(),
-                "spring.datasource.username", infra.postgres().user(),
-                "spring.datasource.password", infra.postgres().password(),
-                "backstop.db.schema", infra.schema(),
-                "spring.kafka.bootstrap-servers", infra.kafka().bootstrapServers(),
-                "backstop.kafka.topic-prefix", infra.topicPrefix(),
-                "backstop.instance-id", "second-" + UUID.randomUUID(),
-                "server.port", "0",
-                "spring.security.oauth2.resourceserver.jwt.public-key-location",
-                io.backstop.testkit.TestTokens.publicKey().toUri().toString());
-        return new SpringApplicationBuilder(MarginServiceApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
-                        .toArray(String[]::new));
     }
 }
