@@ -122,7 +122,8 @@ class MarginConfiguration {
             Health.Builder health = ownership.assigned() ? Health.up() : Health.outOfService();
             return health.withDetail("partitions", new java.util.TreeSet<>(ownership.partitions()))
                     .withDetail("partitionCount", ownership.partitionCount())
-                    .withDetail("accounts", ownership.accounts()).build();
+                    .withDetail("accounts", ownership.accounts())
+                    .withDetail("revocations", ownership.revocations()).build();
         };
     }
 }

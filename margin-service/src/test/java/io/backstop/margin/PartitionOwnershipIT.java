@@ -37,7 +37,8 @@ import tools.jackson.databind.ObjectMapper;
  * instance joining takes some partitions and loads their accounts; each account is served by exactly
  * one instance (the other answers 421 naming the partition); events of an account are applied by its
  * owner, once; when the second instance stops, the first takes its partitions back with every change
- * the second made.
+ * the second made. A replica that crashes and comes back under its instance id takes its own partitions back
+ * without taking any from the other.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @RealInfrastructure
@@ -138,5 +139,44 @@ class PartitionOwnershipIT {
                 second.close();
             }
         }
+    }
+
+    @Test
+    void aReplicaBackUnderItsIdAfterACrashTakesItsOwnPartitionsWithoutARebalance() throws Exception {
+        await().atMost(WAIT).until(() -> reads.ownership().assigned()
+                && reads.ownership().partitions().size() == reads.ownership().partitionCount());
+        int count = reads.ownership().partitionCount();
+        String id = "returning-" + UUID.randomUUID();
+        // stops as a crash does, without leaving the group: it keeps its place until the session times out (45 s)
+        ConfigurableApplicationContext crashed = SecondInstance.start(infra, Map.of("backstop.instance-id", id,
+                "backstop.margin.leave-group-on-shutdown", "false"));
+        Set<Integer> its;
+        int revocations;
+        try {
+            AccountReads other = crashed.getBean(AccountReads.class);
+            await().atMost(WAIT).until(() -> other.ownership().assigned() && !other.ownership().partitions().isEmpty()
+                    && reads.ownership().partitions().size() + other.ownership().partitions().size() == count);
+            its = other.ownership().partitions();
+            revocations = reads.ownership().revocations();
+            assertThat(revocations).as("the first instance gave partitions to the second").isPositive();
+        } finally {
+            crashed.close();
+        }
+        Set<Integer> mine = reads.ownership().partitions();
+        assertThat(mine).as("nothing moved while the crashed replica's place is kept").doesNotContainAnyElementsOf(its);
+
+        ConfigurableApplicationContext back = SecondInstance.start(infra, Map.of("backstop.instance-id", id));
+        try {
+            AccountReads returned = back.getBean(AccountReads.class);
+            await().atMost(WAIT).until(() -> returned.ownership().assigned());
+            assertThat(returned.ownership().partitions()).as("its own partitions, given back").isEqualTo(its);
+            assertThat(reads.ownership().partitions()).isEqualTo(mine);
+            assertThat(reads.ownership().revocations()).as("the first instance was not rebalanced")
+                    .isEqualTo(revocations);
+        } finally {
+            // leaves the group as it stops (the default): the first instance takes every partition back at once
+            back.close();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> reads.ownership().partitions().size() == count);
     }
 }

@@ -16,8 +16,13 @@ final class SecondInstance {
     }
 
     static ConfigurableApplicationContext start(TestInfrastructure infra) {
+        return start(infra, Map.of());
+    }
+
+    /** With {@code overrides} on top (its instance id, say). */
+    static ConfigurableApplicationContext start(TestInfrastructure infra, Map<String, String> overrides) {
         // command-line arguments: above application.yml, as the test slice's own properties are
-        Map<String, String> properties = Map.of(
+        Map<String, String> properties = new java.util.LinkedHashMap<>(Map.of(
                 "spring.datasource.url", infra.jdbcUrl(),
                 "spring.datasource.username", infra.postgres().user(),
                 "spring.datasource.password", infra.postgres().password(),
@@ -28,7 +33,8 @@ final class SecondInstance {
                 "server.port", "0",
                 // the test issuer's key, as every test context gets it (TestIssuerContextCustomizerFactory)
                 "spring.security.oauth2.resourceserver.jwt.public-key-location",
-                io.backstop.testkit.TestTokens.publicKey().toUri().toString());
+                io.backstop.testkit.TestTokens.publicKey().toUri().toString()));
+        properties.putAll(overrides);
         return new SpringApplicationBuilder(MarginServiceApplication.class)
                 .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                         .toArray(String[]::new));

@@ -38,6 +38,14 @@ public class MarginProperties {
      * them; at most the database pool's size less two, so the engine's commits always find a connection.
      */
     private int loaderThreads = Runtime.getRuntime().availableProcessors();
+    /**
+     * Whether a replica that stops in order leaves the account topics' consumer group, so that its partitions move at
+     * once. Each replica is a static member of that group under its instance id ({@code backstop.instance-id}): one
+     * that crashes and comes back under the same id within the session timeout takes its own partitions back without
+     * a rebalance. Leave it {@code true} where a replica's id changes when it is replaced (a Deployment's pod names);
+     * {@code false} where it does not (a StatefulSet), so that a rolling restart moves nothing either.
+     */
+    private boolean leaveGroupOnShutdown = true;
     private Map<String, Asset> assets = new LinkedHashMap<>();
 
     public String getSettlementAsset() {
@@ -86,6 +94,14 @@ public class MarginProperties {
 
     public void setLoaderThreads(int loaderThreads) {
         this.loaderThreads = loaderThreads;
+    }
+
+    public boolean isLeaveGroupOnShutdown() {
+        return leaveGroupOnShutdown;
+    }
+
+    public void setLeaveGroupOnShutdown(boolean leaveGroupOnShutdown) {
+        this.leaveGroupOnShutdown = leaveGroupOnShutdown;
     }
 
     public Map<String, Asset> getAssets() {

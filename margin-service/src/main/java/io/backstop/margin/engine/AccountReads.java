@@ -40,6 +40,8 @@ public class AccountReads {
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private volatile int partitionCount;
     private volatile boolean assignedOnce;
+    /** How many times partitions were taken away from this instance (rebalances that cost it accounts). */
+    private final AtomicInteger revocations = new AtomicInteger();
 
     public AccountReads(MarginEngine margin, String settlementAsset, MeterRegistry meters) {
         this.margin = margin;
@@ -70,12 +72,18 @@ public class AccountReads {
         return count > 0 && owned.contains(AccountPartitions.partitionOf(accountId, count));
     }
 
-    /** What this instance owns: for readiness, the risk API's misdirected answers and operators. */
-    public record Ownership(boolean assigned, int partitionCount, Set<Integer> partitions, int accounts) {
+    /**
+     * What this instance owns: for readiness, the risk API's misdirected answers and operators. {@code revocations}
+     * counts the times partitions were taken away from it since it started: a replica that crashes and comes back
+     * under its name takes its own partitions back without taking any from the others (docs/capacity.md).
+     */
+    public record Ownership(boolean assigned, int partitionCount, Set<Integer> partitions, int accounts,
+                            int revocations) {
     }
 
     public Ownership ownership() {
-        return new Ownership(assignedOnce, partitionCount, Set.copyOf(new TreeSet<>(owned)), views.size());
+        return new Ownership(assignedOnce, partitionCount, Set.copyOf(new TreeSet<>(owned)), views.size(),
+                revocations.get());
     }
 
     /** Throws {@link NotOwned} unless this instance holds the account's partition. */
@@ -176,6 +184,9 @@ public class AccountReads {
 
     /** Returns the partitions still owned. */
     Set<Integer> revoked(Set<Integer> partitions) {
+        if (!partitions.isEmpty()) {
+            revocations.incrementAndGet();
+        }
         owned.removeAll(partitions);
         return owned;
     }

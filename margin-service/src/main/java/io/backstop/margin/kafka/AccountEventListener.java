@@ -32,6 +32,12 @@ import org.springframework.stereotype.Component;
  * to p. One consumer per instance with the range assignor gives it the same partition numbers of
  * every topic (they must have the same count, checked on assignment); more instances share the
  * partitions, and on each assignment the engine loads what it now owns from PostgreSQL.
+ *
+ * <p>Each instance is a static member of the group under its instance id ({@code group.instance.id}): one that
+ * crashes and comes back under the same id within the session timeout is given its own partitions back at once,
+ * and the others keep theirs, with nothing to reload. One that stops in order leaves the group
+ * ({@link GroupDeparture}), so that its partitions move at once. Why not the newer consumer group protocol
+ * (KIP-848) is in docs/capacity.md.
  */
 @Component
 class AccountEventListener implements ConsumerSeekAware {
@@ -64,6 +70,7 @@ class AccountEventListener implements ConsumerSeekAware {
             batch = "true", concurrency = "1",
             properties = {
                 "partition.assignment.strategy=org.apache.kafka.clients.consumer.RangeAssignor",
+                "group.instance.id=${backstop.instance-id}",
                 "max.poll.records=${backstop.margin.batch-size:500}"})
     void onAccountEvents(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         // the engine applies the whole poll in one batch, skipping (and returning) the records it rejects
