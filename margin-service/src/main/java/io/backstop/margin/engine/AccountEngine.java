@@ -206,12 +206,19 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     }
 
     /**
+     * How long a step may wait for its round: on simulated time a round reviews the whole backlog, which after a
+     * takeover of 1.6M accounts takes tens of seconds, and the replay waits for the step (up to 10 min), so the
+     * step waits too rather than failing after a command's 30 s.
+     */
+    static final Duration STEP_LIMIT = Duration.ofMinutes(5);
+
+    /**
      * Simulated time: one round at the step, after the step's events: the prices they left pending are
      * applied, and snapshots are published when their interval has passed.
      */
     @Override
     public void step(Instant now) {
-        call(batch -> null);
+        call(batch -> null, STEP_LIMIT);
     }
 
     @Override
