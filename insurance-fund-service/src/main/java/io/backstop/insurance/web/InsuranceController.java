@@ -8,6 +8,7 @@ import io.backstop.insurance.engine.InsuranceDesk;
 import io.backstop.insurance.engine.InsuranceStore;
 import io.backstop.insurance.engine.UnknownFund;
 import io.backstop.insurance.fund.FundView;
+import io.backstop.insurance.waterfall.AdlCandidate;
 import io.backstop.insurance.waterfall.AdlQueue;
 import io.backstop.kit.prices.PriceBoard;
 import java.math.BigDecimal;
@@ -117,8 +118,9 @@ class InsuranceController {
     }
 
     /**
-     * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth). A
-     * trader reads its own place with {@link #adlAccount}.
+     * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth),
+     * as {@link AdlQueue#rank} ranks the whole side, read from its head ({@link AdlStore#head}) and counted. A trader
+     * reads its own place with {@link #adlAccount}.
      */
     @GetMapping("/adl/{symbol}/queue")
     Map<String, Object> adlQueue(@PathVariable String symbol, @RequestParam(required = false) String side,
@@ -139,9 +141,11 @@ class InsuranceController {
                 throw new InvalidField("side", "must be LONG or SHORT");
             }
             boolean longs = s.equals("LONG");
-            List<AdlQueue.Ranked> queue = AdlQueue.rank(positions.side(symbol, longs, mark), properties.ranking());
+            List<AdlCandidate> head = positions.head(symbol, longs, mark, properties.ranking(), limit);
+            // two statements: a newer snapshot between them may add a position the count missed
+            int size = Math.max(positions.sideSize(symbol, longs), head.size());
             List<Map<String, Object>> entries = new ArrayList<>();
-            for (AdlQueue.Ranked r : queue.subList(0, Math.min(limit, queue.size()))) {
+            for (AdlQueue.Ranked r : AdlQueue.head(head, properties.ranking(), size)) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("rank", r.rank());
                 e.put("accountId", r.candidate().accountId());
@@ -153,7 +157,7 @@ class InsuranceController {
                 entries.add(e);
             }
             Map<String, Object> sideBody = new LinkedHashMap<>();
-            sideBody.put("positions", (long) queue.size());
+            sideBody.put("positions", (long) size);
             sideBody.put("entries", entries);
             body.put(s.toLowerCase(java.util.Locale.ROOT), sideBody);
         }
@@ -175,8 +179,8 @@ class InsuranceController {
 
     /**
      * A trader's own ADL indicator (an operator's view of any account's): for each position the fund knows of the
-     * account, its place on the queue of its symbol and side, ranked as the queue endpoint ranks it (one ranking of
-     * that side per symbol the account holds). A position that disappears between the two reads (a newer snapshot)
+     * account, its place on the queue of its symbol and side, ranked as the queue endpoint ranks it (exactly, without
+     * reading the side: {@link AdlStore#standing}). A position that disappears between the reads (a newer snapshot)
      * is left out.
      */
     @GetMapping("/adl/accounts/{accountId}")
@@ -200,10 +204,10 @@ class InsuranceController {
             String symbol = position.getKey();
             boolean longs = position.getValue().signum() > 0;
             BigDecimal mark = marks.get(symbol);
-            List<AdlQueue.Ranked> queue = AdlQueue.rank(positions.side(symbol, longs, mark), properties.ranking());
-            queue.stream().filter(r -> r.candidate().accountId().equals(accountId)).findFirst().ifPresent(r ->
-                    standings.add(new AdlStanding(symbol, longs ? "LONG" : "SHORT", r.rank(), queue.size(),
-                            r.indicator(), r.score().round(new MathContext(12)), r.candidate().size(),
+            positions.standing(symbol, longs, mark, properties.ranking(), accountId).ifPresent(r ->
+                    standings.add(new AdlStanding(symbol, longs ? "LONG" : "SHORT", r.rank(), r.sideSize(),
+                            AdlQueue.indicator(r.rank() - 1, r.sideSize()),
+                            properties.ranking().score(r.candidate()).round(new MathContext(12)), r.candidate().size(),
                             r.candidate().entryPrice(), r.candidate().unrealizedPnl(), mark)));
         }
         if (standings.isEmpty()) {

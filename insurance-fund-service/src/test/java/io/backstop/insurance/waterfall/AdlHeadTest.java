@@ -22,9 +22,10 @@ import org.junit.jupiter.api.Test;
  * band of near ties below the k-th) is exactly the head of {@link AdlQueue#rank} over the whole side: random sides
  * full of exact ties, near ties a few units of the 30th digit apart, zero scores and, for BitMEX, negative ones.
  */
-class AdlHeadTest {
+public class AdlHeadTest {
 
-    private static final BigDecimal MARK = d("60000");
+    /** The mark every position of {@link #randomSide} is valued at. */
+    public static final BigDecimal MARK = d("60000");
     private static final int SIDES = 60;
 
     @Test
@@ -208,7 +209,7 @@ class AdlHeadTest {
      * ties), losing positions and accounts without a margin ratio (score 0 for Binance, negative for BitMEX), and
      * entries at the mark (score 0 for both).
      */
-    static List<AdlCandidate> randomSide(Random random, int n) {
+    public static List<AdlCandidate> randomSide(Random random, int n) {
         List<AdlCandidate> side = new ArrayList<>(n);
         List<BigDecimal[]> shapes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
