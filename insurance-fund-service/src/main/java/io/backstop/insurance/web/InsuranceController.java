@@ -8,12 +8,12 @@ import io.backstop.insurance.engine.InsuranceDesk;
 import io.backstop.insurance.engine.InsuranceStore;
 import io.backstop.insurance.engine.UnknownFund;
 import io.backstop.insurance.fund.FundView;
-import io.backstop.insurance.waterfall.AdlCandidate;
 import io.backstop.insurance.waterfall.AdlQueue;
 import io.backstop.kit.prices.PriceBoard;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.net.URI;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,9 +52,11 @@ class InsuranceController {
     private final InsuranceProperties properties;
     private final PriceBoard prices;
     private final JsonMapper mapper;
+    private final QueueHeads heads;
 
     InsuranceController(InsuranceDesk desk, FundFigures figures, InsuranceStore store, AdlStore positions,
-                        InsuranceProperties properties, PriceBoard prices, io.backstop.events.json.EventJson json) {
+                        InsuranceProperties properties, PriceBoard prices, io.backstop.events.json.EventJson json,
+                        Clock clock) {
         this.desk = desk;
         this.figures = figures;
         this.store = store;
@@ -62,6 +64,7 @@ class InsuranceController {
         this.properties = properties;
         this.prices = prices;
         this.mapper = json.mapper();
+        this.heads = new QueueHeads(positions, properties.ranking(), clock);
     }
 
     /** A fund and its latest money movements. */
@@ -119,8 +122,8 @@ class InsuranceController {
 
     /**
      * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth),
-     * as {@link AdlQueue#rank} ranks the whole side, read from its head ({@link AdlStore#head}) and counted. A trader
-     * reads its own place with {@link #adlAccount}.
+     * as {@link AdlQueue#rank} ranks the whole side at the mark shown, from the head of the side read and counted at
+     * most {@link QueueHeads#MAX_AGE} ago. A trader reads its own place with {@link #adlAccount}.
      */
     @GetMapping("/adl/{symbol}/queue")
     Map<String, Object> adlQueue(@PathVariable String symbol, @RequestParam(required = false) String side,
@@ -141,11 +144,9 @@ class InsuranceController {
                 throw new InvalidField("side", "must be LONG or SHORT");
             }
             boolean longs = s.equals("LONG");
-            List<AdlCandidate> head = positions.head(symbol, longs, mark, properties.ranking(), limit);
-            // two statements: a newer snapshot between them may add a position the count missed
-            int size = Math.max(positions.sideSize(symbol, longs), head.size());
+            QueueHeads.Head head = heads.head(symbol, longs, mark);
             List<Map<String, Object>> entries = new ArrayList<>();
-            for (AdlQueue.Ranked r : AdlQueue.head(head, properties.ranking(), size)) {
+            for (AdlQueue.Ranked r : head.entries().subList(0, Math.min(limit, head.entries().size()))) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("rank", r.rank());
                 e.put("accountId", r.candidate().accountId());
@@ -157,7 +158,7 @@ class InsuranceController {
                 entries.add(e);
             }
             Map<String, Object> sideBody = new LinkedHashMap<>();
-            sideBody.put("positions", (long) size);
+            sideBody.put("positions", (long) head.sideSize());
             sideBody.put("entries", entries);
             body.put(s.toLowerCase(java.util.Locale.ROOT), sideBody);
         }
