@@ -163,8 +163,10 @@ public class AdlStore {
      * The first {@code k} positions of one side of a symbol in exactly {@link AdlQueue#rank} order at {@code mark},
      * without reading the side: PostgreSQL orders the side by an approximation of the score and returns its first
      * rows, and {@link AdlHead} ranks exactly every position down to a relative {@link AdlHead#TOLERANCE} below the
-     * k-th of them, reading further when near or exact ties (many zero scores) reach past the first rows. The SQL
-     * score only chooses what to rank; the order and the scores are {@link AdlRanking#score}'s (ADR 15).
+     * k-th of them, reading further when near or exact ties reach past the first rows. When the k-th scores exactly
+     * 0 (fewer than k positions of the side profit, for Binance), the zero scores that come first are read by
+     * quantity ({@link AdlHead#missingZeros}), not all of them. The SQL score only chooses what to rank; the order and
+     * the scores are {@link AdlRanking#score}'s (ADR 15).
      */
     public List<AdlCandidate> head(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int k) {
         if (k < 1) {
@@ -179,6 +181,25 @@ public class AdlStore {
         if (floor.isEmpty()) {
             return AdlHead.exact(first.stream().map(AdlHead.Approximate::candidate).toList(), k, ranking);
         }
+        if (floor.getAsDouble() == 0) {
+            // the k-th scores exactly 0, like every position after it that is not negative: the band would be all of
+            // them (most of a side of losing positions); the first of them by quantity are the ones that come first
+            List<AdlCandidate> above = first.stream().filter(a -> a.score() > 0).map(AdlHead.Approximate::candidate)
+                    .toList();
+            int need = k - above.size();
+            int zeroLimit = need + HEAD_MARGIN;
+            List<AdlCandidate> zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE "
+                            + approximate(ranking) + " = 0 ORDER BY abs(size) DESC LIMIT ?",
+                    (rs, i) -> candidate(rs, mark), mark, symbol, longs, zeroLimit);
+            Optional<BigDecimal> quantity = AdlHead.missingZeros(zeros, need, zeroLimit);
+            if (quantity.isPresent()) {
+                zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking) + " = 0"
+                        + " AND abs(size) >= ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity.get());
+            }
+            List<AdlCandidate> band = new ArrayList<>(above);
+            band.addAll(zeros);
+            return AdlHead.exact(band, k, ranking);
+        }
         List<AdlCandidate> band = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE "
                         + approximate(ranking) + " >= ?",
                 (rs, i) -> candidate(rs, mark), mark, symbol, longs, floor.getAsDouble());
@@ -192,7 +213,8 @@ public class AdlStore {
     /**
      * Where {@code accountId}'s position on one side of a symbol stands in the queue at {@code mark}, exactly as
      * {@link AdlQueue#rank} would rank the whole side, without reading it: PostgreSQL counts the positions whose
-     * approximate score is clearly above the account's, and {@link AdlHead#rank} ranks exactly those near it. Empty
+     * approximate score is clearly above the account's (for a score of exactly 0, also the zero scores of larger
+     * quantity), and {@link AdlHead#rank} ranks exactly those near it (of a zero score, those of its quantity). Empty
      * when the account holds no position on that side (or its position changed between the statements).
      */
     public Optional<Standing> standing(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
@@ -206,12 +228,19 @@ public class AdlStore {
         }
         double score = own.get().score();
         double ceiling = AdlHead.ceiling(score);
-        long[] counts = jdbc.queryForObject("SELECT count(*) FILTER (WHERE approx > ?), count(*) FROM (SELECT "
-                        + approximate(ranking) + " AS approx FROM " + SIDE + ") scored",
-                (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}, ceiling, mark, symbol, longs);
-        List<AdlCandidate> band = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking)
+        // a zero score ties exactly with every other (most of a side of losing positions, for Binance): the larger
+        // quantities come before it, the smaller after, and only its own quantity's are ranked
+        BigDecimal quantity = score == 0 ? own.get().candidate().quantity() : null;
+        long[] counts = jdbc.queryForObject("SELECT count(*) FILTER (WHERE approx > ? OR (approx = 0"
+                        + " AND abs(size) > ?::numeric)), count(*) FROM (SELECT size, " + approximate(ranking)
+                        + " AS approx FROM " + SIDE + ") scored",
+                (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}, ceiling, quantity, mark, symbol, longs);
+        List<AdlCandidate> band = quantity == null
+                ? jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking)
                         + " BETWEEN ? AND ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs,
-                AdlHead.floor(score), ceiling);
+                        AdlHead.floor(score), ceiling)
+                : jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking) + " = 0"
+                        + " AND abs(size) = ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity);
         return AdlHead.rank(accountId, counts[0], band, ranking).stream().boxed().findFirst()
                 .flatMap(rank -> band.stream().filter(c -> c.accountId().equals(accountId)).findFirst()
                         .map(c -> new Standing(c, rank, Math.toIntExact(Math.max(counts[1], rank)))));

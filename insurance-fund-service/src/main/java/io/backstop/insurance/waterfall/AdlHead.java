@@ -1,6 +1,8 @@
 package io.backstop.insurance.waterfall;
 
+import java.math.BigDecimal;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
@@ -39,10 +41,10 @@ public final class AdlHead {
     }
 
     /**
-     * The rank (1 first) of {@code accountId}'s position on its side, from the positions whose approximate score is
-     * above {@link #ceiling} of its own ({@code above}: they all come before it) and those from {@link #floor} to
-     * {@link #ceiling} of it ({@code band}, its own included: ranked exactly); the rest come after it. Empty when the
-     * band does not hold the account's position.
+     * The rank (1 first) of {@code accountId}'s position on its side, from how many positions come before it for
+     * certain ({@code above}: an approximate score above {@link #ceiling} of its own) and the band of those that may
+     * not ({@code band}, its own included: from {@link #floor} to {@link #ceiling} of it), ranked exactly; the rest
+     * come after it. Empty when the band does not hold the account's position.
      */
     public static OptionalInt rank(String accountId, long above, List<AdlCandidate> band, AdlRanking ranking) {
         List<AdlQueue.Ranked> ranked = AdlQueue.rank(band, ranking);
@@ -69,6 +71,25 @@ public final class AdlHead {
         }
         double floor = floor(descending.get(k - 1).score());
         return descending.get(descending.size() - 1).score() < floor ? OptionalDouble.empty() : OptionalDouble.of(floor);
+    }
+
+    /**
+     * Whether the first {@code limit} positions scoring exactly 0, by quantity, largest first ({@code descending};
+     * fewer when there are fewer), hold the first {@code need} of them in queue order. Positions that tie on score 0
+     * (Binance: every losing position, every account without a margin ratio) are ordered by the larger quantity, then
+     * account id: they are the {@code need}-th's quantity and above. Empty when the positions read hold them all;
+     * else that quantity, for a second read of the zero scores down to it.
+     */
+    public static Optional<BigDecimal> missingZeros(List<AdlCandidate> descending, int need, int limit) {
+        if (need < 1 || limit < need) {
+            throw new IllegalArgumentException("read at least the " + need + " needed, got a limit of " + limit);
+        }
+        if (descending.size() < limit) {
+            return Optional.empty(); // every zero score
+        }
+        BigDecimal quantity = descending.get(need - 1).quantity();
+        return descending.get(descending.size() - 1).quantity().compareTo(quantity) < 0 ? Optional.empty()
+                : Optional.of(quantity);
     }
 
     /**

@@ -111,6 +111,15 @@ class AdlHeadIT {
             }
             assertThat(positions.standing(SYMBOL, false, MARK, ranking, whole.get(0))).as("not on that side").isEmpty();
         }
+        // scores of exactly 0 tie: each stands by its quantity, then account id, among them
+        List<AdlQueue.Ranked> binance = AdlQueue.rank(longs, AdlRanking.BINANCE);
+        int firstZero = (int) binance.stream().filter(r -> r.score().signum() > 0).count();
+        for (int index : List.of(firstZero, firstZero + 1, firstZero + random.nextInt(2400 - firstZero), 2399)) {
+            AdlQueue.Ranked r = binance.get(index);
+            assertThat(r.score()).isZero();
+            assertThat(positions.standing(SYMBOL, true, MARK, AdlRanking.BINANCE, r.candidate().accountId())
+                    .orElseThrow().rank()).isEqualTo(r.rank());
+        }
     }
 
     @Test

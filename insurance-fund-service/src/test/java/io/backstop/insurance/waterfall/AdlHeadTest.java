@@ -162,10 +162,21 @@ public class AdlHeadTest {
         assertThat(AdlHead.floor(0)).isZero();
     }
 
+    @Test
+    void theZeroScoresReadByQuantityAreEnoughUnlessTheNeededQuantityTiesPastThem() {
+        List<AdlCandidate> zeros = List.of(binance("a", "5", "1000", "0"), binance("b", "3", "1000", "0"),
+                binance("c", "2", "1000", "0"), binance("d", "2", "1000", "0"));
+        assertThat(AdlHead.missingZeros(zeros.subList(0, 3), 2, 3)).as("3 > 2: every 3 read").isEmpty();
+        assertThat(AdlHead.missingZeros(zeros.subList(0, 2), 1, 3)).as("every zero score read").isEmpty();
+        assertThat(AdlHead.missingZeros(zeros, 3, 4)).as("the 3rd's quantity, 2, may tie past the 4 read")
+                .hasValueSatisfying(q -> assertThat(q).isEqualByComparingTo("2"));
+    }
+
     /**
      * The store's read, in memory: the first {@code k + margin} by approximate score (ties in any order, here the
      * reverse of the exact one, the worst case), then, when the band reaches past them, every position down to the
-     * floor; ranked exactly by {@link AdlHead#exact}.
+     * floor, or when the k-th scores 0, the zero scores by quantity down to the one needed; ranked exactly by
+     * {@link AdlHead#exact}.
      */
     static List<AdlCandidate> storeHead(List<AdlCandidate> side, AdlRanking ranking, int k, int margin) {
         List<AdlCandidate> reversed = new ArrayList<>(ranked(side, ranking));
@@ -176,10 +187,26 @@ public class AdlHeadTest {
         int limit = k + margin;
         List<AdlHead.Approximate> first = byApproximation.subList(0, Math.min(limit, byApproximation.size()));
         OptionalDouble floor = AdlHead.missing(first, k, limit);
-        List<AdlCandidate> band = floor.isEmpty()
-                ? first.stream().map(AdlHead.Approximate::candidate).toList()
-                : byApproximation.stream().filter(a -> a.score() >= floor.getAsDouble())
-                        .map(AdlHead.Approximate::candidate).toList();
+        if (floor.isEmpty()) {
+            return AdlHead.exact(first.stream().map(AdlHead.Approximate::candidate).toList(), k, ranking);
+        }
+        if (floor.getAsDouble() == 0) {
+            List<AdlCandidate> band = new ArrayList<>(first.stream().filter(a -> a.score() > 0)
+                    .map(AdlHead.Approximate::candidate).toList());
+            int need = k - band.size();
+            // zero scores by quantity, ties in the reverse of the exact order
+            List<AdlCandidate> zeros = byApproximation.stream().filter(a -> a.score() == 0)
+                    .map(AdlHead.Approximate::candidate)
+                    .sorted(Comparator.comparing(AdlCandidate::quantity).reversed()).toList();
+            int zeroLimit = need + margin;
+            java.util.Optional<BigDecimal> quantity = AdlHead.missingZeros(
+                    zeros.subList(0, Math.min(zeroLimit, zeros.size())), need, zeroLimit);
+            band.addAll(quantity.isEmpty() ? zeros.subList(0, Math.min(zeroLimit, zeros.size()))
+                    : zeros.stream().filter(c -> c.quantity().compareTo(quantity.get()) >= 0).toList());
+            return AdlHead.exact(band, k, ranking);
+        }
+        List<AdlCandidate> band = byApproximation.stream().filter(a -> a.score() >= floor.getAsDouble())
+                .map(AdlHead.Approximate::candidate).toList();
         return AdlHead.exact(band, k, ranking);
     }
 
