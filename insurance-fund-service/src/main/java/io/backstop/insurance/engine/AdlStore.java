@@ -136,14 +136,6 @@ public class AdlStore {
                 + " AND applied < requested", String.class, shortfallId));
     }
 
-    /**
-     * Every position of one side of a symbol, valued at {@code mark}, in no particular order; the whole side, for
-     * what needs all of it (and for tests that compare the head with it).
-     */
-    public List<AdlCandidate> side(String symbol, boolean longs, BigDecimal mark) {
-        return jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE, (rs, i) -> candidate(rs, mark), mark, symbol, longs);
-    }
-
     /** How many positions one side of a symbol holds (the queue's length, whose fifths are the indicators). */
     public int sideSize(String symbol, boolean longs) {
         Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_position WHERE symbol = ? AND (size > 0) = ?",
@@ -255,9 +247,9 @@ public class AdlStore {
             + " WHERE symbol = ? AND (size > 0) = ?) side";
 
     /** The columns of a position of {@link #SIDE} that {@link #candidate} reads. */
-    private static final String CANDIDATE = "account_id, size, entry_price, pnl, wallet_balance, equity, margin_ratio";
+    static final String CANDIDATE = "account_id, size, entry_price, pnl, wallet_balance, equity, margin_ratio";
 
-    private static AdlCandidate candidate(ResultSet rs, BigDecimal mark) throws SQLException {
+    static AdlCandidate candidate(ResultSet rs, BigDecimal mark) throws SQLException {
         return new AdlCandidate(rs.getString("account_id"), rs.getBigDecimal("size"), rs.getBigDecimal("entry_price"),
                 mark, rs.getBigDecimal("pnl"), rs.getBigDecimal("wallet_balance"), rs.getBigDecimal("equity"),
                 rs.getBigDecimal("margin_ratio"));

@@ -164,7 +164,9 @@ class AdlHeadIT {
     }
 
     private List<String> ranked(AdlRanking ranking) {
-        return AdlQueue.rank(positions.side(SYMBOL, true, MARK), ranking).stream()
+        List<AdlCandidate> side = jdbc.query("SELECT " + AdlStore.CANDIDATE + " FROM " + AdlStore.SIDE,
+                (rs, i) -> AdlStore.candidate(rs, MARK), MARK, SYMBOL, true);
+        return AdlQueue.rank(side, ranking).stream()
                 .map(r -> r.candidate().accountId()).toList();
     }
 
