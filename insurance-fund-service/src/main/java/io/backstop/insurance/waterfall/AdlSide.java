@@ -17,8 +17,12 @@ import java.util.function.Supplier;
 @FunctionalInterface
 public interface AdlSide {
 
-    /** Size of the first page {@link #walk} reads; each further page doubles what it reads. */
-    int FIRST_PAGE = 64;
+    /**
+     * Size of the first page {@link #walk} reads; each further page reads four times as many. Reading a head costs a
+     * scan of the side however small it is (docs/capacity.md), so pages are large: one for the usual handful of
+     * candidates, two for a thousand.
+     */
+    int FIRST_PAGE = 256;
 
     /**
      * The first {@code k} positions of the side in {@link AdlQueue#rank} order: a prefix of the whole ranked side,
@@ -66,7 +70,7 @@ public interface AdlSide {
 
     /**
      * The side's positions in queue order, read a page at a time as the iteration goes: {@link #top} of
-     * {@link #FIRST_PAGE}, then of twice as many (of which the new ones are yielded), and so on until a page comes
+     * {@link #FIRST_PAGE}, then of four times as many (of which the new ones are yielded), and so on until a page comes
      * back short. Each page is a prefix of the next when the side does not change between two reads; when it does
      * (a newer snapshot applied meanwhile), a position already yielded is not yielded again.
      */
@@ -89,7 +93,7 @@ public interface AdlSide {
                     if (asked > 0 && page.size() < asked) {
                         return false;
                     }
-                    asked = asked == 0 ? FIRST_PAGE : Math.multiplyExact(asked, 2);
+                    asked = asked == 0 ? FIRST_PAGE : Math.multiplyExact(asked, 4);
                     page = top(asked);
                     next = 0;
                 }
