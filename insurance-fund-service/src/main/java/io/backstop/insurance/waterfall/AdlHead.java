@@ -30,12 +30,12 @@ public final class AdlHead {
     private AdlHead() {
     }
 
-    /** The lowest approximate score a position may have and still be among the first k, the k-th scoring {@code kth}. */
+    /** The lowest approximate score a position may have and be among the first k, the k-th scoring {@code kth}. */
     public static double floor(double kth) {
         return kth - TOLERANCE * Math.abs(kth);
     }
 
-    /** The highest approximate score a position may have and still come after one whose approximate score is {@code a}. */
+    /** The highest approximate score a position may have and come after one of approximate score {@code a}. */
     public static double ceiling(double a) {
         return a + TOLERANCE * Math.abs(a);
     }
@@ -70,7 +70,8 @@ public final class AdlHead {
             return OptionalDouble.empty(); // the whole side
         }
         double floor = floor(descending.get(k - 1).score());
-        return descending.get(descending.size() - 1).score() < floor ? OptionalDouble.empty() : OptionalDouble.of(floor);
+        boolean held = descending.get(descending.size() - 1).score() < floor;
+        return held ? OptionalDouble.empty() : OptionalDouble.of(floor);
     }
 
     /**

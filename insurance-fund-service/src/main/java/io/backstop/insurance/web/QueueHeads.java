@@ -27,7 +27,7 @@ final class QueueHeads {
     /** Positions kept per head: the page's largest {@code limit}. */
     static final int DEPTH = 1000;
 
-    /** The first {@link #DEPTH} positions of a side of {@code sideSize}, ranked and indicated, read at {@code readAt}. */
+    /** The first {@link #DEPTH} positions of a side of {@code sideSize}, ranked and indicated, read then. */
     record Head(List<AdlQueue.Ranked> entries, int sideSize, Instant readAt) {
     }
 

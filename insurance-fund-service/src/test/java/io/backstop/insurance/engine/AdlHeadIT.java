@@ -84,7 +84,8 @@ class AdlHeadIT {
         assertThat(positive).as("the side has zero scores to reach").isLessThan(2000);
         for (int k : List.of(positive, positive + 1, positive + 40)) {
             assertThat(positions.head(SYMBOL, true, MARK, AdlRanking.BINANCE, k)).extracting(AdlCandidate::accountId)
-                    .containsExactlyElementsOf(whole.subList(0, k).stream().map(r -> r.candidate().accountId()).toList());
+                    .containsExactlyElementsOf(whole.subList(0, k).stream().map(r -> r.candidate().accountId())
+                            .toList());
         }
     }
 
@@ -105,7 +106,8 @@ class AdlHeadIT {
         for (AdlRanking ranking : AdlRanking.values()) {
             List<String> whole = ranked(ranking);
             for (int rank : List.of(1, 2, 1 + random.nextInt(2400), 1 + random.nextInt(2400), 2400)) {
-                AdlStore.Standing s = positions.standing(SYMBOL, true, MARK, ranking, whole.get(rank - 1)).orElseThrow();
+                AdlStore.Standing s = positions.standing(SYMBOL, true, MARK, ranking, whole.get(rank - 1))
+                        .orElseThrow();
                 assertThat(s.rank()).as("%s, %s", ranking, whole.get(rank - 1)).isEqualTo(rank);
                 assertThat(s.sideSize()).isEqualTo(2400);
             }

@@ -55,7 +55,8 @@ public class AdlHeadTest {
                 paged.walk().forEach(walked::add);
                 assertThat(walked).containsExactlyElementsOf(ranked(candidates, ranking));
 
-                Set<String> refused = candidates.stream().map(AdlCandidate::accountId).filter(a -> random.nextInt(5) == 0)
+                Set<String> refused = candidates.stream().map(AdlCandidate::accountId)
+                        .filter(a -> random.nextInt(5) == 0)
                         .collect(Collectors.toSet());
                 List<AdlCandidate> rest = new ArrayList<>();
                 paged.without(refused).walk().forEach(rest::add);
@@ -123,9 +124,11 @@ public class AdlHeadTest {
                 for (AdlQueue.Ranked r : List.of(whole.get(0), whole.get(random.nextInt(whole.size())),
                         whole.get(whole.size() - 1))) {
                     double own = approximate(r.candidate(), ranking);
-                    long above = candidates.stream().filter(c -> approximate(c, ranking) > AdlHead.ceiling(own)).count();
-                    List<AdlCandidate> band = candidates.stream().filter(c -> approximate(c, ranking) >= AdlHead.floor(own)
-                            && approximate(c, ranking) <= AdlHead.ceiling(own)).toList();
+                    long above = candidates.stream().filter(c -> approximate(c, ranking) > AdlHead.ceiling(own))
+                            .count();
+                    List<AdlCandidate> band = candidates.stream()
+                            .filter(c -> approximate(c, ranking) >= AdlHead.floor(own)
+                                    && approximate(c, ranking) <= AdlHead.ceiling(own)).toList();
                     assertThat(AdlHead.rank(r.candidate().accountId(), above, band, ranking)).hasValue(r.rank());
                 }
             }
@@ -210,12 +213,13 @@ public class AdlHeadTest {
         return AdlHead.exact(band, k, ranking);
     }
 
-    /** What the store's SQL computes ({@code AdlStore.approximate}): exact operands, each converted to a double once. */
+    /** What the store's SQL computes ({@code AdlStore.approximate}): exact operands, each made a double once. */
     static double approximate(AdlCandidate c, AdlRanking ranking) {
         BigDecimal pnl = c.unrealizedPnl();
         return switch (ranking) {
             case BINANCE -> c.marginRatio() == null || pnl.signum() <= 0 ? 0
-                    : pnl.doubleValue() / c.walletBalance().max(BigDecimal.ONE).doubleValue() * c.marginRatio().doubleValue();
+                    : pnl.doubleValue() / c.walletBalance().max(BigDecimal.ONE).doubleValue()
+                            * c.marginRatio().doubleValue();
             case BITMEX -> pnl.doubleValue() / c.quantity().multiply(c.entryPrice()).doubleValue()
                     * (pnl.signum() >= 0 ? c.notional().doubleValue() / c.equity().max(BigDecimal.ONE).doubleValue()
                     : c.equity().max(BigDecimal.ONE).doubleValue() / c.notional().doubleValue());
@@ -284,6 +288,7 @@ public class AdlHeadTest {
                 c -> AdlRanking.BINANCE.score(c).stripTrailingZeros(), Collectors.counting()));
         assertThat(byScore.get(BigDecimal.ZERO)).as("zero scores").isGreaterThan(10);
         assertThat(byScore.values().stream().filter(n -> n > 1).count()).as("other exact ties").isGreaterThan(3);
-        assertThat(side.stream().filter(c -> AdlRanking.BITMEX.score(c).signum() < 0)).as("BitMEX negatives").isNotEmpty();
+        assertThat(side.stream().filter(c -> AdlRanking.BITMEX.score(c).signum() < 0)).as("BitMEX negatives")
+                .isNotEmpty();
     }
 }
