@@ -6,7 +6,13 @@ import io.backstop.events.margin.AccountPositionsSnapshotted;
 import io.backstop.events.margin.PositionMark;
 import io.backstop.insurance.fund.SentAdlRequest;
 import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlHead;
+import io.backstop.insurance.waterfall.AdlQueue;
+import io.backstop.insurance.waterfall.AdlRanking;
+import io.backstop.insurance.waterfall.AdlSide;
 import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -69,11 +76,15 @@ public class AdlStore {
         });
         List<Object[]> rows = new ArrayList<>();
         for (String account : changed) {
-            for (PositionMark m : latest.get(account).positions().positions()) {
-                rows.add(new Object[] {account, m.symbol(), m.size(), m.entryPrice()});
+            AccountPositionsSnapshotted p = latest.get(account).positions();
+            for (PositionMark m : p.positions()) {
+                rows.add(new Object[] {account, m.symbol(), m.size(), m.entryPrice(), p.walletBalance(), p.equity(),
+                        p.marginRatio()});
             }
         }
-        jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price) VALUES (?, ?, ?, ?)", rows);
+        // the account's figures beside each position (V6): a side of the queue is read without a join
+        jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price, wallet_balance, equity,"
+                + " margin_ratio) VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
         jdbc.update(con -> {
             var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?) AND size = 0");
             ps.setArray(1, con.createArrayOf("text", changed.toArray()));
@@ -125,17 +136,140 @@ public class AdlStore {
                 + " AND applied < requested", String.class, shortfallId));
     }
 
+    /** How many positions one side of a symbol holds (the queue's length, whose fifths are the indicators). */
+    public int sideSize(String symbol, boolean longs) {
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_position WHERE symbol = ? AND (size > 0) = ?",
+                Integer.class, symbol, longs);
+        return n == null ? 0 : n;
+    }
+
     /**
-     * Every position of one side of a symbol, valued at {@code mark}, in no particular order: the ADL queue is
-     * ranked in Java ({@code AdlQueue}), where its score is defined; this only reads (ADR 15).
+     * One side of a symbol as the ADL queue ranks it at {@code mark}, read from its head ({@link #head}) as far as
+     * it is walked. Each page is a statement of its own: the caller's transaction sees the side as of each.
      */
-    public List<AdlCandidate> side(String symbol, boolean longs, BigDecimal mark) {
-        return jdbc.query("SELECT p.account_id, p.size, p.entry_price, p.size * (?::numeric - p.entry_price),"
-                        + " a.wallet_balance, a.equity, a.margin_ratio FROM adl_position p"
-                        + " JOIN adl_account a ON a.account_id = p.account_id WHERE p.symbol = ? AND (p.size > 0) = ?",
-                (rs, i) -> new AdlCandidate(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), mark,
-                        rs.getBigDecimal(4), rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getBigDecimal(7)),
-                mark, symbol, longs);
+    public AdlSide queue(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking) {
+        return k -> head(symbol, longs, mark, ranking, k);
+    }
+
+    /**
+     * The first {@code k} positions of one side of a symbol in exactly {@link AdlQueue#rank} order at {@code mark},
+     * without reading the side: PostgreSQL orders the side by an approximation of the score and returns its first
+     * rows, and {@link AdlHead} ranks exactly every position down to a relative {@link AdlHead#TOLERANCE} below the
+     * k-th of them, reading further when near or exact ties reach past the first rows. When the k-th scores exactly
+     * 0 (fewer than k positions of the side profit, for Binance), the zero scores that come first are read by
+     * quantity ({@link AdlHead#missingZeros}), not all of them. The SQL score only chooses what to rank; the order and
+     * the scores are {@link AdlRanking#score}'s (ADR 15).
+     */
+    public List<AdlCandidate> head(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("the head of a queue holds at least one position, asked for " + k);
+        }
+        int limit = k + HEAD_MARGIN;
+        List<AdlHead.Approximate> first = jdbc.query("SELECT " + CANDIDATE + ", " + approximate(ranking) + " AS approx"
+                        + " FROM " + SIDE + " ORDER BY approx DESC LIMIT ?",
+                (rs, i) -> new AdlHead.Approximate(candidate(rs, mark), rs.getDouble("approx")),
+                mark, symbol, longs, limit);
+        OptionalDouble floor = AdlHead.missing(first, k, limit);
+        if (floor.isEmpty()) {
+            return AdlHead.exact(first.stream().map(AdlHead.Approximate::candidate).toList(), k, ranking);
+        }
+        if (floor.getAsDouble() == 0) {
+            // the k-th scores exactly 0, like every position after it that is not negative: the band would be all of
+            // them (most of a side of losing positions); the first of them by quantity are the ones that come first
+            List<AdlCandidate> above = first.stream().filter(a -> a.score() > 0).map(AdlHead.Approximate::candidate)
+                    .toList();
+            int need = k - above.size();
+            int zeroLimit = need + HEAD_MARGIN;
+            List<AdlCandidate> zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE "
+                            + approximate(ranking) + " = 0 ORDER BY abs(size) DESC LIMIT ?",
+                    (rs, i) -> candidate(rs, mark), mark, symbol, longs, zeroLimit);
+            Optional<BigDecimal> quantity = AdlHead.missingZeros(zeros, need, zeroLimit);
+            if (quantity.isPresent()) {
+                zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking) + " = 0"
+                        + " AND abs(size) >= ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity.get());
+            }
+            List<AdlCandidate> band = new ArrayList<>(above);
+            band.addAll(zeros);
+            return AdlHead.exact(band, k, ranking);
+        }
+        List<AdlCandidate> band = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE "
+                        + approximate(ranking) + " >= ?",
+                (rs, i) -> candidate(rs, mark), mark, symbol, longs, floor.getAsDouble());
+        return AdlHead.exact(band, k, ranking);
+    }
+
+    /** A position's place on its side of the queue: {@code rank} 1 is deleveraged first, of {@code sideSize}. */
+    public record Standing(AdlCandidate candidate, int rank, int sideSize) {
+    }
+
+    /**
+     * Where {@code accountId}'s position on one side of a symbol stands in the queue at {@code mark}, exactly as
+     * {@link AdlQueue#rank} would rank the whole side, without reading it: PostgreSQL counts the positions whose
+     * approximate score is clearly above the account's (for a score of exactly 0, also the zero scores of larger
+     * quantity), and {@link AdlHead#rank} ranks exactly those near it (of a zero score, those of its quantity). Empty
+     * when the account holds no position on that side (or its position changed between the statements).
+     */
+    public Optional<Standing> standing(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
+                                       String accountId) {
+        Optional<AdlHead.Approximate> own = jdbc.query("SELECT " + CANDIDATE + ", " + approximate(ranking)
+                        + " AS approx FROM " + SIDE + " WHERE account_id = ?",
+                (rs, i) -> new AdlHead.Approximate(candidate(rs, mark), rs.getDouble("approx")),
+                mark, symbol, longs, accountId).stream().findFirst();
+        if (own.isEmpty()) {
+            return Optional.empty();
+        }
+        double score = own.get().score();
+        double ceiling = AdlHead.ceiling(score);
+        // a zero score ties exactly with every other (most of a side of losing positions, for Binance): the larger
+        // quantities come before it, the smaller after, and only its own quantity's are ranked
+        BigDecimal quantity = score == 0 ? own.get().candidate().quantity() : null;
+        long[] counts = jdbc.queryForObject("SELECT count(*) FILTER (WHERE approx > ? OR (approx = 0"
+                        + " AND abs(size) > ?::numeric)), count(*) FROM (SELECT size, " + approximate(ranking)
+                        + " AS approx FROM " + SIDE + ") scored",
+                (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}, ceiling, quantity, mark, symbol, longs);
+        List<AdlCandidate> band = quantity == null
+                ? jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking)
+                        + " BETWEEN ? AND ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs,
+                        AdlHead.floor(score), ceiling)
+                : jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking) + " = 0"
+                        + " AND abs(size) = ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity);
+        return AdlHead.rank(accountId, counts[0], band, ranking).stream().boxed().findFirst()
+                .flatMap(rank -> band.stream().filter(c -> c.accountId().equals(accountId)).findFirst()
+                        .map(c -> new Standing(c, rank, Math.toIntExact(Math.max(counts[1], rank)))));
+    }
+
+    /** Rows read past the k asked, so that the usual band of near ties below the k-th needs no second read. */
+    private static final int HEAD_MARGIN = 32;
+
+    /** One side of a symbol valued at the mark; parameters: the mark, the symbol, whether the longs. */
+    static final String SIDE = "(SELECT account_id, size, entry_price, size * (m.mark - entry_price) AS pnl,"
+            + " m.mark, wallet_balance, equity, margin_ratio FROM adl_position, (SELECT ?::numeric AS mark) m"
+            + " WHERE symbol = ? AND (size > 0) = ?) side";
+
+    /** The columns of a position of {@link #SIDE} that {@link #candidate} reads. */
+    static final String CANDIDATE = "account_id, size, entry_price, pnl, wallet_balance, equity, margin_ratio";
+
+    static AdlCandidate candidate(ResultSet rs, BigDecimal mark) throws SQLException {
+        return new AdlCandidate(rs.getString("account_id"), rs.getBigDecimal("size"), rs.getBigDecimal("entry_price"),
+                mark, rs.getBigDecimal("pnl"), rs.getBigDecimal("wallet_balance"), rs.getBigDecimal("equity"),
+                rs.getBigDecimal("margin_ratio"));
+    }
+
+    /**
+     * {@link AdlRanking#score} in {@code float8}, of a position of {@link #SIDE}: only to choose which positions to
+     * rank ({@link AdlHead}). Each operand is exact {@code numeric} converted once (the unrealized PnL too), so the
+     * result is within a few roundings of a {@code double} of the exact score, and has its sign: 0 where it is 0.
+     */
+    static String approximate(AdlRanking ranking) {
+        return switch (ranking) {
+            // max(0, uPnL) / max(1, wallet) x margin ratio; 0 without a margin ratio
+            case BINANCE -> "(CASE WHEN margin_ratio IS NULL OR pnl <= 0 THEN 0::float8"
+                    + " ELSE pnl::float8 / greatest(wallet_balance, 1)::float8 * margin_ratio::float8 END)";
+            // uPnL / cost, times the leverage (notional / max(1, equity)) when profitable, divided by it when not
+            case BITMEX -> "(pnl::float8 / (abs(size) * entry_price)::float8 * CASE WHEN pnl >= 0"
+                    + " THEN (abs(size) * mark)::float8 / greatest(equity, 1)::float8"
+                    + " ELSE greatest(equity, 1)::float8 / (abs(size) * mark)::float8 END)";
+        };
     }
 
     /**

@@ -16,7 +16,7 @@ import io.backstop.insurance.fund.FundView;
 import io.backstop.insurance.fund.Inventory;
 import io.backstop.insurance.fund.ShortfallDecider;
 import io.backstop.insurance.fund.UnwindDecider;
-import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlSide;
 import io.backstop.kit.inbox.InboxBatch;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.prices.PriceBoard;
@@ -173,9 +173,10 @@ public class InsuranceDesk {
         FundBook book = work.book(group, eventId);
         String symbol = raised.symbol();
         BigDecimal mark = prices.mark(symbol).orElse(raised.markPrice());
-        // read only if the waterfall gets to the ADL step, or to socializing: a shortfall the fund covers reads neither
-        List<AdlCandidate> opposite = OnFirstUse.list(() -> positions.side(symbol,
-                raised.positionSide() == PositionSide.SHORT, mark));
+        // read only if the waterfall gets to the ADL step, or to socializing: a shortfall the fund covers reads neither;
+        // the ADL step reads the queue from its head, as far as it deleverages
+        AdlSide opposite = positions.queue(symbol, raised.positionSide() == PositionSide.SHORT, mark,
+                properties.ranking());
         Map<String, BigDecimal> base = raised.deficit().signum() > 0
                 ? OnFirstUse.map(() -> positions.profitable(symbol, mark, raised.accountId())) : Map.of();
         ShortfallDecider.Resolution r = shortfalls.resolve(eventId, raised, book, config.terms(), prices.marks(), mark,
@@ -207,13 +208,13 @@ public class InsuranceDesk {
                             + "; a second answer is never booked");
         });
         FundBook book = work.book(group, eventId);
-        List<AdlCandidate> opposite = List.of();
+        AdlSide opposite = k -> List.of();
         Set<String> excluded = new TreeSet<>();
         if (leg.refused().signum() > 0) {
             excluded.addAll(positions.refusedFor(leg.shortfallId()));
             excluded.add(leg.accountId());
             BigDecimal mark = prices.mark(leg.symbol()).orElse(leg.price());
-            opposite = positions.side(leg.symbol(), leg.bankruptSide() == Side.BUY, mark);
+            opposite = positions.queue(leg.symbol(), leg.bankruptSide() == Side.BUY, mark, properties.ranking());
         }
         ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, store.waterfall(leg.shortfallId()).isPresent(),
                 positions.requestSent(leg.requestId()), book, opposite, excluded, work.now);

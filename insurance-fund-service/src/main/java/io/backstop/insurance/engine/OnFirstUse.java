@@ -9,10 +9,11 @@ import java.util.function.Supplier;
 
 /**
  * A list or map the shell hands a decider without reading it from the store until the decider reads it, and then
- * once. A shortfall's waterfall needs the opposite side of the ADL queue only when the fund cannot take the whole
- * remainder, and the socialization base only when its money cannot cover the deficit; with 1.6 million accounts a
- * side of BTCUSDT is ~840,000 positions and seconds to read (docs/capacity.md), so a shortfall the fund covers
- * should not read it. The decider stays a function of its inputs: what it reads is what it would have been given.
+ * once. A shortfall's waterfall needs the socialization base (every profitable account on the symbol: ~840,000 on
+ * a side of BTCUSDT with 1.6 million accounts, seconds to read, docs/capacity.md) only when its money cannot cover
+ * the deficit, so a shortfall the fund covers should not read it. (The opposite side of the ADL queue is handed as
+ * an {@code AdlSide}, read from its head as far as the ADL step walks it.) The decider stays a function of its
+ * inputs: what it reads is what it would have been given.
  * Not thread-safe: read on the thread, and in the transaction, that decides.
  */
 final class OnFirstUse {

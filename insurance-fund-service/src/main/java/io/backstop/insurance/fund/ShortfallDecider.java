@@ -12,6 +12,7 @@ import io.backstop.events.insurance.PositionTakenOver;
 import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.insurance.ledger.LedgerTransaction;
 import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlSide;
 import io.backstop.insurance.waterfall.FundSnapshot;
 import io.backstop.insurance.waterfall.Shortfall;
 import io.backstop.insurance.waterfall.SocializedLoss;
@@ -36,7 +37,8 @@ import java.util.UUID;
  * margin publishes, but never acts on them: each leg is a request to margin-service, the owner of both positions,
  * which closes what the ranked position still holds; what it refuses is planned again against the rest of the
  * queue, and what no one is left to take the fund takes over. Pure: the caller locks the book, supplies the
- * opposite side of the ADL queue and the socialization base, and writes what this returns in one transaction.
+ * opposite side of the ADL queue (whole, or read from its head as far as the decision walks it: {@link AdlSide}) and
+ * the socialization base, and writes what this returns in one transaction.
  */
 public final class ShortfallDecider {
 
@@ -83,6 +85,18 @@ public final class ShortfallDecider {
     public Resolution resolve(UUID eventId, LiquidationShortfallRaised raised, FundBook book, FundTerms terms,
                               Map<String, BigDecimal> marks, BigDecimal mark, BigDecimal openInterest,
                               List<AdlCandidate> opposite, Map<String, BigDecimal> base, Instant now) {
+        return resolve(eventId, raised, book, terms, marks, mark, openInterest,
+                AdlSide.of(() -> opposite, policy.ranking()), base, now);
+    }
+
+    /**
+     * As {@link #resolve(UUID, LiquidationShortfallRaised, FundBook, FundTerms, Map, BigDecimal, BigDecimal, List,
+     * Map, Instant)}, with {@code opposite} the opposite side of the symbol in queue order, valued at {@code mark}:
+     * read from its head only when the waterfall gets to the ADL step, and only as far as that step needs.
+     */
+    public Resolution resolve(UUID eventId, LiquidationShortfallRaised raised, FundBook book, FundTerms terms,
+                              Map<String, BigDecimal> marks, BigDecimal mark, BigDecimal openInterest,
+                              AdlSide opposite, Map<String, BigDecimal> base, Instant now) {
         boolean guarantee = terms.guaranteeHolds(openInterest);
         BigDecimal balanceBefore = book.balance();
         FundSnapshot fund = new FundSnapshot(book.group(), book.balance(), book.inheritedNotional(marks),
@@ -135,6 +149,16 @@ public final class ShortfallDecider {
      */
     public Settlement settle(UUID eventId, AdlLegSettled leg, boolean resolved, Optional<SentAdlRequest> sent, FundBook book,
                              List<AdlCandidate> opposite, Set<String> excluded, Instant now) {
+        return settle(eventId, leg, resolved, sent, book, AdlSide.of(() -> opposite, policy.ranking()), excluded, now);
+    }
+
+    /**
+     * As {@link #settle(UUID, AdlLegSettled, boolean, Optional, FundBook, List, Set, Instant)}, with {@code opposite}
+     * the side of the symbol opposite the bankrupt one in queue order: read from its head only when the leg refused
+     * something, and only as far as its re-plan needs.
+     */
+    public Settlement settle(UUID eventId, AdlLegSettled leg, boolean resolved, Optional<SentAdlRequest> sent, FundBook book,
+                             AdlSide opposite, Set<String> excluded, Instant now) {
         if (!resolved) {
             throw new ContractViolation("adl.settlements", "payload.shortfallId",
                     ContractViolation.Reason.REJECTED_BY_CONSUMER, "the fund never resolved shortfall "
@@ -161,10 +185,9 @@ public final class ShortfallDecider {
         if (refused.signum() > 0) {
             steps.add("refused: " + leg.accountId() + " held " + plain(leg.applied()) + " of the " + plain(leg.requested())
                     + " asked; " + plain(refused) + " planned again");
-            List<AdlCandidate> eligible = opposite.stream().filter(c -> !excluded.contains(c.accountId())).toList();
             Shortfall remainder = new Shortfall(leg.shortfallId(), leg.bankruptAccountId(), leg.symbol(), side, refused,
                     leg.price(), leg.price(), BigDecimal.ZERO);
-            Waterfall.Deleveraged d = waterfall.deleverage(remainder, refused, eligible, steps);
+            Waterfall.Deleveraged d = waterfall.deleverage(remainder, refused, opposite.without(excluded), steps);
             replanned = d.matches();
             events.addAll(requests(eventId, leg.shortfallId(), leg.bankruptAccountId(), leg.symbol(), side, leg.price(),
                     replanned, now));

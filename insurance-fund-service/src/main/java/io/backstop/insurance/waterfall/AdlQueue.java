@@ -38,6 +38,21 @@ public final class AdlQueue {
         return queue;
     }
 
+    /**
+     * The head of a side of {@code sideSize} positions, given in queue order ({@link AdlSide#top}): ranked, scored
+     * and indicated as {@link #rank} ranks the whole side, of which it is the first entries.
+     */
+    public static List<Ranked> head(List<AdlCandidate> head, AdlRanking ranking, int sideSize) {
+        if (head.size() > sideSize) {
+            throw new IllegalArgumentException("a head of " + head.size() + " positions of a side of " + sideSize);
+        }
+        List<Ranked> queue = new ArrayList<>(head.size());
+        for (int i = 0; i < head.size(); i++) {
+            queue.add(new Ranked(i + 1, head.get(i), ranking.score(head.get(i)), indicator(i, sideSize)));
+        }
+        return queue;
+    }
+
     /** 4 for the first fifth of the queue, ..., 0 for the last fifth. */
     public static int indicator(int index, int size) {
         return 4 - (int) ((5L * index) / size);

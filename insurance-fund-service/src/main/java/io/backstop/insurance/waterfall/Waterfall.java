@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The loss waterfall for one bankrupt remainder, in order: (1) the fund takes what its capacity allows
@@ -32,6 +33,16 @@ public final class Waterfall {
      */
     public WaterfallResult resolve(Shortfall s, FundSnapshot fund, List<AdlCandidate> opposite,
                                    Map<String, BigDecimal> base) {
+        return resolve(s, fund, side(s, opposite), base);
+    }
+
+    /**
+     * As {@link #resolve(Shortfall, FundSnapshot, List, Map)}, the ADL step walking {@code opposite} from its head
+     * only as far as the remainder needs.
+     *
+     * @param opposite the side of the queue opposite the remainder (longs for a bankrupt short), in queue order
+     */
+    public WaterfallResult resolve(Shortfall s, FundSnapshot fund, AdlSide opposite, Map<String, BigDecimal> base) {
         List<String> steps = new ArrayList<>();
         BigDecimal q = s.quantity();
         BigDecimal price = s.bankruptcyPrice();
@@ -106,6 +117,12 @@ public final class Waterfall {
                 List.copyOf(steps));
     }
 
+    /** The positions of {@code opposite} on the side opposite the remainder, ranked when first read. */
+    private AdlSide side(Shortfall s, List<AdlCandidate> opposite) {
+        boolean wantLongs = s.side() == PositionSide.SHORT;
+        return AdlSide.of(() -> opposite.stream().filter(c -> c.isLong() == wantLongs).toList(), policy.ranking());
+    }
+
     private static String plain(BigDecimal value) {
         return value.stripTrailingZeros().toPlainString();
     }
@@ -124,23 +141,35 @@ public final class Waterfall {
      * never counts) in the policy's queue order, the last one partly; explains each match in {@code steps}.
      */
     public Deleveraged deleverage(Shortfall s, BigDecimal quantity, List<AdlCandidate> opposite, List<String> steps) {
+        return deleverage(s, quantity, side(s, opposite), steps);
+    }
+
+    /**
+     * As {@link #deleverage(Shortfall, BigDecimal, List, List)}, walking {@code opposite} (the side opposite the
+     * remainder, in queue order) from its head until the quantity is matched: each match's rank is its place in the
+     * side without the bankrupt account, as if that side had been ranked whole.
+     */
+    public Deleveraged deleverage(Shortfall s, BigDecimal quantity, AdlSide opposite, List<String> steps) {
         BigDecimal rest = quantity;
         List<WaterfallResult.AdlMatch> adl = new ArrayList<>();
         if (rest.signum() > 0) {
             boolean wantLongs = s.side() == PositionSide.SHORT;
-            List<AdlCandidate> eligible = opposite.stream().filter(c -> c.isLong() == wantLongs
-                    && !c.accountId().equals(s.accountId())).toList();
-            for (AdlQueue.Ranked r : AdlQueue.rank(eligible, policy.ranking())) {
-                if (rest.signum() == 0) {
-                    break;
+            int rank = 0;
+            for (AdlCandidate c : opposite.without(Set.of(s.accountId())).walk()) {
+                if (c.isLong() != wantLongs) {
+                    continue; // never on a side read as one; a list given whole may hold both
                 }
-                BigDecimal close = r.candidate().quantity().min(rest);
-                adl.add(new WaterfallResult.AdlMatch(r.candidate().accountId(), r.rank(), close, r.score(),
-                        r.candidate().size()));
+                rank++;
+                BigDecimal score = policy.ranking().score(c);
+                BigDecimal close = c.quantity().min(rest);
+                adl.add(new WaterfallResult.AdlMatch(c.accountId(), rank, close, score, c.size()));
                 rest = rest.subtract(close);
-                steps.add("adl: rank " + r.rank() + " " + r.candidate().accountId() + " (score " + r.score().round(
-                        new java.math.MathContext(6)).toPlainString() + ", position " + plain(r.candidate().size())
+                steps.add("adl: rank " + rank + " " + c.accountId() + " (score " + score.round(
+                        new java.math.MathContext(6)).toPlainString() + ", position " + plain(c.size())
                         + ") closes " + plain(close) + " at " + plain(s.bankruptcyPrice()));
+                if (rest.signum() == 0) {
+                    break; // before the walk reads another page it does not need
+                }
             }
         }
         return new Deleveraged(List.copyOf(adl), rest);

@@ -13,6 +13,7 @@ import io.backstop.kit.prices.PriceBoard;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.net.URI;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,9 +52,11 @@ class InsuranceController {
     private final InsuranceProperties properties;
     private final PriceBoard prices;
     private final JsonMapper mapper;
+    private final QueueHeads heads;
 
     InsuranceController(InsuranceDesk desk, FundFigures figures, InsuranceStore store, AdlStore positions,
-                        InsuranceProperties properties, PriceBoard prices, io.backstop.events.json.EventJson json) {
+                        InsuranceProperties properties, PriceBoard prices, io.backstop.events.json.EventJson json,
+                        Clock clock) {
         this.desk = desk;
         this.figures = figures;
         this.store = store;
@@ -61,6 +64,7 @@ class InsuranceController {
         this.properties = properties;
         this.prices = prices;
         this.mapper = json.mapper();
+        this.heads = new QueueHeads(positions, properties.ranking(), clock);
     }
 
     /** A fund and its latest money movements. */
@@ -117,8 +121,9 @@ class InsuranceController {
     }
 
     /**
-     * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth). A
-     * trader reads its own place with {@link #adlAccount}.
+     * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth),
+     * as {@link AdlQueue#rank} ranks the whole side at the mark shown, from the head of the side read and counted at
+     * most {@link QueueHeads#MAX_AGE} ago. A trader reads its own place with {@link #adlAccount}.
      */
     @GetMapping("/adl/{symbol}/queue")
     Map<String, Object> adlQueue(@PathVariable String symbol, @RequestParam(required = false) String side,
@@ -139,9 +144,9 @@ class InsuranceController {
                 throw new InvalidField("side", "must be LONG or SHORT");
             }
             boolean longs = s.equals("LONG");
-            List<AdlQueue.Ranked> queue = AdlQueue.rank(positions.side(symbol, longs, mark), properties.ranking());
+            QueueHeads.Head head = heads.head(symbol, longs, mark);
             List<Map<String, Object>> entries = new ArrayList<>();
-            for (AdlQueue.Ranked r : queue.subList(0, Math.min(limit, queue.size()))) {
+            for (AdlQueue.Ranked r : head.entries().subList(0, Math.min(limit, head.entries().size()))) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("rank", r.rank());
                 e.put("accountId", r.candidate().accountId());
@@ -153,7 +158,7 @@ class InsuranceController {
                 entries.add(e);
             }
             Map<String, Object> sideBody = new LinkedHashMap<>();
-            sideBody.put("positions", (long) queue.size());
+            sideBody.put("positions", (long) head.sideSize());
             sideBody.put("entries", entries);
             body.put(s.toLowerCase(java.util.Locale.ROOT), sideBody);
         }
@@ -175,8 +180,8 @@ class InsuranceController {
 
     /**
      * A trader's own ADL indicator (an operator's view of any account's): for each position the fund knows of the
-     * account, its place on the queue of its symbol and side, ranked as the queue endpoint ranks it (one ranking of
-     * that side per symbol the account holds). A position that disappears between the two reads (a newer snapshot)
+     * account, its place on the queue of its symbol and side, ranked as the queue endpoint ranks it (exactly, without
+     * reading the side: {@link AdlStore#standing}). A position that disappears between the reads (a newer snapshot)
      * is left out.
      */
     @GetMapping("/adl/accounts/{accountId}")
@@ -200,10 +205,10 @@ class InsuranceController {
             String symbol = position.getKey();
             boolean longs = position.getValue().signum() > 0;
             BigDecimal mark = marks.get(symbol);
-            List<AdlQueue.Ranked> queue = AdlQueue.rank(positions.side(symbol, longs, mark), properties.ranking());
-            queue.stream().filter(r -> r.candidate().accountId().equals(accountId)).findFirst().ifPresent(r ->
-                    standings.add(new AdlStanding(symbol, longs ? "LONG" : "SHORT", r.rank(), queue.size(),
-                            r.indicator(), r.score().round(new MathContext(12)), r.candidate().size(),
+            positions.standing(symbol, longs, mark, properties.ranking(), accountId).ifPresent(r ->
+                    standings.add(new AdlStanding(symbol, longs ? "LONG" : "SHORT", r.rank(), r.sideSize(),
+                            AdlQueue.indicator(r.rank() - 1, r.sideSize()),
+                            properties.ranking().score(r.candidate()).round(new MathContext(12)), r.candidate().size(),
                             r.candidate().entryPrice(), r.candidate().unrealizedPnl(), mark)));
         }
         if (standings.isEmpty()) {

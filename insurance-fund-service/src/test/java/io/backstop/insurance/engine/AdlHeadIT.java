@@ -1,0 +1,180 @@
+package io.backstop.insurance.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.backstop.events.MarginMode;
+import io.backstop.events.margin.AccountPositionsSnapshotted;
+import io.backstop.events.margin.PositionMark;
+import io.backstop.insurance.waterfall.AdlCandidate;
+import io.backstop.insurance.waterfall.AdlHeadTest;
+import io.backstop.insurance.waterfall.AdlQueue;
+import io.backstop.insurance.waterfall.AdlRanking;
+import io.backstop.testkit.RealInfrastructure;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The head of a side read from PostgreSQL ({@link AdlStore#head}, {@link AdlStore#queue}, {@link AdlStore#standing})
+ * is exactly what ranking the whole side in Java gives: a side of 2,400 longs with exact ties, near ties a unit of
+ * the 30th digit apart, zero scores (Binance) and negative ones (BitMEX), beside shorts and another symbol's positions
+ * it must not read. The positions arrive as margin's snapshots do ({@link AdlStore#applySnapshots}), which puts the
+ * account's figures beside each position.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE)
+@RealInfrastructure
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AdlHeadIT {
+
+    private static final String SYMBOL = "XHEADUSDT";
+    private static final BigDecimal MARK = AdlHeadTest.MARK;
+
+    @Autowired
+    AdlStore positions;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    private List<AdlCandidate> longs;
+
+    @BeforeAll
+    void snapshots() {
+        longs = AdlHeadTest.randomSide(new Random(2026), 2400);
+        List<AdlStore.Snapshot> snapshots = new ArrayList<>();
+        for (AdlCandidate c : longs) {
+            // each account also holds a position on another symbol, which the side never reads
+            snapshots.add(new AdlStore.Snapshot(new AccountPositionsSnapshotted(c.accountId(), c.walletBalance(),
+                    c.equity(), BigDecimal.ZERO, c.marginRatio(), List.of(mark(SYMBOL, c.size(), c.entryPrice()),
+                    mark("XOTHERUSDT", c.size().negate(), c.entryPrice()))), 1));
+        }
+        for (int i = 0; i < 300; i++) { // shorts on the symbol: the other side
+            snapshots.add(new AdlStore.Snapshot(new AccountPositionsSnapshotted("short-" + i, BigDecimal.TEN,
+                    BigDecimal.TEN, BigDecimal.ZERO, new BigDecimal("0.5"),
+                    List.of(mark(SYMBOL, BigDecimal.valueOf(-1 - i), new BigDecimal("90000")))), 1));
+        }
+        assertThat(positions.applySnapshots(snapshots)).isEqualTo(2700);
+    }
+
+    @Test
+    void theHeadOfASideIsTheWholeRankingsFirstPositionsForBothRankings() {
+        for (AdlRanking ranking : AdlRanking.values()) {
+            List<String> whole = ranked(ranking);
+            assertThat(whole).as("the side read whole is the side written").containsExactlyElementsOf(
+                    AdlQueue.rank(longs, ranking).stream().map(r -> r.candidate().accountId()).toList());
+            for (int k : List.of(1, 7, 50, 333, 2399, 2400, 5000)) {
+                assertThat(positions.head(SYMBOL, true, MARK, ranking, k)).extracting(AdlCandidate::accountId)
+                        .as("%s, k %d", ranking, k).containsExactlyElementsOf(whole.subList(0, Math.min(k, 2400)));
+            }
+        }
+    }
+
+    @Test
+    void aHeadReachingIntoTheZeroScoresReadsTheirWholeBandAndStaysExact() {
+        List<AdlQueue.Ranked> whole = AdlQueue.rank(longs, AdlRanking.BINANCE);
+        int positive = (int) whole.stream().filter(r -> r.score().signum() > 0).count();
+        assertThat(positive).as("the side has zero scores to reach").isLessThan(2000);
+        for (int k : List.of(positive, positive + 1, positive + 40)) {
+            assertThat(positions.head(SYMBOL, true, MARK, AdlRanking.BINANCE, k)).extracting(AdlCandidate::accountId)
+                    .containsExactlyElementsOf(whole.subList(0, k).stream().map(r -> r.candidate().accountId())
+                            .toList());
+        }
+    }
+
+    @Test
+    void walkingTheQueueFromItsHeadGivesTheWholeRankingInOrder() {
+        for (AdlRanking ranking : AdlRanking.values()) {
+            List<String> walked = new ArrayList<>();
+            positions.queue(SYMBOL, true, MARK, ranking).walk().forEach(c -> walked.add(c.accountId()));
+            assertThat(walked).containsExactlyElementsOf(ranked(ranking));
+        }
+    }
+
+    @Test
+    void anAccountsStandingIsItsPlaceInTheWholeRanking() {
+        assertThat(positions.sideSize(SYMBOL, true)).isEqualTo(2400);
+        assertThat(positions.sideSize(SYMBOL, false)).isEqualTo(300);
+        Random random = new Random(7);
+        for (AdlRanking ranking : AdlRanking.values()) {
+            List<String> whole = ranked(ranking);
+            for (int rank : List.of(1, 2, 1 + random.nextInt(2400), 1 + random.nextInt(2400), 2400)) {
+                AdlStore.Standing s = positions.standing(SYMBOL, true, MARK, ranking, whole.get(rank - 1))
+                        .orElseThrow();
+                assertThat(s.rank()).as("%s, %s", ranking, whole.get(rank - 1)).isEqualTo(rank);
+                assertThat(s.sideSize()).isEqualTo(2400);
+            }
+            assertThat(positions.standing(SYMBOL, false, MARK, ranking, whole.get(0))).as("not on that side").isEmpty();
+        }
+        // scores of exactly 0 tie: each stands by its quantity, then account id, among them
+        List<AdlQueue.Ranked> binance = AdlQueue.rank(longs, AdlRanking.BINANCE);
+        int firstZero = (int) binance.stream().filter(r -> r.score().signum() > 0).count();
+        for (int index : List.of(firstZero, firstZero + 1, firstZero + random.nextInt(2400 - firstZero), 2399)) {
+            AdlQueue.Ranked r = binance.get(index);
+            assertThat(r.score()).isZero();
+            assertThat(positions.standing(SYMBOL, true, MARK, AdlRanking.BINANCE, r.candidate().accountId())
+                    .orElseThrow().rank()).isEqualTo(r.rank());
+        }
+    }
+
+    @Test
+    void theSqlApproximationIsTheExactScoreToTwelveDigitsWithItsSign() {
+        Map<String, AdlCandidate> byAccount = longs.stream().collect(Collectors.toMap(AdlCandidate::accountId, c -> c));
+        for (AdlRanking ranking : AdlRanking.values()) {
+            List<Object[]> rows = jdbc.query("SELECT account_id, " + AdlStore.approximate(ranking) + " FROM "
+                    + AdlStore.SIDE, (rs, i) -> new Object[] {rs.getString(1), rs.getDouble(2)}, MARK, SYMBOL, true);
+            assertThat(rows).hasSize(2400);
+            for (Object[] row : rows) {
+                BigDecimal exact = ranking.score(byAccount.get((String) row[0]));
+                BigDecimal approximate = new BigDecimal((Double) row[1]);
+                assertThat(approximate.signum()).isEqualTo(exact.signum());
+                assertThat(approximate.subtract(exact).abs())
+                        .isLessThanOrEqualTo(exact.abs().multiply(new BigDecimal("1e-12"), MathContext.DECIMAL128));
+            }
+        }
+    }
+
+    @Test
+    void eachPositionCarriesItsAccountsFiguresFromTheNewestSnapshotOnly() {
+        AdlCandidate c = longs.get(0);
+        AdlStore.Snapshot newer = new AdlStore.Snapshot(new AccountPositionsSnapshotted("figures-1",
+                new BigDecimal("1234.5"), new BigDecimal("1300.25"), BigDecimal.ZERO, new BigDecimal("0.125"),
+                List.of(mark("XFIGUSDT", BigDecimal.ONE, MARK), mark("XFIG2USDT", BigDecimal.TEN.negate(), MARK))), 5);
+        AdlStore.Snapshot older = new AdlStore.Snapshot(new AccountPositionsSnapshotted("figures-1", c.walletBalance(),
+                c.equity(), BigDecimal.ZERO, null, List.of(mark("XFIGUSDT", BigDecimal.TEN, MARK))), 4);
+        assertThat(positions.applySnapshots(List.of(newer))).isEqualTo(1);
+        assertThat(positions.applySnapshots(List.of(older, newer))).isZero();
+        assertThat(jdbc.queryForList("SELECT symbol || ' ' || size || ' ' || wallet_balance || ' ' || equity || ' '"
+                        + " || coalesce(margin_ratio::text, 'null') FROM adl_position WHERE account_id = 'figures-1'"
+                        + " ORDER BY symbol", String.class))
+                .containsExactly("XFIG2USDT -10 1234.5 1300.25 0.125", "XFIGUSDT 1 1234.5 1300.25 0.125");
+
+        AdlStore.Snapshot newest = new AdlStore.Snapshot(new AccountPositionsSnapshotted("figures-1",
+                new BigDecimal("99"), new BigDecimal("-5"), BigDecimal.ZERO, null,
+                List.of(mark("XFIGUSDT", new BigDecimal("2"), MARK))), 6);
+        assertThat(positions.applySnapshots(List.of(newest))).isEqualTo(1);
+        assertThat(jdbc.queryForList("SELECT symbol || ' ' || size || ' ' || wallet_balance || ' ' || equity || ' '"
+                        + " || coalesce(margin_ratio::text, 'null') FROM adl_position WHERE account_id = 'figures-1'"
+                        + " ORDER BY symbol", String.class)).containsExactly("XFIGUSDT 2 99 -5 null");
+    }
+
+    private List<String> ranked(AdlRanking ranking) {
+        List<AdlCandidate> side = jdbc.query("SELECT " + AdlStore.CANDIDATE + " FROM " + AdlStore.SIDE,
+                (rs, i) -> AdlStore.candidate(rs, MARK), MARK, SYMBOL, true);
+        return AdlQueue.rank(side, ranking).stream()
+                .map(r -> r.candidate().accountId()).toList();
+    }
+
+    private static PositionMark mark(String symbol, BigDecimal size, BigDecimal entry) {
+        BigDecimal notional = size.abs().multiply(MARK);
+        return new PositionMark(symbol, size, entry, MARK, notional, size.multiply(MARK.subtract(entry)),
+                BigDecimal.ZERO, MarginMode.CROSS, null, null);
+    }
+}
