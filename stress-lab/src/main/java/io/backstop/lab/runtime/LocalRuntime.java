@@ -361,6 +361,14 @@ public final class LocalRuntime {
             return Optional.of("Backstop is not running here (no " + settings.runDir().resolve(RuntimeSettings.STATE_FILE)
                     + "): ./backstop up first");
         }
+        if (settings.simulated()) {
+            // the seed's snapshots would wait for the replay's first step, which takes in everything published before
+            // it at once: 1.6M snapshots in one step of the fund's
+            return Optional.of("the platform runs on simulated time, where the fund would take in every seeded"
+                    + " account's positions snapshot at a replay's first step; seed on the system clock (./backstop up),"
+                    + " wait until the fund holds them, then ./backstop down and ./backstop up --clock simulated"
+                    + " (docs/capacity.md)");
+        }
         if (settings.embeddedPostgres() && postgres.pid().isEmpty()) {
             return Optional.of("the embedded PostgreSQL is not running: ./backstop up first");
         }

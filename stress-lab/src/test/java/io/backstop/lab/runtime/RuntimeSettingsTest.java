@@ -44,6 +44,18 @@ class RuntimeSettingsTest {
     }
 
     @Test
+    void seedingRefusesAPlatformOnSimulatedTime(@TempDir Path run) throws Exception {
+        RuntimeSettings settings = RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_RUN_DIR", run.toString(),
+                "BACKSTOP_CLOCK", "simulated"));
+        settings.save();
+        LocalRuntime runtime = new LocalRuntime(RuntimeSettings.load(Map.of("BACKSTOP_RUN_DIR", run.toString())),
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertThat(runtime.notSeedable()).hasValueSatisfying(why -> assertThat(why)
+                .contains("simulated time").contains("./backstop up --clock simulated"));
+        assertThat(runtime.seed(java.util.List.of("--accounts", "10"))).isEqualTo(2);
+    }
+
+    @Test
     void aPlatformDeployedElsewhere() {
         RuntimeSettings settings = RuntimeSettings.fromEnvironment(Map.of(
                 "BACKSTOP_KAFKA_BOOTSTRAP", "backstop-kafka-bootstrap:9092",
