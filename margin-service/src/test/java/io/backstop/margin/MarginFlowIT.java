@@ -23,8 +23,6 @@ import io.backstop.events.oracle.OraclePricePublished;
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.kit.inbox.Inbox;
-import io.backstop.kit.outbox.Outbox;
-import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.config.MarginProperties;
 import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.engine.AccountReads;
@@ -46,8 +44,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ApplicationContext;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /** Accounts, fills, prices and margin calls through the real broker and database. */
@@ -58,21 +56,17 @@ class MarginFlowIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @Autowired
+    ApplicationContext context;
+    @Autowired
     TestInfrastructure infra;
     @Autowired
     AccountReads reads;
     @Autowired
     AccountRepository repository;
     @Autowired
-    MarginEngine marginEngine;
-    @Autowired
     Inbox inbox;
     @Autowired
     io.micrometer.core.instrument.MeterRegistry meters;
-    @Autowired
-    Outbox outbox;
-    @Autowired
-    TransactionTemplate tx;
     @Autowired
     MarginProperties properties;
     @LocalServerPort
@@ -502,14 +496,12 @@ class MarginFlowIT {
         await().atMost(WAIT).until(() -> reads.risk(id).map(r -> r.priced()).orElse(false));
         String before = get("/api/v1/accounts/" + id + "/risk").body();
 
-        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        AccountReads restartedReads = new AccountReads(marginEngine, "USDT", meters);
-        AccountEngine restarted = new AccountEngine(marginEngine, restartedReads, repository, inbox, outbox, tx,
-                java.time.Clock.systemUTC(), 100, Duration.ofSeconds(1), meters);
-        reads.prices().quote("BTC").ifPresent(restarted::price);
-        reads.prices().quote("BTCUSDT").ifPresent(restarted::price);
-        restarted.start();
-        try {
+        try (ReplacementEngine replacement = new ReplacementEngine(context)) {
+            AccountEngine restarted = replacement.engine;
+            AccountReads restartedReads = replacement.reads;
+            reads.prices().quote("BTC").ifPresent(restarted::price);
+            reads.prices().quote("BTCUSDT").ifPresent(restarted::price);
+            restarted.start();
             // a replacement instance takes over the same partitions: their accounts come from PostgreSQL
             AccountReads.Ownership ownership = reads.ownership();
             new PartitionOwnership(restarted, restartedReads, repository)
@@ -518,8 +510,6 @@ class MarginFlowIT {
             assertThat(restartedReads.risk(id)).isEqualTo(reads.risk(id));
             assertThat(restartedReads.view(id).orElseThrow().version())
                     .isEqualTo(reads.view(id).orElseThrow().version());
-        } finally {
-            restarted.stop();
         }
         assertThat(get("/api/v1/accounts/" + id + "/risk").body().replaceAll("\"time\":\"[^\"]+\"", ""))
                 .isEqualTo(before.replaceAll("\"time\":\"[^\"]+\"", ""));
@@ -528,9 +518,7 @@ class MarginFlowIT {
     @Test
     void aCommandTheEngineDoesNotCommitInTimeIsRefusedAsBusyNotFailed() {
         // an engine not running yet stands for one busy with a takeover: the command waits its limit, then is refused
-        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        AccountEngine idle = new AccountEngine(marginEngine, new AccountReads(marginEngine, "USDT", meters), repository,
-                inbox, outbox, tx, java.time.Clock.systemUTC(), 100, Duration.ofSeconds(1), meters);
+        AccountEngine idle = new ReplacementEngine(context).engine;
 
         assertThatThrownBy(() -> idle.call(batch -> null, Duration.ofMillis(200)))
                 .isInstanceOfSatisfying(io.backstop.margin.engine.EngineBusy.class, busy -> {

@@ -4,15 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.backstop.kit.inbox.Inbox;
-import io.backstop.kit.outbox.Outbox;
 import io.backstop.margin.account.Account;
 import io.backstop.margin.account.AccountPartitions;
-import io.backstop.margin.engine.AccountEngine;
 import io.backstop.margin.engine.AccountReads;
 import io.backstop.margin.engine.PartitionOwnership;
 import io.backstop.margin.persistence.AccountRepository;
-import io.backstop.margin.risk.MarginEngine;
 import io.backstop.testkit.RealInfrastructure;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +21,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A partition assignment loads its accounts on several loader threads, from real PostgreSQL: a replacement instance
@@ -41,17 +37,11 @@ class ParallelLoadIT {
     private static final int ACCOUNTS = 3_000;
 
     @Autowired
+    ApplicationContext context;
+    @Autowired
     AccountReads reads;
     @Autowired
     AccountRepository repository;
-    @Autowired
-    MarginEngine marginEngine;
-    @Autowired
-    Inbox inbox;
-    @Autowired
-    Outbox outbox;
-    @Autowired
-    TransactionTemplate tx;
     @Autowired
     JdbcTemplate jdbc;
 
@@ -121,15 +111,10 @@ class ParallelLoadIT {
 
     /** A replacement instance's engine and ownership (as MarginFlowIT's), loading on {@code threads} threads. */
     private void withReplacement(int threads, Replacement body) {
-        var meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-        AccountReads replacementReads = new AccountReads(marginEngine, "USDT", meters);
-        AccountEngine engine = new AccountEngine(marginEngine, replacementReads, repository, inbox, outbox, tx,
-                java.time.Clock.systemUTC(), 100, Duration.ofSeconds(1), meters);
-        engine.start();
-        try {
-            body.run(new PartitionOwnership(engine, replacementReads, repository, threads, threads), replacementReads);
-        } finally {
-            engine.stop();
+        try (ReplacementEngine replacement = new ReplacementEngine(context)) {
+            replacement.engine.start();
+            body.run(new PartitionOwnership(replacement.engine, replacement.reads, repository, threads, threads),
+                    replacement.reads);
         }
     }
 }
