@@ -3,6 +3,7 @@ package io.backstop.kit.web;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.backstop.kit.web.overload.Arrivals;
+import io.backstop.kit.web.overload.QueryGate;
 import io.backstop.kit.web.overload.QueryShedValve;
 import io.backstop.testkit.HttpProbe;
 import io.backstop.testkit.RealInfrastructure;
@@ -42,6 +43,9 @@ class KitWebIT {
 
     @Autowired
     WebServerApplicationContext context;
+
+    @Autowired
+    QueryGate gate;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -88,6 +92,9 @@ class KitWebIT {
 
         WebTestController.release.countDown();
         assertThat(held.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // the client has the answer once it is flushed; the valve gives the permit back after that, when the
+        // pipeline returns, so the next query waits for the gate to be empty rather than racing the release
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> gate.inFlight() == 0);
         assertThat(http.send(get("/api/test/page?limit=5"), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .as("served again once the held query is answered").isEqualTo(200);
         String metrics = http.send(get("/actuator/prometheus"), HttpResponse.BodyHandlers.ofString()).body();
