@@ -431,6 +431,39 @@ class KitIT extends ServiceFoundationContract {
         }
     }
 
+    /**
+     * One outbox row a transaction: the relay publishes a transaction's events in append order, a row of more events
+     * than a round's batch (500) whole and the next row in a round of its own, and a row of one event (a bulk load
+     * copies those; an older version left them) before any transaction's row.
+     */
+    @Test
+    void aTransactionsEventsArePublishedInAppendOrderAndOneEventRowsBeforeThem() {
+        List<EventEnvelope<?>> appended = java.util.stream.IntStream.range(0, 1_200)
+                .<EventEnvelope<?>>mapToObj(i -> tick("gemini", "ATOM", "30." + i)).toList();
+        EventEnvelope<?> copied = tick("gemini", "ATOM", "29.9");
+        tx.executeWithoutResult(status -> {
+            outbox.appendAll(appended.subList(0, 700));
+            jdbc.update("INSERT INTO outbox_event (event_id, topic, record_key, event_type, payload)"
+                    + " VALUES (?, 'market.ticks', 'ATOM', ?, ?)", copied.eventId(), copied.type().wireName(),
+                    json.encode(copied));
+            outbox.appendAll(appended.subList(700, 1_200));
+            assertThat(jdbc.queryForObject("SELECT sum(event_count) FROM outbox_batch", Integer.class))
+                    .as("two rows for the two appends").isEqualTo(1_200);
+        });
+
+        List<ConsumerRecord<String, byte[]>> published = kafka.read(infra.topic("market.ticks"), 1_201, WAIT,
+                r -> "ATOM".equals(r.key()));
+
+        List<UUID> expected = new java.util.ArrayList<>();
+        expected.add(copied.eventId());
+        appended.forEach(e -> expected.add(e.eventId()));
+        assertThat(published).extracting(r -> json.decode(Topic.MARKET_TICKS, "t", r.value()).eventId())
+                .containsExactlyElementsOf(expected);
+        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(jdbc.queryForObject(
+                "SELECT (SELECT count(*) FROM outbox_event) + (SELECT count(*) FROM outbox_batch)", Integer.class))
+                .isZero());
+    }
+
     @Test
     void eventsAppendedInARolledBackTransactionAreNeverPublished() {
         EventEnvelope<?> kept = tick("bybit", "XRP", "2.5");
@@ -445,7 +478,7 @@ class KitIT extends ServiceFoundationContract {
                 r -> "XRP".equals(r.key()));
         assertThat(published).extracting(r -> json.decode(Topic.MARKET_TICKS, "t", r.value()).eventId())
                 .containsExactly(kept.eventId());
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox_event", Integer.class)).isZero();
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM outbox_batch", Integer.class)).isZero();
     }
 
     @Test

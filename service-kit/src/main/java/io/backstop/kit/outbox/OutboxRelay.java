@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Publishes the outbox to Kafka. Each round, in one database transaction: take this service's relay
  * lock (a PostgreSQL advisory lock, so among replicas exactly one relays and order is kept), read the
- * oldest events, publish them in one Kafka transaction, and delete them. A crash after the Kafka
+ * oldest events, publish them in one Kafka transaction, and delete them. The events are read from
+ * {@code outbox_event} (one a row: bulk loads, and what an older version left) while it has any, then from
+ * {@code outbox_batch} (one row a transaction, {@link OutboxFrames}), oldest first, up to the batch size of events. A crash after the Kafka
  * commit and before the database commit publishes the same events again with the same eventIds,
  * which consumers drop; nothing is ever lost. An event's trace context goes as the record's {@code traceparent} header. On simulated time the relay has no thread: it publishes at
  * the end of every step.
@@ -34,8 +37,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final String SELECT = "SELECT id, topic, record_key, payload, trace_parent FROM outbox_event"
+    private static final String SELECT_EVENTS = "SELECT id, topic, record_key, payload, trace_parent FROM outbox_event"
             + " ORDER BY id LIMIT ?";
+    /** The oldest transactions' rows, as many as it takes to reach the batch size (at least one). */
+    private static final String SELECT_BATCHES = "SELECT id, events FROM (SELECT id, events, event_count,"
+            + " sum(event_count) OVER (ORDER BY id) AS upto FROM (SELECT id, event_count, events FROM outbox_batch"
+            + " ORDER BY id LIMIT ?) oldest) counted WHERE upto - event_count < ? ORDER BY id";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -77,39 +84,57 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             if (!Boolean.TRUE.equals(locked)) {
                 return 0;
             }
-            List<Row> rows = jdbc.query(SELECT, (rs, i) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3),
-                    rs.getBytes(4), rs.getString(5)), batchSize);
+            // one event a row first: what bulk loaders copied in, and what an older version left, comes before any
+            // transaction's row appended since
+            List<Row> rows = jdbc.query(SELECT_EVENTS, (rs, i) -> new Row(rs.getLong(1),
+                    new OutboxFrames.Frame(rs.getString(2), rs.getString(3), rs.getString(5), rs.getBytes(4))),
+                    batchSize);
+            String table = "outbox_event";
+            List<OutboxFrames.Frame> frames = rows.stream().map(Row::frame).toList();
+            if (rows.isEmpty()) {
+                table = "outbox_batch";
+                List<Long> batchIds = new ArrayList<>();
+                List<OutboxFrames.Frame> batched = new ArrayList<>();
+                jdbc.query(SELECT_BATCHES, rs -> {
+                    batchIds.add(rs.getLong(1));
+                    batched.addAll(OutboxFrames.decode(rs.getBytes(2)));
+                }, batchSize, batchSize);
+                rows = batchIds.stream().map(id -> new Row(id, null)).toList();
+                frames = batched;
+            }
             if (rows.isEmpty()) {
                 oldestAgeMillis.set(0);
                 return 0;
             }
-            publishTime.record(() -> publish(rows));
+            List<OutboxFrames.Frame> published = frames;
+            publishTime.record(() -> publish(published));
             // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
             // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
             Long[] ids = rows.stream().map(Row::id).toArray(Long[]::new);
+            String delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
             jdbc.update(con -> {
-                var ps = con.prepareStatement("DELETE FROM outbox_event WHERE id = ANY (?)");
+                var ps = con.prepareStatement(delete);
                 ps.setArray(1, con.createArrayOf("bigint", ids));
                 return ps;
             });
-            return rows.size();
+            return frames.size();
         });
         int n = count == null ? 0 : count;
         published.increment(n);
         return n;
     }
 
-    private void publish(List<Row> rows) {
+    private void publish(List<OutboxFrames.Frame> frames) {
         kafka.executeInTransaction(ops -> {
             @SuppressWarnings("unchecked")
             CompletableFuture<org.springframework.kafka.support.SendResult<String, byte[]>>[] sends =
-                    new CompletableFuture[rows.size()];
-            for (int i = 0; i < rows.size(); i++) {
-                Row row = rows.get(i);
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topicPrefix + row.topic(), row.key(),
-                        row.payload());
-                if (row.traceParent() != null) {
-                    record.headers().add(EventTracing.HEADER, row.traceParent().getBytes(StandardCharsets.UTF_8));
+                    new CompletableFuture[frames.size()];
+            for (int i = 0; i < frames.size(); i++) {
+                OutboxFrames.Frame frame = frames.get(i);
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topicPrefix + frame.topic(), frame.key(),
+                        frame.payload());
+                if (frame.traceParent() != null) {
+                    record.headers().add(EventTracing.HEADER, frame.traceParent().getBytes(StandardCharsets.UTF_8));
                 }
                 sends[i] = ops.send(record);
             }
@@ -134,7 +159,8 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     private Map<String, Map<Integer, Long>> stepEnds;
 
     private void refreshOldestAge() {
-        Instant oldest = jdbc.queryForObject("SELECT min(created_at) FROM outbox_event", Instant.class);
+        Instant oldest = jdbc.queryForObject("SELECT least((SELECT min(created_at) FROM outbox_event),"
+                + " (SELECT min(created_at) FROM outbox_batch))", Instant.class);
         oldestAgeMillis.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis()));
     }
 
@@ -150,7 +176,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                     refreshOldestAge();
                     lastAgeCheck = System.nanoTime();
                 }
-                if (n < batchSize) {
+                if (n < batchSize) { // else a full batch: there may be more at once
                     LockSupport.parkNanos(this, pollInterval.toNanos()); // or until wakeUp()
                     if (Thread.interrupted()) {
                         return;
@@ -192,7 +218,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             do {
                 published = relayOnce();
                 total += published;
-            } while (published == batchSize); // a full batch: there may be more
+            } while (published >= batchSize); // a full batch: there may be more
         } catch (RuntimeException e) {
             // the broker or the database failed: what is left in the outbox goes out when the step is asked again,
             // not one step later (which would change when the consumers see it)
@@ -231,6 +257,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         return Integer.MAX_VALUE - 1000;
     }
 
-    record Row(long id, String topic, String key, byte[] payload, String traceParent) {
+    /** A row read: its id, and for {@code outbox_event} its one event. */
+    record Row(long id, OutboxFrames.Frame frame) {
     }
 }

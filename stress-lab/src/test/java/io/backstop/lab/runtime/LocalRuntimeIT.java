@@ -160,7 +160,7 @@ class LocalRuntimeIT {
                     .isEqualTo(calls);
             assertThat(exchange.executed()).isEqualTo(calls);
             await("the outbox drained").atMost(Duration.ofSeconds(60))
-                    .until(() -> count("SELECT count(*) FROM liquidation.outbox_event") == 0);
+                    .until(() -> count("SELECT count(*) FROM liquidation.outbox_batch") == 0);
         }
     }
 
