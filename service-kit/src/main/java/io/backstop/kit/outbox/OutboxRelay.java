@@ -37,12 +37,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final String SELECT_EVENTS = "SELECT id, topic, record_key, payload, trace_parent FROM outbox_event"
-            + " ORDER BY id LIMIT ?";
-    /** The oldest transactions' rows, as many as it takes to reach the batch size (at least one). */
-    private static final String SELECT_BATCHES = "SELECT id, events FROM (SELECT id, events, event_count,"
+    /**
+     * The oldest rows, in one statement: {@code outbox_event}'s (kind 0, one event each: bulk loads, what an older
+     * version left), which go first, then {@code outbox_batch}'s (kind 1, a transaction each), as many as it takes to
+     * reach the batch size of events, and at least one.
+     */
+    private static final String SELECT = "SELECT 0 AS kind, id, topic, record_key, trace_parent, payload FROM"
+            + " (SELECT id, topic, record_key, trace_parent, payload FROM outbox_event ORDER BY id LIMIT ?) single"
+            + " UNION ALL SELECT 1, id, NULL, NULL, NULL, events FROM (SELECT id, events, event_count,"
             + " sum(event_count) OVER (ORDER BY id) AS upto FROM (SELECT id, event_count, events FROM outbox_batch"
-            + " ORDER BY id LIMIT ?) oldest) counted WHERE upto - event_count < ? ORDER BY id";
+            + " ORDER BY id LIMIT ?) oldest) counted WHERE upto - event_count < ? ORDER BY kind, id";
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -80,41 +84,44 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     /** One relay round; returns how many events it published (0 when empty or another replica relays). */
     public int relayOnce() {
         Integer count = tx.execute(status -> {
-            Boolean locked = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)", Boolean.class, lockKey);
+            // the round's commit only deletes what Kafka already holds: if a crash loses it, the rows are published
+            // again with the same eventIds, which consumers drop, so it need not wait for the WAL's flush
+            Boolean locked = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)"
+                    + " AND set_config('synchronous_commit', 'off', true) = 'off'", Boolean.class, lockKey);
             if (!Boolean.TRUE.equals(locked)) {
                 return 0;
             }
-            // one event a row first: what bulk loaders copied in, and what an older version left, comes before any
-            // transaction's row appended since
-            List<Row> rows = jdbc.query(SELECT_EVENTS, (rs, i) -> new Row(rs.getLong(1),
-                    new OutboxFrames.Frame(rs.getString(2), rs.getString(3), rs.getString(5), rs.getBytes(4))),
-                    batchSize);
-            String table = "outbox_event";
-            List<OutboxFrames.Frame> frames = rows.stream().map(Row::frame).toList();
-            if (rows.isEmpty()) {
-                table = "outbox_batch";
-                List<Long> batchIds = new ArrayList<>();
-                List<OutboxFrames.Frame> batched = new ArrayList<>();
-                jdbc.query(SELECT_BATCHES, rs -> {
-                    batchIds.add(rs.getLong(1));
-                    batched.addAll(OutboxFrames.decode(rs.getBytes(2)));
-                }, batchSize, batchSize);
-                rows = batchIds.stream().map(id -> new Row(id, null)).toList();
-                frames = batched;
-            }
-            if (rows.isEmpty()) {
+            List<Long> ids = new ArrayList<>();
+            List<OutboxFrames.Frame> frames = new ArrayList<>();
+            boolean[] oneEventRows = new boolean[1];
+            jdbc.query(SELECT, rs -> {
+                boolean oneEvent = rs.getInt(1) == 0;
+                if (ids.isEmpty()) {
+                    oneEventRows[0] = oneEvent;
+                } else if (oneEvent != oneEventRows[0]) {
+                    return; // one-event rows go first, in a round of their own
+                }
+                ids.add(rs.getLong(2));
+                if (oneEvent) {
+                    frames.add(new OutboxFrames.Frame(rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getBytes(6)));
+                } else {
+                    frames.addAll(OutboxFrames.decode(rs.getBytes(6)));
+                }
+            }, batchSize, batchSize, batchSize);
+            if (ids.isEmpty()) {
                 oldestAgeMillis.set(0);
                 return 0;
             }
-            List<OutboxFrames.Frame> published = frames;
-            publishTime.record(() -> publish(published));
+            publishTime.record(() -> publish(frames));
             // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
             // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
-            Long[] ids = rows.stream().map(Row::id).toArray(Long[]::new);
+            Long[] published = ids.toArray(Long[]::new);
+            String table = oneEventRows[0] ? "outbox_event" : "outbox_batch";
             String delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
             jdbc.update(con -> {
                 var ps = con.prepareStatement(delete);
-                ps.setArray(1, con.createArrayOf("bigint", ids));
+                ps.setArray(1, con.createArrayOf("bigint", published));
                 return ps;
             });
             return frames.size();
@@ -255,9 +262,5 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     @Override
     public int getPhase() {
         return Integer.MAX_VALUE - 1000;
-    }
-
-    /** A row read: its id, and for {@code outbox_event} its one event. */
-    record Row(long id, OutboxFrames.Frame frame) {
     }
 }
