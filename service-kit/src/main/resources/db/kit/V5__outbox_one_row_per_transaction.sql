@@ -1,6 +1,6 @@
--- The outbox in rows of many events (docs/performance.md, "Outbox rows of many events"): the events a transaction
--- appends, in append order, encoded together (OutboxFrames): a row per 7 KB of a transaction's events, inserted
--- in one statement and deleted once relayed, where it was a row and two index entries per event. outbox_event stays: bulk loaders COPY one event a row into it, and
+-- One outbox row per transaction (docs/performance.md, "One outbox row a transaction"): the events a transaction
+-- appends, in append order, encoded together (OutboxFrames). The relay inserts nothing and deletes one row for a
+-- whole transaction's events instead of one each. outbox_event stays: bulk loaders COPY one event a row into it, and
 -- the relay publishes what is there (including what an older version left) before any outbox_batch row.
 CREATE TABLE outbox_batch (
     id           bigserial    PRIMARY KEY,
@@ -9,11 +9,8 @@ CREATE TABLE outbox_batch (
     created_at   timestamptz  NOT NULL DEFAULT now()
 );
 
--- Outbox packs a transaction's events into rows of up to 7 KB (Outbox.ROW_BYTES). Past 2 KB PostgreSQL would compress
--- such a row and cut it into TOAST chunks, each one more row to write, index and delete: up to a page, it keeps it
--- whole. A single event larger than that is compressed (lz4, a fraction of the default pglz's CPU, where the server
--- has it) and moved out of line as before.
-ALTER TABLE outbox_batch SET (toast_tuple_target = 8160);
+-- A transaction's events are a few KB to a few hundred: past 2 KB PostgreSQL compresses the row and moves it out of
+-- line. lz4 costs a fraction of the default pglz's CPU; a server built without it keeps the default.
 DO $$
 BEGIN
     ALTER TABLE outbox_batch ALTER COLUMN events SET COMPRESSION lz4;

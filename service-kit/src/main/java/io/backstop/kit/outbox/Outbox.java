@@ -16,18 +16,12 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * it ({@link EventTracing}): the context current when it is appended, or the one captured when the decision was made
  * ({@link #outgoing}) by services that append a batch's events later, at its commit.
  *
- * <p>Each call packs the events it is given into rows of up to {@link #ROW_BYTES} ({@link OutboxFrames}), written in
- * one statement: a transaction that appends its events together costs the database one insert of a row per 7 KB of
- * events and, once relayed, one delete, where it was a row, two index entries and a delete per event.
+ * <p>Each call writes one row holding all the events it is given ({@link OutboxFrames}), so a transaction that appends
+ * its events together costs the database one insert and, once relayed, one delete, however many events it decided.
  */
 public class Outbox {
 
     private static final String INSERT = "INSERT INTO outbox_batch (event_count, events) VALUES (?, ?)";
-    /**
-     * The most a row's events take: a row stays within its page, below {@code outbox_batch}'s toast_tuple_target, so
-     * PostgreSQL neither compresses it nor cuts it into TOAST chunks (each one more row to insert and delete).
-     */
-    static final int ROW_BYTES = 7_000;
 
     private final JdbcTemplate jdbc;
     private final EventJson json;
@@ -88,10 +82,6 @@ public class Outbox {
             frames.add(new OutboxFrames.Frame(event.topic().baseName(), event.key(), outgoing.traceParent(),
                     json.encode(event)));
         }
-        List<Object[]> rows = new java.util.ArrayList<>();
-        for (List<OutboxFrames.Frame> row : OutboxFrames.pack(frames, ROW_BYTES)) {
-            rows.add(new Object[] {row.size(), OutboxFrames.encode(row)});
-        }
-        jdbc.batchUpdate(INSERT, rows);
+        jdbc.update(INSERT, frames.size(), OutboxFrames.encode(frames));
     }
 }

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Events of one transaction as one outbox row ({@code outbox_batch.events}): a format byte, the count, then each
+ * The events of one transaction as one outbox row ({@code outbox_batch.events}): a format byte, the count, then each
  * event's topic, record key, trace context (empty when none) and payload, length-prefixed, in append order. The relay
  * decodes it back into the records it publishes, so the payload bytes are the ones the decider encoded.
  *
@@ -31,9 +31,9 @@ public final class OutboxFrames {
         if (frames.isEmpty()) {
             throw new IllegalArgumentException("an outbox row holds at least one event");
         }
-        int size = HEADER_BYTES;
+        int size = 5;
         for (Frame frame : frames) {
-            size += encodedSize(frame);
+            size += frame.payload().length + 64;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -50,48 +50,6 @@ public final class OutboxFrames {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
         return bytes.toByteArray();
-    }
-
-    /**
-     * {@code frames} in groups, in order, each encoding to at most {@code maxRowBytes}; a frame larger than that alone
-     * is a group of its own.
-     */
-    public static List<List<Frame>> pack(List<Frame> frames, int maxRowBytes) {
-        List<List<Frame>> rows = new ArrayList<>();
-        List<Frame> row = new ArrayList<>();
-        int size = HEADER_BYTES;
-        for (Frame frame : frames) {
-            int bytes = encodedSize(frame);
-            if (!row.isEmpty() && size + bytes > maxRowBytes) {
-                rows.add(row);
-                row = new ArrayList<>();
-                size = HEADER_BYTES;
-            }
-            row.add(frame);
-            size += bytes;
-        }
-        if (!row.isEmpty()) {
-            rows.add(row);
-        }
-        return rows;
-    }
-
-    private static final int HEADER_BYTES = 5;
-
-    /** What {@link #encode} writes for {@code frame}. */
-    static int encodedSize(Frame frame) {
-        return utfSize(frame.topic()) + utfSize(frame.key())
-                + utfSize(frame.traceParent() == null ? "" : frame.traceParent()) + 4 + frame.payload().length;
-    }
-
-    /** {@link DataOutputStream#writeUTF}'s length prefix and modified UTF-8. */
-    private static int utfSize(String s) {
-        int size = 2;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            size += c >= 0x0001 && c <= 0x007F ? 1 : c > 0x07FF ? 3 : 2;
-        }
-        return size;
     }
 
     public static List<Frame> decode(byte[] row) {

@@ -116,12 +116,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             publishTime.record(() -> publish(frames));
             // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
             // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
-            Long[] relayed = ids.toArray(Long[]::new);
+            Long[] published = ids.toArray(Long[]::new);
             String table = oneEventRows[0] ? "outbox_event" : "outbox_batch";
             String delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
             jdbc.update(con -> {
                 var ps = con.prepareStatement(delete);
-                ps.setArray(1, con.createArrayOf("bigint", relayed));
+                ps.setArray(1, con.createArrayOf("bigint", published));
                 return ps;
             });
             return frames.size();

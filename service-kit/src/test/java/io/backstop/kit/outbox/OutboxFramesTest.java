@@ -37,32 +37,6 @@ class OutboxFramesTest {
     }
 
     @Test
-    void eventsArePackedInOrderIntoRowsOfAtMostTheLimitAndAnEventLargerThanItIsARowAlone() {
-        List<OutboxFrames.Frame> frames = new java.util.ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            frames.add(frame("liquidation.fills", "acc-" + i + "-é€", i % 3 == 0 ? null : "00-" + "a".repeat(32)
-                    + "-" + "b".repeat(16) + "-01", "{\"n\":" + i + ",\"pad\":\"" + "p".repeat(i * 37) + "\"}"));
-        }
-        frames.add(20, new OutboxFrames.Frame("insurance.contributions", "big", null, new byte[9_000]));
-
-        List<List<OutboxFrames.Frame>> rows = OutboxFrames.pack(frames, 7_000);
-
-        assertThat(rows.stream().flatMap(List::stream).toList()).as("every event once, in order")
-                .containsExactlyElementsOf(frames);
-        assertThat(rows).filteredOn(row -> row.contains(frames.get(20))).singleElement()
-                .satisfies(row -> assertThat(row).containsExactly(frames.get(20)));
-        for (List<OutboxFrames.Frame> row : rows) {
-            int bytes = OutboxFrames.encode(row).length;
-            assertThat(bytes).as("a row's size is what pack counted")
-                    .isEqualTo(5 + row.stream().mapToInt(OutboxFrames::encodedSize).sum());
-            if (!row.contains(frames.get(20))) {
-                assertThat(bytes).isLessThanOrEqualTo(7_000);
-            }
-        }
-        assertThat(rows.size()).as("rows filled up to the limit, not one per event").isLessThan(12);
-    }
-
-    @Test
     void aRowHoldsAtLeastOneEvent() {
         assertThatThrownBy(() -> OutboxFrames.encode(List.of())).isInstanceOf(IllegalArgumentException.class);
     }
