@@ -1,6 +1,6 @@
 -- One outbox row per transaction (docs/performance.md, "One outbox row a transaction"): the events a transaction
--- appends, in append order, encoded together (OutboxFrames). The relay inserts nothing and deletes one row for a
--- whole transaction's events instead of one each. outbox_event stays: bulk loaders COPY one event a row into it, and
+-- appends, in append order, encoded together (OutboxFrames): a transaction inserts one row, and the relay deletes
+-- one, where each was a row per event. outbox_event stays: bulk loaders COPY one event a row into it, and
 -- the relay publishes what is there (including what an older version left) before any outbox_batch row.
 CREATE TABLE outbox_batch (
     id           bigserial    PRIMARY KEY,

@@ -29,10 +29,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * lock (a PostgreSQL advisory lock, so among replicas exactly one relays and order is kept), read the
  * oldest events, publish them in one Kafka transaction, and delete them. The events are read from
  * {@code outbox_event} (one a row: bulk loads, and what an older version left) while it has any, then from
- * {@code outbox_batch} (one row a transaction, {@link OutboxFrames}), oldest first, up to the batch size of events. A crash after the Kafka
- * commit and before the database commit publishes the same events again with the same eventIds,
- * which consumers drop; nothing is ever lost. An event's trace context goes as the record's {@code traceparent} header. On simulated time the relay has no thread: it publishes at
- * the end of every step.
+ * {@code outbox_batch} (one row a transaction, {@link OutboxFrames}), oldest first, up to the batch size of events.
+ * A crash after the Kafka commit and before the database commit publishes the same events again with the same
+ * eventIds, which consumers drop; nothing is ever lost. An event's trace context goes as the record's
+ * {@code traceparent} header. On simulated time the relay has no thread: it publishes at the end of every step.
  */
 public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
@@ -116,12 +116,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             publishTime.record(() -> publish(frames));
             // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
             // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
-            Long[] published = ids.toArray(Long[]::new);
+            Long[] relayed = ids.toArray(Long[]::new);
             String table = oneEventRows[0] ? "outbox_event" : "outbox_batch";
             String delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
             jdbc.update(con -> {
                 var ps = con.prepareStatement(delete);
-                ps.setArray(1, con.createArrayOf("bigint", published));
+                ps.setArray(1, con.createArrayOf("bigint", relayed));
                 return ps;
             });
             return frames.size();
