@@ -47,7 +47,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>order → execution (the simulated exchange, not the platform);</li>
  *   <li>execution → fill (liquidation-service): {@code PositionLiquidated.orderId}.</li>
  * </ul>
- * Record timestamps are milliseconds, so each hop is exact to about a millisecond.
+ * The order's and the fill's hops are also split where the service decided: the part from the event's
+ * {@code occurredAt} (the service's clock when it decided) to its record's timestamp is the commit, the outbox relay
+ * and the produce; the rest is the fetch, the wait for the liquidator and the decision. Record timestamps are
+ * milliseconds, so each hop is exact to about a millisecond.
  */
 public final class LatencyProbe {
 
@@ -70,22 +73,29 @@ public final class LatencyProbe {
      * different topics). A price is timed against the tick round sent last before it, while rounds are being sent.
      */
     static final class Hops {
-        static final List<String> NAMES = List.of("tick -> price", "call -> order", "order -> execution (exchange)",
-                "execution -> fill");
+        static final String ORDER_RELAYED = "  order's commit and relay";
+        static final String FILL_RELAYED = "  fill's commit and relay";
+        static final List<String> NAMES = List.of("tick -> price", "call -> order", ORDER_RELAYED,
+                "order -> execution (exchange)", "execution -> fill", FILL_RELAYED);
         final Map<String, Histogram> byName = new LinkedHashMap<>();
         final Map<UUID, Long> callSent = new ConcurrentHashMap<>();
         final ConcurrentSkipListMap<Long, Long> tickRounds = new ConcurrentSkipListMap<>();
         /** Prices later than this (epoch ms) are not timed: the rounds have stopped. */
         volatile long ticksUntil = Long.MAX_VALUE;
-        private final Map<UUID, long[]> orders = new ConcurrentHashMap<>(); // orderId -> placed, executed, filled
+        // orderId -> placed, executed, filled (record timestamps), then when the order and the fill were decided
+        // (their occurredAt)
+        private final Map<UUID, long[]> orders = new ConcurrentHashMap<>();
         private final Map<UUID, UUID> orderCall = new ConcurrentHashMap<>();
 
         Hops() {
             NAMES.forEach(hop -> byName.put(hop, new Histogram(MAX_MS, 3)));
         }
 
-        /** One event the platform (or the exchange) published at {@code at}, epoch milliseconds. */
-        void observe(Object payload, long at) {
+        /**
+         * One event the platform (or the exchange) decided at {@code decidedAt} (its envelope's occurredAt, the
+         * service's clock) and published at {@code at} (its record's timestamp), epoch milliseconds.
+         */
+        void observe(Object payload, long decidedAt, long at) {
             if (payload instanceof OraclePricePublished price && price.symbol().startsWith("BTC") && at <= ticksUntil) {
                 Map.Entry<Long, Long> round = tickRounds.floorEntry(at);
                 if (round != null) {
@@ -94,16 +104,18 @@ public final class LatencyProbe {
             } else if (payload instanceof LiquidationOrderPlaced order && order.marginCallEventId() != null) {
                 orderCall.put(order.orderId(), order.marginCallEventId());
                 stamp(order.orderId(), 0, at);
+                stamp(order.orderId(), 3, decidedAt);
             } else if (payload instanceof LiquidationOrderExecuted execution) {
                 stamp(execution.orderId(), 1, at);
             } else if (payload instanceof PositionLiquidated fill) {
                 stamp(fill.orderId(), 2, at);
+                stamp(fill.orderId(), 4, decidedAt);
             }
         }
 
         private void stamp(UUID orderId, int stage, long at) {
             orders.compute(orderId, (id, times) -> {
-                long[] t = times != null ? times : new long[] {-1, -1, -1};
+                long[] t = times != null ? times : new long[] {-1, -1, -1, -1, -1};
                 if (t[stage] < 0) {
                     t[stage] = at; // the first fill of an order, say
                 }
@@ -111,16 +123,21 @@ public final class LatencyProbe {
             });
         }
 
-        /** Times every order hop whose two ends were seen: call -> order -> execution -> fill. */
+        /**
+         * Times every order hop whose two ends were seen: call -> order -> execution -> fill; and the part of the
+         * order's and the fill's hop after the service decided them: its commit, the outbox relay and the produce.
+         */
         synchronized void match() {
             orders.forEach((orderId, t) -> {
                 Long sent = orderCall.containsKey(orderId) ? callSent.get(orderCall.get(orderId)) : null;
                 if (sent != null && t[0] >= 0) {
                     record("call -> order", t[0] - sent);
+                    record(ORDER_RELAYED, t[0] - t[3]);
                     if (t[1] >= 0) {
                         record("order -> execution (exchange)", t[1] - t[0]);
                         if (t[2] >= 0) {
                             record("execution -> fill", t[2] - t[1]);
+                            record(FILL_RELAYED, t[2] - t[4]);
                         }
                     }
                 }
@@ -214,12 +231,15 @@ public final class LatencyProbe {
             out.printf("offered %,d margin calls at %d/s and %d tick rounds at 10/s for %.0f s; per hop, from the"
                     + " records' timestamps:%n", calls, rate, hops.tickRounds.size(), seconds);
             hops.print(out);
+            out.printf("  (commit and relay: from the event's occurredAt, when the service decided it, to its record's"
+                    + " timestamp; the rest of the hop is the fetch, the queue and the decision)%n");
             long platformNanos = cpuAfter.since(cpuBefore).entrySet().stream()
                     .filter(e -> !e.getKey().equals(PlatformCpu.GENERATOR))
                     .mapToLong(e -> e.getValue().orElse(0L)).sum();
             int cores = Runtime.getRuntime().availableProcessors();
             out.printf("the platform used %.0f%% of this machine's %d cores meanwhile (%.2f cores)%n",
                     100 * platformNanos / 1e9 / wall / cores, cores, platformNanos / 1e9 / wall);
+            PlatformCpu.printShares(out, cpuBefore, cpuAfter, wall);
             if (filled < calls) {
                 out.printf("only %,d of %,d calls were filled within 30 s of the last: the platform is behind%n", filled,
                         calls);
@@ -246,7 +266,8 @@ public final class LatencyProbe {
 
     private void poll(TopicTail tail, Duration wait, Hops hops) {
         for (ConsumerRecord<String, byte[]> record : tail.poll(wait)) {
-            hops.observe(json.decode(record.topic(), "", record.value()).payload(), record.timestamp());
+            EventEnvelope<?> event = json.decode(record.topic(), "", record.value());
+            hops.observe(event.payload(), event.occurredAt().toEpochMilli(), record.timestamp());
         }
     }
 }

@@ -99,6 +99,21 @@ public final class PlatformCpu {
                 perOperation(platform, operations) * targetRate / 1000.0);
     }
 
+    /**
+     * Prints each component's share of one core between two samples {@code wallSeconds} apart (a run at a fixed
+     * rate, where CPU a second says more than CPU an operation); the generator's row is the CLI's, not the platform's.
+     */
+    public static void printShares(PrintStream out, Sample before, Sample after, double wallSeconds) {
+        out.printf("  %-32s %18s%n", "component", "share of one core");
+        after.since(before).forEach((component, spent) -> {
+            if (spent.isEmpty()) {
+                out.printf("  %-32s %18s%n", component, "not local");
+            } else {
+                out.printf("  %-32s %17.0f%%%n", component, 100 * spent.get() / 1e9 / wallSeconds);
+            }
+        });
+    }
+
     static double perOperation(long nanos, long operations) {
         return operations == 0 ? 0 : nanos / 1e6 / operations;
     }

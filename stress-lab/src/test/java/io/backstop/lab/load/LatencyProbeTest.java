@@ -26,10 +26,10 @@ class LatencyProbeTest {
         UUID orderA = UUID.randomUUID();
         UUID orderB = UUID.randomUUID();
 
-        hops.observe(placed(orderB, callB), 1_012L); // B's order first: 7 ms, not 12
-        hops.observe(filled(orderA), 1_024L);        // read before its execution (another topic): 3 ms
-        hops.observe(placed(orderA, callA), 1_020L); // 20 ms
-        hops.observe(executed(orderA), 1_021L);      // the exchange: 1 ms
+        hops.observe(placed(orderB, callB), 1_010L, 1_012L); // B's order first: 7 ms, not 12
+        hops.observe(filled(orderA), 1_023L, 1_024L);       // read before its execution (another topic): 3 ms
+        hops.observe(placed(orderA, callA), 1_015L, 1_020L); // 20 ms, 5 of them after the decision
+        hops.observe(executed(orderA), 1_021L, 1_021L);     // the exchange: 1 ms
         assertThat(hops.filled()).isEqualTo(1);
         hops.match();
 
@@ -38,21 +38,28 @@ class LatencyProbeTest {
         assertThat(hops.byName.get("order -> execution (exchange)").getMaxValue()).isEqualTo(1);
         assertThat(hops.byName.get("execution -> fill").getMaxValue()).isEqualTo(3);
         assertThat(hops.count("execution -> fill")).isEqualTo(1); // B's order was never executed
+        // the order's and the fill's share after their service decided them: commit, relay, produce
+        assertThat(hops.byName.get(LatencyProbe.Hops.ORDER_RELAYED).getMaxValue()).isEqualTo(5);
+        assertThat(hops.byName.get(LatencyProbe.Hops.ORDER_RELAYED).getMinValue()).isEqualTo(2);
+        assertThat(hops.byName.get(LatencyProbe.Hops.FILL_RELAYED).getMaxValue()).isEqualTo(1);
+        assertThat(hops.count(LatencyProbe.Hops.FILL_RELAYED)).isEqualTo(1);
     }
 
     @Test
     void anEventWhoseCauseThisRunDidNotSendIsNotTimed() {
         UUID order = UUID.randomUUID();
 
-        hops.observe(placed(order, UUID.randomUUID()), 5_000L); // another client's call
-        hops.observe(executed(order), 5_001L);                   // so its execution has no start either
-        hops.observe(filled(UUID.randomUUID()), 5_002L);
+        hops.observe(placed(order, UUID.randomUUID()), 4_999L, 5_000L); // another client's call
+        hops.observe(executed(order), 5_001L, 5_001L);                  // so its execution has no start either
+        hops.observe(filled(UUID.randomUUID()), 5_002L, 5_002L);
         assertThat(hops.filled()).isZero();
         hops.match();
 
         assertThat(hops.count("call -> order")).isZero();
         assertThat(hops.count("order -> execution (exchange)")).isZero();
         assertThat(hops.count("execution -> fill")).isZero();
+        assertThat(hops.count(LatencyProbe.Hops.ORDER_RELAYED)).isZero();
+        assertThat(hops.count(LatencyProbe.Hops.FILL_RELAYED)).isZero();
     }
 
     @Test
@@ -60,9 +67,9 @@ class LatencyProbeTest {
         hops.tickRounds.put(10_000L, 0L);
         hops.tickRounds.put(10_100L, 0L);
 
-        hops.observe(price(), 10_104L);
+        hops.observe(price(), 10_103L, 10_104L);
         hops.ticksUntil = 11_100L;
-        hops.observe(price(), 12_000L); // a heartbeat after the run
+        hops.observe(price(), 11_999L, 12_000L); // a heartbeat after the run
 
         assertThat(hops.count("tick -> price")).isEqualTo(1);
         assertThat(hops.byName.get("tick -> price").getMaxValue()).isEqualTo(4);

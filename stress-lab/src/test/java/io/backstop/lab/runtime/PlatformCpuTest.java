@@ -71,4 +71,25 @@ class PlatformCpuTest {
                 .containsPattern("platform +2\\.000 +2\\.0 +\\(only the components running here\\)")
                 .contains("the platform needs 17.4 cores");
     }
+
+    @Test
+    void aRunAtAFixedRateIsReportedAsEachComponentsShareOfACore() {
+        Map<String, Optional<Long>> before = new LinkedHashMap<>();
+        before.put("liquidation-service x2", Optional.of(1_000_000_000L));
+        before.put("postgres (external)", Optional.empty());
+        before.put(PlatformCpu.GENERATOR, Optional.of(0L));
+        Map<String, Optional<Long>> after = new LinkedHashMap<>();
+        after.put("liquidation-service x2", Optional.of(4_000_000_000L)); // 3 s of CPU in 10 s
+        after.put("postgres (external)", Optional.empty());
+        after.put(PlatformCpu.GENERATOR, Optional.of(5_000_000_000L));
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        PlatformCpu.printShares(new PrintStream(printed, true, StandardCharsets.UTF_8), new PlatformCpu.Sample(before),
+                new PlatformCpu.Sample(after), 10.0);
+        String report = printed.toString(StandardCharsets.UTF_8);
+
+        assertThat(report).containsPattern("liquidation-service x2 +30%")
+                .containsPattern("postgres \\(external\\) +not local")
+                .containsPattern("load generator \\(this process\\) +50%");
+    }
 }
