@@ -232,7 +232,7 @@ public final class LatencyProbe {
                     + " records' timestamps:%n", calls, rate, hops.tickRounds.size(), seconds);
             hops.print(out);
             out.printf("  (commit and relay: from the event's occurredAt, when the service decided it, to its record's"
-                    + " timestamp; the rest of the hop is the fetch, the queue and the decision)%n");
+                    + " timestamp;%n   the rest of the hop is the fetch, the queue and the decision)%n");
             long platformNanos = cpuAfter.since(cpuBefore).entrySet().stream()
                     .filter(e -> !e.getKey().equals(PlatformCpu.GENERATOR))
                     .mapToLong(e -> e.getValue().orElse(0L)).sum();
