@@ -1,11 +1,15 @@
 package io.backstop.lab.runtime;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 
 /**
  * The environment of a local platform for a test: the project's home, state under {@code runDir}, free ports for
@@ -33,11 +37,44 @@ public final class TestPlatforms {
         return env;
     }
 
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * A port free now, below the kernel's ephemeral range: a port the kernel hands out itself ({@code new
+     * ServerSocket(0)}) is in that range, and between this choice and the service's start an outgoing connection of the
+     * platform already running (a JDBC or Kafka client) may take it as its source port. Never the same port twice in
+     * this JVM.
+     */
+    public static synchronized int freePort() {
+        int below = ephemeralRangeStart();
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = LOWEST + RANDOM.nextInt(below - LOWEST);
+            if (!handedOut.contains(port) && bindable(port)) {
+                handedOut.add(port);
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port between " + LOWEST + " and " + below);
+    }
+
+    private static final int LOWEST = 20_000;
+    private static final Random RANDOM = new Random();
+    private static final Set<Integer> handedOut = new HashSet<>();
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return false;
+        }
+    }
+
+    /** The first port of Linux's ephemeral range ({@code ip_local_port_range}), 32768 where it cannot be read. */
+    static int ephemeralRangeStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Math.max(LOWEST + 1_000, Integer.parseInt(range.split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 }
