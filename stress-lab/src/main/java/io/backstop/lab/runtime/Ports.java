@@ -42,7 +42,8 @@ final class Ports {
         }
     }
 
-    private static boolean free(int port) {
+    /** Whether {@code port} can be bound on the loopback address now (a socket closing a moment ago does not count). */
+    static boolean free(int port) {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));

@@ -1,8 +1,6 @@
 package io.backstop.lab.runtime;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -47,7 +45,7 @@ public final class TestPlatforms {
         int below = ephemeralRangeStart();
         for (int attempt = 0; attempt < 1_000; attempt++) {
             int port = LOWEST + RANDOM.nextInt(below - LOWEST);
-            if (!handedOut.contains(port) && bindable(port)) {
+            if (!handedOut.contains(port) && Ports.free(port)) {
                 handedOut.add(port);
                 return port;
             }
@@ -58,15 +56,6 @@ public final class TestPlatforms {
     private static final int LOWEST = 20_000;
     private static final Random RANDOM = new Random();
     private static final Set<Integer> handedOut = new HashSet<>();
-
-    private static boolean bindable(int port) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", port));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     /** The first port of Linux's ephemeral range ({@code ip_local_port_range}), 32768 where it cannot be read. */
     static int ephemeralRangeStart() {
