@@ -33,7 +33,7 @@ public final class LocalRuntime {
         this.out = out;
         this.postgres = new LocalPostgres(settings);
         this.kafka = new LocalKafka(settings);
-        this.services = new LocalServices(settings);
+        this.services = new LocalServices(settings, out);
     }
 
     /** Starts everything that is not running; 0 when all components are ready, 1 otherwise. */

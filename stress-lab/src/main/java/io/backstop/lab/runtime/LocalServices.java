@@ -1,6 +1,7 @@
 package io.backstop.lab.runtime;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,10 +20,17 @@ import java.util.Optional;
 final class LocalServices {
 
     private final RuntimeSettings settings;
+    private final StartupCache startupCache;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     LocalServices(RuntimeSettings settings) {
+        this(settings, System.out);
+    }
+
+    /** @param out where a start says that it trains a service's startup cache first */
+    LocalServices(RuntimeSettings settings, PrintStream out) {
         this.settings = settings;
+        this.startupCache = new StartupCache(settings, out);
     }
 
     /** The most instances of one service: each holds at least one of a topic's partitions (6 by default). */
@@ -96,12 +104,6 @@ final class LocalServices {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("no jar for " + service.id() + " at " + jar + ": build with ./mvnw package");
         }
-        List<String> command = new ArrayList<>();
-        command.add(settings.java());
-        command.addAll(Arrays.stream(settings.javaOpts(service).trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
-        command.add(Processes.marker(component));
-        command.add("-jar");
-        command.add(jar.toString());
         Map<String, String> env = new LinkedHashMap<>();
         env.put("SERVER_PORT", Integer.toString(port(service, instance)));
         env.put("SPRING_DATASOURCE_URL", settings.jdbcUrl());
@@ -123,6 +125,16 @@ final class LocalServices {
                     settings.serviceUrl(peer));
         }
         env.putAll(extra);
+        List<String> javaOptions = Arrays.stream(settings.javaOpts(service).trim().split("\\s+"))
+                .filter(o -> !o.isEmpty()).toList();
+        StartupCache.Launch launch = startupCache.prepare(service, javaOptions, env);
+        List<String> command = new ArrayList<>();
+        command.add(settings.java());
+        command.addAll(javaOptions);
+        command.addAll(launch.options());
+        command.add(Processes.marker(component));
+        command.add("-jar");
+        command.add(launch.jar().toString());
         Processes.launch(component, command, env, log(service, instance), pidFile(service, instance), settings.home());
     }
 

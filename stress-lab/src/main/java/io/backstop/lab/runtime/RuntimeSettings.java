@@ -31,6 +31,8 @@ import java.util.Properties;
  *       margin-service a 6 GB heap: a replica holding 1.6 million seeded accounts needs it, docs/capacity.md)</li>
  *   <li>{@code BACKSTOP_READY_TIMEOUT}: seconds to wait for each component (default 300: a JVM starting on a
  *       loaded 2-core machine can take minutes)</li>
+ *   <li>{@code BACKSTOP_STARTUP_CACHE}: {@code on} (default) or {@code off}: each service starts from its extracted jar
+ *       with a class cache trained once per build and JDK ({@link StartupCache}), or from its Boot jar as it is</li>
  *   <li>{@code BACKSTOP_CLOCK}: {@code system} (default) or {@code simulated}, the services' clock (see
  *       docs/simulated-time.md): replays step a platform on simulated time</li>
  *   <li>{@code BACKSTOP_KAFKA_BOOTSTRAP} and {@code BACKSTOP_ORACLE_URL}, {@code _MARGIN_}, {@code _LIQUIDATION_},
@@ -43,7 +45,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                               int pgPort, int kafkaPort, int kafkaControllerPort, Map<Service, Integer> servicePorts,
                               int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java,
                               String clock, String remoteKafkaBootstrap, Map<Service, String> remoteServiceUrls,
-                              Map<Service, String> serviceJavaOptsOf) {
+                              Map<Service, String> serviceJavaOptsOf, boolean startupCache) {
 
     static final String STATE_FILE = "runtime.properties";
     public static final String SYSTEM = "system";
@@ -59,7 +61,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     public RuntimeSettings withClock(String mode) {
         return new RuntimeSettings(home, runDir, externalPgUrl, pgUser, pgPassword, pgPort, kafkaPort,
                 kafkaControllerPort, servicePorts, partitions, serviceJavaOpts, readyTimeoutSeconds, java, mode,
-                remoteKafkaBootstrap, remoteServiceUrls, serviceJavaOptsOf);
+                remoteKafkaBootstrap, remoteServiceUrls, serviceJavaOptsOf, startupCache);
     }
 
     /** The JVM options of one service: the shared ones, then its own. */
@@ -88,7 +90,8 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 env.getOrDefault("BACKSTOP_SERVICE_JAVA_OPTS", "-Xms256m -Xmx768m"),
                 intOf(env, "BACKSTOP_READY_TIMEOUT", 300), env.getOrDefault("BACKSTOP_JAVA", java),
                 env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT),
-                blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env), ownJavaOpts(env));
+                blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env), ownJavaOpts(env),
+                onOrOff(env, "BACKSTOP_STARTUP_CACHE"));
     }
 
     private static Map<Service, String> ownJavaOpts(Map<String, String> env) {
@@ -138,7 +141,8 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 Integer.parseInt(p.getProperty("kafka.port")), Integer.parseInt(p.getProperty("kafka.controller.port")),
                 ports, Integer.parseInt(p.getProperty("partitions")), p.getProperty("service.java.opts"),
                 fresh.readyTimeoutSeconds, p.getProperty("java"), p.getProperty("clock", SYSTEM),
-                fresh.remoteKafkaBootstrap, fresh.remoteServiceUrls, ownOpts);
+                fresh.remoteKafkaBootstrap, fresh.remoteServiceUrls, ownOpts,
+                !"off".equals(p.getProperty("startup.cache", "on")));
     }
 
     void save() throws IOException {
@@ -155,6 +159,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
         serviceJavaOptsOf.forEach((s, opts) -> p.setProperty("java.opts." + s.id(), opts));
         p.setProperty("java", java);
         p.setProperty("clock", clock);
+        p.setProperty("startup.cache", startupCache ? "on" : "off");
         Files.createDirectories(runDir);
         try (Writer w = Files.newBufferedWriter(runDir.resolve(STATE_FILE))) {
             p.store(w, "Backstop local runtime, written by ./backstop up");
@@ -227,6 +232,14 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
 
     public Path kafkaLib() {
         return home.resolve("local-kafka").resolve("target").resolve("lib");
+    }
+
+    private static boolean onOrOff(Map<String, String> env, String name) {
+        String value = env.getOrDefault(name, "on").trim().toLowerCase(Locale.ROOT);
+        if (!value.equals("on") && !value.equals("off")) {
+            throw new IllegalArgumentException(name + " is on or off, not '" + env.get(name) + "'");
+        }
+        return value.equals("on");
     }
 
     private static int intOf(Map<String, String> env, String name, int fallback) {

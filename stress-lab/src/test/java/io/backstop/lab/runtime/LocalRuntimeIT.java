@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -88,6 +89,32 @@ class LocalRuntimeIT {
                     + service.databaseRole() + "'")).as(service.id() + "'s migrations").isZero();
             assertThat(count("SELECT count(*) FROM pg_stat_activity WHERE datname = 'backstop' AND usename = '"
                     + service.databaseRole() + "'")).as(service.id() + "'s connections").isPositive();
+        }
+        everyServiceStartedFromItsExtractedJarWithItsClassCache();
+    }
+
+    /**
+     * StartupCache: the Boot jar extracted beside itself, a class cache trained for this build and JDK (an AOT cache on
+     * JDK 25 and later, a CDS archive before), given to the service's JVM; and that JVM can map it: a JVM told to
+     * refuse to start without it starts, and the service's log has no warning of a cache it could not use.
+     */
+    private void everyServiceStartedFromItsExtractedJarWithItsClassCache() throws Exception {
+        boolean aot = Runtime.version().feature() >= 25;
+        String use = aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=";
+        for (Service service : Service.values()) {
+            List<String> arguments = List.of(new LocalServices(settings).running(service).orElseThrow().info()
+                    .arguments().orElseThrow());
+            String jar = arguments.get(arguments.indexOf("-jar") + 1);
+            assertThat(jar).as(service.id()).contains("/target/startup-cache/").endsWith("/app/" + service.id() + ".jar");
+            String cache = arguments.stream().filter(a -> a.startsWith(use)).findFirst()
+                    .orElseThrow(() -> new AssertionError(service.id() + " started without " + use + ": " + arguments));
+            Process strict = new ProcessBuilder(settings.java(), aot ? "-XX:AOTMode=on" : "-Xshare:on", cache, "-cp", jar,
+                    "-version").redirectErrorStream(true).start();
+            String said = new String(strict.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(strict.waitFor()).as(service.id() + "'s cache, strictly: " + said).isZero();
+            assertThat(Files.readString(new LocalServices(settings).log(service)))
+                    .as(service.id() + "'s log") // "[warning][cds,dynamic] Unable to use shared archive", "[error  ][aot]"
+                    .doesNotContainPattern("\\[(warning|error) *\\]\\[(cds|aot)");
         }
     }
 

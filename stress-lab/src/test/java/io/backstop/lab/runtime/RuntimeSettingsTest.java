@@ -1,6 +1,7 @@
 package io.backstop.lab.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,6 +34,20 @@ class RuntimeSettingsTest {
         RuntimeSettings recorded = RuntimeSettings.load(Map.of("BACKSTOP_RUN_DIR", run.toString()));
         assertThat(recorded.javaOpts(Service.MARGIN)).isEqualTo("-Xms256m -Xmx768m -Xmx6g");
         assertThat(recorded.javaOpts(Service.LIQUIDATION)).isEqualTo("-Xms256m -Xmx768m");
+    }
+
+    @Test
+    void theStartupCacheIsOnByDefaultAndAPlatformStartedWithoutItRestartsWithoutIt(@TempDir Path run) throws Exception {
+        assertThat(RuntimeSettings.fromEnvironment(Map.of()).startupCache()).isTrue();
+        RuntimeSettings settings = RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_RUN_DIR", run.toString(),
+                "BACKSTOP_STARTUP_CACHE", " OFF"));
+        assertThat(settings.startupCache()).isFalse();
+
+        settings.save();
+        assertThat(RuntimeSettings.load(Map.of("BACKSTOP_RUN_DIR", run.toString())).startupCache()).isFalse();
+        assertThatThrownBy(() -> RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_STARTUP_CACHE", "yes")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("BACKSTOP_STARTUP_CACHE is on or off, not 'yes'");
     }
 
     @Test
