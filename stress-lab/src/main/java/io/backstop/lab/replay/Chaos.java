@@ -1,5 +1,6 @@
 package io.backstop.lab.replay;
 
+import io.backstop.lab.runtime.Directories;
 import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
@@ -60,7 +61,7 @@ public final class Chaos {
                     + (killing ? ": " + plan.describe() : ""));
             LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(runEnv), out);
             runtime.down();
-            Demo.wipe(runDir);
+            Directories.delete(runDir);
             try {
                 if (runtime.up() != 0) {
                     return 1;

@@ -1,5 +1,6 @@
 package io.backstop.lab.replay;
 
+import io.backstop.lab.runtime.Directories;
 import io.backstop.lab.runtime.LocalRuntime;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ public final class Demo {
             out.println("== " + scenario.name() + " with the oracle " + mode + ", on a fresh platform (" + runDir + ")");
             LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(demoEnv), out);
             runtime.down();
-            wipe(runDir);
+            Directories.delete(runDir);
             try {
                 if (runtime.up(Map.of(Service.ORACLE, Map.of("BACKSTOP_ORACLE_MODE", mode))) != 0) {
                     return 1;
@@ -101,17 +101,5 @@ public final class Demo {
         out.println("Backstop is running (./backstop up). " + what + " replays on fresh platforms of its own on the"
                 + " same ports: stop it first with ./backstop down.");
         return true;
-    }
-
-    /** Deletes a run directory and all it holds (a platform's state before a fresh run). */
-    static void wipe(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -184,7 +183,7 @@ final class StartupCache {
         out.printf("  %s: training its startup cache (%s, once per build and JDK; log %s)%n", service.id(), kind,
                 log);
         removeOthers(dir);
-        deleteTree(dir);
+        Directories.delete(dir);
         Files.createDirectories(dir);
         Path cache = dir.resolve(kind.file());
         List<String> extract = List.of(settings.java(), "-Djarmode=tools", "-jar", bootJar.toString(), "extract",
@@ -208,7 +207,7 @@ final class StartupCache {
         if (failed != null) {
             out.printf("  %s: no startup cache (%s; see %s); starting the jar without one%n", service.id(), failed,
                     log);
-            deleteTree(dir);
+            Directories.delete(dir);
             return false;
         }
         Files.writeString(dir.resolve(READY), kind + " for " + bootJar + " by " + settings.java() + "\n");
@@ -304,18 +303,7 @@ final class StartupCache {
         try (Stream<Path> siblings = Files.list(dir.getParent())) {
             for (Path other : siblings.filter(Files::isDirectory).filter(p -> !p.equals(dir))
                     .filter(p -> p.getFileName().toString().startsWith(sameJdk)).toList()) {
-                deleteTree(other);
-            }
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                Directories.delete(other);
             }
         }
     }
