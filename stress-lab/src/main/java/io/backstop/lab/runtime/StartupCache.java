@@ -216,8 +216,12 @@ final class StartupCache {
         return true;
     }
 
-    /** Runs a step to its end, its output appended to {@code log}; what went wrong, if anything. */
+    /**
+     * Runs a step to its end, its output appended to {@code log}; what went wrong, if anything. A step that takes longer
+     * than the ready timeout, or whose caller is interrupted (an {@code up} whose other component failed), is stopped.
+     */
     private Optional<String> run(String step, List<String> command, Map<String, String> env, Path log) {
+        Process process;
         try {
             Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
@@ -225,20 +229,23 @@ final class StartupCache {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().putAll(env);
-            Process process = builder.start();
-            Duration limit = Duration.ofSeconds(settings.readyTimeoutSeconds());
+            process = builder.start();
+        } catch (IOException e) {
+            return Optional.of(step + " could not run: " + e.getMessage());
+        }
+        Duration limit = Duration.ofSeconds(settings.readyTimeoutSeconds());
+        try {
             if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 Processes.terminate(process.toHandle(), Duration.ofSeconds(5));
                 return Optional.of(step + " took longer than " + limit.toSeconds() + " s");
             }
-            return process.exitValue() == 0 ? Optional.empty()
-                    : Optional.of(step + " failed with exit code " + process.exitValue());
-        } catch (IOException e) {
-            return Optional.of(step + " could not run: " + e.getMessage());
         } catch (InterruptedException e) {
+            Processes.terminate(process.toHandle(), Duration.ofSeconds(5));
             Thread.currentThread().interrupt();
             return Optional.of(step + " was interrupted");
         }
+        return process.exitValue() == 0 ? Optional.empty()
+                : Optional.of(step + " failed with exit code " + process.exitValue());
     }
 
     /**
