@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 
 /**
  * A service's class cache, so a started or restarted service spends its first seconds serving rather than loading,
- * verifying and linking the same 20,000 classes again (docs/performance.md, "A service's start").
+ * verifying and linking the same classes again (docs/performance.md, "A service's start").
  *
  * <p>Once per build of a service's jar and per JDK, the service's Boot jar is extracted (the JVM caches classes only
  * from plain jars on the class path, not from a Boot jar's nested ones) and the service is started once until its
