@@ -43,12 +43,16 @@ class LiquidationEventListener {
     }
 
     /** Margin calls, on a consumer of their own, so a burst of calls never delays accounting for fills. */
-    @KafkaListener(topics = "${backstop.kafka.topic-prefix}margin.calls", batch = "true")
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}margin.calls", batch = "true", properties = {
+            "fetch.min.bytes=${backstop.liquidation.intake-fetch.min-bytes:1}",
+            "fetch.max.wait.ms=${backstop.liquidation.intake-fetch.max-wait-ms:500}"})
     void onMarginCalls(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, handler);
     }
 
-    @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true")
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true", properties = {
+            "fetch.min.bytes=${backstop.liquidation.intake-fetch.min-bytes:1}",
+            "fetch.max.wait.ms=${backstop.liquidation.intake-fetch.max-wait-ms:500}"})
     void onExecutions(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, handler);
     }
