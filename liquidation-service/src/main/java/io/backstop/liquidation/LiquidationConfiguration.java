@@ -62,7 +62,7 @@ class LiquidationConfiguration {
     @Bean
     Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, LiquidationProperties properties,
                           MeterRegistry meters) {
-        return new Liquidator(desk, store, properties.getBatchSize(), properties.getRoundLinger(), meters);
+        return new Liquidator(desk, store, properties.getBatchSize(), meters);
     }
 
     @Bean

@@ -78,24 +78,6 @@ public class LiquidationProperties {
         this.batchSize = batchSize;
     }
 
-    /**
-     * How long a liquidation round in a burst waits for more liquidations before it runs (fewer, fuller
-     * transactions); a lone call at a moderate rate never waits. Zero runs every round at once.
-     */
-    private Duration roundLinger = Duration.ofMillis(2);
-
-    public Duration getRoundLinger() {
-        return roundLinger;
-    }
-
-    public void setRoundLinger(Duration roundLinger) {
-        if (roundLinger.isNegative() || roundLinger.compareTo(Duration.ofMillis(100)) > 0) {
-            throw new IllegalArgumentException("backstop.liquidation.round-linger must be between 0 and 100ms, got "
-                    + roundLinger);
-        }
-        this.roundLinger = roundLinger;
-    }
-
     /** The validated policy; an invalid value fails the start with the property's name. */
     public LiquidationPolicy policy() {
         try {

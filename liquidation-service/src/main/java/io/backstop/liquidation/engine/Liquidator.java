@@ -44,23 +44,10 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     private final PriorityBlockingQueue<Entry> queue = new PriorityBlockingQueue<>();
     private final Timer rounds;
     private final int batchSize;
-    private final RoundBatching batching;
-    /** Liquidations the loop's last round took (a burst is under way when it took more than one). */
-    private int lastTaken;
 
     public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, MeterRegistry meters) {
-        this(desk, store, batchSize, Duration.ZERO, meters);
-    }
-
-    /**
-     * @param linger how long a round in a burst waits for more liquidations before it runs (see
-     *               {@link RoundBatching}); zero runs each round at once
-     */
-    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, Duration linger,
-                      MeterRegistry meters) {
         super("liquidator", Duration.ofSeconds(10));
         this.batchSize = batchSize;
-        this.batching = new RoundBatching(batchSize, linger);
         this.desk = desk;
         this.store = store;
         desk.queueTo(this::add);
@@ -174,34 +161,16 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
         log.info("{} queued liquidations restored", queue.size());
     }
 
-    private void take(List<Entry> batch) {
-        Entry next;
-        while (batch.size() < batchSize && (next = queue.poll()) != null) {
-            batch.add(next);
-        }
-    }
-
-    /** Takes what arrives within the linger, until the round is full; each arrival wakes the thread. */
-    private void linger(List<Entry> batch) {
-        long deadline = System.nanoTime() + batching.linger().toNanos();
-        long left;
-        while (batch.size() < batchSize && running() && (left = deadline - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
-            take(batch);
-        }
-    }
-
     @Override
     protected void loop() {
         while (running()) {
             try {
                 int placed = desk.placeDueSlices(SLICES_PER_TRANSACTION);
                 List<Entry> batch = new ArrayList<>();
-                take(batch);
-                if (batching.waits(batch.size(), lastTaken)) {
-                    linger(batch);
+                Entry next;
+                while (batch.size() < batchSize && (next = queue.poll()) != null) {
+                    batch.add(next);
                 }
-                lastTaken = batch.size();
                 if (!batch.isEmpty()) {
                     advance(batch);
                 } else if (placed == 0) {

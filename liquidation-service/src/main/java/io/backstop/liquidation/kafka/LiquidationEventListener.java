@@ -43,16 +43,12 @@ class LiquidationEventListener {
     }
 
     /** Margin calls, on a consumer of their own, so a burst of calls never delays accounting for fills. */
-    @KafkaListener(topics = "${backstop.kafka.topic-prefix}margin.calls", batch = "true", properties = {
-            "fetch.min.bytes=${backstop.liquidation.intake-fetch.min-bytes:1}",
-            "fetch.max.wait.ms=${backstop.liquidation.intake-fetch.max-wait-ms:500}"})
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}margin.calls", batch = "true")
     void onMarginCalls(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, handler);
     }
 
-    @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true", properties = {
-            "fetch.min.bytes=${backstop.liquidation.intake-fetch.min-bytes:1}",
-            "fetch.max.wait.ms=${backstop.liquidation.intake-fetch.max-wait-ms:500}"})
+    @KafkaListener(topics = "${backstop.kafka.topic-prefix}liquidation.executions", batch = "true")
     void onExecutions(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, handler);
     }
