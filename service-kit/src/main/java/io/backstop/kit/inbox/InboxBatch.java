@@ -8,6 +8,7 @@ import io.backstop.kit.kafka.DeadLetterPublisher;
 import io.backstop.kit.kafka.PolledBatch;
 import io.backstop.kit.tracing.EventTracing;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -146,6 +147,10 @@ public class InboxBatch {
             }
             handler.finish();
         });
+        // a transaction's fixed cost (statements, commit) is spread over this many events: the batching a burst gets
+        DistributionSummary.builder("backstop.inbox.transaction.events")
+                .description("Events applied or skipped in one consuming transaction, by the poll's first topic")
+                .tag("topic", baseName(records.get(0).topic())).register(meters).record(records.size());
         outcomes.forEach((name, outcome) -> {
             String topic = baseName(name);
             count(topic, "applied", outcome[0]);

@@ -6,6 +6,7 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.InvalidField;
 import io.backstop.events.market.VenueTickObserved;
 import io.backstop.kit.kafka.DeadLetterPublisher;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -95,8 +96,9 @@ class InboxBatchTest {
         public void close(Duration timeout) {
         }
     };
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final InboxBatch batch = new InboxBatch(inbox, new TransactionTemplate(transactions),
-            new SimpleMeterRegistry(), "", new DeadLetterPublisher(
+            meters, "", new DeadLetterPublisher(
             new KafkaTemplate<>(new MockProducerFactory<>(() -> producer)), new SimpleMeterRegistry(), "", "kit-test"));
 
     @Test
@@ -128,6 +130,10 @@ class InboxBatchTest {
                 .containsExactlyElementsOf(accepted);
         assertThat(inboxEntries).as("in the inbox: the accepted records, none rejected")
                 .containsExactlyInAnyOrderElementsOf(accepted);
+        DistributionSummary sizes = meters.get("backstop.inbox.transaction.events").tag("topic", TOPIC).summary();
+        assertThat(sizes.count()).as("the committed transactions' sizes, the rolled back ones not").isEqualTo(11);
+        assertThat(sizes.totalAmount()).as("the 90 accepted records, in the transactions that committed them")
+                .isEqualTo(90);
         assertThat(rejected).allSatisfy(id -> assertThat(applications.get(id)).as("a rejected record applied once")
                 .isOne());
         List<ProducerRecord<Object, Object>> letters = producer.history();

@@ -146,15 +146,18 @@ final class StartupCache {
         Path bootJar = settings.serviceJar(service);
         Path release = javaHome().resolve("release");
         Optional<Integer> feature = feature(release);
-        if (plan(settings.startupCache(), feature, false) instanceof Plan.Plain plain) {
+        // the directory is keyed by the jar's hash: computed only when a cache can be used
+        Path dir = settings.startupCache() && feature.flatMap(Kind::of).isPresent()
+                ? directory(bootJar, release, feature.get()) : null;
+        Plan plan = plan(settings.startupCache(), feature, dir != null && Files.exists(dir.resolve(READY)));
+        if (plan instanceof Plan.Plain plain) {
             if (settings.startupCache() && SAID.compareAndSet(false, true)) {
                 out.println("  no startup cache for the services: " + plain.reason());
             }
             return new Launch(List.of(), bootJar);
         }
-        Path dir = directory(bootJar, release, feature.get());
-        Kind kind = Kind.of(feature.get()).orElseThrow();
-        if (plan(true, feature, Files.exists(dir.resolve(READY))) instanceof Plan.Train) {
+        Kind kind = plan instanceof Plan.Train train ? train.kind() : ((Plan.Use) plan).kind();
+        if (plan instanceof Plan.Train) {
             // one training a service at a time: threads of this process wait on the monitor, other processes on the lock
             synchronized (TRAINING.computeIfAbsent(dir.getParent(), d -> new Object())) {
                 Files.createDirectories(dir.getParent());
