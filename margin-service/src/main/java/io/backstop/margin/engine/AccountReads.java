@@ -10,10 +10,14 @@ import io.backstop.margin.risk.Quote;
 import io.backstop.margin.screen.RiskScreen;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,8 +38,11 @@ public class AccountReads {
     private final Map<String, Integer> heldByAccount = new ConcurrentHashMap<>();
     private final AtomicInteger awaitingScopes = new AtomicInteger();
     private final Map<String, Integer> awaitingByAccount = new ConcurrentHashMap<>();
-    /** Accounts with a scope at or beyond the alert ratio, or not HEALTHY: the at-risk list's candidates. */
-    private final Set<String> flagged = ConcurrentHashMap.newKeySet();
+    /**
+     * Accounts with a scope at or beyond the alert ratio, or not HEALTHY: the at-risk list's candidates, each with its
+     * margin ratio at its last review (infinite without positive equity, negative infinity unpriced).
+     */
+    private final Map<String, Double> flagged = new ConcurrentHashMap<>();
     /** The partitions of the account-keyed topics this instance is assigned; it holds their accounts. */
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private volatile int partitionCount;
@@ -48,7 +55,7 @@ public class AccountReads {
         this.settlementAsset = settlementAsset;
         Gauge.builder("backstop.margin.accounts", views, Map::size).description("Accounts held in memory")
                 .register(meters);
-        Gauge.builder("backstop.margin.accounts.at.risk", flagged, Set::size)
+        Gauge.builder("backstop.margin.accounts.at.risk", flagged, Map::size)
                 .description("Accounts at or beyond the alert ratio in a scope, or not HEALTHY, at their last review:"
                         + " the at-risk list's candidates").register(meters);
         Gauge.builder("backstop.margin.calls.held.open", heldScopes, AtomicInteger::get)
@@ -99,7 +106,33 @@ public class AccountReads {
      * status is not HEALTHY: what the at-risk list ranks, instead of every account.
      */
     public Collection<String> flaggedAccounts() {
-        return Collections.unmodifiableSet(flagged);
+        return Collections.unmodifiableSet(flagged.keySet());
+    }
+
+    /**
+     * The {@code n} flagged accounts with the least headroom at their last review: highest margin ratio first, those
+     * without positive equity before all, ties by id. A bounded heap over the flagged accounts, so the cost is a pass
+     * over them, not a valuation of each (the engine reviews an account whenever a price moves it across a band of its
+     * screen, so its last review's ratio is a close rank; the at-risk list values the ones it returns now).
+     */
+    public List<String> mostAtRisk(int n) {
+        Comparator<Map.Entry<String, Double>> leastHeadroomLast = Map.Entry.<String, Double>comparingByValue()
+                .thenComparing(Map.Entry.comparingByKey(Comparator.<String>reverseOrder()));
+        PriorityQueue<Map.Entry<String, Double>> top = new PriorityQueue<>(leastHeadroomLast);
+        for (Map.Entry<String, Double> entry : flagged.entrySet()) {
+            if (top.size() < n) {
+                top.add(Map.entry(entry.getKey(), entry.getValue()));
+            } else if (n > 0 && leastHeadroomLast.compare(entry, top.peek()) > 0) {
+                top.poll();
+                top.add(Map.entry(entry.getKey(), entry.getValue()));
+            }
+        }
+        List<String> ranked = new ArrayList<>(top.size());
+        while (!top.isEmpty()) {
+            ranked.add(top.poll().getKey());
+        }
+        Collections.reverse(ranked);
+        return ranked;
     }
 
     public PriceBook prices() {
@@ -153,9 +186,10 @@ public class AccountReads {
         flagged.remove(accountId);
     }
 
-    void flag(Account account, byte worstBand) {
+    void flag(Account account, byte worstBand, AccountRisk risk) {
         if (worstBand != RiskScreen.HEALTHY || account.status() != AccountStatus.HEALTHY) {
-            flagged.add(account.id());
+            flagged.put(account.id(), !risk.priced() ? Double.NEGATIVE_INFINITY
+                    : risk.marginRatio() == null ? Double.POSITIVE_INFINITY : risk.marginRatio().doubleValue());
         } else {
             flagged.remove(account.id());
         }

@@ -2,6 +2,7 @@ package io.backstop.margin.engine;
 
 import io.backstop.events.oracle.PriceStatus;
 import io.backstop.margin.account.Account;
+import io.backstop.margin.risk.AccountRisk;
 import io.backstop.margin.risk.MarginEngine;
 import io.backstop.margin.decision.AccountReviewer;
 import io.backstop.margin.decision.SnapshotSchedule;
@@ -105,7 +106,8 @@ final class HeldAccounts {
     /** Keeps the screen, the flags and the batch in step with a review decided. */
     void reviewed(Batch batch, AccountReviewer.Reviewed reviewed) {
         Account account = reviewed.account();
-        reads.flag(account, screen.register(account, reviewed.review().risk(), reads.prices()));
+        AccountRisk risk = reviewed.review().risk();
+        reads.flag(account, screen.register(account, risk, reads.prices()), risk);
         if (reviewed.changedAccount()) {
             batch.changed(account, false);
         }
@@ -235,7 +237,8 @@ final class HeldAccounts {
         for (Account account : stored) {
             accounts.put(account.id(), account);
             reads.publish(account);
-            reads.flag(account, screen.register(account, calculator.assess(account, reads.prices()), reads.prices()));
+            AccountRisk risk = calculator.assess(account, reads.prices());
+            reads.flag(account, screen.register(account, risk, reads.prices()), risk);
         }
         created.forEach(id -> {
             if (!accounts.containsKey(id)) {

@@ -158,14 +158,16 @@ class AccountController {
 
     @GetMapping("/at-risk")
     @Operation(summary = "Accounts at or beyond the alert ratio (maintenance / equity) in a scope, or not HEALTHY, "
-            + "least headroom first (highest margin ratio), valued now")
+            + "least headroom first (highest margin ratio), valued now; chosen by their margin ratio at the engine's "
+            + "last review of each")
     List<AtRisk> atRisk(@RequestParam(defaultValue = "20") int limit) {
         if (limit < 1 || limit > 1000) {
             throw new InvalidField("limit", "must be between 1 and 1000, got " + limit);
         }
-        // the engine's screen names the candidates: ranking them costs what is at risk, not every account
+        // the engine's screen names the candidates with the ratio of their last review: twice the page is valued now
+        // (a price that moved an account within its screen band since may reorder it), not every flagged account
         List<AtRisk> all = new ArrayList<>();
-        for (String id : reads.flaggedAccounts()) {
+        for (String id : reads.mostAtRisk(2 * limit)) {
             AccountView view = reads.view(id).orElse(null);
             if (view == null || view.positions().isEmpty()) {
                 continue;
