@@ -9,7 +9,6 @@ import io.backstop.margin.risk.TestSpecs;
 import io.backstop.margin.screen.RiskScreen;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -19,7 +18,9 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The at-risk list's candidates: the flagged accounts with the least headroom at their last review, found in one pass. */
+/**
+ * The at-risk list's candidates: the flagged accounts with the least headroom at their last review, found in one pass.
+ */
 class AccountReadsTest {
 
     private final AccountReads reads = new AccountReads(new MarginEngine(TestSpecs.calculator(),
@@ -53,13 +54,13 @@ class AccountReadsTest {
             ratios.put(id, ratio.doubleValue());
         });
         List<String> sorted = ratios.entrySet().stream()
-                .sorted(Map.Entry.<String, Double>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()
+                        .thenComparing(Map.Entry.comparingByKey()))
                 .map(Map.Entry::getKey).toList();
 
         for (int n : new int[] {1, 20, 1_000, ratios.size(), ratios.size() + 10}) {
             assertThat(reads.mostAtRisk(n)).as("top %d", n).isEqualTo(sorted.subList(0, Math.min(n, sorted.size())));
         }
-        assertThat(sorted).isSortedAccordingTo(Comparator.comparing(ratios::get, Comparator.reverseOrder()));
     }
 
     private void flag(String id, String ratio, String... missing) {
@@ -68,6 +69,7 @@ class AccountReadsTest {
 
     private static AccountRisk risk(String id, String ratio, String... missing) {
         return new AccountRisk(id, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
-                ratio == null ? null : new BigDecimal(ratio), List.of(), List.of(), Map.of(), Set.of(), Set.of(missing));
+                ratio == null ? null : new BigDecimal(ratio), List.of(), List.of(), Map.of(), Set.of(),
+                Set.of(missing));
     }
 }
