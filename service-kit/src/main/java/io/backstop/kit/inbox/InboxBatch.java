@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -149,8 +150,10 @@ public class InboxBatch {
         });
         // a transaction's fixed cost (statements, commit) is spread over this many events: the batching a burst gets
         DistributionSummary.builder("backstop.inbox.transaction.events")
-                .description("Events applied or skipped in one consuming transaction, by the poll's first topic")
-                .tag("topic", baseName(records.get(0).topic())).register(meters).record(records.size());
+                .description("Events applied or skipped in one consuming transaction, by the topics it took them"
+                        + " from")
+                .tag("topic", String.join("+", new TreeSet<>(outcomes.keySet().stream().map(this::baseName).toList())))
+                .register(meters).record(records.size());
         outcomes.forEach((name, outcome) -> {
             String topic = baseName(name);
             count(topic, "applied", outcome[0]);

@@ -144,10 +144,31 @@ class InboxBatchTest {
                         .mapToObj(i -> poll.get(10 * i + 3).value().eventId()).toList());
     }
 
+    @Test
+    void aPollFromTwoTopicsIsOneTransactionCountedUnderBothTopics() {
+        List<ConsumerRecord<String, EventEnvelope<?>>> poll = new ArrayList<>(poll(30));
+        poll.addAll(10, poll(20, "liquidation.executions"));
+
+        batch.apply(poll, event -> pendingApplied.add(event.eventId()));
+
+        assertThat(commits).as("one transaction for the poll").isOne();
+        assertThat(committedApplied).containsExactlyElementsOf(poll.stream().map(r -> r.value().eventId()).toList());
+        DistributionSummary sizes = meters.get("backstop.inbox.transaction.events")
+                .tag("topic", "liquidation.executions+" + TOPIC).summary();
+        assertThat(sizes.count()).isOne();
+        assertThat(sizes.totalAmount()).isEqualTo(50);
+        assertThat(meters.find("backstop.inbox.transaction.events").tag("topic", TOPIC).summary())
+                .as("not also under one of its topics alone").isNull();
+    }
+
     private static List<ConsumerRecord<String, EventEnvelope<?>>> poll(int size) {
+        return poll(size, TOPIC);
+    }
+
+    private static List<ConsumerRecord<String, EventEnvelope<?>>> poll(int size, String topic) {
         Instant now = Instant.parse("2025-10-10T21:00:00Z");
         return IntStream.range(0, size).<ConsumerRecord<String, EventEnvelope<?>>>mapToObj(i -> new ConsumerRecord<>(
-                TOPIC, 0, i, "BTCUSDT", EventEnvelope.of(new VenueTickObserved("binance", "BTCUSDT",
+                topic, 0, i, "BTCUSDT", EventEnvelope.of(new VenueTickObserved("binance", "BTCUSDT",
                         new BigDecimal("100"), new BigDecimal("101"), new BigDecimal("100.5"), now), now, null, null)))
                 .toList();
     }
