@@ -15,8 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -149,10 +149,12 @@ public class InboxBatch {
             handler.finish();
         });
         // a transaction's fixed cost (statements, commit) is spread over this many events: the batching a burst gets
+        String topics = outcomes.keySet().stream().map(this::baseName).distinct().sorted()
+                .collect(Collectors.joining("+"));
         DistributionSummary.builder("backstop.inbox.transaction.events")
                 .description("Events applied or skipped in one consuming transaction, by the topics it took them"
                         + " from")
-                .tag("topic", String.join("+", new TreeSet<>(outcomes.keySet().stream().map(this::baseName).toList())))
+                .tag("topic", topics)
                 .register(meters).record(records.size());
         outcomes.forEach((name, outcome) -> {
             String topic = baseName(name);
