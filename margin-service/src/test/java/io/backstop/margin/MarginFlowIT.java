@@ -145,12 +145,15 @@ class MarginFlowIT {
         List<String> ids = new java.util.ArrayList<>();
         List<BigDecimal> ratios = new java.util.ArrayList<>();
         atRisk.forEach(a -> {
+            if (!a.get("missingPrices").isEmpty()) {
+                return; // not valued now: listed after every account that is (AtRiskOrderTest)
+            }
             ids.add(a.get("accountId").stringValue());
             // no positive equity (a null ratio) is the least headroom of all
             ratios.add(a.get("marginRatio").isNull() ? BigDecimal.valueOf(Long.MAX_VALUE)
                     : new BigDecimal(a.get("marginRatio").stringValue()));
         });
-        assertThat(ids).contains(id);
+        assertThat(ids).as("valued, with no price missing").contains(id);
         assertThat(ratios).isSortedAccordingTo(java.util.Comparator.reverseOrder());
         assertThat(ratios.get(ids.indexOf(id))).isGreaterThan(BigDecimal.ONE);
         // the gauge counts the list's candidates, those it ranks and any it cannot value yet

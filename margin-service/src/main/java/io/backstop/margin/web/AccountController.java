@@ -23,8 +23,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -152,14 +155,37 @@ class AccountController {
         return RiskView.of(view, risk, reads.margin().standings(account, risk), clock.instant());
     }
 
+    /**
+     * One account of the at-risk list. One that cannot be valued now (a price it needs was never received) is listed
+     * with the prices it misses and no figures, after every account that can: hiding it would show an empty list
+     * while the engine flags thousands.
+     */
     record AtRisk(String accountId, String status, BigDecimal marginRatio, BigDecimal equity,
-                  BigDecimal maintenanceMargin) {
+                  BigDecimal maintenanceMargin, SortedSet<String> missingPrices) {
+
+        static AtRisk of(AccountView view, AccountRisk risk) {
+            return risk.priced()
+                    ? new AtRisk(view.id(), view.status().name(), risk.marginRatio(), risk.equity(),
+                    risk.maintenanceMargin(), Collections.emptySortedSet())
+                    : new AtRisk(view.id(), view.status().name(), null, null, null, new TreeSet<>(risk.missing()));
+        }
+
+        boolean priced() {
+            return missingPrices.isEmpty();
+        }
     }
+
+    /** Least headroom first: no positive equity, then the highest margin ratio; accounts not valued last; ties by id. */
+    static final Comparator<AtRisk> LEAST_HEADROOM_FIRST = Comparator.comparing((AtRisk a) -> !a.priced())
+            .thenComparing(a -> a.marginRatio() == null ? BigDecimal.valueOf(Long.MAX_VALUE) : a.marginRatio(),
+                    Comparator.reverseOrder())
+            .thenComparing(AtRisk::accountId);
 
     @GetMapping("/at-risk")
     @Operation(summary = "Accounts at or beyond the alert ratio (maintenance / equity) in a scope, or not HEALTHY, "
             + "least headroom first (highest margin ratio), valued now; chosen by their margin ratio at the engine's "
-            + "last review of each")
+            + "last review of each. An account that cannot be valued now is listed last, with the prices it misses "
+            + "(missingPrices) and no figures")
     List<AtRisk> atRisk(@RequestParam(defaultValue = "20") int limit) {
         if (limit < 1 || limit > 1000) {
             throw new InvalidField("limit", "must be between 1 and 1000, got " + limit);
@@ -172,16 +198,10 @@ class AccountController {
             if (view == null || view.positions().isEmpty()) {
                 continue;
             }
-            AccountRisk risk = reads.margin().calculator().assess(view.detached(reads.settlementAsset()),
-                    reads.prices());
-            if (risk.priced()) {
-                all.add(new AtRisk(view.id(), view.status().name(), risk.marginRatio(), risk.equity(),
-                        risk.maintenanceMargin()));
-            }
+            all.add(AtRisk.of(view, reads.margin().calculator().assess(view.detached(reads.settlementAsset()),
+                    reads.prices())));
         }
-        // no positive equity is the least headroom of all
-        all.sort(Comparator.comparing((AtRisk a) -> a.marginRatio() == null ? BigDecimal.valueOf(Long.MAX_VALUE)
-                : a.marginRatio()).reversed().thenComparing(AtRisk::accountId));
+        all.sort(LEAST_HEADROOM_FIRST);
         return all.subList(0, Math.min(limit, all.size()));
     }
 
