@@ -163,11 +163,11 @@ class AccountController {
     record AtRisk(String accountId, String status, BigDecimal marginRatio, BigDecimal equity,
                   BigDecimal maintenanceMargin, SortedSet<String> missingPrices) {
 
-        static AtRisk of(AccountView view, AccountRisk risk) {
+        static AtRisk of(String status, AccountRisk risk) {
             return risk.priced()
-                    ? new AtRisk(view.id(), view.status().name(), risk.marginRatio(), risk.equity(),
-                    risk.maintenanceMargin(), Collections.emptySortedSet())
-                    : new AtRisk(view.id(), view.status().name(), null, null, null, new TreeSet<>(risk.missing()));
+                    ? new AtRisk(risk.accountId(), status, risk.marginRatio(), risk.equity(), risk.maintenanceMargin(),
+                    Collections.emptySortedSet())
+                    : new AtRisk(risk.accountId(), status, null, null, null, new TreeSet<>(risk.missing()));
         }
 
         boolean priced() {
@@ -198,8 +198,8 @@ class AccountController {
             if (view == null || view.positions().isEmpty()) {
                 continue;
             }
-            all.add(AtRisk.of(view, reads.margin().calculator().assess(view.detached(reads.settlementAsset()),
-                    reads.prices())));
+            all.add(AtRisk.of(view.status().name(), reads.margin().calculator().assess(
+                    view.detached(reads.settlementAsset()), reads.prices())));
         }
         all.sort(LEAST_HEADROOM_FIRST);
         return all.subList(0, Math.min(limit, all.size()));

@@ -2,10 +2,13 @@ package io.backstop.margin.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.backstop.margin.risk.AccountRisk;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
@@ -39,13 +42,29 @@ class AtRiskOrderTest {
     }
 
     @Test
-    void aListOfOnlyAccountsThatCannotBeValuedIsStillAList() {
-        List<AccountController.AtRisk> list = new ArrayList<>(List.of(unpriced("b", "ETHUSDT"),
-                unpriced("a", "ETHUSDT")));
+    void anAccountThatCannotBeValuedIsListedWithWhatItMissesAndNoFiguresOneThatCanWithItsFigures() {
+        AccountController.AtRisk unpriced = AccountController.AtRisk.of("LIQUIDATING",
+                risk("seed-1", "0.97", "SOLUSDT", "ETHUSDT"));
+        AccountController.AtRisk priced = AccountController.AtRisk.of("HEALTHY", risk("seed-2", "0.85"));
 
+        assertThat(unpriced.accountId()).isEqualTo("seed-1");
+        assertThat(unpriced.status()).isEqualTo("LIQUIDATING");
+        assertThat(unpriced.missingPrices()).as("sorted").containsExactly("ETHUSDT", "SOLUSDT");
+        assertThat(unpriced.marginRatio()).as("a partial valuation is not shown").isNull();
+        assertThat(unpriced.equity()).isNull();
+        assertThat(unpriced.maintenanceMargin()).isNull();
+        assertThat(priced.missingPrices()).isEmpty();
+        assertThat(priced.marginRatio()).isEqualByComparingTo("0.85");
+        assertThat(priced.equity()).isEqualByComparingTo("1000");
+        assertThat(priced.maintenanceMargin()).isEqualByComparingTo("850");
+        List<AccountController.AtRisk> list = new ArrayList<>(List.of(unpriced, priced));
         list.sort(AccountController.LEAST_HEADROOM_FIRST);
+        assertThat(list).containsExactly(priced, unpriced);
+    }
 
-        assertThat(list).extracting(AccountController.AtRisk::accountId).containsExactly("a", "b");
-        assertThat(list).allSatisfy(a -> assertThat(a.marginRatio()).as("no figures without prices").isNull());
+    private static AccountRisk risk(String id, String ratio, String... missing) {
+        BigDecimal equity = new BigDecimal("1000");
+        return new AccountRisk(id, equity, equity, equity.multiply(new BigDecimal(ratio)), BigDecimal.ZERO,
+                new BigDecimal(ratio), List.of(), List.of(), Map.of(), Set.of(), Set.of(missing));
     }
 }
