@@ -175,7 +175,7 @@ class AccountController {
         }
     }
 
-    /** Least headroom first: no positive equity, then the highest margin ratio; accounts not valued last; ties by id. */
+    /** Least headroom first: no positive equity, then the highest margin ratio; those not valued last; ties by id. */
     static final Comparator<AtRisk> LEAST_HEADROOM_FIRST = Comparator.comparing((AtRisk a) -> !a.priced())
             .thenComparing(a -> a.marginRatio() == null ? BigDecimal.valueOf(Long.MAX_VALUE) : a.marginRatio(),
                     Comparator.reverseOrder())
