@@ -4,7 +4,9 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.insurance.fund.FundBook;
 import io.backstop.insurance.fund.FundView;
 import io.backstop.insurance.ledger.LedgerTransaction;
+import io.backstop.insurance.waterfall.PlannedQueue;
 import io.backstop.kit.outbox.Outbox;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,15 +14,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The fund work of one PostgreSQL transaction: the books it locked (each once, in the order first used), the
- * ledger transactions they recorded and the events to emit (ADL requests among them remembered as sent). {@link #finish} writes it all and appends one
- * {@code InsuranceFundUpdated} per book touched; call it inside the transaction, once. Not thread-safe.
+ * ledger transactions they recorded and the events to emit (ADL requests among them remembered as sent), the mark
+ * of each symbol it decided on (the first read, kept for the whole transaction) and the ADL queue it planned
+ * against ({@link PlannedQueue}: each side read once, less what its legs asked). {@link #finish} writes it all and
+ * appends one {@code InsuranceFundUpdated} per book touched; call it inside the transaction, once. Not thread-safe.
  */
 final class FundTransaction {
 
     final Instant now;
+    final PlannedQueue queue = new PlannedQueue();
     private final InsuranceStore store;
     private final AdlStore requests;
     private final Outbox outbox;
@@ -29,6 +35,7 @@ final class FundTransaction {
     private final Map<String, UUID> fundCause = new LinkedHashMap<>();
     private final List<LedgerTransaction> ledger = new ArrayList<>();
     private final List<Outbox.Outgoing> events = new ArrayList<>();
+    private final Map<String, BigDecimal> marks = new TreeMap<>();
 
     FundTransaction(InsuranceStore store, AdlStore requests, Outbox outbox, FundFigures figures, Instant now) {
         this.store = store;
@@ -42,6 +49,15 @@ final class FundTransaction {
     FundBook book(String group, UUID cause) {
         fundCause.put(group, cause);
         return books.computeIfAbsent(group, store::lockFund);
+    }
+
+    /**
+     * The mark this transaction decides {@code symbol} at: the first one read (the price board's latest, or
+     * {@code fallback} when the board has none), the same for every later shortfall and leg of the transaction, so
+     * that they walk one ranking of the queue.
+     */
+    BigDecimal mark(String symbol, Supplier<BigDecimal> fallback) {
+        return marks.computeIfAbsent(symbol, s -> fallback.get());
     }
 
     void record(List<LedgerTransaction> transactions) {

@@ -172,16 +172,16 @@ public class InsuranceDesk {
         InsuranceProperties.Group config = properties.groups().get(group);
         FundBook book = work.book(group, eventId);
         String symbol = raised.symbol();
-        BigDecimal mark = prices.mark(symbol).orElse(raised.markPrice());
+        BigDecimal mark = work.mark(symbol, () -> prices.mark(symbol).orElse(raised.markPrice()));
         // read only if the waterfall gets to the ADL step, or to socializing: a shortfall the fund covers reads neither;
-        // the ADL step reads the queue from its head, as far as it deleverages
-        AdlSide opposite = positions.queue(symbol, raised.positionSide() == PositionSide.SHORT, mark,
-                properties.ranking());
+        // the ADL step reads the queue from its head, as far as it deleverages, once for the transaction's shortfalls
+        AdlSide opposite = side(work, symbol, raised.positionSide() == PositionSide.SHORT, mark);
         Map<String, BigDecimal> base = raised.deficit().signum() > 0
                 ? OnFirstUse.map(() -> positions.profitable(symbol, mark, raised.accountId())) : Map.of();
         ShortfallDecider.Resolution r = shortfalls.resolve(eventId, raised, book, config.terms(), prices.marks(), mark,
                 openInterest.notional(config.symbols()), opposite, base, work.now);
 
+        work.queue.asked(symbol, r.result().adl());
         work.record(r.ledger());
         work.emit(r.events());
         store.saveWaterfall(raised.shortfallId(), group, raised.accountId(), symbol,
@@ -213,11 +213,12 @@ public class InsuranceDesk {
         if (leg.refused().signum() > 0) {
             excluded.addAll(positions.refusedFor(leg.shortfallId()));
             excluded.add(leg.accountId());
-            BigDecimal mark = prices.mark(leg.symbol()).orElse(leg.price());
-            opposite = positions.queue(leg.symbol(), leg.bankruptSide() == Side.BUY, mark, properties.ranking());
+            BigDecimal mark = work.mark(leg.symbol(), () -> prices.mark(leg.symbol()).orElse(leg.price()));
+            opposite = side(work, leg.symbol(), leg.bankruptSide() == Side.BUY, mark);
         }
         ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, store.waterfall(leg.shortfallId()).isPresent(),
                 positions.requestSent(leg.requestId()), book, opposite, excluded, work.now);
+        work.queue.asked(leg.symbol(), s.replanned());
         work.record(s.ledger());
         work.emit(s.events());
         positions.recordSettlement(eventId, leg.requestId(), leg.shortfallId(), leg.accountId(), leg.requested(),
@@ -291,6 +292,11 @@ public class InsuranceDesk {
     }
 
     // --- helpers --------------------------------------------------------------------------------
+
+    /** One side of the symbol's ADL queue as the transaction plans against it: read once, less what it asked. */
+    private AdlSide side(FundTransaction work, String symbol, boolean longs, BigDecimal mark) {
+        return work.queue.side(symbol, longs, mark, () -> positions.queue(symbol, longs, mark, properties.ranking()));
+    }
 
     private String group(String topic, String symbol) {
         return properties.groupOf(symbol).orElseThrow(() -> new ContractViolation(topic, "payload.symbol",

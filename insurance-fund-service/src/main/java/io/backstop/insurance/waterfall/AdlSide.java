@@ -1,5 +1,6 @@
 package io.backstop.insurance.waterfall;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -30,6 +31,14 @@ public interface AdlSide {
      */
     List<AdlCandidate> top(int k);
 
+    /**
+     * What the ADL step may still ask of {@code candidate}, a position of this side: all of it, unless earlier legs
+     * of the same decision already asked some ({@link PlannedQueue}). Zero when they asked all of it.
+     */
+    default BigDecimal available(AdlCandidate candidate) {
+        return candidate.quantity();
+    }
+
     /** The side given whole, in any order: ranked once, when first read (not at all when never read). */
     static AdlSide of(Supplier<List<AdlCandidate>> candidates, AdlRanking ranking) {
         return new AdlSide() {
@@ -54,17 +63,25 @@ public interface AdlSide {
             return this;
         }
         AdlSide whole = this;
-        return k -> {
-            List<AdlCandidate> head = new ArrayList<>(k);
-            for (AdlCandidate c : whole.top(k + accounts.size())) {
-                if (head.size() == k) {
-                    break;
+        return new AdlSide() {
+            @Override
+            public List<AdlCandidate> top(int k) {
+                List<AdlCandidate> head = new ArrayList<>(k);
+                for (AdlCandidate c : whole.top(k + accounts.size())) {
+                    if (head.size() == k) {
+                        break;
+                    }
+                    if (!accounts.contains(c.accountId())) {
+                        head.add(c);
+                    }
                 }
-                if (!accounts.contains(c.accountId())) {
-                    head.add(c);
-                }
+                return head;
             }
-            return head;
+
+            @Override
+            public BigDecimal available(AdlCandidate candidate) {
+                return whole.available(candidate);
+            }
         };
     }
 

@@ -147,7 +147,8 @@ public final class Waterfall {
     /**
      * As {@link #deleverage(Shortfall, BigDecimal, List, List)}, walking {@code opposite} (the side opposite the
      * remainder, in queue order) from its head until the quantity is matched: each match's rank is its place in the
-     * side without the bankrupt account, as if that side had been ranked whole.
+     * side without the bankrupt account, as if that side had been ranked whole. A position asks at most what
+     * {@link AdlSide#available} leaves of it; one left nothing is passed over and takes no rank.
      */
     public Deleveraged deleverage(Shortfall s, BigDecimal quantity, AdlSide opposite, List<String> steps) {
         BigDecimal rest = quantity;
@@ -159,13 +160,19 @@ public final class Waterfall {
                 if (c.isLong() != wantLongs) {
                     continue; // never on a side read as one; a list given whole may hold both
                 }
+                BigDecimal available = opposite.available(c);
+                if (available.signum() <= 0) {
+                    continue; // asked in full by earlier legs of the same decision: out of the queue for this one
+                }
                 rank++;
                 BigDecimal score = policy.ranking().score(c);
-                BigDecimal close = c.quantity().min(rest);
+                BigDecimal close = available.min(rest);
                 adl.add(new WaterfallResult.AdlMatch(c.accountId(), rank, close, score, c.size()));
                 rest = rest.subtract(close);
+                String asked = available.compareTo(c.quantity()) < 0
+                        ? ", " + plain(c.quantity().subtract(available)) + " of it asked by earlier legs" : "";
                 steps.add("adl: rank " + rank + " " + c.accountId() + " (score " + score.round(
-                        new java.math.MathContext(6)).toPlainString() + ", position " + plain(c.size())
+                        new java.math.MathContext(6)).toPlainString() + ", position " + plain(c.size()) + asked
                         + ") closes " + plain(close) + " at " + plain(s.bankruptcyPrice()));
                 if (rest.signum() == 0) {
                     break; // before the walk reads another page it does not need

@@ -19,8 +19,11 @@ import io.backstop.events.liquidation.LiquidationShortfallRaised;
 import io.backstop.insurance.ledger.LedgerTransaction;
 import io.backstop.insurance.waterfall.AdlCandidate;
 import io.backstop.insurance.waterfall.AdlRanking;
+import io.backstop.insurance.waterfall.AdlSide;
+import io.backstop.insurance.waterfall.PlannedQueue;
 import io.backstop.insurance.waterfall.SocializedLoss;
 import io.backstop.insurance.waterfall.WaterfallPolicy;
+import io.backstop.insurance.waterfall.WaterfallResult;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -394,5 +397,85 @@ class ShortfallDeciderTest {
                         refused("payload.requestId", "the answer names " + what)));
         assertThat(decider.settle(EVENT, honest, true, SentAdlRequest.of(request), book, longs, Set.of(), T0).ledger())
                 .as("the answer as asked is booked").isNotEmpty();
+    }
+
+    @Test
+    void theShortfallsOfOneDecisionWalkOneReadingOfTheQueueEachAskingWhatTheOnesBeforeLeft() {
+        // three shorts of 6 bankrupt at 650 with an empty fund: everything goes to ADL against longs scoring 0.12 (L2,
+        // 8), 0.02 (L1, 4) and 0.01 (L3, 10); one transaction decides them all against one reading of the side
+        FundBook book = fund("0");
+        int[] reads = {0};
+        AdlSide source = AdlSide.of(() -> {
+            reads[0]++;
+            return List.of(position("L1", "4", "600", "650"), position("L3", "10", "640", "650"),
+                    position("L2", "8", "500", "650"));
+        }, AdlRanking.BINANCE);
+        PlannedQueue queue = new PlannedQueue();
+        List<ShortfallDecider.Resolution> decided = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ShortfallDecider.Resolution r = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "6", "650", "0"), book,
+                    NO_GUARANTEE, Map.of("BTCUSDT", d("650")), d("650"), d("0"),
+                    queue.side("BTCUSDT", true, d("650"), () -> source), Map.of(), T0);
+            queue.asked("BTCUSDT", r.result().adl());
+            decided.add(r);
+        }
+
+        assertThat(decided.get(0).result().adl()).extracting(WaterfallResult.AdlMatch::accountId,
+                WaterfallResult.AdlMatch::rank, m -> m.quantity().stripTrailingZeros().toPlainString())
+                .containsExactly(tuple("L2", 1, "6"));
+        assertThat(decided.get(1).result().adl()).extracting(WaterfallResult.AdlMatch::accountId,
+                WaterfallResult.AdlMatch::rank, m -> m.quantity().stripTrailingZeros().toPlainString())
+                .as("L2 has 2 left, then L1").containsExactly(tuple("L2", 1, "2"), tuple("L1", 2, "4"));
+        assertThat(decided.get(1).result().steps()).anyMatch(step -> step.startsWith("adl: rank 1 L2")
+                && step.contains("position 8, 6 of it asked by earlier legs") && step.endsWith("closes 2 at 650"));
+        assertThat(decided.get(2).result().adl()).extracting(WaterfallResult.AdlMatch::accountId,
+                WaterfallResult.AdlMatch::rank, m -> m.quantity().stripTrailingZeros().toPlainString())
+                .as("L2 and L1 asked in full: L3 is first").containsExactly(tuple("L3", 1, "6"));
+        assertThat(reads[0]).as("the side is read once for the three").isEqualTo(1);
+        assertThat(queue.reads()).isEqualTo(1);
+
+        // never more asked of a position than it holds, and the remainder matched in full each time
+        Map<String, BigDecimal> asked = new LinkedHashMap<>();
+        decided.forEach(r -> r.result().adl().forEach(m -> asked.merge(m.accountId(), m.quantity(), BigDecimal::add)));
+        assertThat(asked).containsOnlyKeys("L1", "L2", "L3");
+        assertThat(asked.get("L2")).isEqualByComparingTo("8");
+        assertThat(asked.get("L1")).isEqualByComparingTo("4");
+        assertThat(asked.get("L3")).isEqualByComparingTo("6");
+        decided.forEach(r -> {
+            assertThat(r.result().adlQuantity()).isEqualByComparingTo("6");
+            assertThat(r.result().forcedTakeover()).isZero();
+            assertBalanced(r.ledger());
+        });
+        assertThat(decided.stream().flatMap(r -> r.events().stream()).map(EventEnvelope::payload)
+                .filter(PositionAutoDeleveraged.class::isInstance).map(PositionAutoDeleveraged.class::cast)
+                .map(PositionAutoDeleveraged::quantity)).hasSize(4);
+    }
+
+    @Test
+    void aRefusedLegPlannedAgainInTheSameDecisionPassesOverWhatItsEarlierLegsAsked() {
+        // the decision first resolves a short of 8 (all of L2), then settles a leg L1 refused in part: the re-plan may
+        // not ask L2 again, and goes to L3
+        FundBook book = fund("0");
+        List<AdlCandidate> longs = List.of(position("L1", "4", "600", "650"), position("L3", "10", "640", "650"),
+                position("L2", "8", "500", "650"));
+        PlannedQueue queue = new PlannedQueue();
+        ShortfallDecider.Resolution first = decider.resolve(EVENT, shortfall(PositionSide.SHORT, "8", "650", "0"), book,
+                NO_GUARANTEE, Map.of("BTCUSDT", d("650")), d("650"), d("0"),
+                queue.side("BTCUSDT", true, d("650"), () -> AdlSide.of(() -> longs, AdlRanking.BINANCE)), Map.of(), T0);
+        queue.asked("BTCUSDT", first.result().adl());
+        assertThat(first.result().adl()).extracting(WaterfallResult.AdlMatch::accountId).containsExactly("L2");
+
+        EventEnvelope<?> request = EventEnvelope.causedBy(UUID.randomUUID(), "adl/L1", new PositionAutoDeleveraged(
+                UUID.fromString("00000000-0000-0000-0000-0000000000f2"), "L1", "other", "BTCUSDT", Side.SELL, d("3"),
+                d("650"), 2), T0, null);
+        ShortfallDecider.Settlement s = decider.settle(UUID.randomUUID(), settled(request, "1"), true,
+                SentAdlRequest.of(request), book,
+                queue.side("BTCUSDT", true, d("650"), () -> AdlSide.of(() -> longs, AdlRanking.BINANCE)), Set.of("L1"), T0);
+
+        assertThat(s.replanned()).extracting(WaterfallResult.AdlMatch::accountId,
+                m -> m.quantity().stripTrailingZeros().toPlainString()).containsExactly(tuple("L3", "2"));
+        assertThat(queue.reads()).isEqualTo(1);
+        assertBalanced(Stream.concat(first.ledger().stream(), s.ledger().stream()).toList());
+        assertThat(moved(s.ledger(), "account:L1", "BTCUSDT")).as("the long L1 closed 1").isEqualByComparingTo("-1");
     }
 }

@@ -1,0 +1,88 @@
+package io.backstop.insurance.waterfall;
+
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The ADL queue as one decision over many shortfalls plans against it (a poll of {@code liquidation.shortfalls} and
+ * {@code adl.settlements}, one transaction): each side of a symbol is read from its head once, at the decision's mark,
+ * and every later shortfall walks that same ranking, its positions less what the decision's earlier legs already
+ * asked of them. Without it each shortfall read the side again (a statement over every position of the side:
+ * ~0.8 s on a side of 685,000, docs/capacity.md) and asked the same first positions as the shortfall before it,
+ * which margin-service could only refuse.
+ *
+ * <p>What the decision asked is the fund's own fact, not a copy of a position: margin-service still settles every
+ * leg against the position it holds, and refuses what the position no longer has (ADR 17). Asks of earlier
+ * decisions are not subtracted; margin's snapshots and answers bring those. Pure, not thread-safe: one per
+ * transaction.
+ */
+public final class PlannedQueue {
+
+    private record SideKey(String symbol, boolean longs, BigDecimal mark) {
+    }
+
+    private record Position(String symbol, String accountId) {
+    }
+
+    private final Map<SideKey, Read> sides = new HashMap<>();
+    private final Map<Position, BigDecimal> asked = new HashMap<>();
+
+    /**
+     * The side of {@code symbol} ({@code longs} or shorts) ranked at {@code mark}: read from {@code source} as far as
+     * it is walked, each prefix once however many shortfalls walk it, and each position's {@link AdlSide#available}
+     * less what this decision asked of it ({@link #asked}).
+     */
+    public AdlSide side(String symbol, boolean longs, BigDecimal mark, Supplier<AdlSide> source) {
+        Read read = sides.computeIfAbsent(new SideKey(symbol, longs, mark.stripTrailingZeros()),
+                key -> new Read(source.get()));
+        return new AdlSide() {
+            @Override
+            public List<AdlCandidate> top(int k) {
+                return read.top(k);
+            }
+
+            @Override
+            public BigDecimal available(AdlCandidate candidate) {
+                BigDecimal taken = asked.getOrDefault(new Position(symbol, candidate.accountId()), BigDecimal.ZERO);
+                return candidate.quantity().subtract(taken).max(BigDecimal.ZERO);
+            }
+        };
+    }
+
+    /** Records the legs a shortfall or a re-plan on {@code symbol} asked: later walks of the side see them taken. */
+    public void asked(String symbol, List<WaterfallResult.AdlMatch> legs) {
+        for (WaterfallResult.AdlMatch leg : legs) {
+            asked.merge(new Position(symbol, leg.accountId()), leg.quantity(), BigDecimal::add);
+        }
+    }
+
+    /** How many statements each side cost: reads of a longer head than any before (for tests and metrics). */
+    public int reads() {
+        return sides.values().stream().mapToInt(r -> r.reads).sum();
+    }
+
+    /** The longest head of one side read so far; a shorter one is its prefix, a longer one reads again. */
+    private static final class Read {
+        private final AdlSide source;
+        private List<AdlCandidate> head = List.of();
+        private boolean whole;
+        private int reads;
+
+        Read(AdlSide source) {
+            this.source = Objects.requireNonNull(source, "source");
+        }
+
+        List<AdlCandidate> top(int k) {
+            if (head.size() < k && !whole) {
+                head = List.copyOf(source.top(k));
+                whole = head.size() < k;
+                reads++;
+            }
+            return head.subList(0, Math.min(k, head.size()));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.backstop.insurance.waterfall;
+
+import static io.backstop.insurance.waterfall.WaterfallTest.d;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class PlannedQueueTest {
+
+    /** Longs L000..L(n-1) of 1 each at 650, L000 the most profitable; {@code asks} records each head asked for. */
+    private static AdlSide side(int n, List<Integer> asks) {
+        List<AdlCandidate> ranked = IntStream.range(0, n).mapToObj(i -> {
+            BigDecimal entry = d("600").add(BigDecimal.valueOf(i));
+            BigDecimal pnl = d("650").subtract(entry);
+            return new AdlCandidate("L%03d".formatted(i), BigDecimal.ONE, entry, d("650"), pnl, d("1000"),
+                    d("1000").add(pnl), d("0.1"));
+        }).toList();
+        return k -> {
+            asks.add(k);
+            return ranked.subList(0, Math.min(k, n));
+        };
+    }
+
+    @Test
+    void aHeadIsReadOncePerLengthAndNotAgainOnceTheWholeSideCameBack() {
+        List<Integer> asks = new ArrayList<>();
+        PlannedQueue queue = new PlannedQueue();
+        AdlSide view = queue.side("BTCUSDT", true, d("650"), () -> side(10, asks));
+
+        assertThat(view.top(3)).extracting(AdlCandidate::accountId).containsExactly("L000", "L001", "L002");
+        assertThat(view.top(2)).extracting(AdlCandidate::accountId).containsExactly("L000", "L001");
+        assertThat(asks).as("a shorter head is the prefix already read").containsExactly(3);
+        assertThat(view.top(8)).hasSize(8);
+        assertThat(view.top(50)).hasSize(10);
+        assertThat(view.top(400)).hasSize(10);
+        assertThat(queue.side("BTCUSDT", true, d("650.00"), () -> side(10, asks)).top(10)).hasSize(10);
+        assertThat(asks).as("the side came back whole at 50: never read again, at the same mark however written")
+                .containsExactly(3, 8, 50);
+        assertThat(queue.reads()).isEqualTo(3);
+    }
+
+    @Test
+    void eachSideAndMarkIsReadOnItsOwnAndWhatWasAskedCountsOnTheSymbolWhateverTheMark() {
+        List<Integer> longs = new ArrayList<>();
+        List<Integer> later = new ArrayList<>();
+        List<Integer> shorts = new ArrayList<>();
+        PlannedQueue queue = new PlannedQueue();
+        AdlSide atFirst = queue.side("BTCUSDT", true, d("650"), () -> side(4, longs));
+        AdlSide atSecond = queue.side("BTCUSDT", true, d("651"), () -> side(4, later));
+        queue.side("BTCUSDT", false, d("650"), () -> side(4, shorts)).top(1);
+        atFirst.top(2);
+        atSecond.top(2);
+        assertThat(longs).containsExactly(2);
+        assertThat(later).containsExactly(2);
+        assertThat(shorts).containsExactly(1);
+
+        AdlCandidate first = atFirst.top(1).get(0);
+        queue.asked("BTCUSDT", List.of(new WaterfallResult.AdlMatch(first.accountId(), 1, d("0.25"), BigDecimal.ONE,
+                first.size())));
+        assertThat(atFirst.available(first)).isEqualByComparingTo("0.75");
+        assertThat(atSecond.available(first)).isEqualByComparingTo("0.75");
+        queue.asked("BTCUSDT", List.of(new WaterfallResult.AdlMatch(first.accountId(), 1, d("0.75"), BigDecimal.ONE,
+                first.size())));
+        assertThat(atFirst.available(first)).isZero();
+        assertThat(atFirst.without(java.util.Set.of("L003")).available(first)).as("kept by a side without others")
+                .isZero();
+        assertThat(queue.side("ETHUSDT", true, d("650"), () -> side(4, new ArrayList<>())).available(first))
+                .as("another symbol's position").isEqualByComparingTo("1");
+    }
+}
