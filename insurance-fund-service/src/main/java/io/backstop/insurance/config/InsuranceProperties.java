@@ -21,7 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param moneyScale          decimals of the settlement asset: socialized shares and injections are exact to this unit
  * @param quantityScale       decimals a partial takeover is rounded down to
  * @param ranking             the ADL queue's order (BINANCE or BITMEX)
- * @param openInterestRefresh how often the open interest per symbol (guarantee, coverage) is recomputed
+ * @param openInterestRefresh how often the open interest per symbol (guarantee, coverage) is read again from its running sums
  */
 @ConfigurationProperties("backstop.insurance")
 public record InsuranceProperties(@DefaultValue("USDT") String settlementAsset,

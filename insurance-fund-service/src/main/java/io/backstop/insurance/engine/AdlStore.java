@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -69,10 +70,17 @@ public class AdlStore {
         if (changed.isEmpty()) {
             return 0;
         }
-        jdbc.update(con -> {
-            var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?)");
+        // the open interest moves by what the changed accounts' longs are now less what they were
+        Map<String, BigDecimal> longs = new TreeMap<>();
+        jdbc.query(con -> {
+            var ps = con.prepareStatement("DELETE FROM adl_position WHERE account_id = ANY (?) RETURNING symbol, size");
             ps.setArray(1, con.createArrayOf("text", changed.toArray()));
             return ps;
+        }, rs -> {
+            BigDecimal size = rs.getBigDecimal(2);
+            if (size.signum() > 0) {
+                longs.merge(rs.getString(1), size.negate(), BigDecimal::add);
+            }
         });
         List<Object[]> rows = new ArrayList<>();
         for (String account : changed) {
@@ -80,8 +88,16 @@ public class AdlStore {
             for (PositionMark m : p.positions()) {
                 rows.add(new Object[] {account, m.symbol(), m.size(), m.entryPrice(), p.walletBalance(), p.equity(),
                         p.marginRatio()});
+                if (m.size().signum() > 0) {
+                    longs.merge(m.symbol(), m.size(), BigDecimal::add);
+                }
             }
         }
+        // in symbol order, so that two transactions applying snapshots never wait for each other in a cycle
+        jdbc.batchUpdate("INSERT INTO adl_open_interest (symbol, long_size) VALUES (?, ?) ON CONFLICT (symbol)"
+                + " DO UPDATE SET long_size = adl_open_interest.long_size + EXCLUDED.long_size",
+                longs.entrySet().stream().filter(e -> e.getValue().signum() != 0)
+                        .map(e -> new Object[] {e.getKey(), e.getValue()}).toList());
         // the account's figures beside each position (V6): a side of the queue is read without a join
         jdbc.batchUpdate("INSERT INTO adl_position (account_id, symbol, size, entry_price, wallet_balance, equity,"
                 + " margin_ratio) VALUES (?, ?, ?, ?, ?, ?, ?)", rows);
@@ -295,10 +311,13 @@ public class AdlStore {
         return base;
     }
 
-    /** Sum of the long sizes per symbol (open interest in base units). */
+    /**
+     * Sum of the long sizes per symbol (open interest in base units), as {@link #applySnapshots} keeps it: a row per
+     * symbol, not a sum over the positions.
+     */
     public Map<String, BigDecimal> openInterest() {
         Map<String, BigDecimal> oi = new HashMap<>();
-        jdbc.query("SELECT symbol, sum(size) FROM adl_position WHERE size > 0 GROUP BY symbol",
+        jdbc.query("SELECT symbol, long_size FROM adl_open_interest WHERE long_size > 0",
                 rs -> {
                     oi.put(rs.getString(1), rs.getBigDecimal(2));
                 });

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Open interest per symbol (the long side, in base units), recomputed from the stored positions every
- * few seconds rather than per shortfall: the guarantee and the coverage ratio need its level, not its
- * last unit. Rebuilt from PostgreSQL after a restart.
+ * Open interest per symbol (the long side, in base units), read every few seconds from the sums the snapshots'
+ * transactions keep ({@link AdlStore#openInterest}) rather than per shortfall: the guarantee and the coverage ratio
+ * need its level, not its last unit. Read from PostgreSQL again after a restart.
  */
 public class OpenInterest {
 

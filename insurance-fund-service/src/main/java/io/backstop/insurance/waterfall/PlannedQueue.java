@@ -65,6 +65,14 @@ public final class PlannedQueue {
         return sides.values().stream().mapToInt(r -> r.reads).sum();
     }
 
+    /**
+     * The shortest head a decision reads of a side: reading a head costs a statement over the whole side however
+     * short the head (PostgreSQL orders it by a top-N sort, docs/capacity.md), and a poll of 500 shortfalls walks
+     * hundreds of positions deep, so the first read goes as far as the walk's third page ({@link AdlSide#FIRST_PAGE}
+     * times 16) and a full poll usually reads the side once.
+     */
+    public static final int READ_AHEAD = AdlSide.FIRST_PAGE * 16;
+
     /** The longest head of one side read so far; a shorter one is its prefix, a longer one reads again. */
     private static final class Read {
         private final AdlSide source;
@@ -78,8 +86,9 @@ public final class PlannedQueue {
 
         List<AdlCandidate> top(int k) {
             if (head.size() < k && !whole) {
-                head = List.copyOf(source.top(k));
-                whole = head.size() < k;
+                int asked = Math.max(k, READ_AHEAD);
+                head = List.copyOf(source.top(asked));
+                whole = head.size() < asked;
                 reads++;
             }
             return head.subList(0, Math.min(k, head.size()));

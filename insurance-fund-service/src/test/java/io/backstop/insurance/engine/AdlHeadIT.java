@@ -165,6 +165,46 @@ class AdlHeadIT {
                         + " ORDER BY symbol", String.class)).containsExactly("XFIGUSDT 2 99 -5 null");
     }
 
+    @Test
+    void theOpenInterestFollowsEverySnapshotAsTheSumOfTheLongsWouldAndARepeatChangesNothing() {
+        // accounts oi-* on XOIUSDT: opened, grown, turned short, closed; repeated and older snapshots in between
+        List<AdlStore.Snapshot> applied = new ArrayList<>();
+        Random random = new Random(7);
+        for (int round = 1; round <= 6; round++) {
+            List<AdlStore.Snapshot> batch = new ArrayList<>();
+            for (int a = 0; a < 40; a++) {
+                BigDecimal size = BigDecimal.valueOf(random.nextInt(21) - 10, random.nextInt(3)); // may be 0
+                List<PositionMark> marks = size.signum() == 0 ? List.of()
+                        : List.of(mark("XOIUSDT", size, MARK), mark("XOI2USDT", size.negate(), MARK));
+                batch.add(new AdlStore.Snapshot(new AccountPositionsSnapshotted("oi-" + a, BigDecimal.TEN,
+                        BigDecimal.TEN, BigDecimal.ZERO, null, marks), round));
+            }
+            if (!applied.isEmpty()) {
+                batch.addAll(applied.subList(0, 10)); // older ones, redelivered: no change
+            }
+            positions.applySnapshots(batch);
+            applied = batch;
+            assertThat(positions.applySnapshots(batch)).as("the same snapshots again").isZero();
+
+            Map<String, BigDecimal> summed = jdbc.query("SELECT symbol, sum(size) FROM adl_position WHERE size > 0"
+                            + " AND symbol LIKE 'XOI%' GROUP BY symbol",
+                    rs -> {
+                        Map<String, BigDecimal> m = new java.util.TreeMap<>();
+                        while (rs.next()) {
+                            m.put(rs.getString(1), rs.getBigDecimal(2));
+                        }
+                        return m;
+                    });
+            Map<String, BigDecimal> kept = new java.util.TreeMap<>(positions.openInterest());
+            kept.keySet().removeIf(symbol -> !symbol.startsWith("XOI"));
+            assertThat(summed).as("longs on both symbols, round " + round).hasSize(2);
+            assertThat(kept.keySet()).as("round " + round).isEqualTo(summed.keySet());
+            String when = "round " + round;
+            summed.forEach((symbol, sum) -> assertThat(kept.get(symbol)).as(symbol + ", " + when)
+                    .isEqualByComparingTo(sum));
+        }
+    }
+
     private List<String> ranked(AdlRanking ranking) {
         List<AdlCandidate> side = jdbc.query("SELECT " + AdlStore.CANDIDATE + " FROM " + AdlStore.SIDE,
                 (rs, i) -> AdlStore.candidate(rs, MARK), MARK, SYMBOL, true);

@@ -26,21 +26,33 @@ class PlannedQueueTest {
     }
 
     @Test
-    void aHeadIsReadOncePerLengthAndNotAgainOnceTheWholeSideCameBack() {
+    void aHeadIsReadOncePerLengthAtLeastTheReadAheadAndNotAgainOnceTheWholeSideCameBack() {
+        int ahead = PlannedQueue.READ_AHEAD;
         List<Integer> asks = new ArrayList<>();
         PlannedQueue queue = new PlannedQueue();
-        AdlSide view = queue.side("BTCUSDT", true, d("650"), () -> side(10, asks));
+        AdlSide view = queue.side("BTCUSDT", true, d("650"), () -> side(ahead * 5, asks));
 
         assertThat(view.top(3)).extracting(AdlCandidate::accountId).containsExactly("L000", "L001", "L002");
         assertThat(view.top(2)).extracting(AdlCandidate::accountId).containsExactly("L000", "L001");
-        assertThat(asks).as("a shorter head is the prefix already read").containsExactly(3);
-        assertThat(view.top(8)).hasSize(8);
-        assertThat(view.top(50)).hasSize(10);
-        assertThat(view.top(400)).hasSize(10);
-        assertThat(queue.side("BTCUSDT", true, d("650.00"), () -> side(10, asks)).top(10)).hasSize(10);
-        assertThat(asks).as("the side came back whole at 50: never read again, at the same mark however written")
-                .containsExactly(3, 8, 50);
+        assertThat(view.top(ahead)).hasSize(ahead);
+        assertThat(asks).as("one read as far as the read-ahead serves every shorter head").containsExactly(ahead);
+        assertThat(view.top(ahead + 1)).hasSize(ahead + 1).startsWith(view.top(3).toArray(AdlCandidate[]::new));
+        assertThat(view.top(ahead * 8)).hasSize(ahead * 5);
+        assertThat(view.top(ahead * 9)).hasSize(ahead * 5);
+        assertThat(queue.side("BTCUSDT", true, d("650.00"), () -> side(10, asks)).top(ahead * 5)).hasSize(ahead * 5);
+        assertThat(asks).as("the side came back whole: never read again, at the same mark however written")
+                .containsExactly(ahead, ahead + 1, ahead * 8);
         assertThat(queue.reads()).isEqualTo(3);
+    }
+
+    @Test
+    void aSideShorterThanTheReadAheadIsReadOnceWhole() {
+        List<Integer> asks = new ArrayList<>();
+        PlannedQueue queue = new PlannedQueue();
+        AdlSide view = queue.side("BTCUSDT", true, d("650"), () -> side(10, asks));
+        assertThat(view.top(1)).hasSize(1);
+        assertThat(view.top(11)).hasSize(10);
+        assertThat(asks).containsExactly(PlannedQueue.READ_AHEAD);
     }
 
     @Test
@@ -54,9 +66,9 @@ class PlannedQueueTest {
         queue.side("BTCUSDT", false, d("650"), () -> side(4, shorts)).top(1);
         atFirst.top(2);
         atSecond.top(2);
-        assertThat(longs).containsExactly(2);
-        assertThat(later).containsExactly(2);
-        assertThat(shorts).containsExactly(1);
+        assertThat(longs).hasSize(1);
+        assertThat(later).hasSize(1);
+        assertThat(shorts).hasSize(1);
 
         AdlCandidate first = atFirst.top(1).get(0);
         queue.asked("BTCUSDT", List.of(new WaterfallResult.AdlMatch(first.accountId(), 1, d("0.25"), BigDecimal.ONE,
