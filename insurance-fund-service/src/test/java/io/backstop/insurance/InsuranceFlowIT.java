@@ -64,6 +64,7 @@ import tools.jackson.databind.JsonNode;
         "backstop.insurance.groups.dup.symbols=XDUPUSDT",
         "backstop.insurance.groups.slow.symbols=XSLOWUSDT",
         "backstop.insurance.groups.ranked.symbols=XRANKUSDT,XRNKSUSDT,XRNKNUSDT",
+        "backstop.insurance.groups.drained.symbols=XEXHUSDT",
         "backstop.insurance.unwind.interval=300ms", "backstop.insurance.unwind.order-timeout=2s"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -208,6 +209,64 @@ class InsuranceFlowIT {
         assertThat(fundBalance("empty")).isEqualByComparingTo("1.25");
         assertThat(ledgerTransactionsCausedBy(shortfallId) + adlBooked(shortfallId)).isEqualTo(transactions);
         assertThat(adlOf(shortfallId, 4, Duration.ofSeconds(2))).hasSize(3);
+    }
+
+    /**
+     * margin-service publishes no snapshot of an account it cannot price (a missing price): a position it answered it
+     * closed in full stays in the fund's queue. The fund asks it nothing more on the symbol until a newer snapshot of
+     * the account arrives, instead of asking it again for every later shortfall.
+     */
+    @Test
+    void aPositionMarginAnsweredItClosedIsNotAskedAgainUntilANewerSnapshotOfItsAccount() throws Exception {
+        String symbol = "XEXHUSDT";
+        sendPrice(symbol, "650");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String first = "A-" + run;
+        String second = "B-" + run;
+        snapshot(first, "1000", "0.1", position(symbol, BigDecimal.TEN, new BigDecimal("600"), "650")); // uPnL 500
+        snapshot(second, "1000", "0.1", position(symbol, BigDecimal.TEN, new BigDecimal("640"), "650")); // uPnL 100
+        awaitStored(first);
+        awaitStored(second);
+
+        // the queue's first (A, 10 as margin last published it) is asked 5; margin holds only 2 of it: 3 refused, planned
+        // again on B
+        EventEnvelope<LiquidationShortfallRaised> one = shortfall("S1-" + run, symbol, PositionSide.SHORT, "5", "650",
+                "650", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(one));
+        EventEnvelope<?> toFirst = adlOf(one.payload().shortfallId(), 1).get(0);
+        assertThat(((PositionAutoDeleveraged) toFirst.payload()).accountId()).isEqualTo(first);
+        EventEnvelope<AdlLegSettled> partly = settle(toFirst, "2");
+        List<EventEnvelope<?>> replanned = await().atMost(WAIT).until(() -> adlOf(one.payload().shortfallId(), 2,
+                Duration.ofSeconds(1)).stream().filter(e -> partly.eventId().equals(e.causationId())).toList(),
+                l -> !l.isEmpty());
+        assertThat(replanned).extracting(e -> ((PositionAutoDeleveraged) e.payload()).accountId())
+                .containsExactly(second);
+        assertThat(storedSize(first, symbol)).as("no newer snapshot of A").isEqualByComparingTo("10");
+
+        // the next shortfall passes over A, whose stored 10 margin said it no longer holds
+        EventEnvelope<LiquidationShortfallRaised> two = shortfall("S2-" + run, symbol, PositionSide.SHORT, "4", "650",
+                "650", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(two));
+        assertThat(adlOf(two.payload().shortfallId(), 1)).singleElement().satisfies(e -> {
+            PositionAutoDeleveraged asked = (PositionAutoDeleveraged) e.payload();
+            assertThat(asked.accountId()).isEqualTo(second);
+            assertThat(asked.rank()).as("A is out of the queue for it").isEqualTo(1);
+            assertThat(asked.quantity()).isEqualByComparingTo("4");
+        });
+
+        // A trades again: margin's newer snapshot shows 4, and A is first again
+        snapshot(first, "1000", "0.1", position(symbol, new BigDecimal("4"), new BigDecimal("600"), "650"));
+        await().atMost(WAIT).until(() -> storedSize(first, symbol).compareTo(new BigDecimal("4")) == 0);
+        EventEnvelope<LiquidationShortfallRaised> three = shortfall("S3-" + run, symbol, PositionSide.SHORT, "1", "650",
+                "650", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(three));
+        assertThat(adlOf(three.payload().shortfallId(), 1)).extracting(e -> ((PositionAutoDeleveraged) e.payload())
+                .accountId()).containsExactly(first);
+
+        // what margin closed of A is booked once: 2 of the 5 asked
+        await().atMost(WAIT).until(() -> adlBooked(one.payload().shortfallId()) == 1);
+        assertThat(moved("account:" + first, symbol)).isEqualByComparingTo("-2");
+        assertThat(moved("account:S1-" + run, symbol)).isEqualByComparingTo("2");
     }
 
     /**

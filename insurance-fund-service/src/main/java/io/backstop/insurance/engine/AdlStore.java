@@ -70,6 +70,12 @@ public class AdlStore {
         if (changed.isEmpty()) {
             return 0;
         }
+        // a newer snapshot of an account says what it holds: what margin answered of an older one no longer counts
+        jdbc.update(con -> {
+            var ps = con.prepareStatement("DELETE FROM adl_exhausted WHERE account_id = ANY (?)");
+            ps.setArray(1, con.createArrayOf("text", changed.toArray()));
+            return ps;
+        });
         // the open interest moves by what the changed accounts' longs are now less what they were
         Map<String, BigDecimal> longs = new TreeMap<>();
         jdbc.query(con -> {
@@ -150,6 +156,27 @@ public class AdlStore {
     public Set<String> refusedFor(UUID shortfallId) {
         return new TreeSet<>(jdbc.queryForList("SELECT DISTINCT account_id FROM adl_settlement WHERE shortfall_id = ?"
                 + " AND applied < requested", String.class, shortfallId));
+    }
+
+    /**
+     * margin-service answered a leg on {@code accountId}'s position on {@code symbol} with less than was asked: it
+     * closed all the position held on that side. Until a snapshot of the account newer than the one stored now
+     * arrives, the account is {@link #exhausted} on the symbol.
+     */
+    public void recordExhausted(String accountId, String symbol) {
+        jdbc.update("INSERT INTO adl_exhausted (account_id, symbol, sequence) SELECT ?, ?, coalesce((SELECT sequence"
+                + " FROM adl_account WHERE account_id = ?), 0) ON CONFLICT (symbol, account_id) DO UPDATE SET"
+                + " sequence = greatest(adl_exhausted.sequence, EXCLUDED.sequence)", accountId, symbol, accountId);
+    }
+
+    /**
+     * The accounts margin answered hold nothing more to deleverage on {@code symbol} ({@link #recordExhausted}) and
+     * whose stored snapshot is not newer than that answer: the ADL step passes over their positions.
+     */
+    public Set<String> exhausted(String symbol) {
+        return new TreeSet<>(jdbc.queryForList("SELECT e.account_id FROM adl_exhausted e LEFT JOIN adl_account a"
+                + " ON a.account_id = e.account_id WHERE e.symbol = ? AND coalesce(a.sequence, 0) <= e.sequence",
+                String.class, symbol));
     }
 
     /** How many positions one side of a symbol holds (the queue's length, whose fifths are the indicators). */

@@ -219,6 +219,11 @@ public class InsuranceDesk {
         ShortfallDecider.Settlement s = shortfalls.settle(eventId, leg, store.waterfall(leg.shortfallId()).isPresent(),
                 positions.requestSent(leg.requestId()), book, opposite, excluded, work.now);
         work.queue.asked(leg.symbol(), s.replanned());
+        if (leg.refused().signum() > 0) {
+            // margin closed all the account held on that side: ask it nothing more until its next snapshot
+            positions.recordExhausted(leg.accountId(), leg.symbol());
+            work.queue.exhausted(leg.symbol(), List.of(leg.accountId()));
+        }
         work.record(s.ledger());
         work.emit(s.events());
         positions.recordSettlement(eventId, leg.requestId(), leg.shortfallId(), leg.accountId(), leg.requested(),
@@ -295,6 +300,9 @@ public class InsuranceDesk {
 
     /** One side of the symbol's ADL queue as the transaction plans against it: read once, less what it asked. */
     private AdlSide side(FundTransaction work, String symbol, boolean longs, BigDecimal mark) {
+        if (!work.queue.knowsExhausted(symbol)) {
+            work.queue.exhausted(symbol, positions.exhausted(symbol));
+        }
         return work.queue.side(symbol, longs, mark, () -> positions.queue(symbol, longs, mark, properties.ranking()));
     }
 

@@ -1,10 +1,13 @@
 package io.backstop.insurance.waterfall;
 
 import java.math.BigDecimal;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -17,8 +20,9 @@ import java.util.function.Supplier;
  *
  * <p>What the decision asked is the fund's own fact, not a copy of a position: margin-service still settles every
  * leg against the position it holds, and refuses what the position no longer has (ADR 17). Asks of earlier
- * decisions are not subtracted; margin's snapshots and answers bring those. Pure, not thread-safe: one per
- * transaction.
+ * decisions are not subtracted; margin's snapshots and answers bring those: a position margin answered it closed in
+ * full ({@link #exhausted}) is passed over until a newer snapshot of its account shows it. Pure, not thread-safe:
+ * one per transaction.
  */
 public final class PlannedQueue {
 
@@ -30,6 +34,8 @@ public final class PlannedQueue {
 
     private final Map<SideKey, Read> sides = new HashMap<>();
     private final Map<Position, BigDecimal> asked = new HashMap<>();
+    private final Set<Position> exhausted = new HashSet<>();
+    private final Set<String> exhaustedKnown = new HashSet<>();
 
     /**
      * The side of {@code symbol} ({@code longs} or shorts) ranked at {@code mark}: read from {@code source} as far as
@@ -47,10 +53,31 @@ public final class PlannedQueue {
 
             @Override
             public BigDecimal available(AdlCandidate candidate) {
-                BigDecimal taken = asked.getOrDefault(new Position(symbol, candidate.accountId()), BigDecimal.ZERO);
+                Position position = new Position(symbol, candidate.accountId());
+                if (exhausted.contains(position)) {
+                    return BigDecimal.ZERO;
+                }
+                BigDecimal taken = asked.getOrDefault(position, BigDecimal.ZERO);
                 return candidate.quantity().subtract(taken).max(BigDecimal.ZERO);
             }
         };
+    }
+
+    /**
+     * Whether the accounts margin-service answered hold nothing more on {@code symbol} are known to this decision
+     * yet: the caller loads them once per symbol ({@link #exhausted}) before the first side of it is walked.
+     */
+    public boolean knowsExhausted(String symbol) {
+        return exhaustedKnown.contains(symbol);
+    }
+
+    /**
+     * Accounts margin-service answered hold nothing more to deleverage on {@code symbol} (a leg it settled for less
+     * than asked closed all the position held): their positions are passed over, as if asked in full.
+     */
+    public void exhausted(String symbol, Collection<String> accounts) {
+        exhaustedKnown.add(symbol);
+        accounts.forEach(account -> exhausted.add(new Position(symbol, account)));
     }
 
     /** Records the legs a shortfall or a re-plan on {@code symbol} asked: later walks of the side see them taken. */

@@ -205,6 +205,26 @@ class AdlHeadIT {
         }
     }
 
+    @Test
+    void anAccountMarginAnsweredIsExhaustedOnItsSymbolUntilANewerSnapshotAndNotAnOlderOne() {
+        java.util.function.LongFunction<AdlStore.Snapshot> at = sequence -> new AdlStore.Snapshot(
+                new AccountPositionsSnapshotted("ex-1", BigDecimal.TEN, BigDecimal.TEN, BigDecimal.ZERO, null,
+                        List.of(mark("XEXUSDT", BigDecimal.ONE, MARK))), sequence);
+        positions.applySnapshots(List.of(at.apply(3)));
+        positions.recordExhausted("ex-1", "XEXUSDT");
+        positions.recordExhausted("ex-1", "XEXUSDT"); // answered twice: one row
+        positions.recordExhausted("ex-never", "XEXUSDT"); // an account the fund holds no snapshot of
+        assertThat(positions.exhausted("XEXUSDT")).containsExactly("ex-1", "ex-never");
+        assertThat(positions.exhausted("XOTHERUSDT")).isEmpty();
+
+        positions.applySnapshots(List.of(at.apply(2)));
+        assertThat(positions.exhausted("XEXUSDT")).as("an older snapshot says nothing newer").contains("ex-1");
+        positions.applySnapshots(List.of(at.apply(4)));
+        assertThat(positions.exhausted("XEXUSDT")).containsExactly("ex-never");
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM adl_exhausted WHERE account_id = 'ex-1'", Integer.class))
+                .as("the newer snapshot removed the answer").isZero();
+    }
+
     private List<String> ranked(AdlRanking ranking) {
         List<AdlCandidate> side = jdbc.query("SELECT " + AdlStore.CANDIDATE + " FROM " + AdlStore.SIDE,
                 (rs, i) -> AdlStore.candidate(rs, MARK), MARK, SYMBOL, true);

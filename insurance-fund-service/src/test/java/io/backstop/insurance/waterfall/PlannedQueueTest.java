@@ -83,4 +83,20 @@ class PlannedQueueTest {
         assertThat(queue.side("ETHUSDT", true, d("650"), () -> side(4, new ArrayList<>())).available(first))
                 .as("another symbol's position").isEqualByComparingTo("1");
     }
+
+    @Test
+    void anAccountMarginAnsweredHoldsNothingMoreIsPassedOverOnItsSymbolOnly() {
+        PlannedQueue queue = new PlannedQueue();
+        assertThat(queue.knowsExhausted("BTCUSDT")).isFalse();
+        queue.exhausted("BTCUSDT", java.util.Set.of("L001"));
+        assertThat(queue.knowsExhausted("BTCUSDT")).isTrue();
+        AdlSide btc = queue.side("BTCUSDT", true, d("650"), () -> side(4, new ArrayList<>()));
+        AdlSide eth = queue.side("ETHUSDT", true, d("650"), () -> side(4, new ArrayList<>()));
+        List<AdlCandidate> head = btc.top(4);
+        assertThat(head).extracting(btc::available).map(BigDecimal::toPlainString)
+                .containsExactly("1", "0", "1", "1");
+        assertThat(eth.top(4)).extracting(eth::available).map(BigDecimal::toPlainString)
+                .containsExactly("1", "1", "1", "1");
+        assertThat(queue.knowsExhausted("ETHUSDT")).isFalse();
+    }
 }
