@@ -1,6 +1,7 @@
 package io.backstop.insurance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.backstop.events.EventEnvelope;
@@ -235,6 +236,17 @@ class InsuranceFlowIT {
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(one));
         EventEnvelope<?> toFirst = adlOf(one.payload().shortfallId(), 1).get(0);
         assertThat(((PositionAutoDeleveraged) toFirst.payload()).accountId()).isEqualTo(first);
+
+        // before margin answers, a shortfall of 8: A is asked only the 5 nobody has asked yet, B the other 3
+        EventEnvelope<LiquidationShortfallRaised> meanwhile = shortfall("S0-" + run, symbol, PositionSide.SHORT, "8",
+                "650", "650", "0");
+        kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(meanwhile));
+        List<EventEnvelope<?>> split = adlOf(meanwhile.payload().shortfallId(), 2);
+        assertThat(split).extracting(
+                e -> ((PositionAutoDeleveraged) e.payload()).accountId(),
+                e -> ((PositionAutoDeleveraged) e.payload()).quantity().stripTrailingZeros().toPlainString())
+                .containsExactlyInAnyOrder(tuple(first, "5"), tuple(second, "3"));
+
         EventEnvelope<AdlLegSettled> partly = settle(toFirst, "2");
         List<EventEnvelope<?>> replanned = await().atMost(WAIT).until(() -> adlOf(one.payload().shortfallId(), 2,
                 Duration.ofSeconds(1)).stream().filter(e -> partly.eventId().equals(e.causationId())).toList(),
@@ -243,7 +255,8 @@ class InsuranceFlowIT {
                 .containsExactly(second);
         assertThat(storedSize(first, symbol)).as("no newer snapshot of A").isEqualByComparingTo("10");
 
-        // the next shortfall passes over A, whose stored 10 margin said it no longer holds
+        // the next shortfall passes over A, whose stored 10 margin said it no longer holds; of B's 10, 6 are asked and
+        // not answered yet: it takes the 4 left
         EventEnvelope<LiquidationShortfallRaised> two = shortfall("S2-" + run, symbol, PositionSide.SHORT, "4", "650",
                 "650", "0");
         kafka.send(infra.topic("liquidation.shortfalls"), symbol, json.encode(two));
@@ -254,7 +267,15 @@ class InsuranceFlowIT {
             assertThat(asked.quantity()).isEqualByComparingTo("4");
         });
 
-        // A trades again: margin's newer snapshot shows 4, and A is first again
+        // margin answers the meanwhile shortfall's legs: B's 3 closed, A's 5 refused (it held nothing more)
+        for (EventEnvelope<?> leg : split) {
+            boolean toA = first.equals(((PositionAutoDeleveraged) leg.payload()).accountId());
+            EventEnvelope<AdlLegSettled> answer = settle(leg, toA ? "0" : "3");
+            await().atMost(WAIT).until(() -> jdbc.queryForObject("SELECT count(*) FROM adl_settlement WHERE event_id = ?",
+                    Integer.class, answer.eventId()) == 1);
+        }
+
+        // A trades again: margin's newer snapshot shows 4, nothing asked of it waits for an answer: A is first again
         snapshot(first, "1000", "0.1", position(symbol, new BigDecimal("4"), new BigDecimal("600"), "650"));
         await().atMost(WAIT).until(() -> storedSize(first, symbol).compareTo(new BigDecimal("4")) == 0);
         EventEnvelope<LiquidationShortfallRaised> three = shortfall("S3-" + run, symbol, PositionSide.SHORT, "1", "650",

@@ -144,6 +144,20 @@ public class AdlStore {
         jdbc.update("INSERT INTO adl_settlement (event_id, request_id, shortfall_id, account_id, requested, applied,"
                 + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", eventId, requestId, shortfallId, accountId, requested,
                 applied, Timestamp.from(now));
+        jdbc.update("UPDATE adl_request SET answered = true WHERE request_id = ?", requestId);
+    }
+
+    /**
+     * What the fund has asked of each account's position on {@code symbol} and margin-service has not answered yet:
+     * the quantities of its unanswered requests, by account.
+     */
+    public Map<String, BigDecimal> unanswered(String symbol) {
+        Map<String, BigDecimal> asked = new TreeMap<>();
+        jdbc.query("SELECT account_id, sum(quantity) FROM adl_request WHERE symbol = ? AND NOT answered"
+                + " GROUP BY account_id", rs -> {
+            asked.put(rs.getString(1), rs.getBigDecimal(2));
+        }, symbol);
+        return asked;
     }
 
     /** The answer already settled for ADL request {@code requestId}, if any. */

@@ -222,7 +222,10 @@ public class InsuranceDesk {
         if (leg.refused().signum() > 0) {
             // margin closed all the account held on that side: ask it nothing more until its next snapshot
             positions.recordExhausted(leg.accountId(), leg.symbol());
-            work.queue.exhausted(leg.symbol(), List.of(leg.accountId()));
+        }
+        if (work.queue.knows(leg.symbol())) {
+            // learnt before this answer was recorded: the request no longer waits on the position
+            work.queue.answered(leg.symbol(), leg.accountId(), leg.requested(), leg.refused().signum() > 0);
         }
         work.record(s.ledger());
         work.emit(s.events());
@@ -298,10 +301,14 @@ public class InsuranceDesk {
 
     // --- helpers --------------------------------------------------------------------------------
 
-    /** One side of the symbol's ADL queue as the transaction plans against it: read once, less what it asked. */
+    /**
+     * One side of the symbol's ADL queue as the transaction plans against it: read once, each position less what this
+     * transaction asked and what earlier ones asked that margin has not answered, the positions margin answered it
+     * closed passed over.
+     */
     private AdlSide side(FundTransaction work, String symbol, boolean longs, BigDecimal mark) {
-        if (!work.queue.knowsExhausted(symbol)) {
-            work.queue.exhausted(symbol, positions.exhausted(symbol));
+        if (!work.queue.knows(symbol)) {
+            work.queue.learn(symbol, positions.exhausted(symbol), positions.unanswered(symbol));
         }
         return work.queue.side(symbol, longs, mark, () -> positions.queue(symbol, longs, mark, properties.ranking()));
     }

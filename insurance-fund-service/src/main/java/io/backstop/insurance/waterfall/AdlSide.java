@@ -33,7 +33,8 @@ public interface AdlSide {
 
     /**
      * What the ADL step may still ask of {@code candidate}, a position of this side: all of it, unless earlier legs
-     * of the same decision already asked some ({@link PlannedQueue}). Zero when they asked all of it.
+     * of the same decision already asked some ({@link PlannedQueue}). Zero when they asked all of it, or when
+     * margin-service answered that the account holds nothing more on the symbol.
      */
     default BigDecimal available(AdlCandidate candidate) {
         return candidate.quantity();

@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  * which margin-service could only refuse.
  *
  * <p>What the decision asked is the fund's own fact, not a copy of a position: margin-service still settles every
- * leg against the position it holds, and refuses what the position no longer has (ADR 17). Asks of earlier
- * decisions are not subtracted; margin's snapshots and answers bring those: a position margin answered it closed in
- * full ({@link #exhausted}) is passed over until a newer snapshot of its account shows it. Pure, not thread-safe:
- * one per transaction.
+ * leg against the position it holds, and refuses what the position no longer has (ADR 17). So are the asks of
+ * earlier decisions that margin has not answered yet ({@link #learn}): until margin answers, its snapshots cannot
+ * show them, and a poll planned meanwhile asked the same positions again. A position margin answered it closed in
+ * full is passed over until a newer snapshot of its account shows it. Pure, not thread-safe: one per transaction.
  */
 public final class PlannedQueue {
 
@@ -35,7 +35,7 @@ public final class PlannedQueue {
     private final Map<SideKey, Read> sides = new HashMap<>();
     private final Map<Position, BigDecimal> asked = new HashMap<>();
     private final Set<Position> exhausted = new HashSet<>();
-    private final Set<String> exhaustedKnown = new HashSet<>();
+    private final Set<String> known = new HashSet<>();
 
     /**
      * The side of {@code symbol} ({@code longs} or shorts) ranked at {@code mark}: read from {@code source} as far as
@@ -64,20 +64,36 @@ public final class PlannedQueue {
     }
 
     /**
-     * Whether the accounts margin-service answered hold nothing more on {@code symbol} are known to this decision
-     * yet: the caller loads them once per symbol ({@link #exhausted}) before the first side of it is walked.
+     * Whether what margin-service has and has not answered on {@code symbol} is known to this decision yet: the caller
+     * tells it once per symbol ({@link #learn}) before the first side of it is walked.
      */
-    public boolean knowsExhausted(String symbol) {
-        return exhaustedKnown.contains(symbol);
+    public boolean knows(String symbol) {
+        return known.contains(symbol);
     }
 
     /**
-     * Accounts margin-service answered hold nothing more to deleverage on {@code symbol} (a leg it settled for less
-     * than asked closed all the position held): their positions are passed over, as if asked in full.
+     * What margin-service's answers say of {@code symbol} when the decision starts on it: the accounts that hold
+     * nothing more to deleverage on it ({@code exhausted}: a leg settled for less than asked closed all the position
+     * held), passed over as if asked in full; and what earlier decisions asked of each position and margin has not
+     * answered yet ({@code unanswered}), taken off it like this decision's own legs.
      */
-    public void exhausted(String symbol, Collection<String> accounts) {
-        exhaustedKnown.add(symbol);
-        accounts.forEach(account -> exhausted.add(new Position(symbol, account)));
+    public void learn(String symbol, Collection<String> exhausted, Map<String, BigDecimal> unanswered) {
+        known.add(symbol);
+        exhausted.forEach(account -> this.exhausted.add(new Position(symbol, account)));
+        unanswered.forEach((account, quantity) -> asked.merge(new Position(symbol, account), quantity, BigDecimal::add));
+    }
+
+    /**
+     * margin-service answered, in this decision, a request {@link #learn} counted as unanswered: what it asked no
+     * longer waits on the position; and when it settled for less than asked ({@code exhausted}), the account holds
+     * nothing more on the symbol.
+     */
+    public void answered(String symbol, String accountId, BigDecimal requested, boolean exhausted) {
+        Position position = new Position(symbol, accountId);
+        asked.merge(position, requested.negate(), BigDecimal::add);
+        if (exhausted) {
+            this.exhausted.add(position);
+        }
     }
 
     /** Records the legs a shortfall or a re-plan on {@code symbol} asked: later walks of the side see them taken. */

@@ -85,18 +85,25 @@ class PlannedQueueTest {
     }
 
     @Test
-    void anAccountMarginAnsweredHoldsNothingMoreIsPassedOverOnItsSymbolOnly() {
+    void whatMarginAnsweredAndHasNotAnsweredCountsOnItsSymbolOnly() {
         PlannedQueue queue = new PlannedQueue();
-        assertThat(queue.knowsExhausted("BTCUSDT")).isFalse();
-        queue.exhausted("BTCUSDT", java.util.Set.of("L001"));
-        assertThat(queue.knowsExhausted("BTCUSDT")).isTrue();
-        AdlSide btc = queue.side("BTCUSDT", true, d("650"), () -> side(4, new ArrayList<>()));
-        AdlSide eth = queue.side("ETHUSDT", true, d("650"), () -> side(4, new ArrayList<>()));
-        List<AdlCandidate> head = btc.top(4);
-        assertThat(head).extracting(btc::available).map(BigDecimal::toPlainString)
-                .containsExactly("1", "0", "1", "1");
-        assertThat(eth.top(4)).extracting(eth::available).map(BigDecimal::toPlainString)
-                .containsExactly("1", "1", "1", "1");
-        assertThat(queue.knowsExhausted("ETHUSDT")).isFalse();
+        assertThat(queue.knows("BTCUSDT")).isFalse();
+        queue.learn("BTCUSDT", java.util.Set.of("L001"), java.util.Map.of("L002", d("0.25"), "L003", d("1")));
+        assertThat(queue.knows("BTCUSDT")).isTrue();
+        AdlSide btc = queue.side("BTCUSDT", true, d("650"), () -> side(5, new ArrayList<>()));
+        AdlSide eth = queue.side("ETHUSDT", true, d("650"), () -> side(5, new ArrayList<>()));
+        assertThat(btc.top(5)).extracting(btc::available).map(BigDecimal::toPlainString)
+                .containsExactly("1", "0", "0.75", "0", "1");
+        assertThat(eth.top(5)).extracting(eth::available).map(BigDecimal::toPlainString)
+                .containsExactly("1", "1", "1", "1", "1");
+        assertThat(queue.knows("ETHUSDT")).isFalse();
+
+        // this decision asks L002 0.5 more; margin then answers the earlier 0.25 in full, and refuses L004
+        AdlCandidate l002 = btc.top(3).get(2);
+        queue.asked("BTCUSDT", List.of(new WaterfallResult.AdlMatch("L002", 1, d("0.5"), BigDecimal.ONE, l002.size())));
+        queue.answered("BTCUSDT", "L002", d("0.25"), false);
+        queue.answered("BTCUSDT", "L004", d("2"), true);
+        assertThat(btc.top(5)).extracting(btc::available).map(v -> v.stripTrailingZeros().toPlainString())
+                .containsExactly("1", "0", "0.5", "0", "0");
     }
 }
