@@ -162,7 +162,7 @@ public final class Waterfall {
                 }
                 BigDecimal available = opposite.available(c);
                 if (available.signum() <= 0) {
-                    continue; // asked in full by earlier legs of the same decision: out of the queue for this one
+                    continue; // all of it asked already, or margin answered it holds nothing more: out of this queue
                 }
                 rank++;
                 BigDecimal score = policy.ranking().score(c);
