@@ -76,9 +76,10 @@ class MarginConfiguration {
     PartitionOwnership partitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository,
                                           MarginProperties properties,
                                           org.springframework.core.env.Environment environment) {
-        // the loaders leave two of the pool's connections to the engine's commits and the outbox relay
+        // the loaders leave three of the pool's connections: the engine's commits, and the outbox relay's two (its lock,
+        // and its listening for the other instances' commits)
         int pool = environment.getProperty("spring.datasource.hikari.maximum-pool-size", Integer.class, 10);
-        return new PartitionOwnership(engine, reads, repository, properties.getLoaderThreads(), pool - 2);
+        return new PartitionOwnership(engine, reads, repository, properties.getLoaderThreads(), pool - 3);
     }
 
     private static String settlementAsset(MarginProperties properties) {

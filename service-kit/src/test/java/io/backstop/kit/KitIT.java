@@ -464,6 +464,122 @@ class KitIT extends ServiceFoundationContract {
                 .isZero());
     }
 
+    /**
+     * One relay a service, however many instances: two instances' relays (polling once an hour, so only a wake-up can
+     * make either look) on this service's schema. The one holding the lock publishes what the other instance's
+     * transactions append, woken by their notification; the other takes over at once when the leader stops, and a
+     * leader whose session is killed takes the lock again on a new one. Each event is published once.
+     */
+    @Test
+    void oneInstancesRelayPublishesEveryInstancesEventsAndAStandbyTakesOverAtOnce() throws Exception {
+        String lockName = backstop.getDb().getSchema() + ".outbox-relay";
+        String channel = backstop.getDb().getSchema() + "_outbox";
+        contextRelay.stop(); // the two instances below are the only relays while this test runs
+        Instance a = new Instance("a", lockName, channel);
+        Instance b = new Instance("b", lockName, channel);
+        try {
+            a.start();
+            org.awaitility.Awaitility.await().atMost(WAIT).until(a.relay::leads);
+            b.start();
+            EventEnvelope<?> fromB = tick("okx", "NEAR", "5.1");
+            tx.executeWithoutResult(status -> b.outbox.append(fromB));
+            assertThat(published(fromB)).as("a publishes b's event, woken by b's notification").isTrue();
+            EventEnvelope<?> fromA = tick("okx", "NEAR", "5.2");
+            tx.executeWithoutResult(status -> a.outbox.append(fromA));
+            assertThat(published(fromA)).isTrue();
+            assertThat(b.relay.leads()).as("b stands by while a leads").isFalse();
+
+            a.stop();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(b.relay::leads);
+            EventEnvelope<?> afterTakeover = tick("okx", "NEAR", "5.3");
+            tx.executeWithoutResult(status -> a.outbox.append(afterTakeover));
+            assertThat(published(afterTakeover)).as("b publishes a's event after taking over").isTrue();
+
+            long key = lockName.hashCode();
+            Integer killed = jdbc.queryForObject("SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
+                    + " WHERE locktype = 'advisory' AND granted AND classid::bigint = ? AND objid::bigint = ?",
+                    Integer.class, key >>> 32, key & 0xFFFF_FFFFL);
+            assertThat(killed).as("the leader's session holds the lock").isEqualTo(1);
+            EventEnvelope<?> afterKill = tick("okx", "NEAR", "5.4");
+            tx.executeWithoutResult(status -> b.outbox.append(afterKill));
+            assertThat(published(afterKill)).as("b leads again from a new session").isTrue();
+            assertThat(b.relay.leads()).isTrue();
+            List<EventEnvelope<?>> all = List.of(fromB, fromA, afterTakeover, afterKill);
+            assertThat(publishedAmong(all, Duration.ofSeconds(3), Integer.MAX_VALUE)).as("each once")
+                    .containsExactlyInAnyOrderElementsOf(all.stream().map(EventEnvelope::eventId).toList());
+            org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(jdbc.queryForObject(
+                    "SELECT count(*) FROM outbox_batch", Integer.class)).as("what the app's listeners appended too")
+                    .isZero());
+        } finally {
+            a.stop();
+            b.stop();
+            contextRelay.start();
+        }
+        org.awaitility.Awaitility.await().atMost(WAIT).until(contextRelay::leads);
+    }
+
+    @Autowired
+    io.backstop.kit.outbox.OutboxRelay contextRelay;
+    @Autowired
+    BackstopProperties backstop;
+    @Autowired
+    javax.sql.DataSource dataSource;
+
+    /** An instance of the service as far as its outbox goes: its outbox, relay and listening, as the kit wires them. */
+    private final class Instance {
+        final io.backstop.kit.outbox.OutboxRelay relay;
+        final io.backstop.kit.outbox.RelayNotifications notifications;
+        final Outbox outbox;
+
+        Instance(String name, String lockName, String channel) {
+            var factory = new org.springframework.kafka.core.DefaultKafkaProducerFactory<String, byte[]>(java.util.Map.of(
+                    org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    infra.kafka().bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
+            factory.setTransactionIdPrefix("kit-it-" + name + "-" + UUID.randomUUID() + "-");
+            relay = new io.backstop.kit.outbox.OutboxRelay(dataSource,
+                    new org.springframework.kafka.core.KafkaTemplate<>(factory), backstop.getKafka().getTopicPrefix(),
+                    lockName, channel, 500, Duration.ofHours(1), java.time.Clock.systemUTC(),
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+            notifications = new io.backstop.kit.outbox.RelayNotifications(dataSource, channel, relay);
+            outbox = new Outbox(jdbc, json);
+            outbox.afterCommit(relay::appended);
+            outbox.notifyRelay(channel, () -> !relay.leads());
+        }
+
+        void start() {
+            relay.start();
+            notifications.start();
+        }
+
+        void stop() {
+            relay.stop();
+            notifications.stop();
+        }
+    }
+
+    /** Whether {@code event} arrived on the ticks' topic within 10 s. */
+    private boolean published(EventEnvelope<?> event) {
+        return !publishedAmong(List.of(event), Duration.ofSeconds(10), 1).isEmpty();
+    }
+
+    /** The eventIds among {@code events} read from the ticks' topic, as often as each was published. */
+    private List<UUID> publishedAmong(List<EventEnvelope<?>> events, Duration wait, int enough) {
+        String topic = infra.topic("market.ticks");
+        java.util.Set<UUID> ids = events.stream().map(EventEnvelope::eventId).collect(java.util.stream.Collectors.toSet());
+        return kafka.readUntil(topic, wait, r -> ids.contains(eventId(topic, r)), found -> found.size() >= enough)
+                .stream().map(r -> eventId(topic, r)).toList();
+    }
+
+    /** The record's eventId, or null for one that is not an event (other tests publish malformed records). */
+    private UUID eventId(String topic, ConsumerRecord<String, byte[]> record) {
+        try {
+            return json.decode(Topic.MARKET_TICKS, topic, record.value()).eventId();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     @Test
     void eventsAppendedInARolledBackTransactionAreNeverPublished() {
         EventEnvelope<?> kept = tick("bybit", "XRP", "2.5");

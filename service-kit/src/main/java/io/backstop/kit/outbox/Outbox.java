@@ -4,6 +4,7 @@ import io.backstop.events.EventEnvelope;
 import io.backstop.events.json.EventJson;
 import io.backstop.kit.tracing.EventTracing;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -22,11 +23,15 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 public class Outbox {
 
     private static final String INSERT = "INSERT INTO outbox_batch (event_count, events) VALUES (?, ?)";
+    private static final String INSERT_AND_NOTIFY = "WITH appended AS (" + INSERT + " RETURNING id)"
+            + " SELECT pg_notify(?, '') FROM appended";
 
     private final JdbcTemplate jdbc;
     private final EventJson json;
     private final EventTracing tracing;
     private volatile Runnable afterCommit = () -> { };
+    private volatile String channel;
+    private volatile BooleanSupplier notifying = () -> false;
 
     public Outbox(JdbcTemplate jdbc, EventJson json) {
         this(jdbc, json, EventTracing.NONE);
@@ -50,6 +55,16 @@ public class Outbox {
     /** Runs after every transaction that appended events commits (the relay's wake-up call). */
     public void afterCommit(Runnable action) {
         this.afterCommit = action;
+    }
+
+    /**
+     * Notifies {@code channel} in every transaction that appends events while {@code when} holds (this instance's
+     * relay does not lead): PostgreSQL delivers the notification when the transaction commits, to the leading
+     * instance's {@link RelayNotifications}, once however many appends the transaction made.
+     */
+    public void notifyRelay(String channel, BooleanSupplier when) {
+        this.channel = channel;
+        this.notifying = when;
     }
 
     public void append(EventEnvelope<?> event) {
@@ -82,6 +97,10 @@ public class Outbox {
             frames.add(new OutboxFrames.Frame(event.topic().baseName(), event.key(), outgoing.traceParent(),
                     json.encode(event)));
         }
-        jdbc.update(INSERT, frames.size(), OutboxFrames.encode(frames));
+        if (channel != null && notifying.getAsBoolean()) {
+            jdbc.query(INSERT_AND_NOTIFY, rs -> { }, frames.size(), OutboxFrames.encode(frames), channel);
+        } else {
+            jdbc.update(INSERT, frames.size(), OutboxFrames.encode(frames));
+        }
     }
 }

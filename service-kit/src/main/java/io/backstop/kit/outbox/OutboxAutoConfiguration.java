@@ -15,23 +15,32 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
+import javax.sql.DataSource;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** The outbox every service writes and the relay that publishes it. */
 @AutoConfiguration(after = KitAutoConfiguration.class)
 public class OutboxAutoConfiguration {
 
     @Bean
-    Outbox outbox(JdbcTemplate jdbc, EventJson json, io.backstop.kit.tracing.EventTracing tracing) {
-        return new Outbox(jdbc, json, tracing);
+    Outbox outbox(JdbcTemplate jdbc, EventJson json, io.backstop.kit.tracing.EventTracing tracing,
+                  BackstopProperties backstop) {
+        Outbox outbox = new Outbox(jdbc, json, tracing);
+        outbox.notifyRelay(channel(backstop), () -> true); // no relay here: another instance's publishes
+        return outbox;
+    }
+
+    /** The PostgreSQL channel on which a service's instances wake the one whose relay leads. */
+    static String channel(BackstopProperties backstop) {
+        return backstop.getDb().getSchema() + "_outbox";
     }
 
     @Bean
     @ConditionalOnProperty(name = "backstop.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
-    OutboxRelay outboxRelay(Outbox outbox, JdbcTemplate jdbc, TransactionTemplate tx, KafkaProperties kafka,
+    OutboxRelay outboxRelay(Outbox outbox, DataSource dataSource, KafkaProperties kafka,
                             BackstopProperties backstop, Clock clock, MeterRegistry meters,
                             @Value("${spring.application.name}") String service) {
         Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
@@ -43,10 +52,17 @@ public class OutboxAutoConfiguration {
         // unique per instance: a restarted instance with the same id fences its predecessor's producer
         factory.setTransactionIdPrefix(service + "-" + backstop.getInstanceId() + "-outbox-");
         KafkaTemplate<String, byte[]> template = new KafkaTemplate<>(factory);
-        OutboxRelay relay = new OutboxRelay(jdbc, tx, template, backstop.getKafka().getTopicPrefix(),
-                backstop.getDb().getSchema() + ".outbox-relay", backstop.getOutbox().getBatchSize(),
+        OutboxRelay relay = new OutboxRelay(dataSource, template, backstop.getKafka().getTopicPrefix(),
+                backstop.getDb().getSchema() + ".outbox-relay", channel(backstop), backstop.getOutbox().getBatchSize(),
                 backstop.getOutbox().getPollInterval(), clock, meters);
         outbox.afterCommit(relay::appended);
+        outbox.notifyRelay(channel(backstop), () -> !relay.leads());
         return relay;
+    }
+
+    @Bean
+    @ConditionalOnBean(OutboxRelay.class)
+    RelayNotifications relayNotifications(DataSource dataSource, BackstopProperties backstop, OutboxRelay relay) {
+        return new RelayNotifications(dataSource, channel(backstop), relay);
     }
 }

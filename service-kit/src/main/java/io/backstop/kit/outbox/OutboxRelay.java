@@ -5,7 +5,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,21 +23,29 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
+import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
 import io.backstop.kit.lifecycle.DedicatedThread;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Publishes the outbox to Kafka. Each round, in one database transaction: take this service's relay
- * lock (a PostgreSQL advisory lock, so among replicas exactly one relays and order is kept), read the
- * oldest events, publish them in one Kafka transaction, and delete them. The events are read from
- * {@code outbox_event} (one a row: bulk loads, and what an older version left) while it has any, then from
- * {@code outbox_batch} (one row a transaction, {@link OutboxFrames}), oldest first, up to the batch size of events.
- * A crash after the Kafka commit and before the database commit publishes the same events again with the same
- * eventIds, which consumers drop; nothing is ever lost. An event's trace context goes as the record's
- * {@code traceparent} header. On simulated time the relay has no thread: it publishes at the end of every step.
+ * Publishes the outbox to Kafka. One instance of a service relays at a time: the one whose relay holds the service's
+ * relay lock, a PostgreSQL session advisory lock taken on a connection the relay keeps while it leads (so order is
+ * kept among replicas). The others ask for the lock every poll interval, and at once when the leader resigns. Each
+ * round, in one database transaction on that connection: read the oldest events, publish them in one Kafka
+ * transaction, and delete them. The events are read from {@code outbox_event} (one a row: bulk loads, and what an
+ * older version left) while it has any, then from {@code outbox_batch} (one row a transaction, {@link OutboxFrames}),
+ * oldest first, up to the batch size of events. The leader is woken by its own instance's commits in process, and by
+ * the other instances' through PostgreSQL's {@code NOTIFY} ({@link RelayNotifications}), so its rounds follow the
+ * service's work whatever the number of instances. A crash after the Kafka commit and before the database commit
+ * publishes the same events again with the same eventIds, which consumers drop; nothing is ever lost. An event's
+ * trace context goes as the record's {@code traceparent} header. On simulated time the relay has no thread: it
+ * publishes at the end of every step.
  */
 public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time.SimulatedWork {
 
@@ -48,8 +61,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             + " sum(event_count) OVER (ORDER BY id) AS upto FROM (SELECT id, event_count, events FROM outbox_batch"
             + " ORDER BY id LIMIT ?) oldest) counted WHERE upto - event_count < ? ORDER BY kind, id";
 
+    /** The payload of the notification a resigning leader sends: a standby asks for the lock at once. */
+    static final String RESIGNED = "resigned";
+
+    private final DataSource dataSource;
     private final JdbcTemplate jdbc;
-    private final TransactionTemplate tx;
+    private final String channel;
     private final KafkaTemplate<String, byte[]> kafka;
     private final String topicPrefix;
     private final long lockKey;
@@ -59,13 +76,22 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     private final Counter published;
     private final Timer publishTime;
     private final AtomicLong oldestAgeMillis = new AtomicLong();
+    /** While this instance leads: the connection holding the relay lock, and the round's templates over it. */
+    private volatile Leadership leadership;
 
-    public OutboxRelay(JdbcTemplate jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka,
-                       String topicPrefix, String lockName, int batchSize, Duration pollInterval, Clock clock,
-                       MeterRegistry meters) {
+    private record Leadership(Connection connection, JdbcTemplate jdbc, TransactionTemplate tx) {
+    }
+
+    /**
+     * @param dataSource the service's pool: the relay keeps one of its connections while it leads
+     * @param channel    the service's outbox channel ({@link Outbox#notifyRelay}), where a resigning leader says so
+     */
+    public OutboxRelay(DataSource dataSource, KafkaTemplate<String, byte[]> kafka, String topicPrefix, String lockName,
+                       String channel, int batchSize, Duration pollInterval, Clock clock, MeterRegistry meters) {
         super("outbox-relay", Duration.ofSeconds(10));
-        this.jdbc = jdbc;
-        this.tx = tx;
+        this.dataSource = dataSource;
+        this.jdbc = new JdbcTemplate(dataSource);
+        this.channel = channel;
         this.kafka = kafka;
         this.topicPrefix = topicPrefix;
         this.lockKey = lockName.hashCode();
@@ -81,54 +107,160 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                 .baseUnit("seconds").register(meters);
     }
 
-    /** One relay round; returns how many events it published (0 when empty or another replica relays). */
+    /** Whether this instance's relay holds the service's relay lock (and so is the one that publishes). */
+    public boolean leads() {
+        return leadership != null;
+    }
+
+    /** One relay round; returns how many events it published (0 when empty or another instance leads). */
     public int relayOnce() {
-        Integer count = tx.execute(status -> {
-            // the round's commit only deletes what Kafka already holds: if a crash loses it, the rows are published
-            // again with the same eventIds, which consumers drop, so it need not wait for the WAL's flush
-            Boolean locked = jdbc.queryForObject("SELECT pg_try_advisory_xact_lock(?)"
-                    + " AND set_config('synchronous_commit', 'off', true) = 'off'", Boolean.class, lockKey);
-            if (!Boolean.TRUE.equals(locked)) {
-                return 0;
+        Leadership leader = lead();
+        if (leader == null) {
+            return 0;
+        }
+        Integer count;
+        try {
+            count = leader.tx().execute(status -> round(leader.jdbc()));
+        } catch (RuntimeException e) {
+            if (!usable(leader.connection())) {
+                resign(); // the session, and the lock with it, is gone: lead again (or let another) from a new one
             }
-            List<Long> ids = new ArrayList<>();
-            List<OutboxFrames.Frame> frames = new ArrayList<>();
-            boolean[] oneEventRows = new boolean[1];
-            jdbc.query(SELECT, rs -> {
-                boolean oneEvent = rs.getInt(1) == 0;
-                if (ids.isEmpty()) {
-                    oneEventRows[0] = oneEvent;
-                } else if (oneEvent != oneEventRows[0]) {
-                    return; // one-event rows go first, in a round of their own
-                }
-                ids.add(rs.getLong(2));
-                if (oneEvent) {
-                    frames.add(new OutboxFrames.Frame(rs.getString(3), rs.getString(4), rs.getString(5),
-                            rs.getBytes(6)));
-                } else {
-                    frames.addAll(OutboxFrames.decode(rs.getBytes(6)));
-                }
-            }, batchSize, batchSize, batchSize);
-            if (ids.isEmpty()) {
-                oldestAgeMillis.set(0);
-                return 0;
-            }
-            publishTime.record(() -> publish(frames));
-            // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
-            // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
-            Long[] relayed = ids.toArray(Long[]::new);
-            String table = oneEventRows[0] ? "outbox_event" : "outbox_batch";
-            String delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
-            jdbc.update(con -> {
-                var ps = con.prepareStatement(delete);
-                ps.setArray(1, con.createArrayOf("bigint", relayed));
-                return ps;
-            });
-            return frames.size();
-        });
+            throw e;
+        }
         int n = count == null ? 0 : count;
         published.increment(n);
         return n;
+    }
+
+    /** The leadership this instance holds, taking the lock if it is free; null while another instance leads. */
+    private Leadership lead() {
+        Leadership held = leadership;
+        if (held != null) {
+            return held;
+        }
+        Connection connection;
+        try {
+            connection = dataSource.getConnection(); // never a transaction's: the relay keeps it
+        } catch (SQLException e) {
+            throw new DataAccessResourceFailureException("no connection for the relay lock: " + e.getMessage(), e);
+        }
+        boolean kept = false;
+        try {
+            connection.setAutoCommit(true);
+            // the lock lives as long as the session: a leader whose machine vanished must not keep it until the
+            // server's default keepalives (two hours) notice, so this session's are probed within ~11 s
+            try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)"
+                    + " FROM (SELECT set_config('tcp_keepalives_idle', '5', false),"
+                    + " set_config('tcp_keepalives_interval', '2', false),"
+                    + " set_config('tcp_keepalives_count', '3', false)) keepalives")) {
+                lock.setLong(1, lockKey);
+                try (ResultSet rs = lock.executeQuery()) {
+                    kept = rs.next() && rs.getBoolean(1);
+                }
+            }
+            if (!kept) {
+                return null;
+            }
+            SingleConnectionDataSource single = new SingleConnectionDataSource(connection, true);
+            leadership = new Leadership(connection, new JdbcTemplate(single),
+                    new TransactionTemplate(new JdbcTransactionManager(single)));
+            log.info("this instance's outbox relay leads");
+            return leadership;
+        } catch (SQLException e) {
+            throw new DataAccessResourceFailureException("asking for the relay lock failed: " + e.getMessage(), e);
+        } finally {
+            if (!kept) {
+                close(connection);
+            }
+        }
+    }
+
+    /**
+     * Gives the lock up: the connection is closed, not returned to the pool (the session lock ends with its session,
+     * and no pooled connection may keep it), and a standby is told, if the database can still be reached.
+     */
+    private void resign() {
+        Leadership held = leadership;
+        leadership = null;
+        if (held == null) {
+            return;
+        }
+        closeForGood(dataSource, held.connection());
+        log.info("this instance's outbox relay resigned");
+        try {
+            jdbc.query("SELECT pg_notify(?, ?)", rs -> { }, channel, RESIGNED);
+        } catch (RuntimeException e) {
+            log.debug("the resignation was not announced (a standby takes the lock at its next poll): {}", e.toString());
+        }
+    }
+
+    /** Closes {@code connection} itself, not returning it to the pool: its session's locks and listening end with it. */
+    static void closeForGood(DataSource dataSource, Connection connection) {
+        try {
+            if (dataSource.isWrapperFor(HikariDataSource.class)) {
+                dataSource.unwrap(HikariDataSource.class).evictConnection(connection);
+            } else {
+                connection.close();
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("closing a connection of the relay failed: {}", e.toString());
+        }
+    }
+
+    private static void close(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.debug("closing a connection failed: {}", e.toString());
+        }
+    }
+
+    private static boolean usable(Connection connection) {
+        try {
+            return connection.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private int round(JdbcTemplate jdbc) {
+        // the round's commit only deletes what Kafka already holds: if a crash loses it, the rows are published
+        // again with the same eventIds, which consumers drop, so it need not wait for the WAL's flush
+        jdbc.queryForObject("SELECT set_config('synchronous_commit', 'off', true)", String.class);
+        List<Long> ids = new ArrayList<>();
+        List<OutboxFrames.Frame> frames = new ArrayList<>();
+        boolean[] oneEventRows = new boolean[1];
+        jdbc.query(SELECT, rs -> {
+            boolean oneEvent = rs.getInt(1) == 0;
+            if (ids.isEmpty()) {
+                oneEventRows[0] = oneEvent;
+            } else if (oneEvent != oneEventRows[0]) {
+                return; // one-event rows go first, in a round of their own
+            }
+            ids.add(rs.getLong(2));
+            if (oneEvent) {
+                frames.add(new OutboxFrames.Frame(rs.getString(3), rs.getString(4), rs.getString(5),
+                        rs.getBytes(6)));
+            } else {
+                frames.addAll(OutboxFrames.decode(rs.getBytes(6)));
+            }
+        }, batchSize, batchSize, batchSize);
+        if (ids.isEmpty()) {
+            oldestAgeMillis.set(0);
+            return 0;
+        }
+        publishTime.record(() -> publish(frames));
+        // exactly the rows published: a row with a lower id whose transaction committed after the SELECT
+        // (each statement sees its own snapshot under READ COMMITTED) stays for the next round
+        Long[] relayed = ids.toArray(Long[]::new);
+        String table = oneEventRows[0] ? "outbox_event" : "outbox_batch";
+        String delete = "DELETE FROM " + table + " WHERE id = ANY (?)";
+        jdbc.update(con -> {
+            var ps = con.prepareStatement(delete);
+            ps.setArray(1, con.createArrayOf("bigint", relayed));
+            return ps;
+        });
+        return frames.size();
     }
 
     private void publish(List<OutboxFrames.Frame> frames) {
@@ -165,7 +297,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     /** Simulated time: where the events the current step published end, per topic and partition (else null). */
     private Map<String, Map<Integer, Long>> stepEnds;
 
-    private void refreshOldestAge() {
+    void refreshOldestAge() {
         Instant oldest = jdbc.queryForObject("SELECT least((SELECT min(created_at) FROM outbox_event),"
                 + " (SELECT min(created_at) FROM outbox_batch))", Instant.class);
         oldestAgeMillis.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis()));
@@ -173,12 +305,13 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
 
     @Override
     protected void loop() {
-        long backoffMillis = pollInterval.toMillis();
+        long firstRetryMillis = Math.min(pollInterval.toMillis(), 100); // a lost session is taken again at once
+        long backoffMillis = firstRetryMillis;
         long lastAgeCheck = 0;
         while (running()) {
             try {
                 int n = relayOnce();
-                backoffMillis = pollInterval.toMillis();
+                backoffMillis = firstRetryMillis;
                 if (System.nanoTime() - lastAgeCheck > TimeUnit.SECONDS.toNanos(1)) {
                     refreshOldestAge();
                     lastAgeCheck = System.nanoTime();
@@ -200,6 +333,13 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
             }
         }
+    }
+
+    /** Stops the thread, then gives the lock up, so that a standby instance takes over at once. */
+    @Override
+    public void stop() {
+        super.stop();
+        resign();
     }
 
     /** A transaction appended events: the relay publishes them now (its thread) or at the step's end (simulated time). */

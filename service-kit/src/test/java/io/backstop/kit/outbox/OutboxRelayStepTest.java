@@ -10,12 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.transaction.TransactionException;
-import org.springframework.transaction.support.TransactionCallback;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The relay on simulated time: a step whose relay failed (the database or the broker down) relays when the step is
@@ -28,17 +25,20 @@ class OutboxRelayStepTest {
     @Test
     void aStepWhoseRelayFailedRelaysWhenAskedAgain() {
         AtomicInteger rounds = new AtomicInteger();
-        TransactionTemplate tx = new TransactionTemplate() {
+        OutboxRelay relay = new OutboxRelay(mock(DataSource.class), null, "", "test", "test_outbox", 100,
+                Duration.ofMillis(50), Clock.fixed(T0, ZoneOffset.UTC), new SimpleMeterRegistry()) {
             @Override
-            public <T> T execute(TransactionCallback<T> action) throws TransactionException {
+            public int relayOnce() {
                 if (rounds.incrementAndGet() == 1) {
                     throw new DataAccessResourceFailureException("the database is down");
                 }
-                return null; // a round that found the outbox empty
+                return 0; // a round that found the outbox empty
+            }
+
+            @Override
+            void refreshOldestAge() {
             }
         };
-        OutboxRelay relay = new OutboxRelay(mock(JdbcTemplate.class), tx, null, "", "test", 100, Duration.ofMillis(50),
-                Clock.fixed(T0, ZoneOffset.UTC), new SimpleMeterRegistry());
 
         assertThatThrownBy(() -> relay.step(T0)).isInstanceOf(DataAccessResourceFailureException.class);
         relay.step(T0);
