@@ -170,7 +170,8 @@ public final class Waterfall {
                 adl.add(new WaterfallResult.AdlMatch(c.accountId(), rank, close, score, c.size()));
                 rest = rest.subtract(close);
                 String asked = available.compareTo(c.quantity()) < 0
-                        ? ", " + plain(c.quantity().subtract(available)) + " of it asked by earlier legs" : "";
+                        ? ", " + plain(c.quantity().subtract(available)) + " of it asked already, not yet answered"
+                        : "";
                 steps.add("adl: rank " + rank + " " + c.accountId() + " (score " + score.round(
                         new java.math.MathContext(6)).toPlainString() + ", position " + plain(c.size()) + asked
                         + ") closes " + plain(close) + " at " + plain(s.bankruptcyPrice()));
