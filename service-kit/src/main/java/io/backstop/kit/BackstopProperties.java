@@ -262,13 +262,6 @@ public class BackstopProperties {
         @Max(10_000)
         private int batchSize = 500;
 
-        /**
-         * In a burst (a round published at least a tenth of the batch size), how long the relay lets commits gather
-         * before its next round: fewer, fuller Kafka transactions, each hop that much later. 0: none.
-         */
-        @NotNull
-        private Duration linger = Duration.ZERO;
-
         public boolean isRelayEnabled() {
             return relayEnabled;
         }
@@ -291,14 +284,6 @@ public class BackstopProperties {
 
         public void setBatchSize(int batchSize) {
             this.batchSize = batchSize;
-        }
-
-        public Duration getLinger() {
-            return linger;
-        }
-
-        public void setLinger(Duration linger) {
-            this.linger = linger;
         }
     }
 

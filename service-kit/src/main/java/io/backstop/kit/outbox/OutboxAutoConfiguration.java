@@ -55,7 +55,6 @@ public class OutboxAutoConfiguration {
         OutboxRelay relay = new OutboxRelay(dataSource, template, backstop.getKafka().getTopicPrefix(),
                 backstop.getDb().getSchema() + ".outbox-relay", channel(backstop), backstop.getOutbox().getBatchSize(),
                 backstop.getOutbox().getPollInterval(), clock, meters);
-        relay.linger(backstop.getOutbox().getLinger());
         outbox.afterCommit(relay::appended);
         outbox.notifyRelay(channel(backstop), () -> !relay.leads());
         return relay;

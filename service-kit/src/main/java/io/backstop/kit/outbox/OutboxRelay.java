@@ -72,7 +72,6 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     private final long lockKey;
     private final int batchSize;
     private final Duration pollInterval;
-    private volatile Duration linger = Duration.ZERO;
     private final Clock clock;
     private final Counter published;
     private final Timer publishTime;
@@ -106,11 +105,6 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         Gauge.builder("backstop.outbox.oldest.age", oldestAgeMillis, a -> a.get() / 1000.0)
                 .description("Age in seconds of the oldest event waiting in the outbox (0 when empty)")
                 .baseUnit("seconds").register(meters);
-    }
-
-    /** In a burst, how long commits gather before the next round ({@code backstop.outbox.linger}). */
-    public void linger(Duration linger) {
-        this.linger = linger;
     }
 
     /** Whether this instance's relay holds the service's relay lock (and so is the one that publishes). */
@@ -322,14 +316,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                     refreshOldestAge();
                     lastAgeCheck = System.nanoTime();
                 }
-                if (n >= Math.max(1, batchSize / 10) && n < batchSize && !linger.isZero()) {
-                    try {
-                        Thread.sleep(linger.toMillis()); // a burst: let its next commits gather for a fuller round
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                } else if (n < batchSize) { // else a full batch: there may be more at once
+                if (n < batchSize) { // else a full batch: there may be more at once
                     LockSupport.parkNanos(this, pollInterval.toNanos()); // or until wakeUp()
                     if (Thread.interrupted()) {
                         return;
