@@ -516,6 +516,8 @@ class KitIT extends ServiceFoundationContract {
             contextRelay.start();
         }
         org.awaitility.Awaitility.await().atMost(WAIT).until(contextRelay::leads);
+        assertThat(metrics().lines().filter(l -> l.startsWith("backstop_outbox_leading")))
+                .as("the instance's relay says it leads").singleElement().asString().endsWith(" 1.0");
     }
 
     @Autowired

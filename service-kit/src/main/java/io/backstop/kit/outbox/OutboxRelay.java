@@ -102,6 +102,9 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                 .description("Events the outbox relay published to Kafka").register(meters);
         this.publishTime = Timer.builder("backstop.outbox.publish")
                 .description("Time to publish one batch in a Kafka transaction").register(meters);
+        Gauge.builder("backstop.outbox.leading", this, relay -> relay.leads() ? 1 : 0)
+                .description("1 on the instance whose relay holds the service's relay lock and publishes, else 0")
+                .register(meters);
         Gauge.builder("backstop.outbox.oldest.age", oldestAgeMillis, a -> a.get() / 1000.0)
                 .description("Age in seconds of the oldest event waiting in the outbox (0 when empty)")
                 .baseUnit("seconds").register(meters);
