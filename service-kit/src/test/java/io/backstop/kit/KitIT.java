@@ -534,9 +534,9 @@ class KitIT extends ServiceFoundationContract {
         final Outbox outbox;
 
         Instance(String name, String lockName, String channel) {
-            var factory = new org.springframework.kafka.core.DefaultKafkaProducerFactory<String, byte[]>(java.util.Map.of(
-                    org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    infra.kafka().bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+            var factory = new org.springframework.kafka.core.DefaultKafkaProducerFactory<String, byte[]>(
+                    java.util.Map.of(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            infra.kafka().bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
                     new org.apache.kafka.common.serialization.ByteArraySerializer());
             factory.setTransactionIdPrefix("kit-it-" + name + "-" + UUID.randomUUID() + "-");
             relay = new io.backstop.kit.outbox.OutboxRelay(dataSource,
@@ -568,7 +568,8 @@ class KitIT extends ServiceFoundationContract {
     /** The eventIds among {@code events} read from the ticks' topic, as often as each was published. */
     private List<UUID> publishedAmong(List<EventEnvelope<?>> events, Duration wait, int enough) {
         String topic = infra.topic("market.ticks");
-        java.util.Set<UUID> ids = events.stream().map(EventEnvelope::eventId).collect(java.util.stream.Collectors.toSet());
+        java.util.Set<UUID> ids = events.stream().map(EventEnvelope::eventId)
+                .collect(java.util.stream.Collectors.toSet());
         return kafka.readUntil(topic, wait, r -> ids.contains(eventId(topic, r)), found -> found.size() >= enough)
                 .stream().map(r -> eventId(topic, r)).toList();
     }

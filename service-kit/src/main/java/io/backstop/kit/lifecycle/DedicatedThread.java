@@ -53,6 +53,17 @@ public abstract class DedicatedThread implements SmartLifecycle {
         return running;
     }
 
+    /** Sleeps {@code millis} (a retry's back-off); false if the thread was interrupted meanwhile (it should return). */
+    protected static boolean backOff(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Unparks the thread if it is parked (LockSupport.parkNanos) waiting for work. */
     public void wakeUp() {
         Thread t = thread;

@@ -1,11 +1,11 @@
 package io.backstop.kit.outbox;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.backstop.kit.tracing.EventTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import com.zaxxer.hikari.HikariDataSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,14 +22,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.slf4j.Logger;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.backstop.kit.lifecycle.DedicatedThread;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -126,7 +126,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             count = leader.tx().execute(status -> round(leader.jdbc()));
         } catch (RuntimeException e) {
             if (!usable(leader.connection())) {
-                resign(); // the session, and the lock with it, is gone: lead again (or let another) from a new one
+                resign(false); // the session, and the lock with it, is gone: lead again (or let another) from a new one
             }
             throw e;
         }
@@ -180,9 +180,10 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
 
     /**
      * Gives the lock up: the connection is closed, not returned to the pool (the session lock ends with its session,
-     * and no pooled connection may keep it), and a standby is told, if the database can still be reached.
+     * and no pooled connection may keep it). With {@code announce} (the instance stops) a standby is told, to take the
+     * lock at once; a lost session is not announced (the database may be what failed, and this relay asks again).
      */
-    private void resign() {
+    private void resign(boolean announce) {
         Leadership held = leadership;
         leadership = null;
         if (held == null) {
@@ -190,14 +191,18 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         }
         closeForGood(dataSource, held.connection());
         log.info("this instance's outbox relay resigned");
+        if (!announce) {
+            return;
+        }
         try {
             jdbc.query("SELECT pg_notify(?, ?)", rs -> { }, channel, RESIGNED);
         } catch (RuntimeException e) {
-            log.debug("the resignation was not announced (a standby takes the lock at its next poll): {}", e.toString());
+            log.debug("the resignation was not announced (a standby takes the lock at its next poll): {}",
+                    e.toString());
         }
     }
 
-    /** Closes {@code connection} itself, not returning it to the pool: its session's locks and listening end with it. */
+    /** Closes {@code connection} itself, not returning it to the pool: its session's locks and listening end too. */
     static void closeForGood(DataSource dataSource, Connection connection) {
         try {
             if (dataSource.isWrapperFor(HikariDataSource.class)) {
@@ -327,10 +332,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                 }
             } catch (RuntimeException e) {
                 log.warn("outbox relay round failed, retrying in {} ms: {}", backoffMillis, e.toString());
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                if (!backOff(backoffMillis)) {
                     return;
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
@@ -342,7 +344,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     @Override
     public void stop() {
         super.stop();
-        resign();
+        resign(true);
     }
 
     /** A transaction appended events: the relay publishes them now (its thread) or at the step's end (simulated time). */

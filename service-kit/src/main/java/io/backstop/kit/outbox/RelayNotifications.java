@@ -65,10 +65,7 @@ public class RelayNotifications extends DedicatedThread {
                         e.toString());
                 discard(connection);
                 connection = null;
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
+                if (!backOff(backoffMillis)) {
                     return;
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
