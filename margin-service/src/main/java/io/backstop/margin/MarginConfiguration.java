@@ -76,8 +76,8 @@ class MarginConfiguration {
     PartitionOwnership partitionOwnership(AccountEngine engine, AccountReads reads, AccountRepository repository,
                                           MarginProperties properties,
                                           org.springframework.core.env.Environment environment) {
-        // the loaders leave three of the pool's connections: the engine's commits, and the outbox relay's two (its lock,
-        // and its listening for the other instances' commits)
+        // the loaders leave three of the pool's connections: the engine's commits, and the outbox relay's two (its
+        // lock, and its listening for the other instances' commits)
         int pool = environment.getProperty("spring.datasource.hikari.maximum-pool-size", Integer.class, 10);
         return new PartitionOwnership(engine, reads, repository, properties.getLoaderThreads(), pool - 3);
     }

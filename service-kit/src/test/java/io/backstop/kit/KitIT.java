@@ -536,7 +536,8 @@ class KitIT extends ServiceFoundationContract {
         Instance(String name, String lockName, String channel) {
             var factory = new org.springframework.kafka.core.DefaultKafkaProducerFactory<String, byte[]>(
                     java.util.Map.of(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                            infra.kafka().bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                            infra.kafka().bootstrapServers()),
+                    new org.apache.kafka.common.serialization.StringSerializer(),
                     new org.apache.kafka.common.serialization.ByteArraySerializer());
             factory.setTransactionIdPrefix("kit-it-" + name + "-" + UUID.randomUUID() + "-");
             relay = new io.backstop.kit.outbox.OutboxRelay(dataSource,

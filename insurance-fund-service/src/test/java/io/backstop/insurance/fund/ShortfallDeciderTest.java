@@ -427,7 +427,8 @@ class ShortfallDeciderTest {
                 WaterfallResult.AdlMatch::rank, m -> m.quantity().stripTrailingZeros().toPlainString())
                 .as("L2 has 2 left, then L1").containsExactly(tuple("L2", 1, "2"), tuple("L1", 2, "4"));
         assertThat(decided.get(1).result().steps()).anyMatch(step -> step.startsWith("adl: rank 1 L2")
-                && step.contains("position 8, 6 of it asked already, not yet answered") && step.endsWith("closes 2 at 650"));
+                && step.contains("position 8, 6 of it asked already, not yet answered")
+                && step.endsWith("closes 2 at 650"));
         assertThat(decided.get(2).result().adl()).extracting(WaterfallResult.AdlMatch::accountId,
                 WaterfallResult.AdlMatch::rank, m -> m.quantity().stripTrailingZeros().toPlainString())
                 .as("L2 and L1 asked in full: L3 is first").containsExactly(tuple("L3", 1, "6"));

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -15,8 +16,6 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
-import javax.sql.DataSource;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -29,7 +28,8 @@ public class OutboxAutoConfiguration {
     Outbox outbox(JdbcTemplate jdbc, EventJson json, io.backstop.kit.tracing.EventTracing tracing,
                   BackstopProperties backstop) {
         Outbox outbox = new Outbox(jdbc, json, tracing);
-        outbox.notifyRelay(channel(backstop), () -> true); // no relay here: another instance's publishes
+        // an instance without a relay always wakes the one whose relay leads; the relay, if any, refines this below
+        outbox.notifyRelay(channel(backstop), () -> true);
         return outbox;
     }
 
@@ -61,7 +61,7 @@ public class OutboxAutoConfiguration {
     }
 
     @Bean
-    @ConditionalOnBean(OutboxRelay.class)
+    @ConditionalOnProperty(name = "backstop.outbox.relay-enabled", havingValue = "true", matchIfMissing = true)
     RelayNotifications relayNotifications(DataSource dataSource, BackstopProperties backstop, OutboxRelay relay) {
         return new RelayNotifications(dataSource, channel(backstop), relay);
     }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Wakes this instance's {@link OutboxRelay} for what other instances of the service do: PostgreSQL {@code LISTEN} on
  * the service's outbox channel, on a connection of its own. An instance whose relay does not lead notifies the
  * channel in every transaction that appends events ({@link Outbox#notifyRelay}); the leader's relay is woken by it.
- * A leader that resigns says so on the channel, and a standby relay is woken to take the lock at once. With one
+ * A leader that stops says so on the channel, and a standby relay is woken to take the lock at once. With one
  * instance nothing is notified: its relay leads and its own commits wake it in process.
  */
 public class RelayNotifications extends DedicatedThread {
