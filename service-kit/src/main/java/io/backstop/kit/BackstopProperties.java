@@ -253,9 +253,12 @@ public class BackstopProperties {
         /** Whether this instance runs the relay (only one instance per service publishes at a time anyway). */
         private boolean relayEnabled = true;
 
-        /** How often an idle relay looks for new events; a commit that appends events wakes it at once. */
+        /**
+         * How often the leading relay looks for events no wake-up announced (an older version's instance in a rolling
+         * upgrade); every commit that appends events wakes it at once, in process or by NOTIFY from another instance.
+         */
         @NotNull
-        private Duration pollInterval = Duration.ofMillis(100);
+        private Duration pollInterval = Duration.ofSeconds(1);
 
         /** Events published per Kafka transaction. */
         @Min(1)

@@ -488,23 +488,30 @@ class KitIT extends ServiceFoundationContract {
             tx.executeWithoutResult(status -> a.outbox.append(fromA));
             assertThat(published(fromA)).isTrue();
             assertThat(b.relay.leads()).as("b stands by while a leads").isFalse();
+            org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(lockWaiters(lockName))
+                    .as("b waits for the lock in PostgreSQL, not polling").isEqualTo(1));
 
-            a.stop();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(b.relay::leads);
-            EventEnvelope<?> afterTakeover = tick("okx", "NEAR", "5.3");
-            tx.executeWithoutResult(status -> a.outbox.append(afterTakeover));
-            assertThat(published(afterTakeover)).as("b publishes a's event after taking over").isTrue();
+            assertThat(terminateLockHolder(lockName)).as("the leader's session holds the lock").isEqualTo(1);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(b.relay::leads);
+            EventEnvelope<?> lostUnderA = tick("okx", "NEAR", "5.3");
+            tx.executeWithoutResult(status -> a.outbox.append(lostUnderA)); // a still believes it leads
+            assertThat(published(lostUnderA)).as("b publishes what a appended before it noticed its loss").isTrue();
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> !a.relay.leads());
 
-            long key = lockName.hashCode();
-            Integer killed = jdbc.queryForObject("SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
-                    + " WHERE locktype = 'advisory' AND granted AND classid::bigint = ? AND objid::bigint = ?",
-                    Integer.class, key >>> 32, key & 0xFFFF_FFFFL);
-            assertThat(killed).as("the leader's session holds the lock").isEqualTo(1);
-            EventEnvelope<?> afterKill = tick("okx", "NEAR", "5.4");
-            tx.executeWithoutResult(status -> b.outbox.append(afterKill));
-            assertThat(published(afterKill)).as("b leads again from a new session").isTrue();
-            assertThat(b.relay.leads()).isTrue();
-            List<EventEnvelope<?>> all = List.of(fromB, fromA, afterTakeover, afterKill);
+            b.stop();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(a.relay::leads);
+            EventEnvelope<?> afterStop = tick("okx", "NEAR", "5.4");
+            tx.executeWithoutResult(status -> b.outbox.append(afterStop));
+            assertThat(published(afterStop)).as("a publishes b's event after taking over").isTrue();
+
+            Instance c = new Instance("c", lockName, channel);
+            c.start();
+            org.awaitility.Awaitility.await().atMost(WAIT).until(() -> lockWaiters(lockName) == 1);
+            c.stop();
+            assertThat(lockWaiters(lockName)).as("a stopped standby's wait is cancelled").isZero();
+            assertThat(c.relay.isRunning()).isFalse();
+
+            List<EventEnvelope<?>> all = List.of(fromB, fromA, lostUnderA, afterStop);
             assertThat(publishedAmong(all, Duration.ofSeconds(3), Integer.MAX_VALUE)).as("each once")
                     .containsExactlyInAnyOrderElementsOf(all.stream().map(EventEnvelope::eventId).toList());
             org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(jdbc.queryForObject(
@@ -518,6 +525,21 @@ class KitIT extends ServiceFoundationContract {
         org.awaitility.Awaitility.await().atMost(WAIT).until(contextRelay::leads);
         assertThat(metrics().lines().filter(l -> l.startsWith("backstop_outbox_leading")))
                 .as("the instance's relay says it leads").singleElement().asString().endsWith(" 1.0");
+    }
+
+    /** Terminates the session holding the relay lock; returns how many there were. */
+    private int terminateLockHolder(String lockName) {
+        long key = lockName.hashCode();
+        return jdbc.queryForObject("SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND granted AND classid::bigint = ? AND objid::bigint = ?", Integer.class, key >>> 32,
+                key & 0xFFFF_FFFFL);
+    }
+
+    /** Sessions waiting for the relay lock. */
+    private int lockWaiters(String lockName) {
+        long key = lockName.hashCode();
+        return jdbc.queryForObject("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                + " AND classid::bigint = ? AND objid::bigint = ?", Integer.class, key >>> 32, key & 0xFFFF_FFFFL);
     }
 
     @Autowired

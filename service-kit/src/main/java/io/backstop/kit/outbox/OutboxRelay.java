@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +43,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * older version left) while it has any, then from {@code outbox_batch} (one row a transaction, {@link OutboxFrames}),
  * oldest first, up to the batch size of events. The leader is woken by its own instance's commits in process, and by
  * the other instances' through PostgreSQL's {@code NOTIFY} ({@link RelayNotifications}), so its rounds follow the
- * service's work whatever the number of instances. A crash after the Kafka commit and before the database commit
+ * service's work whatever the number of instances; the poll interval is only a sweep for what no wake-up announced
+ * (an older version's instance in a rolling upgrade). A crash after the Kafka commit and before the database commit
  * publishes the same events again with the same eventIds, which consumers drop; nothing is ever lost. An event's
  * trace context goes as the record's {@code traceparent} header. On simulated time the relay has no thread: it
  * publishes at the end of every step.
@@ -61,8 +63,19 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             + " sum(event_count) OVER (ORDER BY id) AS upto FROM (SELECT id, event_count, events FROM outbox_batch"
             + " ORDER BY id LIMIT ?) oldest) counted WHERE upto - event_count < ? ORDER BY kind, id";
 
-    /** The payload of the notification a resigning leader sends: a standby asks for the lock at once. */
+    /**
+     * The payload of the notification a resigning leader sends. This version's standbys have the lock at once anyway
+     * (they wait for it); the previous version's ask for it when told, so a rolling upgrade keeps its quick takeover.
+     */
     static final String RESIGNED = "resigned";
+    /**
+     * The lock's session is probed by the server's TCP keepalives within ~11 s, not PostgreSQL's default two hours: a
+     * leader whose machine vanished must not keep the lock, nor a standby whose machine vanished be granted it.
+     */
+    private static final String KEEPALIVES = "SELECT set_config('tcp_keepalives_idle', '5', false),"
+            + " set_config('tcp_keepalives_interval', '2', false), set_config('tcp_keepalives_count', '3', false)";
+    private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(?)";
+    private static final String WAIT_FOR_LOCK = "SELECT true FROM (SELECT pg_advisory_lock(?)) granted";
 
     private final DataSource dataSource;
     private final JdbcTemplate jdbc;
@@ -78,6 +91,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
     private final AtomicLong oldestAgeMillis = new AtomicLong();
     /** While this instance leads: the connection holding the relay lock, and the round's templates over it. */
     private volatile Leadership leadership;
+    /** The standby's request for the lock while it waits in PostgreSQL: stopping cancels it. */
+    private volatile Statement waiting;
+    /** Set first when the relay stops, so that a standby does not begin to wait again. */
+    private volatile boolean stopping;
+    /** Whether the last round left events it did not read (one-event rows go in a round of their own). */
+    private boolean moreWaiting;
 
     private record Leadership(Connection connection, JdbcTemplate jdbc, TransactionTemplate tx) {
     }
@@ -117,7 +136,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
 
     /** One relay round; returns how many events it published (0 when empty or another instance leads). */
     public int relayOnce() {
-        Leadership leader = lead();
+        return relayOnce(false);
+    }
+
+    /** A round; with {@code waitForLock}, a standby first waits until it leads (or the relay stops). */
+    private int relayOnce(boolean waitForLock) {
+        Leadership leader = lead(waitForLock);
         if (leader == null) {
             return 0;
         }
@@ -135,8 +159,12 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         return n;
     }
 
-    /** The leadership this instance holds, taking the lock if it is free; null while another instance leads. */
-    private Leadership lead() {
+    /**
+     * The leadership this instance holds, taking the lock if it is free. Without {@code wait}, null while another
+     * instance leads (simulated time asks at every step). With it, blocks in PostgreSQL until the lock is granted,
+     * null only when the relay stops meanwhile: a lock wait costs neither side anything while the leader holds it.
+     */
+    private Leadership lead(boolean wait) {
         Leadership held = leadership;
         if (held != null) {
             return held;
@@ -150,16 +178,30 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         boolean kept = false;
         try {
             connection.setAutoCommit(true);
-            // the lock lives as long as the session: a leader whose machine vanished must not keep it until the
-            // server's default keepalives (two hours) notice, so this session's are probed within ~11 s
-            try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)"
-                    + " FROM (SELECT set_config('tcp_keepalives_idle', '5', false),"
-                    + " set_config('tcp_keepalives_interval', '2', false),"
-                    + " set_config('tcp_keepalives_count', '3', false)) keepalives")) {
+            try (Statement keepalives = connection.createStatement()) {
+                keepalives.execute(KEEPALIVES);
+            }
+            if (wait) {
+                // this instance's commits woke only its own relay while it believed it led (a session lost under
+                // it, say): whoever leads now looks for them
+                try (PreparedStatement wake = connection.prepareStatement("SELECT pg_notify(?, '')")) {
+                    wake.setString(1, channel);
+                    wake.execute();
+                }
+            }
+            try (PreparedStatement lock = connection.prepareStatement(wait ? WAIT_FOR_LOCK : TRY_LOCK)) {
                 lock.setLong(1, lockKey);
+                if (wait) {
+                    waiting = lock;
+                    if (stopping) {
+                        return null;
+                    }
+                }
                 try (ResultSet rs = lock.executeQuery()) {
                     kept = rs.next() && rs.getBoolean(1);
                 }
+            } finally {
+                waiting = null;
             }
             if (!kept) {
                 return null;
@@ -170,10 +212,31 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             log.info("this instance's outbox relay leads");
             return leadership;
         } catch (SQLException e) {
+            if (stopping) {
+                return null; // the wait was cancelled: the relay stops
+            }
             throw new DataAccessResourceFailureException("asking for the relay lock failed: " + e.getMessage(), e);
         } finally {
             if (!kept) {
                 close(connection);
+            }
+        }
+    }
+
+    /** Cancels a standby's wait for the lock, until its thread has left it (a cancel before the wait began is lost). */
+    private void cancelWaiting() {
+        for (int i = 0; i < 100; i++) {
+            Statement request = waiting;
+            if (request == null) {
+                return;
+            }
+            try {
+                request.cancel();
+            } catch (SQLException e) {
+                log.debug("cancelling the wait for the relay lock failed: {}", e.toString());
+            }
+            if (!backOff(20)) {
+                return;
             }
         }
     }
@@ -238,12 +301,14 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         List<Long> ids = new ArrayList<>();
         List<OutboxFrames.Frame> frames = new ArrayList<>();
         boolean[] oneEventRows = new boolean[1];
+        moreWaiting = false;
         jdbc.query(SELECT, rs -> {
             boolean oneEvent = rs.getInt(1) == 0;
             if (ids.isEmpty()) {
                 oneEventRows[0] = oneEvent;
             } else if (oneEvent != oneEventRows[0]) {
-                return; // one-event rows go first, in a round of their own
+                moreWaiting = true; // one-event rows go first, in a round of their own: the next round at once
+                return;
             }
             ids.add(rs.getLong(2));
             if (oneEvent) {
@@ -311,38 +376,75 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
         oldestAgeMillis.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, clock.instant()).toMillis()));
     }
 
+    /**
+     * The leader's rounds: at once while a round leaves events behind, else when woken (a commit that appended
+     * events, here or at another instance) or after the poll interval. A standby waits for the lock first.
+     */
     @Override
     protected void loop() {
         long firstRetryMillis = Math.min(pollInterval.toMillis(), 100); // a lost session is taken again at once
         long backoffMillis = firstRetryMillis;
         long lastAgeCheck = 0;
-        while (running()) {
+        while (running() && !stopping) {
+            boolean more = false;
             try {
-                int n = relayOnce();
+                int n = relayOnce(true);
                 backoffMillis = firstRetryMillis;
-                if (System.nanoTime() - lastAgeCheck > TimeUnit.SECONDS.toNanos(1)) {
+                more = n >= batchSize || moreWaiting; // a full batch, or rows of the other kind: more at once
+                if (!more) {
+                    oldestAgeMillis.set(0); // what the round saw is published; what came since is new
+                } else if (System.nanoTime() - lastAgeCheck > TimeUnit.SECONDS.toNanos(1)) {
                     refreshOldestAge();
                     lastAgeCheck = System.nanoTime();
                 }
-                if (n < batchSize) { // else a full batch: there may be more at once
-                    LockSupport.parkNanos(this, pollInterval.toNanos()); // or until wakeUp()
-                    if (Thread.interrupted()) {
-                        return;
-                    }
-                }
             } catch (RuntimeException e) {
+                if (stopping) {
+                    return;
+                }
                 log.warn("outbox relay round failed, retrying in {} ms: {}", backoffMillis, e.toString());
+                lastAgeCheck = ageWhileFailing(lastAgeCheck);
                 if (!backOff(backoffMillis)) {
                     return;
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 5_000);
+                continue;
+            }
+            if (!more) {
+                LockSupport.parkNanos(this, pollInterval.toNanos()); // or until wakeUp()
+                if (Thread.interrupted()) {
+                    return;
+                }
             }
         }
     }
 
-    /** Stops the thread, then gives the lock up, so that a standby instance takes over at once. */
+    /**
+     * While rounds fail (the broker down, say) the outbox grows: its age is read at most once a second, so that the
+     * alert on it fires; a database that fails too leaves the last reading. Returns when it was read.
+     */
+    private long ageWhileFailing(long lastAgeCheck) {
+        if (System.nanoTime() - lastAgeCheck <= TimeUnit.SECONDS.toNanos(1)) {
+            return lastAgeCheck;
+        }
+        try {
+            refreshOldestAge();
+        } catch (RuntimeException e) {
+            log.debug("the outbox's age could not be read: {}", e.toString());
+        }
+        return System.nanoTime();
+    }
+
+    @Override
+    public void start() {
+        stopping = false;
+        super.start();
+    }
+
+    /** Stops the thread (a standby's wait for the lock is cancelled), then gives the lock up. */
     @Override
     public void stop() {
+        stopping = true;
+        cancelWaiting();
         super.stop();
         resign(true);
     }
@@ -370,7 +472,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
             do {
                 published = relayOnce();
                 total += published;
-            } while (published >= batchSize); // a full batch: there may be more
+            } while (published >= batchSize || moreWaiting); // a full batch, or the other kind's rows: more
         } catch (RuntimeException e) {
             // the broker or the database failed: what is left in the outbox goes out when the step is asked again,
             // not one step later (which would change when the consumers see it)
