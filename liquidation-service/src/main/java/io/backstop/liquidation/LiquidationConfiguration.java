@@ -61,8 +61,8 @@ class LiquidationConfiguration {
 
     @Bean
     Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, LiquidationProperties properties,
-                          MeterRegistry meters) {
-        return new Liquidator(desk, store, properties.getBatchSize(), meters);
+                          Clock clock, MeterRegistry meters) {
+        return new Liquidator(desk, store, properties.getBatchSize(), clock, meters);
     }
 
     @Bean

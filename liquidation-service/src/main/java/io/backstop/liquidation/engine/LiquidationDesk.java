@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +65,7 @@ public class LiquidationDesk {
     private final Timer tickToOrder;
     private final Timer orderToExecution;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
+    private volatile Consumer<Instant> slices = due -> { };
 
     private final ExchangeAnswers exchangeAnswers;
 
@@ -109,6 +111,11 @@ public class LiquidationDesk {
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
     public void queueTo(Consumer<LiquidationStore.Queued> queue) {
         this.queue = queue;
+    }
+
+    /** Where the time of the earliest slice a round scheduled goes once its transaction commits (the liquidator). */
+    public void slicesTo(Consumer<Instant> slices) {
+        this.slices = slices;
     }
 
     /** Takes a margin call in, inside the inbox transaction that records it ({@link CallIntake#decide}). */
@@ -185,6 +192,8 @@ public class LiquidationDesk {
         Instant now = clock.instant();
         RoundDecider.Decision d = rounds.decide(l, remark(l.state()), now);
         d.orders().forEach(order -> writes.insertOrder(order, now));
+        d.orders().stream().filter(order -> order.status() == OrderStatus.SCHEDULED).map(Order::notBefore)
+                .min(Comparator.naturalOrder()).ifPresent(due -> TransactionScoped.afterCommit(() -> slices.accept(due)));
         writes.update(d.liquidation(), d.outcome(), now);
         d.events().forEach(this::emit);
         if (d.tickToOrder() != null) {

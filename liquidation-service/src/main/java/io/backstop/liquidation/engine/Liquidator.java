@@ -6,6 +6,7 @@ import io.backstop.liquidation.plan.CallPriority;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Works the queue of liquidations in priority order (most underwater first, then largest; see
  * {@link CallPriority}), one round at a time, and places scheduled slices when their cooldown has
- * passed. The queue is rebuilt from PostgreSQL on start, so nothing queued is lost with the process.
+ * passed. The queue is rebuilt from PostgreSQL on start, so nothing queued is lost with the process. The thread
+ * knows when the next slice is due (its own rounds say when they schedule one) and reads it from PostgreSQL once a
+ * second besides (another instance's slices, or a stopped one's), so an idle liquidator runs no transaction.
  * Its depth and the age of its oldest entry are metrics. On simulated time there is no thread: each step
  * places the slices due and takes every queued liquidation one round on, most urgent first.
  */
@@ -44,13 +48,18 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     private final PriorityBlockingQueue<Entry> queue = new PriorityBlockingQueue<>();
     private final Timer rounds;
     private final int batchSize;
+    private final Clock clock;
+    /** On the system clock: the earliest scheduled slice this instance knows of (null for none). */
+    private final AtomicReference<Instant> sliceDue = new AtomicReference<>();
 
-    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, MeterRegistry meters) {
+    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, Clock clock, MeterRegistry meters) {
         super("liquidator", Duration.ofSeconds(10));
         this.batchSize = batchSize;
         this.desk = desk;
         this.store = store;
+        this.clock = clock;
         desk.queueTo(this::add);
+        desk.slicesTo(this::sliceScheduled);
         Gauge.builder("backstop.liquidation.queue.depth", queue, PriorityBlockingQueue::size)
                 .description("Liquidations waiting for their next round").register(meters);
         Gauge.builder("backstop.liquidation.queue.oldest.seconds", this, Liquidator::oldestAgeSeconds)
@@ -67,6 +76,12 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     public void add(LiquidationStore.Queued queued) {
         queue.add(new Entry(new CallPriority(queued.health(), queued.notional(), queued.marginCallId()), queued.id(),
                 System.nanoTime(), queued.traceParent()));
+        wakeUp();
+    }
+
+    /** A round scheduled a slice for {@code notBefore}: the thread places it then. */
+    private void sliceScheduled(Instant notBefore) {
+        sliceDue.accumulateAndGet(notBefore, (known, due) -> known == null || due.isBefore(known) ? due : known);
         wakeUp();
     }
 
@@ -154,6 +169,8 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     }
 
     private static final int SLICES_PER_TRANSACTION = 100;
+    /** How often the thread reads the next scheduled slice from PostgreSQL, whatever its own rounds scheduled. */
+    private static final Duration SLICE_SWEEP = Duration.ofSeconds(1);
 
     @Override
     protected void beforeStart() {
@@ -163,9 +180,18 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
 
     @Override
     protected void loop() {
+        Instant sliceRead = null; // when the next scheduled slice was last read from PostgreSQL
         while (running()) {
             try {
-                int placed = desk.placeDueSlices(SLICES_PER_TRANSACTION);
+                Instant now = clock.instant();
+                Instant due = sliceDue.get();
+                if (sliceRead == null || !now.isBefore(sliceRead.plus(SLICE_SWEEP)) || due != null && !due.isAfter(now)) {
+                    while (desk.placeDueSlices(SLICES_PER_TRANSACTION) == SLICES_PER_TRANSACTION) {
+                        // a full transaction of slices: there may be more due
+                    }
+                    sliceDue.set(store.nextScheduledSlice().orElse(null));
+                    sliceRead = now;
+                }
                 List<Entry> batch = new ArrayList<>();
                 Entry next;
                 while (batch.size() < batchSize && (next = queue.poll()) != null) {
@@ -173,13 +199,23 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
                 }
                 if (!batch.isEmpty()) {
                     advance(batch);
-                } else if (placed == 0) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                } else {
+                    // until new work (add() wakes the thread), the next slice, or the next read of the slices
+                    Instant wake = sliceRead.plus(SLICE_SWEEP);
+                    Instant slice = sliceDue.get();
+                    if (slice != null && slice.isBefore(wake)) {
+                        wake = slice;
+                    }
+                    long nanos = Duration.between(clock.instant(), wake).toNanos();
+                    if (nanos > 0) {
+                        LockSupport.parkNanos(this, nanos);
+                    }
                 }
             } catch (RuntimeException e) {
                 // the database is unavailable, say: the queue is rebuilt from PostgreSQL, try again shortly
                 log.warn("liquidation round failed, retrying: {}", e.toString());
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+                sliceRead = null;
                 queue.clear();
                 try {
                     store.queued().forEach(this::add);
