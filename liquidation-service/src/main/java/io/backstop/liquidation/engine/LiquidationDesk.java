@@ -193,7 +193,8 @@ public class LiquidationDesk {
         RoundDecider.Decision d = rounds.decide(l, remark(l.state()), now);
         d.orders().forEach(order -> writes.insertOrder(order, now));
         d.orders().stream().filter(order -> order.status() == OrderStatus.SCHEDULED).map(Order::notBefore)
-                .min(Comparator.naturalOrder()).ifPresent(due -> TransactionScoped.afterCommit(() -> slices.accept(due)));
+                .min(Comparator.naturalOrder())
+                .ifPresent(due -> TransactionScoped.afterCommit(() -> slices.accept(due)));
         writes.update(d.liquidation(), d.outcome(), now);
         d.events().forEach(this::emit);
         if (d.tickToOrder() != null) {

@@ -185,7 +185,8 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
             try {
                 Instant now = clock.instant();
                 Instant due = sliceDue.get();
-                if (sliceRead == null || !now.isBefore(sliceRead.plus(SLICE_SWEEP)) || due != null && !due.isAfter(now)) {
+                boolean sweep = sliceRead == null || !now.isBefore(sliceRead.plus(SLICE_SWEEP));
+                if (sweep || due != null && !due.isAfter(now)) {
                     while (desk.placeDueSlices(SLICES_PER_TRANSACTION) == SLICES_PER_TRANSACTION) {
                         // a full transaction of slices: there may be more due
                     }
