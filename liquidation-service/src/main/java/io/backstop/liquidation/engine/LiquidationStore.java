@@ -104,14 +104,18 @@ public class LiquidationStore {
     }
 
     /**
-     * Writes collected during a transaction and sent as JDBC batches at its end: for steps that never
-     * read back what they wrote (one round of each of many liquidations).
+     * Writes collected during a transaction and sent at its end, a statement per kind: for steps that never
+     * read back what they wrote (one round of each of many liquidations). Inserts go as JDBC batches, which the
+     * driver rewrites into multi-row inserts; updates go as one {@code UPDATE ... FROM unnest(...)} each, since a
+     * batch of updates is still one statement a row for PostgreSQL (three a drained call, measured). Several updates
+     * of one row within a flush become one: the last state, the last outcome given, an order's quantities added up.
+     * Every row updated must exist: the caller locked it earlier in the transaction.
      */
     public final class Writes {
-        private final List<Object[]> updates = new ArrayList<>();
+        private final Map<UUID, LiquidationUpdate> updates = new LinkedHashMap<>();
         private final List<Object[]> orders = new ArrayList<>();
         private final List<Object[]> fills = new ArrayList<>();
-        private final List<Object[]> orderStatuses = new ArrayList<>();
+        private final Map<UUID, OrderUpdate> orderStatuses = new LinkedHashMap<>();
         private final List<Object[]> liquidations = new ArrayList<>();
 
         public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
@@ -133,15 +137,18 @@ public class LiquidationStore {
                     Timestamp.from(now)});
         }
 
+        /** The order's new status, {@code filled} and {@code cancelled} added to what it had. */
         public void orderStatus(UUID id, OrderStatus status, BigDecimal filled, BigDecimal cancelled, Instant now) {
-            orderStatuses.add(new Object[] {status.name(), filled, cancelled, Timestamp.from(now), id});
+            orderStatuses.merge(id, new OrderUpdate(status.name(), filled, cancelled, Timestamp.from(now)),
+                    OrderUpdate::then);
         }
 
         /** The liquidation as it now stands; {@code outcome} null keeps the stored one. */
         public void update(Liquidation l, Map<String, Object> outcome, Instant now) {
             ScopeState state = l.state();
-            updates.add(new Object[] {l.status().name(), l.round(), state.health(), state.notional(), write(state),
-                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now), l.id()});
+            updates.merge(l.id(), new LiquidationUpdate(l.status().name(), l.round(), state.health(),
+                    state.notional(), write(state), outcome == null ? null : json.mapper().writeValueAsString(outcome),
+                    Timestamp.from(now)), LiquidationUpdate::then);
         }
 
         public void flush() {
@@ -154,7 +161,15 @@ public class LiquidationStore {
                 fills.clear();
             }
             if (!orderStatuses.isEmpty()) {
-                jdbc.batchUpdate(ORDER_STATUS, orderStatuses);
+                updateAll("liquidation_order", ORDER_STATUSES, orderStatuses.size(), con -> new java.sql.Array[] {
+                        con.createArrayOf("uuid", orderStatuses.keySet().toArray()),
+                        con.createArrayOf("text", orderStatuses.values().stream().map(OrderUpdate::status).toArray()),
+                        con.createArrayOf("numeric", orderStatuses.values().stream().map(OrderUpdate::filled)
+                                .toArray()),
+                        con.createArrayOf("numeric", orderStatuses.values().stream().map(OrderUpdate::cancelled)
+                                .toArray()),
+                        con.createArrayOf("timestamptz", orderStatuses.values().stream().map(OrderUpdate::at)
+                                .toArray())});
                 orderStatuses.clear();
             }
             if (!orders.isEmpty()) {
@@ -162,9 +177,60 @@ public class LiquidationStore {
                 orders.clear();
             }
             if (!updates.isEmpty()) {
-                jdbc.batchUpdate(UPDATE, updates);
+                updateAll("liquidation", UPDATES, updates.size(), con -> new java.sql.Array[] {
+                        con.createArrayOf("uuid", updates.keySet().toArray()),
+                        con.createArrayOf("text", updates.values().stream().map(LiquidationUpdate::status).toArray()),
+                        con.createArrayOf("integer", updates.values().stream().map(LiquidationUpdate::round)
+                                .toArray()),
+                        con.createArrayOf("numeric", updates.values().stream().map(LiquidationUpdate::health)
+                                .toArray()),
+                        con.createArrayOf("numeric", updates.values().stream().map(LiquidationUpdate::notional)
+                                .toArray()),
+                        con.createArrayOf("text", updates.values().stream().map(LiquidationUpdate::state).toArray()),
+                        con.createArrayOf("text", updates.values().stream().map(LiquidationUpdate::outcome)
+                                .toArray()),
+                        con.createArrayOf("timestamptz", updates.values().stream().map(LiquidationUpdate::at)
+                                .toArray())});
                 updates.clear();
             }
+        }
+
+        private void updateAll(String table, String sql, int rows, Columns columns) {
+            int updated = jdbc.update(con -> {
+                var ps = con.prepareStatement(sql);
+                java.sql.Array[] arrays = columns.of(con);
+                for (int i = 0; i < arrays.length; i++) {
+                    ps.setArray(i + 1, arrays[i]);
+                }
+                return ps;
+            });
+            if (updated != rows) {
+                throw new IllegalStateException("updated " + updated + " of " + rows + " rows of " + table
+                        + ": a row written in this transaction is missing");
+            }
+        }
+    }
+
+    /** A flush's columns as SQL arrays, in the order of its statement's parameters. */
+    @FunctionalInterface
+    private interface Columns {
+        java.sql.Array[] of(java.sql.Connection con) throws SQLException;
+    }
+
+    /** An order's status written at a flush; a later one for the same order adds its quantities. */
+    record OrderUpdate(String status, BigDecimal filled, BigDecimal cancelled, Timestamp at) {
+        OrderUpdate then(OrderUpdate next) {
+            return new OrderUpdate(next.status, filled.add(next.filled), cancelled.add(next.cancelled), next.at);
+        }
+    }
+
+    /** A liquidation's state written at a flush; a later one for the same liquidation replaces it, outcome kept. */
+    record LiquidationUpdate(String status, int round, BigDecimal health, BigDecimal notional, String state,
+                             String outcome, Timestamp at) {
+        LiquidationUpdate then(LiquidationUpdate next) {
+            return next.outcome != null ? next
+                    : new LiquidationUpdate(next.status, next.round, next.health, next.notional, next.state, outcome,
+                            next.at);
         }
     }
 
@@ -175,9 +241,10 @@ public class LiquidationStore {
     private static final String INSERT_FILL = "INSERT INTO liquidation_fill (trade_id, liquidation_id, order_id,"
             + " account_id, symbol, side, quantity, price, realized_pnl, fee, remainder, bankruptcy_price, executed_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String ORDER_STATUS = "UPDATE liquidation_order SET status = ?,"
-            + " filled_quantity = filled_quantity + ?, cancelled_quantity = cancelled_quantity + ?, updated_at = ?"
-            + " WHERE id = ?";
+    private static final String ORDER_STATUSES = "UPDATE liquidation_order o SET status = v.status,"
+            + " filled_quantity = o.filled_quantity + v.filled,"
+            + " cancelled_quantity = o.cancelled_quantity + v.cancelled, updated_at = v.updated_at FROM unnest(?::uuid[], ?::text[], ?::numeric[], ?::numeric[],"
+            + " ?::timestamptz[]) AS v (id, status, filled, cancelled, updated_at) WHERE o.id = v.id";
 
     /**
      * Locks several orders for this transaction, in id order (one statement); {@code sentAt} gets when each of
@@ -214,8 +281,12 @@ public class LiquidationStore {
         return pending;
     }
 
-    private static final String UPDATE = "UPDATE liquidation SET status = ?, round = ?, health = ?, notional = ?,"
-            + " state = ?::jsonb, outcome = coalesce(?::jsonb, outcome), updated_at = ? WHERE id = ?";
+    private static final String UPDATES = "UPDATE liquidation l SET status = v.status, round = v.round,"
+            + " health = v.health, notional = v.notional, state = v.state::jsonb,"
+            + " outcome = coalesce(v.outcome::jsonb, l.outcome), updated_at = v.updated_at"
+            + " FROM unnest(?::uuid[], ?::text[], ?::integer[], ?::numeric[], ?::numeric[], ?::text[], ?::text[],"
+            + " ?::timestamptz[]) AS v (id, status, round, health, notional, state, outcome, updated_at)"
+            + " WHERE l.id = v.id";
     private static final String INSERT_ORDER = "INSERT INTO liquidation_order (id, liquidation_id, symbol, side,"
             + " quantity, limit_price, slice, round, status, not_before, updated_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
