@@ -135,6 +135,14 @@ public class BackstopProperties {
         private int maxAttempts = 10;
 
         /**
+         * Dead letters logged a minute per topic and reason; the rest are counted
+         * ({@code backstop_kafka_dead_letters_total}) and listed by {@code ./backstop dead-letters}, not logged, and
+         * the next minute's first line says how many. A burst of bad records then cannot flood the log.
+         */
+        @Min(1)
+        private int deadLetterLogPerMinute = io.backstop.kit.kafka.DeadLetterPublisher.DEFAULT_LOG_PER_MINUTE;
+
+        /**
          * The longest string an event read from Kafka may carry (an id, a symbol, a tag); a longer one is dead-lettered
          * as {@code invalid_value} naming its path. Read by the event deserializer from the consumers' properties.
          */
@@ -226,6 +234,14 @@ public class BackstopProperties {
 
         public void setMaxStringLength(int maxStringLength) {
             this.maxStringLength = maxStringLength;
+        }
+
+        public int getDeadLetterLogPerMinute() {
+            return deadLetterLogPerMinute;
+        }
+
+        public void setDeadLetterLogPerMinute(int deadLetterLogPerMinute) {
+            this.deadLetterLogPerMinute = deadLetterLogPerMinute;
         }
 
         public int getMaxAttempts() {

@@ -5,6 +5,8 @@ import io.backstop.events.Topic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +34,9 @@ import org.springframework.kafka.support.serializer.DeserializationException;
  * {@value #REASON_HEADER} (a {@link ContractViolation.Reason} tag), {@value #FIELD_HEADER},
  * {@value #DETAIL_HEADER} and {@value #SERVICE_HEADER}. Counts every dead letter in
  * {@code backstop.kafka.dead.letters{topic,reason}}. One at a time ({@link #accept}, waiting for the broker's
- * answer: the container's error handler) or a poll's together ({@link #sendAll}).
+ * answer: the container's error handler) or a poll's together ({@link #sendAll}). Each letter is logged, up to a
+ * number a minute per topic and reason ({@link LogBudget}); past it they are counted and listed by
+ * {@code ./backstop dead-letters}, and the next minute's first line says how many were not logged.
  */
 public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, PolledBatch.DeadLetters {
 
@@ -41,15 +45,27 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
     public static final String DETAIL_HEADER = "backstop-dlq-detail";
     public static final String SERVICE_HEADER = "backstop-dlq-service";
     static final String METRIC = "backstop.kafka.dead.letters";
+    /** Letters logged a minute per topic and reason unless configured otherwise. */
+    public static final int DEFAULT_LOG_PER_MINUTE = 20;
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterPublisher.class);
 
     private final Recoverer delegate;
     private final MeterRegistry meters;
     private final String topicPrefix;
+    private final Clock clock;
+    private final LogBudget logBudget;
 
     public DeadLetterPublisher(KafkaOperations<?, ?> template, MeterRegistry meters, String topicPrefix,
                                String service) {
+        this(template, meters, topicPrefix, service, Clock.systemUTC(), DEFAULT_LOG_PER_MINUTE);
+    }
+
+    /** @param logPerMinute letters logged a minute per topic and reason; the rest are counted, not logged */
+    public DeadLetterPublisher(KafkaOperations<?, ?> template, MeterRegistry meters, String topicPrefix,
+                               String service, Clock clock, int logPerMinute) {
+        this.clock = clock;
+        this.logBudget = new LogBudget(logPerMinute, Duration.ofMinutes(1));
         this.meters = meters;
         this.topicPrefix = topicPrefix;
         this.delegate = new Recoverer(template,
@@ -61,8 +77,7 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
     @Override
     public void accept(ConsumerRecord<?, ?> record, Consumer<?, ?> consumer, Exception exception) {
         Cause cause = Cause.of(exception);
-        log.warn("dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(),
-                cause.detail(), cause.reason());
+        logLetter(record, cause);
         delegate.accept(record, consumer, exception);
         count(record, cause);
     }
@@ -79,8 +94,7 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
         for (PolledBatch.DeadLetter letter : letters) {
             Cause cause = Cause.of(letter.reason());
             ConsumerRecord<?, ?> record = letter.record();
-            log.warn("dead-lettering {}-{}@{}: {} ({})", record.topic(), record.partition(), record.offset(),
-                    cause.detail(), cause.reason());
+            logLetter(record, cause);
             try {
                 sent.add(new Sent(letter, cause, delegate.sendWithoutWaiting(record, letter.reason())));
             } catch (RuntimeException e) {
@@ -109,6 +123,19 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
             }
         }
         return confirmed;
+    }
+
+    private void logLetter(ConsumerRecord<?, ?> record, Cause cause) {
+        LogBudget.Admission admitted = logBudget.admit(record.topic() + " " + cause.reason(), clock.instant());
+        if (admitted.unloggedBefore() > 0) {
+            log.warn("{} more letters of {} ({}) were dead-lettered in the minute before, counted but not logged",
+                    admitted.unloggedBefore(), record.topic(), cause.reason());
+        }
+        if (admitted.log()) {
+            log.warn("dead-lettering {}-{}@{}: {} ({}){}", record.topic(), record.partition(), record.offset(),
+                    cause.detail(), cause.reason(), admitted.last() ? "; the rest of this minute's letters of "
+                            + record.topic() + " (" + cause.reason() + ") are counted, not logged" : "");
+        }
     }
 
     private record Sent(PolledBatch.DeadLetter letter, Cause cause, CompletableFuture<?> answer) {

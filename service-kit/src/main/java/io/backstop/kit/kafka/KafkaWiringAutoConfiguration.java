@@ -8,6 +8,7 @@ import io.backstop.kit.BackstopProperties;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,7 +65,8 @@ public class KafkaWiringAutoConfiguration {
 
     @Bean
     DeadLetterPublisher deadLetterPublisher(KafkaProperties kafka, BackstopProperties backstop, MeterRegistry meters,
-                                            @Value("${spring.application.name}") String service) {
+                                            @Value("${spring.application.name}") String service,
+                                            ObjectProvider<Clock> clock) {
         Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
         config.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, service + "-" + backstop.getInstanceId() + "-dlq");
@@ -74,7 +76,8 @@ public class KafkaWiringAutoConfiguration {
         DefaultKafkaProducerFactory<String, Object> factory = new DefaultKafkaProducerFactory<>(config,
                 new StringSerializer(), new DelegatingByTypeSerializer(byType, true));
         KafkaTemplate<String, Object> template = new KafkaTemplate<>(factory);
-        return new DeadLetterPublisher(template, meters, backstop.getKafka().getTopicPrefix(), service);
+        return new DeadLetterPublisher(template, meters, backstop.getKafka().getTopicPrefix(), service,
+                clock.getIfAvailable(Clock::systemUTC), backstop.getKafka().getDeadLetterLogPerMinute());
     }
 
     /** Whether this service's database answers: asked only after a consumer failed (a service without one: yes). */
