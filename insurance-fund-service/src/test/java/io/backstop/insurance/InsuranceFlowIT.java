@@ -164,6 +164,8 @@ class InsuranceFlowIT {
         // L5 sold 15 of its 20 meanwhile: margin closes the 5 left and refuses 5, which the fund plans again without
         // L5: the queue's first is now L4 (L2 is flat)
         snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("5"), entry5, "650"));
+        // stored before margin's answer arrives: the answer is newer than what the fund holds of L5
+        await().atMost(WAIT).until(() -> storedSize("L5-" + run, symbol).compareTo(new BigDecimal("5")) == 0);
         EventEnvelope<AdlLegSettled> partly = settle(toL5, "5");
         List<EventEnvelope<?>> replanned = await().atMost(WAIT).until(() -> adlOf(shortfallId, 3, Duration.ofSeconds(1))
                 .stream().filter(e -> partly.eventId().equals(e.causationId())).toList(), l -> !l.isEmpty());
@@ -186,11 +188,22 @@ class InsuranceFlowIT {
         assertThat(settled.findValuesAsString("accountId")).containsExactly("L2-" + run, "L5-" + run, "L4-" + run);
         assertThat(settled.get(1).get("steps").toString()).contains("refused").contains("adl: rank 1 L4-" + run);
 
-        // the queue as margin published it: L2 is gone, L5 keeps 5 of its 20 (a quarter of the uPnL, a quarter of the
-        // score: 0.0375), behind L6 (L4 still shows its 30: margin has not published it since)
-        await().atMost(WAIT).until(() -> storedSize("L5-" + run, symbol).compareTo(new BigDecimal("5")) == 0);
+        // the queue as the ADL step walks it: L2 is gone; L5's snapshot still shows 5, but margin answered that it
+        // closed them (5 of the 10 asked), so the queue passes over L5 as the waterfall does, and counts it nowhere
+        // (L4 still shows its 30: margin has not published it since)
         JsonNode queue = json.mapper().readTree(http.get("/api/v1/adl/" + symbol + "/queue?side=LONG").body());
         JsonNode entries = queue.get("long").get("entries");
+        assertThat(entries.findValuesAsString("accountId")).containsExactly("L4-" + run, "L1-" + run, "L6-" + run,
+                "L3-" + run);
+        assertThat(queue.get("long").get("positions").asLong()).isEqualTo(4);
+        assertThat(entries.findValues("indicator").stream().map(JsonNode::asInt).toList()).containsExactly(4, 3, 2, 1);
+
+        // a newer snapshot of L5 holding 5 (it bought them back): in the queue again, a quarter of its first uPnL and
+        // of its score (0.0375), behind L6, once the page's head of the side is read again (at most 5 s later)
+        snapshot("L5-" + run, "1000", "0.5", position(symbol, new BigDecimal("5"), entry5, "650"));
+        JsonNode back = await().atMost(WAIT).until(() -> json.mapper().readTree(http.get("/api/v1/adl/" + symbol
+                + "/queue?side=LONG").body()).get("long"), side -> side.get("positions").asLong() == 5);
+        entries = back.get("entries");
         assertThat(entries.findValuesAsString("accountId")).containsExactly("L4-" + run, "L1-" + run, "L6-" + run,
                 "L5-" + run, "L3-" + run);
         assertThat(new BigDecimal(entries.get(3).get("size").asString())).isEqualByComparingTo("5");

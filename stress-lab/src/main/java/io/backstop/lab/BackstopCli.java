@@ -341,8 +341,11 @@ public final class BackstopCli implements Callable<Integer> {
             + "schedule however slowly it answers): trades to trades.fills at the normal rate x --multiplier, risk "
             + "queries at the normal rate x --query-multiplier. Prints what was served, shed and failed with latencies "
             + "corrected for coordinated omission, waits until margin-service has applied the trades, writes "
-            + "reports/load-<time>/. Exit 0 when the run completed (shed and failed requests are results), 1 when the "
-            + "platform was not reachable, 2 when margin-service did not apply every acknowledged trade in time.")
+            + "reports/load-<time>/. Its venue ticks price every asset a seeded base holds: BTC at 60,000 and ETH at"
+            + " 3,000 (wandering a little; half the seed's prices, a shock to a seeded base), SOL, BNB, USDC, USDE at"
+            + " the seed's prices, WBETH as ETH x its staking rate (published too). Exit 0 when the run completed (shed"
+            + " and failed requests are results), 1 when the platform was not reachable, 2 when margin-service did not"
+            + " apply every acknowledged trade in time.")
     static final class Load implements Callable<Integer> {
         @Option(names = "--normal-rate", defaultValue = "2", description = "trades per second at normal load (default ${DEFAULT-VALUE})")
         double normalRate;
@@ -362,17 +365,36 @@ public final class BackstopCli implements Callable<Integer> {
         java.time.Duration queryTimeout;
         @Option(names = "--drain-timeout", defaultValue = "120s", converter = Time.class, description = "how long to wait for margin-service to apply the trades (default ${DEFAULT-VALUE})")
         java.time.Duration drainTimeout;
+        @Option(names = "--price-only", paramLabel = "ASSET", split = ",", description = "price only these assets"
+                + " (BTC, ETH, SOL, BNB, USDC, USDE, WBETH; WBETH needs ETH) and leave the others unpriced: a partial"
+                + " price outage, in which margin-service cannot value the accounts holding them (--price-only"
+                + " BTC,ETH is the load before it priced the seed's assets; default: all)")
+        List<String> priceOnly = List.of();
+        @Option(names = "--price", paramLabel = "ASSET=USDT", description = "another price for an asset, repeatable:"
+                + " --price BTC=121000 --price ETH=4350 are the seed's own prices, no shock (default: BTC 60000, ETH"
+                + " 3000, SOL 220, BNB 1250, USDC 1, USDE 1; WBETH follows ETH)")
+        List<String> prices = List.of();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            // refused as bad input: the reason on stderr with the usage, exit 2, before anything is started
             if (!(normalRate > 0) || !(multiplier > 0) || !(queryMultiplier > 0) || accounts < 1 || maxInFlight < 1
                     || duration.isZero()) {
-                throw new CommandLine.ParameterException(new CommandLine(this),
+                throw new CommandLine.ParameterException(spec.commandLine(),
                         "rates, multipliers and --duration must be positive, --accounts and --max-in-flight at least 1");
+            }
+            io.backstop.lab.load.LoadPrices ticked;
+            try {
+                ticked = io.backstop.lab.load.LoadPrices.of(priceOnly, prices);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "backstop load: " + e.getMessage());
             }
             return new io.backstop.lab.load.SurgeLoad(RuntimeSettings.load(System.getenv()), System.out)
                     .run(new io.backstop.lab.load.SurgeLoad.Plan(normalRate, multiplier, queryMultiplier, duration,
-                            accounts, seed, maxInFlight, queryTimeout, drainTimeout));
+                            accounts, seed, maxInFlight, queryTimeout, drainTimeout, ticked));
         }
 
         /** {@code 90} or {@code 90s} (seconds), {@code 500ms}, {@code 2m}. */

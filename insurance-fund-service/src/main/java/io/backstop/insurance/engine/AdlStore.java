@@ -189,14 +189,16 @@ public class AdlStore {
      */
     public Set<String> exhausted(String symbol) {
         return new TreeSet<>(jdbc.queryForList("SELECT e.account_id FROM adl_exhausted e LEFT JOIN adl_account a"
-                + " ON a.account_id = e.account_id WHERE e.symbol = ? AND coalesce(a.sequence, 0) <= e.sequence",
-                String.class, symbol));
+                + " ON a.account_id = e.account_id WHERE e.symbol = ? AND " + IN_FORCE, String.class, symbol));
     }
 
-    /** How many positions one side of a symbol holds (the queue's length, whose fifths are the indicators). */
+    /**
+     * How many positions one side of a symbol holds in the queue (its length, whose fifths are the indicators): the
+     * {@link #exhausted} ones passed over, as the ADL step passes over them.
+     */
     public int sideSize(String symbol, boolean longs) {
-        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_position WHERE symbol = ? AND (size > 0) = ?",
-                Integer.class, symbol, longs);
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_position p WHERE symbol = ? AND (size > 0) = ?"
+                + NOT_EXHAUSTED, Integer.class, symbol, longs);
         return n == null ? 0 : n;
     }
 
@@ -218,12 +220,28 @@ public class AdlStore {
      * the scores are {@link AdlRanking#score}'s (ADR 15).
      */
     public List<AdlCandidate> head(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int k) {
+        return head(SIDE, symbol, longs, mark, ranking, k);
+    }
+
+    /**
+     * {@link #head} without the positions margin answered closed ({@link #exhausted}): the first {@code k} positions
+     * the ADL step would ask, in its order, as the queue page shows them. The waterfall reads {@link #head} and passes
+     * over them itself ({@code PlannedQueue}), together with what its decision learns of further answers.
+     */
+    public List<AdlCandidate> headWithoutExhausted(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
+                                                   int k) {
+        return head(QUEUED, symbol, longs, mark, ranking, k);
+    }
+
+    /** {@link #head} of {@code side}: {@link #SIDE} or {@link #QUEUED}, whose parameters it takes. */
+    private List<AdlCandidate> head(String side, String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
+                                    int k) {
         if (k < 1) {
             throw new IllegalArgumentException("the head of a queue holds at least one position, asked for " + k);
         }
         int limit = k + HEAD_MARGIN;
         List<AdlHead.Approximate> first = jdbc.query("SELECT " + CANDIDATE + ", " + approximate(ranking) + " AS approx"
-                        + " FROM " + SIDE + " ORDER BY approx DESC LIMIT ?",
+                        + " FROM " + side + " ORDER BY approx DESC LIMIT ?",
                 (rs, i) -> new AdlHead.Approximate(candidate(rs, mark), rs.getDouble("approx")),
                 mark, symbol, longs, limit);
         OptionalDouble floor = AdlHead.missing(first, k, limit);
@@ -237,19 +255,19 @@ public class AdlStore {
                     .toList();
             int need = k - above.size();
             int zeroLimit = need + HEAD_MARGIN;
-            List<AdlCandidate> zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE "
+            List<AdlCandidate> zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE "
                             + approximate(ranking) + " = 0 ORDER BY abs(size) DESC LIMIT ?",
                     (rs, i) -> candidate(rs, mark), mark, symbol, longs, zeroLimit);
             Optional<BigDecimal> quantity = AdlHead.missingZeros(zeros, need, zeroLimit);
             if (quantity.isPresent()) {
-                zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking) + " = 0"
+                zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE " + approximate(ranking) + " = 0"
                         + " AND abs(size) >= ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity.get());
             }
             List<AdlCandidate> band = new ArrayList<>(above);
             band.addAll(zeros);
             return AdlHead.exact(band, k, ranking);
         }
-        List<AdlCandidate> band = jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE "
+        List<AdlCandidate> band = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE "
                         + approximate(ranking) + " >= ?",
                 (rs, i) -> candidate(rs, mark), mark, symbol, longs, floor.getAsDouble());
         return AdlHead.exact(band, k, ranking);
@@ -263,13 +281,15 @@ public class AdlStore {
      * Where {@code accountId}'s position on one side of a symbol stands in the queue at {@code mark}, exactly as
      * {@link AdlQueue#rank} would rank the whole side, without reading it: PostgreSQL counts the positions whose
      * approximate score is clearly above the account's (for a score of exactly 0, also the zero scores of larger
-     * quantity), and {@link AdlHead#rank} ranks exactly those near it (of a zero score, those of its quantity). Empty
-     * when the account holds no position on that side (or its position changed between the statements).
+     * quantity), and {@link AdlHead#rank} ranks exactly those near it (of a zero score, those of its quantity). The
+     * queue is the one the ADL step walks: the {@link #exhausted} positions are passed over, neither counted ahead of
+     * the account nor in the side's size. Empty when the account holds no position on that side, when margin answered
+     * it closed (exhausted), or when its position changed between the statements.
      */
     public Optional<Standing> standing(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
                                        String accountId) {
         Optional<AdlHead.Approximate> own = jdbc.query("SELECT " + CANDIDATE + ", " + approximate(ranking)
-                        + " AS approx FROM " + SIDE + " WHERE account_id = ?",
+                        + " AS approx FROM " + QUEUED + " WHERE account_id = ?",
                 (rs, i) -> new AdlHead.Approximate(candidate(rs, mark), rs.getDouble("approx")),
                 mark, symbol, longs, accountId).stream().findFirst();
         if (own.isEmpty()) {
@@ -282,13 +302,13 @@ public class AdlStore {
         BigDecimal quantity = score == 0 ? own.get().candidate().quantity() : null;
         long[] counts = jdbc.queryForObject("SELECT count(*) FILTER (WHERE approx > ? OR (approx = 0"
                         + " AND abs(size) > ?::numeric)), count(*) FROM (SELECT size, " + approximate(ranking)
-                        + " AS approx FROM " + SIDE + ") scored",
+                        + " AS approx FROM " + QUEUED + ") scored",
                 (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}, ceiling, quantity, mark, symbol, longs);
         List<AdlCandidate> band = quantity == null
-                ? jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking)
+                ? jdbc.query("SELECT " + CANDIDATE + " FROM " + QUEUED + " WHERE " + approximate(ranking)
                         + " BETWEEN ? AND ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs,
                         AdlHead.floor(score), ceiling)
-                : jdbc.query("SELECT " + CANDIDATE + " FROM " + SIDE + " WHERE " + approximate(ranking) + " = 0"
+                : jdbc.query("SELECT " + CANDIDATE + " FROM " + QUEUED + " WHERE " + approximate(ranking) + " = 0"
                         + " AND abs(size) = ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity);
         return AdlHead.rank(accountId, counts[0], band, ranking).stream().boxed().findFirst()
                 .flatMap(rank -> band.stream().filter(c -> c.accountId().equals(accountId)).findFirst()
@@ -298,10 +318,28 @@ public class AdlStore {
     /** Rows read past the k asked, so that the usual band of near ties below the k-th needs no second read. */
     private static final int HEAD_MARGIN = 32;
 
+    /**
+     * Of a row {@code e} of {@code adl_exhausted} and its account's stored snapshot {@code a} (left joined): the answer
+     * still holds, no snapshot of the account newer than it has arrived.
+     */
+    private static final String IN_FORCE = "coalesce(a.sequence, 0) <= e.sequence";
+
+    /** Of a position {@code p} of {@code adl_position}: not {@link #exhausted} on its symbol. */
+    private static final String NOT_EXHAUSTED = " AND NOT EXISTS (SELECT 1 FROM adl_exhausted e LEFT JOIN adl_account a"
+            + " ON a.account_id = e.account_id WHERE e.symbol = p.symbol AND e.account_id = p.account_id AND "
+            + IN_FORCE + ")";
+
     /** One side of a symbol valued at the mark; parameters: the mark, the symbol, whether the longs. */
-    static final String SIDE = "(SELECT account_id, size, entry_price, size * (m.mark - entry_price) AS pnl,"
-            + " m.mark, wallet_balance, equity, margin_ratio FROM adl_position, (SELECT ?::numeric AS mark) m"
-            + " WHERE symbol = ? AND (size > 0) = ?) side";
+    static final String SIDE = side("");
+
+    /** {@link #SIDE} less its {@link #exhausted} positions: the queue the ADL step walks; the same parameters. */
+    static final String QUEUED = side(NOT_EXHAUSTED);
+
+    private static String side(String condition) {
+        return "(SELECT account_id, size, entry_price, size * (m.mark - entry_price) AS pnl, m.mark, wallet_balance,"
+                + " equity, margin_ratio FROM adl_position p, (SELECT ?::numeric AS mark) m"
+                + " WHERE symbol = ? AND (size > 0) = ?" + condition + ") side";
+    }
 
     /** The columns of a position of {@link #SIDE} that {@link #candidate} reads. */
     static final String CANDIDATE = "account_id, size, entry_price, pnl, wallet_balance, equity, margin_ratio";

@@ -10,6 +10,7 @@ import io.backstop.insurance.engine.UnknownFund;
 import io.backstop.insurance.fund.FundView;
 import io.backstop.insurance.waterfall.AdlQueue;
 import io.backstop.kit.prices.PriceBoard;
+import io.swagger.v3.oas.annotations.Operation;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.net.URI;
@@ -123,8 +124,13 @@ class InsuranceController {
     /**
      * One side's queue: the first {@code limit} positions with their rank, score and indicator (4 = first fifth),
      * as {@link AdlQueue#rank} ranks the whole side at the mark shown, from the head of the side read and counted at
-     * most {@link QueueHeads#MAX_AGE} ago. A trader reads its own place with {@link #adlAccount}.
+     * most {@link QueueHeads#MAX_AGE} ago. The side is the one the ADL step walks: a position margin answered closed
+     * (the fund passes over it until a newer snapshot of its account) is neither listed nor counted. A trader reads
+     * its own place with {@link #adlAccount}.
      */
+    @Operation(summary = "One side's ADL queue at the mark: the first positions with rank, score and indicator (4 ="
+            + " first fifth), and the side's count; positions margin answered closed are passed over, as the ADL step"
+            + " passes over them, until a newer snapshot of their account")
     @GetMapping("/adl/{symbol}/queue")
     Map<String, Object> adlQueue(@PathVariable String symbol, @RequestParam(required = false) String side,
                                  @RequestParam(defaultValue = "50") int limit) {
@@ -182,8 +188,11 @@ class InsuranceController {
      * A trader's own ADL indicator (an operator's view of any account's): for each position the fund knows of the
      * account, its place on the queue of its symbol and side, ranked as the queue endpoint ranks it (exactly, without
      * reading the side: {@link AdlStore#standing}). A position that disappears between the reads (a newer snapshot)
-     * is left out.
+     * is left out, and so is one margin answered closed, which the ADL step passes over.
      */
+    @Operation(summary = "An account's ADL indicator: each of its positions' rank, indicator and score on its side's"
+            + " queue, counted as the queue endpoint counts (positions margin answered closed passed over, its own"
+            + " left out)")
     @GetMapping("/adl/accounts/{accountId}")
     AccountAdl adlAccount(@PathVariable String accountId) {
         Map<String, BigDecimal> held = new LinkedHashMap<>();

@@ -55,7 +55,8 @@ final class QueueHeads {
     }
 
     private Head read(String symbol, boolean longs, BigDecimal mark, Instant now) {
-        List<AdlCandidate> head = positions.head(symbol, longs, mark, ranking, DEPTH);
+        // the queue as the ADL step walks it: the positions margin answered closed are passed over
+        List<AdlCandidate> head = positions.headWithoutExhausted(symbol, longs, mark, ranking, DEPTH);
         // two statements: a newer snapshot between them may add a position the count missed
         int size = Math.max(positions.sideSize(symbol, longs), head.size());
         return new Head(AdlQueue.head(head, ranking, size), size, now);

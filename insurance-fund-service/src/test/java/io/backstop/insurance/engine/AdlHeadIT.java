@@ -9,6 +9,8 @@ import io.backstop.insurance.waterfall.AdlCandidate;
 import io.backstop.insurance.waterfall.AdlHeadTest;
 import io.backstop.insurance.waterfall.AdlQueue;
 import io.backstop.insurance.waterfall.AdlRanking;
+import io.backstop.insurance.waterfall.AdlSide;
+import io.backstop.insurance.waterfall.PlannedQueue;
 import io.backstop.testkit.RealInfrastructure;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -223,6 +225,71 @@ class AdlHeadIT {
         assertThat(positions.exhausted("XEXUSDT")).containsExactly("ex-never");
         assertThat(jdbc.queryForObject("SELECT count(*) FROM adl_exhausted WHERE account_id = 'ex-1'", Integer.class))
                 .as("the newer snapshot removed the answer").isZero();
+    }
+
+    /**
+     * The queue the API shows ({@link AdlStore#headWithoutExhausted}, {@link AdlStore#sideSize},
+     * {@link AdlStore#standing}) passes over the positions margin answered closed exactly as the ADL step does: what
+     * the waterfall's walk would ask, in its order, and nothing it passes over counted ahead of anyone; a newer
+     * snapshot of the account puts its position back.
+     */
+    @Test
+    void theQueueTheApiShowsPassesOverExhaustedPositionsAsTheAdlStepDoes() {
+        String symbol = "XQUEUEUSDT";
+        List<AdlCandidate> side = AdlHeadTest.randomSide(new Random(2027), 300).stream()
+                .map(c -> new AdlCandidate("q-" + c.accountId(), c.size(), c.entryPrice(), c.markPrice(),
+                        c.unrealizedPnl(), c.walletBalance(), c.equity(), c.marginRatio())).toList();
+        java.util.function.BiFunction<AdlCandidate, Long, AdlStore.Snapshot> snapshot = (c, sequence) ->
+                new AdlStore.Snapshot(new AccountPositionsSnapshotted(c.accountId(), c.walletBalance(), c.equity(),
+                        BigDecimal.ZERO, c.marginRatio(), List.of(mark(symbol, c.size(), c.entryPrice()),
+                        mark("XQUEUE2USDT", c.size(), c.entryPrice()))), sequence);
+        positions.applySnapshots(side.stream().map(c -> snapshot.apply(c, 1L)).toList());
+        List<String> whole = AdlQueue.rank(side, AdlRanking.BINANCE).stream().map(r -> r.candidate().accountId())
+                .toList();
+        int firstZero = (int) AdlQueue.rank(side, AdlRanking.BINANCE).stream().filter(r -> r.score().signum() > 0)
+                .count();
+        assertThat(firstZero).as("zero scores to pass over among").isLessThan(290);
+        // the first, the third, one among the zero scores and the last; the second only on another symbol
+        List<String> exhausted = List.of(whole.get(0), whole.get(2), whole.get(firstZero + 3), whole.get(299));
+        exhausted.forEach(account -> positions.recordExhausted(account, symbol));
+        positions.recordExhausted(whole.get(1), "XQUEUE2USDT");
+
+        for (AdlRanking ranking : AdlRanking.values()) {
+            List<String> walked = new ArrayList<>();
+            PlannedQueue planned = new PlannedQueue();
+            planned.learn(symbol, positions.exhausted(symbol), Map.of());
+            AdlSide waterfall = planned.side(symbol, true, MARK, () -> positions.queue(symbol, true, MARK, ranking));
+            waterfall.walk().forEach(c -> {
+                if (waterfall.available(c).signum() > 0) {
+                    walked.add(c.accountId());
+                }
+            });
+            assertThat(walked).as(ranking + ": the ADL step passes them over").hasSize(296)
+                    .doesNotContainAnyElementsOf(exhausted).contains(whole.get(1));
+            for (int k : List.of(1, 2, 3, 50, 296, 1000)) {
+                assertThat(positions.headWithoutExhausted(symbol, true, MARK, ranking, k))
+                        .extracting(AdlCandidate::accountId).as("%s, k %d", ranking, k)
+                        .containsExactlyElementsOf(walked.subList(0, Math.min(k, walked.size())));
+            }
+            for (int rank : List.of(1, 2, 100, 296)) {
+                AdlStore.Standing s = positions.standing(symbol, true, MARK, ranking, walked.get(rank - 1))
+                        .orElseThrow();
+                assertThat(s.rank()).as("%s, %s", ranking, walked.get(rank - 1)).isEqualTo(rank);
+                assertThat(s.sideSize()).isEqualTo(296);
+            }
+            for (String account : exhausted) {
+                assertThat(positions.standing(symbol, true, MARK, ranking, account)).as(account + " is out").isEmpty();
+            }
+        }
+        assertThat(positions.sideSize(symbol, true)).isEqualTo(296);
+
+        AdlCandidate first = side.stream().filter(c -> c.accountId().equals(whole.get(0))).findFirst().orElseThrow();
+        positions.applySnapshots(List.of(snapshot.apply(first, 2L)));
+        assertThat(positions.sideSize(symbol, true)).as("a newer snapshot: in the queue again").isEqualTo(297);
+        assertThat(positions.standing(symbol, true, MARK, AdlRanking.BINANCE, whole.get(0)).orElseThrow().rank())
+                .isEqualTo(1);
+        assertThat(positions.headWithoutExhausted(symbol, true, MARK, AdlRanking.BINANCE, 2))
+                .extracting(AdlCandidate::accountId).containsExactly(whole.get(0), whole.get(1));
     }
 
     private List<String> ranked(AdlRanking ranking) {

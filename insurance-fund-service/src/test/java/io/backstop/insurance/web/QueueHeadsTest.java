@@ -31,7 +31,8 @@ class QueueHeadsTest {
         }
 
         @Override
-        public List<AdlCandidate> head(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int k) {
+        public List<AdlCandidate> headWithoutExhausted(String symbol, boolean longs, BigDecimal mark,
+                                                       AdlRanking ranking, int k) {
             reads++;
             List<AdlQueue.Ranked> all = AdlQueue.rank(candidates, ranking);
             return all.subList(0, Math.min(k, all.size())).stream().map(AdlQueue.Ranked::candidate).toList();

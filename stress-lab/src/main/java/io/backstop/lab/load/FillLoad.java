@@ -73,7 +73,7 @@ public final class FillLoad {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ByteArraySerializer())) {
-            ticker.scheduleAtFixedRate(() -> world.tick(producer, random, false), 0, 200, TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(() -> world.tick(producer, random), 0, 200, TimeUnit.MILLISECONDS);
             waitFor("BTCUSDT prices at margin-service", () -> metric(margin, BTC_PRICES) > 0, Duration.ofSeconds(60));
 
             String run = Long.toString(System.currentTimeMillis(), 36);

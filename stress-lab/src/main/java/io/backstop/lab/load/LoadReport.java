@@ -92,6 +92,7 @@ public final class LoadReport {
         plan.put("maxInFlightPerStream", p.maxInFlight());
         plan.put("queryTimeoutSeconds", p.queryTimeout().toMillis() / 1000.0);
         plan.put("arrivals", "open model, constant spacing");
+        plan.put("prices", p.prices().describe());
 
         Map<String, Object> trades = stream(r.trades(), TRADES_SERVED, TRADES_LATENCY);
         SurgeLoad.Applied a = r.applied();

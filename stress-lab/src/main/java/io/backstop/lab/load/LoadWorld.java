@@ -3,6 +3,7 @@ package io.backstop.lab.load;
 import io.backstop.events.EventEnvelope;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
+import io.backstop.events.market.ConversionRateObserved;
 import io.backstop.events.market.VenueTickObserved;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -21,12 +22,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * What the load generators need around their load: accounts with collateral at margin-service, and BTC
- * (and ETH) venue ticks on every venue so the oracle keeps publishing and margin-service can mark.
+ * What the load generators need around their load: accounts with collateral at margin-service, and venue ticks on
+ * every venue so the oracle keeps publishing and margin-service can mark: BTC (and ETH) for {@code fills} and
+ * {@code latency}, every asset of {@link LoadPrices} for {@code load}.
  */
 final class LoadWorld {
-
-    private static final List<String> VENUES = List.of("binance", "okx", "bybit", "coinbase", "kraken", "bitget", "gate");
 
     private final HttpClient http;
     private final String authorization;
@@ -76,13 +76,9 @@ final class LoadWorld {
         return ids;
     }
 
-    /** One round of ticks around 60,000 (BTC) and, with {@code eth}, 3,000 (ETH), on every venue and the perpetuals. */
-    void tick(KafkaProducer<String, byte[]> producer, Random random, boolean eth) {
-        Instant now = Instant.now();
-        tick(producer, "BTC", BigDecimal.valueOf(60_000 + random.nextInt(20) - 10), now);
-        if (eth) {
-            tick(producer, "ETH", BigDecimal.valueOf(3_000 + random.nextInt(4) - 2), now);
-        }
+    /** One round of BTC ticks around 60,000 on every venue and the perpetual (the fills are all BTCUSDT). */
+    void tick(KafkaProducer<String, byte[]> producer, Random random) {
+        tick(producer, "BTC", BigDecimal.valueOf(60_000 + random.nextInt(20) - 10), Instant.now());
     }
 
     /** One round of BTC ticks at {@code price} on every venue and the perpetual. */
@@ -90,13 +86,26 @@ final class LoadWorld {
         tick(producer, "BTC", price, Instant.now());
     }
 
+    /** One round of {@code prices}' ticks ({@link LoadPrices#round}), stamped now. */
+    void tick(KafkaProducer<String, byte[]> producer, LoadPrices prices, Random random) {
+        prices.round(random, Instant.now()).forEach(tick -> send(producer, tick));
+    }
+
+    /** The conversion rates {@code prices} price a wrapped asset by ({@link LoadPrices#rates}), observed now. */
+    void rates(KafkaProducer<String, byte[]> producer, LoadPrices prices) {
+        for (ConversionRateObserved rate : prices.rates(Instant.now())) {
+            producer.send(new ProducerRecord<>(Topic.MARKET_RATES.baseName(), rate.key(),
+                    json.encode(EventEnvelope.of(rate, rate.observedAt(), null, null))));
+        }
+    }
+
     private void tick(KafkaProducer<String, byte[]> producer, String asset, BigDecimal price, Instant now) {
-        for (String venue : VENUES) {
+        for (String venue : LoadPrices.VENUES) {
             send(producer, new VenueTickObserved(venue, asset, price.subtract(BigDecimal.ONE), price.add(BigDecimal.ONE),
                     price, now));
         }
-        send(producer, new VenueTickObserved("exchange", asset + "USDT-PERP", price, price.add(BigDecimal.ONE), price,
-                now));
+        send(producer, new VenueTickObserved(LoadPrices.PERP_VENUE, asset + "USDT-PERP", price,
+                price.add(BigDecimal.ONE), price, now));
     }
 
     private void send(KafkaProducer<String, byte[]> producer, VenueTickObserved tick) {

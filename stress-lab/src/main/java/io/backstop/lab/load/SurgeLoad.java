@@ -43,7 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code ./backstop load}: a surge on the running platform ({@code ./backstop up}). Opens accounts over
- * REST, keeps BTC and ETH venue ticks flowing so margin-service can mark, then for a fixed time offers
+ * REST, keeps venue ticks of every asset of {@link LoadPrices} flowing (and WBETH's staking rate) so margin-service
+ * can mark its own accounts and a seeded base alike, then for a fixed time offers
  * trades to {@code trades.fills} at the normal rate times a multiplier and risk queries to
  * margin-service at the normal rate times another, both open-model ({@link OpenLoop}): arrivals keep
  * their schedule however slowly the platform answers. Prints what was served, shed and failed with
@@ -68,9 +69,10 @@ public final class SurgeLoad {
      * @param maxInFlight     per stream; arrivals beyond are counted as not sent
      * @param queryTimeout    a risk query unanswered this long fails
      * @param drainTimeout    how long to wait, after sending, for margin-service to apply every acknowledged trade
+     * @param prices          what the venue ticks price, and at what
      */
     public record Plan(double normalRate, double multiplier, double queryMultiplier, Duration duration, int accounts,
-                       long seed, int maxInFlight, Duration queryTimeout, Duration drainTimeout) {
+                       long seed, int maxInFlight, Duration queryTimeout, Duration drainTimeout, LoadPrices prices) {
 
         public double tradesPerSecond() {
             return normalRate * multiplier;
@@ -174,13 +176,17 @@ public final class SurgeLoad {
             throw new IllegalStateException("Kafka at " + settings.kafkaBootstrap() + " did not answer for "
                     + Topic.TRADES_FILLS.baseName() + " (" + e.getMessage() + "); start Backstop with ./backstop up", e);
         }
+        LoadPrices prices = plan.prices();
         Map<String, Double> pricesBefore = new HashMap<>();
-        for (String symbol : List.of("BTCUSDT", "ETHUSDT")) {
+        for (String symbol : prices.symbols()) {
             pricesBefore.put(symbol, meter(margin, "backstop.margin.prices.received?tag=symbol:" + symbol));
         }
+        out.println("pricing " + prices.describe());
         Random random = new Random(plan.seed() + 1);
-        ticker.scheduleAtFixedRate(() -> world.tick(producer, random, true), 0, 200, TimeUnit.MILLISECONDS);
-        for (String symbol : List.of("BTCUSDT", "ETHUSDT")) {
+        // WBETH's rate does not age at the oracle, and each accepted one is a write there: once a second is plenty
+        ticker.scheduleAtFixedRate(() -> world.rates(producer, prices), 0, 1, TimeUnit.SECONDS);
+        ticker.scheduleAtFixedRate(() -> world.tick(producer, prices, random), 0, 200, TimeUnit.MILLISECONDS);
+        for (String symbol : prices.symbols()) {
             waitFor("new " + symbol + " prices at margin-service (is the oracle up?)",
                     () -> meter(margin, "backstop.margin.prices.received?tag=symbol:" + symbol) > pricesBefore.get(symbol),
                     Duration.ofSeconds(60));
@@ -203,7 +209,8 @@ public final class SurgeLoad {
         double shedBefore = meter(margin, SHED_METER);
         Random random = new Random(plan.seed()); // drawn on the trade stream's scheduler thread only
         OpenLoop trades = OpenLoop.start("trades", plan.tradesPerSecond(), plan.maxInFlight(), plan.duration(),
-                (n, sent) -> send(producer, tradeSender, trade("load-" + run + "-t" + n, accounts, random), sent));
+                (n, sent) -> send(producer, tradeSender, trade("load-" + run + "-t" + n, accounts, random,
+                        plan.prices()), sent));
         RiskQueries queries = RiskQueries.start(margin, accounts, tokens::trader, plan.queriesPerSecond(), plan.seed() + 2,
                 plan.maxInFlight(), plan.queryTimeout(), plan.duration());
 
@@ -240,17 +247,21 @@ public final class SurgeLoad {
         }
     }
 
-    /** A BTCUSDT (60%) or ETHUSDT fill of about 600 / 300 USDT for a random account, either side. */
-    private static TradeFilled trade(String tradeId, List<String> accounts, Random random) {
+    /**
+     * A BTCUSDT (60%) or ETHUSDT fill of 0.01 BTC or 0.1 ETH (about 600 / 300 USDT at the default prices) for a random
+     * account, either side, within 100 / 5 USDT of the run's price.
+     */
+    private static TradeFilled trade(String tradeId, List<String> accounts, Random random, LoadPrices prices) {
         String account = accounts.get(random.nextInt(accounts.size()));
         Side side = random.nextBoolean() ? Side.BUY : Side.SELL;
         if (random.nextInt(10) < 6) {
             return new TradeFilled(tradeId, account, "BTCUSDT", side, new BigDecimal("0.010"),
-                    BigDecimal.valueOf(60_000 + random.nextInt(200) - 100), new BigDecimal("0.24"), "USDT",
-                    MarginMode.CROSS, null);
+                    prices.reference("BTC").add(BigDecimal.valueOf(random.nextInt(200) - 100)), new BigDecimal("0.24"),
+                    "USDT", MarginMode.CROSS, null);
         }
         return new TradeFilled(tradeId, account, "ETHUSDT", side, new BigDecimal("0.10"),
-                BigDecimal.valueOf(3_000 + random.nextInt(10) - 5), new BigDecimal("0.12"), "USDT", MarginMode.CROSS, null);
+                prices.reference("ETH").add(BigDecimal.valueOf(random.nextInt(10) - 5)), new BigDecimal("0.12"), "USDT",
+                MarginMode.CROSS, null);
     }
 
     /**

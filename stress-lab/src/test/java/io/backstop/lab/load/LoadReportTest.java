@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 class LoadReportTest {
 
     private static final SurgeLoad.Plan PLAN = new SurgeLoad.Plan(2, 100, 1000, Duration.ofSeconds(60), 1000, 1L, 1000,
-            Duration.ofSeconds(10), Duration.ofSeconds(120));
+            Duration.ofSeconds(10), Duration.ofSeconds(120), LoadPrices.all());
 
     /** {@code values} in milliseconds, recorded in microseconds as the loop does. */
     private static Histogram histogram(long... millis) {
@@ -65,6 +65,8 @@ class LoadReportTest {
 
         JsonNode json = JsonMapper.builder().build().readTree(Files.readString(dir.resolve("result.json")));
         assertThat(json.path("plan").path("multiplier").asDouble()).isEqualTo(100);
+        assertThat(json.path("plan").path("prices").asString()).startsWith("BTC 60000 (±10), ETH 3000 (±2), SOL 220")
+                .endsWith("WBETH = ETH x 1.0812 (binance-staking)");
         assertThat(json.path("riskQueries").path("shedCount").asLong()).isEqualTo(28_000);
         assertThat(json.path("riskQueries").path("failures").path("timeout").asLong()).isEqualTo(500);
         assertThat(json.path("riskQueries").path("correctedMs").path("max").asDouble()).isBetween(3990.0, 4010.0);
