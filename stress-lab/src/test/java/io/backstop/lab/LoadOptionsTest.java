@@ -1,5 +1,6 @@
 package io.backstop.lab;
 
+import static io.backstop.lab.CliRefusal.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
@@ -28,14 +29,5 @@ class LoadOptionsTest {
         assertThat(cli.execute("load", "--help")).isZero();
         assertThat(out.toString().replaceAll("\\s+", " ")).contains("--price-only=ASSET").contains("--price=ASSET=USDT")
                 .contains("a partial price outage").contains("WBETH as ETH x its staking rate (published too)");
-    }
-
-    private static String refusal(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new BackstopCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        assertThat(cli.execute(args)).as(String.join(" ", args)).isEqualTo(2);
-        assertThat(out.toString()).as("nothing on stdout").isEmpty();
-        return err.toString();
     }
 }

@@ -1,11 +1,9 @@
 package io.backstop.lab;
 
+import static io.backstop.lab.CliRefusal.refusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** `./backstop seed` refuses what it cannot seed before starting anything: on stderr, with the reason, exit 2. */
 class SeedOptionsTest {
@@ -17,14 +15,5 @@ class SeedOptionsTest {
                 + " --accounts (10)");
         assertThat(refusal("seed", "--accounts", "10", "--positions", "20", "--replace", "--resume"))
                 .contains("--replace and --resume exclude each other");
-    }
-
-    private static String refusal(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new BackstopCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        assertThat(cli.execute(args)).as(String.join(" ", args)).isEqualTo(2);
-        assertThat(out.toString()).as("nothing on stdout").isEmpty();
-        return err.toString();
     }
 }

@@ -161,15 +161,9 @@ public class LiquidationStore {
                 fills.clear();
             }
             if (!orderStatuses.isEmpty()) {
-                updateAll("liquidation_order", ORDER_STATUSES, orderStatuses.size(), con -> new java.sql.Array[] {
-                        con.createArrayOf("uuid", orderStatuses.keySet().toArray()),
-                        con.createArrayOf("text", orderStatuses.values().stream().map(OrderUpdate::status).toArray()),
-                        con.createArrayOf("numeric", orderStatuses.values().stream().map(OrderUpdate::filled)
-                                .toArray()),
-                        con.createArrayOf("numeric", orderStatuses.values().stream().map(OrderUpdate::cancelled)
-                                .toArray()),
-                        con.createArrayOf("timestamptz", orderStatuses.values().stream().map(OrderUpdate::at)
-                                .toArray())});
+                updateAll("liquidation_order", ORDER_STATUSES, orderStatuses, List.of(
+                        new Column<>("text", OrderUpdate::status), new Column<>("numeric", OrderUpdate::filled),
+                        new Column<>("numeric", OrderUpdate::cancelled), new Column<>("timestamptz", OrderUpdate::at)));
                 orderStatuses.clear();
             }
             if (!orders.isEmpty()) {
@@ -177,44 +171,37 @@ public class LiquidationStore {
                 orders.clear();
             }
             if (!updates.isEmpty()) {
-                updateAll("liquidation", UPDATES, updates.size(), con -> new java.sql.Array[] {
-                        con.createArrayOf("uuid", updates.keySet().toArray()),
-                        con.createArrayOf("text", updates.values().stream().map(LiquidationUpdate::status).toArray()),
-                        con.createArrayOf("integer", updates.values().stream().map(LiquidationUpdate::round)
-                                .toArray()),
-                        con.createArrayOf("numeric", updates.values().stream().map(LiquidationUpdate::health)
-                                .toArray()),
-                        con.createArrayOf("numeric", updates.values().stream().map(LiquidationUpdate::notional)
-                                .toArray()),
-                        con.createArrayOf("text", updates.values().stream().map(LiquidationUpdate::state).toArray()),
-                        con.createArrayOf("text", updates.values().stream().map(LiquidationUpdate::outcome)
-                                .toArray()),
-                        con.createArrayOf("timestamptz", updates.values().stream().map(LiquidationUpdate::at)
-                                .toArray())});
+                updateAll("liquidation", UPDATES, updates, List.of(new Column<>("text", LiquidationUpdate::status),
+                        new Column<>("integer", LiquidationUpdate::round),
+                        new Column<>("numeric", LiquidationUpdate::health),
+                        new Column<>("numeric", LiquidationUpdate::notional),
+                        new Column<>("text", LiquidationUpdate::state), new Column<>("text", LiquidationUpdate::outcome),
+                        new Column<>("timestamptz", LiquidationUpdate::at)));
                 updates.clear();
             }
         }
 
-        private void updateAll(String table, String sql, int rows, Columns columns) {
+        /** One statement for {@code rows}: the ids as its first array parameter, then each column's. */
+        private <R> void updateAll(String table, String sql, Map<UUID, R> rows, List<Column<R>> columns) {
             int updated = jdbc.update(con -> {
                 var ps = con.prepareStatement(sql);
-                java.sql.Array[] arrays = columns.of(con);
-                for (int i = 0; i < arrays.length; i++) {
-                    ps.setArray(i + 1, arrays[i]);
+                ps.setArray(1, con.createArrayOf("uuid", rows.keySet().toArray()));
+                for (int i = 0; i < columns.size(); i++) {
+                    Column<R> column = columns.get(i);
+                    ps.setArray(i + 2, con.createArrayOf(column.type(), rows.values().stream().map(column.value())
+                            .toArray()));
                 }
                 return ps;
             });
-            if (updated != rows) {
-                throw new IllegalStateException("updated " + updated + " of " + rows + " rows of " + table
+            if (updated != rows.size()) {
+                throw new IllegalStateException("updated " + updated + " of " + rows.size() + " rows of " + table
                         + ": a row written in this transaction is missing");
             }
         }
     }
 
-    /** A flush's columns as SQL arrays, in the order of its statement's parameters. */
-    @FunctionalInterface
-    private interface Columns {
-        java.sql.Array[] of(java.sql.Connection con) throws SQLException;
+    /** A column of a flush's update: its SQL array type and its value in each row. */
+    private record Column<R>(String type, java.util.function.Function<R, Object> value) {
     }
 
     /** An order's status written at a flush; a later one for the same order adds its quantities. */
