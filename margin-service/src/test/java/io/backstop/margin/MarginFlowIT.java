@@ -159,6 +159,20 @@ class MarginFlowIT {
         // the gauge counts the list's candidates, those it ranks and any it cannot value yet
         assertThat(meters.get("backstop.margin.accounts.at.risk").gauge().value())
                 .isGreaterThanOrEqualTo(ids.size());
+
+        // the whole list, a page of one at a time, following each page's Link: every candidate once
+        List<String> walked = new java.util.ArrayList<>();
+        String next = "/api/v1/accounts/at-risk/all?limit=1";
+        while (next != null) {
+            HttpResponse<String> page = get(next);
+            assertThat(page.statusCode()).isEqualTo(200);
+            json.mapper().readTree(page.body()).forEach(a -> walked.add(a.get("accountId").stringValue()));
+            next = page.headers().firstValue("Link")
+                    .map(link -> link.substring(link.indexOf('<') + 1, link.indexOf('>'))).orElse(null);
+            assertThat(walked.size()).as("the walk ends").isLessThan(10_000);
+        }
+        assertThat(walked).as("each account once").doesNotHaveDuplicates().contains(id);
+        assertThat(get("/api/v1/accounts/at-risk/all?after=nope").statusCode()).isEqualTo(400);
     }
 
     @Test

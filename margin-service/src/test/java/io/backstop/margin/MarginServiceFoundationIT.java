@@ -43,7 +43,8 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
                 "POST /api/v1/accounts/{id}/withdrawals", AccessMatrix.Allowed.roles(Role.EXCHANGE),
                 "POST /api/v1/accounts/{id}/fills", AccessMatrix.Allowed.roles(Role.EXCHANGE),
                 "GET /api/v1/accounts/{id}/risk", AccessMatrix.Allowed.ownAccountInPath("id", Role.OPERATOR),
-                "GET /api/v1/accounts/at-risk", AccessMatrix.Allowed.roles(Role.OPERATOR));
+                "GET /api/v1/accounts/at-risk", AccessMatrix.Allowed.roles(Role.OPERATOR),
+                "GET /api/v1/accounts/at-risk/all", AccessMatrix.Allowed.roles(Role.OPERATOR));
     }
 
     @Override
@@ -103,7 +104,8 @@ class MarginServiceFoundationIT extends ServiceFoundationContract {
                                 + "\"quantity\":\"0.1\",\"price\":\"3800\",\"fee\":\"0.2\",\"feeAsset\":\"USDT\","
                                 + "\"marginMode\":\"CROSS\"}",
                         java.util.Set.of("fee", "feeAsset", "marginMode", "isolatedMarginDelta"), version),
-                ValidRequest.read("GET /api/v1/accounts/at-risk", "/api/v1/accounts/at-risk?limit=5"));
+                ValidRequest.read("GET /api/v1/accounts/at-risk", "/api/v1/accounts/at-risk?limit=5"),
+                ValidRequest.read("GET /api/v1/accounts/at-risk/all", "/api/v1/accounts/at-risk/all?limit=5"));
     }
 
     /**

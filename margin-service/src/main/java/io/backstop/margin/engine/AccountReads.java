@@ -110,28 +110,48 @@ public class AccountReads {
     }
 
     /**
+     * A flagged account's place among the at-risk list's candidates: its margin ratio at its last review (infinite
+     * without positive equity, negative infinity unpriced) and its id, which breaks ties.
+     */
+    public record Rank(double ratio, String accountId) {
+        /** Least headroom first: the highest ratio, ties by id. */
+        public static final Comparator<Rank> LEAST_HEADROOM_FIRST = Comparator.comparingDouble(Rank::ratio).reversed()
+                .thenComparing(Rank::accountId);
+    }
+
+    /**
      * The {@code n} flagged accounts with the least headroom at their last review: highest margin ratio first, those
      * without positive equity before all, ties by id. A bounded heap over the flagged accounts, so the cost is a pass
      * over them, not a valuation of each (the engine reviews an account whenever a price moves it across a band of its
      * screen, so its last review's ratio is a close rank; the at-risk list values the ones it returns now).
      */
     public List<String> mostAtRisk(int n) {
-        Comparator<Map.Entry<String, Double>> leastHeadroomLast = Map.Entry.<String, Double>comparingByValue()
-                .thenComparing(Map.Entry.comparingByKey(Comparator.<String>reverseOrder()));
-        PriorityQueue<Map.Entry<String, Double>> top = new PriorityQueue<>(leastHeadroomLast);
+        return rankedAfter(null, n).stream().map(Rank::accountId).toList();
+    }
+
+    /**
+     * The {@code n} flagged accounts that come after {@code after} in the order of {@link #mostAtRisk} (from the
+     * first when null), with their ranks: one page of every flagged account, the last rank the next page's start.
+     * One pass over the flagged accounts. An account reviewed again between two pages is where its new review puts
+     * it: before the cursor it is not listed again, after it, it is.
+     */
+    public List<Rank> rankedAfter(Rank after, int n) {
+        // a max-heap in list order: its head is the last of the n kept so far, the first to go
+        PriorityQueue<Rank> kept = new PriorityQueue<>(Rank.LEAST_HEADROOM_FIRST.reversed());
         for (Map.Entry<String, Double> entry : flagged.entrySet()) {
-            if (top.size() < n) {
-                top.add(Map.entry(entry.getKey(), entry.getValue()));
-            } else if (n > 0 && leastHeadroomLast.compare(entry, top.peek()) > 0) {
-                top.poll();
-                top.add(Map.entry(entry.getKey(), entry.getValue()));
+            Rank rank = new Rank(entry.getValue(), entry.getKey());
+            if (n < 1 || after != null && Rank.LEAST_HEADROOM_FIRST.compare(rank, after) <= 0) {
+                continue;
+            }
+            if (kept.size() < n) {
+                kept.add(rank);
+            } else if (Rank.LEAST_HEADROOM_FIRST.compare(rank, kept.peek()) < 0) {
+                kept.poll();
+                kept.add(rank);
             }
         }
-        List<String> ranked = new ArrayList<>(top.size());
-        while (!top.isEmpty()) {
-            ranked.add(top.poll().getKey());
-        }
-        Collections.reverse(ranked);
+        List<Rank> ranked = new ArrayList<>(kept);
+        ranked.sort(Rank.LEAST_HEADROOM_FIRST);
         return ranked;
     }
 

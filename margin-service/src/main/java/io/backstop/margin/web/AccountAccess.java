@@ -19,7 +19,8 @@ class AccountAccess implements AccessRules {
     public void declare(AuthorizeHttpRequestsConfigurer<HttpSecurity>.AuthorizationManagerRequestMatcherRegistry rules) {
         rules.requestMatchers(HttpMethod.POST, "/api/v1/accounts", "/api/v1/accounts/{id}/deposits",
                 "/api/v1/accounts/{id}/withdrawals", "/api/v1/accounts/{id}/fills").access(Access.roles(Role.EXCHANGE));
-        rules.requestMatchers(HttpMethod.GET, "/api/v1/accounts/at-risk").access(Access.roles(Role.OPERATOR));
+        rules.requestMatchers(HttpMethod.GET, "/api/v1/accounts/at-risk", "/api/v1/accounts/at-risk/all")
+                .access(Access.roles(Role.OPERATOR));
         rules.requestMatchers(HttpMethod.GET, "/api/v1/accounts/{id}/risk")
                 .access(Access.ownAccountInPath("id", Role.OPERATOR));
     }

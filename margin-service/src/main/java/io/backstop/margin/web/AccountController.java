@@ -194,15 +194,42 @@ class AccountController {
         // (a price that moved an account within its screen band since may reorder it), not every flagged account
         List<AtRisk> all = new ArrayList<>();
         for (String id : reads.mostAtRisk(2 * limit)) {
-            AccountView view = reads.view(id).orElse(null);
-            if (view == null || view.positions().isEmpty()) {
-                continue;
-            }
-            all.add(AtRisk.of(view.status().name(), reads.margin().calculator().assess(
-                    view.detached(reads.settlementAsset()), reads.prices())));
+            valuedNow(id).ifPresent(all::add);
         }
         all.sort(LEAST_HEADROOM_FIRST);
         return all.subList(0, Math.min(limit, all.size()));
+    }
+
+    /** The whole at-risk list, page after page, for an operator's export (docs/capacity.md). */
+    @GetMapping("/at-risk/all")
+    @Operation(summary = "Every account of the at-risk list, a page at a time, in the order of the engine's last"
+            + " review of each (highest margin ratio then, no positive equity first, ties by id), each valued now"
+            + " (unpriced: missingPrices, no figures). The next page is in the Link header (rel=\"next\"); none"
+            + " after the last. A page may hold fewer than limit (an account left since). An account reviewed again"
+            + " between two pages is where its new review puts it: before the cursor it is not listed again")
+    ResponseEntity<List<AtRisk>> atRiskAll(@RequestParam(defaultValue = "100") int limit,
+                                           @RequestParam(required = false) String after) {
+        if (limit < 1 || limit > 1000) {
+            throw new InvalidField("limit", "must be between 1 and 1000, got " + limit);
+        }
+        List<AccountReads.Rank> ranks = reads.rankedAfter(after == null ? null : AtRiskCursor.decode(after),
+                limit + 1);
+        List<AccountReads.Rank> page = ranks.subList(0, Math.min(limit, ranks.size()));
+        List<AtRisk> valued = new ArrayList<>(page.size());
+        page.forEach(rank -> valuedNow(rank.accountId()).ifPresent(valued::add));
+        ResponseEntity.BodyBuilder answer = ResponseEntity.ok();
+        if (ranks.size() > limit) {
+            answer.header("Link", "</api/v1/accounts/at-risk/all?limit=" + limit + "&after="
+                    + AtRiskCursor.encode(page.get(page.size() - 1)) + ">; rel=\"next\"");
+        }
+        return answer.body(valued);
+    }
+
+    /** The account as the at-risk list shows it, valued now; empty once it is gone or holds no position. */
+    private java.util.Optional<AtRisk> valuedNow(String accountId) {
+        return reads.view(accountId).filter(view -> !view.positions().isEmpty())
+                .map(view -> AtRisk.of(view.status().name(), reads.margin().calculator().assess(
+                        view.detached(reads.settlementAsset()), reads.prices())));
     }
 
     /**

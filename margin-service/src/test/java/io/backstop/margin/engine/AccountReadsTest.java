@@ -61,6 +61,38 @@ class AccountReadsTest {
         for (int n : new int[] {1, 20, 1_000, ratios.size(), ratios.size() + 10}) {
             assertThat(reads.mostAtRisk(n)).as("top %d", n).isEqualTo(sorted.subList(0, Math.min(n, sorted.size())));
         }
+        for (int page : new int[] {1, 7, 1_000, ratios.size()}) {
+            List<String> walked = new java.util.ArrayList<>();
+            AccountReads.Rank after = null;
+            List<AccountReads.Rank> ranks;
+            do {
+                ranks = reads.rankedAfter(after, page);
+                assertThat(ranks).as("a page holds at most its size").hasSizeLessThanOrEqualTo(page);
+                ranks.forEach(r -> assertThat(r.ratio()).isEqualTo(ratios.get(r.accountId())));
+                ranks.forEach(r -> walked.add(r.accountId()));
+                after = ranks.isEmpty() ? after : ranks.get(ranks.size() - 1);
+            } while (!ranks.isEmpty());
+            assertThat(walked).as("pages of %d: every flagged account once, in the list's order", page)
+                    .isEqualTo(sorted);
+        }
+    }
+
+    @Test
+    void aPageStartsStrictlyAfterItsCursorWhereverTheCursorsAccountIsNow() {
+        flag("a", "1.50");
+        flag("b", "1.20");
+        flag("c", "1.20");
+        flag("d", null);
+        flag("e", "0.90", "BTC");
+
+        assertThat(reads.rankedAfter(null, 10)).extracting(AccountReads.Rank::accountId)
+                .containsExactly("d", "a", "b", "c", "e");
+        assertThat(reads.rankedAfter(new AccountReads.Rank(1.2, "b"), 10)).extracting(AccountReads.Rank::accountId)
+                .as("a tie continues by id").containsExactly("c", "e");
+        assertThat(reads.rankedAfter(new AccountReads.Rank(1.3, "gone"), 2)).extracting(AccountReads.Rank::accountId)
+                .as("a cursor whose account left the list still places the page").containsExactly("b", "c");
+        assertThat(reads.rankedAfter(new AccountReads.Rank(Double.NEGATIVE_INFINITY, "e"), 10)).isEmpty();
+        assertThat(reads.rankedAfter(null, 0)).isEmpty();
     }
 
     private void flag(String id, String ratio, String... missing) {
