@@ -36,7 +36,7 @@ import org.springframework.kafka.support.serializer.DeserializationException;
  * {@code backstop.kafka.dead.letters{topic,reason}}. One at a time ({@link #accept}, waiting for the broker's
  * answer: the container's error handler) or a poll's together ({@link #sendAll}). Each letter is logged, up to a
  * number a minute per topic and reason ({@link LogBudget}); past it they are counted and listed by
- * {@code ./backstop dead-letters}, and the next minute's first line says how many were not logged.
+ * {@code ./backstop dead-letters}, and the first line of the next minute says how many were not logged.
  */
 public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, PolledBatch.DeadLetters {
 
@@ -128,7 +128,7 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
     private void logLetter(ConsumerRecord<?, ?> record, Cause cause) {
         LogBudget.Admission admitted = logBudget.admit(record.topic() + " " + cause.reason(), clock.instant());
         if (admitted.unloggedBefore() > 0) {
-            log.warn("{} more letters of {} ({}) were dead-lettered in the minute before, counted but not logged",
+            log.warn("{} more letters of {} ({}) were dead-lettered after the last one logged, counted but not logged",
                     admitted.unloggedBefore(), record.topic(), cause.reason());
         }
         if (admitted.log()) {

@@ -105,8 +105,8 @@ class DeadLetterPublisherTest {
                 "dead-lettering market.ticks-0@10: " + detail + "S0 unknown (rejected_by_consumer)",
                 "dead-lettering market.ticks-0@11: " + detail + "S1 unknown (rejected_by_consumer); the rest of this"
                         + " minute's letters of market.ticks (rejected_by_consumer) are counted, not logged",
-                "3 more letters of market.ticks (rejected_by_consumer) were dead-lettered in the minute before,"
-                        + " counted but not logged",
+                "3 more letters of market.ticks (rejected_by_consumer) were dead-lettered after the last one"
+                        + " logged, counted but not logged",
                 "dead-lettering market.ticks-0@10: " + detail + "S0 unknown (rejected_by_consumer)");
         assertThat(meters.get(DeadLetterPublisher.METRIC).counter().count()).as("every letter counted").isEqualTo(6);
         assertThat(producers).flatExtracting(MockProducer::history).as("every letter sent").hasSize(6);
