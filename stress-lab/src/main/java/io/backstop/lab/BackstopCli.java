@@ -312,9 +312,25 @@ public final class BackstopCli implements Callable<Integer> {
         @Option(names = "--calls", defaultValue = "20000", description = "margin calls in the burst (default ${DEFAULT-VALUE})")
         int calls;
 
+        @Option(names = "--warmup", defaultValue = "0", description = "margin calls drained first, not measured, so that"
+                + " the JITs have compiled the path (default ${DEFAULT-VALUE}; 5000 is enough on 2 cores)")
+        int warmUp;
+
+        @Option(names = "--repeat", defaultValue = "1", description = "measured bursts, each printed, then their medians"
+                + " and ranges (default ${DEFAULT-VALUE})")
+        int repeat;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
-            return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out).run(calls);
+            if (calls < 1 || repeat < 1 || warmUp < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--calls and --repeat must be at least 1 and --warmup"
+                        + " at least 0, got " + calls + ", " + repeat + " and " + warmUp);
+            }
+            return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out)
+                    .run(calls, warmUp, repeat);
         }
     }
 

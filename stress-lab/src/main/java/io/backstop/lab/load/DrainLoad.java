@@ -11,16 +11,17 @@ import io.backstop.events.margin.MarginCallIssued;
 import io.backstop.events.margin.PositionMark;
 import io.backstop.lab.exchange.SimulatedExchange;
 import io.backstop.lab.runtime.PlatformCpu;
+import io.backstop.lab.runtime.PlatformWrites;
 import io.backstop.lab.runtime.RuntimeSettings;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,6 +34,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * margin calls (as margin-service would issue them, each closing 0.1 BTC in full) goes to
  * {@code margin.calls}, a deep-book exchange fills every order, and the liquidations that ended are read from
  * {@code liquidation.fills} until all have (so any number of liquidation-service instances may share the burst).
+ * Each measured burst prints the platform's CPU a call ({@link PlatformCpu}) and what it wrote a call
+ * ({@link PlatformWrites}); a warm-up burst before them lets the JITs compile the path first, and several bursts are
+ * summed up as medians ({@link DrainRuns}).
  */
 public final class DrainLoad {
 
@@ -48,7 +52,16 @@ public final class DrainLoad {
         this.out = out;
     }
 
-    public int run(int calls) throws Exception {
+    /**
+     * Drains {@code warmUp} calls unmeasured (none for 0), then {@code repeat} bursts of {@code calls}, each measured
+     * and printed, and, for more than one, their medians. Exit code 0, or 1 when a liquidation ended otherwise than
+     * completed.
+     */
+    public int run(int calls, int warmUp, int repeat) throws Exception {
+        if (calls < 1 || warmUp < 0 || repeat < 1) {
+            throw new IllegalArgumentException("calls and repeat must be at least 1 and the warm-up not negative, got "
+                    + calls + ", " + repeat + " and " + warmUp);
+        }
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
@@ -61,39 +74,100 @@ public final class DrainLoad {
                      new ByteArraySerializer());
              Ended ended = new Ended(settings.kafkaBootstrap(), prefix)) {
             exchange.awaitReady(Duration.ofSeconds(30));
+            Burst burst = new Burst(exchange, producer, ended, prefix);
+            if (warmUp > 0) {
+                out.printf("warm-up: %,d margin calls, not measured%n", warmUp);
+                Drained w = burst.drain("w", warmUp);
+                out.printf("warm-up: drained in %.1f s (%,.0f calls/s)%n", w.seconds(), warmUp / w.seconds());
+                if (w.failed(out)) {
+                    return 1;
+                }
+            }
             PlatformCpu cpu = PlatformCpu.of(settings);
-            PlatformCpu.Sample cpuBefore = cpu.sample();
+            PlatformWrites writes = PlatformWrites.of(settings);
+            List<DrainRuns.Run> runs = new ArrayList<>();
+            for (int r = 1; r <= repeat; r++) {
+                if (repeat > 1) {
+                    out.printf("%ndrain %d of %d%n", r, repeat);
+                }
+                PlatformWrites.Sample writesBefore = writes.sample();
+                PlatformCpu.Sample cpuBefore = cpu.sample();
+                Drained d = burst.drain(Integer.toString(r), calls);
+                PlatformCpu.Sample cpuAfter = cpu.sample();
+                out.printf("drained %,d margin calls (order, fill, feed, fee each) in %.1f s: %,.0f calls/s;"
+                        + " the exchange executed %,d orders in all%n", calls, d.seconds(), calls / d.seconds(),
+                        exchange.executed());
+                PlatformCpu.print(out, cpuBefore, cpuAfter, calls, "call", PEAK_CALLS_PER_SECOND);
+                // the backends report their counts once idle: what the drain's last transactions wrote comes later
+                Thread.sleep(PlatformWrites.SETTLE.toMillis());
+                PlatformWrites.Written written = PlatformWrites.Written.between(writesBefore, writes.sample());
+                PlatformWrites.print(out, written, calls, "call");
+                if (d.failed(out)) {
+                    return 1;
+                }
+                runs.add(new DrainRuns.Run(calls, d.seconds(), cpuAfter.since(cpuBefore), written));
+            }
+            if (repeat > 1) {
+                out.println();
+                DrainRuns.print(out, runs, warmUp);
+            }
+            return 0;
+        }
+    }
+
+    /** How long a burst took to drain, and how its liquidations ended. */
+    private record Drained(int calls, double seconds, long completed, Map<LiquidationOutcome, Long> outcomes) {
+
+        boolean failed(PrintStream out) {
+            if (completed == calls) {
+                return false;
+            }
+            out.printf("FAILED: %,d of the %,d liquidations ended otherwise than completed: %s%n", calls - completed,
+                    calls, outcomes);
+            return true;
+        }
+    }
+
+    /** Sends bursts of calls for accounts of their own and waits until each call's liquidation has ended. */
+    private final class Burst {
+        private final SimulatedExchange exchange;
+        private final KafkaProducer<String, byte[]> producer;
+        private final Ended ended;
+        private final String prefix;
+
+        Burst(SimulatedExchange exchange, KafkaProducer<String, byte[]> producer, Ended ended, String prefix) {
+            this.exchange = exchange;
+            this.producer = producer;
+            this.ended = ended;
+            this.prefix = prefix;
+        }
+
+        Drained drain(String name, int calls) {
+            String accounts = prefix + name + "-";
             long start = System.nanoTime();
             for (int i = 0; i < calls; i++) {
-                String account = prefix + i;
+                String account = accounts + i;
                 producer.send(new ProducerRecord<>(Topic.MARGIN_CALLS.baseName(), account, json.encode(call(account))));
             }
             producer.flush();
             out.printf("sent %,d margin calls in %.1f s%n", calls, (System.nanoTime() - start) / 1e9);
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             long lastReport = System.nanoTime();
-            while (ended.count() < calls) {
+            while (ended.count(accounts) < calls) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("only " + ended.count() + " of " + calls + " liquidations ended");
+                    throw new IllegalStateException("only " + ended.count(accounts) + " of " + calls
+                            + " liquidations ended within 10 minutes; the exchange executed " + exchange.executed()
+                            + " orders in all");
                 }
                 if (System.nanoTime() - lastReport > 5_000_000_000L) {
                     out.printf("  %.0f s: %,d liquidations completed%n", (System.nanoTime() - start) / 1e9,
-                            ended.completed());
+                            ended.completed(accounts));
                     lastReport = System.nanoTime();
                 }
                 ended.poll();
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            PlatformCpu.Sample cpuAfter = cpu.sample();
-            out.printf("drained %,d margin calls (order, fill, feed, fee each) in %.1f s: %,.0f calls/s;"
-                    + " the exchange executed %,d orders%n", calls, seconds, calls / seconds, exchange.executed());
-            PlatformCpu.print(out, cpuBefore, cpuAfter, calls, "call", PEAK_CALLS_PER_SECOND);
-            if (ended.completed() != calls) {
-                out.printf("FAILED: %,d of the %,d liquidations ended otherwise than completed: %s%n",
-                        calls - ended.completed(), calls, ended.outcomes());
-                return 1;
-            }
-            return 0;
+            return new Drained(calls, (System.nanoTime() - start) / 1e9, ended.completed(accounts),
+                    ended.outcomes(accounts));
         }
     }
 
@@ -105,7 +179,8 @@ public final class DrainLoad {
         private final TopicTail fills;
         private final String accountPrefix;
         private final EventJson json = new EventJson();
-        private final Map<UUID, LiquidationOutcome> outcomes = new HashMap<>();
+        /** By burst (the accounts' prefix), then by account: one call an account, so a redelivered end counts once. */
+        private final Map<String, Map<String, LiquidationOutcome>> bursts = new HashMap<>();
 
         Ended(String bootstrap, String accountPrefix) {
             this.accountPrefix = accountPrefix;
@@ -117,21 +192,26 @@ public final class DrainLoad {
             for (ConsumerRecord<String, byte[]> record : fills.poll(Duration.ofMillis(250))) {
                 if (record.key() != null && record.key().startsWith(accountPrefix)
                         && json.decode(record.topic(), "", record.value()).payload() instanceof LiquidationEnded end) {
-                    outcomes.putIfAbsent(end.marginCallId(), end.outcome());
+                    String burst = end.accountId().substring(0, end.accountId().lastIndexOf('-') + 1);
+                    bursts.computeIfAbsent(burst, b -> new HashMap<>()).putIfAbsent(end.accountId(), end.outcome());
                 }
             }
         }
 
-        int count() {
-            return outcomes.size();
+        private Map<String, LiquidationOutcome> of(String accounts) {
+            return bursts.getOrDefault(accounts, Map.of());
         }
 
-        long completed() {
-            return outcomes.values().stream().filter(o -> o == LiquidationOutcome.COMPLETED).count();
+        int count(String accounts) {
+            return of(accounts).size();
         }
 
-        Map<LiquidationOutcome, Long> outcomes() {
-            return outcomes.values().stream().collect(java.util.stream.Collectors.groupingBy(o -> o,
+        long completed(String accounts) {
+            return of(accounts).values().stream().filter(o -> o == LiquidationOutcome.COMPLETED).count();
+        }
+
+        Map<LiquidationOutcome, Long> outcomes(String accounts) {
+            return of(accounts).values().stream().collect(java.util.stream.Collectors.groupingBy(o -> o,
                     java.util.TreeMap::new, java.util.stream.Collectors.counting()));
         }
 

@@ -155,6 +155,8 @@ class LocalRuntimeIT {
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
                      ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
             exchange.awaitReady(Duration.ofSeconds(60));
+            PlatformWrites writes = PlatformWrites.of(settings);
+            PlatformWrites.Sample before = writes.sample();
             for (int i = 0; i < calls; i++) {
                 String account = "chaos-" + i;
                 producer.send(new ProducerRecord<>("margin.calls", account,
@@ -188,6 +190,19 @@ class LocalRuntimeIT {
             assertThat(exchange.executed()).isEqualTo(calls);
             await("the outbox drained").atMost(Duration.ofSeconds(60))
                     .until(() -> count("SELECT count(*) FROM liquidation.outbox_batch") == 0);
+
+            // what `./backstop drain` prints a call, read from the same PostgreSQL and broker
+            Thread.sleep(PlatformWrites.SETTLE.toMillis());
+            PlatformWrites.Written written = PlatformWrites.Written.between(before, writes.sample());
+            assertThat(written.unavailable()).isEmpty();
+            assertThat(written.tables().get("liquidation.liquidation").inserted())
+                    .as("a liquidation a call, and those the kill rolled back").isGreaterThanOrEqualTo(calls);
+            assertThat(written.tables().get("liquidation.liquidation_fill").inserted()).isGreaterThanOrEqualTo(calls);
+            assertThat(written.offsets().get("margin.calls")).isGreaterThanOrEqualTo((long) calls);
+            assertThat(written.offsets().get("liquidation.orders")).as("an order a call, and transaction markers")
+                    .isGreaterThan((long) calls);
+            assertThat(written.walBytes()).hasValueSatisfying(b -> assertThat(b).isGreaterThan(1_000L * calls));
+            assertThat(written.commits()).hasValueSatisfying(c -> assertThat(c).isPositive());
         }
     }
 
