@@ -9,6 +9,7 @@ import io.backstop.events.Side;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.trading.TradeFilled;
 import io.backstop.lab.runtime.PlatformCpu;
+import io.backstop.lab.runtime.PlatformWrites;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.PrintStream;
@@ -84,6 +85,10 @@ public final class FillLoad {
             double appliedBefore = metric(margin, APPLIED);
             double batchesBefore = metric(margin, BATCHES);
             PlatformCpu cpu = PlatformCpu.of(settings);
+            PlatformWrites writes = PlatformWrites.of(settings);
+            // what opening the accounts wrote is reported by then, and not counted as the fills'
+            Thread.sleep(PlatformWrites.SETTLE.toMillis());
+            PlatformWrites.Sample writesBefore = writes.sample();
             PlatformCpu.Sample cpuBefore = cpu.sample();
             long start = System.nanoTime();
             for (int i = 0; i < fills; i++) {
@@ -111,6 +116,8 @@ public final class FillLoad {
             out.printf("applied %,d fills in %.1f s: %,.0f fills/s, %,.0f engine batches (%.0f fills per batch)%n",
                     fills, applied, fills / applied, batches, fills / Math.max(1, batches));
             PlatformCpu.print(out, cpuBefore, cpu.sample(), fills, "fill", DrainLoad.PEAK_CALLS_PER_SECOND);
+            Thread.sleep(PlatformWrites.SETTLE.toMillis());
+            PlatformWrites.print(out, PlatformWrites.Written.between(writesBefore, writes.sample()), fills, "fill");
             return 0;
         } finally {
             ticker.shutdownNow();
