@@ -41,7 +41,8 @@ public final class SeedCommand {
               --seed        the generator's seed: the same seed, the same rows (default 1)
               --replace     replace the seeded accounts stored already (at a higher version)
               --resume      add the accounts an interrupted seed of the same options did not write
-              --price       a reference price (default: the oct-2025 scenario's opening prices)
+              --price       a reference price (default: the oct-2025 scenario's opening prices; WBETH follows ETH
+                            x 1.0812, the oracle's way, unless given)
               --chunk       accounts per transaction (default 20000)
               --partitions  partitions of the account topics (default BACKSTOP_KAFKA_PARTITIONS, else 6)
               --jdbc-url, --user, --password: margin's database (default SPRING_DATASOURCE_URL, _USERNAME, _PASSWORD)
@@ -59,7 +60,7 @@ public final class SeedCommand {
     /** Runs the command; returns the exit code. */
     public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         Map<String, String> options = new HashMap<>();
-        Map<String, BigDecimal> prices = new HashMap<>(SeedPopulation.REFERENCE_PRICES);
+        Map<String, BigDecimal> priceOverrides = new HashMap<>();
         AccountSeeding.Mode mode = AccountSeeding.Mode.NEW;
         long accounts;
         long positions;
@@ -81,7 +82,7 @@ public final class SeedCommand {
                         if (price.length != 2) {
                             throw new IllegalArgumentException("--price takes SYMBOL=USDT, e.g. BTC=121000");
                         }
-                        prices.put(price[0].toUpperCase(Locale.ROOT), number(price[1], "--price " + price[0]));
+                        priceOverrides.put(price[0].toUpperCase(Locale.ROOT), number(price[1], "--price " + price[0]));
                     }
                     case "--accounts", "--positions", "--seed", "--chunk", "--partitions", "--jdbc-url", "--user",
                          "--password", "--schema" -> options.put(arg, value(args, ++i, arg));
@@ -112,7 +113,8 @@ public final class SeedCommand {
         String settlement = shipped.settlementAsset();
         SeedPopulation population;
         try {
-            population = new SeedPopulation(new SeedPopulation.Spec(accounts, positions, seed, prices), calculator,
+            population = new SeedPopulation(new SeedPopulation.Spec(accounts, positions, seed,
+                    SeedPopulation.referencePrices(priceOverrides)), calculator,
                     settlement);
         } catch (IllegalArgumentException e) {
             err.println("seed: " + e.getMessage());

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -45,8 +46,15 @@ public final class SeedPopulation {
     public static final long MAX_ACCOUNTS = 999_999_999L;
 
     /**
+     * ETH per WBETH, the oct-2025 scenario's staking rate: the oracle prices WBETH as ETH's index times the rate its
+     * rate source publishes (never from WBETH's own thin book), so the seed values it the same way.
+     */
+    public static final BigDecimal WBETH_RATE = new BigDecimal("1.0812");
+
+    /**
      * Reference prices (oracle symbol → USDT): the oct-2025 scenario's opening prices, for the perpetuals' mark
-     * symbols (BTCUSDT) and the collaterals' index symbols (BTC) alike; overridable per symbol.
+     * symbols (BTCUSDT) and the collaterals' index symbols (BTC) alike, WBETH at ETH x {@link #WBETH_RATE};
+     * overridable per symbol ({@link #referencePrices}).
      */
     public static final Map<String, BigDecimal> REFERENCE_PRICES = Map.ofEntries(
             Map.entry("BTCUSDT", new BigDecimal("121000")), Map.entry("ETHUSDT", new BigDecimal("4350")),
@@ -54,7 +62,20 @@ public final class SeedPopulation {
             Map.entry("BTC", new BigDecimal("121000")), Map.entry("ETH", new BigDecimal("4350")),
             Map.entry("SOL", new BigDecimal("220")), Map.entry("BNB", new BigDecimal("1250")),
             Map.entry("USDC", BigDecimal.ONE), Map.entry("USDE", BigDecimal.ONE),
-            Map.entry("WBETH", new BigDecimal("4680")));
+            Map.entry("WBETH", new BigDecimal("4350").multiply(WBETH_RATE)));
+
+    /**
+     * The reference prices with {@code overrides} (symbol → USDT) in place of the defaults. WBETH follows an overridden
+     * ETH at {@link #WBETH_RATE}, as the oracle would price it, unless it is overridden itself.
+     */
+    public static Map<String, BigDecimal> referencePrices(Map<String, BigDecimal> overrides) {
+        Map<String, BigDecimal> prices = new HashMap<>(REFERENCE_PRICES);
+        prices.putAll(overrides);
+        if (overrides.containsKey("ETH") && !overrides.containsKey("WBETH")) {
+            prices.put("WBETH", overrides.get("ETH").multiply(WBETH_RATE));
+        }
+        return prices;
+    }
 
     private static final int[] LEVERAGE = {1, 2, 3, 5};
     private static final double[] LEVERAGE_SHARE = {0.25, 0.35, 0.25, 0.15};

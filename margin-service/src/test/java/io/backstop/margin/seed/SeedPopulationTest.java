@@ -190,4 +190,19 @@ class SeedPopulationTest {
                 .hasMessageContaining("SOLUSDT must be positive");
         assertThat(List.of(population(10, 10, 1).account(0, 1).positions().size())).containsExactly(1);
     }
+
+    @Test
+    void wbethIsValuedAsTheOracleValuesItEthTimesItsStakingRateAndFollowsAnOverriddenEth() {
+        assertThat(SeedPopulation.REFERENCE_PRICES.get("WBETH"))
+                .isEqualByComparingTo(SeedPopulation.REFERENCE_PRICES.get("ETH").multiply(new BigDecimal("1.0812")))
+                .isEqualByComparingTo("4703.22");
+        assertThat(SeedPopulation.referencePrices(Map.of()).get("WBETH")).isEqualByComparingTo("4703.22");
+        Map<String, BigDecimal> ethMoved = SeedPopulation.referencePrices(Map.of("ETH", new BigDecimal("4000")));
+        assertThat(ethMoved.get("ETH")).isEqualByComparingTo("4000");
+        assertThat(ethMoved.get("WBETH")).isEqualByComparingTo("4324.80");
+        assertThat(ethMoved.get("ETHUSDT")).as("the perpetual's mark is its own symbol").isEqualByComparingTo("4350");
+        Map<String, BigDecimal> both = SeedPopulation.referencePrices(Map.of("ETH", new BigDecimal("4000"), "WBETH",
+                new BigDecimal("4100")));
+        assertThat(both.get("WBETH")).as("given, it is taken as given").isEqualByComparingTo("4100");
+    }
 }
