@@ -326,8 +326,8 @@ public final class BackstopCli implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (calls < 1 || repeat < 1 || warmUp < 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--calls and --repeat must be at least 1 and --warmup"
-                        + " at least 0, got " + calls + ", " + repeat + " and " + warmUp);
+                throw new CommandLine.ParameterException(spec.commandLine(), "--calls and --repeat must be at least 1"
+                        + " and --warmup at least 0, got " + calls + ", " + repeat + " and " + warmUp);
             }
             return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out)
                     .run(calls, warmUp, repeat);

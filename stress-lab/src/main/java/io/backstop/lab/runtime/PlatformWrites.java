@@ -105,7 +105,8 @@ public final class PlatformWrites {
                 10000))) {
             Set<String> names = admin.listTopics(new ListTopicsOptions().listInternal(false)).names()
                     .get(10, TimeUnit.SECONDS);
-            Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+            Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames()
+                    .get(10, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetSpec> ends = topics.values().stream()
                     .flatMap(t -> t.partitions().stream().map(p -> new TopicPartition(t.name(), p.partition())))
                     .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class DrainRunsTest {
 
-    private static DrainRuns.Run run(double seconds, long liquidationNanos, long postgresNanos, long wal, long offsets) {
+    private static DrainRuns.Run run(double seconds, long liquidationNanos, long postgresNanos, long wal,
+                                     long offsets) {
         Map<String, Optional<Long>> cpu = new LinkedHashMap<>();
         cpu.put("liquidation-service", Optional.of(liquidationNanos));
         cpu.put("postgres (and its backends)", Optional.of(postgresNanos));
