@@ -77,6 +77,9 @@ public final class DrainRuns {
         if (runs.stream().allMatch(r -> r.writes().commits().isPresent())) {
             line(out, "commits a call", runs, r -> (double) r.writes().commits().get() / r.calls(), "%.2f");
         }
+        if (runs.stream().allMatch(r -> r.writes().statementCount().isPresent())) {
+            line(out, "statements a call", runs, r -> (double) r.writes().statementCount().get() / r.calls(), "%.2f");
+        }
         line(out, "Kafka offsets a call", runs, r -> (double) r.writes().records() / r.calls(), "%.2f");
     }
 

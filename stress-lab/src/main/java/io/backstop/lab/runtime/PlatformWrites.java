@@ -28,7 +28,8 @@ import org.apache.kafka.common.TopicPartition;
  * broker's log end offsets per topic (records and transaction markers alike). Two samples around a run give the
  * writes per operation. Unlike CPU time, these are counts: they hardly move from one run of the same load to the
  * next, so a change that writes less shows at once where a CPU difference of 10% is lost in the spread of a shared
- * machine.
+ * machine. Where PostgreSQL has {@code pg_stat_statements} loaded, a sample also holds the statements each role (each
+ * service's database user) has run.
  *
  * <p>PostgreSQL's statistics are cumulative over the whole server, and a backend adds its own to them at most once
  * a second: one that goes idle less than a second after its last report reports the rest ten seconds later
@@ -70,17 +71,23 @@ public final class PlatformWrites {
      * @param tables  rows by {@code schema.table}
      * @param walBytes the WAL's position in bytes
      * @param commits the database's committed transactions
+     * @param statements statements run by role, from {@code pg_stat_statements}; empty where it is not loaded
      * @param offsets the log end offsets by topic, summed over its partitions
      */
     public record Sample(Map<String, Rows> tables, Optional<Long> walBytes, Optional<Long> commits,
-                         Map<String, Long> offsets, List<String> unavailable) {
+                         Optional<Map<String, Long>> statements, Map<String, Long> offsets, List<String> unavailable) {
     }
+
+    /** Printed where statements are not counted, with what would count them. */
+    static final String NO_STATEMENTS = "statements: not counted (pg_stat_statements is not loaded in this database;"
+            + " docs/performance.md says how)";
 
     /** Reads the counters now; what cannot be read (an external database, a broker gone) is named, not thrown. */
     public Sample sample() {
         Map<String, Rows> tables = new TreeMap<>();
         Optional<Long> wal = Optional.empty();
         Optional<Long> commits = Optional.empty();
+        Optional<Map<String, Long>> statements = Optional.empty();
         List<String> unavailable = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(), settings.pgPassword());
              Statement s = c.createStatement()) {
@@ -96,6 +103,7 @@ public final class PlatformWrites {
                 wal = Optional.of(rs.getLong(1));
                 commits = Optional.of(rs.getLong(2));
             }
+            statements = statements(s);
         } catch (SQLException e) {
             unavailable.add("PostgreSQL (" + e.getMessage() + ")");
         }
@@ -118,12 +126,27 @@ public final class PlatformWrites {
             }
             unavailable.add("Kafka (" + e + ")");
         }
-        return new Sample(tables, wal, commits, offsets, unavailable);
+        return new Sample(tables, wal, commits, statements, offsets, unavailable);
+    }
+
+    /** Statements run by role, or empty when {@code pg_stat_statements} is not there (read last: it may fail). */
+    private static Optional<Map<String, Long>> statements(Statement s) {
+        try (ResultSet rs = s.executeQuery("SELECT r.rolname, sum(p.calls)::bigint FROM pg_stat_statements p"
+                + " JOIN pg_roles r ON r.oid = p.userid GROUP BY r.rolname")) {
+            Map<String, Long> byRole = new TreeMap<>();
+            while (rs.next()) {
+                byRole.put(rs.getString(1), rs.getLong(2));
+            }
+            return Optional.of(byRole);
+        } catch (SQLException e) {
+            // the view is missing (no extension in this database) or refuses to answer (the library not preloaded)
+            return Optional.empty();
+        }
     }
 
     /** What was written between two samples. */
     public record Written(Map<String, Rows> tables, Optional<Long> walBytes, Optional<Long> commits,
-                          Map<String, Long> offsets, List<String> unavailable) {
+                          Optional<Map<String, Long>> statements, Map<String, Long> offsets, List<String> unavailable) {
 
         public static Written between(Sample before, Sample after) {
             Map<String, Rows> tables = new TreeMap<>();
@@ -142,8 +165,20 @@ public final class PlatformWrites {
             });
             List<String> unavailable = new ArrayList<>(before.unavailable());
             after.unavailable().stream().filter(u -> !unavailable.contains(u)).forEach(unavailable::add);
+            Optional<Map<String, Long>> statements = before.statements().flatMap(b -> after.statements().map(a -> {
+                Map<String, Long> ran = new TreeMap<>();
+                // pg_stat_statements may evict a statement between the samples: a count never goes below zero
+                a.forEach((role, n) -> ran.put(role, Math.max(0, n - b.getOrDefault(role, 0L))));
+                ran.values().removeIf(n -> n == 0);
+                return ran;
+            }));
             return new Written(tables, difference(before.walBytes(), after.walBytes()),
-                    difference(before.commits(), after.commits()), offsets, unavailable);
+                    difference(before.commits(), after.commits()), statements, offsets, unavailable);
+        }
+
+        /** Statements every role ran together, where they were counted. */
+        public Optional<Long> statementCount() {
+            return statements.map(s -> s.values().stream().mapToLong(Long::longValue).sum());
         }
 
         private static Optional<Long> difference(Optional<Long> before, Optional<Long> after) {
@@ -177,6 +212,14 @@ public final class PlatformWrites {
         }
         w.walBytes().ifPresent(b -> out.printf("  %-40s %,9.0f bytes a %s%n", "WAL", per(b, operations), operation));
         w.commits().ifPresent(c -> out.printf("  %-40s %9.2f a %s%n", "commits", per(c, operations), operation));
+        if (w.statements().isPresent()) {
+            out.printf("  %-40s %9.2f a %s (pg_stat_statements)%n", "statements", per(w.statementCount().orElse(0L),
+                    operations), operation);
+            w.statements().get().forEach((role, n) -> out.printf("    %-38s %9.2f%n", "by " + role,
+                    per(n, operations)));
+        } else if (w.walBytes().isPresent()) {
+            out.printf("  %s%n", NO_STATEMENTS);
+        }
         if (!w.offsets().isEmpty()) {
             out.printf("  %-40s %9s%n", "Kafka topic", "offsets (records and transaction markers)");
             w.offsets().forEach((topic, n) -> out.printf("  %-40s %9.2f%n", topic, per(n, operations)));

@@ -24,7 +24,8 @@ class DrainRunsTest {
         cpu.put(PlatformCpu.GENERATOR, Optional.of(9_000_000_000L));
         PlatformWrites.Written writes = new PlatformWrites.Written(
                 Map.of("liquidation.liquidation", new PlatformWrites.Rows(1_000, 2_000, 0, 0)), Optional.of(wal),
-                Optional.of(900L), Map.of("margin.calls", offsets), List.of());
+                Optional.of(900L), Optional.of(Map.of("liquidation", 500L, "insurance", wal / 10_000)),
+                Map.of("margin.calls", offsets), List.of());
         return new DrainRuns.Run(1_000, seconds, cpu, writes);
     }
 
@@ -49,6 +50,8 @@ class DrainRunsTest {
         assertThat(out).containsPattern("PostgreSQL rows written a call\\s+3\\.00 \\(3\\.00-3\\.00\\)");
         assertThat(out).containsPattern("WAL bytes a call\\s+6,500 \\(6,000-7,000\\)");
         assertThat(out).containsPattern("commits a call\\s+0\\.90");
+        // 500 + 600, 700, 650 statements for 1,000 calls
+        assertThat(out).containsPattern("statements a call\\s+1\\.15 \\(1\\.10-1\\.20\\)");
         assertThat(out).containsPattern("Kafka offsets a call\\s+1\\.00 \\(1\\.00-1\\.00\\)");
     }
 

@@ -203,6 +203,8 @@ class LocalRuntimeIT {
                     .isGreaterThan((long) calls);
             assertThat(written.walBytes()).hasValueSatisfying(b -> assertThat(b).isGreaterThan(1_000L * calls));
             assertThat(written.commits()).hasValueSatisfying(c -> assertThat(c).isPositive());
+            // the test platform's PostgreSQL does not load pg_stat_statements: the sample says so instead of failing
+            assertThat(written.statements()).isEmpty();
         }
     }
 

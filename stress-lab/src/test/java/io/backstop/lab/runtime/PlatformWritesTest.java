@@ -17,13 +17,15 @@ class PlatformWritesTest {
         PlatformWrites.Sample before = new PlatformWrites.Sample(Map.of(
                 "liquidation.liquidation", new PlatformWrites.Rows(10, 20, 1, 0),
                 "margin.account", new PlatformWrites.Rows(5, 5, 5, 0)), Optional.of(1_000L), Optional.of(7L),
+                Optional.of(Map.of("liquidation", 1_000L, "insurance", 300L, "oracle", 40L)),
                 Map.of("margin.calls", 100L, "oracle.prices", 50L), List.of());
         PlatformWrites.Sample after = new PlatformWrites.Sample(Map.of(
                 "liquidation.liquidation", new PlatformWrites.Rows(210, 420, 1, 0),
                 "margin.account", new PlatformWrites.Rows(5, 5, 5, 0),
                 "liquidation.outbox_batch", new PlatformWrites.Rows(3, 0, 0, 3)), Optional.of(1_801_000L),
-                Optional.of(207L), Map.of("margin.calls", 300L, "oracle.prices", 50L, "liquidation.fills", 400L),
-                List.of());
+                Optional.of(207L), Optional.of(Map.of("liquidation", 1_100L, "insurance", 350L, "oracle", 40L,
+                "margin", 10L)),
+                Map.of("margin.calls", 300L, "oracle.prices", 50L, "liquidation.fills", 400L), List.of());
 
         PlatformWrites.Written w = PlatformWrites.Written.between(before, after);
 
@@ -35,6 +37,8 @@ class PlatformWritesTest {
         assertThat(w.offsets()).containsExactlyInAnyOrderEntriesOf(Map.of("margin.calls", 200L, "liquidation.fills",
                 400L));
         assertThat(w.records()).isEqualTo(600);
+        assertThat(w.statements()).hasValue(Map.of("liquidation", 100L, "insurance", 50L, "margin", 10L));
+        assertThat(w.statementCount()).hasValue(160L);
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PlatformWrites.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), w, 200, "call");
@@ -44,6 +48,8 @@ class PlatformWritesTest {
         assertThat(out).containsPattern("all tables\\s+3\\.03 rows written a call");
         assertThat(out).containsPattern("WAL\\s+9,000 bytes a call");
         assertThat(out).containsPattern("commits\\s+1\\.00 a call");
+        assertThat(out).containsPattern("statements\\s+0\\.80 a call \\(pg_stat_statements\\)");
+        assertThat(out).containsPattern("by liquidation\\s+0\\.50").doesNotContain("by oracle");
         assertThat(out).containsPattern("liquidation\\.fills\\s+2\\.00");
         assertThat(out).containsPattern("all topics\\s+3\\.00 offsets a call");
         assertThat(out).doesNotContain("oracle.prices").doesNotContain("not measured");
@@ -52,9 +58,9 @@ class PlatformWritesTest {
     @Test
     void aPartThatCouldNotBeReadIsNamedAndItsFiguresLeftOut() {
         PlatformWrites.Sample before = new PlatformWrites.Sample(Map.of(), Optional.empty(), Optional.empty(),
-                Map.of("margin.calls", 1L), List.of("PostgreSQL (connection refused)"));
+                Optional.empty(), Map.of("margin.calls", 1L), List.of("PostgreSQL (connection refused)"));
         PlatformWrites.Sample after = new PlatformWrites.Sample(Map.of(), Optional.empty(), Optional.empty(),
-                Map.of("margin.calls", 11L), List.of("PostgreSQL (connection refused)"));
+                Optional.empty(), Map.of("margin.calls", 11L), List.of("PostgreSQL (connection refused)"));
 
         PlatformWrites.Written w = PlatformWrites.Written.between(before, after);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -62,8 +68,22 @@ class PlatformWritesTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
 
         assertThat(w.walBytes()).isEmpty();
-        assertThat(out).doesNotContain("PostgreSQL rows").doesNotContain("WAL");
+        assertThat(out).doesNotContain("PostgreSQL rows").doesNotContain("WAL").doesNotContain("statements");
         assertThat(out).containsOnlyOnce("not measured: PostgreSQL (connection refused)");
         assertThat(out).containsPattern("margin\\.calls\\s+1\\.00");
+    }
+
+    @Test
+    void whereStatementsAreNotCountedTheTableSaysWhatWouldCountThem() {
+        PlatformWrites.Sample sample = new PlatformWrites.Sample(Map.of(), Optional.of(5L), Optional.of(1L),
+                Optional.empty(), Map.of(), List.of());
+
+        PlatformWrites.Written w = PlatformWrites.Written.between(sample, sample);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PlatformWrites.print(new PrintStream(bytes, true, StandardCharsets.UTF_8), w, 10, "call");
+
+        assertThat(w.statementCount()).isEmpty();
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains(PlatformWrites.NO_STATEMENTS)
+                .contains("pg_stat_statements is not loaded");
     }
 }
