@@ -335,9 +335,10 @@ public final class BackstopCli implements Callable<Integer> {
     }
 
     @Command(name = "latency", mixinStandardHelpOptions = true, description = "Measures per-hop latency on the running "
-            + "platform at a fixed, moderate rate: venue ticks 10 rounds a second and margin calls at --rate, a deep-book"
-            + " exchange filling every order; prints p50/p99/p99.9 of tick->price, call->order, order->execution and"
-            + " execution->fill from the records' timestamps, and how much of the CPU the platform used.")
+            + "platform at a fixed, moderate rate: venue ticks 10 rounds a second, margin calls at --rate, accounts that"
+            + " fall under maintenance at a price dip once a second (--breaches of them a dip), a deep-book exchange"
+            + " filling every order; prints p50/p99/p99.9 of tick->price, price->call, call->order, order->execution"
+            + " and execution->fill from the records' timestamps, and how much of the CPU the platform used.")
     static final class Latency implements Callable<Integer> {
         @Option(names = "--rate", defaultValue = "100", description = "margin calls a second (default ${DEFAULT-VALUE})")
         int rate;
@@ -346,10 +347,21 @@ public final class BackstopCli implements Callable<Integer> {
                 description = "how long to offer them (default ${DEFAULT-VALUE})")
         java.time.Duration duration;
 
+        @Option(names = "--breaches", defaultValue = "5", description = "accounts opened to fall under maintenance at"
+                + " each dip, one dip a second, for price->call; 0 for none (default ${DEFAULT-VALUE})")
+        int breaches;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
+            if (rate < 1 || rate > 5_000 || breaches < 0 || breaches > 1_000) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--rate must be 1 to 5,000 calls a second"
+                        + " and --breaches 0 to 1,000 accounts a dip, got " + rate + " and " + breaches);
+            }
             return new io.backstop.lab.load.LatencyProbe(RuntimeSettings.load(System.getenv()), System.out)
-                    .run(rate, duration);
+                    .run(rate, duration, breaches);
         }
     }
 

@@ -14,10 +14,7 @@ import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,8 +23,6 @@ import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,13 +36,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * service's {@code backstop_margin_events_applied_total} counter has counted them all.
  */
 public final class FillLoad {
-
-        private static final Pattern APPLIED = Pattern.compile(
-            "backstop_margin_events_applied_total\\{[^}]*topic=\"trades\\.fills\"[^}]*} ([0-9.E]+)");
-    private static final Pattern BATCHES = Pattern.compile(
-            "backstop_margin_engine_batch_seconds_count\\{[^}]*} ([0-9.E]+)");
-    private static final Pattern BTC_PRICES = Pattern.compile(
-            "backstop_margin_prices_received_total\\{[^}]*symbol=\"BTCUSDT\"[^}]*} ([0-9.E]+)");
 
     private final RuntimeSettings settings;
     private final PrintStream out;
@@ -70,20 +58,22 @@ public final class FillLoad {
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
+        MarginMetrics metrics = new MarginMetrics(http, tokens, margin);
         Random random = new Random(seed);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ByteArraySerializer())) {
             ticker.scheduleAtFixedRate(() -> world.tick(producer, random), 0, 200, TimeUnit.MILLISECONDS);
-            waitFor("BTCUSDT prices at margin-service", () -> metric(margin, BTC_PRICES) > 0, Duration.ofSeconds(60));
+            waitFor("BTCUSDT prices at margin-service", () -> metrics.sum(MarginMetrics.BTC_PRICES) > 0,
+                    Duration.ofSeconds(60));
 
             String run = Long.toString(System.currentTimeMillis(), 36);
             long opened = System.nanoTime();
             world.openAccounts(margin, run, accounts);
             out.printf("opened %,d accounts over REST in %.1f s%n", accounts, seconds(opened));
 
-            double appliedBefore = metric(margin, APPLIED);
-            double batchesBefore = metric(margin, BATCHES);
+            double appliedBefore = metrics.sum(MarginMetrics.APPLIED);
+            double batchesBefore = metrics.sum(MarginMetrics.BATCHES);
             PlatformCpu cpu = PlatformCpu.of(settings);
             PlatformWrites writes = PlatformWrites.of(settings);
             // what opening the accounts wrote is reported by then, and not counted as the fills'
@@ -109,10 +99,10 @@ public final class FillLoad {
             producer.flush();
             double sent = seconds(start);
             out.printf("sent %,d fills in %.1f s (%,.0f/s)%n", fills, sent, fills / sent);
-            waitFor("every fill applied", () -> metric(margin, APPLIED) - appliedBefore >= fills,
+            waitFor("every fill applied", () -> metrics.sum(MarginMetrics.APPLIED) - appliedBefore >= fills,
                     Duration.ofMinutes(10));
             double applied = seconds(start);
-            double batches = metric(margin, BATCHES) - batchesBefore;
+            double batches = metrics.sum(MarginMetrics.BATCHES) - batchesBefore;
             out.printf("applied %,d fills in %.1f s: %,.0f fills/s, %,.0f engine batches (%.0f fills per batch)%n",
                     fills, applied, fills / applied, batches, fills / Math.max(1, batches));
             PlatformCpu.print(out, cpuBefore, cpu.sample(), fills, "fill", DrainLoad.PEAK_CALLS_PER_SECOND);
@@ -121,27 +111,6 @@ public final class FillLoad {
             return 0;
         } finally {
             ticker.shutdownNow();
-        }
-    }
-
-    /** {@code pattern}'s value summed over margin-service's instances. */
-    private double metric(List<String> instances, Pattern pattern) {
-        double sum = 0;
-        for (String base : instances) {
-            sum += metric(base, pattern);
-        }
-        return sum;
-    }
-
-    private double metric(String base, Pattern pattern) {
-        try {
-            String body = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/prometheus"))
-                            .header("Authorization", tokens.system()).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            Matcher m = pattern.matcher(body);
-            return m.find() ? Double.parseDouble(m.group(1)) : 0;
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read metrics of " + base + ": " + e.getMessage(), e);
         }
     }
 }

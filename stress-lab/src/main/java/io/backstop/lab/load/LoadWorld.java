@@ -12,7 +12,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +29,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * {@code latency}, every asset of {@link LoadPrices} for {@code load}.
  */
 final class LoadWorld {
+
+    private static final BigDecimal HUNDRED_THOUSAND = new BigDecimal("100000");
 
     private final HttpClient http;
     private final String authorization;
@@ -48,20 +52,25 @@ final class LoadWorld {
      * 421 (the account's partition is another's), and the next is asked, as a router would.
      */
     List<String> openAccounts(List<String> instances, String run, int count) throws Exception {
-        List<String> ids = new ArrayList<>(count);
+        Map<String, BigDecimal> deposits = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            deposits.put("load-" + run + "-" + i, HUNDRED_THOUSAND);
+        }
+        openAccounts(instances, deposits);
+        return List.copyOf(deposits.keySet());
+    }
+
+    /** Opens each account of {@code usdt} as above, with that much USDT deposited, eight at a time. */
+    void openAccounts(List<String> instances, Map<String, BigDecimal> usdt) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> done = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                String id = "load-" + run + "-" + i;
-                ids.add(id);
-                done.add(pool.submit(() -> {
-                    String owner = postToOwner(instances, "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
-                    post(owner + "/api/v1/accounts/" + id + "/deposits",
-                            "{\"asset\":\"USDT\",\"amount\":\"100000\"}", 200);
-                    return null;
-                }));
-            }
+            usdt.forEach((id, amount) -> done.add(pool.submit(() -> {
+                String owner = postToOwner(instances, "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
+                post(owner + "/api/v1/accounts/" + id + "/deposits",
+                        "{\"asset\":\"USDT\",\"amount\":\"" + amount.toPlainString() + "\"}", 200);
+                return null;
+            })));
             for (Future<?> f : done) {
                 try {
                     f.get();
@@ -73,7 +82,6 @@ final class LoadWorld {
         } finally {
             pool.shutdownNow();
         }
-        return ids;
     }
 
     /** One round of BTC ticks around 60,000 on every venue and the perpetual (the fills are all BTCUSDT). */
@@ -84,6 +92,11 @@ final class LoadWorld {
     /** One round of BTC ticks at {@code price} on every venue and the perpetual. */
     void tick(KafkaProducer<String, byte[]> producer, BigDecimal price) {
         tick(producer, "BTC", price, Instant.now());
+    }
+
+    /** One round of {@code asset}'s ticks at {@code price} on every venue and its perpetual. */
+    void tick(KafkaProducer<String, byte[]> producer, String asset, BigDecimal price) {
+        tick(producer, asset, price, Instant.now());
     }
 
     /** One round of {@code prices}' ticks ({@link LoadPrices#round}), stamped now. */

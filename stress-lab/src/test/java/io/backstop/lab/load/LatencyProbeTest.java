@@ -2,14 +2,18 @@ package io.backstop.lab.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.backstop.events.EventEnvelope;
 import io.backstop.events.Side;
 import io.backstop.events.liquidation.ExecutionFill;
 import io.backstop.events.liquidation.LiquidationOrderExecuted;
 import io.backstop.events.liquidation.LiquidationOrderPlaced;
 import io.backstop.events.liquidation.OrderOwner;
 import io.backstop.events.liquidation.PositionLiquidated;
+import io.backstop.events.margin.MarginCallIssued;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -73,6 +77,48 @@ class LatencyProbeTest {
 
         assertThat(hops.count("tick -> price")).isEqualTo(1);
         assertThat(hops.byName.get("tick -> price").getMaxValue()).isEqualTo(4);
+    }
+
+    @Test
+    void aBreachingAccountsCallIsTimedFromThePriceItNamesAndItsOrderFromTheCall() {
+        DipLadder ladder = new DipLadder("r", 2, 1, DipLadder.catalogue());
+        LatencyProbe.Hops hops = new LatencyProbe.Hops(ladder);
+        hops.observe(EventEnvelope.of(ethPrice(new BigDecimal("2994.5")), Instant.ofEpochMilli(20_000L), null, 7L),
+                20_001L);
+        hops.observe(EventEnvelope.of(ethPrice(new BigDecimal("3000.5")), Instant.ofEpochMilli(20_090L), null, 8L),
+                20_100L); // a later price: not the one the call was decided on
+        EventEnvelope<MarginCallIssued> first = EventEnvelope.of(call("dip-r-0-0", 7L), Instant.ofEpochMilli(20_010L),
+                null, null);
+        hops.observe(first, 20_012L);
+        // called again after a partial liquidation, on the liquidation's fill: not a price's call
+        hops.observe(EventEnvelope.of(call("dip-r-0-0", 7L), Instant.ofEpochMilli(20_300L), null, null), 20_301L);
+        // the second account's dip was not priced: called at the last round, a price the watcher never read
+        hops.observe(EventEnvelope.of(call("dip-r-1-0", 3L), Instant.ofEpochMilli(21_000L), null, null), 21_001L);
+        hops.observe(EventEnvelope.of(call("someone-else", 7L), Instant.now(), null, null), 20_013L);
+        UUID order = UUID.randomUUID();
+        hops.observe(EventEnvelope.of(placed(order, first.eventId()), Instant.ofEpochMilli(20_020L), null, null),
+                20_022L);
+
+        assertThat(hops.ladderCalled()).isEqualTo(2);
+        hops.match();
+        assertThat(hops.count("price -> call")).isEqualTo(1);
+        assertThat(hops.byName.get("price -> call").getMaxValue()).isEqualTo(11);
+        assertThat(hops.byName.get("call -> order").getMaxValue()).isEqualTo(10);
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        hops.printLadder(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("2 accounts opened to breach at 2 dips; 2 called, 1 of them first at their own dip")
+                .contains("1 on a price not seen").contains("not the 1 after a partial liquidation");
+    }
+
+    private static MarginCallIssued call(String account, long ethSequence) {
+        return new MarginCallIssued(account, new BigDecimal("100"), new BigDecimal("119.9"), new BigDecimal("240"),
+                List.of(), DrainLoad.call(account).payload().positions(), Map.of("ETHUSDT", ethSequence));
+    }
+
+    private static io.backstop.events.oracle.OraclePricePublished ethPrice(BigDecimal mark) {
+        return new io.backstop.events.oracle.OraclePricePublished("ETHUSDT", mark, mark, mark, BigDecimal.ONE,
+                io.backstop.events.oracle.PriceStatus.OK, null, List.of(), Instant.now(), Instant.now());
     }
 
     private static io.backstop.events.oracle.OraclePricePublished price() {
