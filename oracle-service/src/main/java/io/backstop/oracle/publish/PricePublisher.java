@@ -195,7 +195,7 @@ public class PricePublisher extends DedicatedThread implements PriceSink, io.bac
                     if (!running()) {
                         return;
                     }
-                    LockSupport.parkNanos(this, Duration.ofMillis(50).toNanos());
+                    awaitWakeUp(Duration.ofMillis(50)); // at once if a price came while the last one was written
                 }
                 backoff = 50;
             } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.backstop.kit.lifecycle;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.springframework.context.SmartLifecycle;
 
@@ -18,6 +19,8 @@ public abstract class DedicatedThread implements SmartLifecycle {
     private volatile Thread thread;
     private volatile boolean running;
     private volatile boolean simulated;
+    /** Set by {@link #wakeUp()}, taken by {@link #awaitWakeUp}: a wake-up the thread was too busy to see is kept. */
+    private final AtomicBoolean woken = new AtomicBoolean();
 
     protected DedicatedThread(String name, Duration stopTimeout) {
         this.name = name;
@@ -64,12 +67,33 @@ public abstract class DedicatedThread implements SmartLifecycle {
         }
     }
 
-    /** Unparks the thread if it is parked (LockSupport.parkNanos) waiting for work. */
+    /**
+     * Wakes the thread from {@link #awaitWakeUp}, or makes its next call return at once: the wake-up is kept until
+     * taken. (An unpark alone is not: a thread that is woken while it waits inside its work, on a future or a lock,
+     * gives the permit to that wait, which parks again, and its own wait for work then sleeps its whole timeout.)
+     */
     public void wakeUp() {
+        woken.set(true);
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
         }
+    }
+
+    /**
+     * Waits on the dedicated thread until {@link #wakeUp()} (since the last wait, even while the thread was busy),
+     * {@code timeout}, stopping, or an interrupt. Returns whether it was woken; the wake-up is then taken.
+     */
+    protected boolean awaitWakeUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!woken.getAndSet(false)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !running || Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+            LockSupport.parkNanos(this, left);
+        }
+        return true;
     }
 
     @Override

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -410,7 +409,7 @@ public class OutboxRelay extends DedicatedThread implements io.backstop.kit.time
                 continue;
             }
             if (!more) {
-                LockSupport.parkNanos(this, pollInterval.toNanos()); // or until wakeUp()
+                awaitWakeUp(pollInterval); // at once if a commit woke the relay during the round
                 if (Thread.interrupted()) {
                     return;
                 }
