@@ -31,18 +31,10 @@ public final class DrainRuns {
             return calls / seconds;
         }
 
-        /** CPU-ms a call of the components running here, the generator left out. */
+        /** CPU-ms a call of the platform, the generator left out; empty unless every component runs here. */
         Optional<Double> platformMs() {
-            long total = 0;
-            for (Map.Entry<String, Optional<Long>> e : cpu.entrySet()) {
-                if (!e.getKey().equals(PlatformCpu.GENERATOR)) {
-                    if (e.getValue().isEmpty()) {
-                        return Optional.empty();
-                    }
-                    total += e.getValue().get();
-                }
-            }
-            return Optional.of(total / 1e6 / calls);
+            return PlatformCpu.everyComponentLocal(cpu) ? Optional.of(PlatformCpu.platformNanos(cpu) / 1e6 / calls)
+                    : Optional.empty();
         }
     }
 
@@ -61,9 +53,7 @@ public final class DrainRuns {
         runs.forEach(r -> components.addAll(r.cpu().keySet()));
         out.printf("  CPU-ms a call%n");
         for (String component : components) {
-            List<Run> measured = runs.stream().filter(r -> r.cpu().getOrDefault(component, Optional.empty())
-                    .isPresent()).toList();
-            if (measured.size() == runs.size()) {
+            if (runs.stream().allMatch(r -> r.cpu().getOrDefault(component, Optional.empty()).isPresent())) {
                 line(out, "  " + component, runs, r -> r.cpu().get(component).get() / 1e6 / r.calls(), "%.3f");
             }
         }

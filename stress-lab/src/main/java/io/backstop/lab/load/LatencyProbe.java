@@ -340,9 +340,7 @@ public final class LatencyProbe {
             out.printf("  (commit and relay: from the event's occurredAt, when the service decided it, to its record's"
                     + " timestamp;%n   the rest of the hop is the fetch, the queue and the decision)%n");
             hops.printLadder(out);
-            long platformNanos = cpuAfter.since(cpuBefore).entrySet().stream()
-                    .filter(e -> !e.getKey().equals(PlatformCpu.GENERATOR))
-                    .mapToLong(e -> e.getValue().orElse(0L)).sum();
+            long platformNanos = PlatformCpu.platformNanos(cpuAfter.since(cpuBefore));
             int cores = Runtime.getRuntime().availableProcessors();
             out.printf("the platform used %.0f%% of this machine's %d cores meanwhile (%.2f cores)%n",
                     100 * platformNanos / 1e9 / wall / cores, cores, platformNanos / 1e9 / wall);

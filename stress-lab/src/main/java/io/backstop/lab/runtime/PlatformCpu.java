@@ -67,6 +67,18 @@ public final class PlatformCpu {
         }
     }
 
+    /** The nanoseconds the platform's components that run here spent ({@link Sample#since}), the generator's left out. */
+    public static long platformNanos(Map<String, Optional<Long>> spent) {
+        return spent.entrySet().stream().filter(e -> !e.getKey().equals(GENERATOR))
+                .mapToLong(e -> e.getValue().orElse(0L)).sum();
+    }
+
+    /** Whether every component of the platform runs here (none is "not local"). */
+    public static boolean everyComponentLocal(Map<String, Optional<Long>> spent) {
+        return spent.entrySet().stream().filter(e -> !e.getKey().equals(GENERATOR))
+                .allMatch(e -> e.getValue().isPresent());
+    }
+
     /**
      * Prints CPU-ms per operation per component between two samples, the platform's total, and the cores that
      * total needs at {@code targetRate} operations a second.
@@ -76,23 +88,20 @@ public final class PlatformCpu {
         Map<String, Optional<Long>> spent = after.since(before);
         out.printf("CPU per %s, from /proc (%,d %ss):%n", operation, operations, operation);
         out.printf("  %-32s %12s %10s%n", "component", "CPU-ms/" + operation, "CPU s");
-        long platform = 0;
-        boolean complete = true;
+        long platform = platformNanos(spent);
         for (Map.Entry<String, Optional<Long>> e : spent.entrySet()) {
             if (e.getKey().equals(GENERATOR)) {
                 continue;
             }
             if (e.getValue().isEmpty()) {
                 out.printf("  %-32s %12s %10s%n", e.getKey(), "-", "not local");
-                complete = false;
                 continue;
             }
-            platform += e.getValue().get();
             out.printf("  %-32s %12.3f %10.1f%n", e.getKey(), perOperation(e.getValue().get(), operations),
                     e.getValue().get() / 1e9);
         }
         out.printf("  %-32s %12.3f %10.1f%s%n", "platform", perOperation(platform, operations), platform / 1e9,
-                complete ? "" : "  (only the components running here)");
+                everyComponentLocal(spent) ? "" : "  (only the components running here)");
         spent.get(GENERATOR).ifPresent(g -> out.printf("  %-32s %12.3f %10.1f%n", GENERATOR,
                 perOperation(g, operations), g / 1e9));
         out.printf("  at %,.0f %ss a second the platform needs %.1f cores%n", targetRate, operation,

@@ -73,6 +73,20 @@ class PlatformCpuTest {
     }
 
     @Test
+    void thePlatformsTotalLeavesTheGeneratorOutAndSaysWhetherEveryComponentWasLocal() {
+        Map<String, Optional<Long>> spent = new LinkedHashMap<>();
+        spent.put("margin-service", Optional.of(3_000_000L));
+        spent.put("kafka", Optional.of(2_000_000L));
+        spent.put(PlatformCpu.GENERATOR, Optional.of(50_000_000L));
+        assertThat(PlatformCpu.platformNanos(spent)).isEqualTo(5_000_000L);
+        assertThat(PlatformCpu.everyComponentLocal(spent)).isTrue();
+
+        spent.put("postgres (and its backends)", Optional.empty());
+        assertThat(PlatformCpu.platformNanos(spent)).isEqualTo(5_000_000L);
+        assertThat(PlatformCpu.everyComponentLocal(spent)).isFalse();
+    }
+
+    @Test
     void aRunAtAFixedRateIsReportedAsEachComponentsShareOfACore() {
         Map<String, Optional<Long>> before = new LinkedHashMap<>();
         before.put("liquidation-service x2", Optional.of(1_000_000_000L));
