@@ -208,6 +208,38 @@ class LocalRuntimeIT {
         }
     }
 
+    /**
+     * `./backstop latency` as a user runs it, briefly: every hop timed, and each account the probe opened to fall under
+     * maintenance at one ETH dip called on a price, its first call timed from the price it names.
+     */
+    @Test
+    @Order(4)
+    void latencyCallsEveryAccountOnThePriceThatTookItUnderMaintenanceAndTimesEveryHop() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int result = new io.backstop.lab.load.LatencyProbe(settings, new PrintStream(printed, true,
+                StandardCharsets.UTF_8)).run(5, Duration.ofSeconds(3), 2);
+        String report = printed.toString(StandardCharsets.UTF_8);
+        System.out.print(report);
+
+        assertThat(result).as(report).isZero();
+        assertThat(report).contains("6 accounts opened to breach at 3 dips; 6 called");
+        assertThat(hopCount(report, "price -> call")).as(report).isEqualTo(6);
+        assertThat(hopCount(report, "tick -> price")).as(report).isPositive();
+        // the probe's 15 calls and the 6 accounts' first calls at least, each with its order filled
+        assertThat(hopCount(report, "call -> order")).as(report).isGreaterThanOrEqualTo(21);
+        assertThat(hopCount(report, "execution -> fill")).as(report).isGreaterThanOrEqualTo(21);
+        assertThat(count("SELECT count(*) FROM liquidation.liquidation WHERE account_id LIKE 'dip-%'"
+                + " AND status = 'COMPLETED'")).isGreaterThanOrEqualTo(6);
+    }
+
+    /** The count column of a hop's line in the latency table. */
+    private static long hopCount(String report, String hop) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^  " + java.util.regex.Pattern.quote(hop)
+                + " +([0-9,]+) ").matcher(report);
+        assertThat(m.find()).as(hop + " in " + report).isTrue();
+        return Long.parseLong(m.group(1).replace(",", ""));
+    }
+
     private int count(String sql) throws Exception {
         try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), "postgres", "");
              PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
@@ -217,7 +249,7 @@ class LocalRuntimeIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aShortfallIsTakenOverAndDeleveragedInQueueOrderAndMarginServiceSettlesBothSides() throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         var deposit = http("POST", Service.INSURANCE_FUND, "/api/v1/fund/majors/deposits",
@@ -433,7 +465,7 @@ class LocalRuntimeIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void afterKafkaAndThenPostgresqlAreRestartedEveryServiceIsReadyAgainByItselfAndAppliesNewFills() throws Exception {
         output.reset();
         assertThat(runtime.restartKafka()).as(output()).isZero();
@@ -465,7 +497,7 @@ class LocalRuntimeIT {
      * republishing them again changes nothing (margin-service drops the duplicate).
      */
     @Test
-    @Order(6)
+    @Order(7)
     void aDeadLetteredFillIsListedAndAppliedWhenRepublishedOnceItsCauseIsFixed() throws Exception {
         String account = "opened-late";
         EventEnvelope<?> early = fill(account, 0);
@@ -498,7 +530,7 @@ class LocalRuntimeIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void downStopsEverythingAndLeavesNoProcessBehind() throws Exception {
         // metrics are scraped, never pushed: in the minutes this class ran, no service tried OTLP metrics export
         try (var logs = java.nio.file.Files.list(settings.logs())) {
