@@ -45,19 +45,20 @@ final class DipLadder {
 
     private final int dips;
     private final Map<String, Integer> dipOf = new LinkedHashMap<>();
-    private final MarginBrackets btc;
+    private final MarginBrackets brackets;
 
     /**
-     * @param dips   how many dips the run takes (see {@link #dips(Duration)})
-     * @param perDip accounts that breach at each
+     * @param dips     how many dips the run takes (see {@link #dips(Duration)})
+     * @param perDip   accounts that breach at each
+     * @param brackets ETHUSDT's maintenance brackets ({@link #catalogue()})
      */
-    DipLadder(String run, int dips, int perDip, MarginBrackets btc) {
+    DipLadder(String run, int dips, int perDip, MarginBrackets brackets) {
         if (dips < 0 || dips > MAX_DIPS || perDip < 0) {
             throw new IllegalArgumentException("dips must be 0 to " + MAX_DIPS + " and accounts a dip at least 0, not "
                     + dips + " and " + perDip);
         }
         this.dips = dips;
-        this.btc = btc;
+        this.brackets = brackets;
         for (int c = 0; c < dips; c++) {
             for (int i = 0; i < perDip; i++) {
                 dipOf.put("dip-" + run + "-" + c + "-" + i, c);
@@ -108,7 +109,7 @@ final class DipLadder {
      */
     BigDecimal deposit(int c) {
         BigDecimal at = threshold(c);
-        BigDecimal maintenance = btc.maintenance(POSITION.multiply(at));
+        BigDecimal maintenance = brackets.maintenance(POSITION.multiply(at));
         return maintenance.subtract(POSITION.multiply(at.subtract(NORMAL))).setScale(2, RoundingMode.CEILING);
     }
 

@@ -100,9 +100,9 @@ public final class LatencyProbe {
         private final Map<UUID, UUID> orderCall = new ConcurrentHashMap<>();
         /** The accounts that breach at a dip, or none. */
         private final DipLadder ladder;
-        // BTCUSDT prices by their oracle sequence: record timestamp and mark
+        // the ladder's ETHUSDT prices by their oracle sequence: record timestamp and mark
         private final Map<Long, Map.Entry<Long, BigDecimal>> prices = new ConcurrentHashMap<>();
-        // the first call of each of the ladder's accounts: the BTCUSDT price sequence it names, record timestamp
+        // the first call of each of the ladder's accounts: the ETHUSDT price sequence it names, record timestamp
         private final List<LadderCall> ladderCalls = new CopyOnWriteArrayList<>();
         private final Map<String, Integer> called = new ConcurrentHashMap<>();
         private int atTheirDip;
@@ -221,8 +221,8 @@ public final class LatencyProbe {
             }
             int repeated = called.values().stream().mapToInt(n -> n - 1).sum();
             int later = ladderCalled() - atTheirDip - priceUnseen;
-            out.printf("  price -> call: %,d accounts opened to breach at %d dips; %,d called, %,d of them first at their"
-                    + " own dip%s%s; each account's first call timed%s%n",
+            out.printf("  price -> call: %,d accounts opened to breach at %d dips; %,d called, %,d of them first at"
+                    + " their own dip%s%s; each account's first call timed%s%n",
                     ladder.size(), ladder.dips(), ladderCalled(), atTheirDip,
                     later > 0 ? ", " + later + " at a later one (theirs was not priced)" : "",
                     priceUnseen > 0 ? ", " + priceUnseen + " on a price not seen" : "",
@@ -254,7 +254,8 @@ public final class LatencyProbe {
             throw new IllegalArgumentException("--rate must be between 1 and 5,000 calls a second, not " + rate);
         }
         if (breaches < 0 || breaches > 1_000) {
-            throw new IllegalArgumentException("--breaches must be between 0 and 1,000 accounts a dip, not " + breaches);
+            throw new IllegalArgumentException("--breaches must be between 0 and 1,000 accounts a dip, not "
+                    + breaches);
         }
         Properties producerConfig = new Properties();
         producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap());
@@ -347,8 +348,8 @@ public final class LatencyProbe {
             PlatformCpu.printShares(out, cpuBefore, cpuAfter, wall);
             int result = 0;
             if (filled < calls + ladderCalled) {
-                out.printf("only %,d of %,d calls were filled within 30 s of the last: the platform is behind%n", filled,
-                        calls + ladderCalled);
+                out.printf("only %,d of %,d calls were filled within 30 s of the last: the platform is behind%n",
+                        filled, calls + ladderCalled);
                 result = 1;
             }
             if (ladderCalled < ladder.size()) {
@@ -361,7 +362,8 @@ public final class LatencyProbe {
     }
 
     /**
-     * Opens the ladder's accounts and their positions while ETH is at 3,000 (where every account is healthy), and waits until margin-service has applied every fill: until then a fill could meet a dip.
+     * Opens the ladder's accounts and their positions while ETH is at 3,000 (where every account is healthy), and
+     * waits until margin-service has applied every fill: until then a fill could meet a dip.
      */
     private void openLadder(DipLadder ladder, LoadWorld world, KafkaProducer<String, byte[]> producer,
                             MarginMetrics margin) throws Exception {
@@ -402,7 +404,8 @@ public final class LatencyProbe {
         // returned after 1 ms made the broker answer some 500 empty fetches a second, which counted as the
         // platform's CPU and took it from the hops being measured
         try (TopicTail tail = new TopicTail(settings.kafkaBootstrap(), List.of(Topic.ORACLE_PRICES,
-                Topic.MARGIN_CALLS, Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS, Topic.LIQUIDATION_FILLS), Map.of())) {
+                Topic.MARGIN_CALLS, Topic.LIQUIDATION_ORDERS, Topic.LIQUIDATION_EXECUTIONS, Topic.LIQUIDATION_FILLS),
+                Map.of())) {
             assigned.countDown();
             while (watching.get()) {
                 poll(tail, Duration.ofMillis(20), hops);
