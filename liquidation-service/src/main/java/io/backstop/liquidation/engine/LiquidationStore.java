@@ -52,7 +52,7 @@ public class LiquidationStore {
         java.util.Set<String> open = new java.util.HashSet<>();
         jdbc.query(con -> {
             var ps = con.prepareStatement("SELECT account_id, scope FROM liquidation WHERE account_id = ANY (?)"
-                    + " AND status IN ('QUEUED', 'ACTIVE')");
+                    + " AND open");
             ps.setArray(1, con.createArrayOf("text", accountIds.toArray()));
             return ps;
         }, rs -> {
@@ -278,9 +278,13 @@ public class LiquidationStore {
             + " quantity, limit_price, slice, round, status, not_before, updated_at)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-    /** Queued liquidations with what orders them: id, health, notional, margin call id. */
+    /**
+     * Queued liquidations with what orders them: id, health, notional, margin call id. Read from the open ones
+     * (V10: no index names {@code status}, so that a round's update of it is HOT).
+     */
     public List<Queued> queued() {
-        return jdbc.query("SELECT id, health, notional, margin_call_id FROM liquidation WHERE status = 'QUEUED'",
+        return jdbc.query("SELECT id, health, notional, margin_call_id FROM liquidation WHERE open"
+                + " AND status = 'QUEUED'",
                 (rs, i) -> new Queued(rs.getObject(1, UUID.class), rs.getBigDecimal(2), rs.getBigDecimal(3),
                         rs.getObject(4, UUID.class), null));
     }

@@ -106,6 +106,73 @@ class LiquidationStoreIT {
                 .isEqualTo(new Stored("QUEUED", 0, null, there.state().health().stripTrailingZeros(), T0));
     }
 
+    @Test
+    void noIndexOfLiquidationNamesItsStatusSoThatARoundsUpdateIsHot() {
+        // an index names a column in its key (indkey), an expression (indexprs) or its predicate (indpred)
+        List<String> naming = jdbc.queryForList("SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid ="
+                + " i.indexrelid JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attname = 'status'"
+                + " WHERE i.indrelid = 'liquidation'::regclass AND (a.attnum = ANY (i.indkey)"
+                + " OR pg_get_expr(i.indpred, i.indrelid) LIKE '%status%'"
+                + " OR pg_get_expr(i.indexprs, i.indrelid) LIKE '%status%')", String.class);
+        assertThat(naming).isEmpty();
+
+        Liquidation l = queued("store-hot");
+        tx.executeWithoutResult(status -> {
+            LiquidationStore.Writes writes = store.writes();
+            writes.insert(l, T0, null);
+            writes.flush();
+        });
+        long hot = tx.execute(status -> {
+            // the backend's count not yet in the cumulative statistics: earlier transactions' too, so a difference
+            long before = hotUpdates();
+            store.lockAll(List.of(l.id()));
+            LiquidationStore.Writes writes = store.writes();
+            writes.update(l.placeRound(scope("900", "2")), Map.of("orders", 1), T0.plusSeconds(1));
+            writes.flush();
+            return hotUpdates() - before;
+        });
+        assertThat(hot).as("QUEUED -> ACTIVE leaves every index alone: a HOT update").isEqualTo(1);
+        assertThat(store.queued()).extracting(LiquidationStore.Queued::id).doesNotContain(l.id());
+    }
+
+    @Test
+    void aScopeHasOneOpenLiquidationAndItsEndedOnesDoNotCount() {
+        Liquidation open = queued("store-open");
+        tx.executeWithoutResult(status -> {
+            LiquidationStore.Writes writes = store.writes();
+            writes.insert(open, T0, null);
+            writes.flush();
+        });
+        Liquidation second = Liquidation.queued(UUID.randomUUID(), UUID.randomUUID(), open.accountId(), "CROSS",
+                scope("1000", "2"), T0, null);
+        assertThatThrownBy(() -> tx.executeWithoutResult(status -> {
+            LiquidationStore.Writes writes = store.writes();
+            writes.insert(second, T0, null);
+            writes.flush();
+        })).hasMessageContaining("liquidation_open_per_scope");
+        assertThat(store.openScopes(List.of(open.accountId()))).containsExactly(open.accountId() + "|CROSS");
+        assertThat(store.queued()).extracting(LiquidationStore.Queued::id).contains(open.id());
+
+        tx.executeWithoutResult(status -> {
+            store.lockAll(List.of(open.id()));
+            LiquidationStore.Writes writes = store.writes();
+            writes.update(open.cancelRecovered(open.state()), Map.of("why", "recovered"), T0.plusSeconds(1));
+            writes.flush();
+        });
+        assertThat(store.openScopes(List.of(open.accountId()))).isEmpty();
+        assertThat(store.queued()).extracting(LiquidationStore.Queued::id).doesNotContain(open.id());
+        tx.executeWithoutResult(status -> {
+            LiquidationStore.Writes writes = store.writes();
+            writes.insert(second, T0.plusSeconds(2), null);
+            writes.flush();
+        });
+        assertThat(store.openScopes(List.of(open.accountId()))).containsExactly(open.accountId() + "|CROSS");
+    }
+
+    private long hotUpdates() {
+        return jdbc.queryForObject("SELECT pg_stat_get_xact_tuples_hot_updated('liquidation'::regclass)", Long.class);
+    }
+
     private record Stored(String status, int round, String outcome, BigDecimal health, Instant updatedAt) {
     }
 
