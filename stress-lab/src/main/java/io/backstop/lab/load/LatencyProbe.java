@@ -85,10 +85,12 @@ public final class LatencyProbe {
      * different topics). A price is timed against the tick round sent last before it, while rounds are being sent.
      */
     static final class Hops {
+        static final String PRICE_RELAYED = "  price's commit and relay";
+        static final String CALL_RELAYED = "  call's commit and relay";
         static final String ORDER_RELAYED = "  order's commit and relay";
         static final String FILL_RELAYED = "  fill's commit and relay";
-        static final List<String> NAMES = List.of("tick -> price", "price -> call", "call -> order", ORDER_RELAYED,
-                "order -> execution (exchange)", "execution -> fill", FILL_RELAYED);
+        static final List<String> NAMES = List.of("tick -> price", PRICE_RELAYED, "price -> call", CALL_RELAYED,
+                "call -> order", ORDER_RELAYED, "order -> execution (exchange)", "execution -> fill", FILL_RELAYED);
         final Map<String, Histogram> byName = new LinkedHashMap<>();
         final Map<UUID, Long> callSent = new ConcurrentHashMap<>();
         final ConcurrentSkipListMap<Long, Long> tickRounds = new ConcurrentSkipListMap<>();
@@ -102,13 +104,14 @@ public final class LatencyProbe {
         private final DipLadder ladder;
         // the ladder's ETHUSDT prices by their oracle sequence: record timestamp and mark
         private final Map<Long, Map.Entry<Long, BigDecimal>> prices = new ConcurrentHashMap<>();
-        // the first call of each of the ladder's accounts: the ETHUSDT price sequence it names, record timestamp
+        // the first call of each of the ladder's accounts: the ETHUSDT price sequence it names, record timestamp, and
+        // when margin-service decided it (its occurredAt)
         private final List<LadderCall> ladderCalls = new CopyOnWriteArrayList<>();
         private final Map<String, Integer> called = new ConcurrentHashMap<>();
         private int atTheirDip;
         private int priceUnseen;
 
-        record LadderCall(String account, Long sequence, long at) {
+        record LadderCall(String account, Long sequence, long at, long decidedAt) {
         }
 
         Hops() {
@@ -130,7 +133,8 @@ public final class LatencyProbe {
                 // only an account's first call is certainly a price's: a liquidation that leaves the account under
                 // maintenance ends in a new call on its fill, naming the price the first one named
                 if (called.merge(call.accountId(), 1, Integer::sum) == 1) {
-                    ladderCalls.add(new LadderCall(call.accountId(), call.priceSequences().get(DipLadder.SYMBOL), at));
+                    ladderCalls.add(new LadderCall(call.accountId(), call.priceSequences().get(DipLadder.SYMBOL), at,
+                            event.occurredAt().toEpochMilli()));
                 }
             }
             observe(event.payload(), event.occurredAt().toEpochMilli(), at);
@@ -145,6 +149,7 @@ public final class LatencyProbe {
                 Map.Entry<Long, Long> round = tickRounds.floorEntry(at);
                 if (round != null) {
                     record("tick -> price", at - round.getKey());
+                    record(PRICE_RELAYED, at - decidedAt);
                 }
             } else if (payload instanceof LiquidationOrderPlaced order && order.marginCallEventId() != null) {
                 orderCall.put(order.orderId(), order.marginCallEventId());
@@ -180,6 +185,7 @@ public final class LatencyProbe {
                     continue;
                 }
                 record("price -> call", call.at() - price.getKey());
+                record(CALL_RELAYED, call.at() - call.decidedAt());
                 if (DipLadder.atDip(ladder.dipOf(call.account()), price.getValue())) {
                     atTheirDip++;
                 }

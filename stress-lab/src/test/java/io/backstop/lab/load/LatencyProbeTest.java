@@ -71,12 +71,14 @@ class LatencyProbeTest {
         hops.tickRounds.put(10_000L, 0L);
         hops.tickRounds.put(10_100L, 0L);
 
-        hops.observe(price(), 10_103L, 10_104L);
+        hops.observe(price(), 10_101L, 10_104L); // decided at 10,101, its record 3 ms later
         hops.ticksUntil = 11_100L;
         hops.observe(price(), 11_999L, 12_000L); // a heartbeat after the run
 
         assertThat(hops.count("tick -> price")).isEqualTo(1);
         assertThat(hops.byName.get("tick -> price").getMaxValue()).isEqualTo(4);
+        assertThat(hops.count(LatencyProbe.Hops.PRICE_RELAYED)).isEqualTo(1);
+        assertThat(hops.byName.get(LatencyProbe.Hops.PRICE_RELAYED).getMaxValue()).isEqualTo(3);
     }
 
     @Test
@@ -103,6 +105,8 @@ class LatencyProbeTest {
         hops.match();
         assertThat(hops.count("price -> call")).isEqualTo(1);
         assertThat(hops.byName.get("price -> call").getMaxValue()).isEqualTo(11);
+        assertThat(hops.count(LatencyProbe.Hops.CALL_RELAYED)).isEqualTo(1);
+        assertThat(hops.byName.get(LatencyProbe.Hops.CALL_RELAYED).getMaxValue()).isEqualTo(2);
         assertThat(hops.byName.get("call -> order").getMaxValue()).isEqualTo(10);
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
         hops.printLadder(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));

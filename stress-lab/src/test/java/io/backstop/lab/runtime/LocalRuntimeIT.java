@@ -224,6 +224,8 @@ class LocalRuntimeIT {
         assertThat(result).as(report).isZero();
         assertThat(report).contains("6 accounts opened to breach at 3 dips; 6 called");
         assertThat(hopCount(report, "price -> call")).as(report).isEqualTo(6);
+        // and the part of it after margin-service decided each call: its commit, the relay and the produce
+        assertThat(hopCount(report, "  call's commit and relay")).as(report).isEqualTo(6);
         assertThat(hopCount(report, "tick -> price")).as(report).isPositive();
         // the probe's 15 calls and the 6 accounts' first calls at least, each with its order filled
         assertThat(hopCount(report, "call -> order")).as(report).isGreaterThanOrEqualTo(21);
