@@ -62,7 +62,8 @@ class LiquidationConfiguration {
     @Bean
     Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, LiquidationProperties properties,
                           Clock clock, MeterRegistry meters) {
-        return new Liquidator(desk, store, properties.getBatchSize(), clock, meters);
+        return new Liquidator(desk, store, properties.getBatchSize(), properties.isFirstRoundAtIntake(), clock,
+                meters);
     }
 
     @Bean

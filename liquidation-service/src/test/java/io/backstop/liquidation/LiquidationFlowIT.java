@@ -145,6 +145,37 @@ class LiquidationFlowIT {
                 .containsPattern("backstop_liquidation_orders_status_requests_total\\{[^}]*\\} [1-9]");
     }
 
+    /**
+     * With nothing waiting for the liquidator, a call's first round is taken in the transaction that takes the call in:
+     * the liquidation is written once, ACTIVE with its order, by the same transaction as the call's inbox row (their
+     * {@code xmin}), and the round is counted. The order is lost so that no execution updates the row before it is
+     * read (the order timeout, 2 s, is the first thing that would).
+     */
+    @Test
+    void aCallsFirstRoundIsTakenInTheTransactionThatTakesTheCallIn() {
+        exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
+        String account = "first-round-" + UUID.randomUUID();
+        exchange.loseOrdersOf(account);
+        double before = meters.counter("backstop.liquidation.rounds.at.intake").count();
+        EventEnvelope<MarginCallIssued> call = call(account, "2", "61000", "400", "550");
+        kafka.send(infra.topic("margin.calls"), account, json.encode(call));
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> rows(account) > 0);
+
+        Map<String, Object> row = jdbc.queryForMap("SELECT l.status, l.round, l.xmin::text AS liquidation_tx,"
+                + " i.xmin::text AS call_tx, (SELECT count(*) FROM liquidation_order o WHERE o.liquidation_id = l.id)"
+                + " AS orders FROM liquidation l JOIN inbox_event i ON i.event_id = l.margin_call_id"
+                + " WHERE l.account_id = ?", account);
+        assertThat(row.get("status")).isEqualTo("ACTIVE");
+        assertThat(row.get("round")).isEqualTo(1);
+        assertThat(row.get("orders")).isEqualTo(1L);
+        assertThat(row.get("liquidation_tx")).as("written by the call's own transaction, and not since")
+                .isEqualTo(row.get("call_tx"));
+        assertThat(meters.counter("backstop.liquidation.rounds.at.intake").count()).isGreaterThan(before);
+        // and its order went out with it
+        kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
+                r.value()).payload() instanceof LiquidationOrderPlaced o && o.accountId().equals(account));
+    }
+
     @Test
     void aMarginCallBecomesAPartialOrderWhoseFillCarriesPnlFeeAndFeed() throws Exception {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());

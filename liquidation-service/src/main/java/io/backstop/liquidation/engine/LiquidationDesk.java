@@ -18,6 +18,8 @@ import io.backstop.liquidation.lifecycle.LiquidationStatus;
 import io.backstop.liquidation.lifecycle.Order;
 import io.backstop.liquidation.lifecycle.OrderStatus;
 import io.backstop.liquidation.lifecycle.RoundDecider;
+import io.backstop.liquidation.plan.CallPriority;
+import io.backstop.liquidation.plan.IntakeRounds;
 import io.backstop.liquidation.plan.LiquidationPolicy;
 import io.backstop.liquidation.plan.PositionState;
 import io.backstop.liquidation.plan.ScopeState;
@@ -38,7 +40,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -48,6 +53,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * queues liquidations for their next round once that transaction committed.
  */
 public class LiquidationDesk {
+
+    private static final Logger log = LoggerFactory.getLogger(LiquidationDesk.class);
 
     private final LiquidationStore store;
     private final TransactionTemplate tx;
@@ -66,6 +73,10 @@ public class LiquidationDesk {
     private final Timer orderToExecution;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
     private volatile Consumer<Instant> slices = due -> { };
+    /** Whether nothing waits for the liquidator: then a poll's liquidations take their first round at intake. */
+    private volatile BooleanSupplier liquidatorIdle = () -> false;
+    private volatile int firstRoundLimit = 1;
+    private final Counter firstRoundsAtIntake;
 
     private final ExchangeAnswers exchangeAnswers;
 
@@ -98,6 +109,9 @@ public class LiquidationDesk {
         // a poll's batch is finished (its ends emitted) before the transaction's events are appended
         this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish, 0);
         this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendOutgoing, 1);
+        this.firstRoundsAtIntake = Counter.builder("backstop.liquidation.rounds.at.intake")
+                .description("Liquidations whose first round was taken in the transaction that took their margin call"
+                        + " in (the liquidator had nothing waiting)").register(meters);
         this.tickToOrder = Timer.builder("backstop.liquidation.tick.to.order")
                 .description("From the oracle time of the tick behind a margin call to its liquidation's first order"
                         + " (committed)")
@@ -111,6 +125,19 @@ public class LiquidationDesk {
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
     public void queueTo(Consumer<LiquidationStore.Queued> queue) {
         this.queue = queue;
+    }
+
+    /**
+     * Lets a poll's liquidations take their first round in the poll's transaction, at most {@code limit} of them,
+     * whenever {@code idle} says nothing waits for the liquidator ({@link IntakeRounds}); without it, every
+     * liquidation is queued.
+     */
+    public void firstRoundsAtIntake(BooleanSupplier idle, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("at least one first round at intake, got " + limit);
+        }
+        this.firstRoundLimit = limit;
+        this.liquidatorIdle = idle;
     }
 
     /** Where the time of the earliest slice a round scheduled goes once its transaction commits (the liquidator). */
@@ -127,15 +154,58 @@ public class LiquidationDesk {
         CallIntake.Intake decided = intake.decide(event.eventId(), call, batch.inProgress(call.accountId(), scope),
                 now);
         Liquidation l = decided.liquidation();
-        batch.writes.insert(l, now, decided.why());
         if (l.status() != LiquidationStatus.QUEUED) {
+            batch.writes.insert(l, now, decided.why());
             ended(l, List.of(), List.of(), now);
             return;
         }
         batch.openScopes.add(call.accountId() + "|" + scope);
-        LiquidationStore.Queued queued = new LiquidationStore.Queued(l.id(), l.state().health(), l.state().notional(),
-                event.eventId(), tracing.traceParent()); // its first round continues the call's trace
-        TransactionScoped.afterCommit(() -> queue.accept(queued));
+        pendingEvents.get(); // in use before the commit: the events of a first round taken in finish() go with it
+        // written when the poll commits: with its first round, or queued for the liquidator (takeIn)
+        batch.fresh.add(new PollBatch.Fresh(l, new LiquidationStore.Queued(l.id(), l.state().health(),
+                l.state().notional(), event.eventId(), tracing.traceParent()))); // its round continues the call's trace
+    }
+
+    /**
+     * The liquidations the poll's calls queued ({@link IntakeRounds}): while the liquidator has nothing waiting, the
+     * most urgent of them take their first round in this transaction, so each is written once, as its round leaves
+     * it; the others are written QUEUED and go to the liquidator once the transaction commits. A first round that
+     * fails to decide leaves its liquidation queued, as the liquidator would after a failed round.
+     */
+    private void takeIn(PollBatch batch, Instant now) {
+        IntakeRounds.Split<PollBatch.Fresh> split = IntakeRounds.split(batch.fresh,
+                f -> new CallPriority(f.queued().health(), f.queued().notional(), f.queued().marginCallId()),
+                liquidatorIdle.getAsBoolean(), firstRoundLimit);
+        List<LiquidationStore.Queued> queued = new ArrayList<>();
+        for (PollBatch.Fresh f : split.now()) {
+            try (EventTracing.Scope traced = tracing.continuing(f.queued().traceParent(), "liquidation round")) {
+                traced.tag("backstop.account", f.liquidation().accountId());
+                RoundDecider.Decision d;
+                try {
+                    d = rounds.decide(f.liquidation(), remark(f.liquidation().state()), now);
+                } catch (RuntimeException e) {
+                    // nothing of it is written yet: it goes the liquidator's way, whose round will say what is wrong
+                    log.error("liquidation {}: its first round at intake failed; queued for the liquidator",
+                            f.liquidation().id(), e);
+                    batch.writes.insert(f.liquidation(), now, null);
+                    queued.add(f.queued());
+                    continue;
+                }
+                applyRound(d, batch.writes, now, true);
+                if (!d.liquidation().status().open()) {
+                    ended(d.liquidation(), List.of(), d.shortfalls(), now);
+                }
+            }
+            firstRoundsAtIntake.increment();
+        }
+        for (PollBatch.Fresh f : split.queued()) {
+            batch.writes.insert(f.liquidation(), now, null);
+            queued.add(f.queued());
+        }
+        batch.fresh.clear();
+        if (!queued.isEmpty()) {
+            TransactionScoped.afterCommit(() -> queued.forEach(queue));
+        }
     }
 
     /** One round of a queued liquidation, in its own transaction. */
@@ -191,18 +261,30 @@ public class LiquidationDesk {
     private RoundDecider.Decision advanceLocked(Liquidation l, LiquidationStore.Writes writes) {
         Instant now = clock.instant();
         RoundDecider.Decision d = rounds.decide(l, remark(l.state()), now);
+        applyRound(d, writes, now, false);
+        return d;
+    }
+
+    /**
+     * Writes what a round decided and appends its events: the liquidation inserted as the round left it when it was
+     * taken in by the same transaction ({@code fresh}), else updated.
+     */
+    private void applyRound(RoundDecider.Decision d, LiquidationStore.Writes writes, Instant now, boolean fresh) {
+        if (fresh) {
+            writes.insert(d.liquidation(), now, d.outcome());
+        } else {
+            writes.update(d.liquidation(), d.outcome(), now);
+        }
         d.orders().forEach(order -> writes.insertOrder(order, now));
         d.orders().stream().filter(order -> order.status() == OrderStatus.SCHEDULED).map(Order::notBefore)
                 .min(Comparator.naturalOrder())
                 .ifPresent(due -> TransactionScoped.afterCommit(() -> slices.accept(due)));
-        writes.update(d.liquidation(), d.outcome(), now);
         d.events().forEach(this::emit);
         if (d.tickToOrder() != null) {
             // once placed for good: a round rolled back is decided again, and timed then
             Duration elapsed = d.tickToOrder();
             TransactionScoped.afterCommit(() -> tickToOrder.record(elapsed));
         }
-        return d;
     }
 
     /** Places scheduled slices whose cooldown has passed; returns how many. */
@@ -277,8 +359,11 @@ public class LiquidationDesk {
 
     /** Writes what the poll's executions changed, just before its transaction commits. */
     private void finish(PollBatch batch) {
-        batch.writes.flush();
         Instant now = clock.instant();
+        if (!batch.fresh.isEmpty()) {
+            takeIn(batch, now);
+        }
+        batch.writes.flush();
         List<LiquidationStore.Queued> next = new ArrayList<>();
         List<Liquidation> ended = new ArrayList<>();
         for (UUID id : batch.executed()) {

@@ -118,10 +118,11 @@ public class LiquidationStore {
         private final Map<UUID, OrderUpdate> orderStatuses = new LinkedHashMap<>();
         private final List<Object[]> liquidations = new ArrayList<>();
 
+        /** A new liquidation, created when its call was taken in ({@code l.createdAt()}), as it stands {@code now}. */
         public void insert(Liquidation l, Instant now, Map<String, Object> outcome) {
             liquidations.add(new Object[] {l.id(), l.marginCallId(), l.accountId(), l.scope(), l.status().name(),
                     l.round(), l.state().health(), l.state().notional(), write(l.state()),
-                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(now),
+                    outcome == null ? null : json.mapper().writeValueAsString(outcome), Timestamp.from(l.createdAt()),
                     Timestamp.from(now), l.priceTime() == null ? null : Timestamp.from(l.priceTime())});
         }
 

@@ -52,7 +52,13 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     /** On the system clock: the earliest scheduled slice this instance knows of (null for none). */
     private final AtomicReference<Instant> sliceDue = new AtomicReference<>();
 
-    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, Clock clock, MeterRegistry meters) {
+    /**
+     * @param firstRoundsAtIntake whether, while nothing waits here, a poll of margin calls takes its liquidations'
+     *                            first rounds itself ({@link LiquidationDesk#firstRoundsAtIntake}); never on simulated
+     *                            time, where each step's rounds run after its calls are taken in
+     */
+    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, boolean firstRoundsAtIntake,
+                      Clock clock, MeterRegistry meters) {
         super("liquidator", Duration.ofSeconds(10));
         this.batchSize = batchSize;
         this.desk = desk;
@@ -60,6 +66,9 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
         this.clock = clock;
         desk.queueTo(this::add);
         desk.slicesTo(this::sliceScheduled);
+        if (firstRoundsAtIntake) {
+            desk.firstRoundsAtIntake(() -> !simulated() && queue.isEmpty(), batchSize);
+        }
         Gauge.builder("backstop.liquidation.queue.depth", queue, PriorityBlockingQueue::size)
                 .description("Liquidations waiting for their next round").register(meters);
         Gauge.builder("backstop.liquidation.queue.oldest.seconds", this, Liquidator::oldestAgeSeconds)

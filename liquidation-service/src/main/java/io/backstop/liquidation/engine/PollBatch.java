@@ -3,6 +3,7 @@ package io.backstop.liquidation.engine;
 import io.backstop.liquidation.lifecycle.Liquidation;
 import io.backstop.liquidation.lifecycle.Order;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -30,9 +31,15 @@ final class PollBatch {
     final Set<String> openScopes = new HashSet<>();
     /** Accounts whose open scopes are read. */
     final Set<String> scopesKnown = new HashSet<>();
+    /** The liquidations this poll's margin calls queued, not yet written: their first round may be taken here. */
+    final List<Fresh> fresh = new ArrayList<>();
     final LiquidationStore.Writes writes;
 
     private final LiquidationStore store;
+
+    /** A liquidation a margin call of the poll queued, and how the liquidator would queue it. */
+    record Fresh(Liquidation liquidation, LiquidationStore.Queued queued) {
+    }
 
     PollBatch(LiquidationStore store) {
         this.store = store;
