@@ -79,8 +79,9 @@ public class LiquidationProperties {
     }
 
     /**
-     * Whether a poll of margin calls takes its liquidations' first rounds in its own transaction while nothing waits
-     * for the liquidator (one write of each liquidation fewer, no hand-over); false queues every one.
+     * Whether a poll of margin calls takes the first rounds of its liquidations more urgent than anything waiting for
+     * the liquidator in its own transaction (one write of each liquidation fewer, no hand-over); false queues every
+     * one.
      */
     private boolean firstRoundAtIntake = true;
 

@@ -38,10 +38,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -73,8 +75,9 @@ public class LiquidationDesk {
     private final Timer orderToExecution;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
     private volatile Consumer<Instant> slices = due -> { };
-    /** Whether nothing waits for the liquidator: then a poll's liquidations take their first round at intake. */
-    private volatile BooleanSupplier liquidatorIdle = () -> false;
+    /** Whether a poll's liquidations may take their first round at intake, and before what ({@link IntakeRounds}). */
+    private volatile BooleanSupplier firstRounds = () -> false;
+    private volatile Supplier<Optional<CallPriority>> waiting = Optional::empty;
     private volatile int firstRoundLimit = 1;
     private final Counter firstRoundsAtIntake;
 
@@ -111,7 +114,7 @@ public class LiquidationDesk {
         this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendOutgoing, 1);
         this.firstRoundsAtIntake = Counter.builder("backstop.liquidation.rounds.at.intake")
                 .description("Liquidations whose first round was taken in the transaction that took their margin call"
-                        + " in (the liquidator had nothing waiting)").register(meters);
+                        + " in (nothing more urgent waited for the liquidator)").register(meters);
         this.tickToOrder = Timer.builder("backstop.liquidation.tick.to.order")
                 .description("From the oracle time of the tick behind a margin call to its liquidation's first order"
                         + " (committed)")
@@ -128,16 +131,17 @@ public class LiquidationDesk {
     }
 
     /**
-     * Lets a poll's liquidations take their first round in the poll's transaction, at most {@code limit} of them,
-     * whenever {@code idle} says nothing waits for the liquidator ({@link IntakeRounds}); without it, every
-     * liquidation is queued.
+     * Lets a poll's liquidations take their first round in the poll's transaction whenever {@code allowed} says so: at
+     * most {@code limit} of them, those more urgent than the liquidator's most urgent waiting one ({@code waiting};
+     * all when it is empty), as {@link IntakeRounds} says. Otherwise, and without this, every liquidation is queued.
      */
-    public void firstRoundsAtIntake(BooleanSupplier idle, int limit) {
+    public void firstRoundsAtIntake(BooleanSupplier allowed, Supplier<Optional<CallPriority>> waiting, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("at least one first round at intake, got " + limit);
         }
         this.firstRoundLimit = limit;
-        this.liquidatorIdle = idle;
+        this.waiting = waiting;
+        this.firstRounds = allowed;
     }
 
     /** Where the time of the earliest slice a round scheduled goes once its transaction commits (the liquidator). */
@@ -167,15 +171,16 @@ public class LiquidationDesk {
     }
 
     /**
-     * The liquidations the poll's calls queued ({@link IntakeRounds}): while the liquidator has nothing waiting, the
-     * most urgent of them take their first round in this transaction, so each is written once, as its round leaves
-     * it; the others are written QUEUED and go to the liquidator once the transaction commits. A first round that
-     * fails to decide leaves its liquidation queued, as the liquidator would after a failed round.
+     * The liquidations the poll's calls queued ({@link IntakeRounds}): those more urgent than anything waiting for the
+     * liquidator take their first round in this transaction, most urgent first, so each is written once, as its round
+     * leaves it; the others are written QUEUED and go to the liquidator once the transaction commits. A first round
+     * that fails to decide leaves its liquidation queued, as the liquidator would after a failed round.
      */
     private void takeIn(PollBatch batch, Instant now) {
-        IntakeRounds.Split<PollBatch.Fresh> split = IntakeRounds.split(batch.fresh,
+        IntakeRounds.Split<PollBatch.Fresh> split = !firstRounds.getAsBoolean() ? new IntakeRounds.Split<>(List.of(), batch.fresh)
+                : IntakeRounds.split(batch.fresh,
                 f -> new CallPriority(f.queued().health(), f.queued().notional(), f.queued().marginCallId()),
-                liquidatorIdle.getAsBoolean(), firstRoundLimit);
+                waiting.get(), firstRoundLimit);
         List<LiquidationStore.Queued> queued = new ArrayList<>();
         for (PollBatch.Fresh f : split.now()) {
             try (EventTracing.Scope traced = tracing.continuing(f.queued().traceParent(), "liquidation round")) {

@@ -53,9 +53,9 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     private final AtomicReference<Instant> sliceDue = new AtomicReference<>();
 
     /**
-     * @param firstRoundsAtIntake whether, while nothing waits here, a poll of margin calls takes its liquidations'
-     *                            first rounds itself ({@link LiquidationDesk#firstRoundsAtIntake}); never on simulated
-     *                            time, where each step's rounds run after its calls are taken in
+     * @param firstRoundsAtIntake whether a poll of margin calls takes the first rounds of its liquidations more urgent
+     *                            than anything waiting here itself ({@link LiquidationDesk#firstRoundsAtIntake}); never
+     *                            on simulated time, where each step's rounds run after its calls are taken in
      */
     public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, boolean firstRoundsAtIntake,
                       Clock clock, MeterRegistry meters) {
@@ -67,7 +67,7 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
         desk.queueTo(this::add);
         desk.slicesTo(this::sliceScheduled);
         if (firstRoundsAtIntake) {
-            desk.firstRoundsAtIntake(() -> !simulated() && queue.isEmpty(), batchSize);
+            desk.firstRoundsAtIntake(() -> !simulated(), this::mostUrgentWaiting, batchSize);
         }
         Gauge.builder("backstop.liquidation.queue.depth", queue, PriorityBlockingQueue::size)
                 .description("Liquidations waiting for their next round").register(meters);
@@ -86,6 +86,11 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
         queue.add(new Entry(new CallPriority(queued.health(), queued.notional(), queued.marginCallId()), queued.id(),
                 System.nanoTime(), queued.traceParent()));
         wakeUp();
+    }
+
+    /** The most urgent liquidation waiting for a round here; empty when none waits. */
+    private Optional<CallPriority> mostUrgentWaiting() {
+        return Optional.ofNullable(queue.peek()).map(Entry::priority);
     }
 
     /** A round scheduled a slice for {@code notBefore}: the thread places it then. */

@@ -3,16 +3,18 @@ package io.backstop.liquidation.plan;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Which of the liquidations a poll of margin calls queued take their first round in the poll's own transaction,
  * and which wait for the liquidator. Taking the round at intake writes the liquidation once instead of twice and
  * saves the hand-over to the liquidator's thread and its transaction; but the liquidator takes the most urgent first
- * across everything queued ({@link CallPriority}), and a poll knows only its own calls. So the rule: when the
- * liquidator has nothing waiting, the poll's liquidations, most urgent first and at most a round's batch of them,
- * take their first round at intake; the rest, and all of them while anything waits for the liquidator, are queued.
- * Pure: the caller says whether the liquidator is idle.
+ * across everything queued ({@link CallPriority}), and a poll knows only its own calls. So the rule: the poll's
+ * liquidations that come before the most urgent one waiting for the liquidator (all of them when none waits), most
+ * urgent first and at most a round's batch of them, take their first round at intake; the others are queued, and the
+ * liquidator takes them in their turn. No liquidation is then taken before a more urgent one that waits. Pure: the
+ * caller says what waits.
  */
 public final class IntakeRounds {
 
@@ -24,19 +26,26 @@ public final class IntakeRounds {
     }
 
     /**
-     * @param fresh          the liquidations the poll queued, in any order
-     * @param priority       each one's priority
-     * @param liquidatorIdle whether nothing waits for the liquidator (its queue is empty)
-     * @param limit          at most this many take their round now (the liquidator's batch size), at least 1
+     * @param fresh    the liquidations the poll queued, in any order
+     * @param priority each one's priority
+     * @param waiting  the most urgent liquidation waiting for the liquidator; empty when none waits
+     * @param limit    at most this many take their round now (the liquidator's batch size), at least 1
      */
-    public static <T> Split<T> split(List<T> fresh, Function<T, CallPriority> priority, boolean liquidatorIdle,
-                                     int limit) {
+    public static <T> Split<T> split(List<T> fresh, Function<T, CallPriority> priority,
+                                     Optional<CallPriority> waiting, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("a round takes at least one liquidation, got a limit of " + limit);
         }
         List<T> ordered = new ArrayList<>(fresh);
         ordered.sort(Comparator.comparing(priority));
-        int now = liquidatorIdle ? Math.min(limit, ordered.size()) : 0;
+        int now = 0;
+        while (now < Math.min(limit, ordered.size()) && beforeWaiting(priority.apply(ordered.get(now)), waiting)) {
+            now++;
+        }
         return new Split<>(List.copyOf(ordered.subList(0, now)), List.copyOf(ordered.subList(now, ordered.size())));
+    }
+
+    private static boolean beforeWaiting(CallPriority fresh, Optional<CallPriority> waiting) {
+        return waiting.isEmpty() || fresh.compareTo(waiting.get()) < 0;
     }
 }

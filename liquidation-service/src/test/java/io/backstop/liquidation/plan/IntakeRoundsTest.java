@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -22,25 +23,38 @@ class IntakeRoundsTest {
     private final CallPriority shallowSmall = call("0.90", "100", 2);
 
     @Test
-    void anIdleLiquidatorLeavesThePollsRoundsToItMostUrgentFirstUpToTheLimit() {
+    void withNothingWaitingThePollTakesItsFirstRoundsMostUrgentFirstUpToTheLimit() {
         IntakeRounds.Split<CallPriority> all = IntakeRounds.split(List.of(shallowSmall, deep, shallowLarge), SELF,
-                true, 200);
+                Optional.empty(), 200);
         assertThat(all.now()).containsExactly(deep, shallowLarge, shallowSmall);
         assertThat(all.queued()).isEmpty();
 
         IntakeRounds.Split<CallPriority> two = IntakeRounds.split(List.of(shallowSmall, deep, shallowLarge), SELF,
-                true, 2);
+                Optional.empty(), 2);
         assertThat(two.now()).containsExactly(deep, shallowLarge);
         assertThat(two.queued()).containsExactly(shallowSmall);
+        assertThat(IntakeRounds.split(List.<CallPriority>of(), SELF, Optional.empty(), 200).now()).isEmpty();
     }
 
     @Test
-    void whileAnythingWaitsForTheLiquidatorEveryLiquidationIsQueued() {
-        IntakeRounds.Split<CallPriority> busy = IntakeRounds.split(List.of(shallowSmall, deep), SELF, false, 200);
-        assertThat(busy.now()).isEmpty();
-        assertThat(busy.queued()).containsExactly(deep, shallowSmall);
-        assertThat(IntakeRounds.split(List.<CallPriority>of(), SELF, true, 200).now()).isEmpty();
-        assertThatThrownBy(() -> IntakeRounds.split(List.of(deep), SELF, true, 0))
+    void onlyWhatIsMoreUrgentThanTheMostUrgentWaitingOneIsTakenNowTheRestWaitsItsTurn() {
+        CallPriority waiting = call("0.90", "1000", 9); // between the large and the small shallow call
+        IntakeRounds.Split<CallPriority> split = IntakeRounds.split(List.of(shallowSmall, deep, shallowLarge), SELF,
+                Optional.of(waiting), 200);
+        assertThat(split.now()).containsExactly(deep, shallowLarge);
+        assertThat(split.queued()).containsExactly(shallowSmall);
+        // one as urgent as the one waiting is not taken before it (the order is total: ties go by call id)
+        assertThat(IntakeRounds.split(List.of(waiting), SELF, Optional.of(waiting), 200).now()).isEmpty();
+        // behind a deeper one waiting, all of the poll waits
+        IntakeRounds.Split<CallPriority> behind = IntakeRounds.split(List.of(shallowSmall, shallowLarge), SELF,
+                Optional.of(deep), 200);
+        assertThat(behind.now()).isEmpty();
+        assertThat(behind.queued()).containsExactly(shallowLarge, shallowSmall);
+    }
+
+    @Test
+    void aLimitBelowOneIsRefused() {
+        assertThatThrownBy(() -> IntakeRounds.split(List.of(deep), SELF, Optional.empty(), 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("limit of 0");
     }
 }
