@@ -62,7 +62,7 @@ class LiquidationConfiguration {
     @Bean
     Liquidator liquidator(LiquidationDesk desk, LiquidationStore store, LiquidationProperties properties,
                           Clock clock, MeterRegistry meters) {
-        return new Liquidator(desk, store, properties.getBatchSize(), properties.isFirstRoundAtIntake(), clock,
+        return new Liquidator(desk, store, properties.getBatchSize(), properties.isRoundsAtIntake(), clock,
                 meters);
     }
 

@@ -114,6 +114,7 @@ class LiquidationFlowIT {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
         String account = "lost-order-" + UUID.randomUUID();
         exchange.loseOrdersOf(account);
+        double nextRounds = meters.counter("backstop.liquidation.rounds.at.intake", "round", "next").count();
         kafka.send(infra.topic("margin.calls"), account, json.encode(call(account, "2", "61000", "400", "550")));
         LiquidationOrderPlaced lost = (LiquidationOrderPlaced) json.decode(Topic.LIQUIDATION_ORDERS, account,
                 kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> json.decode(Topic.LIQUIDATION_ORDERS,
@@ -134,6 +135,9 @@ class LiquidationFlowIT {
                         && json.decode(Topic.LIQUIDATION_FILLS, r.key(), r.value()).payload()
                         instanceof PositionLiquidated).get(0).value()).payload();
         assertThat(fill.orderId()).as("filled by the next order").isNotEqualTo(lost.orderId());
+        // the next round was due in the transaction that applied the answer, with nothing waiting: taken there
+        assertThat(meters.counter("backstop.liquidation.rounds.at.intake", "round", "next").count())
+                .isGreaterThan(nextRounds);
         assertThat(fill.liquidationId()).isEqualTo(lost.liquidationId());
         Map<String, Object> row = jdbc.queryForMap("SELECT status, filled_quantity, cancelled_quantity,"
                 + " status_requests FROM liquidation_order WHERE id = ?", lost.orderId());
@@ -156,7 +160,7 @@ class LiquidationFlowIT {
         exchange.book("BTCUSDT", List.of(new TestExchange.Level("59990", "100")), List.of());
         String account = "first-round-" + UUID.randomUUID();
         exchange.loseOrdersOf(account);
-        double before = meters.counter("backstop.liquidation.rounds.at.intake").count();
+        double before = meters.counter("backstop.liquidation.rounds.at.intake", "round", "first").count();
         EventEnvelope<MarginCallIssued> call = call(account, "2", "61000", "400", "550");
         kafka.send(infra.topic("margin.calls"), account, json.encode(call));
         await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> rows(account) > 0);
@@ -170,7 +174,8 @@ class LiquidationFlowIT {
         assertThat(row.get("orders")).isEqualTo(1L);
         assertThat(row.get("liquidation_tx")).as("written by the call's own transaction, and not since")
                 .isEqualTo(row.get("call_tx"));
-        assertThat(meters.counter("backstop.liquidation.rounds.at.intake").count()).isGreaterThan(before);
+        assertThat(meters.counter("backstop.liquidation.rounds.at.intake", "round", "first").count())
+                .isGreaterThan(before);
         // and its order went out with it
         kafka.read(infra.topic("liquidation.orders"), 1, WAIT, r -> json.decode(Topic.LIQUIDATION_ORDERS, r.key(),
                 r.value()).payload() instanceof LiquidationOrderPlaced o && o.accountId().equals(account));

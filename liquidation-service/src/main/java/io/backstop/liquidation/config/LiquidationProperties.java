@@ -79,18 +79,18 @@ public class LiquidationProperties {
     }
 
     /**
-     * Whether a poll of margin calls takes the first rounds of its liquidations more urgent than anything waiting for
-     * the liquidator in its own transaction (one write of each liquidation fewer, no hand-over); false queues every
-     * one.
+     * Whether a poll takes the rounds it makes due (a margin call's first, an execution's next) of the liquidations
+     * more urgent than anything waiting for the liquidator in its own transaction (one write of each fewer, no
+     * hand-over); false queues every one.
      */
-    private boolean firstRoundAtIntake = true;
+    private boolean roundsAtIntake = true;
 
-    public boolean isFirstRoundAtIntake() {
-        return firstRoundAtIntake;
+    public boolean isRoundsAtIntake() {
+        return roundsAtIntake;
     }
 
-    public void setFirstRoundAtIntake(boolean firstRoundAtIntake) {
-        this.firstRoundAtIntake = firstRoundAtIntake;
+    public void setRoundsAtIntake(boolean roundsAtIntake) {
+        this.roundsAtIntake = roundsAtIntake;
     }
 
     /** The validated policy; an invalid value fails the start with the property's name. */

@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,11 +76,12 @@ public class LiquidationDesk {
     private final Timer orderToExecution;
     private volatile Consumer<LiquidationStore.Queued> queue = q -> { };
     private volatile Consumer<Instant> slices = due -> { };
-    /** Whether a poll's liquidations may take their first round at intake, and before what ({@link IntakeRounds}). */
-    private volatile BooleanSupplier firstRounds = () -> false;
+    /** Whether a poll may take the rounds it makes due, and before what ({@link IntakeRounds}). */
+    private volatile BooleanSupplier roundsAtIntake = () -> false;
     private volatile Supplier<Optional<CallPriority>> waiting = Optional::empty;
-    private volatile int firstRoundLimit = 1;
+    private volatile int roundLimit = 1;
     private final Counter firstRoundsAtIntake;
+    private final Counter nextRoundsAtIntake;
 
     private final ExchangeAnswers exchangeAnswers;
 
@@ -112,9 +114,8 @@ public class LiquidationDesk {
         // a poll's batch is finished (its ends emitted) before the transaction's events are appended
         this.batches = new TransactionScoped<>(() -> new PollBatch(store), this::finish, 0);
         this.pendingEvents = new TransactionScoped<>(ArrayList::new, outbox::appendOutgoing, 1);
-        this.firstRoundsAtIntake = Counter.builder("backstop.liquidation.rounds.at.intake")
-                .description("Liquidations whose first round was taken in the transaction that took their margin call"
-                        + " in (nothing more urgent waited for the liquidator)").register(meters);
+        this.firstRoundsAtIntake = roundsAtIntake("first", meters);
+        this.nextRoundsAtIntake = roundsAtIntake("next", meters);
         this.tickToOrder = Timer.builder("backstop.liquidation.tick.to.order")
                 .description("From the oracle time of the tick behind a margin call to its liquidation's first order"
                         + " (committed)")
@@ -125,23 +126,31 @@ public class LiquidationDesk {
                 .publishPercentileHistogram().register(meters);
     }
 
+    private static Counter roundsAtIntake(String round, MeterRegistry meters) {
+        return Counter.builder("backstop.liquidation.rounds.at.intake")
+                .description("Liquidation rounds taken in the transaction that made them due (a margin call's for the"
+                        + " first round, an execution's for the next), nothing more urgent waiting for the liquidator")
+                .tag("round", round).register(meters);
+    }
+
     /** Where queued liquidations go once their transaction commits (the liquidator's queue). */
     public void queueTo(Consumer<LiquidationStore.Queued> queue) {
         this.queue = queue;
     }
 
     /**
-     * Lets a poll's liquidations take their first round in the poll's transaction whenever {@code allowed} says so: at
-     * most {@code limit} of them, those more urgent than the liquidator's most urgent waiting one ({@code waiting};
-     * all when it is empty), as {@link IntakeRounds} says. Otherwise, and without this, every liquidation is queued.
+     * Lets a poll take the rounds it makes due in its own transaction whenever {@code allowed} says so: at most
+     * {@code limit} of them, those more urgent than the liquidator's most urgent waiting one ({@code waiting}; all when
+     * it is empty), as {@link #takeRounds} and {@link IntakeRounds} say. Otherwise, and without this, every round is
+     * queued.
      */
-    public void firstRoundsAtIntake(BooleanSupplier allowed, Supplier<Optional<CallPriority>> waiting, int limit) {
+    public void roundsAtIntake(BooleanSupplier allowed, Supplier<Optional<CallPriority>> waiting, int limit) {
         if (limit < 1) {
-            throw new IllegalArgumentException("at least one first round at intake, got " + limit);
+            throw new IllegalArgumentException("at least one round at intake, got " + limit);
         }
-        this.firstRoundLimit = limit;
+        this.roundLimit = limit;
         this.waiting = waiting;
-        this.firstRounds = allowed;
+        this.roundsAtIntake = allowed;
     }
 
     /** Where the time of the earliest slice a round scheduled goes once its transaction commits (the liquidator). */
@@ -164,53 +173,64 @@ public class LiquidationDesk {
             return;
         }
         batch.openScopes.add(call.accountId() + "|" + scope);
-        pendingEvents.get(); // in use before the commit: the events of a first round taken in finish() go with it
-        // written when the poll commits: with its first round, or queued for the liquidator (takeIn)
-        batch.fresh.add(new PollBatch.Fresh(l, new LiquidationStore.Queued(l.id(), l.state().health(),
-                l.state().notional(), event.eventId(), tracing.traceParent()))); // its round continues the call's trace
+        pendingEvents.get(); // in use before the commit: the events of a round taken in finish() go with it
+        // written when the poll commits: with its first round, or queued for the liquidator (takeRounds)
+        batch.fresh.add(new PollBatch.Due(l, new LiquidationStore.Queued(l.id(), l.state().health(),
+                l.state().notional(), event.eventId(), tracing.traceParent()), true)); // its round continues the trace
     }
 
     /**
-     * The liquidations the poll's calls queued ({@link IntakeRounds}): those more urgent than anything waiting for the
-     * liquidator take their first round in this transaction, most urgent first, so each is written once, as its round
-     * leaves it; the others are written QUEUED and go to the liquidator once the transaction commits. A first round
-     * that fails to decide leaves its liquidation queued, as the liquidator would after a failed round.
+     * The rounds a poll makes due ({@link IntakeRounds}): the first rounds of the liquidations its calls queued and the
+     * next rounds of those whose round its executions ended. Those more urgent than anything waiting for the liquidator
+     * are taken in this transaction, most urgent first: a new liquidation is then written once, as its first round
+     * leaves it, and one whose round ended is updated once, from ACTIVE to ACTIVE. The others are written QUEUED and
+     * go to the liquidator once the transaction commits. A round that fails to decide leaves its liquidation queued,
+     * as the liquidator would after a failed round.
+     *
+     * @return the decisions of the rounds taken here that ended their liquidation (their ends are emitted by the
+     *         caller, after the poll's fills are written)
      */
-    private void takeIn(PollBatch batch, Instant now) {
-        IntakeRounds.Split<PollBatch.Fresh> split = !firstRounds.getAsBoolean() ? new IntakeRounds.Split<>(List.of(), batch.fresh)
-                : IntakeRounds.split(batch.fresh,
-                f -> new CallPriority(f.queued().health(), f.queued().notional(), f.queued().marginCallId()),
-                waiting.get(), firstRoundLimit);
+    private List<RoundDecider.Decision> takeRounds(List<PollBatch.Due> due, LiquidationStore.Writes writes,
+                                                   Instant now) {
+        IntakeRounds.Split<PollBatch.Due> split = !roundsAtIntake.getAsBoolean() ? new IntakeRounds.Split<>(List.of(), due)
+                : IntakeRounds.split(due, d -> new CallPriority(d.queued().health(), d.queued().notional(),
+                        d.queued().marginCallId()), waiting.get(), roundLimit);
         List<LiquidationStore.Queued> queued = new ArrayList<>();
-        for (PollBatch.Fresh f : split.now()) {
-            try (EventTracing.Scope traced = tracing.continuing(f.queued().traceParent(), "liquidation round")) {
-                traced.tag("backstop.account", f.liquidation().accountId());
+        List<RoundDecider.Decision> ended = new ArrayList<>();
+        for (PollBatch.Due r : split.now()) {
+            Liquidation l = r.liquidation();
+            try (EventTracing.Scope traced = tracing.continuing(r.queued().traceParent(), "liquidation round")) {
+                traced.tag("backstop.account", l.accountId());
                 RoundDecider.Decision d;
                 try {
-                    d = rounds.decide(f.liquidation(), remark(f.liquidation().state()), now);
+                    d = rounds.decide(l, remark(l.state()), now);
                 } catch (RuntimeException e) {
-                    // nothing of it is written yet: it goes the liquidator's way, whose round will say what is wrong
-                    log.error("liquidation {}: its first round at intake failed; queued for the liquidator",
-                            f.liquidation().id(), e);
-                    batch.writes.insert(f.liquidation(), now, null);
-                    queued.add(f.queued());
+                    // nothing of the round is written: it goes the liquidator's way, whose round will say what is wrong
+                    log.error("liquidation {}: its round at intake failed; queued for the liquidator", l.id(), e);
+                    queue(r, writes, now, queued);
                     continue;
                 }
-                applyRound(d, batch.writes, now, true);
+                applyRound(d, writes, now, r.fresh());
                 if (!d.liquidation().status().open()) {
-                    ended(d.liquidation(), List.of(), d.shortfalls(), now);
+                    ended.add(d);
                 }
             }
-            firstRoundsAtIntake.increment();
+            (r.fresh() ? firstRoundsAtIntake : nextRoundsAtIntake).increment();
         }
-        for (PollBatch.Fresh f : split.queued()) {
-            batch.writes.insert(f.liquidation(), now, null);
-            queued.add(f.queued());
-        }
-        batch.fresh.clear();
+        split.queued().forEach(r -> queue(r, writes, now, queued));
         if (!queued.isEmpty()) {
             TransactionScoped.afterCommit(() -> queued.forEach(queue));
         }
+        return ended;
+    }
+
+    /** A round left to the liquidator: a new liquidation is written as queued (one whose round ended already is). */
+    private static void queue(PollBatch.Due r, LiquidationStore.Writes writes, Instant now,
+                              List<LiquidationStore.Queued> queued) {
+        if (r.fresh()) {
+            writes.insert(r.liquidation(), now, null);
+        }
+        queued.add(r.queued());
     }
 
     /** One round of a queued liquidation, in its own transaction. */
@@ -362,14 +382,14 @@ public class LiquidationDesk {
         }
     }
 
-    /** Writes what the poll's executions changed, just before its transaction commits. */
+    /**
+     * Writes what the poll's calls and executions changed, just before its transaction commits: the rounds they made
+     * due ({@link #takeRounds}), the liquidations' states, and the ends, after the fills.
+     */
     private void finish(PollBatch batch) {
         Instant now = clock.instant();
-        if (!batch.fresh.isEmpty()) {
-            takeIn(batch, now);
-        }
         batch.writes.flush();
-        List<LiquidationStore.Queued> next = new ArrayList<>();
+        List<PollBatch.Due> due = new ArrayList<>(batch.fresh);
         List<Liquidation> ended = new ArrayList<>();
         for (UUID id : batch.executed()) {
             ExecutionDecider.RoundState after = executions.afterExecutions(batch.liquidations.get(id),
@@ -379,18 +399,29 @@ public class LiquidationDesk {
             if (!l.status().open()) {
                 ended.add(l);
             } else if (after.nextRound()) {
-                next.add(new LiquidationStore.Queued(id, l.state().health(), l.state().notional(), l.marginCallId(),
-                        batch.traceParents.get(id)));
+                due.add(new PollBatch.Due(l, new LiquidationStore.Queued(id, l.state().health(), l.state().notional(),
+                        l.marginCallId(), batch.traceParents.get(id)), false));
             }
         }
+        List<RoundDecider.Decision> endedByRounds = due.isEmpty() ? List.of() : takeRounds(due, batch.writes, now);
         batch.writes.flush();
-        Map<UUID, List<String>> fills = store.fillsOf(ended.stream().map(Liquidation::id).toList());
+        List<UUID> ids = new ArrayList<>(ended.stream().map(Liquidation::id).toList());
+        endedByRounds.forEach(d -> ids.add(d.liquidation().id()));
+        Map<UUID, List<String>> fills = store.fillsOf(ids);
         for (Liquidation l : ended) {
             try (EventTracing.Scope traced = tracing.continuing(batch.traceParents.get(l.id()), "liquidation ended")) {
                 ended(l, fills.getOrDefault(l.id(), List.of()), List.of(), now);
             }
         }
-        TransactionScoped.afterCommit(() -> next.forEach(queue));
+        Map<UUID, String> traceParents = new HashMap<>();
+        due.stream().filter(r -> r.queued().traceParent() != null)
+                .forEach(r -> traceParents.put(r.liquidation().id(), r.queued().traceParent()));
+        for (RoundDecider.Decision d : endedByRounds) {
+            UUID id = d.liquidation().id();
+            try (EventTracing.Scope traced = tracing.continuing(traceParents.get(id), "liquidation ended")) {
+                ended(d.liquidation(), fills.getOrDefault(id, List.of()), d.shortfalls(), now);
+            }
+        }
     }
 
     /** The scope at the latest marks and collateral prices the board has; a missing price keeps the old one. */

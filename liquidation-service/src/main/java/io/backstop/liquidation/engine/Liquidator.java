@@ -53,11 +53,11 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     private final AtomicReference<Instant> sliceDue = new AtomicReference<>();
 
     /**
-     * @param firstRoundsAtIntake whether a poll of margin calls takes the first rounds of its liquidations more urgent
-     *                            than anything waiting here itself ({@link LiquidationDesk#firstRoundsAtIntake}); never
-     *                            on simulated time, where each step's rounds run after its calls are taken in
+     * @param roundsAtIntake whether a poll takes the rounds it makes due of the liquidations more urgent than anything
+     *                       waiting here itself ({@link LiquidationDesk#roundsAtIntake}); never on simulated time, where
+     *                       each step's rounds run after its calls and executions are taken in
      */
-    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, boolean firstRoundsAtIntake,
+    public Liquidator(LiquidationDesk desk, LiquidationStore store, int batchSize, boolean roundsAtIntake,
                       Clock clock, MeterRegistry meters) {
         super("liquidator", Duration.ofSeconds(10));
         this.batchSize = batchSize;
@@ -66,8 +66,8 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
         this.clock = clock;
         desk.queueTo(this::add);
         desk.slicesTo(this::sliceScheduled);
-        if (firstRoundsAtIntake) {
-            desk.firstRoundsAtIntake(() -> !simulated(), this::mostUrgentWaiting, batchSize);
+        if (roundsAtIntake) {
+            desk.roundsAtIntake(() -> !simulated(), this::mostUrgentWaiting, batchSize);
         }
         Gauge.builder("backstop.liquidation.queue.depth", queue, PriorityBlockingQueue::size)
                 .description("Liquidations waiting for their next round").register(meters);

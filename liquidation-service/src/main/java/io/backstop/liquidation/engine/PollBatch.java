@@ -32,13 +32,16 @@ final class PollBatch {
     /** Accounts whose open scopes are read. */
     final Set<String> scopesKnown = new HashSet<>();
     /** The liquidations this poll's margin calls queued, not yet written: their first round may be taken here. */
-    final List<Fresh> fresh = new ArrayList<>();
+    final List<Due> fresh = new ArrayList<>();
     final LiquidationStore.Writes writes;
 
     private final LiquidationStore store;
 
-    /** A liquidation a margin call of the poll queued, and how the liquidator would queue it. */
-    record Fresh(Liquidation liquidation, LiquidationStore.Queued queued) {
+    /**
+     * A liquidation whose next round the poll made due, and how the liquidator would queue it: new ({@code fresh},
+     * queued by one of the poll's margin calls and not written yet) or one whose round the poll's executions ended.
+     */
+    record Due(Liquidation liquidation, LiquidationStore.Queued queued, boolean fresh) {
     }
 
     PollBatch(LiquidationStore store) {
