@@ -192,9 +192,10 @@ public class LiquidationDesk {
      */
     private List<RoundDecider.Decision> takeRounds(List<PollBatch.Due> due, LiquidationStore.Writes writes,
                                                    Instant now) {
-        IntakeRounds.Split<PollBatch.Due> split = !roundsAtIntake.getAsBoolean() ? new IntakeRounds.Split<>(List.of(), due)
-                : IntakeRounds.split(due, d -> new CallPriority(d.queued().health(), d.queued().notional(),
-                        d.queued().marginCallId()), waiting.get(), roundLimit);
+        IntakeRounds.Split<PollBatch.Due> split = !roundsAtIntake.getAsBoolean()
+                ? new IntakeRounds.Split<>(List.of(), due)
+                : IntakeRounds.split(due, r -> new CallPriority(r.queued().health(), r.queued().notional(),
+                        r.queued().marginCallId()), waiting.get(), roundLimit);
         List<LiquidationStore.Queued> queued = new ArrayList<>();
         List<RoundDecider.Decision> ended = new ArrayList<>();
         for (PollBatch.Due r : split.now()) {

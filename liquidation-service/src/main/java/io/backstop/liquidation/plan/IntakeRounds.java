@@ -7,14 +7,14 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Which of the rounds a poll makes due (the first rounds of the liquidations its margin calls queued, the next rounds of
- * those whose round its executions ended) are taken in the poll's own transaction, and which wait for the liquidator.
- * Taking a round there writes the liquidation once instead of twice and saves the hand-over to the liquidator's thread
- * and its transaction; but the liquidator takes the most urgent first across everything queued ({@link CallPriority}),
- * and a poll knows only its own. So the rule: the poll's liquidations that come before the most urgent one waiting for
- * the liquidator (all of them when none waits), most urgent first and at most a round's batch of them, take their
- * round now; the others are queued, and the liquidator takes them in their turn. No round is then taken before a more
- * urgent one that waits. Pure: the caller says what waits.
+ * Which of the rounds a poll makes due (the first rounds of the liquidations its margin calls queued, the next
+ * rounds of those whose round its executions ended) are taken in the poll's own transaction, and which wait for the
+ * liquidator. Taking a round there writes the liquidation once instead of twice and saves the hand-over to the
+ * liquidator's thread and its transaction; but the liquidator takes the most urgent first across everything queued
+ * ({@link CallPriority}), and a poll knows only its own. So the rule: the poll's liquidations that come before the
+ * most urgent one waiting for the liquidator (all of them when none waits), most urgent first and at most a round's
+ * batch of them, take their round now; the others are queued, and the liquidator takes them in their turn. No round
+ * is then taken before a more urgent one that waits. Pure: the caller says what waits.
  */
 public final class IntakeRounds {
 
