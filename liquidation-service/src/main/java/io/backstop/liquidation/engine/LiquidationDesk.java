@@ -194,8 +194,7 @@ public class LiquidationDesk {
                                                    Instant now) {
         IntakeRounds.Split<PollBatch.Due> split = !roundsAtIntake.getAsBoolean()
                 ? new IntakeRounds.Split<>(List.of(), due)
-                : IntakeRounds.split(due, r -> new CallPriority(r.queued().health(), r.queued().notional(),
-                        r.queued().marginCallId()), waiting.get(), roundLimit);
+                : IntakeRounds.split(due, r -> r.queued().priority(), waiting.get(), roundLimit);
         List<LiquidationStore.Queued> queued = new ArrayList<>();
         List<RoundDecider.Decision> ended = new ArrayList<>();
         for (PollBatch.Due r : split.now()) {
@@ -415,8 +414,10 @@ public class LiquidationDesk {
             }
         }
         Map<UUID, String> traceParents = new HashMap<>();
-        due.stream().filter(r -> r.queued().traceParent() != null)
-                .forEach(r -> traceParents.put(r.liquidation().id(), r.queued().traceParent()));
+        if (!endedByRounds.isEmpty()) {
+            due.stream().filter(r -> r.queued().traceParent() != null)
+                    .forEach(r -> traceParents.put(r.liquidation().id(), r.queued().traceParent()));
+        }
         for (RoundDecider.Decision d : endedByRounds) {
             UUID id = d.liquidation().id();
             try (EventTracing.Scope traced = tracing.continuing(traceParents.get(id), "liquidation ended")) {

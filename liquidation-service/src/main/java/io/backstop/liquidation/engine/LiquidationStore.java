@@ -7,6 +7,7 @@ import io.backstop.liquidation.lifecycle.Liquidation;
 import io.backstop.liquidation.lifecycle.LiquidationStatus;
 import io.backstop.liquidation.lifecycle.Order;
 import io.backstop.liquidation.lifecycle.OrderStatus;
+import io.backstop.liquidation.plan.CallPriority;
 import io.backstop.liquidation.plan.PositionState;
 import io.backstop.liquidation.plan.ScopeState;
 import io.backstop.markets.Market;
@@ -292,6 +293,10 @@ public class LiquidationStore {
 
     /** A liquidation to take a round on, with the trace its round continues (null when restored from the table). */
     public record Queued(UUID id, BigDecimal health, BigDecimal notional, UUID marginCallId, String traceParent) {
+        /** Its place in the liquidator's order. */
+        public CallPriority priority() {
+            return new CallPriority(health, notional, marginCallId);
+        }
     }
 
 

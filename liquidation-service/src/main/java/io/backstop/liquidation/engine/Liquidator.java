@@ -83,7 +83,7 @@ public class Liquidator extends DedicatedThread implements SimulatedWork {
     }
 
     public void add(LiquidationStore.Queued queued) {
-        queue.add(new Entry(new CallPriority(queued.health(), queued.notional(), queued.marginCallId()), queued.id(),
+        queue.add(new Entry(queued.priority(), queued.id(),
                 System.nanoTime(), queued.traceParent()));
         wakeUp();
     }
