@@ -197,8 +197,8 @@ public class AdlStore {
      * {@link #exhausted} ones passed over, as the ADL step passes over them.
      */
     public int sideSize(String symbol, boolean longs) {
-        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_position p WHERE symbol = ? AND (size > 0) = ?"
-                + NOT_EXHAUSTED, Integer.class, symbol, longs);
+        Integer n = jdbc.queryForObject("SELECT count(*) FROM adl_position p WHERE symbol = ? AND " + sideOf(longs)
+                + NOT_EXHAUSTED, Integer.class, symbol);
         return n == null ? 0 : n;
     }
 
@@ -220,7 +220,7 @@ public class AdlStore {
      * the scores are {@link AdlRanking#score}'s (ADR 15).
      */
     public List<AdlCandidate> head(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int k) {
-        return head(SIDE, symbol, longs, mark, ranking, k);
+        return head(side(longs), symbol, mark, ranking, k);
     }
 
     /**
@@ -230,12 +230,11 @@ public class AdlStore {
      */
     public List<AdlCandidate> headWithoutExhausted(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
                                                    int k) {
-        return head(QUEUED, symbol, longs, mark, ranking, k);
+        return head(queued(longs), symbol, mark, ranking, k);
     }
 
-    /** {@link #head} of {@code side}: {@link #SIDE} or {@link #QUEUED}, whose parameters it takes. */
-    private List<AdlCandidate> head(String side, String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
-                                    int k) {
+    /** {@link #head} of {@code side}: {@link #side} or {@link #queued} of one side, whose parameters it takes. */
+    private List<AdlCandidate> head(String side, String symbol, BigDecimal mark, AdlRanking ranking, int k) {
         if (k < 1) {
             throw new IllegalArgumentException("the head of a queue holds at least one position, asked for " + k);
         }
@@ -243,7 +242,7 @@ public class AdlStore {
         List<AdlHead.Approximate> first = jdbc.query("SELECT " + CANDIDATE + ", " + approximate(ranking) + " AS approx"
                         + " FROM " + side + " ORDER BY approx DESC LIMIT ?",
                 (rs, i) -> new AdlHead.Approximate(candidate(rs, mark), rs.getDouble("approx")),
-                mark, symbol, longs, limit);
+                mark, symbol, limit);
         OptionalDouble floor = AdlHead.missing(first, k, limit);
         if (floor.isEmpty()) {
             return AdlHead.exact(first.stream().map(AdlHead.Approximate::candidate).toList(), k, ranking);
@@ -257,11 +256,11 @@ public class AdlStore {
             int zeroLimit = need + HEAD_MARGIN;
             List<AdlCandidate> zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE "
                             + approximate(ranking) + " = 0 ORDER BY abs(size) DESC LIMIT ?",
-                    (rs, i) -> candidate(rs, mark), mark, symbol, longs, zeroLimit);
+                    (rs, i) -> candidate(rs, mark), mark, symbol, zeroLimit);
             Optional<BigDecimal> quantity = AdlHead.missingZeros(zeros, need, zeroLimit);
             if (quantity.isPresent()) {
                 zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE " + approximate(ranking) + " = 0"
-                        + " AND abs(size) >= ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity.get());
+                        + " AND abs(size) >= ?", (rs, i) -> candidate(rs, mark), mark, symbol, quantity.get());
             }
             List<AdlCandidate> band = new ArrayList<>(above);
             band.addAll(zeros);
@@ -269,7 +268,7 @@ public class AdlStore {
         }
         List<AdlCandidate> band = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE "
                         + approximate(ranking) + " >= ?",
-                (rs, i) -> candidate(rs, mark), mark, symbol, longs, floor.getAsDouble());
+                (rs, i) -> candidate(rs, mark), mark, symbol, floor.getAsDouble());
         return AdlHead.exact(band, k, ranking);
     }
 
@@ -288,10 +287,11 @@ public class AdlStore {
      */
     public Optional<Standing> standing(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
                                        String accountId) {
+        String queued = queued(longs);
         Optional<AdlHead.Approximate> own = jdbc.query("SELECT " + CANDIDATE + ", " + approximate(ranking)
-                        + " AS approx FROM " + QUEUED + " WHERE account_id = ?",
+                        + " AS approx FROM " + queued + " WHERE account_id = ?",
                 (rs, i) -> new AdlHead.Approximate(candidate(rs, mark), rs.getDouble("approx")),
-                mark, symbol, longs, accountId).stream().findFirst();
+                mark, symbol, accountId).stream().findFirst();
         if (own.isEmpty()) {
             return Optional.empty();
         }
@@ -302,14 +302,14 @@ public class AdlStore {
         BigDecimal quantity = score == 0 ? own.get().candidate().quantity() : null;
         long[] counts = jdbc.queryForObject("SELECT count(*) FILTER (WHERE approx > ? OR (approx = 0"
                         + " AND abs(size) > ?::numeric)), count(*) FROM (SELECT size, " + approximate(ranking)
-                        + " AS approx FROM " + QUEUED + ") scored",
-                (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}, ceiling, quantity, mark, symbol, longs);
+                        + " AS approx FROM " + queued + ") scored",
+                (rs, i) -> new long[] {rs.getLong(1), rs.getLong(2)}, ceiling, quantity, mark, symbol);
         List<AdlCandidate> band = quantity == null
-                ? jdbc.query("SELECT " + CANDIDATE + " FROM " + QUEUED + " WHERE " + approximate(ranking)
-                        + " BETWEEN ? AND ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs,
+                ? jdbc.query("SELECT " + CANDIDATE + " FROM " + queued + " WHERE " + approximate(ranking)
+                        + " BETWEEN ? AND ?", (rs, i) -> candidate(rs, mark), mark, symbol,
                         AdlHead.floor(score), ceiling)
-                : jdbc.query("SELECT " + CANDIDATE + " FROM " + QUEUED + " WHERE " + approximate(ranking) + " = 0"
-                        + " AND abs(size) = ?", (rs, i) -> candidate(rs, mark), mark, symbol, longs, quantity);
+                : jdbc.query("SELECT " + CANDIDATE + " FROM " + queued + " WHERE " + approximate(ranking) + " = 0"
+                        + " AND abs(size) = ?", (rs, i) -> candidate(rs, mark), mark, symbol, quantity);
         return AdlHead.rank(accountId, counts[0], band, ranking).stream().boxed().findFirst()
                 .flatMap(rank -> band.stream().filter(c -> c.accountId().equals(accountId)).findFirst()
                         .map(c -> new Standing(c, rank, Math.toIntExact(Math.max(counts[1], rank)))));
@@ -329,19 +329,32 @@ public class AdlStore {
             + " ON a.account_id = e.account_id WHERE e.symbol = p.symbol AND e.account_id = p.account_id AND "
             + IN_FORCE + ")";
 
-    /** One side of a symbol valued at the mark; parameters: the mark, the symbol, whether the longs. */
-    static final String SIDE = side("");
-
-    /** {@link #SIDE} less its {@link #exhausted} positions: the queue the ADL step walks; the same parameters. */
-    static final String QUEUED = side(NOT_EXHAUSTED);
-
-    private static String side(String condition) {
-        return "(SELECT account_id, size, entry_price, size * (m.mark - entry_price) AS pnl, m.mark, wallet_balance,"
-                + " equity, margin_ratio FROM adl_position p, (SELECT ?::numeric AS mark) m"
-                + " WHERE symbol = ? AND (size > 0) = ?" + condition + ") side";
+    /**
+     * One side of a symbol valued at the mark, the longs or the shorts; parameters: the mark, the symbol. The side is a
+     * range of the index {@code adl_position_side} (V10: {@code size > 0} or {@code size < 0} within the symbol), which
+     * holds every column read here, so PostgreSQL reads the side from the index alone.
+     */
+    static String side(boolean longs) {
+        return side(longs, "");
     }
 
-    /** The columns of a position of {@link #SIDE} that {@link #candidate} reads. */
+    /** {@link #side} less its {@link #exhausted} positions: the queue the ADL step walks; the same parameters. */
+    static String queued(boolean longs) {
+        return side(longs, NOT_EXHAUSTED);
+    }
+
+    /** Of a position of {@code adl_position}: on the longs' side or on the shorts'. */
+    private static String sideOf(boolean longs) {
+        return longs ? "size > 0" : "size < 0";
+    }
+
+    private static String side(boolean longs, String condition) {
+        return "(SELECT account_id, size, entry_price, size * (m.mark - entry_price) AS pnl, m.mark, wallet_balance,"
+                + " equity, margin_ratio FROM adl_position p, (SELECT ?::numeric AS mark) m"
+                + " WHERE symbol = ? AND " + sideOf(longs) + condition + ") side";
+    }
+
+    /** The columns of a position of {@link #side} that {@link #candidate} reads. */
     static final String CANDIDATE = "account_id, size, entry_price, pnl, wallet_balance, equity, margin_ratio";
 
     static AdlCandidate candidate(ResultSet rs, BigDecimal mark) throws SQLException {
@@ -351,7 +364,7 @@ public class AdlStore {
     }
 
     /**
-     * {@link AdlRanking#score} in {@code float8}, of a position of {@link #SIDE}: only to choose which positions to
+     * {@link AdlRanking#score} in {@code float8}, of a position of {@link #side}: only to choose which positions to
      * rank ({@link AdlHead}). Each operand is exact {@code numeric} converted once (the unrealized PnL too), so the
      * result is within a few roundings of a {@code double} of the exact score, and has its sign: 0 where it is 0.
      */
