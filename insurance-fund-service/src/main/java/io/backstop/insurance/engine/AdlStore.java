@@ -220,7 +220,7 @@ public class AdlStore {
      * the scores are {@link AdlRanking#score}'s (ADR 15).
      */
     public List<AdlCandidate> head(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking, int k) {
-        return head(side(longs), symbol, mark, ranking, k);
+        return head(side(longs), longs, symbol, mark, ranking, k);
     }
 
     /**
@@ -230,11 +230,12 @@ public class AdlStore {
      */
     public List<AdlCandidate> headWithoutExhausted(String symbol, boolean longs, BigDecimal mark, AdlRanking ranking,
                                                    int k) {
-        return head(queued(longs), symbol, mark, ranking, k);
+        return head(queued(longs), longs, symbol, mark, ranking, k);
     }
 
-    /** {@link #head} of {@code side}: {@link #side} or {@link #queued} of one side, whose parameters it takes. */
-    private List<AdlCandidate> head(String side, String symbol, BigDecimal mark, AdlRanking ranking, int k) {
+    /** {@link #head} of {@code side}: {@link #side} or {@link #queued} of the {@code longs}, whose parameters it takes. */
+    private List<AdlCandidate> head(String side, boolean longs, String symbol, BigDecimal mark, AdlRanking ranking,
+                                    int k) {
         if (k < 1) {
             throw new IllegalArgumentException("the head of a queue holds at least one position, asked for " + k);
         }
@@ -249,18 +250,19 @@ public class AdlStore {
         }
         if (floor.getAsDouble() == 0) {
             // the k-th scores exactly 0, like every position after it that is not negative: the band would be all of
-            // them (most of a side of losing positions); the first of them by quantity are the ones that come first
+            // them (most of a side of losing positions); the first of them by quantity are the ones that come first,
+            // read in the index's order of size from the largest quantity down, until enough of them score 0
             List<AdlCandidate> above = first.stream().filter(a -> a.score() > 0).map(AdlHead.Approximate::candidate)
                     .toList();
             int need = k - above.size();
             int zeroLimit = need + HEAD_MARGIN;
-            List<AdlCandidate> zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE "
-                            + approximate(ranking) + " = 0 ORDER BY abs(size) DESC LIMIT ?",
+            List<AdlCandidate> zeros = jdbc.query(zeroScores(side, longs, ranking) + " LIMIT ?",
                     (rs, i) -> candidate(rs, mark), mark, symbol, zeroLimit);
             Optional<BigDecimal> quantity = AdlHead.missingZeros(zeros, need, zeroLimit);
             if (quantity.isPresent()) {
                 zeros = jdbc.query("SELECT " + CANDIDATE + " FROM " + side + " WHERE " + approximate(ranking) + " = 0"
-                        + " AND abs(size) >= ?", (rs, i) -> candidate(rs, mark), mark, symbol, quantity.get());
+                        + " AND " + (longs ? "size >= ?" : "size <= ?"), (rs, i) -> candidate(rs, mark), mark, symbol,
+                        signed(quantity.get(), longs));
             }
             List<AdlCandidate> band = new ArrayList<>(above);
             band.addAll(zeros);
@@ -309,7 +311,7 @@ public class AdlStore {
                         + " BETWEEN ? AND ?", (rs, i) -> candidate(rs, mark), mark, symbol,
                         AdlHead.floor(score), ceiling)
                 : jdbc.query("SELECT " + CANDIDATE + " FROM " + queued + " WHERE " + approximate(ranking) + " = 0"
-                        + " AND abs(size) = ?", (rs, i) -> candidate(rs, mark), mark, symbol, quantity);
+                        + " AND size = ?", (rs, i) -> candidate(rs, mark), mark, symbol, signed(quantity, longs));
         return AdlHead.rank(accountId, counts[0], band, ranking).stream().boxed().findFirst()
                 .flatMap(rank -> band.stream().filter(c -> c.accountId().equals(accountId)).findFirst()
                         .map(c -> new Standing(c, rank, Math.toIntExact(Math.max(counts[1], rank)))));
@@ -341,6 +343,31 @@ public class AdlStore {
     /** {@link #side} less its {@link #exhausted} positions: the queue the ADL step walks; the same parameters. */
     static String queued(boolean longs) {
         return side(longs, NOT_EXHAUSTED);
+    }
+
+    /**
+     * The order of the largest quantity first on one side, as the index {@code adl_position_side} holds it: the longs'
+     * sizes descending, the shorts' ascending (the most negative first). The same as {@code abs(size) DESC}, which
+     * PostgreSQL can only have by sorting every position of the side.
+     */
+    private static String largestFirst(boolean longs) {
+        return longs ? "size DESC" : "size";
+    }
+
+    /**
+     * The positions of {@code side} ({@link #side} or {@link #queued} of the {@code longs}, with their parameters) that
+     * score exactly 0, the largest quantity first ({@link #largestFirst}): PostgreSQL walks the side's range of the
+     * index from its largest size and stops at the limit the caller appends, where ordering by {@code abs(size)} had it
+     * score and sort every position of the side (3.6-7 s for a side of 790,000 losing longs, docs/capacity.md).
+     */
+    static String zeroScores(String side, boolean longs, AdlRanking ranking) {
+        return "SELECT " + CANDIDATE + " FROM " + side + " WHERE " + approximate(ranking) + " = 0 ORDER BY "
+                + largestFirst(longs);
+    }
+
+    /** A position's size on the longs' or the shorts' side, of {@code quantity} (not negative). */
+    private static BigDecimal signed(BigDecimal quantity, boolean longs) {
+        return longs ? quantity : quantity.negate();
     }
 
     /** Of a position of {@code adl_position}: on the longs' side or on the shorts'. */

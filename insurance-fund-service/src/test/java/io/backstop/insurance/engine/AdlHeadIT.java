@@ -58,10 +58,10 @@ class AdlHeadIT {
                     c.equity(), BigDecimal.ZERO, c.marginRatio(), List.of(mark(SYMBOL, c.size(), c.entryPrice()),
                     mark("XOTHERUSDT", c.size().negate(), c.entryPrice()))), 1));
         }
-        for (int i = 0; i < 300; i++) { // shorts on the symbol: the other side
+        for (int i = 0; i < 300; i++) { // shorts on the symbol: the other side, a third losing (score 0 for Binance)
             snapshots.add(new AdlStore.Snapshot(new AccountPositionsSnapshotted("short-" + i, BigDecimal.TEN,
-                    BigDecimal.TEN, BigDecimal.ZERO, new BigDecimal("0.5"),
-                    List.of(mark(SYMBOL, BigDecimal.valueOf(-1 - i), new BigDecimal("90000")))), 1));
+                    BigDecimal.TEN, BigDecimal.ZERO, new BigDecimal("0.5"), List.of(mark(SYMBOL,
+                    BigDecimal.valueOf(-1 - i % 150), new BigDecimal(i % 3 == 0 ? "30000" : "90000")))), 1));
         }
         assertThat(positions.applySnapshots(snapshots)).isEqualTo(2700);
     }
@@ -85,10 +85,20 @@ class AdlHeadIT {
                 (rs, i) -> AdlStore.candidate(rs, MARK), MARK, SYMBOL);
         assertThat(shorts).hasSize(300).allSatisfy(c -> assertThat(c.size()).isNegative());
         for (AdlRanking ranking : AdlRanking.values()) {
-            List<String> whole = AdlQueue.rank(shorts, ranking).stream().map(r -> r.candidate().accountId()).toList();
-            assertThat(positions.head(SYMBOL, false, MARK, ranking, 40)).extracting(AdlCandidate::accountId)
-                    .as("%s", ranking).containsExactlyElementsOf(whole.subList(0, 40));
+            List<AdlQueue.Ranked> whole = AdlQueue.rank(shorts, ranking);
+            // 200 profit; beyond them the Binance head reads the zero scores by quantity (ties of two a quantity)
+            for (int k : List.of(40, 200, 201, 250, 300)) {
+                assertThat(positions.head(SYMBOL, false, MARK, ranking, k)).extracting(AdlCandidate::accountId)
+                        .as("%s, k %d", ranking, k).containsExactlyElementsOf(whole.subList(0, k).stream()
+                                .map(r -> r.candidate().accountId()).toList());
+            }
+            for (int index : List.of(0, 199, 200, 201, 260, 299)) {
+                AdlQueue.Ranked r = whole.get(index);
+                assertThat(positions.standing(SYMBOL, false, MARK, ranking, r.candidate().accountId()).orElseThrow()
+                        .rank()).as("%s, %s", ranking, r.candidate().accountId()).isEqualTo(r.rank());
+            }
         }
+        assertThat(AdlQueue.rank(shorts, AdlRanking.BINANCE).get(200).score()).as("the zero scores reached").isZero();
     }
 
     /**
@@ -99,36 +109,45 @@ class AdlHeadIT {
     @Test
     void aSideIsReadAsARangeOfTheCoveringIndexAlone() {
         for (boolean longs : List.of(true, false)) {
-            List<String> plan = jdbc.execute((java.sql.Connection con) -> {
-                try (var st = con.createStatement()) {
-                    st.execute("SET enable_seqscan = off");
-                    st.execute("SET enable_bitmapscan = off");
-                }
-                List<String> lines = new ArrayList<>();
-                try (var ps = con.prepareStatement("EXPLAIN SELECT " + AdlStore.CANDIDATE + ", "
-                        + AdlStore.approximate(AdlRanking.BINANCE) + " AS approx FROM " + AdlStore.side(longs)
-                        + " ORDER BY approx DESC LIMIT 10")) {
-                    ps.setBigDecimal(1, MARK);
-                    ps.setString(2, SYMBOL);
-                    try (var rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            lines.add(rs.getString(1));
-                        }
-                    }
-                } finally {
-                    try (var st = con.createStatement()) {
-                        st.execute("RESET enable_seqscan");
-                        st.execute("RESET enable_bitmapscan");
-                    }
-                }
-                return lines;
-            });
-            String text = String.join("\n", plan);
+            String text = plan("SELECT " + AdlStore.CANDIDATE + ", " + AdlStore.approximate(AdlRanking.BINANCE)
+                    + " AS approx FROM " + AdlStore.side(longs) + " ORDER BY approx DESC LIMIT 10");
             assertThat(text).as("the plan for the %s", longs ? "longs" : "shorts")
                     .contains("Index Only Scan using adl_position_side")
                     .containsPattern("Index Cond: \\(\\(symbol = .*\\) AND \\(size " + (longs ? ">" : "<") + " ")
                     .doesNotContain("Filter:");
+            // the zero scores by quantity: the index's order, no sort of the side
+            String zeros = plan(AdlStore.zeroScores(AdlStore.side(longs), longs, AdlRanking.BINANCE) + " LIMIT 10");
+            assertThat(zeros).as("the zero scores of the %s", longs ? "longs" : "shorts")
+                    .contains("Index Only Scan" + (longs ? " Backward" : "") + " using adl_position_side")
+                    .doesNotContain("Sort");
         }
+    }
+
+    /** PostgreSQL's plan for {@code sql} (parameters: the mark, the symbol), with the plans that read the heap off. */
+    private String plan(String sql) {
+        List<String> plan = jdbc.execute((java.sql.Connection con) -> {
+            try (var st = con.createStatement()) {
+                st.execute("SET enable_seqscan = off");
+                st.execute("SET enable_bitmapscan = off");
+            }
+            List<String> lines = new ArrayList<>();
+            try (var ps = con.prepareStatement("EXPLAIN " + sql)) {
+                ps.setBigDecimal(1, MARK);
+                ps.setString(2, SYMBOL);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        lines.add(rs.getString(1));
+                    }
+                }
+            } finally {
+                try (var st = con.createStatement()) {
+                    st.execute("RESET enable_seqscan");
+                    st.execute("RESET enable_bitmapscan");
+                }
+            }
+            return lines;
+        });
+        return String.join("\n", plan);
     }
 
     @Test
