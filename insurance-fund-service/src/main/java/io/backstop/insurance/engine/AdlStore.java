@@ -233,7 +233,7 @@ public class AdlStore {
         return head(queued(longs), longs, symbol, mark, ranking, k);
     }
 
-    /** {@link #head} of {@code side}: {@link #side} or {@link #queued} of the {@code longs}, whose parameters it takes. */
+    /** {@link #head} of {@code side}: {@link #side} or {@link #queued} of the {@code longs}, with their parameters. */
     private List<AdlCandidate> head(String side, boolean longs, String symbol, BigDecimal mark, AdlRanking ranking,
                                     int k) {
         if (k < 1) {
