@@ -30,12 +30,15 @@ import io.backstop.testkit.HttpProbe;
 import io.backstop.testkit.KafkaProbe;
 import io.backstop.testkit.RealInfrastructure;
 import io.backstop.testkit.TestInfrastructure;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -47,6 +50,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -66,6 +71,7 @@ import tools.jackson.databind.JsonNode;
         "backstop.insurance.groups.slow.symbols=XSLOWUSDT",
         "backstop.insurance.groups.ranked.symbols=XRANKUSDT,XRNKSUSDT,XRNKNUSDT",
         "backstop.insurance.groups.drained.symbols=XEXHUSDT",
+        "backstop.insurance.groups.backlog.symbols=XBKLUSDT",
         "backstop.insurance.unwind.interval=300ms", "backstop.insurance.unwind.order-timeout=2s"})
 @RealInfrastructure
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -80,6 +86,8 @@ class InsuranceFlowIT {
     JdbcTemplate jdbc;
     @Autowired
     io.micrometer.core.instrument.MeterRegistry meters;
+    @Autowired
+    KafkaListenerEndpointRegistry listeners;
     @Autowired
     io.backstop.insurance.engine.LedgerWatch ledgerWatch;
     @LocalServerPort
@@ -143,6 +151,13 @@ class InsuranceFlowIT {
             assertThat(a.side()).isEqualTo(Side.SELL);
             assertThat(a.counterpartyAccountId()).isEqualTo(bankrupt);
         });
+
+        // one waterfall, and one reading of the longs' head for it, on the fund's meters
+        assertThat(meters.get("backstop.insurance.waterfalls").tag("symbol", symbol).counter().count()).isEqualTo(1);
+        assertThat(meters.get("backstop.insurance.adl.side.reads").tag("symbol", symbol).tag("side", "long").timer()
+                .count()).isEqualTo(1);
+        assertThat(meters.find("backstop.insurance.adl.side.reads").tag("symbol", symbol).tag("side", "short")
+                .timer()).isNull();
 
         JsonNode waterfall = json.mapper().readTree(http.get("/api/v1/waterfall/" + shortfallId).body());
         assertThat(waterfall.get("takenOver").asString()).isEqualTo("0");
@@ -223,6 +238,51 @@ class InsuranceFlowIT {
         assertThat(fundBalance("empty")).isEqualByComparingTo("1.25");
         assertThat(ledgerTransactionsCausedBy(shortfallId) + adlBooked(shortfallId)).isEqualTo(transactions);
         assertThat(adlOf(shortfallId, 4, Duration.ofSeconds(2))).hasSize(3);
+        // still one waterfall; the side was read again once, by the transaction that planned L5's refused 5 again
+        assertThat(meters.get("backstop.insurance.waterfalls").tag("symbol", symbol).counter().count()).isEqualTo(1);
+        Timer reads = meters.get("backstop.insurance.adl.side.reads").tag("symbol", symbol).tag("side", "long").timer();
+        assertThat(reads.count()).isEqualTo(2);
+        assertThat(reads.totalTime(TimeUnit.NANOSECONDS)).isPositive();
+    }
+
+    /**
+     * A backlog on the waterfall's topics is taken in polls of up to {@code backstop.insurance.waterfall-poll-records}
+     * (5,000), not the kit's 500: a poll's shortfalls share each reading of an ADL side, so fuller polls work a deep
+     * backlog off with fewer of them. 1,200 fees wait while the waterfall's consumer is stopped; started again, it
+     * books them in fewer transactions than the kit's polls of 500 could (three), every cent conserved.
+     */
+    @Test
+    void aBacklogOfTheWaterfallsTopicsIsTakenInPollsLargerThanTheKitsDefault() throws Exception {
+        String symbol = "XBKLUSDT";
+        String payers = "BKL-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        MessageListenerContainer waterfall = listeners.getAllListenerContainers().stream()
+                .filter(c -> List.of(c.getContainerProperties().getTopics()).contains(
+                        infra.topic("insurance.contributions")))
+                .findFirst().orElseThrow();
+        DistributionSummary polls = meters.summary("backstop.inbox.transaction.events", "topic",
+                "insurance.contributions");
+        long transactionsBefore = polls.count();
+        double eventsBefore = polls.totalAmount();
+        int fees = 1_200;
+        waterfall.stop();
+        try {
+            for (int i = 0; i < fees; i++) {
+                EventEnvelope<LiquidationFeeCollected> fee = EventEnvelope.of(new LiquidationFeeCollected(
+                        UUID.randomUUID(), "t-" + i, payers + i, symbol, new BigDecimal("0.01"), "USDT"), Instant.now(),
+                        null, null);
+                kafka.sendAsync(infra.topic("insurance.contributions"), symbol, json.encode(fee));
+            }
+            kafka.flush();
+        } finally {
+            waterfall.start();
+        }
+        await().atMost(WAIT).until(() -> fundBalance("backlog").compareTo(new BigDecimal("12")) == 0);
+        assertThat(polls.totalAmount() - eventsBefore).isEqualTo(fees);
+        assertThat(polls.count() - transactionsBefore).as("consuming transactions for %d fees", fees)
+                .isBetween(1L, 2L);
+        // the money moved from the 1,200 payers into the fund, to the cent
+        assertThat(jdbc.queryForObject("SELECT coalesce(sum(amount), 0) FROM ledger_posting WHERE account LIKE ?"
+                + " AND asset = 'USDT'", BigDecimal.class, "account:" + payers + "%")).isEqualByComparingTo("-12");
     }
 
     /**

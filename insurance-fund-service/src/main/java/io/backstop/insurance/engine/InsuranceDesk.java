@@ -22,6 +22,7 @@ import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.prices.PriceBoard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -186,6 +187,8 @@ public class InsuranceDesk {
         work.emit(r.events());
         store.saveWaterfall(raised.shortfallId(), group, raised.accountId(), symbol,
                 json.mapper().writeValueAsString(r.decision()), work.now);
+        count("backstop.insurance.waterfalls", "Shortfalls the waterfall resolved (its decision stored)", group,
+                symbol);
 
         if (r.result().takenOver().add(r.result().forcedTakeover()).signum() > 0) {
             count("backstop.insurance.takeovers", "Bankrupt remainders the fund took over", group, symbol);
@@ -310,7 +313,19 @@ public class InsuranceDesk {
         if (!work.queue.knows(symbol)) {
             work.queue.learn(symbol, positions.exhausted(symbol), positions.unanswered(symbol));
         }
-        return work.queue.side(symbol, longs, mark, () -> positions.queue(symbol, longs, mark, properties.ranking()));
+        return work.queue.side(symbol, longs, mark, () -> timed(symbol, longs,
+                positions.queue(symbol, longs, mark, properties.ranking())));
+    }
+
+    /**
+     * {@code side} with each reading of its head timed: a statement over every position of the side, the waterfall's
+     * largest cost with a deep backlog (docs/capacity.md), which only PostgreSQL's log showed before.
+     */
+    private AdlSide timed(String symbol, boolean longs, AdlSide side) {
+        Timer reads = Timer.builder("backstop.insurance.adl.side.reads")
+                .description("Readings of an ADL queue side's head by the waterfall, each a statement over the side")
+                .tag("symbol", symbol).tag("side", longs ? "long" : "short").register(meters);
+        return k -> reads.record(() -> side.top(k));
     }
 
     private String group(String topic, String symbol) {

@@ -16,6 +16,11 @@ import org.springframework.stereotype.Component;
  * Shortfalls, fee contributions and the executions of the fund's own unwinding orders, each applied
  * exactly once, a poll per transaction (the kit's {@link InboxBatch}). Executions of liquidation-service's
  * orders are not the fund's: they are skipped without an inbox entry.
+ *
+ * <p>The waterfall's polls are larger than the kit's 500 records ({@code backstop.insurance.waterfall-poll-records},
+ * 5,000): a poll's shortfalls plan against one reading of each ADL side they deleverage (ADR 24), and that reading is
+ * a statement over the whole side however few shortfalls share it, so a deep backlog is worked off in fewer, fuller
+ * transactions. A poll takes only what has arrived: with no backlog, a shortfall is still a poll of its own.
  */
 @Component
 class WaterfallEventListener {
@@ -33,7 +38,8 @@ class WaterfallEventListener {
     @KafkaListener(topics = {
             "${backstop.kafka.topic-prefix}liquidation.shortfalls",
             "${backstop.kafka.topic-prefix}insurance.contributions",
-            "${backstop.kafka.topic-prefix}adl.settlements"}, batch = "true")
+            "${backstop.kafka.topic-prefix}adl.settlements"}, batch = "true",
+            properties = "max.poll.records=${backstop.insurance.waterfall-poll-records:5000}")
     void onWaterfall(List<ConsumerRecord<String, EventEnvelope<?>>> records) {
         batch.apply(records, desk.batch());
     }
