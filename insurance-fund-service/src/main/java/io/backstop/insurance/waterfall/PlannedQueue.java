@@ -110,9 +110,10 @@ public final class PlannedQueue {
 
     /**
      * The shortest head a decision reads of a side: reading a head costs a statement over the whole side however
-     * short the head (PostgreSQL orders it by a top-N sort, docs/capacity.md), and a poll of 500 shortfalls walks
+     * short the head (PostgreSQL orders it by a top-N sort, docs/capacity.md), and a poll of 500 shortfalls walked
      * hundreds of positions deep, so the first read goes as far as the walk's third page ({@link AdlSide#FIRST_PAGE}
-     * times 16) and a full poll usually reads the side once.
+     * times 16). A poll of 500 usually reads the side once; one of 5,000 (the fund's polls since ADR 31) may walk
+     * past it and read again, as far as the fourth page.
      */
     public static final int READ_AHEAD = AdlSide.FIRST_PAGE * 16;
 
