@@ -26,7 +26,7 @@ import java.util.function.Supplier;
 final class FundTransaction {
 
     final Instant now;
-    final PlannedQueue queue = new PlannedQueue();
+    final PlannedQueue queue;
     private final InsuranceStore store;
     private final AdlStore requests;
     private final Outbox outbox;
@@ -37,7 +37,9 @@ final class FundTransaction {
     private final List<Outbox.Outgoing> events = new ArrayList<>();
     private final Map<String, BigDecimal> marks = new TreeMap<>();
 
-    FundTransaction(InsuranceStore store, AdlStore requests, Outbox outbox, FundFigures figures, Instant now) {
+    FundTransaction(InsuranceStore store, AdlStore requests, Outbox outbox, FundFigures figures, Instant now,
+                    int readAhead) {
+        this.queue = new PlannedQueue(readAhead);
         this.store = store;
         this.requests = requests;
         this.outbox = outbox;

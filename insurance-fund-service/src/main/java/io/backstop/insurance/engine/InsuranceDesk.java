@@ -17,6 +17,7 @@ import io.backstop.insurance.fund.Inventory;
 import io.backstop.insurance.fund.ShortfallDecider;
 import io.backstop.insurance.fund.UnwindDecider;
 import io.backstop.insurance.waterfall.AdlSide;
+import io.backstop.insurance.waterfall.PlannedQueue;
 import io.backstop.kit.inbox.InboxBatch;
 import io.backstop.kit.outbox.Outbox;
 import io.backstop.kit.prices.PriceBoard;
@@ -83,8 +84,9 @@ public class InsuranceDesk {
         figures.registerGauges();
     }
 
-    private FundTransaction begin() {
-        return new FundTransaction(store, positions, outbox, figures, clock.instant());
+    /** The fund work of one transaction over {@code events} events (a poll's, or 1): its ADL sides read as deep. */
+    private FundTransaction begin(int events) {
+        return new FundTransaction(store, positions, outbox, figures, clock.instant(), PlannedQueue.readAhead(events));
     }
 
     /** A handler for one poll of the waterfall's topics (shortfalls, fee contributions, the fund's executions). */
@@ -94,7 +96,7 @@ public class InsuranceDesk {
 
             @Override
             public void prepare(List<EventEnvelope<?>> events) {
-                work = begin();
+                work = begin(events.size());
             }
 
             @Override
@@ -151,7 +153,7 @@ public class InsuranceDesk {
             if (store.transactionExists(txId)) {
                 return false;
             }
-            FundTransaction work = begin();
+            FundTransaction work = begin(1);
             work.record(List.of(work.book(group, cause).deposit(cause, amount, "operator deposit into fund " + group
                     + " (key " + idempotencyKey + ")")));
             work.finish();

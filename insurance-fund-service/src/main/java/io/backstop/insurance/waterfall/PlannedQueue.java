@@ -32,10 +32,24 @@ public final class PlannedQueue {
     private record Position(String symbol, String accountId) {
     }
 
+    private final int readAhead;
     private final Map<SideKey, Read> sides = new HashMap<>();
     private final Map<Position, BigDecimal> asked = new HashMap<>();
     private final Set<Position> exhausted = new HashSet<>();
     private final Set<String> known = new HashSet<>();
+
+    /** A decision whose first read of a side goes {@link #READ_AHEAD} deep. */
+    public PlannedQueue() {
+        this(READ_AHEAD);
+    }
+
+    /** A decision whose first read of a side goes {@code readAhead} deep ({@link #readAhead(int)} for a poll). */
+    public PlannedQueue(int readAhead) {
+        if (readAhead < 1) {
+            throw new IllegalArgumentException("a side is read at least one position deep, asked for " + readAhead);
+        }
+        this.readAhead = readAhead;
+    }
 
     /**
      * The side of {@code symbol} ({@code longs} or shorts) ranked at {@code mark}: read from {@code source} as far as
@@ -44,7 +58,7 @@ public final class PlannedQueue {
      */
     public AdlSide side(String symbol, boolean longs, BigDecimal mark, Supplier<AdlSide> source) {
         Read read = sides.computeIfAbsent(new SideKey(symbol, longs, mark.stripTrailingZeros()),
-                key -> new Read(source.get()));
+                key -> new Read(source.get(), readAhead));
         return new AdlSide() {
             @Override
             public List<AdlCandidate> top(int k) {
@@ -112,25 +126,39 @@ public final class PlannedQueue {
      * The shortest head a decision reads of a side: reading a head costs a statement over the whole side however
      * short the head (PostgreSQL orders it by a top-N sort, docs/capacity.md), and a poll of 500 shortfalls walked
      * hundreds of positions deep, so the first read goes as far as the walk's third page ({@link AdlSide#FIRST_PAGE}
-     * times 16). A poll of 500 usually reads the side once; one of 5,000 (the fund's polls since ADR 31) may walk
-     * past it and read again, as far as the fourth page.
+     * times 16). A poll of 500 usually reads the side once.
      */
     public static final int READ_AHEAD = AdlSide.FIRST_PAGE * 16;
+
+    /** The polls of at most this many events a first read {@link #READ_AHEAD} deep serves: the kit's poll. */
+    public static final int POLL_READ_AHEAD_SERVES = 500;
+
+    /**
+     * How deep the first read of a side goes for a decision over {@code events} events: {@link #READ_AHEAD} for up to
+     * {@link #POLL_READ_AHEAD_SERVES}, the walk's next page (four times deeper) for a fuller poll. The fund's polls
+     * of up to 5,000 (ADR 31) walked past {@link #READ_AHEAD} and read a side a second time, a statement over the
+     * whole side again, where reading more rows the first time costs only their transfer and exact ranking.
+     */
+    public static int readAhead(int events) {
+        return events <= POLL_READ_AHEAD_SERVES ? READ_AHEAD : READ_AHEAD * 4;
+    }
 
     /** The longest head of one side read so far; a shorter one is its prefix, a longer one reads again. */
     private static final class Read {
         private final AdlSide source;
+        private final int readAhead;
         private List<AdlCandidate> head = List.of();
         private boolean whole;
         private int reads;
 
-        Read(AdlSide source) {
+        Read(AdlSide source, int readAhead) {
             this.source = Objects.requireNonNull(source, "source");
+            this.readAhead = readAhead;
         }
 
         List<AdlCandidate> top(int k) {
             if (head.size() < k && !whole) {
-                int asked = Math.max(k, READ_AHEAD);
+                int asked = Math.max(k, readAhead);
                 head = List.copyOf(source.top(asked));
                 whole = head.size() < asked;
                 reads++;

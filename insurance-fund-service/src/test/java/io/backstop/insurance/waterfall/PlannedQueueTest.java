@@ -2,6 +2,7 @@ package io.backstop.insurance.waterfall;
 
 import static io.backstop.insurance.waterfall.WaterfallTest.d;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -43,6 +44,30 @@ class PlannedQueueTest {
         assertThat(asks).as("the side came back whole: never read again, at the same mark however written")
                 .containsExactly(ahead, ahead + 1, ahead * 8);
         assertThat(queue.reads()).isEqualTo(3);
+    }
+
+    @Test
+    void aFullerPollReadsItsSidesAPageDeeperTheFirstTimeSoThatItsWalkNeedsNoSecondRead() {
+        assertThat(PlannedQueue.readAhead(1)).isEqualTo(PlannedQueue.READ_AHEAD);
+        assertThat(PlannedQueue.readAhead(PlannedQueue.POLL_READ_AHEAD_SERVES)).isEqualTo(PlannedQueue.READ_AHEAD);
+        int deeper = PlannedQueue.readAhead(5_000);
+        assertThat(deeper).isEqualTo(PlannedQueue.READ_AHEAD * 4)
+                .isEqualTo(PlannedQueue.readAhead(PlannedQueue.POLL_READ_AHEAD_SERVES + 1));
+
+        // a walk four pages deep (256, 1,024, 4,096, 16,384), as a poll of 5,000 shortfalls may go
+        List<Integer> kitPoll = new ArrayList<>();
+        AdlSide narrow = new PlannedQueue(PlannedQueue.readAhead(500)).side("BTCUSDT", true, d("650"),
+                () -> side(20_000, kitPoll));
+        List<Integer> fullPoll = new ArrayList<>();
+        PlannedQueue full = new PlannedQueue(deeper);
+        AdlSide wide = full.side("BTCUSDT", true, d("650"), () -> side(20_000, fullPoll));
+        for (int page : List.of(256, 1_024, 4_096, 16_384)) {
+            assertThat(wide.top(page)).isEqualTo(narrow.top(page)).hasSize(page);
+        }
+        assertThat(kitPoll).as("read again past the read ahead").containsExactly(4_096, 16_384);
+        assertThat(fullPoll).as("the same walk, one statement").containsExactly(16_384);
+        assertThat(full.reads()).isEqualTo(1);
+        assertThatThrownBy(() -> new PlannedQueue(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
