@@ -87,6 +87,7 @@ public final class DrainLoad {
             }
             PlatformCpu cpu = PlatformCpu.of(settings);
             PlatformWrites writes = PlatformWrites.of(settings);
+            out.println(writes.walFlush());
             List<DrainRuns.Run> runs = new ArrayList<>();
             for (int r = 1; r <= repeat; r++) {
                 if (repeat > 1) {

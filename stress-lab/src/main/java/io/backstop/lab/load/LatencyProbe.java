@@ -12,6 +12,7 @@ import io.backstop.events.trading.TradeFilled;
 import io.backstop.lab.exchange.SimulatedExchange;
 import io.backstop.lab.runtime.LabTokens;
 import io.backstop.lab.runtime.PlatformCpu;
+import io.backstop.lab.runtime.PlatformWrites;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.PrintStream;
@@ -352,6 +353,7 @@ public final class LatencyProbe {
             out.printf("the platform used %.0f%% of this machine's %d cores meanwhile (%.2f cores)%n",
                     100 * platformNanos / 1e9 / wall / cores, cores, platformNanos / 1e9 / wall);
             PlatformCpu.printShares(out, cpuBefore, cpuAfter, wall);
+            out.println(PlatformWrites.of(settings).walFlush());
             int result = 0;
             if (filled < calls + ladderCalled) {
                 out.printf("only %,d of %,d calls were filled within 30 s of the last: the platform is behind%n",

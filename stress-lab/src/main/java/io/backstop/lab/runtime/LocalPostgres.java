@@ -59,6 +59,8 @@ final class LocalPostgres {
                     .setOverrideWorkingDirectory(settings.runDir().resolve("pg").resolve("bin").toFile())
                     .setPort(settings.pgPort())
                     .setServerConfig("synchronous_commit", "on")
+                    // the embedded server's default is off: BACKSTOP_PG_FSYNC (RuntimeSettings) says which
+                    .setServerConfig("fsync", settings.pgFsync() ? "on" : "off")
                     .setServerConfig("max_connections", "200")
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log().toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log().toFile()))

@@ -78,6 +78,35 @@ public final class PlatformWrites {
                          Optional<Map<String, Long>> statements, Map<String, Long> offsets, List<String> unavailable) {
     }
 
+    /**
+     * Whether PostgreSQL flushes its WAL to disk before a commit returns ({@code fsync} on and {@code
+     * synchronous_commit} not off), as a line for a measurement's header: a commit that waits for the disk costs
+     * more, and takes longer, than one that does not, so every figure says which it had. The local runtime's embedded
+     * server does not flush unless {@code BACKSTOP_PG_FSYNC=on} ({@link RuntimeSettings}).
+     */
+    public String walFlush() {
+        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(), settings.pgPassword());
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit')")) {
+            rs.next();
+            return describeWalFlush(rs.getString(1), rs.getString(2));
+        } catch (SQLException e) {
+            return "PostgreSQL's WAL flush: not known (" + e.getMessage() + ")";
+        }
+    }
+
+    static String describeWalFlush(String fsync, String synchronousCommit) {
+        if (!"on".equals(fsync)) {
+            return "PostgreSQL does not flush its WAL to disk (fsync off): commits cost less, and wait less, than on"
+                    + " a durable deployment (BACKSTOP_PG_FSYNC=on flushes)";
+        }
+        if ("off".equals(synchronousCommit)) {
+            return "PostgreSQL flushes its WAL, but commits do not wait for it (synchronous_commit off)";
+        }
+        return "PostgreSQL flushes its WAL to disk before each commit returns (fsync on, synchronous_commit "
+                + synchronousCommit + ")";
+    }
+
     /** Printed where statements are not counted, with what would count them. */
     static final String NO_STATEMENTS = "statements: not counted (pg_stat_statements is not loaded in this database;"
             + " docs/performance.md says how)";

@@ -24,6 +24,10 @@ import java.util.Properties;
  *       (default 15432) with its data under the run directory</li>
  *   <li>{@code BACKSTOP_KAFKA_PORT} / {@code BACKSTOP_KAFKA_CONTROLLER_PORT} (default 19092 / 19093)</li>
  *   <li>{@code BACKSTOP_ORACLE_PORT}, {@code _MARGIN_}, {@code _LIQUIDATION_}, {@code _INSURANCE_FUND_} (8081-8084)</li>
+ *   <li>{@code BACKSTOP_PG_FSYNC}: {@code off} (default) or {@code on}, whether the embedded PostgreSQL flushes its
+ *       WAL to disk at each commit. Off, a killed process loses nothing (the OS keeps what was written), only a
+ *       crash of the machine would; on, every commit also waits for the disk, as on a durable deployment, which is
+ *       what a measurement of commit latency must include (docs/performance.md)</li>
  *   <li>{@code BACKSTOP_PARTITIONS}: partitions per topic (default 6)</li>
  *   <li>{@code BACKSTOP_SERVICE_JAVA_OPTS}: JVM options of each service (default {@code -Xms256m -Xmx768m})</li>
  *   <li>{@code BACKSTOP_ORACLE_JAVA_OPTS}, {@code _MARGIN_}, {@code _LIQUIDATION_}, {@code _INSURANCE_FUND_JAVA_OPTS}:
@@ -45,7 +49,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                               int pgPort, int kafkaPort, int kafkaControllerPort, Map<Service, Integer> servicePorts,
                               int partitions, String serviceJavaOpts, int readyTimeoutSeconds, String java,
                               String clock, String remoteKafkaBootstrap, Map<Service, String> remoteServiceUrls,
-                              Map<Service, String> serviceJavaOptsOf, boolean startupCache) {
+                              Map<Service, String> serviceJavaOptsOf, boolean startupCache, boolean pgFsync) {
 
     static final String STATE_FILE = "runtime.properties";
     public static final String SYSTEM = "system";
@@ -61,7 +65,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
     public RuntimeSettings withClock(String mode) {
         return new RuntimeSettings(home, runDir, externalPgUrl, pgUser, pgPassword, pgPort, kafkaPort,
                 kafkaControllerPort, servicePorts, partitions, serviceJavaOpts, readyTimeoutSeconds, java, mode,
-                remoteKafkaBootstrap, remoteServiceUrls, serviceJavaOptsOf, startupCache);
+                remoteKafkaBootstrap, remoteServiceUrls, serviceJavaOptsOf, startupCache, pgFsync);
     }
 
     /** The JVM options of one service: the shared ones, then its own. */
@@ -91,7 +95,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 intOf(env, "BACKSTOP_READY_TIMEOUT", 300), env.getOrDefault("BACKSTOP_JAVA", java),
                 env.getOrDefault("BACKSTOP_CLOCK", SYSTEM).trim().toLowerCase(Locale.ROOT),
                 blankToNull(env.get("BACKSTOP_KAFKA_BOOTSTRAP")), remoteUrls(env), ownJavaOpts(env),
-                onOrOff(env, "BACKSTOP_STARTUP_CACHE"));
+                onOrOff(env, "BACKSTOP_STARTUP_CACHE", "on"), onOrOff(env, "BACKSTOP_PG_FSYNC", "off"));
     }
 
     private static Map<Service, String> ownJavaOpts(Map<String, String> env) {
@@ -142,7 +146,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
                 ports, Integer.parseInt(p.getProperty("partitions")), p.getProperty("service.java.opts"),
                 fresh.readyTimeoutSeconds, p.getProperty("java"), p.getProperty("clock", SYSTEM),
                 fresh.remoteKafkaBootstrap, fresh.remoteServiceUrls, ownOpts,
-                !"off".equals(p.getProperty("startup.cache", "on")));
+                !"off".equals(p.getProperty("startup.cache", "on")), "on".equals(p.getProperty("pg.fsync", "off")));
     }
 
     void save() throws IOException {
@@ -160,6 +164,7 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
         p.setProperty("java", java);
         p.setProperty("clock", clock);
         p.setProperty("startup.cache", startupCache ? "on" : "off");
+        p.setProperty("pg.fsync", pgFsync ? "on" : "off");
         Files.createDirectories(runDir);
         try (Writer w = Files.newBufferedWriter(runDir.resolve(STATE_FILE))) {
             p.store(w, "Backstop local runtime, written by ./backstop up");
@@ -234,8 +239,8 @@ public record RuntimeSettings(Path home, Path runDir, String externalPgUrl, Stri
         return home.resolve("local-kafka").resolve("target").resolve("lib");
     }
 
-    private static boolean onOrOff(Map<String, String> env, String name) {
-        String value = env.getOrDefault(name, "on").trim().toLowerCase(Locale.ROOT);
+    private static boolean onOrOff(Map<String, String> env, String name, String fallback) {
+        String value = env.getOrDefault(name, fallback).trim().toLowerCase(Locale.ROOT);
         if (!value.equals("on") && !value.equals("off")) {
             throw new IllegalArgumentException(name + " is on or off, not '" + env.get(name) + "'");
         }

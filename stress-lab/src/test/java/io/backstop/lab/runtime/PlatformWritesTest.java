@@ -86,4 +86,14 @@ class PlatformWritesTest {
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains(PlatformWrites.NO_STATEMENTS)
                 .contains("pg_stat_statements is not loaded");
     }
+
+    @Test
+    void aMeasurementSaysWhetherItsCommitsWaitedForTheDisk() {
+        assertThat(PlatformWrites.describeWalFlush("off", "on")).startsWith("PostgreSQL does not flush its WAL")
+                .contains("BACKSTOP_PG_FSYNC=on");
+        assertThat(PlatformWrites.describeWalFlush("on", "off")).contains("commits do not wait for it");
+        assertThat(PlatformWrites.describeWalFlush("on", "on"))
+                .isEqualTo("PostgreSQL flushes its WAL to disk before each commit returns (fsync on,"
+                        + " synchronous_commit on)");
+    }
 }

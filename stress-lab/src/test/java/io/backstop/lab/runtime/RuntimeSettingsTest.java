@@ -51,6 +51,21 @@ class RuntimeSettingsTest {
     }
 
     @Test
+    void theEmbeddedPostgresFlushesItsWalOnlyWhenAskedAndAPlatformStartedSoRestartsSo(@TempDir Path run)
+            throws Exception {
+        assertThat(RuntimeSettings.fromEnvironment(Map.of()).pgFsync()).isFalse();
+        RuntimeSettings settings = RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_RUN_DIR", run.toString(),
+                "BACKSTOP_PG_FSYNC", "on "));
+        assertThat(settings.pgFsync()).isTrue();
+
+        settings.save();
+        assertThat(RuntimeSettings.load(Map.of("BACKSTOP_RUN_DIR", run.toString())).pgFsync()).isTrue();
+        assertThatThrownBy(() -> RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_PG_FSYNC", "true")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("BACKSTOP_PG_FSYNC is on or off, not 'true'");
+    }
+
+    @Test
     void seedingNeedsARunningPlatform(@TempDir Path run) throws Exception {
         LocalRuntime runtime = new LocalRuntime(RuntimeSettings.fromEnvironment(Map.of("BACKSTOP_RUN_DIR",
                 run.toString())), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));

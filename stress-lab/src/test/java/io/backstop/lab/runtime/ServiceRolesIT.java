@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The services' PostgreSQL roles on the real embedded server the runtime starts (no Kafka, no service): a role
  * reads and writes its own schema and is refused everything else; a database whose tables the superuser created
- * (before the roles existed) has them handed to the roles by the next start.
+ * (before the roles existed) has them handed to the roles by the next start; and the server flushes its WAL when
+ * {@code BACKSTOP_PG_FSYNC} says so.
  */
 class ServiceRolesIT {
 
@@ -27,8 +28,9 @@ class ServiceRolesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        settings = RuntimeSettings.fromEnvironment(
-                TestPlatforms.environment(Path.of("target", "roles-it-" + ProcessHandle.current().pid())));
+        var environment = TestPlatforms.environment(Path.of("target", "roles-it-" + ProcessHandle.current().pid()));
+        environment.put("BACKSTOP_PG_FSYNC", "on"); // the server's own default is off (below)
+        settings = RuntimeSettings.fromEnvironment(environment);
         postgres = new LocalPostgres(settings);
         postgres.start();
         // as the services' migrations would: each role's own table in its own schema
@@ -45,6 +47,19 @@ class ServiceRolesIT {
         if (postgres != null) {
             postgres.stop();
         }
+    }
+
+    @Test
+    void theServerFlushesItsWalAtCommitWhenAskedThoughItsEmbeddedDefaultIsNot() throws SQLException {
+        try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(), settings.pgPassword());
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT setting, source FROM pg_settings WHERE name = 'fsync'")) {
+            assertThat(rs.next()).isTrue();
+            // the embedded server is started with -F (fsync off); the runtime's setting comes after it and wins
+            assertThat(rs.getString(1)).isEqualTo("on");
+            assertThat(rs.getString(2)).isEqualTo("command line");
+        }
+        assertThat(PlatformWrites.of(settings).walFlush()).startsWith("PostgreSQL flushes its WAL to disk");
     }
 
     @Test
