@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +47,14 @@ final class HeldAccounts {
      * million accounts the engine still commits commands and fills between slices, and an account touched by
      * several first prices is reviewed once, at all of them.
      */
-    private final Set<String> backlog = new LinkedHashSet<>();
+    private final Set<String> backlog = new LinkedHashSet<>(); // only accounts held: forget and drop take theirs out
     private volatile int backlogSize;
+    /**
+     * Accounts with a call held by the breaker (a scope below maintenance on prices not trusted), by id: the only ones
+     * a symbol's return to trusted prices can change. Kept sorted as reviews decide, so that a flapping feed costs the
+     * held calls, not a sort of every flagged account (a cascade flags hundreds of thousands).
+     */
+    private final Set<String> heldCalls = new TreeSet<>();
     private final Counter callsIssued;
     private final Counter callsHeld;
 
@@ -111,6 +118,11 @@ final class HeldAccounts {
         if (reviewed.changedAccount()) {
             batch.changed(account, false);
         }
+        if (!reviewed.review().held().isEmpty()) {
+            heldCalls.add(account.id());
+        } else if (!heldCalls.isEmpty()) {
+            heldCalls.remove(account.id());
+        }
         batch.events.addAll(reviewed.calls());
         callsIssued.increment(reviewed.calls().size());
         if (!reviewed.review().held().isEmpty()) {
@@ -121,25 +133,29 @@ final class HeldAccounts {
     /**
      * Re-marks what a new price touches. The screen updates every exposed scope in doubles and names
      * those whose band moved; only they are reviewed exactly, at once. A symbol seen for the first time puts all
-     * its accounts in the backlog. A symbol whose status changed (untrusted: due calls are held; trusted again: held
-     * calls may now be issued) puts only its flagged accounts there (a band below healthy, or a status other than
-     * healthy): for the others no call is due, held or not, so a review would decide nothing. A flapping feed
-     * therefore costs the accounts at risk, not every account exposed to the symbol.
+     * its accounts in the backlog. A symbol trusted again puts there only the accounts exposed to it whose call is
+     * held, in id order: they may now be called. Nothing else waits on a status change. A scope at or above
+     * maintenance is decided by its equity alone, a leased one by the sign of its equity, and a scope that fell
+     * below maintenance was reviewed when the screen saw it fall, called on trusted prices or held on others; so a
+     * price turning untrusted, or from one untrusted status to another, changes no review's outcome. A flapping
+     * feed therefore costs the calls it holds, not the accounts at risk.
      */
     void remark(Quote quote, Batch batch) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
         Set<String> toReview = new LinkedHashSet<>();
         screen.price(quote, toReview::add);
         if (previous == null) {
-            for (Account account : accounts.values()) {
-                if (exposed(account, quote.symbol())) {
-                    backlog.add(account.id());
+            // a takeover's accounts wait already (all of them, after a restart): only the others are looked at
+            if (backlog.size() < accounts.size()) {
+                for (Account account : accounts.values()) {
+                    if (!backlog.contains(account.id()) && exposed(account, quote.symbol())) {
+                        backlog.add(account.id());
+                    }
                 }
             }
             backlogSize = backlog.size();
-        } else if (previous != quote.status()) {
-            // sorted: the flagged set's own order depends on its history, the review order must not
-            for (String id : new java.util.TreeSet<>(reads.flaggedAccounts())) {
+        } else if (!previous.trusted() && quote.status().trusted()) {
+            for (String id : heldCalls) {
                 Account account = accounts.get(id);
                 if (account != null && exposed(account, quote.symbol())) {
                     backlog.add(id);
@@ -229,7 +245,10 @@ final class HeldAccounts {
             accounts.remove(id);
             reads.unpublish(id);
             screen.forget(id);
+            heldCalls.remove(id);
+            backlog.remove(id); // reloaded, it is reviewed in a round of its own (AccountEngine.reviewed)
         }
+        backlogSize = backlog.size();
     }
 
     /** Holds the accounts reloaded after a failed batch; the accounts it created that were not stored are gone. */
@@ -254,6 +273,7 @@ final class HeldAccounts {
         }
         reads.unpublish(accountId);
         screen.forget(accountId);
+        heldCalls.remove(accountId);
         backlog.remove(accountId);
         backlogSize = backlog.size();
         snapshots.forget(accountId);

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A takeover's accounts, and those a symbol's first price touches, are reviewed a slice at a time, oldest first,
- * once each however many first prices touched them, and only once a price is known.
+ * once each however many first prices touched them, and only once a price is known. A status change sends back only
+ * the calls the breaker held, when their prices are trusted again.
  */
 class HeldAccountsBacklogTest {
 
@@ -88,8 +89,10 @@ class HeldAccountsBacklogTest {
     }
 
     @Test
-    void aStatusChangeSendsOnlyFlaggedAccountsBackAndTheCallHeldMeanwhileIsIssuedWhenTrustedAgain() {
-        held.loaded(leveragedLong("risky"));
+    void pricesTrustedAgainSendBackOnlyTheHeldCallsInIdOrderAndIssueThem() {
+        held.loaded(leveragedLong("zed"));
+        held.loaded(leveragedLong("abe"));
+        held.loaded(withUsdt("near", "13300"));
         Account safe = new Account("safe", "USDT");
         safe.deposit("USDT", new BigDecimal("1000000"));
         safe.trade("BTCUSDT", Side.BUY, BigDecimal.ONE, new BigDecimal("60000"), MarginMode.CROSS, BigDecimal.ZERO,
@@ -98,14 +101,54 @@ class HeldAccountsBacklogTest {
         price("BTCUSDT", "59000", PriceStatus.STALE);
         Batch untrusted = new Batch(held);
         held.reviewBacklog(untrusted, 10);
-        assertThat(calledAccounts(untrusted)).as("the due call is held while the price is not trusted").isEmpty();
+        assertThat(calledAccounts(untrusted)).as("the due calls are held while the price is not trusted").isEmpty();
+        assertThat(held.get("near").status()).isEqualTo(AccountStatus.AT_RISK);
+        assertThat(reads.flaggedAccounts()).as("flagged: the held calls and the account at risk")
+                .containsExactlyInAnyOrder("zed", "abe", "near");
 
         price("BTCUSDT", "59000", PriceStatus.OK);
 
-        assertThat(held.backlogSize()).as("only the flagged account waits").isEqualTo(1);
+        assertThat(held.backlogSize()).as("only the held calls wait, not the account at risk").isEqualTo(2);
         Batch trusted = new Batch(held);
         held.reviewBacklog(trusted, 10);
-        assertThat(calledAccounts(trusted)).containsExactly("risky");
+        assertThat(calledAccounts(trusted)).as("in id order, whatever order they were loaded in")
+                .containsExactly("abe", "zed");
+
+        price("BTCUSDT", "59000", PriceStatus.STALE);
+        price("BTCUSDT", "59000", PriceStatus.OK);
+        assertThat(held.backlogSize()).as("the calls issued, none is held any more").isZero();
+    }
+
+    @Test
+    void aPriceTurningUntrustedOrBetweenUntrustedStatusesSendsNoAccountBack() {
+        held.loaded(withUsdt("near", "13300"));
+        held.loaded(leveragedLong("called"));
+        price("BTCUSDT", "59000");
+        Batch first = new Batch(held);
+        held.reviewBacklog(first, 10);
+        assertThat(calledAccounts(first)).containsExactly("called");
+        assertThat(reads.flaggedAccounts()).containsExactlyInAnyOrder("near", "called");
+
+        price("BTCUSDT", "59000", PriceStatus.DEGRADED);
+        assertThat(held.backlogSize()).as("at risk and leased scopes are decided by their equity alone").isZero();
+        price("BTCUSDT", "59000", PriceStatus.STALE);
+        assertThat(held.backlogSize()).isZero();
+        price("BTCUSDT", "59000", PriceStatus.OK);
+        assertThat(held.backlogSize()).as("no call was held meanwhile").isZero();
+    }
+
+    @Test
+    void aDroppedAccountsHeldCallIsNotReviewedWhenPricesAreTrustedAgain() {
+        held.loaded(leveragedLong("gone"));
+        price("BTCUSDT", "59000", PriceStatus.STALE);
+        held.reviewBacklog(new Batch(held), 10);
+
+        held.drop("gone");
+        held.loaded(new Account("gone", "USDT")); // held again, as another owner left it: nothing to call
+        held.reviewBacklog(new Batch(held), 10);
+        price("BTCUSDT", "59000", PriceStatus.OK);
+
+        assertThat(held.backlogSize()).isZero();
     }
 
     @Test
@@ -140,8 +183,16 @@ class HeldAccountsBacklogTest {
 
     /** 10,000 USDT behind a 10 BTC long at 60,000: below maintenance at 59,000. */
     private static Account leveragedLong(String id) {
+        return withUsdt(id, "10000");
+    }
+
+    /**
+     * {@code usdt} behind a 10 BTC long at 60,000. At 59,000 the maintenance margin is 2,900 USDT (590,000 at 0.5%,
+     * less 50): 13,300 leaves an equity of 3,300, a margin ratio of 0.88, at risk (the alert ratio is 0.8).
+     */
+    private static Account withUsdt(String id, String usdt) {
         Account account = new Account(id, "USDT");
-        account.deposit("USDT", new BigDecimal("10000"));
+        account.deposit("USDT", new BigDecimal(usdt));
         account.trade("BTCUSDT", Side.BUY, new BigDecimal("10"), new BigDecimal("60000"), MarginMode.CROSS,
                 BigDecimal.ZERO, "USDT", null);
         return account;
