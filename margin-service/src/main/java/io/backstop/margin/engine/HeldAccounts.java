@@ -118,15 +118,13 @@ final class HeldAccounts {
         if (reviewed.changedAccount()) {
             batch.changed(account, false);
         }
-        if (!reviewed.review().held().isEmpty()) {
-            heldCalls.add(account.id());
-        } else if (!heldCalls.isEmpty()) {
-            heldCalls.remove(account.id());
-        }
         batch.events.addAll(reviewed.calls());
         callsIssued.increment(reviewed.calls().size());
         if (!reviewed.review().held().isEmpty()) {
             callsHeld.increment(reviewed.review().held().size());
+            heldCalls.add(account.id());
+        } else if (!heldCalls.isEmpty()) {
+            heldCalls.remove(account.id());
         }
     }
 
