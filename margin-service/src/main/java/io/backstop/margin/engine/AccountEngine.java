@@ -59,7 +59,9 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     private static final Logger log = LoggerFactory.getLogger(AccountEngine.class);
     /**
      * How many backlogged accounts a round reviews in full (a takeover's, a first price's): at 15-50 us a review,
-     * a round stays well under a second, and commands and fills queued meanwhile join the next one.
+     * a round stays well under a second, and commands and fills queued meanwhile join the next one. A round also
+     * takes up to {@link HeldAccounts#SCREENED_PER_REVIEW} times as many accounts from the backlog, those the screen
+     * finds clearly healthy costing a few microseconds each.
      */
     static final int REVIEWS_PER_ROUND = 5_000;
     /** What a caller the engine could not serve is told to wait before asking again. */

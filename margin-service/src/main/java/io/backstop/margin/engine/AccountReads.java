@@ -206,6 +206,11 @@ public class AccountReads {
         flagged.remove(accountId);
     }
 
+    /** The account is healthy in every scope, as stored and as screened: not an at-risk candidate. */
+    void unflag(String accountId) {
+        flagged.remove(accountId);
+    }
+
     void flag(Account account, byte worstBand, AccountRisk risk) {
         if (worstBand != RiskScreen.HEALTHY || account.status() != AccountStatus.HEALTHY) {
             flagged.put(account.id(), !risk.priced() ? Double.NEGATIVE_INFINITY

@@ -38,6 +38,11 @@ public final class RiskScreen {
         this.alertRatio = alertRatio;
     }
 
+    /** Maintenance / equity from which a scope is at risk. */
+    public double alertRatio() {
+        return alertRatio;
+    }
+
     /** The maintenance tiers of a symbol, as doubles: floors ascending, rates and derived cum. */
     public record Tiers(double[] floors, double[] mmr, double[] cum, double[] caps) {
 

@@ -1,11 +1,15 @@
 package io.backstop.margin.screen;
 
 import io.backstop.margin.account.Account;
+import io.backstop.margin.account.Position;
 import io.backstop.margin.risk.AccountRisk;
+import io.backstop.margin.risk.AssetSpec;
 import io.backstop.margin.risk.InstrumentSpec;
+import io.backstop.margin.risk.PriceBook;
 import io.backstop.margin.risk.Quote;
 import io.backstop.margin.risk.RiskCalculator;
 import io.backstop.markets.Bracket;
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +28,7 @@ public final class ScreenFeed {
     private final RiskScreen screen;
     private final RiskCalculator calculator;
     private final Map<String, RiskScreen.Tiers> tiersByPriceSymbol = new HashMap<>();
+    private final Map<String, RiskScreen.Tiers> tiersByInstrument = new HashMap<>();
     private final Map<String, Map<String, Integer>> slotsByAccount = new HashMap<>();
     private final List<String> accountBySlot = new ArrayList<>();
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
@@ -41,7 +46,9 @@ public final class ScreenFeed {
                 mmr[i] = brackets.get(i).mmr().doubleValue();
                 cum[i] = brackets.get(i).cum().doubleValue();
             }
-            tiersByPriceSymbol.putIfAbsent(instrument.priceSymbol(), new RiskScreen.Tiers(floors, mmr, cum));
+            RiskScreen.Tiers tiers = new RiskScreen.Tiers(floors, mmr, cum);
+            tiersByPriceSymbol.putIfAbsent(instrument.priceSymbol(), tiers);
+            tiersByInstrument.put(instrument.symbol(), tiers);
         }
     }
 
@@ -73,7 +80,7 @@ public final class ScreenFeed {
      * returns its worst band over its scopes. An account that could not be valued (a price missing)
      * is left out until it can be, and counts as healthy here.
      */
-    public byte register(Account account, AccountRisk risk, io.backstop.margin.risk.PriceBook prices) {
+    public byte register(Account account, AccountRisk risk, PriceBook prices) {
         forget(account.id());
         if (!risk.priced()) {
             return RiskScreen.HEALTHY;
@@ -101,6 +108,111 @@ public final class ScreenFeed {
         }
         byte crossBand = screen.reset(cross, risk.equity().doubleValue(), risk.maintenanceMargin().doubleValue());
         return risk.positions().stream().anyMatch(p -> !p.isolated()) ? (byte) Math.max(worst, crossBand) : worst;
+    }
+
+    /**
+     * How far below the alert ratio a scope's ratio must be, relative to it, for {@link #registerIfClearlyHealthy} to
+     * call it healthy without an exact review: far above the doubles' rounding (about 1e-15 relative).
+     */
+    static final double CLEAR_MARGIN = 1e-9;
+
+    /**
+     * Registers an account from a valuation in doubles at the latest prices, in place of an exact review's, when that
+     * valuation finds every scope with positions clearly healthy (its ratio below the alert ratio by more than
+     * {@link #CLEAR_MARGIN} of it, far from any band's edge): an exact review would then keep every scope
+     * {@code HEALTHY} and decide nothing, so a caller whose account is stored {@code HEALTHY} throughout may skip
+     * it. Registers the same exposures in the same slots as {@link #register} would. Returns false, and registers
+     * nothing, when a price the account needs is missing, an asset or instrument is not configured, or a scope is not
+     * clearly healthy: the caller reviews that account exactly.
+     */
+    public boolean registerIfClearlyHealthy(Account account, PriceBook prices) {
+        // the valuation first, registering nothing: an account not clearly healthy is left to the exact review
+        double crossEquity = 0;
+        for (Map.Entry<String, BigDecimal> balance : account.balances().entrySet()) {
+            var asset = calculator.asset(balance.getKey());
+            if (asset.isEmpty()) {
+                return false;
+            }
+            double price = 1;
+            if (!asset.get().settlement()) {
+                var quote = prices.quote(asset.get().priceSymbol());
+                if (quote.isEmpty()) {
+                    return false;
+                }
+                price = quote.get().index().doubleValue();
+            }
+            crossEquity += weight(balance.getValue().doubleValue(), asset.get().haircut().doubleValue()) * price;
+        }
+        // per position in the account's order: its PnL and maintenance; an isolated one's are its scope's figures
+        int n = account.positions().size();
+        String[] priceSymbols = new String[n];
+        double[] equity = new double[n];
+        double[] maintenance = new double[n];
+        double crossMaintenance = 0;
+        boolean cross = false;
+        int i = 0;
+        for (Position position : account.positions().values()) {
+            var instrument = calculator.instrument(position.symbol());
+            RiskScreen.Tiers tiers = tiersByInstrument.get(position.symbol());
+            var quote = instrument.flatMap(spec -> prices.quote(spec.priceSymbol()));
+            if (tiers == null || quote.isEmpty()) {
+                return false;
+            }
+            double size = position.size().doubleValue();
+            double mark = quote.get().mark().doubleValue();
+            priceSymbols[i] = instrument.get().priceSymbol();
+            equity[i] = size * (mark - position.entryPrice().doubleValue());
+            maintenance[i] = tiers.maintenance(Math.abs(size) * mark);
+            if (position.isolated()) {
+                equity[i] += position.isolatedMargin().doubleValue();
+                if (!clearlyHealthy(equity[i], maintenance[i])) {
+                    return false;
+                }
+            } else {
+                cross = true;
+                crossEquity += equity[i];
+                crossMaintenance += maintenance[i];
+            }
+            i++;
+        }
+        if (cross && !clearlyHealthy(crossEquity, crossMaintenance)) {
+            return false;
+        }
+        // then the same exposures in the same slots as an exact review's registration
+        forget(account.id());
+        int crossSlot = slot(account.id(), Account.CROSS);
+        for (Map.Entry<String, BigDecimal> balance : account.balances().entrySet()) {
+            AssetSpec asset = calculator.asset(balance.getKey()).orElseThrow();
+            if (!asset.settlement()) {
+                prices.quote(asset.priceSymbol()).ifPresent(this::declare);
+                screen.addCollateral(asset.priceSymbol(), crossSlot,
+                        weight(balance.getValue().doubleValue(), asset.haircut().doubleValue()));
+            }
+        }
+        i = 0;
+        for (Position position : account.positions().values()) {
+            prices.quote(priceSymbols[i]).ifPresent(this::declare);
+            double size = position.size().doubleValue();
+            if (position.isolated()) {
+                int isolated = slot(account.id(), Account.isolatedScope(position.symbol()));
+                screen.addPosition(priceSymbols[i], isolated, size);
+                screen.reset(isolated, equity[i], maintenance[i]);
+            } else {
+                screen.addPosition(priceSymbols[i], crossSlot, size);
+            }
+            i++;
+        }
+        screen.reset(crossSlot, crossEquity, crossMaintenance);
+        return true;
+    }
+
+    /** What collateral counts for in equity per unit of its price: a debt in full, what is owned after its haircut. */
+    private static double weight(double amount, double haircut) {
+        return amount > 0 ? amount * (1 - haircut) : amount;
+    }
+
+    private boolean clearlyHealthy(double equity, double maintenance) {
+        return equity > 0 && maintenance < screen.alertRatio() * (1 - CLEAR_MARGIN) * equity;
     }
 
     public void forget(String accountId) {

@@ -67,6 +67,46 @@ class HeldAccountsBacklogTest {
     }
 
     @Test
+    void aTakeoversClearlyHealthyAccountsAreScreenedWithoutAReviewAndStillWatched() {
+        held.loaded(withUsdt("safe", "200000"));   // a 10 BTC long on 200,000 USDT: far from maintenance
+        held.loaded(withUsdt("near", "13300"));    // at risk at 59,000
+        held.loaded(leveragedLong("called"));      // below maintenance at 59,000
+        Account wasAtRisk = withUsdt("recovered", "200000");
+        wasAtRisk.transition(Account.CROSS, AccountStatus.AT_RISK, null, false); // as stored before the prices rose
+        held.loaded(wasAtRisk);
+        price("BTCUSDT", "59000");
+
+        Batch first = new Batch(held);
+        held.reviewBacklog(first, 1);
+        assertThat(screened()).as("the healthy account took no exact review, and no share of the round's").isEqualTo(1);
+        assertThat(first.dirty).as("one exact review a round: the account at risk, its status saved")
+                .containsOnlyKeys("near");
+        Batch second = new Batch(held);
+        held.reviewBacklog(second, 1);
+        assertThat(calledAccounts(second)).containsExactly("called");
+        Batch third = new Batch(held);
+        held.reviewBacklog(third, 1);
+        assertThat(third.dirty).as("stored at risk, so reviewed exactly, and brought back to healthy")
+                .containsOnlyKeys("recovered");
+        assertThat(held.get("recovered").status()).isEqualTo(AccountStatus.HEALTHY);
+        assertThat(held.backlogSize()).isZero();
+        assertThat(screened()).isEqualTo(1);
+        assertThat(reads.flaggedAccounts()).containsExactlyInAnyOrder("near", "called");
+
+        // the screen watches the screened account: a crash that takes it below maintenance calls it at once
+        Batch crash = new Batch(held);
+        Quote quote = new Quote("BTCUSDT", new BigDecimal("40100"), new BigDecimal("40100"), PriceStatus.OK,
+                ++sequence, NOW);
+        reads.price(quote);
+        held.remark(quote, crash);
+        assertThat(calledAccounts(crash)).contains("safe");
+    }
+
+    private double screened() {
+        return meters.counter("backstop.margin.reviews.screened").count();
+    }
+
+    @Test
     void anAccountTouchedBySeveralFirstPricesWaitsOnceAndOnlyExposedAccountsWait() {
         Account both = leveragedLong("both");
         both.deposit("ETH", new BigDecimal("1"));
