@@ -116,10 +116,11 @@ public final class EventApplier {
             released(account.shortfallClosed(takeover.shortfallId(), takeover.quantity()), changes);
             return new Applied(reviewer.review(account, prices));
         } else if (payload instanceof PositionAutoDeleveraged adl) {
-            // the fund's request: close what the ranked account's position still allows, never open, grow or flip it
+            // the fund's request: close what the ranked account's position still allows, never open, grow or flip it,
+            // nor take a position its liquidation or the waterfall holds
             Account account = known(topic, "payload.accountId", adl.accountId(), changes);
             knownSymbol(topic, adl.symbol());
-            BigDecimal applied = closable(account, adl.symbol(), adl.side()).min(adl.quantity());
+            BigDecimal applied = deleverageable(account, adl.symbol(), adl.side()).min(adl.quantity());
             if (applied.signum() > 0) {
                 changes.changing(account, true);
                 account.trade(adl.symbol(), adl.side(), applied, adl.price(), account.position(adl.symbol())
@@ -177,6 +178,16 @@ public final class EventApplier {
     private static BigDecimal closable(Account account, String symbol, Side side) {
         return account.position(symbol).filter(p -> (p.size().signum() > 0) == (side == Side.SELL)
                 && p.size().signum() != 0).map(p -> p.size().abs()).orElse(BigDecimal.ZERO);
+    }
+
+    /**
+     * Base units of the ranked account's position on {@code symbol} an ADL leg may close: none while the position's
+     * scope is leased, to its liquidation or to the waterfall of the remainder it handed over (that remainder is the
+     * waterfall's to close, as the bankrupt side of its own legs), else what a {@code side} trade can close.
+     */
+    private static BigDecimal deleverageable(Account account, String symbol, Side side) {
+        return account.position(symbol).filter(p -> !account.scope(p.isolated() ? Account.isolatedScope(symbol)
+                : Account.CROSS).leased()).map(p -> closable(account, symbol, side)).orElse(BigDecimal.ZERO);
     }
 
     /** A lease the waterfall's last outcome released (the review that follows may call the scope again). */

@@ -216,8 +216,7 @@ final class HeldAccounts {
     /** Every scope of the account is stored {@code HEALTHY}: no call open, held or waiting for the waterfall. */
     private static boolean storedHealthy(Account account) {
         for (Account.Scope scope : account.scopes().values()) {
-            if (scope.status() != AccountStatus.HEALTHY || scope.held()
-                    || scope.awaitingWaterfall()) {
+            if (scope.status() != AccountStatus.HEALTHY || scope.held() || scope.awaitingWaterfall()) {
                 return false;
             }
         }

@@ -243,6 +243,35 @@ class EventApplierTest {
     }
 
     @Test
+    void anAdlRequestForAPositionItsLiquidationOrTheWaterfallHoldsIsRefusedWhole() {
+        Account account = called();
+        UUID call = account.scope(Account.CROSS).openCallId();
+        long version = account.version();
+
+        AdlLegSettled whileLiquidated = answer(applier.apply("adl.executions",
+                event(adlRequest(UUID.randomUUID(), Side.SELL, "4")), prices, changes));
+        assertThat(whileLiquidated.applied()).as("leased to its liquidation").isEqualByComparingTo("0");
+        assertThat(whileLiquidated.refused()).isEqualByComparingTo("4");
+        assertThat(account.version()).isEqualTo(version);
+
+        UUID shortfall = UUID.randomUUID();
+        applier.apply("liquidation.fills", event(new LiquidationEnded(UUID.randomUUID(), call, "trader", Account.CROSS,
+                LiquidationOutcome.SHORTFALL, List.of(), List.of(new ShortfallHandedOver(shortfall, "BTCUSDT",
+                new BigDecimal("10"), BigDecimal.ZERO)))), prices, changes);
+        AdlLegSettled whileHandedOver = answer(applier.apply("adl.executions",
+                event(adlRequest(UUID.randomUUID(), Side.SELL, "4")), prices, changes));
+        assertThat(whileHandedOver.applied()).as("the remainder is the waterfall's").isEqualByComparingTo("0");
+        assertThat(account.position("BTCUSDT").orElseThrow().size()).isEqualByComparingTo("10");
+
+        // so the waterfall's own leg can still close the bankrupt side, and release the lease
+        AdlLegSettled own = new AdlLegSettled(shortfall, UUID.randomUUID(), "trader", "rich", "BTCUSDT", Side.SELL,
+                new BigDecimal("10"), new BigDecimal("10"), new BigDecimal("59000"), 1);
+        applier.apply("adl.settlements", event(own), prices, changes);
+        assertThat(account.position("BTCUSDT")).isEmpty();
+        assertThat(account.scope(Account.CROSS).leased()).isFalse();
+    }
+
+    @Test
     void aSettledLegClosesTheBankruptSideAndTheLastOneReleasesTheLease() {
         Account account = called();
         UUID call = account.scope(Account.CROSS).openCallId();
