@@ -21,9 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A takeover's account registered from the screen's own valuation in doubles ({@link ScreenFeed#registerIfClearlyHealthy})
- * stands in the screen as an exact review would have left it, and is registered so only when that review would decide
- * nothing. Over the seeded account base (the shipped markets, cross and isolated, the collateral mix) at its reference
+ * A takeover's account registered from the screen's own valuation in doubles
+ * ({@link ScreenFeed#registerIfClearlyHealthy}) stands in the screen as an exact review would have left it, and is
+ * registered so only when that review would decide nothing. Over the seeded account base (the shipped markets, cross and isolated, the collateral mix) at its reference
  * prices and after two crashes of the volatile assets.
  */
 class ScreenFeedTest {
