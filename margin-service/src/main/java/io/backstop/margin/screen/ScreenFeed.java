@@ -90,9 +90,7 @@ public final class ScreenFeed {
         int cross = slot(account.id(), Account.CROSS);
         for (AccountRisk.CollateralLine line : risk.collateral()) {
             calculator.asset(line.asset()).filter(a -> !a.settlement()).ifPresent(asset -> screen.addCollateral(
-                    asset.priceSymbol(), cross, line.amount().signum() > 0
-                            ? line.amount().doubleValue() * (1 - line.haircut().doubleValue())
-                            : line.amount().doubleValue()));
+                    asset.priceSymbol(), cross, weight(line.amount().doubleValue(), line.haircut().doubleValue())));
         }
         byte worst = RiskScreen.HEALTHY;
         for (AccountRisk.PositionLine position : risk.positions()) {
