@@ -11,6 +11,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -18,10 +19,12 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.SerializationContext;
 import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.ValueSerializer;
@@ -31,9 +34,9 @@ import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
-import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 
 /**
  * The JSON form of events. Decimals are JSON strings (exact, never a binary float on any client);
@@ -48,6 +51,10 @@ public final class EventJson {
     static final int MAX_ABS_SCALE = 30;
 
     private final JsonMapper mapper;
+    /** Parsers that refuse a name repeated in an object, for the streaming path (the tree keeps the last). */
+    private final ObjectReader strictReader;
+    /** Each type's payload bound from a parser inside its envelope (the envelope's end follows it). */
+    private final Map<EventType, ObjectReader> payloadReaders = new EnumMap<>(EventType.class);
 
     public EventJson() {
         this.mapper = JsonMapper.builder()
@@ -62,6 +69,11 @@ public final class EventJson {
                         .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                         .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
                 .build();
+        this.strictReader = mapper.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+        for (EventType type : EventType.values()) {
+            payloadReaders.put(type, mapper.readerFor(type.payloadClass())
+                    .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
+        }
     }
 
     /**
@@ -82,20 +94,21 @@ public final class EventJson {
         return mapper;
     }
 
+    /**
+     * The event as its JSON message: the envelope's fields in a fixed order ({@code eventId}, {@code type},
+     * {@code version}, {@code occurredAt}, {@code causationId} and {@code sequence} when present), then the
+     * {@code payload}. Written straight to bytes, with no tree in between.
+     */
     public byte[] encode(EventEnvelope<?> event) {
-        ObjectNode root = mapper.createObjectNode();
-        root.put("eventId", event.eventId().toString());
-        root.put("type", event.type().wireName());
-        root.put("version", event.version());
-        root.put("occurredAt", event.occurredAt().toString());
-        if (event.causationId() != null) {
-            root.put("causationId", event.causationId().toString());
-        }
-        if (event.sequence() != null) {
-            root.put("sequence", event.sequence());
-        }
-        root.set("payload", mapper.valueToTree(event.payload()));
-        return mapper.writeValueAsBytes(root);
+        return mapper.writeValueAsBytes(new Wire(event.eventId().toString(), event.type().wireName(), event.version(),
+                event.occurredAt().toString(), event.causationId() == null ? null : event.causationId().toString(),
+                event.sequence(), event.payload()));
+    }
+
+    /** The envelope as written; absent fields are null and left out ({@code NON_NULL}). */
+    @JsonPropertyOrder({"eventId", "type", "version", "occurredAt", "causationId", "sequence", "payload"})
+    private record Wire(String eventId, String type, int version, String occurredAt, String causationId, Long sequence,
+                        EventPayload payload) {
     }
 
     /**
@@ -167,6 +180,111 @@ public final class EventJson {
      * than {@code maxStringLength} characters, as {@link #decode(String, String, byte[], int)} does.
      */
     public EventEnvelope<?> decode(Topic topic, String topicName, byte[] message, int maxStringLength) {
+        EventEnvelope<?> event = decodeStreaming(topic, message, maxStringLength);
+        return event != null ? event : decodeFromTree(topic, topicName, message, maxStringLength);
+    }
+
+    /**
+     * The common case in one pass: a well-formed event, its envelope first and its payload last as {@link #encode}
+     * writes them, read token by token and its payload bound straight from the parser. Returns null for anything
+     * else (a violation of any kind, a duplicated name, the payload before the type, an explicit null, a string
+     * longer than the bound), and {@link #decodeFromTree} then decides: it is the contract's one reading, with its
+     * precise violations. So this path only ever returns an event that reading would return equal.
+     */
+    EventEnvelope<?> decodeStreaming(Topic topic, byte[] message, int maxStringLength) {
+        if (message == null || !stringsWithin(message, maxStringLength)) {
+            return null;
+        }
+        try (JsonParser p = strictReader.createParser(message)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            UUID eventId = null;
+            EventType type = null;
+            long version = 0;
+            Instant occurredAt = null;
+            UUID causationId = null;
+            Long sequence = null;
+            EventPayload payload = null;
+            for (JsonToken token = p.nextToken(); token != JsonToken.END_OBJECT; token = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "eventId" -> eventId = UUID.fromString(streamedText(p, value));
+                    case "type" -> {
+                        type = EventType.fromWireName(streamedText(p, value)).orElse(null);
+                        if (type == null || type.topic() != topic) {
+                            return null;
+                        }
+                    }
+                    case "version" -> version = streamedInteger(p, value);
+                    case "occurredAt" -> occurredAt = IsoInstants.parse(streamedText(p, value));
+                    case "causationId" -> causationId = value == JsonToken.VALUE_NULL ? null
+                            : UUID.fromString(streamedText(p, value));
+                    case "sequence" -> sequence = value == JsonToken.VALUE_NULL ? null : streamedInteger(p, value);
+                    case "payload" -> {
+                        if (type == null || value != JsonToken.START_OBJECT) {
+                            return null;
+                        }
+                        payload = payloadReaders.get(type).readValue(p);
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            // the envelope's own checks (ids, times, a version of at least 1, the sequence) throw, as a violation
+            if (p.nextToken() != null || payload == null || version > type.version()) {
+                return null;
+            }
+            return new EventEnvelope<>(eventId, type, (int) version, occurredAt, causationId, sequence, payload);
+        } catch (RuntimeException e) {
+            return null; // the tree's reading names what is wrong
+        }
+    }
+
+    /** A string value that is not blank, or an exception (the tree's reading then decides). */
+    private static String streamedText(JsonParser p, JsonToken value) {
+        if (value != JsonToken.VALUE_STRING || p.getString().isBlank()) {
+            throw new IllegalArgumentException("not a non-blank string");
+        }
+        return p.getString();
+    }
+
+    /** An integer that fits a long, or an exception (the tree's reading then decides). */
+    private static long streamedInteger(JsonParser p, JsonToken value) {
+        if (value != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new IllegalArgumentException("not an integer within a long");
+        }
+        return p.getLongValue();
+    }
+
+    /**
+     * Whether every quoted string of the message (values and names) is at most {@code max} bytes long between its
+     * quotes. A string's characters are never more than its bytes (UTF-8, escapes), so within this bound the tree's
+     * check ({@code boundStrings}) passes too; past it, the tree's reading decides.
+     */
+    static boolean stringsWithin(byte[] message, int max) {
+        if (max == Integer.MAX_VALUE) {
+            return true;
+        }
+        int i = 0;
+        while (i < message.length) {
+            if (message[i++] != '"') {
+                continue;
+            }
+            int start = i;
+            while (i < message.length && message[i] != '"') {
+                i += message[i] == '\\' ? 2 : 1;
+            }
+            if (i - start > max) {
+                return false;
+            }
+            i++;
+        }
+        return true;
+    }
+
+    /** The contract's reading of an event, from its tree: every check, and the violation that names the field. */
+    EventEnvelope<?> decodeFromTree(Topic topic, String topicName, byte[] message, int maxStringLength) {
         Reader in = new Reader(topicName);
         if (message == null || message.length == 0) {
             throw in.violation("$", Reason.MALFORMED_JSON, "the message is empty");
@@ -328,7 +446,7 @@ public final class EventJson {
         Instant instant(JsonNode root, String field) {
             String text = text(root, field, true);
             try {
-                return Instant.parse(text);
+                return IsoInstants.parse(text);
             } catch (DateTimeParseException e) {
                 throw violation(field, Reason.INVALID_VALUE, "must be an ISO-8601 instant, got '" + text + "'");
             }
@@ -438,7 +556,7 @@ public final class EventJson {
             }
             String text = p.getString();
             try {
-                return Instant.parse(text);
+                return IsoInstants.parse(text);
             } catch (DateTimeParseException e) {
                 throw new InvalidValue("must be an ISO-8601 instant, got '" + text + "'");
             }

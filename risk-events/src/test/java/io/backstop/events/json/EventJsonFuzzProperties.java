@@ -44,6 +44,34 @@ class EventJsonFuzzProperties {
         }
     }
 
+    /**
+     * The one-pass reading ({@link EventJson#decode}) and the tree's ({@link EventJson#decodeFromTree}) agree on any
+     * corruption: the same event, or the same violation, with and without a bound on strings that some of the junk
+     * passes.
+     */
+    @Property(tries = 3000)
+    void theOnePassReadingAgreesWithTheTreesOnAnyCorruption(@ForAll EventType type, @ForAll("positions") int position,
+                                                            @ForAll("junk") String junk, @ForAll boolean bounded) {
+        ObjectNode message = (ObjectNode) json.mapper().readTree(json.encode(SampleEvents.envelope(type)));
+        List<Slot> slots = new ArrayList<>();
+        collect(message, slots);
+        slots.get(Math.floorMod(position, slots.size())).replace(json.mapper().readTree(junk));
+        byte[] corrupted = json.mapper().writeValueAsBytes(message);
+        int bound = bounded ? 100 : Integer.MAX_VALUE;
+        String topic = type.topic().baseName();
+
+        assertThat(outcome(() -> json.decode(type.topic(), topic, corrupted, bound)))
+                .isEqualTo(outcome(() -> json.decodeFromTree(type.topic(), topic, corrupted, bound)));
+    }
+
+    private static Object outcome(java.util.function.Supplier<Object> reading) {
+        try {
+            return reading.get();
+        } catch (ContractViolation v) {
+            return List.of(v.topic(), v.field(), v.reason(), v.detail());
+        }
+    }
+
     @Property(tries = 500)
     void arbitraryBytesAreAcceptedOrNamed(@ForAll byte[] bytes, @ForAll EventType type) {
         try {
@@ -63,7 +91,8 @@ class EventJsonFuzzProperties {
         return Arbitraries.of("null", "0", "-1", "1.5", "\"\"", "\" \"", "\"x\"", "\"-1\"", "\"0\"", "\"NaN\"",
                 "\"1e40000\"", "[]", "{}", "[null]", "[{}]", "true", "false", "\"BUY\"", "\"LONG\"",
                 "\"2025-13-45\"", "\"00000000-0000-0000-0000-000000000000\"", "9223372036854775808",
-                "{\"a\":{\"b\":[1,2,{}]}}", "\"" + "9".repeat(200) + "\"");
+                "{\"a\":{\"b\":[1,2,{}]}}", "\"" + "9".repeat(200) + "\"", "\"a\\\"b\\\\c\"",
+                "\"" + "\u00e9".repeat(60) + "\"", "\"" + "x".repeat(100) + "\"", "17", "[\"x\",\"y\"]");
     }
 
     private static void collect(JsonNode node, List<Slot> slots) {
