@@ -158,6 +158,11 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
 
         private final ThreadLocal<CompletableFuture<?>> answer = new ThreadLocal<>();
         private final ThreadLocal<Boolean> waiting = ThreadLocal.withInitial(() -> true);
+        /**
+         * The template's send timeout, read once: Spring derives it from the producer's configuration on every call,
+         * building that configuration's definition each time (a sixth of margin-service's dead-lettering, profiled).
+         */
+        private volatile Duration sendTimeout;
 
         Recoverer(KafkaOperations<?, ?> template,
                   java.util.function.BiFunction<ConsumerRecord<?, ?>, Exception, TopicPartition> destination) {
@@ -189,7 +194,16 @@ public final class DeadLetterPublisher implements ConsumerAwareRecordRecoverer, 
                 super.verifySendResult(template, out, result, in);
                 return;
             }
-            answer.set(result.orTimeout(determineSendTimeout(template).toMillis(), TimeUnit.MILLISECONDS));
+            answer.set(result.orTimeout(sendTimeout(template).toMillis(), TimeUnit.MILLISECONDS));
+        }
+
+        private Duration sendTimeout(KafkaOperations<Object, Object> template) {
+            Duration timeout = sendTimeout;
+            if (timeout == null) {
+                timeout = determineSendTimeout(template);
+                sendTimeout = timeout;
+            }
+            return timeout;
         }
     }
 
