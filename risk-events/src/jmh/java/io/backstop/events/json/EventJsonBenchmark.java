@@ -22,10 +22,10 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * The events one drained margin call makes, encoded and decoded as the services do it: {@code encode} is what an
  * outbox append pays for each event it writes, {@code decode} what a consumer's deserializer pays for each record it
- * reads (with the deserializer's default bound on string lengths, {@value EventDeserializer#DEFAULT_MAX_STRING_LENGTH}).
- * The events are {@link SampleEvents}' fully populated ones of the seven types of a call's path: the call, the order,
- * its execution, the fill, the liquidation's end, the public report and the fee. Every score is one event, the mean
- * over the seven.
+ * reads (with the deserializer's default bound on string lengths,
+ * {@value EventDeserializer#DEFAULT_MAX_STRING_LENGTH}). The events are {@link SampleEvents}' fully populated ones
+ * of the seven types of a call's path: the call, the order, its execution, the fill, the liquidation's end, the
+ * public report and the fee. Every score is one event, the mean over the seven.
  *
  * <p>Run: {@code ./backstop bench EventJsonBenchmark} (add {@code -prof gc} for the bytes allocated an event)
  */

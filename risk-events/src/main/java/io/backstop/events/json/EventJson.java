@@ -187,9 +187,9 @@ public final class EventJson {
     /**
      * The common case in one pass: a well-formed event, its envelope first and its payload last as {@link #encode}
      * writes them, read token by token and its payload bound straight from the parser. Returns null for anything
-     * else (a violation of any kind, a duplicated name, the payload before the type, an explicit null, a string
-     * longer than the bound), and {@link #decodeFromTree} then decides: it is the contract's one reading, with its
-     * precise violations. So this path only ever returns an event that reading would return equal.
+     * else (a violation of any kind, a duplicated name, the payload before the type, a null where a value is
+     * required, a string longer than the bound), and {@link #decodeFromTree} then decides: it is the contract's one
+     * reading, with its precise violations. So this path only ever returns an event that reading would return equal.
      */
     EventEnvelope<?> decodeStreaming(Topic topic, byte[] message, int maxStringLength) {
         if (message == null || !stringsWithin(message, maxStringLength)) {

@@ -58,7 +58,8 @@ class EventJsonStreamingTest {
         tree.properties().forEach(e -> reordered.set(e.getKey(), e.getValue()));
         byte[] payloadFirst = json.mapper().writeValueAsBytes(reordered);
 
-        assertThat(json.decodeStreaming(Topic.LIQUIDATION_FILLS, payloadFirst, BOUND)).as("payload before type").isNull();
+        assertThat(json.decodeStreaming(Topic.LIQUIDATION_FILLS, payloadFirst, BOUND)).as("payload before type")
+                .isNull();
         assertThat(json.decode(Topic.LIQUIDATION_FILLS, "liquidation.fills", payloadFirst, BOUND)).isEqualTo(event);
 
         tree.put("note", "after the payload");
