@@ -243,10 +243,11 @@ public final class EventJson {
 
     /** A string value that is not blank, or an exception (the tree's reading then decides). */
     private static String streamedText(JsonParser p, JsonToken value) {
-        if (value != JsonToken.VALUE_STRING || p.getString().isBlank()) {
+        String text = value == JsonToken.VALUE_STRING ? p.getString() : null;
+        if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("not a non-blank string");
         }
-        return p.getString();
+        return text;
     }
 
     /** An integer that fits a long, or an exception (the tree's reading then decides). */
