@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.Seed.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Publish.class,
                 BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
+                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class, BackstopCli.Settle.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class, BackstopCli.Token.class})
 public final class BackstopCli implements Callable<Integer> {
 
@@ -331,6 +331,39 @@ public final class BackstopCli implements Callable<Integer> {
             }
             return new io.backstop.lab.load.DrainLoad(RuntimeSettings.load(System.getenv()), System.out)
                     .run(calls, warmUp, repeat);
+        }
+    }
+
+    @Command(name = "settle", mixinStandardHelpOptions = true, description = "Waits until the running platform has"
+            + " finished what a cascade started (nothing moved for --quiet), printing a reading every --every; then"
+            + " checks that every liquidation ended, every ADL request of the fund was answered, no account scope still"
+            + " awaits the waterfall and nothing was dead-lettered. Exit 0 if all held, 1 if one failed, 3 if the"
+            + " platform was still moving after --timeout.")
+    static final class Settle implements Callable<Integer> {
+        @Option(names = "--every", defaultValue = "10s", converter = Load.Time.class,
+                description = "how often to read the platform (default ${DEFAULT-VALUE})")
+        java.time.Duration every;
+
+        @Option(names = "--quiet", defaultValue = "30s", converter = Load.Time.class,
+                description = "settled once nothing has moved this long (default ${DEFAULT-VALUE})")
+        java.time.Duration quiet;
+
+        @Option(names = "--timeout", defaultValue = "60m", converter = Load.Time.class,
+                description = "give up after this long (default ${DEFAULT-VALUE})")
+        java.time.Duration timeout;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (every.isZero() || quiet.isZero() || timeout.compareTo(quiet) < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--every and --quiet must be positive and"
+                        + " --timeout at least --quiet, got " + every.toSeconds() + " s, " + quiet.toSeconds() + " s and "
+                        + timeout.toSeconds() + " s");
+            }
+            return io.backstop.lab.load.Settle.of(RuntimeSettings.load(System.getenv()), System.out)
+                    .run(every, quiet, timeout);
         }
     }
 

@@ -358,7 +358,26 @@ class LocalRuntimeIT {
             assertThat(check.get("clean").asBoolean()).as(check.toString()).isTrue();
             theWaterfallIsInTheShortfallsTrace(traceId, raisedIn);
         }
+        theWaterfallSettledOnBothSides();
         everyServiceIsScrapedByPrometheusBefore243();
+    }
+
+    /**
+     * {@code ./backstop settle} as an operator runs it after a cascade: the platform settles, every ADL request of the
+     * fund is answered and no scope awaits the waterfall; the fills of the burst's synthetic accounts (test 3), which
+     * margin-service does not hold, are the dead letters its verdict counts.
+     */
+    private void theWaterfallSettledOnBothSides() throws Exception {
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        int exit = io.backstop.lab.load.Settle.of(settings, new java.io.PrintStream(printed, true, StandardCharsets.UTF_8))
+                .run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120));
+        String verdict = printed.toString(StandardCharsets.UTF_8);
+        System.out.print(verdict);
+        assertThat(verdict).contains("settled: nothing moved for 5 s", ", 0 unanswered", "awaiting the waterfall 0 ·",
+                "0 open ·").doesNotContain("still awaiting the waterfall", "ADL requests the fund has no answer to",
+                "liquidations still open");
+        assertThat(exit).as(verdict).isEqualTo(io.backstop.lab.load.Settle.UNSOUND);
+        assertThat(verdict).contains("events dead-lettered", "liquidation.fills", "(margin-service)");
     }
 
     /**

@@ -1,0 +1,195 @@
+package io.backstop.lab.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ./backstop settle}'s decisions: when the platform has settled (its readings stopped moving for the quiet
+ * period), and what a settled platform may not have left behind.
+ */
+class SettleTest {
+
+    private static final Duration EVERY = Duration.ofMillis(1);
+    private static final Settle.Reading SOUND = new Settle.Reading(0, 1_200, 300, 900, 0, 0, 0, 0);
+
+    /** A clock that moves 10 s each time it is read: one reading every 10 s, without waiting for them. */
+    private static final class Steps extends Clock {
+        private Instant now = Instant.parse("2026-12-07T12:00:00Z");
+
+        @Override
+        public Instant instant() {
+            Instant at = now;
+            now = now.plusSeconds(10);
+            return at;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** The readings in turn, the last one repeated; null for a reading that fails. */
+    private static final class Scripted implements Settle.Platform {
+        private final Deque<Settle.Reading> readings;
+        private Settle.Reading last;
+        int reads;
+
+        Scripted(Settle.Reading... readings) {
+            this.readings = new ArrayDeque<>();
+            for (Settle.Reading r : readings) {
+                this.readings.add(r == null ? FAILS : r);
+            }
+        }
+
+        @Override
+        public Settle.Reading read() {
+            reads++;
+            Settle.Reading next = readings.isEmpty() ? last : readings.poll();
+            if (next == FAILS) {
+                throw new IllegalStateException("cannot read metrics of http://127.0.0.1:8082: Connection refused");
+            }
+            last = next;
+            return next;
+        }
+
+        @Override
+        public Map<String, Integer> deadLetterCounts() {
+            return Map.of("adl.settlements processing_failed (margin-service)", 2);
+        }
+
+        private static final Settle.Reading FAILS = new Settle.Reading(-1, -1, -1, -1, -1, -1, -1, 0);
+    }
+
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    private int settle(Settle.Platform platform, Duration quiet, Duration timeout) throws Exception {
+        return new Settle(platform, new PrintStream(printed, true, StandardCharsets.UTF_8), new Steps())
+                .run(EVERY, quiet, timeout);
+    }
+
+    private String printed() {
+        return printed.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aCascadeThatEndsOnBothSidesSettlesOnceNothingMovedForTheQuietPeriod() throws Exception {
+        Scripted platform = new Scripted(new Settle.Reading(40, 1_000, 200, 700, 120, 90, 0, 0),
+                new Settle.Reading(0, 1_200, 290, 880, 10, 5, 0, 0), SOUND);
+
+        int exit = settle(platform, Duration.ofSeconds(30), Duration.ofMinutes(10));
+
+        assertThat(exit).isEqualTo(Settle.SOUND);
+        // the third reading is the first of the sound ones; three more, 10 s apart, make 30 s without a move
+        assertThat(platform.reads).isEqualTo(6);
+        assertThat(printed()).contains("liquidations 1,200 (+200) ended, 0 (-40) open", "waterfalls 290 (+90)",
+                "ADL requests 880 (+180), 10 (-110) unanswered", "scopes awaiting the waterfall 5 (-85)",
+                "settled: nothing moved for 30 s (50 s after the first reading)",
+                "SOUND: every liquidation ended, every ADL request answered, no scope awaiting the waterfall, nothing"
+                        + " dead-lettered (1,200 liquidations, 300 waterfalls, 900 ADL legs)");
+    }
+
+    @Test
+    void aScopeLeftAwaitingTheWaterfallOnceEverythingElseStoppedIsNotSound() throws Exception {
+        // the one-sided ADL leg: the counterparty closed, the bankrupt side refused, the fund has booked the answer
+        Settle.Reading oneSided = new Settle.Reading(0, 1_200, 300, 900, 0, 1, 0, 0);
+
+        int exit = settle(new Scripted(oneSided), Duration.ofSeconds(20), Duration.ofMinutes(10));
+
+        assertThat(exit).isEqualTo(Settle.UNSOUND);
+        assertThat(printed()).contains("NOT SOUND:", "1 account scopes still awaiting the waterfall (margin-service)")
+                .doesNotContain("liquidations still open", "ADL requests the fund has no answer to", "dead-lettered");
+    }
+
+    @Test
+    void deadLettersAreNotSoundAndTheVerdictCountsThemByTopicReasonAndService() throws Exception {
+        int exit = settle(new Scripted(new Settle.Reading(0, 1_200, 300, 900, 0, 0, 4, 0)), Duration.ofSeconds(20),
+                Duration.ofMinutes(10));
+
+        assertThat(exit).isEqualTo(Settle.UNSOUND);
+        assertThat(printed()).contains("events dead-lettered (./backstop dead-letters lists them)",
+                "2 dead letters, by topic, reason and service:", "adl.settlements processing_failed (margin-service)");
+    }
+
+    @Test
+    void aPlatformStillMovingWhenTheTimeRunsOutIsNotSettled() throws Exception {
+        Settle.Reading[] moving = new Settle.Reading[20];
+        for (int i = 0; i < moving.length; i++) {
+            moving[i] = new Settle.Reading(0, 1_000 + i, 300, 900, 0, 0, 0, 0);
+        }
+
+        int exit = settle(new Scripted(moving), Duration.ofSeconds(30), Duration.ofSeconds(60));
+
+        assertThat(exit).isEqualTo(Settle.NOT_SETTLED);
+        assertThat(printed()).contains("NOT SETTLED: the platform was still moving 60 s after the first reading")
+                .doesNotContain("SOUND:");
+    }
+
+    @Test
+    void readingsThatDoNotMoveWhileRecordsWaitUnconsumedAreNotSettled() throws Exception {
+        // the fund's transaction over a poll of 5,000 shortfalls: nothing it decides is visible until it commits
+        Settle.Reading working = new Settle.Reading(0, 1_200, 100, 300, 0, 200, 0, 4_800);
+        Scripted platform = new Scripted(working, working, working, working, working, SOUND);
+
+        int exit = settle(platform, Duration.ofSeconds(20), Duration.ofMinutes(10));
+
+        assertThat(exit).isEqualTo(Settle.SOUND);
+        assertThat(platform.reads).as("five readings 40 s unchanged, then three sound ones").isEqualTo(8);
+
+        printed.reset();
+        assertThat(settle(new Scripted(working), Duration.ofSeconds(20), Duration.ofSeconds(60)))
+                .isEqualTo(Settle.NOT_SETTLED);
+        assertThat(printed()).contains("4,800 records not consumed yet", "200 account scopes still awaiting");
+    }
+
+    @Test
+    void aReadingThatFailsCountsTheQuietPeriodAgainFromTheNextOne() throws Exception {
+        Scripted platform = new Scripted(SOUND, SOUND, null, SOUND);
+
+        int exit = settle(platform, Duration.ofSeconds(20), Duration.ofMinutes(10));
+
+        assertThat(exit).isEqualTo(Settle.SOUND);
+        // without the failure the third reading would have settled it; after it, three more are needed
+        assertThat(platform.reads).isEqualTo(6);
+        assertThat(printed()).contains("cannot read the platform: cannot read metrics of http://127.0.0.1:8082");
+    }
+
+    @Test
+    void theReadingsOwnProblemsNameEachThingLeftUndone() {
+        assertThat(SOUND.problems()).isEmpty();
+        assertThat(new Settle.Reading(3, 0, 0, 10, 2, 1, 1, 0).problems()).containsExactly(
+                "3 liquidations still open (liquidation-service)",
+                "2 ADL requests the fund has no answer to (margin-service applies them, the fund books its answers)",
+                "1 account scopes still awaiting the waterfall (margin-service): a shortfall whose remainder was never"
+                        + " settled on the bankrupt side",
+                "events dead-lettered (./backstop dead-letters lists them)");
+    }
+
+    @Test
+    void aQuietPeriodOrIntervalThatCouldNeverEndIsRefused() {
+        assertThatThrownBy(() -> new Settle.Quiescence(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> settle(new Scripted(SOUND), Duration.ofSeconds(30), Duration.ofSeconds(10)))
+                .hasMessageContaining("the timeout at least the quiet period");
+        assertThat(List.of(Settle.SOUND, Settle.UNSOUND, Settle.NOT_SETTLED)).doesNotHaveDuplicates()
+                .doesNotContain(2); // 2 is the CLI's refusal of its options
+    }
+}
