@@ -117,7 +117,7 @@ public final class Chaos {
             out.println("FAILED: a killed component did not come back ready (or a service did not after the broker or PostgreSQL came back)");
         }
         results.forEach(r -> r.money().differences().forEach(d -> out.println("  money: " + d)));
-        results.forEach(r -> r.liveness().examples().forEach(d -> out.println("  unattended: " + d)));
+        results.forEach(r -> r.liveness().examples().forEach(d -> out.println("  liveness: " + d)));
         results.forEach(r -> r.deadLetterReasons().forEach(d -> out.println("  dead letter: " + d)));
         return 2;
     }

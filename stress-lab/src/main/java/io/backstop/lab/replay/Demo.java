@@ -83,9 +83,10 @@ public final class Demo {
             return 0;
         }
         out.println("FAILED: a ledger difference, money not conserved, a margin call without an outcome or one with"
-                + " two, or an account below maintenance with no liquidation and no hold (see the table)");
+                + " two, an account below maintenance with no liquidation and no hold, or a scope left awaiting the"
+                + " waterfall (see the table)");
         results.forEach(r -> r.money().differences().forEach(d -> out.println("  money: " + d)));
-        results.forEach(r -> r.liveness().examples().forEach(d -> out.println("  unattended: " + d)));
+        results.forEach(r -> r.liveness().examples().forEach(d -> out.println("  liveness: " + d)));
         results.forEach(r -> r.deadLetterReasons().forEach(d -> out.println("  dead letter: " + d)));
         return 2;
     }

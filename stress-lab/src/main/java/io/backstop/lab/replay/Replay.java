@@ -131,12 +131,13 @@ public final class Replay {
 
         /**
          * Whether the run's invariants held: a clean ledger, an outcome for every call and never two, every
-         * unit of money accounted for, no event refused (dead-lettered) by any service, and no account left
-         * below maintenance with nothing attending to it.
+         * unit of money accounted for, no event refused (dead-lettered) by any service, no account left
+         * below maintenance with nothing attending to it, and no scope still leased to a shortfall whose waterfall
+         * never settled it.
          */
         public boolean sound() {
             return ledgerClean && outcomes.withoutOutcome() == 0 && outcomes.duplicated() == 0 && money.conserved()
-                    && deadLetters == 0 && liveness.unattended() == 0;
+                    && deadLetters == 0 && liveness.unattended() == 0 && liveness.awaitingWaterfall() == 0;
         }
 
         /** Liquidated notional caused by the manipulated prices ÷ the manipulation's size. */
@@ -205,11 +206,14 @@ public final class Replay {
     /**
      * The liveness check, from margin-service's risk API at the end of the run: accounts with a scope below
      * maintenance that no liquidation leases and no stated hold (the oracle breaker, a missing price) explains.
-     * Nothing would ever call them: must be 0.
+     * Nothing would ever call them: must be 0. And scopes still awaiting the waterfall once the platform finished:
+     * their liquidation handed a shortfall to the fund, and its remainder was never settled on the bankrupt side (an
+     * ADL leg applied to the counterparty only, say). Their lease would never end: must be 0 too.
      *
-     * @param examples the first few such scopes, as "account scope: equity < maintenance (status)"
+     * @param examples the first few such scopes, as "account scope: equity < maintenance (status)" or
+     *                 "account scope: awaiting the waterfall (status)"
      */
-    public record Liveness(int accountsChecked, int unattended, List<String> examples) {
+    public record Liveness(int accountsChecked, int unattended, int awaitingWaterfall, List<String> examples) {
     }
 
     /**
@@ -793,23 +797,30 @@ public final class Replay {
      */
     static Liveness liveness(Map<String, tools.jackson.databind.JsonNode> risks) {
         int unattended = 0;
+        int awaiting = 0;
         List<String> examples = new ArrayList<>();
         for (Map.Entry<String, tools.jackson.databind.JsonNode> account : risks.entrySet()) {
             boolean any = false;
             for (tools.jackson.databind.JsonNode scope : account.getValue().path("scopes")) {
+                String name = account.getKey() + " " + scope.path("scope").asString() + ": ";
                 if (scope.path("belowMaintenance").asBoolean() && absent(scope.path("liquidation"))
                         && absent(scope.path("hold"))) {
                     any = true;
                     if (examples.size() < 10) {
-                        examples.add(account.getKey() + " " + scope.path("scope").asString() + ": "
-                                + scope.path("equity").asString() + " < " + scope.path("maintenanceMargin").asString()
-                                + " (" + scope.path("status").asString() + ")");
+                        examples.add(name + scope.path("equity").asString() + " < "
+                                + scope.path("maintenanceMargin").asString() + " (" + scope.path("status").asString() + ")");
+                    }
+                }
+                if (scope.path("awaitingWaterfall").asBoolean()) {
+                    awaiting++;
+                    if (examples.size() < 10) {
+                        examples.add(name + "awaiting the waterfall (" + scope.path("status").asString() + ")");
                     }
                 }
             }
             unattended += any ? 1 : 0;
         }
-        return new Liveness(risks.size(), unattended, List.copyOf(examples));
+        return new Liveness(risks.size(), unattended, awaiting, List.copyOf(examples));
     }
 
     private static boolean absent(tools.jackson.databind.JsonNode node) {

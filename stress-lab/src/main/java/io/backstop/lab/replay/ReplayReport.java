@@ -67,6 +67,7 @@ public final class ReplayReport {
                 + r.outcomes().duplicated());
         row(b, "liquidations still open", results, r -> Integer.toString(r.outcomes().stillOpen()));
         row(b, "below maint., no liquidation/hold", results, r -> Integer.toString(r.liveness().unattended()));
+        row(b, "scopes left awaiting the waterfall", results, r -> Integer.toString(r.liveness().awaitingWaterfall()));
         row(b, "decisions (events) / digest", results, r -> String.format("%,d / %s", r.decisions().lines(),
                 r.decisions().digest()));
         return b.toString();

@@ -34,6 +34,26 @@ class LivenessCheckTest {
 
         assertThat(liveness.accountsChecked()).isEqualTo(4);
         assertThat(liveness.unattended()).isEqualTo(1);
+        assertThat(liveness.awaitingWaterfall()).isZero();
         assertThat(liveness.examples()).containsExactly("forgotten ISOLATED:BTCUSDT: 1 < 2 (MARGIN_CALL)");
+    }
+
+    @Test
+    void aScopeLeftAwaitingTheWaterfallIsCountedEvenThoughItsLeaseAttendsToIt() {
+        // the one-sided ADL leg: the lease still holds the bankrupt scope, so nothing is unattended, but the waterfall
+        // never settled its remainder and the lease would never end
+        Map<String, JsonNode> risks = new LinkedHashMap<>();
+        risks.put("one-sided", risk("{\"scope\":\"CROSS\",\"status\":\"BANKRUPT\",\"equity\":\"-3\","
+                + "\"maintenanceMargin\":\"4\",\"belowMaintenance\":true,"
+                + "\"liquidation\":\"00000000-0000-0000-0000-000000000002\",\"awaitingWaterfall\":true,\"hold\":null}"));
+        risks.put("settled", risk("{\"scope\":\"CROSS\",\"status\":\"HEALTHY\",\"equity\":\"7\","
+                + "\"maintenanceMargin\":\"0\",\"belowMaintenance\":false,\"liquidation\":null,"
+                + "\"awaitingWaterfall\":false,\"hold\":null}"));
+
+        Replay.Liveness liveness = Replay.liveness(risks);
+
+        assertThat(liveness.unattended()).isZero();
+        assertThat(liveness.awaitingWaterfall()).isEqualTo(1);
+        assertThat(liveness.examples()).containsExactly("one-sided CROSS: awaiting the waterfall (BANKRUPT)");
     }
 }

@@ -12,7 +12,7 @@ class ReplayReportTest {
     private static Replay.Result result(int wrongful, String wrongfulNotional, Map<Integer, Long> perMinute) {
         return new Replay.Result("oct-2025", 300, 167, 153, wrongful, new BigDecimal(wrongfulNotional),
                 new BigDecimal("60000000"), new BigDecimal("6934843.2"), 262, 35, 0, 18, new BigDecimal("296368"), wrongful == 0 ? 3 : 1,
-                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}", new Replay.Outcomes(167, 0, 0, 0), new Replay.Liveness(300, 0, List.of()),
+                BigDecimal.ZERO, 0.0011, "BTC", 81, 122, perMinute, true, "{}", new Replay.Outcomes(167, 0, 0, 0), new Replay.Liveness(300, 0, 0, List.of()),
                 Timeline.empty(), new Replay.Latency(153, 420, 1800, 2500, 60, 40, 20, 300),
                 new Replay.Money(new BigDecimal("1000"), new BigDecimal("-250.5"), new BigDecimal("12.5"), BigDecimal.ZERO,
                         BigDecimal.ZERO, new BigDecimal("737"), new BigDecimal("737"), 300, List.of(),

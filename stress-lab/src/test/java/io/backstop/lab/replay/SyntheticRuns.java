@@ -43,7 +43,7 @@ final class SyntheticRuns {
                 new BigDecimal(naive ? "1200000000" : "0"), new BigDecimal("60000000"), new BigDecimal("6934843.2"),
                 262, 35, 0, naive ? 9 : 0, new BigDecimal(naive ? "296368" : "0"), naive ? 2 : 0, BigDecimal.ZERO,
                 naive ? 0.35 : 0.0011, naive ? "USDE" : "BTC", 81, 122, liquidations(naive), true, "{}",
-                new Replay.Outcomes(167, 0, 0, 0), new Replay.Liveness(300, 0, List.of()), Timeline.empty(), new Replay.Latency(153, 300, 1100, 1400, 8, 40,
+                new Replay.Outcomes(167, 0, 0, 0), new Replay.Liveness(300, 0, 0, List.of()), Timeline.empty(), new Replay.Latency(153, 300, 1100, 1400, 8, 40,
                 80, 90), new Replay.Money(new BigDecimal("1000"), BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO,
                 BigDecimal.ZERO, new BigDecimal("1000"), new BigDecimal("1000"), 300, List.of(), BigDecimal.ZERO,
                 Map.of()), 0.84, ReplayReportTest.queries(), 2, 0, List.of(),
