@@ -89,7 +89,8 @@ public final class Settle {
             }
             if (scopesAwaitingWaterfall > 0) {
                 problems.add(String.format("%,d account scopes still awaiting the waterfall (margin-service): a"
-                        + " shortfall whose remainder was never settled on the bankrupt side", scopesAwaitingWaterfall));
+                                + " shortfall whose remainder was never settled on the bankrupt side",
+                        scopesAwaitingWaterfall));
             }
             if (deadLetters > 0) {
                 problems.add("events dead-lettered (./backstop dead-letters lists them)");
@@ -199,7 +200,7 @@ public final class Settle {
                 reading = platform.read();
             } catch (Exception e) {
                 // a service restarting, say: keep waiting, and count the quiet period again from the next reading
-                out.printf("%s  cannot read the platform: %s%n", time, e.getMessage());
+                out.printf("%s  cannot read the platform: %s%n", time, why(e));
                 quiescence.interrupted();
                 if (!at.isBefore(deadline)) {
                     out.printf("NOT SETTLED: the platform could not be read %d s after the first reading%n",
@@ -228,6 +229,26 @@ public final class Settle {
             }
             Thread.sleep(every.toMillis());
         }
+    }
+
+    /**
+     * The admin client's settings: a reading gives up on the broker after 15 s (the client refuses an API timeout
+     * below its request timeout).
+     */
+    static Map<String, Object> adminConfig(String bootstrap) {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+    }
+
+    /** The exception's message, and its root cause's when that says more (the Kafka client's often does). */
+    static String why(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e || root.getMessage() == null ? String.valueOf(e.getMessage())
+                : e.getMessage() + ": " + root.getMessage();
     }
 
     private int verdict(Reading reading) throws Exception {
@@ -269,8 +290,8 @@ public final class Settle {
             long unanswered;
             try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.pgUser(),
                     settings.pgPassword()); Statement s = c.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE open), count(*) FILTER (WHERE NOT open)"
-                        + " FROM liquidation.liquidation")) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FILTER (WHERE open),"
+                        + " count(*) FILTER (WHERE NOT open) FROM liquidation.liquidation")) {
                     rs.next();
                     open = rs.getLong(1);
                     ended = rs.getLong(2);
@@ -293,8 +314,7 @@ public final class Settle {
         }
 
         private Admin admin() {
-            return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.kafkaBootstrap(),
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000));
+            return Admin.create(adminConfig(settings.kafkaBootstrap()));
         }
 
         /** What the three consuming services' groups have not consumed yet (see {@link Reading#unconsumed}). */

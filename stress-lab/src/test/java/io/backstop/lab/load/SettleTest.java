@@ -66,7 +66,8 @@ class SettleTest {
             reads++;
             Settle.Reading next = readings.isEmpty() ? last : readings.poll();
             if (next == FAILS) {
-                throw new IllegalStateException("cannot read metrics of http://127.0.0.1:8082: Connection refused");
+                throw new IllegalStateException("cannot read metrics of http://127.0.0.1:8082",
+                        new java.net.ConnectException("Connection refused"));
             }
             last = next;
             return next;
@@ -170,7 +171,8 @@ class SettleTest {
         assertThat(exit).isEqualTo(Settle.SOUND);
         // without the failure the third reading would have settled it; after it, three more are needed
         assertThat(platform.reads).isEqualTo(6);
-        assertThat(printed()).contains("cannot read the platform: cannot read metrics of http://127.0.0.1:8082");
+        assertThat(printed()).contains("cannot read the platform: cannot read metrics of http://127.0.0.1:8082:"
+                + " Connection refused");
     }
 
     @Test
@@ -182,6 +184,15 @@ class SettleTest {
                 "1 account scopes still awaiting the waterfall (margin-service): a shortfall whose remainder was never"
                         + " settled on the bankrupt side",
                 "events dead-lettered (./backstop dead-letters lists them)");
+    }
+
+    @Test
+    void theAdminClientAcceptsItsSettings() {
+        // a default API timeout below the request timeout's default (30 s) made every reading fail on the platform
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Settle.adminConfig("127.0.0.1:1"))) {
+            assertThat(admin).isNotNull();
+        }
     }
 
     @Test
