@@ -359,8 +359,8 @@ public final class BackstopCli implements Callable<Integer> {
         public Integer call() throws Exception {
             if (every.isZero() || quiet.isZero() || timeout.compareTo(quiet) < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--every and --quiet must be positive and"
-                        + " --timeout at least --quiet, got " + every.toSeconds() + " s, " + quiet.toSeconds() + " s and "
-                        + timeout.toSeconds() + " s");
+                        + " --timeout at least --quiet, got " + every.toSeconds() + " s, " + quiet.toSeconds()
+                        + " s and " + timeout.toSeconds() + " s");
             }
             return io.backstop.lab.load.Settle.of(RuntimeSettings.load(System.getenv()), System.out)
                     .run(every, quiet, timeout);

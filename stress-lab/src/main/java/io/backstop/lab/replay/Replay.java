@@ -808,7 +808,8 @@ public final class Replay {
                     any = true;
                     if (examples.size() < 10) {
                         examples.add(name + scope.path("equity").asString() + " < "
-                                + scope.path("maintenanceMargin").asString() + " (" + scope.path("status").asString() + ")");
+                                + scope.path("maintenanceMargin").asString() + " ("
+                                + scope.path("status").asString() + ")");
                     }
                 }
                 if (scope.path("awaitingWaterfall").asBoolean()) {

@@ -45,7 +45,8 @@ class LivenessCheckTest {
         Map<String, JsonNode> risks = new LinkedHashMap<>();
         risks.put("one-sided", risk("{\"scope\":\"CROSS\",\"status\":\"BANKRUPT\",\"equity\":\"-3\","
                 + "\"maintenanceMargin\":\"4\",\"belowMaintenance\":true,"
-                + "\"liquidation\":\"00000000-0000-0000-0000-000000000002\",\"awaitingWaterfall\":true,\"hold\":null}"));
+                + "\"liquidation\":\"00000000-0000-0000-0000-000000000002\",\"awaitingWaterfall\":true,"
+                + "\"hold\":null}"));
         risks.put("settled", risk("{\"scope\":\"CROSS\",\"status\":\"HEALTHY\",\"equity\":\"7\","
                 + "\"maintenanceMargin\":\"0\",\"belowMaintenance\":false,\"liquidation\":null,"
                 + "\"awaitingWaterfall\":false,\"hold\":null}"));

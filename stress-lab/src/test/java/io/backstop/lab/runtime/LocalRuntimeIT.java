@@ -369,8 +369,8 @@ class LocalRuntimeIT {
      */
     private void theWaterfallSettledOnBothSides() throws Exception {
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        int exit = io.backstop.lab.load.Settle.of(settings, new java.io.PrintStream(printed, true, StandardCharsets.UTF_8))
-                .run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120));
+        int exit = io.backstop.lab.load.Settle.of(settings, new java.io.PrintStream(printed, true,
+                StandardCharsets.UTF_8)).run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120));
         String verdict = printed.toString(StandardCharsets.UTF_8);
         System.out.print(verdict);
         assertThat(verdict).contains("settled: nothing moved for 5 s", ", 0 unanswered", "awaiting the waterfall 0 ·",
