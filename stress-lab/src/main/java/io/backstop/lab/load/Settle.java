@@ -60,6 +60,8 @@ public final class Settle {
      * One reading of the platform.
      *
      * @param liquidationsOpen        liquidation-service's liquidations QUEUED or ACTIVE
+     * @param ordersOpen              their orders sent to the exchange and not answered yet (no execution, no
+     *                                cancellation)
      * @param liquidationsEnded       its liquidations ended (completed, recovered, shortfall)
      * @param waterfalls              the fund's waterfalls, one per shortfall it applied
      * @param adlRequests             the ADL legs the fund asked margin-service to close
@@ -74,14 +76,16 @@ public final class Settle {
      *                                partition (a transactional consumer's committed offset stops before the marker
      *                                that closed the last transaction it read)
      */
-    public record Reading(long liquidationsOpen, long liquidationsEnded, long waterfalls, long adlRequests,
+    public record Reading(long liquidationsOpen, long ordersOpen, long liquidationsEnded, long waterfalls, long adlRequests,
                           long adlUnanswered, long scopesAwaitingWaterfall, long deadLetters, long unconsumed) {
 
         /** What a settled platform has left undone or done on one side only; empty when every check holds. */
         public List<String> problems() {
             List<String> problems = new ArrayList<>();
             if (liquidationsOpen > 0) {
-                problems.add(String.format("%,d liquidations still open (liquidation-service)", liquidationsOpen));
+                problems.add(String.format("%,d liquidations still open (liquidation-service)%s", liquidationsOpen,
+                        ordersOpen == 0 ? "" : String.format(", waiting on %,d orders no exchange has answered (is"
+                                + " one connected? ./backstop load runs none)", ordersOpen)));
             }
             if (adlUnanswered > 0) {
                 problems.add(String.format("%,d ADL requests the fund has no answer to (margin-service applies them,"
@@ -100,10 +104,11 @@ public final class Settle {
 
         /** The reading on one line, with what moved since {@code before} (null for the first). */
         String line(Reading before) {
-            return String.format("liquidations %s ended, %s open · waterfalls %s · ADL requests %s, %s unanswered"
+            return String.format("liquidations %s ended, %s open (%s orders open) · waterfalls %s · ADL requests %s, %s unanswered"
                             + " · scopes awaiting the waterfall %s · dead letters %s · not consumed yet %s",
                     moved(liquidationsEnded, before == null ? null : before.liquidationsEnded),
                     moved(liquidationsOpen, before == null ? null : before.liquidationsOpen),
+                    moved(ordersOpen, before == null ? null : before.ordersOpen),
                     moved(waterfalls, before == null ? null : before.waterfalls),
                     moved(adlRequests, before == null ? null : before.adlRequests),
                     moved(adlUnanswered, before == null ? null : before.adlUnanswered),
@@ -284,6 +289,7 @@ public final class Settle {
         @Override
         public Reading read() throws Exception {
             long open;
+            long orders;
             long ended;
             long waterfalls;
             long requests;
@@ -296,6 +302,7 @@ public final class Settle {
                     open = rs.getLong(1);
                     ended = rs.getLong(2);
                 }
+                orders = single(s, "SELECT count(*) FROM liquidation.liquidation_order WHERE status = 'OPEN'");
                 waterfalls = single(s, "SELECT count(*) FROM insurance.waterfall");
                 try (ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE NOT answered)"
                         + " FROM insurance.adl_request")) {
@@ -308,7 +315,7 @@ public final class Settle {
                         + settings.jdbcUrl() + ": " + e.getMessage(), e);
             }
             try (Admin admin = admin()) {
-                return new Reading(open, ended, waterfalls, requests, unanswered, Math.round(margin.sum(AWAITING)),
+                return new Reading(open, orders, ended, waterfalls, requests, unanswered, Math.round(margin.sum(AWAITING)),
                         deadLetterRecords(admin), unconsumed(admin));
             }
         }
