@@ -76,8 +76,9 @@ public final class Settle {
      *                                partition (a transactional consumer's committed offset stops before the marker
      *                                that closed the last transaction it read)
      */
-    public record Reading(long liquidationsOpen, long ordersOpen, long liquidationsEnded, long waterfalls, long adlRequests,
-                          long adlUnanswered, long scopesAwaitingWaterfall, long deadLetters, long unconsumed) {
+    public record Reading(long liquidationsOpen, long ordersOpen, long liquidationsEnded, long waterfalls,
+                          long adlRequests, long adlUnanswered, long scopesAwaitingWaterfall, long deadLetters,
+                          long unconsumed) {
 
         /** What a settled platform has left undone or done on one side only; empty when every check holds. */
         public List<String> problems() {
@@ -104,8 +105,9 @@ public final class Settle {
 
         /** The reading on one line, with what moved since {@code before} (null for the first). */
         String line(Reading before) {
-            return String.format("liquidations %s ended, %s open (%s orders open) · waterfalls %s · ADL requests %s, %s unanswered"
-                            + " · scopes awaiting the waterfall %s · dead letters %s · not consumed yet %s",
+            return String.format("liquidations %s ended, %s open (%s orders open) · waterfalls %s"
+                            + " · ADL requests %s, %s unanswered · scopes awaiting the waterfall %s · dead letters %s"
+                            + " · not consumed yet %s",
                     moved(liquidationsEnded, before == null ? null : before.liquidationsEnded),
                     moved(liquidationsOpen, before == null ? null : before.liquidationsOpen),
                     moved(ordersOpen, before == null ? null : before.ordersOpen),
@@ -315,7 +317,8 @@ public final class Settle {
                         + settings.jdbcUrl() + ": " + e.getMessage(), e);
             }
             try (Admin admin = admin()) {
-                return new Reading(open, orders, ended, waterfalls, requests, unanswered, Math.round(margin.sum(AWAITING)),
+                return new Reading(open, orders, ended, waterfalls, requests, unanswered,
+                        Math.round(margin.sum(AWAITING)),
                         deadLetterRecords(admin), unconsumed(admin));
             }
         }

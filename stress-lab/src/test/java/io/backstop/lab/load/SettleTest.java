@@ -102,7 +102,8 @@ class SettleTest {
         assertThat(exit).isEqualTo(Settle.SOUND);
         // the third reading is the first of the sound ones; three more, 10 s apart, make 30 s without a move
         assertThat(platform.reads).isEqualTo(6);
-        assertThat(printed()).contains("liquidations 1,200 (+200) ended, 0 (-40) open (0 orders open)", "waterfalls 290 (+90)",
+        assertThat(printed()).contains("liquidations 1,200 (+200) ended, 0 (-40) open (0 orders open)",
+                "waterfalls 290 (+90)",
                 "ADL requests 880 (+180), 10 (-110) unanswered", "scopes awaiting the waterfall 5 (-85)",
                 "settled: nothing moved for 30 s (50 s after the first reading)",
                 "SOUND: every liquidation ended, every ADL request answered, no scope awaiting the waterfall, nothing"
