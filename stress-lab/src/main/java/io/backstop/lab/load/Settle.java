@@ -12,9 +12,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -170,16 +170,16 @@ public final class Settle {
 
     private final Platform platform;
     private final PrintStream out;
-    private final Clock clock;
+    private final InstantSource clock;
 
-    Settle(Platform platform, PrintStream out, Clock clock) {
+    Settle(Platform platform, PrintStream out, InstantSource clock) {
         this.platform = platform;
         this.out = out;
         this.clock = clock;
     }
 
     public static Settle of(RuntimeSettings settings, PrintStream out) {
-        return new Settle(new Running(settings), out, Clock.systemUTC());
+        return new Settle(new Running(settings), out, InstantSource.system());
     }
 
     /**

@@ -6,11 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -25,28 +23,6 @@ class SettleTest {
 
     private static final Duration EVERY = Duration.ofMillis(1);
     private static final Settle.Reading SOUND = new Settle.Reading(0, 0, 1_200, 300, 900, 0, 0, 0, 0);
-
-    /** A clock that moves 10 s each time it is read: one reading every 10 s, without waiting for them. */
-    private static final class Steps extends Clock {
-        private Instant now = Instant.parse("2026-12-07T12:00:00Z");
-
-        @Override
-        public Instant instant() {
-            Instant at = now;
-            now = now.plusSeconds(10);
-            return at;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 
     /** The readings in turn, the last one repeated; null for a reading that fails. */
     private static final class Scripted implements Settle.Platform {
@@ -84,7 +60,14 @@ class SettleTest {
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
     private int settle(Settle.Platform platform, Duration quiet, Duration timeout) throws Exception {
-        return new Settle(platform, new PrintStream(printed, true, StandardCharsets.UTF_8), new Steps())
+        // a clock that moves 10 s each time it is read: one reading every 10 s, without waiting for them
+        Instant[] now = {Instant.parse("2026-12-07T12:00:00Z")};
+        InstantSource steps = () -> {
+            Instant at = now[0];
+            now[0] = at.plusSeconds(10);
+            return at;
+        };
+        return new Settle(platform, new PrintStream(printed, true, StandardCharsets.UTF_8), steps)
                 .run(EVERY, quiet, timeout);
     }
 
