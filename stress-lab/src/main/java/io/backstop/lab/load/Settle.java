@@ -40,9 +40,10 @@ import org.apache.kafka.common.TopicPartition;
  * scope awaiting the waterfall for ever, so this is the check that shows it; a replay's own checks cannot when its
  * cascade has no shortfall.
  *
- * <p>The platform has finished when none of the readings has moved for {@code quiet}: the liquidations open and
- * ended, the fund's waterfalls and ADL requests, the scopes awaiting the waterfall, the dead letters. A reading is
- * printed every {@code every}, with what moved since the one before.
+ * <p>The platform has finished when none of the readings has moved for {@code quiet} (the liquidations open and
+ * ended and their open orders, the fund's waterfalls and ADL requests, the scopes awaiting the waterfall, the dead
+ * letters) and the services have consumed every record. A reading is printed every {@code every}, with what moved
+ * since the one before.
  */
 public final class Settle {
 
@@ -70,7 +71,7 @@ public final class Settle {
      * @param scopesAwaitingWaterfall margin-service's scopes leased to a liquidation that ended in a shortfall, whose
      *                                waterfall has not settled the remainder yet (all instances)
      * @param deadLetters             the dead-letter topics' offsets, summed over their partitions: 0 when nothing was
-     *                                 dead-lettered (transaction markers count too, so it can exceed the letters)
+     *                                dead-lettered (transaction markers count too, so it can exceed the letters)
      * @param unconsumed              records margin-, liquidation- and insurance-fund-service have not consumed yet:
      *                                committed offsets behind the topics' ends, not counting one transaction marker a
      *                                partition (a transactional consumer's committed offset stops before the marker
