@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
         subcommands = {BackstopCli.Up.class, BackstopCli.Down.class, BackstopCli.Status.class,
                 BackstopCli.Restart.class, BackstopCli.Seed.class, BackstopCli.DeadLetterCommand.class, BackstopCli.Publish.class,
                 BackstopCli.Fills.class,
-                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class, BackstopCli.Settle.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
+                BackstopCli.Drain.class, BackstopCli.Latency.class, BackstopCli.Scale.class, BackstopCli.Load.class,
+                BackstopCli.Settle.class, BackstopCli.Replay.class, BackstopCli.Demo.class,
                 BackstopCli.Chaos.class, BackstopCli.Token.class})
 public final class BackstopCli implements Callable<Integer> {
 

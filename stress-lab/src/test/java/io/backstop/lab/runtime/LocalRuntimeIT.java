@@ -374,8 +374,8 @@ class LocalRuntimeIT {
         String verdict = printed.toString(StandardCharsets.UTF_8);
         System.out.print(verdict);
         assertThat(verdict).contains("settled: nothing moved for 5 s", ", 0 unanswered", "awaiting the waterfall 0 ·",
-                "0 open (0 orders open) ·").doesNotContain("still awaiting the waterfall", "ADL requests the fund has no answer to",
-                "liquidations still open");
+                "0 open (0 orders open) ·").doesNotContain("still awaiting the waterfall",
+                "ADL requests the fund has no answer to", "liquidations still open");
         assertThat(exit).as(verdict).isEqualTo(io.backstop.lab.load.Settle.UNSOUND);
         assertThat(verdict).contains("events dead-lettered", "liquidation.fills", "(margin-service)");
     }
