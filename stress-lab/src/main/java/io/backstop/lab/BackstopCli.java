@@ -339,8 +339,14 @@ public final class BackstopCli implements Callable<Integer> {
             + " finished what a cascade started (nothing moved for --quiet), printing a reading every --every; then"
             + " checks that every liquidation ended, every ADL request of the fund was answered, no account scope still"
             + " awaits the waterfall and nothing was dead-lettered. Exit 0 if all held, 1 if one failed, 3 if the"
-            + " platform was still moving after --timeout.")
+            + " platform was still moving after --timeout. With --exchange, the lab's exchange answers liquidation"
+            + " orders meanwhile (on a platform with an exchange of its own, leave it out).")
     static final class Settle implements Callable<Integer> {
+        @Option(names = "--exchange", description = "answer liquidation orders while waiting, as an exchange of"
+                + " unlimited depth at the oracle's marks (1 bp either side), orders sent before included (the"
+                + " platform asks about those it heard nothing of)")
+        boolean exchange;
+
         @Option(names = "--every", defaultValue = "10s", converter = Load.Time.class,
                 description = "how often to read the platform (default ${DEFAULT-VALUE})")
         java.time.Duration every;
@@ -363,8 +369,24 @@ public final class BackstopCli implements Callable<Integer> {
                         + " --timeout at least --quiet, got " + every.toSeconds() + " s, " + quiet.toSeconds()
                         + " s and " + timeout.toSeconds() + " s");
             }
-            return io.backstop.lab.load.Settle.of(RuntimeSettings.load(System.getenv()), System.out)
-                    .run(every, quiet, timeout);
+            RuntimeSettings settings = RuntimeSettings.load(System.getenv());
+            if (!exchange) {
+                return io.backstop.lab.load.Settle.of(settings, System.out).run(every, quiet, timeout);
+            }
+            io.backstop.lab.exchange.SimulatedExchange answering;
+            try {
+                answering = io.backstop.lab.exchange.SimulatedExchange.startFollowingMarks(settings.kafkaBootstrap(),
+                        java.time.Duration.ofSeconds(30));
+            } catch (IllegalStateException e) {
+                System.out.printf("NOT SETTLED: %s; is Backstop up?%n", io.backstop.lab.load.Settle.why(e));
+                return io.backstop.lab.load.Settle.NOT_SETTLED;
+            }
+            try (answering) {
+                System.out.println("liquidation orders answered by " + io.backstop.lab.exchange.MarkBook.DESCRIPTION);
+                int verdict = io.backstop.lab.load.Settle.of(settings, System.out).run(every, quiet, timeout);
+                System.out.printf("the exchange executed %,d liquidation orders%n", answering.executed());
+                return verdict;
+            }
         }
     }
 
@@ -432,6 +454,10 @@ public final class BackstopCli implements Callable<Integer> {
                 + " price outage, in which margin-service cannot value the accounts holding them (--price-only"
                 + " BTC,ETH is the load before it priced the seed's assets; default: all)")
         List<String> priceOnly = List.of();
+        @Option(names = "--exchange", description = "answer the platform's liquidation orders as an exchange of"
+                + " unlimited depth at the oracle's marks, 1 bp either side (default: nothing answers them; a seeded"
+                + " base's liquidations then wait on their orders)")
+        boolean exchange;
         @Option(names = "--price", paramLabel = "ASSET=USDT", description = "another price for an asset, repeatable:"
                 + " --price BTC=121000 --price ETH=4350 are the seed's own prices, no shock (default: BTC 60000, ETH"
                 + " 3000, SOL 220, BNB 1250, USDC 1, USDE 1; WBETH follows ETH)")
@@ -456,7 +482,7 @@ public final class BackstopCli implements Callable<Integer> {
             }
             return new io.backstop.lab.load.SurgeLoad(RuntimeSettings.load(System.getenv()), System.out)
                     .run(new io.backstop.lab.load.SurgeLoad.Plan(normalRate, multiplier, queryMultiplier, duration,
-                            accounts, seed, maxInFlight, queryTimeout, drainTimeout, ticked));
+                            accounts, seed, maxInFlight, queryTimeout, drainTimeout, ticked, exchange));
         }
 
         /** {@code 90} or {@code 90s} (seconds), {@code 500ms}, {@code 2m}. */

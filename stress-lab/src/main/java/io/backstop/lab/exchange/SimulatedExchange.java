@@ -31,8 +31,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * requests ({@link OrderAnswers}), each answer keyed by its liquidation. Like a real exchange with client order ids,
  * it executes an order id once: a copy (the platform's outbox may publish an event again after a crash) is counted
  * and ignored.
- * {@link #deepBook} is a book of unlimited depth at fixed prices (to measure the platform's side of a burst); a
- * scenario's book moves with what it trades.
+ * {@link #deepBook} is a book of unlimited depth at fixed prices (to measure the platform's side of a burst),
+ * {@link #followingMarks} one at the oracle's marks as they move (a load and the wait after it); a scenario's book
+ * moves with what it trades.
  */
 public final class SimulatedExchange implements AutoCloseable {
 
@@ -54,7 +55,39 @@ public final class SimulatedExchange implements AutoCloseable {
         });
     }
 
+    /**
+     * A book of unlimited depth at the oracle's latest marks ({@link MarkBook}), which it follows from
+     * {@code oracle.prices} from the topic's start (compacted: the last price of every symbol first); ready once
+     * it has read the marks published before it started.
+     */
+    public static SimulatedExchange followingMarks(String bootstrap) {
+        MarkBook book = new MarkBook();
+        MarkFeed feed = new MarkFeed(bootstrap, book);
+        return new SimulatedExchange(bootstrap, book, feed);
+    }
+
+    /**
+     * {@link #followingMarks}, ready within {@code timeout}; an {@link IllegalStateException} naming the broker and
+     * the cause when it cannot be (nothing left running then).
+     */
+    public static SimulatedExchange startFollowingMarks(String bootstrap, Duration timeout)
+            throws InterruptedException {
+        SimulatedExchange exchange = null;
+        try {
+            exchange = followingMarks(bootstrap);
+            exchange.awaitReady(timeout);
+            return exchange;
+        } catch (RuntimeException e) {
+            if (exchange != null) {
+                exchange.close();
+            }
+            throw new IllegalStateException("the exchange could not start (Kafka at " + bootstrap + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
     private final EventJson json = new EventJson();
+    private final MarkFeed feed;
     private final KafkaConsumer<String, byte[]> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final Thread thread;
@@ -64,6 +97,11 @@ public final class SimulatedExchange implements AutoCloseable {
     private volatile boolean running = true;
 
     public SimulatedExchange(String bootstrap, OrderBook book) {
+        this(bootstrap, book, null);
+    }
+
+    private SimulatedExchange(String bootstrap, OrderBook book, MarkFeed feed) {
+        this.feed = feed;
         this.answers = new OrderAnswers(book);
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "stress-lab-exchange-" + UUID.randomUUID(),
@@ -80,7 +118,10 @@ public final class SimulatedExchange implements AutoCloseable {
         thread.start();
     }
 
-    /** Waits until the exchange's consumer is assigned its partitions (it reads from the end). */
+    /**
+     * Waits until the exchange's consumer is assigned its partitions (it reads from the end), and a book that
+     * follows the marks has read those published before it started.
+     */
     public void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ready && System.nanoTime() < deadline) {
@@ -88,6 +129,9 @@ public final class SimulatedExchange implements AutoCloseable {
         }
         if (!ready) {
             throw new IllegalStateException("the exchange was not assigned liquidation.orders within " + timeout);
+        }
+        if (feed != null) {
+            feed.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
     }
 
@@ -137,5 +181,8 @@ public final class SimulatedExchange implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close();
+        if (feed != null) {
+            feed.close();
+        }
     }
 }

@@ -93,6 +93,7 @@ public final class LoadReport {
         plan.put("queryTimeoutSeconds", p.queryTimeout().toMillis() / 1000.0);
         plan.put("arrivals", "open model, constant spacing");
         plan.put("prices", p.prices().describe());
+        plan.put("exchange", p.exchange() ? io.backstop.lab.exchange.MarkBook.DESCRIPTION : "none");
 
         Map<String, Object> trades = stream(r.trades(), TRADES_SERVED, TRADES_LATENCY);
         SurgeLoad.Applied a = r.applied();

@@ -87,7 +87,7 @@ public final class Settle {
             if (liquidationsOpen > 0) {
                 problems.add(String.format("%,d liquidations still open (liquidation-service)%s", liquidationsOpen,
                         ordersOpen == 0 ? "" : String.format(", waiting on %,d orders no exchange has answered (is"
-                                + " one connected? ./backstop load runs none)", ordersOpen)));
+                                + " one connected? in the lab, load --exchange and settle --exchange run one)", ordersOpen)));
             }
             if (adlUnanswered > 0) {
                 problems.add(String.format("%,d ADL requests the fund has no answer to (margin-service applies them,"
@@ -250,7 +250,7 @@ public final class Settle {
     }
 
     /** The exception's message, and its root cause's when that says more (the Kafka client's often does). */
-    static String why(Throwable e) {
+    public static String why(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

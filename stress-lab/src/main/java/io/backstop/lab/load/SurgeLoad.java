@@ -9,6 +9,8 @@ import io.backstop.events.Side;
 import io.backstop.events.Topic;
 import io.backstop.events.json.EventJson;
 import io.backstop.events.trading.TradeFilled;
+import io.backstop.lab.exchange.MarkBook;
+import io.backstop.lab.exchange.SimulatedExchange;
 import io.backstop.lab.runtime.RuntimeSettings;
 import io.backstop.lab.runtime.Service;
 import java.io.IOException;
@@ -70,9 +72,12 @@ public final class SurgeLoad {
      * @param queryTimeout    a risk query unanswered this long fails
      * @param drainTimeout    how long to wait, after sending, for margin-service to apply every acknowledged trade
      * @param prices          what the venue ticks price, and at what
+     * @param exchange        whether the load answers liquidation orders as an exchange of unlimited depth at the
+     *                        oracle's marks ({@link SimulatedExchange#followingMarks}); else nothing answers them
      */
     public record Plan(double normalRate, double multiplier, double queryMultiplier, Duration duration, int accounts,
-                       long seed, int maxInFlight, Duration queryTimeout, Duration drainTimeout, LoadPrices prices) {
+                       long seed, int maxInFlight, Duration queryTimeout, Duration drainTimeout, LoadPrices prices,
+                       boolean exchange) {
 
         public double tradesPerSecond() {
             return normalRate * multiplier;
@@ -143,16 +148,22 @@ public final class SurgeLoad {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) DELIVERY_TIMEOUT.toMillis()),
                 new StringSerializer(), new ByteArraySerializer());
+        SimulatedExchange exchange = null;
         try {
             String run = Long.toString(System.currentTimeMillis(), 36);
             List<String> accounts;
             try {
+                exchange = plan.exchange() ? openExchange() : null;
                 accounts = prepare(plan, margin, producer, ticker, run);
             } catch (IllegalStateException | IOException e) {
                 out.println("backstop load: " + e.getMessage());
                 return 1;
             }
             Result result = offer(plan, margin, producer, tradeSender, accounts, run);
+            if (exchange != null) {
+                out.printf("the exchange executed %,d liquidation orders (%,d copies ignored); what the load left"
+                        + " open, ./backstop settle --exchange carries on%n", exchange.executed(), exchange.copies());
+            }
             out.println();
             out.print(LoadReport.table(result));
             Path dir = Path.of(System.getenv().getOrDefault("BACKSTOP_HOME", "."), "reports",
@@ -161,10 +172,25 @@ public final class SurgeLoad {
             out.println("report: " + dir.toAbsolutePath().normalize());
             return result.applied().complete() ? 0 : 2;
         } finally {
+            if (exchange != null) {
+                exchange.close();
+            }
             ticker.shutdownNow();
             tradeSender.shutdownNow();
             producer.close(Duration.ofSeconds(5)); // bounded: a broker gone at the end must not hang the command
         }
+    }
+
+    /** The exchange that answers the platform's liquidation orders during the load, ready. */
+    private SimulatedExchange openExchange() throws InterruptedException {
+        SimulatedExchange exchange;
+        try {
+            exchange = SimulatedExchange.startFollowingMarks(settings.kafkaBootstrap(), Duration.ofSeconds(30));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; start Backstop with ./backstop up", e);
+        }
+        out.println("liquidation orders answered by " + MarkBook.DESCRIPTION);
+        return exchange;
     }
 
     /** Checks Kafka, starts the venue ticks, waits until margin-service receives new prices, opens the accounts. */

@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 class LoadReportTest {
 
     private static final SurgeLoad.Plan PLAN = new SurgeLoad.Plan(2, 100, 1000, Duration.ofSeconds(60), 1000, 1L, 1000,
-            Duration.ofSeconds(10), Duration.ofSeconds(120), LoadPrices.all());
+            Duration.ofSeconds(10), Duration.ofSeconds(120), LoadPrices.all(), false);
 
     /** {@code values} in milliseconds, recorded in microseconds as the loop does. */
     private static Histogram histogram(long... millis) {

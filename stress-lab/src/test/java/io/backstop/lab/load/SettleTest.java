@@ -166,7 +166,7 @@ class SettleTest {
                 .containsExactly("3 liquidations still open (liquidation-service)");
         assertThat(new Settle.Reading(3, 5, 0, 0, 10, 2, 1, 1, 0).problems()).containsExactly(
                 "3 liquidations still open (liquidation-service), waiting on 5 orders no exchange has answered (is one"
-                        + " connected? ./backstop load runs none)",
+                        + " connected? in the lab, load --exchange and settle --exchange run one)",
                 "2 ADL requests the fund has no answer to (margin-service applies them, the fund books its answers)",
                 "1 account scopes still awaiting the waterfall (margin-service): a shortfall whose remainder was never"
                         + " settled on the bankrupt side",

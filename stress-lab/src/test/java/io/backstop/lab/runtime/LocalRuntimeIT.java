@@ -363,14 +363,21 @@ class LocalRuntimeIT {
     }
 
     /**
-     * {@code ./backstop settle} as an operator runs it after a cascade: the platform settles, every ADL request of the
-     * fund is answered and no scope awaits the waterfall; the fills of the burst's synthetic accounts (test 3), which
-     * margin-service does not hold, are the dead letters its verdict counts.
+     * {@code ./backstop settle --exchange} as an operator runs it after a cascade: the lab's exchange starts on the
+     * broker with the oracle's marks read, the platform settles, every ADL request of the fund is answered and no
+     * scope awaits the waterfall, and the exchange had nothing to answer (every liquidation had ended); the fills of
+     * the burst's synthetic accounts (test 3), which margin-service does not hold, are the dead letters its verdict
+     * counts.
      */
     private void theWaterfallSettledOnBothSides() throws Exception {
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-        int exit = io.backstop.lab.load.Settle.of(settings, new java.io.PrintStream(printed, true,
-                StandardCharsets.UTF_8)).run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120));
+        int exit;
+        try (io.backstop.lab.exchange.SimulatedExchange exchange = io.backstop.lab.exchange.SimulatedExchange
+                .startFollowingMarks(settings.kafkaBootstrap(), Duration.ofSeconds(60))) {
+            exit = io.backstop.lab.load.Settle.of(settings, new java.io.PrintStream(printed, true,
+                    StandardCharsets.UTF_8)).run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120));
+            assertThat(exchange.executed()).as("orders answered after every liquidation had ended").isZero();
+        }
         String verdict = printed.toString(StandardCharsets.UTF_8);
         System.out.print(verdict);
         assertThat(verdict).contains("settled: nothing moved for 5 s", ", 0 unanswered", "awaiting the waterfall 0 ·",
