@@ -18,10 +18,13 @@ import java.time.InstantSource;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -159,6 +162,43 @@ public final class Settle {
         }
     }
 
+    /**
+     * How long the waterfall has left, from how fast margin-service's scopes awaiting it were released over the last
+     * {@link #WINDOW}: what an operator waiting on a large cascade wants to know. Nothing to say while the count has
+     * not fallen over the window (it rises first, as shortfalls arrive faster than the fund settles them). Pure: the
+     * time of each reading is given.
+     */
+    static final class Remaining {
+        static final Duration WINDOW = Duration.ofMinutes(5);
+        private final Deque<Sample> samples = new ArrayDeque<>();
+
+        private record Sample(Instant at, long awaiting) {
+        }
+
+        /** Takes the reading made at {@code at}; the estimate, or empty. */
+        Optional<String> after(Reading reading, Instant at) {
+            samples.addLast(new Sample(at, reading.scopesAwaitingWaterfall()));
+            // the base is the last reading at least a window old, or the first while there is none
+            Instant windowStart = at.minus(WINDOW);
+            while (samples.size() > 1 && !secondOf(samples).at().isAfter(windowStart)) {
+                samples.removeFirst();
+            }
+            Sample base = samples.peekFirst();
+            long released = base.awaiting() - reading.scopesAwaitingWaterfall();
+            double minutes = Duration.between(base.at(), at).toMillis() / 60_000.0;
+            if (released <= 0 || minutes <= 0 || reading.scopesAwaitingWaterfall() == 0) {
+                return Optional.empty();
+            }
+            double perMinute = released / minutes;
+            return Optional.of(String.format("the waterfall released %,.0f scopes a minute over the last %.1f min:"
+                    + " ~%.0f min to go", perMinute, minutes, Math.ceil(reading.scopesAwaitingWaterfall() / perMinute)));
+        }
+
+        private static Sample secondOf(Deque<Sample> samples) {
+            return samples.stream().skip(1).findFirst().orElseThrow();
+        }
+    }
+
     /** How the platform is read; the running platform's in {@link #of}, another in tests. */
     interface Platform {
         Reading read() throws Exception;
@@ -193,6 +233,7 @@ public final class Settle {
                     + " quiet period, got every " + every + ", quiet " + quiet + ", timeout " + timeout);
         }
         Quiescence quiescence = new Quiescence(quiet);
+        Remaining remaining = new Remaining();
         Instant started = null;
         Instant deadline = null;
         Reading before = null;
@@ -219,6 +260,7 @@ public final class Settle {
                 continue;
             }
             out.printf("%s  %s%n", time, reading.line(before));
+            remaining.after(reading, at).ifPresent(estimate -> out.printf("          %s%n", estimate));
             before = reading;
             if (quiescence.settled(reading, at)) {
                 out.printf("settled: nothing moved for %d s (%d s after the first reading)%n", quiet.toSeconds(),

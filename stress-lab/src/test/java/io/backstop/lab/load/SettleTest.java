@@ -190,4 +190,33 @@ class SettleTest {
         assertThat(List.of(Settle.SOUND, Settle.UNSOUND, Settle.NOT_SETTLED)).doesNotHaveDuplicates()
                 .doesNotContain(2); // 2 is the CLI's refusal of its options
     }
+
+    @Test
+    void theTimeLeftIsEstimatedFromTheScopesReleasedOverTheLastFiveMinutesOnly() {
+        Settle.Remaining remaining = new Settle.Remaining();
+        Instant at = Instant.parse("2026-12-07T12:00:00Z");
+        // shortfalls arrive faster than the fund settles them: the count rises, nothing to say
+        for (long awaiting = 1_000; awaiting <= 10_000; awaiting += 1_000) {
+            assertThat(remaining.after(awaiting(awaiting), at)).isEmpty();
+            at = at.plusSeconds(10);
+        }
+        // then 1,000 released a reading (6,000 a minute) for 5 minutes
+        long awaiting = 10_000 + 30 * 1_000;
+        java.util.Optional<String> estimate = java.util.Optional.empty();
+        for (int i = 0; i < 31; i++, awaiting -= 1_000, at = at.plusSeconds(10)) {
+            estimate = remaining.after(awaiting(awaiting), at);
+        }
+        assertThat(estimate).contains("the waterfall released 6,000 scopes a minute over the last 5.0 min: ~2 min to go");
+        // then 100 a reading (600 a minute), from 9,000 to 6,000: 5 minutes on, the fast part is out of the window
+        for (awaiting = 9_000; awaiting >= 6_000; awaiting -= 100, at = at.plusSeconds(10)) {
+            estimate = remaining.after(awaiting(awaiting), at);
+        }
+        assertThat(estimate).contains("the waterfall released 600 scopes a minute over the last 5.0 min: ~10 min to go");
+        // none left: nothing to estimate
+        assertThat(remaining.after(awaiting(0), at.plusSeconds(10))).isEmpty();
+    }
+
+    private static Settle.Reading awaiting(long scopes) {
+        return new Settle.Reading(0, 0, 1_200, 300, 900, 0, scopes, 0, 0);
+    }
 }
