@@ -91,10 +91,6 @@ final class MarkFeed implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        try {
-            thread.join(5000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SimulatedExchange.awaitEnd(thread);
     }
 }

@@ -175,14 +175,19 @@ public final class SimulatedExchange implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        awaitEnd(thread);
+        producer.close();
+        if (feed != null) {
+            feed.close();
+        }
+    }
+
+    /** Waits up to 5 s for a thread told to stop (it closes its consumer on the way out). */
+    static void awaitEnd(Thread thread) {
         try {
             thread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        producer.close();
-        if (feed != null) {
-            feed.close();
         }
     }
 }
