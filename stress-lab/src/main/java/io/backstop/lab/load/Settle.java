@@ -37,14 +37,14 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@code ./backstop settle}: waits until the running platform has finished what a cascade started, then checks that
- * every liquidation and every shortfall was carried to its end on both sides: no liquidation open, every ADL request
- * of the fund answered by margin-service, no account scope still leased awaiting the waterfall, and nothing
- * dead-lettered. An ADL leg applied on one side only (its counterparty closed, its bankrupt side refused) leaves its
+ * every liquidation and every shortfall was carried to its end on both sides: no liquidation open, no order of the
+ * fund unwinding what it took over left unanswered, every ADL request of the fund answered by margin-service, no
+ * account scope still leased awaiting the waterfall, and nothing dead-lettered. An ADL leg applied on one side only (its counterparty closed, its bankrupt side refused) leaves its
  * scope awaiting the waterfall for ever, so this is the check that shows it; a replay's own checks cannot when its
  * cascade has no shortfall.
  *
  * <p>The platform has finished when none of the readings has moved for {@code quiet} (the liquidations open and
- * ended and their open orders, the fund's waterfalls and ADL requests, the scopes awaiting the waterfall, the dead
+ * ended and their open orders, the fund's open orders, its waterfalls and ADL requests, the scopes awaiting the waterfall, the dead
  * letters) and the services have consumed every record. A reading is printed every {@code every}, with what moved
  * since the one before.
  */
@@ -66,6 +66,7 @@ public final class Settle {
      * @param liquidationsOpen        liquidation-service's liquidations QUEUED or ACTIVE
      * @param ordersOpen              their orders sent to the exchange and not answered yet (no execution, no
      *                                cancellation)
+     * @param fundOrdersOpen          the fund's orders unwinding what it took over, sent and not answered yet
      * @param liquidationsEnded       its liquidations ended (completed, recovered, shortfall)
      * @param waterfalls              the fund's waterfalls, one per shortfall it applied
      * @param adlRequests             the ADL legs the fund asked margin-service to close
@@ -80,7 +81,8 @@ public final class Settle {
      *                                partition (a transactional consumer's committed offset stops before the marker
      *                                that closed the last transaction it read)
      */
-    public record Reading(long liquidationsOpen, long ordersOpen, long liquidationsEnded, long waterfalls,
+    public record Reading(long liquidationsOpen, long ordersOpen, long fundOrdersOpen, long liquidationsEnded,
+                          long waterfalls,
                           long adlRequests, long adlUnanswered, long scopesAwaitingWaterfall, long deadLetters,
                           long unconsumed) {
 
@@ -91,6 +93,11 @@ public final class Settle {
                 problems.add(String.format("%,d liquidations still open (liquidation-service)%s", liquidationsOpen,
                         ordersOpen == 0 ? "" : String.format(", waiting on %,d orders no exchange has answered (is"
                                 + " one connected? in the lab, load --exchange and settle --exchange run one)", ordersOpen)));
+            }
+            if (fundOrdersOpen > 0) {
+                problems.add(String.format("%,d of the fund's orders unwinding what it took over unanswered"
+                        + " (insurance-fund-service; is an exchange connected? in the lab, settle --exchange runs one)",
+                        fundOrdersOpen));
             }
             if (adlUnanswered > 0) {
                 problems.add(String.format("%,d ADL requests the fund has no answer to (margin-service applies them,"
@@ -109,12 +116,14 @@ public final class Settle {
 
         /** The reading on one line, with what moved since {@code before} (null for the first). */
         String line(Reading before) {
-            return String.format("liquidations %s ended, %s open (%s orders open) · waterfalls %s"
+            return String.format("liquidations %s ended, %s open (%s orders open) · the fund's orders open %s"
+                            + " · waterfalls %s"
                             + " · ADL requests %s, %s unanswered · scopes awaiting the waterfall %s · dead letters %s"
                             + " · not consumed yet %s",
                     moved(liquidationsEnded, before == null ? null : before.liquidationsEnded),
                     moved(liquidationsOpen, before == null ? null : before.liquidationsOpen),
                     moved(ordersOpen, before == null ? null : before.ordersOpen),
+                    moved(fundOrdersOpen, before == null ? null : before.fundOrdersOpen),
                     moved(waterfalls, before == null ? null : before.waterfalls),
                     moved(adlRequests, before == null ? null : before.adlRequests),
                     moved(adlUnanswered, before == null ? null : before.adlUnanswered),
@@ -304,8 +313,8 @@ public final class Settle {
     private int verdict(Reading reading) throws Exception {
         List<String> problems = reading.problems();
         if (problems.isEmpty()) {
-            out.printf("SOUND: every liquidation ended, every ADL request answered, no scope awaiting the waterfall,"
-                    + " nothing dead-lettered (%,d liquidations, %,d waterfalls, %,d ADL legs)%n",
+            out.printf("SOUND: every liquidation ended, no order of the fund unanswered, every ADL request answered,"
+                    + " no scope awaiting the waterfall, nothing dead-lettered (%,d liquidations, %,d waterfalls, %,d ADL legs)%n",
                     reading.liquidationsEnded(), reading.waterfalls(), reading.adlRequests());
             return SOUND;
         }
@@ -335,6 +344,7 @@ public final class Settle {
         public Reading read() throws Exception {
             long open;
             long orders;
+            long fundOrders;
             long ended;
             long waterfalls;
             long requests;
@@ -348,6 +358,7 @@ public final class Settle {
                     ended = rs.getLong(2);
                 }
                 orders = single(s, "SELECT count(*) FROM liquidation.liquidation_order WHERE status = 'OPEN'");
+                fundOrders = single(s, "SELECT count(*) FROM insurance.fund_order WHERE status = 'OPEN'");
                 waterfalls = single(s, "SELECT count(*) FROM insurance.waterfall");
                 try (ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE NOT answered)"
                         + " FROM insurance.adl_request")) {
@@ -360,7 +371,7 @@ public final class Settle {
                         + settings.jdbcUrl() + ": " + e.getMessage(), e);
             }
             try (Admin admin = admin()) {
-                return new Reading(open, orders, ended, waterfalls, requests, unanswered,
+                return new Reading(open, orders, fundOrders, ended, waterfalls, requests, unanswered,
                         Math.round(margin.sum(AWAITING)),
                         deadLetterRecords(admin), unconsumed(admin));
             }
