@@ -383,7 +383,7 @@ public final class BackstopCli implements Callable<Integer> {
             }
             try (answering) {
                 System.out.println("liquidation orders answered by " + io.backstop.lab.exchange.MarkBook.DESCRIPTION);
-                int verdict = io.backstop.lab.load.Settle.of(settings, System.out).run(every, quiet, timeout);
+                int verdict = io.backstop.lab.load.Settle.of(settings, System.out).run(every, quiet, timeout, true);
                 System.out.printf("the exchange executed %,d liquidation orders%n", answering.executed());
                 return verdict;
             }

@@ -141,18 +141,24 @@ public final class Settle {
     /**
      * Whether the platform has settled, from its readings in turn: none has moved for {@code quiet}, and the services
      * have consumed every record (a transaction that works off a large poll for longer than the quiet period moves
-     * no reading meanwhile, but its records are not consumed yet). Pure: the time of each reading is given.
+     * no reading meanwhile, but its records are not consumed yet). While an exchange answers the orders, an order
+     * still open is work in progress too: one sent before the exchange started is answered only once its owner asks
+     * about it, after its order timeout (30 s), however quiet the platform is meanwhile. Pure: the time of each
+     * reading is given.
      */
     static final class Quiescence {
         private final Duration quiet;
+        private final boolean ordersAnswered;
         private Reading last;
         private Instant unchangedSince;
 
-        Quiescence(Duration quiet) {
+        /** @param ordersAnswered whether an exchange answers the orders (then none may be open once settled) */
+        Quiescence(Duration quiet, boolean ordersAnswered) {
             if (quiet.isNegative() || quiet.isZero()) {
                 throw new IllegalArgumentException("the quiet period must be positive, got " + quiet);
             }
             this.quiet = quiet;
+            this.ordersAnswered = ordersAnswered;
         }
 
         /** A reading could not be made: what was read before says nothing about now. */
@@ -167,7 +173,8 @@ public final class Settle {
                 unchangedSince = at;
                 return false;
             }
-            return reading.unconsumed() == 0 && !at.isBefore(unchangedSince.plus(quiet));
+            boolean ordersDone = !ordersAnswered || reading.ordersOpen() == 0 && reading.fundOrdersOpen() == 0;
+            return reading.unconsumed() == 0 && ordersDone && !at.isBefore(unchangedSince.plus(quiet));
         }
     }
 
@@ -234,14 +241,23 @@ public final class Settle {
 
     /**
      * Reads every {@code every} until nothing has moved for {@code quiet}, then prints the verdict; gives up after
-     * {@code timeout}. Returns {@link #SOUND}, {@link #UNSOUND} or {@link #NOT_SETTLED}.
+     * {@code timeout}. Returns {@link #SOUND}, {@link #UNSOUND} or {@link #NOT_SETTLED}. No exchange answers the
+     * orders: those left open are named in the verdict.
      */
     public int run(Duration every, Duration quiet, Duration timeout) throws Exception {
+        return run(every, quiet, timeout, false);
+    }
+
+    /**
+     * As {@link #run(Duration, Duration, Duration)}; with {@code ordersAnswered} (an exchange answers the orders, as
+     * {@code --exchange}'s), the platform has not settled while an order is still open.
+     */
+    public int run(Duration every, Duration quiet, Duration timeout, boolean ordersAnswered) throws Exception {
         if (every.isNegative() || every.isZero() || timeout.compareTo(quiet) < 0) {
             throw new IllegalArgumentException("the reading interval must be positive and the timeout at least the"
                     + " quiet period, got every " + every + ", quiet " + quiet + ", timeout " + timeout);
         }
-        Quiescence quiescence = new Quiescence(quiet);
+        Quiescence quiescence = new Quiescence(quiet, ordersAnswered);
         Remaining remaining = new Remaining();
         Instant started = null;
         Instant deadline = null;

@@ -60,6 +60,11 @@ class SettleTest {
     private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
 
     private int settle(Settle.Platform platform, Duration quiet, Duration timeout) throws Exception {
+        return settle(platform, quiet, timeout, false);
+    }
+
+    private int settle(Settle.Platform platform, Duration quiet, Duration timeout, boolean ordersAnswered)
+            throws Exception {
         // a clock that moves 10 s each time it is read: one reading every 10 s, without waiting for them
         Instant[] now = {Instant.parse("2026-12-07T12:00:00Z")};
         InstantSource steps = () -> {
@@ -68,7 +73,7 @@ class SettleTest {
             return at;
         };
         return new Settle(platform, new PrintStream(printed, true, StandardCharsets.UTF_8), steps)
-                .run(EVERY, quiet, timeout);
+                .run(EVERY, quiet, timeout, ordersAnswered);
     }
 
     private String printed() {
@@ -161,6 +166,23 @@ class SettleTest {
     }
 
     @Test
+    void whileAnExchangeAnswersAnOrderStillOpenIsWorkInProgressHoweverQuietThePlatformIs() throws Exception {
+        // the fund's order sent before the exchange started: answered once the fund asks about it, 30 s on
+        Settle.Reading waiting = new Settle.Reading(0, 0, 1, 1_200, 300, 900, 0, 0, 0, 0);
+        Scripted answered = new Scripted(waiting, waiting, waiting, waiting, waiting, waiting, SOUND);
+
+        assertThat(settle(answered, Duration.ofSeconds(20), Duration.ofMinutes(5), true)).isEqualTo(Settle.SOUND);
+        // six readings with the order open (50 s), then the answer and the quiet period again
+        assertThat(answered.reads).isEqualTo(9);
+
+        // without an exchange the same quiet platform has settled, and the order is what it left undone
+        Scripted unanswered = new Scripted(waiting);
+        assertThat(settle(unanswered, Duration.ofSeconds(20), Duration.ofMinutes(5))).isEqualTo(Settle.UNSOUND);
+        assertThat(unanswered.reads).isEqualTo(3);
+        assertThat(printed()).contains("1 of the fund's orders unwinding what it took over unanswered");
+    }
+
+    @Test
     void theReadingsOwnProblemsNameEachThingLeftUndone() {
         assertThat(SOUND.problems()).isEmpty();
         assertThat(new Settle.Reading(3, 0, 0, 0, 0, 0, 0, 0, 0, 0).problems())
@@ -188,7 +210,7 @@ class SettleTest {
 
     @Test
     void aQuietPeriodOrIntervalThatCouldNeverEndIsRefused() {
-        assertThatThrownBy(() -> new Settle.Quiescence(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settle.Quiescence(Duration.ZERO, false)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> settle(new Scripted(SOUND), Duration.ofSeconds(30), Duration.ofSeconds(10)))
                 .hasMessageContaining("the timeout at least the quiet period");
         assertThat(List.of(Settle.SOUND, Settle.UNSOUND, Settle.NOT_SETTLED)).doesNotHaveDuplicates()

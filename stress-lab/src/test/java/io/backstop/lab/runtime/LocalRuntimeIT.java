@@ -375,7 +375,8 @@ class LocalRuntimeIT {
         try (io.backstop.lab.exchange.SimulatedExchange exchange = io.backstop.lab.exchange.SimulatedExchange
                 .startFollowingMarks(settings.kafkaBootstrap(), Duration.ofSeconds(60))) {
             exit = io.backstop.lab.load.Settle.of(settings, new java.io.PrintStream(printed, true,
-                    StandardCharsets.UTF_8)).run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120));
+                    StandardCharsets.UTF_8)).run(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120),
+                    true);
             System.out.printf("the exchange answered %d orders while settle waited%n", exchange.executed());
         }
         String verdict = printed.toString(StandardCharsets.UTF_8);
