@@ -55,10 +55,7 @@ final class MarkFeed implements AutoCloseable {
         try {
             while (running) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (record.value() != null && json.decode(Topic.ORACLE_PRICES, record.key(), record.value()).payload()
-                            instanceof OraclePricePublished price) {
-                        book.quote(price);
-                    }
+                    quote(record);
                 }
                 if (!caughtUp) {
                     caughtUp = startEnds.entrySet().stream()
@@ -69,6 +66,21 @@ final class MarkFeed implements AutoCloseable {
             failure = e;
         } finally {
             consumer.close();
+        }
+    }
+
+    /** A price to the book; anything else on the topic (not an event of it, an outside producer's) is skipped. */
+    private void quote(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return;
+        }
+        try {
+            if (json.decode(Topic.ORACLE_PRICES, record.key(), record.value()).payload()
+                    instanceof OraclePricePublished price) {
+                book.quote(price);
+            }
+        } catch (RuntimeException notAPrice) {
+            // the services dead-letter such a record; the exchange only quotes from the prices it can read
         }
     }
 

@@ -39,14 +39,14 @@ import org.apache.kafka.common.TopicPartition;
  * {@code ./backstop settle}: waits until the running platform has finished what a cascade started, then checks that
  * every liquidation and every shortfall was carried to its end on both sides: no liquidation open, no order of the
  * fund unwinding what it took over left unanswered, every ADL request of the fund answered by margin-service, no
- * account scope still leased awaiting the waterfall, and nothing dead-lettered. An ADL leg applied on one side only (its counterparty closed, its bankrupt side refused) leaves its
- * scope awaiting the waterfall for ever, so this is the check that shows it; a replay's own checks cannot when its
- * cascade has no shortfall.
+ * account scope still leased awaiting the waterfall, and nothing dead-lettered. An ADL leg applied on one side only
+ * (its counterparty closed, its bankrupt side refused) leaves its scope awaiting the waterfall for ever, so this is
+ * the check that shows it; a replay's own checks cannot when its cascade has no shortfall.
  *
  * <p>The platform has finished when none of the readings has moved for {@code quiet} (the liquidations open and
- * ended and their open orders, the fund's open orders, its waterfalls and ADL requests, the scopes awaiting the waterfall, the dead
- * letters) and the services have consumed every record. A reading is printed every {@code every}, with what moved
- * since the one before.
+ * ended and their open orders, the fund's open orders, its waterfalls and ADL requests, the scopes awaiting the
+ * waterfall, the dead letters) and the services have consumed every record. A reading is printed every
+ * {@code every}, with what moved since the one before.
  */
 public final class Settle {
 
@@ -92,7 +92,8 @@ public final class Settle {
             if (liquidationsOpen > 0) {
                 problems.add(String.format("%,d liquidations still open (liquidation-service)%s", liquidationsOpen,
                         ordersOpen == 0 ? "" : String.format(", waiting on %,d orders no exchange has answered (is"
-                                + " one connected? in the lab, load --exchange and settle --exchange run one)", ordersOpen)));
+                                + " one connected? in the lab, load --exchange and settle --exchange run one)",
+                                ordersOpen)));
             }
             if (fundOrdersOpen > 0) {
                 problems.add(String.format("%,d of the fund's orders unwinding what it took over unanswered"
@@ -207,7 +208,8 @@ public final class Settle {
             }
             double perMinute = released / minutes;
             return Optional.of(String.format("the waterfall released %,.0f scopes a minute over the last %.1f min:"
-                    + " ~%.0f min to go", perMinute, minutes, Math.ceil(reading.scopesAwaitingWaterfall() / perMinute)));
+                    + " ~%.0f min to go", perMinute, minutes,
+                    Math.ceil(reading.scopesAwaitingWaterfall() / perMinute)));
         }
 
         private static Sample secondOf(Deque<Sample> samples) {
@@ -330,7 +332,8 @@ public final class Settle {
         List<String> problems = reading.problems();
         if (problems.isEmpty()) {
             out.printf("SOUND: every liquidation ended, no order of the fund unanswered, every ADL request answered,"
-                    + " no scope awaiting the waterfall, nothing dead-lettered (%,d liquidations, %,d waterfalls, %,d ADL legs)%n",
+                    + " no scope awaiting the waterfall, nothing dead-lettered (%,d liquidations, %,d waterfalls,"
+                    + " %,d ADL legs)%n",
                     reading.liquidationsEnded(), reading.waterfalls(), reading.adlRequests());
             return SOUND;
         }

@@ -113,8 +113,8 @@ class SettleTest {
 
     @Test
     void deadLettersAreNotSoundAndTheVerdictCountsThemByTopicReasonAndService() throws Exception {
-        int exit = settle(new Scripted(new Settle.Reading(0, 0, 0, 1_200, 300, 900, 0, 0, 4, 0)), Duration.ofSeconds(20),
-                Duration.ofMinutes(10));
+        int exit = settle(new Scripted(new Settle.Reading(0, 0, 0, 1_200, 300, 900, 0, 0, 4, 0)),
+                Duration.ofSeconds(20), Duration.ofMinutes(10));
 
         assertThat(exit).isEqualTo(Settle.UNSOUND);
         assertThat(printed()).contains("events dead-lettered (./backstop dead-letters lists them)",
@@ -210,7 +210,8 @@ class SettleTest {
 
     @Test
     void aQuietPeriodOrIntervalThatCouldNeverEndIsRefused() {
-        assertThatThrownBy(() -> new Settle.Quiescence(Duration.ZERO, false)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Settle.Quiescence(Duration.ZERO, false))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> settle(new Scripted(SOUND), Duration.ofSeconds(30), Duration.ofSeconds(10)))
                 .hasMessageContaining("the timeout at least the quiet period");
         assertThat(List.of(Settle.SOUND, Settle.UNSOUND, Settle.NOT_SETTLED)).doesNotHaveDuplicates()
@@ -232,12 +233,14 @@ class SettleTest {
         for (int i = 0; i < 31; i++, awaiting -= 1_000, at = at.plusSeconds(10)) {
             estimate = remaining.after(awaiting(awaiting), at);
         }
-        assertThat(estimate).contains("the waterfall released 6,000 scopes a minute over the last 5.0 min: ~2 min to go");
+        assertThat(estimate).contains(
+                "the waterfall released 6,000 scopes a minute over the last 5.0 min: ~2 min to go");
         // then 100 a reading (600 a minute), from 9,000 to 6,000: 5 minutes on, the fast part is out of the window
         for (awaiting = 9_000; awaiting >= 6_000; awaiting -= 100, at = at.plusSeconds(10)) {
             estimate = remaining.after(awaiting(awaiting), at);
         }
-        assertThat(estimate).contains("the waterfall released 600 scopes a minute over the last 5.0 min: ~10 min to go");
+        assertThat(estimate).contains(
+                "the waterfall released 600 scopes a minute over the last 5.0 min: ~10 min to go");
         // none left: nothing to estimate
         assertThat(remaining.after(awaiting(0), at.plusSeconds(10))).isEmpty();
     }
