@@ -82,9 +82,8 @@ public final class Settle {
      *                                that closed the last transaction it read)
      */
     public record Reading(long liquidationsOpen, long ordersOpen, long fundOrdersOpen, long liquidationsEnded,
-                          long waterfalls,
-                          long adlRequests, long adlUnanswered, long scopesAwaitingWaterfall, long deadLetters,
-                          long unconsumed) {
+                          long waterfalls, long adlRequests, long adlUnanswered, long scopesAwaitingWaterfall,
+                          long deadLetters, long unconsumed) {
 
         /** What a settled platform has left undone or done on one side only; empty when every check holds. */
         public List<String> problems() {
@@ -118,9 +117,8 @@ public final class Settle {
         /** The reading on one line, with what moved since {@code before} (null for the first). */
         String line(Reading before) {
             return String.format("liquidations %s ended, %s open (%s orders open) · the fund's orders open %s"
-                            + " · waterfalls %s"
-                            + " · ADL requests %s, %s unanswered · scopes awaiting the waterfall %s · dead letters %s"
-                            + " · not consumed yet %s",
+                            + " · waterfalls %s · ADL requests %s, %s unanswered · scopes awaiting the waterfall %s"
+                            + " · dead letters %s · not consumed yet %s",
                     moved(liquidationsEnded, before == null ? null : before.liquidationsEnded),
                     moved(liquidationsOpen, before == null ? null : before.liquidationsOpen),
                     moved(ordersOpen, before == null ? null : before.ordersOpen),
@@ -391,8 +389,7 @@ public final class Settle {
             }
             try (Admin admin = admin()) {
                 return new Reading(open, orders, fundOrders, ended, waterfalls, requests, unanswered,
-                        Math.round(margin.sum(AWAITING)),
-                        deadLetterRecords(admin), unconsumed(admin));
+                        Math.round(margin.sum(AWAITING)), deadLetterRecords(admin), unconsumed(admin));
             }
         }
 
