@@ -16,12 +16,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,15 @@ final class HeldAccounts {
      */
     private final Set<String> backlog = new LinkedHashSet<>(); // only accounts held: forget and drop take theirs out
     private volatile int backlogSize;
+    /**
+     * Accounts held that were not valued at every price they need: valued while one was missing, or not valued since
+     * they were created here. Only they can need a symbol's first price: an account valued at all its prices had that
+     * symbol's already, and a takeover's accounts wait in the backlog. So a first price looks at them, in the order
+     * they were recorded, not at every account held: a takeover of 1.6M accounts meets its first prices a few symbols
+     * a round, and a pass over every account for each cost the engine about half a second of CPU a symbol
+     * (docs/capacity.md, <i>Commands answered while a shocked base is marked</i>).
+     */
+    private final Set<String> unvalued = new LinkedHashSet<>();
     /**
      * Accounts with a call held by the breaker (a scope below maintenance on prices not trusted), by id: the only ones
      * a symbol's return to trusted prices can change. Kept sorted as reviews decide, so that a flapping feed costs the
@@ -99,6 +110,7 @@ final class HeldAccounts {
     /** A new account, held from now on (its batch publishes it once committed). */
     void create(Account account) {
         accounts.put(account.id(), account);
+        unvalued.add(account.id());
     }
 
     /** Whether any price has been applied yet (before one, a review decides nothing). */
@@ -119,6 +131,7 @@ final class HeldAccounts {
     void reviewed(Batch batch, AccountReviewer.Reviewed reviewed) {
         Account account = reviewed.account();
         AccountRisk risk = reviewed.review().risk();
+        valued(account.id(), risk);
         reads.flag(account, screen.register(account, risk, reads.prices()), risk);
         if (reviewed.changedAccount()) {
             batch.changed(account, false);
@@ -148,10 +161,12 @@ final class HeldAccounts {
         Set<String> toReview = new LinkedHashSet<>();
         screen.price(quote, toReview::add);
         if (previous == null) {
-            // a takeover's accounts wait already (all of them, after a restart): only the others are looked at
-            if (backlog.size() < accounts.size()) {
-                for (Account account : accounts.values()) {
-                    if (!backlog.contains(account.id()) && exposed(account, quote.symbol())) {
+            // a takeover's accounts wait already; of the others, only those not valued at every price can need it
+            for (Iterator<String> ids = unvalued.iterator(); ids.hasNext(); ) {
+                Account account = accounts.get(ids.next());
+                if (account == null || exposed(account, quote.symbol())) {
+                    ids.remove(); // its review records it again if a price is still missing
+                    if (account != null) {
                         backlog.add(account.id());
                     }
                 }
@@ -191,18 +206,38 @@ final class HeldAccounts {
      * would decide nothing for it; every other account is reviewed exactly. The rest wait for the next round.
      */
     void reviewBacklog(Batch batch, int limit) {
+        reviewBacklog(batch, limit, () -> false);
+    }
+
+    /** How many backlogged accounts a round takes between two looks at its time: at least these, whatever the time. */
+    static final int TAKEN_PER_LOOK = 256;
+
+    /**
+     * As {@link #reviewBacklog(Batch, int)}, and stops early once {@code outOfTime} says the round has had its time,
+     * looked at every {@link #TAKEN_PER_LOOK} accounts taken: on a machine short of CPU a slice of the limit's size
+     * takes seconds, and commands wait for the round to commit. Which accounts a round takes changes no decision, only
+     * when each is made; on simulated time nothing stops a round early.
+     */
+    void reviewBacklog(Batch batch, int limit, BooleanSupplier outOfTime) {
         if (backlog.isEmpty() || !priced()) {
             return;
         }
         long taken = (long) limit * SCREENED_PER_REVIEW;
         var ids = backlog.iterator();
-        for (int reviewed = 0; reviewed < limit && taken > 0 && ids.hasNext(); taken--) {
+        for (int reviewed = 0, sinceLook = 0; reviewed < limit && taken > 0 && ids.hasNext(); taken--) {
+            if (++sinceLook > TAKEN_PER_LOOK) {
+                if (outOfTime.getAsBoolean()) {
+                    break;
+                }
+                sinceLook = 1;
+            }
             Account account = accounts.get(ids.next());
             ids.remove();
             if (account == null) {
                 continue;
             }
             if (storedHealthy(account) && screen.registerIfClearlyHealthy(account, reads.prices())) {
+                unvalued.remove(account.id()); // registered only when every price it needs is known
                 reads.unflag(account.id());
                 screened.increment();
             } else {
@@ -211,6 +246,25 @@ final class HeldAccounts {
             }
         }
         backlogSize = backlog.size();
+    }
+
+    /** Records whether the account was valued at every price it needs (see {@link #unvalued}). */
+    private void valued(String accountId, AccountRisk risk) {
+        if (!risk.priced()) {
+            unvalued.add(accountId);
+        } else if (!unvalued.isEmpty()) {
+            unvalued.remove(accountId);
+        }
+    }
+
+    /** How many accounts held were not valued at every price they need: what a symbol's first price looks at. */
+    int unvaluedSize() {
+        return unvalued.size();
+    }
+
+    /** The accounts waiting in the backlog, oldest first (a copy; for tests). */
+    List<String> backlogIds() {
+        return new ArrayList<>(backlog);
     }
 
     /** Every scope of the account is stored {@code HEALTHY}: no call open, held or waiting for the waterfall. */
@@ -277,6 +331,7 @@ final class HeldAccounts {
             reads.unpublish(id);
             screen.forget(id);
             heldCalls.remove(id);
+            unvalued.remove(id);
             backlog.remove(id); // reloaded, it is reviewed in a round of its own (AccountEngine.reviewed)
         }
         backlogSize = backlog.size();
@@ -288,6 +343,7 @@ final class HeldAccounts {
             accounts.put(account.id(), account);
             reads.publish(account);
             AccountRisk risk = calculator.assess(account, reads.prices());
+            valued(account.id(), risk);
             reads.flag(account, screen.register(account, risk, reads.prices()), risk);
         }
         created.forEach(id -> {
@@ -305,6 +361,7 @@ final class HeldAccounts {
         reads.unpublish(accountId);
         screen.forget(accountId);
         heldCalls.remove(accountId);
+        unvalued.remove(accountId);
         backlog.remove(accountId);
         backlogSize = backlog.size();
         snapshots.forget(accountId);
