@@ -35,6 +35,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -65,12 +66,13 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
      */
     static final int REVIEWS_PER_ROUND = 5_000;
     /**
-     * How long a round may work off the backlog on live time, from the round's start: on two cores shared with the
-     * rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a command queued behind it waited for
-     * that round and its own, past its 30 s (docs/capacity.md, <i>Commands answered while a shocked base is
-     * marked</i>). A round then commits, and the commands and fills queued meanwhile join the next one.
+     * How long a round may review on live time, from the round's start: the accounts a price's screen named, then the
+     * backlog. On two cores shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a
+     * command queued behind it waited for that round and its own, past its 30 s (docs/capacity.md, <i>Commands
+     * answered while a shocked base is marked</i>). A round then commits, and the commands and fills queued meanwhile
+     * join the next one; the accounts left wait, the named ones first. On simulated time a round reviews them all.
      */
-    static final Duration BACKLOG_TIME_PER_ROUND = Duration.ofMillis(100);
+    static final Duration REVIEW_TIME_PER_ROUND = Duration.ofMillis(100);
     /** What a caller the engine could not serve is told to wait before asking again. */
     private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
 
@@ -128,7 +130,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 .description("Account changes waiting for the engine").register(meters);
         Gauge.builder("backstop.margin.reviews.pending", held, HeldAccounts::backlogSize)
                 .description("Accounts waiting for a full review after a takeover or a symbol's first or changed"
-                        + " price status").register(meters);
+                        + " price status, or named by a price's screen and not reviewed yet").register(meters);
     }
 
     /** Whether batches are being committed: for readiness and liveness. */
@@ -195,7 +197,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
      * Applies every pending price, in symbol order, before re-marking any: an account exposed to several of
      * them is reviewed at all of the newest prices, never at a mix of new and old.
      */
-    private void applyPendingPrices(Batch batch) {
+    private void applyPendingPrices(Batch batch, BooleanSupplier outOfTime) {
         List<PendingPrice> applied = new ArrayList<>();
         for (String symbol : new TreeSet<>(pendingPrices.keySet())) {
             PendingPrice latest = pendingPrices.remove(symbol);
@@ -208,7 +210,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             try (EventTracing.Scope traced = tracing.continuing(price.traceParent(), "remark")) {
                 traced.tag("backstop.symbol", price.quote().symbol());
                 int before = batch.events.size();
-                held.remark(price.quote(), batch);
+                held.remark(price.quote(), batch, outOfTime);
                 batch.traced(before, tracing.traceParent());
             }
         }
@@ -291,12 +293,14 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // the database is likely down: do not spin
             return;
         }
+        long until = start + REVIEW_TIME_PER_ROUND.toNanos();
+        BooleanSupplier outOfTime = simulated() ? () -> false : () -> System.nanoTime() - until > 0;
         Batch batch = new Batch(held);
         List<Object> results = new ArrayList<>(tasks.size());
         List<Throwable> failures = new ArrayList<>(tasks.size());
         RuntimeException aborted = null;
         try {
-            applyPendingPrices(batch);
+            applyPendingPrices(batch, outOfTime);
         } catch (RuntimeException e) {
             log.error("re-marking failed; the batch is rolled back and retried", e);
             aborted = e;
@@ -328,12 +332,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             try {
                 // after the tasks, so that a takeover's accounts start in its own round; on simulated time the whole
                 // backlog in this round, so that outcomes do not depend on the size of a slice
-                if (simulated()) {
-                    held.reviewBacklog(batch, Integer.MAX_VALUE);
-                } else {
-                    long until = start + BACKLOG_TIME_PER_ROUND.toNanos();
-                    held.reviewBacklog(batch, REVIEWS_PER_ROUND, () -> System.nanoTime() - until > 0);
-                }
+                held.reviewBacklog(batch, simulated() ? Integer.MAX_VALUE : REVIEWS_PER_ROUND, outOfTime);
             } catch (RuntimeException e) {
                 log.error("reviewing backlogged accounts failed; the batch is rolled back and retried", e);
                 aborted = e;

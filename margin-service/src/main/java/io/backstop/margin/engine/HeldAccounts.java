@@ -51,6 +51,13 @@ final class HeldAccounts {
      * several first prices is reviewed once, at all of them.
      */
     private final Set<String> backlog = new LinkedHashSet<>(); // only accounts held: forget and drop take theirs out
+    /**
+     * Accounts a price's screen named (a scope's band moved) that a live round had no time left to review: reviewed
+     * first in the next rounds, oldest first, before any of the backlog. A cascade's price names hundreds of
+     * thousands at once, and reviewing them all in one round kept commands waiting for tens of seconds and every call
+     * of the price uncommitted until the last was decided; in slices, the first calls commit within a round.
+     */
+    private final Set<String> due = new LinkedHashSet<>();
     private volatile int backlogSize;
     /**
      * Accounts held that were not valued at every price they need: valued while one was missing, or not valued since
@@ -157,8 +164,16 @@ final class HeldAccounts {
      * feed therefore costs the calls it holds, not the accounts at risk.
      */
     void remark(Quote quote, Batch batch) {
+        remark(quote, batch, () -> false);
+    }
+
+    /**
+     * As {@link #remark(Quote, Batch)}, but the accounts the screen names are reviewed only while {@code outOfTime}
+     * says the round has time, looked at every {@link #TAKEN_PER_LOOK} reviews; the others wait in {@link #due}.
+     */
+    void remark(Quote quote, Batch batch, BooleanSupplier outOfTime) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
-        Set<String> toReview = new LinkedHashSet<>();
+        Set<String> toReview = due;
         screen.price(quote, toReview::add);
         if (previous == null) {
             // a takeover's accounts wait already; of the others, only those not valued at every price can need it
@@ -171,7 +186,7 @@ final class HeldAccounts {
                     }
                 }
             }
-            backlogSize = backlog.size();
+            counted();
         } else if (!previous.trusted() && quote.status().trusted()) {
             for (String id : heldCalls) {
                 Account account = accounts.get(id);
@@ -179,12 +194,26 @@ final class HeldAccounts {
                     backlog.add(id);
                 }
             }
-            backlogSize = backlog.size();
+            counted();
         }
-        log.debug("price {} {} {} seq {} -> review {}", quote.symbol(), quote.mark(), quote.status(), quote.sequence(),
-                toReview);
-        for (String id : toReview) {
-            Account account = accounts.get(id);
+        log.debug("price {} {} {} seq {} -> {} named by the screen, due", quote.symbol(), quote.mark(), quote.status(),
+                quote.sequence(), toReview.size());
+        reviewDue(batch, outOfTime);
+        counted();
+    }
+
+    /** Reviews the accounts {@link #due}, oldest first, while {@code outOfTime} says the round has time. */
+    private void reviewDue(Batch batch, BooleanSupplier outOfTime) {
+        int sinceLook = 0;
+        for (Iterator<String> ids = due.iterator(); ids.hasNext(); ) {
+            if (++sinceLook > TAKEN_PER_LOOK) {
+                if (outOfTime.getAsBoolean()) {
+                    return;
+                }
+                sinceLook = 1;
+            }
+            Account account = accounts.get(ids.next());
+            ids.remove();
             if (account != null) {
                 review(batch, account);
             }
@@ -219,7 +248,15 @@ final class HeldAccounts {
      * when each is made; on simulated time nothing stops a round early.
      */
     void reviewBacklog(Batch batch, int limit, BooleanSupplier outOfTime) {
+        if (!due.isEmpty()) {
+            reviewDue(batch, outOfTime);
+            if (!due.isEmpty()) {
+                counted();
+                return;
+            }
+        }
         if (backlog.isEmpty() || !priced()) {
+            counted();
             return;
         }
         long taken = (long) limit * SCREENED_PER_REVIEW;
@@ -245,7 +282,7 @@ final class HeldAccounts {
                 reviewed++;
             }
         }
-        backlogSize = backlog.size();
+        counted();
     }
 
     /** Records whether the account was valued at every price it needs (see {@link #unvalued}). */
@@ -277,14 +314,21 @@ final class HeldAccounts {
         return true;
     }
 
-    /** Accounts waiting in the backlog for a full review, as of the engine's last round (any thread). */
+    /**
+     * Accounts waiting for a full review, in the backlog or {@link #due} after a price named them, as of the engine's
+     * last round (any thread).
+     */
     int backlogSize() {
         return backlogSize;
     }
 
+    private void counted() {
+        backlogSize = backlog.size() + due.size();
+    }
+
     /** Whether the backlog holds accounts a round could review now. */
     boolean reviewsDue() {
-        return !backlog.isEmpty() && priced();
+        return !due.isEmpty() || !backlog.isEmpty() && priced();
     }
 
     /** Whether a collateral (other than the settlement asset) or a position of the account is priced by {@code symbol}. */
@@ -321,7 +365,7 @@ final class HeldAccounts {
         accounts.put(account.id(), account);
         reads.publish(account);
         backlog.add(account.id());
-        backlogSize = backlog.size();
+        counted();
     }
 
     /** A batch failed: its accounts are no longer held, until {@link #reloaded} holds them as stored. */
@@ -332,9 +376,10 @@ final class HeldAccounts {
             screen.forget(id);
             heldCalls.remove(id);
             unvalued.remove(id);
+            due.remove(id);
             backlog.remove(id); // reloaded, it is reviewed in a round of its own (AccountEngine.reviewed)
         }
-        backlogSize = backlog.size();
+        counted();
     }
 
     /** Holds the accounts reloaded after a failed batch; the accounts it created that were not stored are gone. */
@@ -362,8 +407,9 @@ final class HeldAccounts {
         screen.forget(accountId);
         heldCalls.remove(accountId);
         unvalued.remove(accountId);
+        due.remove(accountId);
         backlog.remove(accountId);
-        backlogSize = backlog.size();
+        counted();
         snapshots.forget(accountId);
     }
 }

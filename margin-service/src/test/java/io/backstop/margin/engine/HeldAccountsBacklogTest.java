@@ -20,11 +20,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
  * A takeover's accounts, and those a symbol's first price touches, are reviewed a slice at a time, oldest first,
- * once each however many first prices touched them, and only once a price is known. A status change sends back only
+ * once each however many first prices touched them, and only once a price is known. A live round stops reviewing once
+ * its time is up, and what a price named waits before the backlog. A status change sends back only
  * the calls the breaker held, when their prices are trusted again.
  */
 class HeldAccountsBacklogTest {
@@ -100,6 +102,56 @@ class HeldAccountsBacklogTest {
         reads.price(quote);
         held.remark(quote, crash);
         assertThat(calledAccounts(crash)).contains("safe");
+    }
+
+    @Test
+    void aRoundOutOfTimeStopsAtTheNextLookAndTheRestWaits() {
+        price("BTCUSDT", "60000");
+        int accounts = 3 * HeldAccounts.TAKEN_PER_LOOK + 10;
+        for (int i = 0; i < accounts; i++) {
+            held.loaded(withUsdt("h" + i, "200000"));
+        }
+        AtomicInteger looks = new AtomicInteger();
+
+        held.reviewBacklog(new Batch(held), 10_000, () -> looks.incrementAndGet() > 1);
+
+        assertThat(looks).as("looked after each slice, until told the time is up").hasValue(2);
+        assertThat(held.backlogSize()).as("two slices taken, the rest waits for the next round")
+                .isEqualTo(accounts - 2 * HeldAccounts.TAKEN_PER_LOOK);
+        held.reviewBacklog(new Batch(held), 10_000, () -> false);
+        assertThat(held.backlogSize()).as("with time left, the round takes what its limit allows").isZero();
+    }
+
+    @Test
+    void aPriceNamingMoreThanARoundHasTimeForLeavesTheRestDueBeforeTheBacklog() {
+        int accounts = 2 * HeldAccounts.TAKEN_PER_LOOK + 5;
+        for (int i = 0; i < accounts; i++) {
+            held.loaded(withUsdt(String.format("s%04d", i), "200000")); // far from maintenance at 60,000
+        }
+        price("BTCUSDT", "60000");
+        held.reviewBacklog(new Batch(held), accounts);
+        assertThat(held.backlogSize()).isZero();
+        held.loaded(leveragedLong("late")); // a takeover's account, waiting behind what the crash names
+
+        Batch crash = new Batch(held);
+        Quote quote = new Quote("BTCUSDT", new BigDecimal("40100"), new BigDecimal("40100"), PriceStatus.OK,
+                ++sequence, NOW);
+        reads.price(quote);
+        held.remark(quote, crash, () -> true);
+
+        assertThat(calledAccounts(crash)).as("one slice reviewed, oldest first, before the round's time is looked at")
+                .hasSize(HeldAccounts.TAKEN_PER_LOOK).startsWith("s0000", "s0001");
+        assertThat(held.backlogSize()).as("the rest named by the screen wait, counted with the backlog")
+                .isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK + 1);
+        assertThat(held.reviewsDue()).isTrue();
+
+        Batch next = new Batch(held);
+        held.reviewBacklog(next, 10, () -> false);
+        List<String> called = calledAccounts(next);
+        assertThat(called).as("the named accounts first, then the backlog's").hasSize(accounts - HeldAccounts
+                .TAKEN_PER_LOOK + 1).endsWith("late");
+        assertThat(called.get(0)).isEqualTo(String.format("s%04d", HeldAccounts.TAKEN_PER_LOOK));
+        assertThat(held.backlogSize()).isZero();
     }
 
     private double screened() {

@@ -23,13 +23,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
  * A symbol's first price sends to the backlog every account held that it can concern, as a pass over every account
- * held did, while looking only at the accounts not valued at every price they need. And a round stops taking from the
- * backlog once its time is up, a slice of {@link HeldAccounts#TAKEN_PER_LOOK} at a time.
+ * held did, while looking only at the accounts not valued at every price they need.
  */
 class HeldAccountsFirstPriceTest {
 
@@ -137,24 +135,6 @@ class HeldAccountsFirstPriceTest {
         ids.forEach(held::drop);
         assertThat(held.unvaluedSize()).as("dropped accounts leave nothing behind").isZero();
         return firstPrices;
-    }
-
-    @Test
-    void aRoundOutOfTimeStopsAtTheNextLookAndTheRestWaits() {
-        price("BTCUSDT", "60000");
-        int accounts = 3 * HeldAccounts.TAKEN_PER_LOOK + 10;
-        for (int i = 0; i < accounts; i++) {
-            held.loaded(account("h" + i, List.of(), List.of("BTCUSDT")));
-        }
-        AtomicInteger looks = new AtomicInteger();
-
-        held.reviewBacklog(new Batch(held), 10_000, () -> looks.incrementAndGet() > 1);
-
-        assertThat(looks).as("looked after each slice, until told the time is up").hasValue(2);
-        assertThat(held.backlogSize()).as("two slices taken, the rest waits for the next round")
-                .isEqualTo(accounts - 2 * HeldAccounts.TAKEN_PER_LOOK);
-        held.reviewBacklog(new Batch(held), 10_000, () -> false);
-        assertThat(held.backlogSize()).as("with time left, the round takes what its limit allows").isZero();
     }
 
     private void price(String symbol, String mark) {
