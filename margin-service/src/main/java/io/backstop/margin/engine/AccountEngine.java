@@ -66,13 +66,16 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
      */
     static final int REVIEWS_PER_ROUND = 5_000;
     /**
-     * How long a round may review on live time, from the round's start: the accounts a price's screen named, then the
-     * backlog. On two cores shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a
-     * command queued behind it waited for that round and its own, past its 30 s (docs/capacity.md, <i>Commands
-     * answered while a shocked base is marked</i>). A round then commits, and the commands and fills queued meanwhile
-     * join the next one; the accounts left wait, the named ones first. On simulated time a round reviews them all.
+     * How long a round may review on live time: the accounts a price's screen named, then the backlog, for this long
+     * from the round's start, and the backlog for at least as long as the round spent before it (on the prices and
+     * the tasks: the fills and ends of a cascade), so that reviews keep at least half of a busy engine. On two cores
+     * shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a command queued behind
+     * it waited for that round and its own, past its 30 s; 100 ms, with the tasks, left the backlog a sixth of the
+     * engine (docs/capacity.md, <i>Commands answered while a shocked base is marked</i>). A round then commits, and the
+     * commands and fills queued meanwhile join the next one; the accounts left wait, the named ones first. On
+     * simulated time a round reviews them all.
      */
-    static final Duration REVIEW_TIME_PER_ROUND = Duration.ofMillis(100);
+    static final Duration REVIEW_TIME_PER_ROUND = Duration.ofMillis(250);
     /** What a caller the engine could not serve is told to wait before asking again. */
     private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
 
@@ -332,7 +335,14 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             try {
                 // after the tasks, so that a takeover's accounts start in its own round; on simulated time the whole
                 // backlog in this round, so that outcomes do not depend on the size of a slice
-                held.reviewBacklog(batch, simulated() ? Integer.MAX_VALUE : REVIEWS_PER_ROUND, outOfTime);
+                if (simulated()) {
+                    held.reviewBacklog(batch, Integer.MAX_VALUE);
+                } else {
+                    long now = System.nanoTime();
+                    long asLongAgain = now + (now - start); // as long as the round spent before its backlog
+                    long backlogUntil = asLongAgain - until > 0 ? asLongAgain : until;
+                    held.reviewBacklog(batch, REVIEWS_PER_ROUND, () -> System.nanoTime() - backlogUntil > 0);
+                }
             } catch (RuntimeException e) {
                 log.error("reviewing backlogged accounts failed; the batch is rolled back and retried", e);
                 aborted = e;
