@@ -61,11 +61,12 @@ final class HeldAccounts {
     private volatile int backlogSize;
     /**
      * Accounts held that were not valued at every price they need: valued while one was missing, or not valued since
-     * they were created here. Only they can need a symbol's first price: an account valued at all its prices had that
-     * symbol's already, and a takeover's accounts wait in the backlog. So a first price looks at them, in the order
-     * they were recorded, not at every account held: a takeover of 1.6M accounts meets its first prices a few symbols
-     * a round, and a pass over every account for each cost the engine about half a second of CPU a symbol
-     * (docs/capacity.md, <i>Commands answered while a shocked base is marked</i>).
+     * they were created here; an account leaves once a review values it at every price it needs. Only they can need a
+     * symbol's first price: an account valued at all its prices had that symbol's already, and a takeover's accounts
+     * wait in the backlog. So a first price looks at them, in the order they were recorded, not at every account held:
+     * a takeover of 1.6M accounts meets its first prices a few symbols a round, and a pass over every account for each
+     * cost the engine about half a second of CPU a symbol (docs/capacity.md, <i>Commands answered while a shocked base
+     * is marked</i>).
      */
     private final Set<String> unvalued = new LinkedHashSet<>();
     /**
@@ -176,14 +177,15 @@ final class HeldAccounts {
         Set<String> toReview = due;
         screen.price(quote, toReview::add);
         if (previous == null) {
-            // a takeover's accounts wait already; of the others, only those not valued at every price can need it
+            // a takeover's accounts wait already; of the others, only those not valued at every price can need it.
+            // They stay recorded until a review values them, so they keep the order they were first recorded in: for
+            // accounts created here, the order of the accounts held, which a replay's decisions follow
             for (Iterator<String> ids = unvalued.iterator(); ids.hasNext(); ) {
                 Account account = accounts.get(ids.next());
-                if (account == null || exposed(account, quote.symbol())) {
-                    ids.remove(); // its review records it again if a price is still missing
-                    if (account != null) {
-                        backlog.add(account.id());
-                    }
+                if (account == null) {
+                    ids.remove();
+                } else if (exposed(account, quote.symbol())) {
+                    backlog.add(account.id());
                 }
             }
             counted();

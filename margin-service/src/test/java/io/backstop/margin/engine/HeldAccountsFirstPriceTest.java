@@ -75,6 +75,21 @@ class HeldAccountsFirstPriceTest {
         assertThat(held.backlogIds()).isEmpty();
     }
 
+    @Test
+    void accountsCreatedHereGoBackInTheOrderTheyAreHeldWhateverWasReviewedBetweenTwoFirstPrices() {
+        held.create(account("a", List.of("ETH"), List.of("BTCUSDT")));
+        held.create(account("b", List.of("ETH"), List.of()));
+        held.create(account("c", List.of("ETH"), List.of("BTCUSDT")));
+        price("BTCUSDT", "60000");
+        assertThat(held.backlogIds()).containsExactly("a", "c");
+        held.reviewBacklog(new Batch(held), 10); // valued without ETH: still not valued at every price
+
+        price("ETH", "3000");
+
+        assertThat(held.backlogIds()).as("as a pass over the accounts held would send them, which a replay follows")
+                .containsExactly("a", "b", "c");
+    }
+
     /**
      * Random sequences of what the engine does to its accounts (created, taken over, valued, worked off the backlog in
      * slices, dropped, re-priced), each first price checked against the rule it replaces: every account held, not in
