@@ -156,7 +156,8 @@ final class HeldAccounts {
 
     /**
      * Re-marks what a new price touches. The screen updates every exposed scope in doubles and names
-     * those whose band moved; only they are reviewed exactly, at once. A symbol seen for the first time puts all
+     * those whose band moved; only they are reviewed exactly, at once (here: all of them; on live time, as many as the
+     * round has time for, the rest first in the next rounds). A symbol seen for the first time puts all
      * its accounts in the backlog. A symbol trusted again puts there only the accounts exposed to it whose call is
      * held, in id order: they may now be called. Nothing else waits on a status change. A scope at or above
      * maintenance is decided by its equity alone, a leased one by the sign of its equity, and a scope that fell
