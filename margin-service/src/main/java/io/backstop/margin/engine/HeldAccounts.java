@@ -207,14 +207,8 @@ final class HeldAccounts {
 
     /** Reviews the accounts {@link #due}, oldest first, while {@code outOfTime} says the round has time. */
     private void reviewDue(Batch batch, BooleanSupplier outOfTime) {
-        int sinceLook = 0;
-        for (Iterator<String> ids = due.iterator(); ids.hasNext(); ) {
-            if (++sinceLook > TAKEN_PER_LOOK) {
-                if (outOfTime.getAsBoolean()) {
-                    return;
-                }
-                sinceLook = 1;
-            }
+        RoundTime time = new RoundTime(outOfTime);
+        for (Iterator<String> ids = due.iterator(); ids.hasNext() && !time.upAtNextAccount(); ) {
             Account account = accounts.get(ids.next());
             ids.remove();
             if (account != null) {
@@ -264,13 +258,8 @@ final class HeldAccounts {
         }
         long taken = (long) limit * SCREENED_PER_REVIEW;
         var ids = backlog.iterator();
-        for (int reviewed = 0, sinceLook = 0; reviewed < limit && taken > 0 && ids.hasNext(); taken--) {
-            if (++sinceLook > TAKEN_PER_LOOK) {
-                if (outOfTime.getAsBoolean()) {
-                    break;
-                }
-                sinceLook = 1;
-            }
+        RoundTime time = new RoundTime(outOfTime);
+        for (int reviewed = 0; reviewed < limit && taken > 0 && ids.hasNext() && !time.upAtNextAccount(); taken--) {
             Account account = accounts.get(ids.next());
             ids.remove();
             if (account == null) {
@@ -286,6 +275,25 @@ final class HeldAccounts {
             }
         }
         counted();
+    }
+
+    /** A round's time, looked at every {@link #TAKEN_PER_LOOK} accounts it takes. */
+    private static final class RoundTime {
+        private final BooleanSupplier outOfTime;
+        private int sinceLook;
+
+        RoundTime(BooleanSupplier outOfTime) {
+            this.outOfTime = outOfTime;
+        }
+
+        /** Whether the round is out of time before it takes one more account: asked only at every look's turn. */
+        boolean upAtNextAccount() {
+            if (++sinceLook <= TAKEN_PER_LOOK) {
+                return false;
+            }
+            sinceLook = 1;
+            return outOfTime.getAsBoolean();
+        }
     }
 
     /** Records whether the account was valued at every price it needs (see {@link #unvalued}). */
