@@ -175,8 +175,7 @@ final class HeldAccounts {
      */
     void remark(Quote quote, Batch batch, BooleanSupplier outOfTime) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
-        Set<String> toReview = due;
-        screen.price(quote, toReview::add);
+        screen.price(quote, due::add);
         if (previous == null) {
             // a takeover's accounts wait already; of the others, only those not valued at every price can need it.
             // They stay recorded until a review values them, so they keep the order they were first recorded in: for
@@ -189,7 +188,6 @@ final class HeldAccounts {
                     backlog.add(account.id());
                 }
             }
-            counted();
         } else if (!previous.trusted() && quote.status().trusted()) {
             for (String id : heldCalls) {
                 Account account = accounts.get(id);
@@ -197,10 +195,9 @@ final class HeldAccounts {
                     backlog.add(id);
                 }
             }
-            counted();
         }
         log.debug("price {} {} {} seq {} -> {} named by the screen, due", quote.symbol(), quote.mark(), quote.status(),
-                quote.sequence(), toReview.size());
+                quote.sequence(), due.size());
         reviewDue(batch, outOfTime);
         counted();
     }
