@@ -35,7 +35,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -67,15 +66,22 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     static final int REVIEWS_PER_ROUND = 5_000;
     /**
      * How long a round may review on live time: the accounts a price's screen named, then the backlog, for this long
-     * from the round's start, and the backlog for at least as long as the round spent before it (on the prices and
-     * the tasks: the fills and ends of a cascade), so that reviews keep at least half of a busy engine. On two cores
-     * shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a command queued behind
+     * from the round's start, and the backlog for at least as long as the round's tasks took (the fills and ends of a
+     * cascade, the commands), up to {@link #BACKLOG_TIME_LIMIT}, so that reviews keep a share of a busy engine. On
+     * two cores shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a command queued behind
      * it waited for that round and its own, past its 30 s; 100 ms, with the tasks, left the backlog a sixth of the
      * engine (docs/capacity.md, <i>Commands answered while a shocked base is marked</i>). A round then commits, and the
      * commands and fills queued meanwhile join the next one; the accounts left wait, the named ones first. On
      * simulated time a round reviews them all.
      */
     static final Duration REVIEW_TIME_PER_ROUND = Duration.ofMillis(250);
+    /**
+     * The most time a live round's backlog is given past {@link #REVIEW_TIME_PER_ROUND} to match its tasks: with the
+     * tasks' time unbounded (a cascade's fills, eight requests' commands) the backlog kept half of a busy engine, and
+     * a round on a starved JVM reached 16.8 s (docs/capacity.md).
+     */
+    static final Duration BACKLOG_TIME_LIMIT = Duration.ofSeconds(1);
+
     /** What a caller the engine could not serve is told to wait before asking again. */
     private static final Duration BUSY_RETRY = Duration.ofSeconds(1);
 
@@ -200,7 +206,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
      * Applies every pending price, in symbol order, before re-marking any: an account exposed to several of
      * them is reviewed at all of the newest prices, never at a mix of new and old.
      */
-    private void applyPendingPrices(Batch batch, BooleanSupplier outOfTime) {
+    private void applyPendingPrices(Batch batch, HeldAccounts.ReviewTime time) {
         List<PendingPrice> applied = new ArrayList<>();
         for (String symbol : new TreeSet<>(pendingPrices.keySet())) {
             PendingPrice latest = pendingPrices.remove(symbol);
@@ -213,7 +219,7 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             try (EventTracing.Scope traced = tracing.continuing(price.traceParent(), "remark")) {
                 traced.tag("backstop.symbol", price.quote().symbol());
                 int before = batch.events.size();
-                held.remark(price.quote(), batch, outOfTime);
+                held.remark(price.quote(), batch, time);
                 batch.traced(before, tracing.traceParent());
             }
         }
@@ -286,6 +292,17 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
         }
     }
 
+    /**
+     * When a live round's backlog stops taking accounts, on {@link System#nanoTime()}: at the round's own time
+     * ({@code until}), or later by as long as its tasks took (from {@code tasksStart} to {@code now}) but at most
+     * {@link #BACKLOG_TIME_LIMIT}, so that reviews keep a share of an engine busy with fills without holding a command
+     * for seconds. The prices' reviews are not matched: they are reviews already.
+     */
+    static long backlogUntil(long until, long tasksStart, long now) {
+        long matched = now + Math.min(now - tasksStart, BACKLOG_TIME_LIMIT.toNanos());
+        return matched - until > 0 ? matched : until;
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void run(List<Task<?>> tasks, boolean snapshotRound) {
         long start = System.nanoTime();
@@ -297,17 +314,19 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             return;
         }
         long until = start + REVIEW_TIME_PER_ROUND.toNanos();
-        BooleanSupplier outOfTime = simulated() ? () -> false : () -> System.nanoTime() - until > 0;
+        HeldAccounts.ReviewTime pricesTime = simulated() ? HeldAccounts.ReviewTime.unbounded()
+                : new HeldAccounts.ReviewTime(() -> System.nanoTime() - until > 0);
         Batch batch = new Batch(held);
         List<Object> results = new ArrayList<>(tasks.size());
         List<Throwable> failures = new ArrayList<>(tasks.size());
         RuntimeException aborted = null;
         try {
-            applyPendingPrices(batch, outOfTime);
+            applyPendingPrices(batch, pricesTime);
         } catch (RuntimeException e) {
             log.error("re-marking failed; the batch is rolled back and retried", e);
             aborted = e;
         }
+        long tasksStart = System.nanoTime();
         // the audited calls whose work changed an account: their audit rows commit with the batch
         List<io.backstop.kit.audit.AuditedCall> audited = new ArrayList<>();
         for (Task<?> task : aborted == null ? tasks : List.<Task<?>>of()) {
@@ -338,10 +357,9 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
                 if (simulated()) {
                     held.reviewBacklog(batch, Integer.MAX_VALUE);
                 } else {
-                    long now = System.nanoTime();
-                    long asLongAgain = now + (now - start); // as long as the round spent before its backlog
-                    long backlogUntil = asLongAgain - until > 0 ? asLongAgain : until;
-                    held.reviewBacklog(batch, REVIEWS_PER_ROUND, () -> System.nanoTime() - backlogUntil > 0);
+                    long backlogUntil = backlogUntil(until, tasksStart, System.nanoTime());
+                    held.reviewBacklog(batch, REVIEWS_PER_ROUND,
+                            new HeldAccounts.ReviewTime(() -> System.nanoTime() - backlogUntil > 0));
                 }
             } catch (RuntimeException e) {
                 log.error("reviewing backlogged accounts failed; the batch is rolled back and retried", e);

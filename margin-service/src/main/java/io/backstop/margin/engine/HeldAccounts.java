@@ -166,14 +166,15 @@ final class HeldAccounts {
      * feed therefore costs the calls it holds, not the accounts at risk.
      */
     void remark(Quote quote, Batch batch) {
-        remark(quote, batch, () -> false);
+        remark(quote, batch, ReviewTime.unbounded());
     }
 
     /**
-     * As {@link #remark(Quote, Batch)}, but the accounts the screen names are reviewed only while {@code outOfTime}
-     * says the round has time, looked at every {@link #TAKEN_PER_LOOK} reviews; the others wait in {@link #due}.
+     * As {@link #remark(Quote, Batch)}, but the accounts the screen names are reviewed only while {@code time} says
+     * the round has time; the others wait in {@link #due}. The round's prices share one {@code time}, so they take one
+     * slice of {@link #TAKEN_PER_LOOK} between them before it is first looked at, not one each.
      */
-    void remark(Quote quote, Batch batch, BooleanSupplier outOfTime) {
+    void remark(Quote quote, Batch batch, ReviewTime time) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
         screen.price(quote, due::add);
         if (previous == null) {
@@ -198,13 +199,12 @@ final class HeldAccounts {
         }
         log.debug("price {} {} {} seq {} -> {} named by the screen, due", quote.symbol(), quote.mark(), quote.status(),
                 quote.sequence(), due.size());
-        reviewDue(batch, outOfTime);
+        reviewDue(batch, time);
         counted();
     }
 
-    /** Reviews the accounts {@link #due}, oldest first, while {@code outOfTime} says the round has time. */
-    private void reviewDue(Batch batch, BooleanSupplier outOfTime) {
-        RoundTime time = new RoundTime(outOfTime);
+    /** Reviews the accounts {@link #due}, oldest first, while {@code time} says the round has time. */
+    private void reviewDue(Batch batch, ReviewTime time) {
         for (Iterator<String> ids = due.iterator(); ids.hasNext() && !time.upAtNextAccount(); ) {
             Account account = accounts.get(ids.next());
             ids.remove();
@@ -229,21 +229,21 @@ final class HeldAccounts {
      * would decide nothing for it; every other account is reviewed exactly. The rest wait for the next round.
      */
     void reviewBacklog(Batch batch, int limit) {
-        reviewBacklog(batch, limit, () -> false);
+        reviewBacklog(batch, limit, ReviewTime.unbounded());
     }
 
     /** How many backlogged accounts a round takes between two looks at its time: at least these, whatever the time. */
     static final int TAKEN_PER_LOOK = 256;
 
     /**
-     * As {@link #reviewBacklog(Batch, int)}, and stops early once {@code outOfTime} says the round has had its time,
-     * looked at every {@link #TAKEN_PER_LOOK} accounts taken: on a machine short of CPU a slice of the limit's size
-     * takes seconds, and commands wait for the round to commit. Which accounts a round takes changes no decision, only
-     * when each is made; on simulated time nothing stops a round early.
+     * As {@link #reviewBacklog(Batch, int)}, and stops early once {@code time} says the round has had its time: on a
+     * machine short of CPU a slice of the limit's size takes seconds, and commands wait for the round to commit. Which
+     * accounts a round takes changes no decision, only when each is made; on simulated time nothing stops a round
+     * early.
      */
-    void reviewBacklog(Batch batch, int limit, BooleanSupplier outOfTime) {
+    void reviewBacklog(Batch batch, int limit, ReviewTime time) {
         if (!due.isEmpty()) {
-            reviewDue(batch, outOfTime);
+            reviewDue(batch, time);
             if (!due.isEmpty()) {
                 counted();
                 return;
@@ -255,7 +255,6 @@ final class HeldAccounts {
         }
         long taken = (long) limit * SCREENED_PER_REVIEW;
         var ids = backlog.iterator();
-        RoundTime time = new RoundTime(outOfTime);
         for (int reviewed = 0; reviewed < limit && taken > 0 && ids.hasNext() && !time.upAtNextAccount(); taken--) {
             Account account = accounts.get(ids.next());
             ids.remove();
@@ -274,22 +273,36 @@ final class HeldAccounts {
         counted();
     }
 
-    /** A round's time, looked at every {@link #TAKEN_PER_LOOK} accounts it takes. */
-    private static final class RoundTime {
+    /**
+     * The time a live round's reviews have, looked at every {@link #TAKEN_PER_LOOK} accounts taken: at least that
+     * many, whatever the time, so that every round moves on. Once up, it stays up: the reviews that share it (the
+     * round's prices, or its backlog after them) take no more slices.
+     */
+    static final class ReviewTime {
         private final BooleanSupplier outOfTime;
         private int sinceLook;
+        private boolean up;
 
-        RoundTime(BooleanSupplier outOfTime) {
+        ReviewTime(BooleanSupplier outOfTime) {
             this.outOfTime = outOfTime;
+        }
+
+        /** A time never up: simulated time, where a round reviews everything. */
+        static ReviewTime unbounded() {
+            return new ReviewTime(() -> false);
         }
 
         /** Whether the round is out of time before it takes one more account: asked only at every look's turn. */
         boolean upAtNextAccount() {
+            if (up) {
+                return true;
+            }
             if (++sinceLook <= TAKEN_PER_LOOK) {
                 return false;
             }
             sinceLook = 1;
-            return outOfTime.getAsBoolean();
+            up = outOfTime.getAsBoolean();
+            return up;
         }
     }
 

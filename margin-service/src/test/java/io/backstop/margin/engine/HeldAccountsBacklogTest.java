@@ -113,12 +113,12 @@ class HeldAccountsBacklogTest {
         }
         AtomicInteger looks = new AtomicInteger();
 
-        held.reviewBacklog(new Batch(held), 10_000, () -> looks.incrementAndGet() > 1);
+        held.reviewBacklog(new Batch(held), 10_000, new HeldAccounts.ReviewTime(() -> looks.incrementAndGet() > 1));
 
         assertThat(looks).as("looked after each slice, until told the time is up").hasValue(2);
         assertThat(held.backlogSize()).as("two slices taken, the rest waits for the next round")
                 .isEqualTo(accounts - 2 * HeldAccounts.TAKEN_PER_LOOK);
-        held.reviewBacklog(new Batch(held), 10_000, () -> false);
+        held.reviewBacklog(new Batch(held), 10_000, HeldAccounts.ReviewTime.unbounded());
         assertThat(held.backlogSize()).as("with time left, the round takes what its limit allows").isZero();
     }
 
@@ -137,7 +137,7 @@ class HeldAccountsBacklogTest {
         Quote quote = new Quote("BTCUSDT", new BigDecimal("40100"), new BigDecimal("40100"), PriceStatus.OK,
                 ++sequence, NOW);
         reads.price(quote);
-        held.remark(quote, crash, () -> true);
+        held.remark(quote, crash, new HeldAccounts.ReviewTime(() -> true));
 
         assertThat(calledAccounts(crash)).as("one slice reviewed, oldest first, before the round's time is looked at")
                 .hasSize(HeldAccounts.TAKEN_PER_LOOK).startsWith("s0000", "s0001");
@@ -146,12 +146,44 @@ class HeldAccountsBacklogTest {
         assertThat(held.reviewsDue()).isTrue();
 
         Batch next = new Batch(held);
-        held.reviewBacklog(next, 10, () -> false);
+        held.reviewBacklog(next, 10, HeldAccounts.ReviewTime.unbounded());
         List<String> called = calledAccounts(next);
         assertThat(called).as("the named accounts first, then the backlog's").hasSize(accounts - HeldAccounts
                 .TAKEN_PER_LOOK + 1).endsWith("late");
         assertThat(called.get(0)).isEqualTo(String.format("s%04d", HeldAccounts.TAKEN_PER_LOOK));
         assertThat(held.backlogSize()).isZero();
+    }
+
+    @Test
+    void aRoundsPricesShareOneSliceAndAnExhaustedTimeTakesNoMore() {
+        int accounts = 2 * HeldAccounts.TAKEN_PER_LOOK;
+        for (int i = 0; i < accounts; i++) {
+            // exposed to both symbols: each price's screen names them all
+            held.loaded(longBoth(String.format("b%04d", i)));
+        }
+        price("BTCUSDT", "60000");
+        price("ETHUSDT", "3000");
+        held.reviewBacklog(new Batch(held), accounts);
+        assertThat(held.backlogSize()).isZero();
+
+        Batch crash = new Batch(held);
+        AtomicInteger looks = new AtomicInteger();
+        HeldAccounts.ReviewTime time = new HeldAccounts.ReviewTime(() -> looks.incrementAndGet() > 0);
+        for (Quote quote : List.of(
+                new Quote("BTCUSDT", new BigDecimal("30000"), new BigDecimal("30000"), PriceStatus.OK, ++sequence, NOW),
+                new Quote("ETHUSDT", new BigDecimal("1500"), new BigDecimal("1500"), PriceStatus.OK, ++sequence, NOW))) {
+            reads.price(quote);
+            held.remark(quote, crash, time);
+        }
+
+        assertThat(calledAccounts(crash)).as("one slice for the round's two prices, not one each")
+                .hasSize(HeldAccounts.TAKEN_PER_LOOK);
+        assertThat(looks).as("the time looked at once; up, it is not asked again").hasValue(1);
+        assertThat(held.backlogSize()).isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK);
+        assertThat(held.reviewsDue()).isTrue();
+        held.reviewBacklog(crash, 10, time);
+        assertThat(held.backlogSize()).as("the same exhausted time takes nothing from the backlog either")
+                .isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK);
     }
 
     private double screened() {
@@ -271,6 +303,14 @@ class HeldAccountsBacklogTest {
     private static List<String> calledAccounts(Batch batch) {
         return batch.events.stream().filter(e -> e.payload() instanceof MarginCallIssued)
                 .map(e -> ((MarginCallIssued) e.payload()).accountId()).toList();
+    }
+
+    /** 200,000 USDT behind a 10 BTC long at 60,000 and a 100 ETH long at 3,000: bankrupt with both halved. */
+    private static Account longBoth(String id) {
+        Account account = withUsdt(id, "200000");
+        account.trade("ETHUSDT", Side.BUY, new BigDecimal("100"), new BigDecimal("3000"), MarginMode.CROSS,
+                BigDecimal.ZERO, "USDT", null);
+        return account;
     }
 
     /** 10,000 USDT behind a 10 BTC long at 60,000: below maintenance at 59,000. */
