@@ -67,9 +67,10 @@ class MarginConfiguration {
     }
 
     @Bean
-    AccountCommands accountCommands(AccountEngine engine, AccountReads reads, MarginEngine margin,
+    AccountCommands accountCommands(AccountEngine engine, AccountReads reads, Inbox inbox, MarginEngine margin,
                                     MarginProperties properties) {
-        return new AccountCommands(engine, reads, new AccountRequests(margin.calculator(), settlementAsset(properties)));
+        return new AccountCommands(engine, reads, inbox,
+                new AccountRequests(margin.calculator(), settlementAsset(properties)));
     }
 
     @Bean

@@ -36,8 +36,12 @@ import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -488,6 +492,90 @@ class MarginFlowIT {
         assertThat(new BigDecimal(problem.get("shortfall").stringValue())).isEqualByComparingTo("2500");
         assertThat(post("/api/v1/accounts/" + id + "/withdrawals", "{\"asset\":\"USDT\",\"amount\":-1}")
                 .statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void aDepositOrWithdrawalRetriedWithItsIdempotencyKeyIsAppliedOnceAndAKeyReusedForAnotherRequestIsRefused()
+            throws Exception {
+        String id = "keyed-" + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + id + "\"}").statusCode()).isEqualTo(201);
+        String deposits = "/api/v1/accounts/" + id + "/deposits";
+        String withdrawals = "/api/v1/accounts/" + id + "/withdrawals";
+
+        // a client that timed out sends the same deposit again, several times at once
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        List<Future<HttpResponse<String>>> sent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                sent.add(clients.submit(() -> keyed(deposits, "{\"asset\":\"USDT\",\"amount\":\"1000\"}", "d-1")));
+            }
+            int applied = 0;
+            for (Future<HttpResponse<String>> answer : sent) {
+                JsonNode body = okJson(answer.get());
+                applied += body.get("applied").asBoolean() ? 1 : 0;
+                assertThat(new BigDecimal(body.get("balance").asString())).isEqualByComparingTo("1000");
+            }
+            assertThat(applied).as("one of the four applied it, the others were told it was applied before")
+                    .isEqualTo(1);
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(okJson(keyed(deposits, "{\"asset\":\"USDT\",\"amount\":\"1000.00\"}", "d-1"))
+                .get("applied").asBoolean()).as("the same amount written otherwise is the same request").isFalse();
+
+        // the key on another request: refused, naming the request it was used for, nothing changes
+        HttpResponse<String> reused = keyed(deposits, "{\"asset\":\"USDT\",\"amount\":\"2000\"}", "d-1");
+        assertThat(reused.statusCode()).as(reused.body()).isEqualTo(422);
+        JsonNode problem = json.mapper().readTree(reused.body());
+        assertThat(problem.get("type").asString()).endsWith("/idempotency-key-reused");
+        assertThat(problem.get("earlierRequest").asString()).isEqualTo("POST " + deposits + " 1000 USDT");
+        assertThat(keyed(withdrawals, "{\"asset\":\"USDT\",\"amount\":\"1000\"}", "d-1").statusCode())
+                .isEqualTo(422);
+
+        // a keyed withdrawal, retried
+        assertThat(okJson(keyed(withdrawals, "{\"asset\":\"USDT\",\"amount\":\"300\"}", "w-1"))
+                .get("applied").asBoolean()).isTrue();
+        JsonNode retried = okJson(keyed(withdrawals, "{\"asset\":\"USDT\",\"amount\":\"300\"}", "w-1"));
+        assertThat(retried.get("applied").asBoolean()).isFalse();
+        assertThat(new BigDecimal(retried.get("balance").asString())).isEqualByComparingTo("700");
+        // a refused withdrawal records nothing: its key, retried, is decided again
+        assertThat(keyed(withdrawals, "{\"asset\":\"USDT\",\"amount\":\"5000\"}", "w-2").statusCode())
+                .isEqualTo(422);
+        assertThat(okJson(keyed(deposits, "{\"asset\":\"USDT\",\"amount\":\"4300\"}", "d-2"))
+                .get("applied").asBoolean()).isTrue();
+        assertThat(okJson(keyed(withdrawals, "{\"asset\":\"USDT\",\"amount\":\"5000\"}", "w-2"))
+                .get("applied").asBoolean()).as("accepted now that the balance holds it").isTrue();
+
+        // a key names a request on its account: another account's d-1 is its own; without a key, each is applied
+        String other = "keyed-" + UUID.randomUUID();
+        assertThat(post("/api/v1/accounts", "{\"accountId\":\"" + other + "\"}").statusCode()).isEqualTo(201);
+        assertThat(okJson(keyed("/api/v1/accounts/" + other + "/deposits",
+                "{\"asset\":\"USDT\",\"amount\":\"2000\"}", "d-1")).get("applied").asBoolean()).isTrue();
+        for (int i = 0; i < 2; i++) {
+            assertThat(okJson(post(deposits, "{\"asset\":\"USDT\",\"amount\":\"1\"}")).get("applied")
+                    .asBoolean()).isTrue();
+        }
+
+        // bad keys are refused before anything is decided
+        HttpResponse<String> blank = keyed(deposits, "{\"asset\":\"USDT\",\"amount\":\"1\"}", " ");
+        assertThat(blank.statusCode()).isEqualTo(400);
+        assertThat(json.mapper().readTree(blank.body()).get("field").asString()).isEqualTo("Idempotency-Key");
+        assertThat(keyed(deposits, "{\"asset\":\"USDT\",\"amount\":\"1\"}", "k".repeat(129)).statusCode())
+                .isEqualTo(400);
+
+        // money conserved: every applied request once, nothing else
+        assertThat(reads.view(id).orElseThrow().balances().get("USDT")).as("1,000 - 300 + 4,300 - 5,000 + 1 + 1")
+                .isEqualByComparingTo("2");
+        assertThat(reads.view(other).orElseThrow().balances().get("USDT")).isEqualByComparingTo("2000");
+    }
+
+    private HttpResponse<String> keyed(String path, String body, String key) throws Exception {
+        return new io.backstop.testkit.HttpProbe(port).post(path, body, "Idempotency-Key", key);
+    }
+
+    private JsonNode okJson(HttpResponse<String> response) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return json.mapper().readTree(response.body());
     }
 
     @Test

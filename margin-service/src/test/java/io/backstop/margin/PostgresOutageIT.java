@@ -130,7 +130,7 @@ class PostgresOutageIT {
         sql("ALTER ROLE " + ROLE + " NOLOGIN",
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + ROLE + "'");
         // a deposit is applied in memory, its commit fails, and so does the reload after it: refused, account still held
-        HttpResponse<String> refused = deposit(id, "5000");
+        HttpResponse<String> refused = deposit(id, "5000", "top-up-1");
         assertThat(refused.statusCode()).as(refused.body()).isGreaterThanOrEqualTo(500);
         assertThat(reads.view(id)).as("still held").isPresent();
         sendFill(id, Side.BUY, "1"); // waits: the engine runs nothing until the account is reloaded
@@ -153,8 +153,13 @@ class PostgresOutageIT {
         assertThat(get("/api/v1/accounts/" + id + "/risk").statusCode()).isEqualTo(200);
         assertThat(wallet(id)).as("the refused deposit left nothing behind").isEqualByComparingTo("10000");
 
-        // and it goes on: the deposit retried, a new fill, each applied once
-        assertThat(deposit(id, "5000").statusCode()).isEqualTo(200);
+        // and it goes on: the deposit retried with its key, a new fill, each applied once
+        HttpResponse<String> retried = deposit(id, "5000", "top-up-1");
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        assertThat(retried.body()).contains("\"applied\":true");
+        HttpResponse<String> again = deposit(id, "5000", "top-up-1");
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(again.body()).as("a second retry is told it was applied").contains("\"applied\":false");
         sendFill(id, Side.SELL, "2");
         await().atMost(WAIT).until(() -> size(id).signum() == 0);
         assertThat(wallet(id)).isEqualByComparingTo("15000");
@@ -179,6 +184,11 @@ class PostgresOutageIT {
 
     private HttpResponse<String> deposit(String id, String amount) throws Exception {
         return post("/api/v1/accounts/" + id + "/deposits", "{\"asset\":\"USDT\",\"amount\":\"" + amount + "\"}");
+    }
+
+    private HttpResponse<String> deposit(String id, String amount, String key) throws Exception {
+        return new HttpProbe(port).post("/api/v1/accounts/" + id + "/deposits",
+                "{\"asset\":\"USDT\",\"amount\":\"" + amount + "\"}", "Idempotency-Key", key);
     }
 
     private void sendPrice(String price) {

@@ -75,9 +75,16 @@ public final class HttpProbe {
 
     /** POSTs a JSON body. */
     public HttpResponse<String> post(String path, String json) throws Exception {
-        return http.send(request(path)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(post(path, json, request(path)), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POSTs a JSON body with one more header ({@code Idempotency-Key}, say). */
+    public HttpResponse<String> post(String path, String json, String header, String value) throws Exception {
+        return http.send(post(path, json, request(path).header(header, value)), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest post(String path, String json, HttpRequest.Builder request) {
+        return request.header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build();
     }
 }

@@ -173,8 +173,9 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for the account engine", e);
         } catch (TimeoutException e) {
-            throw new EngineBusy("the account engine did not commit within " + limit + " ("
-                    + queue.size() + " changes queued); the command may still be applied, ask again", BUSY_RETRY, e);
+            throw new EngineBusy("the account engine did not commit within " + limit + " (" + queue.size()
+                    + " changes queued); the command may still be applied: ask again (a deposit or withdrawal sent"
+                    + " with the same Idempotency-Key is applied once)", BUSY_RETRY, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;

@@ -13,6 +13,7 @@ import io.backstop.margin.engine.AccountReads;
 import io.backstop.margin.engine.AccountView;
 import io.backstop.margin.engine.ConsumedEvents;
 import io.backstop.margin.engine.EngineBusy;
+import io.backstop.margin.engine.KeyReused;
 import io.backstop.margin.engine.NotOwned;
 import io.backstop.margin.engine.UnknownAccount;
 import io.backstop.margin.risk.AccountRisk;
@@ -38,6 +39,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -57,6 +59,7 @@ class AccountController {
     static final URI ACCOUNT_ELSEWHERE = URI.create("https://backstop.io/problems/account-elsewhere");
     static final URI NOT_YET_OWNING = URI.create("https://backstop.io/problems/no-partitions-yet");
     static final URI ENGINE_BUSY = URI.create("https://backstop.io/problems/engine-busy");
+    static final URI KEY_REUSED = URI.create("https://backstop.io/problems/idempotency-key-reused");
 
     private final AccountReads reads;
     private final AccountCommands commands;
@@ -87,7 +90,8 @@ class AccountController {
     record Created(String accountId) {
     }
 
-    record Balance(String accountId, String asset, BigDecimal balance) {
+    /** An account's balance of an asset after a deposit or withdrawal, and whether the request was applied now. */
+    record Balance(String accountId, String asset, BigDecimal balance, boolean applied) {
     }
 
     record FillReceipt(String accountId, String tradeId, boolean applied) {
@@ -105,16 +109,24 @@ class AccountController {
     }
 
     @PostMapping("/{id}/deposits")
-    @Operation(summary = "Credit collateral")
-    Balance deposit(@PathVariable String id, @RequestBody Transfer transfer) {
-        commands.deposit(id, transfer.asset(), transfer.amount());
-        return balance(id, transfer.asset());
+    @Operation(summary = "Credit collateral; with an Idempotency-Key header, once however often it is retried"
+            + " (applied: false on a retry of a request applied before)")
+    Balance deposit(@PathVariable String id, @RequestBody Transfer transfer,
+                    @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String key) {
+        boolean applied = commands.deposit(id, transfer.asset(), transfer.amount(),
+                requestKey(key, id, "deposits", transfer));
+        return balance(id, transfer.asset(), applied);
     }
 
     @PostMapping("/{id}/withdrawals")
-    @Operation(summary = "Take collateral out; refused (422, with the shortfall) if it would breach initial margin")
-    Balance withdraw(@PathVariable String id, @RequestBody Transfer transfer) {
-        Withdrawal outcome = commands.withdraw(id, transfer.asset(), transfer.amount());
+    @Operation(summary = "Take collateral out; refused (422, with the shortfall) if it would breach initial margin;"
+            + " with an Idempotency-Key header, once however often it is retried (applied: false on a retry of a"
+            + " request applied before)")
+    Balance withdraw(@PathVariable String id, @RequestBody Transfer transfer,
+                     @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String key) {
+        AccountCommands.Keyed<Withdrawal> keyed = commands.withdraw(id, transfer.asset(), transfer.amount(),
+                requestKey(key, id, "withdrawals", transfer));
+        Withdrawal outcome = keyed.outcome();
         if (outcome.result() != Withdrawal.Result.ACCEPTED) {
             ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT,
                     "Withdrawal of " + transfer.amount().toPlainString() + " " + transfer.asset() + " refused: "
@@ -127,7 +139,21 @@ class AccountController {
             }
             throw new ErrorResponseException(HttpStatus.UNPROCESSABLE_CONTENT, problem, null);
         }
-        return balance(id, transfer.asset());
+        return balance(id, transfer.asset(), keyed.applied());
+    }
+
+    /** The header naming a deposit or withdrawal, so that a retry of it is applied once. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** Longest idempotency key taken: a UUID or a client's own request id, as long as the fund's deposit takes. */
+    static final int MAX_KEY = 128;
+
+    private static AccountCommands.RequestKey requestKey(String key, String accountId, String action,
+                                                         Transfer transfer) {
+        if (key != null && (key.isBlank() || key.length() > MAX_KEY)) {
+            throw new InvalidField(IDEMPOTENCY_KEY, key.isBlank() ? "must not be blank when sent"
+                    : "must be at most " + MAX_KEY + " characters, got " + key.length());
+        }
+        return AccountCommands.RequestKey.of(key, accountId, action, transfer.asset(), transfer.amount());
     }
 
     @PostMapping("/{id}/fills")
@@ -274,6 +300,16 @@ class AccountController {
         return reads.view(id).orElseThrow(() -> new UnknownAccount(id));
     }
 
+    /** An idempotency key already used on the account for another request: 422, naming that request. */
+    @ExceptionHandler(KeyReused.class)
+    ProblemDetail keyReused(KeyReused e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage());
+        problem.setType(KEY_REUSED);
+        problem.setTitle("Idempotency key reused");
+        problem.setProperty("earlierRequest", e.earlier());
+        return problem;
+    }
+
     @ExceptionHandler(UnknownAccount.class)
     ProblemDetail unknown(UnknownAccount e) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
@@ -282,9 +318,9 @@ class AccountController {
         return problem;
     }
 
-    private Balance balance(String id, String asset) {
+    private Balance balance(String id, String asset, boolean applied) {
         AccountView view = held(id);
-        return new Balance(id, asset, view.balances().getOrDefault(asset, BigDecimal.ZERO));
+        return new Balance(id, asset, view.balances().getOrDefault(asset, BigDecimal.ZERO), applied);
     }
 
     private static ErrorResponseException problem(HttpStatus status, URI type, String title, String detail) {

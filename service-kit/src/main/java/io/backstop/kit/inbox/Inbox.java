@@ -64,6 +64,15 @@ public class Inbox {
         }, (rs, i) -> rs.getObject(1, UUID.class)));
     }
 
+    /**
+     * The topic an event was processed from (or, for a request recorded as a delivery, what the request was), if it was
+     * processed and not forgotten yet.
+     */
+    public java.util.Optional<String> topicOf(UUID eventId) {
+        return jdbc.query("SELECT topic FROM inbox_event WHERE event_id = ?", (rs, i) -> rs.getString(1), eventId)
+                .stream().findFirst();
+    }
+
     public boolean contains(UUID eventId) {
         return Boolean.TRUE.equals(jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM inbox_event WHERE event_id = ?)",
                 Boolean.class, eventId));

@@ -68,7 +68,8 @@ final class LoadWorld {
             usdt.forEach((id, amount) -> done.add(pool.submit(() -> {
                 String owner = postToOwner(instances, "/api/v1/accounts", "{\"accountId\":\"" + id + "\"}", 201);
                 post(owner + "/api/v1/accounts/" + id + "/deposits",
-                        "{\"asset\":\"USDT\",\"amount\":\"" + amount.toPlainString() + "\"}", 200);
+                        "{\"asset\":\"USDT\",\"amount\":\"" + amount.toPlainString() + "\"}", 200, false,
+                        "open-" + id);
                 return null;
             })));
             for (Future<?> f : done) {
@@ -129,33 +130,39 @@ final class LoadWorld {
     /** Posts to the first of {@code instances} that holds the account (does not answer 421); returns its URL. */
     private String postToOwner(List<String> instances, String path, String body, int expected) throws Exception {
         for (int i = 0; i < instances.size() - 1; i++) {
-            if (post(instances.get(i) + path, body, expected, true) != 421) {
+            if (post(instances.get(i) + path, body, expected, true, null) != 421) {
                 return instances.get(i);
             }
         }
         String last = instances.get(instances.size() - 1);
-        post(last + path, body, expected);
+        post(last + path, body, expected, false, null);
         return last;
     }
 
-    private void post(String url, String body, int expected) throws Exception {
-        post(url, body, expected, false);
-    }
-
     /**
-     * Posts {@code body}; a 429 (margin-service's write limit per caller: the 8 openers outrun it on a warm service)
-     * is retried after the answer's {@code Retry-After}, as any client of the API would, up to {@link #RETRIES} times.
+     * Posts {@code body}, with {@code key} as its {@code Idempotency-Key} unless null. A 429 (margin-service's write
+     * limit per caller: the 8 openers outrun it on a warm service) and a 503 (its engine busy: the request may still be
+     * applied) are retried after the answer's {@code Retry-After}, as any client of the API would, up to
+     * {@link #RETRIES} times: a deposit with its key, so that it is applied once; an account's opening as it was, so
+     * that a 409 after a 503 means the first attempt opened it.
      */
-    private int post(String url, String body, int expected, boolean misdirectedIsAnswer) throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
-                .header("Authorization", authorization).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    private int post(String url, String body, int expected, boolean misdirectedIsAnswer, String key) throws Exception {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .header("Authorization", authorization).POST(HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest request = (key == null ? builder : builder.header("Idempotency-Key", key)).build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        for (int retry = 0; response.statusCode() == 429 && retry < RETRIES; retry++) {
+        boolean unanswered = false;
+        for (int retry = 0; retry < RETRIES && (response.statusCode() == 429 || response.statusCode() == 503);
+             retry++) {
+            unanswered |= response.statusCode() == 503;
             Thread.sleep(retryAfterMillis(response));
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         }
         if (misdirectedIsAnswer && response.statusCode() == 421) {
             return 421;
+        }
+        if (unanswered && expected == 201 && response.statusCode() == 409) {
+            return expected; // opened by the attempt that was not answered
         }
         if (response.statusCode() != expected) {
             throw new IllegalStateException("POST " + url + " answered " + response.statusCode() + ": " + response.body());

@@ -66,6 +66,54 @@ class LoadWorldTest {
     }
 
     @Test
+    void aBusyEnginesAnswerIsRetriedWithTheSameKeySoEachAccountIsCreditedOnce() throws Exception {
+        // margin-service applies each request but answers the first of each path 503 (its engine did not commit in
+        // time); the retried opening finds the account (409), the retried deposit is known by its key
+        var opened = ConcurrentHashMap.<String>newKeySet();
+        var credited = new ConcurrentHashMap<String, AtomicInteger>();
+        var keys = new ConcurrentHashMap<String, List<String>>();
+        var calls = new ConcurrentHashMap<String, AtomicInteger>();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        servers.add(server);
+        server.createContext("/", exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            String body0 = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int n = calls.computeIfAbsent(path + body0, p -> new AtomicInteger()).incrementAndGet();
+            int status;
+            if (path.endsWith("/deposits")) {
+                String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+                keys.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                        .add(String.valueOf(key));
+                if (keys.get(path).indexOf(String.valueOf(key)) == keys.get(path).size() - 1) {
+                    credited.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet(); // a new key: applied
+                }
+                status = n == 1 ? 503 : 200;
+            } else {
+                boolean isNew = opened.add(body0);
+                status = n == 1 ? 503 : isNew ? 201 : 409;
+            }
+            if (status == 503) {
+                exchange.getResponseHeaders().add("Retry-After", "0");
+            }
+            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+
+        List<String> ids = new LoadWorld(HttpClient.newHttpClient(), "Bearer x")
+                .openAccounts("http://127.0.0.1:" + server.getAddress().getPort(), "r", 3);
+
+        assertThat(ids).hasSize(3);
+        for (String id : ids) {
+            String path = "/api/v1/accounts/" + id + "/deposits";
+            assertThat(keys.get(path)).as("sent twice, with the same key").containsExactly("open-" + id, "open-" + id);
+            assertThat(credited.get(path)).as("credited once").hasValue(1);
+        }
+    }
+
+    @Test
     void aServiceThatKeepsRefusingFailsTheRunWithItsAnswer() throws Exception {
         String url = margin(Integer.MAX_VALUE, new ConcurrentHashMap<>());
 
