@@ -130,7 +130,7 @@ class PostgresOutageIT {
         sql("ALTER ROLE " + ROLE + " NOLOGIN",
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + ROLE + "'");
         // a deposit is applied in memory, its commit fails, and so does the reload after it: refused, account still held
-        HttpResponse<String> refused = deposit(id, "5000", "top-up-1");
+        HttpResponse<String> refused = deposit(id, "5000");
         assertThat(refused.statusCode()).as(refused.body()).isGreaterThanOrEqualTo(500);
         assertThat(reads.view(id)).as("still held").isPresent();
         sendFill(id, Side.BUY, "1"); // waits: the engine runs nothing until the account is reloaded
@@ -153,7 +153,8 @@ class PostgresOutageIT {
         assertThat(get("/api/v1/accounts/" + id + "/risk").statusCode()).isEqualTo(200);
         assertThat(wallet(id)).as("the refused deposit left nothing behind").isEqualByComparingTo("10000");
 
-        // and it goes on: the deposit retried with its key, a new fill, each applied once
+        // and it goes on: the deposit retried (with a key, as a client that may have to retry again), a new fill, each
+        // applied once
         HttpResponse<String> retried = deposit(id, "5000", "top-up-1");
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
         assertThat(retried.body()).contains("\"applied\":true");
