@@ -78,6 +78,8 @@ final class HeldAccounts {
     private final Counter callsIssued;
     private final Counter callsHeld;
     private final Counter screened;
+    private final Counter named;
+    private final Counter namedWaiting;
 
     HeldAccounts(MarginEngine margin, AccountReads reads, SnapshotSchedule snapshots, Clock clock,
                  MeterRegistry meters) {
@@ -95,6 +97,13 @@ final class HeldAccounts {
         this.screened = Counter.builder("backstop.margin.reviews.screened")
                 .description("Backlogged accounts the risk screen found clearly healthy, registered without an exact"
                         + " review").register(meters);
+        this.named = Counter.builder("backstop.margin.screen.named")
+                .description("Scopes the risk screen named on a price (their band changed): their accounts are"
+                        + " reviewed")
+                .register(meters);
+        this.namedWaiting = Counter.builder("backstop.margin.screen.named.waiting")
+                .description("Of the scopes the risk screen named, those whose account was waiting for a review"
+                        + " already (named before and not reviewed yet, or another of its scopes)").register(meters);
     }
 
     /** The account held under this id, null for none. */
@@ -176,7 +185,14 @@ final class HeldAccounts {
      */
     void remark(Quote quote, Batch batch, ReviewTime time) {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
-        screen.price(quote, due::add);
+        int dueBefore = due.size();
+        int[] named = {0};
+        screen.price(quote, id -> {
+            named[0]++;
+            due.add(id);
+        });
+        this.named.increment(named[0]);
+        namedWaiting.increment(named[0] - (due.size() - dueBefore));
         if (previous == null) {
             // a takeover's accounts wait already; of the others, only those not valued at every price can need it.
             // They stay recorded until a review values them, so they keep the order they were first recorded in: for

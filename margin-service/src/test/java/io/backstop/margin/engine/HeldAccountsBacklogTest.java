@@ -178,11 +178,26 @@ class HeldAccountsBacklogTest {
 
         assertThat(calledAccounts(crash)).as("one slice for the round's two prices, not one each")
                 .hasSize(HeldAccounts.TAKEN_PER_LOOK);
+        assertThat(meters.counter("backstop.margin.screen.named").count())
+                .as("named once, by the price that moved their band; the second leaves it where it is")
+                .isEqualTo(accounts);
+        assertThat(meters.counter("backstop.margin.screen.named.waiting").count()).isZero();
         assertThat(looks).as("the time looked at once; up, it is not asked again").hasValue(1);
         assertThat(held.backlogSize()).isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK);
         assertThat(held.reviewsDue()).isTrue();
         held.reviewBacklog(crash, 10, time);
         assertThat(held.backlogSize()).as("the same exhausted time takes nothing from the backlog either")
+                .isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK);
+
+        // a price that moves them back names them again: those still waiting are counted as such
+        Quote back = new Quote("BTCUSDT", new BigDecimal("60000"), new BigDecimal("60000"), PriceStatus.OK, ++sequence,
+                NOW);
+        reads.price(back);
+        held.remark(back, new Batch(held), time);
+        assertThat(meters.counter("backstop.margin.screen.named").count()).as("every band moved back")
+                .isEqualTo(2 * accounts);
+        assertThat(meters.counter("backstop.margin.screen.named.waiting").count())
+                .as("those not reviewed since the crash were named while they waited")
                 .isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK);
     }
 
