@@ -31,15 +31,28 @@ class LoadWorldTest {
     /** The same, holding only the accounts {@code holds} (421 for the others, as an instance that does not own them). */
     private String margin(int refusals, ConcurrentHashMap<String, AtomicInteger> calls,
                           java.util.function.Predicate<String> holds) throws Exception {
+        return serve((path, body, key) -> {
+            String account = path.endsWith("/deposits") ? path.split("/")[4]
+                    : body.replaceAll(".*\"accountId\":\"([^\"]+)\".*", "$1");
+            int n = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            return n <= refusals ? 429 : !holds.test(account) ? 421 : path.endsWith("/deposits") ? 200 : 201;
+        });
+    }
+
+    /** What a fake margin-service answers a POST: its status, from the path, the body and the idempotency key. */
+    private interface Answer {
+        int status(String path, String body, String idempotencyKey);
+    }
+
+    /** A fake margin-service answering {@code answer}'s status and {@code {}}; a 429 or 503 with Retry-After 0. */
+    private String serve(Answer answer) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         servers.add(server);
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
-            String body0 = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String account = path.endsWith("/deposits") ? path.split("/")[4] : body0.replaceAll(".*\"accountId\":\"([^\"]+)\".*", "$1");
-            int n = calls.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-            int status = n <= refusals ? 429 : !holds.test(account) ? 421 : path.endsWith("/deposits") ? 200 : 201;
-            if (status == 429) {
+            String sent = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            int status = answer.status(path, sent, exchange.getRequestHeaders().getFirst("Idempotency-Key"));
+            if (status == 429 || status == 503) {
                 exchange.getResponseHeaders().add("Retry-After", "0");
             }
             byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
@@ -73,37 +86,21 @@ class LoadWorldTest {
         var credited = new ConcurrentHashMap<String, AtomicInteger>();
         var keys = new ConcurrentHashMap<String, List<String>>();
         var calls = new ConcurrentHashMap<String, AtomicInteger>();
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        servers.add(server);
-        server.createContext("/", exchange -> {
-            String path = exchange.getRequestURI().getPath();
-            String body0 = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            int n = calls.computeIfAbsent(path + body0, p -> new AtomicInteger()).incrementAndGet();
-            int status;
+        String url = serve((path, body, key) -> {
+            int n = calls.computeIfAbsent(path + body, p -> new AtomicInteger()).incrementAndGet();
             if (path.endsWith("/deposits")) {
-                String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
-                keys.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>())
-                        .add(String.valueOf(key));
-                if (keys.get(path).indexOf(String.valueOf(key)) == keys.get(path).size() - 1) {
+                List<String> sent = keys.computeIfAbsent(path, p -> new java.util.concurrent.CopyOnWriteArrayList<>());
+                sent.add(String.valueOf(key));
+                if (sent.indexOf(String.valueOf(key)) == sent.size() - 1) {
                     credited.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet(); // a new key: applied
                 }
-                status = n == 1 ? 503 : 200;
-            } else {
-                boolean isNew = opened.add(body0);
-                status = n == 1 ? 503 : isNew ? 201 : 409;
+                return n == 1 ? 503 : 200;
             }
-            if (status == 503) {
-                exchange.getResponseHeaders().add("Retry-After", "0");
-            }
-            byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
+            boolean isNew = opened.add(body);
+            return n == 1 ? 503 : isNew ? 201 : 409;
         });
-        server.start();
 
-        List<String> ids = new LoadWorld(HttpClient.newHttpClient(), "Bearer x")
-                .openAccounts("http://127.0.0.1:" + server.getAddress().getPort(), "r", 3);
+        List<String> ids = new LoadWorld(HttpClient.newHttpClient(), "Bearer x").openAccounts(url, "r", 3);
 
         assertThat(ids).hasSize(3);
         for (String id : ids) {
