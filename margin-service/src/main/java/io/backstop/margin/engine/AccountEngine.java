@@ -67,18 +67,18 @@ public class AccountEngine extends DedicatedThread implements SimulatedWork {
     /**
      * How long a round may review on live time: the accounts a price's screen named, then the backlog, for this long
      * from the round's start, and the backlog for at least as long as the round's tasks took (the fills and ends of a
-     * cascade, the commands), up to {@link #BACKLOG_TIME_LIMIT}, so that reviews keep a share of a busy engine. On
-     * two cores shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a command queued behind
-     * it waited for that round and its own, past its 30 s; 100 ms, with the tasks, left the backlog a sixth of the
-     * engine (docs/capacity.md, <i>Commands answered while a shocked base is marked</i>). A round then commits, and the
-     * commands and fills queued meanwhile join the next one; the accounts left wait, the named ones first. On
+     * cascade, the commands), up to {@link #BACKLOG_TIME_LIMIT}, so that reviews keep a share of a busy engine. On two
+     * cores shared with the rest of a cascade, {@link #REVIEWS_PER_ROUND} took 3-28 s a round, and a command queued
+     * behind it waited for that round and its own, past its 30 s; 100 ms, with the tasks, left the backlog a sixth of
+     * the engine (docs/capacity.md, <i>Commands answered while a shocked base is marked</i>). A round then commits, and
+     * the commands and fills queued meanwhile join the next one; the accounts left wait, the named ones first. On
      * simulated time a round reviews them all.
      */
     static final Duration REVIEW_TIME_PER_ROUND = Duration.ofMillis(250);
     /**
-     * The most time a live round's backlog is given past {@link #REVIEW_TIME_PER_ROUND} to match its tasks: with the
-     * tasks' time unbounded (a cascade's fills, eight requests' commands) the backlog kept half of a busy engine, and
-     * a round on a starved JVM reached 16.8 s (docs/capacity.md).
+     * The most time a live round's backlog is given past {@link #REVIEW_TIME_PER_ROUND} to match its tasks: matching
+     * the whole round before it, unbounded, doubled a long phase of prices, and a round on a starved JVM reached 16.8 s
+     * (docs/capacity.md, <i>The round's bound as a whole</i>).
      */
     static final Duration BACKLOG_TIME_LIMIT = Duration.ofSeconds(1);
 

@@ -171,7 +171,8 @@ class HeldAccountsBacklogTest {
         HeldAccounts.ReviewTime time = new HeldAccounts.ReviewTime(() -> looks.incrementAndGet() > 0);
         for (Quote quote : List.of(
                 new Quote("BTCUSDT", new BigDecimal("30000"), new BigDecimal("30000"), PriceStatus.OK, ++sequence, NOW),
-                new Quote("ETHUSDT", new BigDecimal("1500"), new BigDecimal("1500"), PriceStatus.OK, ++sequence, NOW))) {
+                new Quote("ETHUSDT", new BigDecimal("1500"), new BigDecimal("1500"), PriceStatus.OK, ++sequence,
+                        NOW))) {
             reads.price(quote);
             held.remark(quote, crash, time);
         }
