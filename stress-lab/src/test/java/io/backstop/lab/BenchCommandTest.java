@@ -100,6 +100,9 @@ class BenchCommandTest {
 
             assertThat(dryRun.exit()).as(dryRun.err()).isZero();
             assertThat(dryRun.out()).as(name).contains(" -pl " + module + " -am test-compile exec:exec@jmh ");
+            // JMH runs in that module only: the modules it needs may hold benchmarks of their own (risk-events)
+            assertThat(dryRun.out()).as(name).contains("touch " + ROOT.resolve(module).resolve("target/jmh-run"))
+                    .contains("rm -f " + ROOT.resolve(module).resolve("target/jmh-run"));
         }
         Path performance = ROOT.resolve("docs/performance.md");
         assertThat(Files.readString(performance)).as("docs/performance.md names every benchmark")

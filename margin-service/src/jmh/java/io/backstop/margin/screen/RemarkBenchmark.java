@@ -8,6 +8,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -21,6 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * bandwidth floor of any per-position pass. Goal: the re-mark within 100 ms and within 2x the floor.
  * {@code jumpLargestSymbol} is the bad day: BTCUSDT jumps 2% on every tick; the pass costs the same,
  * and the number of scopes whose band changed (each reviewed exactly by the engine) is printed.
+ * {@code inSlotOrder}: each symbol's entries walked in the order of the scopes' slots ({@link RiskScreen#compact}, as
+ * after a first load), or in no order (as after many reviews: each moves its scope's entries to the end of a table).
  *
  * <p>Run: {@code ./backstop bench RemarkBenchmark}
  */
@@ -36,6 +39,10 @@ public class RemarkBenchmark {
     static final String[] SYMBOLS = {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT"};
     static final int[] HOLDERS = {1_600_000, 1_500_000, 1_200_000, 700_000};
     static final double[] PRICES = {60_000, 4_000, 150, 600};
+
+    /** Whether each symbol's entries are walked in the order of the scopes' slots (compacted), or in no order. */
+    @Param({"true", "false"})
+    public boolean inSlotOrder;
 
     private RiskScreen screen;
     private long[] floor;
@@ -53,7 +60,20 @@ public class RemarkBenchmark {
         }
         screen.symbol("BTC", null, 60_000, 60_000);
         Random random = new Random(5);
-        for (int account = 0; account < ACCOUNTS; account++) {
+        int[] order = new int[ACCOUNTS];
+        for (int i = 0; i < ACCOUNTS; i++) {
+            order[i] = i;
+        }
+        if (!inSlotOrder) {
+            // the order the live engine registers scopes in after reviews: each review moves its scope's entries
+            for (int i = ACCOUNTS - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+        }
+        for (int account : order) {
             double maintenance = 0;
             for (int s = 0; s < SYMBOLS.length; s++) {
                 // the first HOLDERS[s] accounts in a shuffled-looking order hold the symbol
@@ -69,7 +89,9 @@ public class RemarkBenchmark {
             double equity = maintenance * (1.3 + random.nextDouble() * 10);
             screen.reset(account, equity, maintenance);
         }
-        screen.compact();
+        if (inSlotOrder) {
+            screen.compact();
+        }
         floor = new long[HOLDERS[0]];
         for (int i = 0; i < floor.length; i++) {
             floor[i] = random.nextLong();
