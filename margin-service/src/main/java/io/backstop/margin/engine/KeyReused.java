@@ -6,18 +6,12 @@ package io.backstop.margin.engine;
  */
 public final class KeyReused extends IllegalArgumentException {
 
-    private final String key;
     private final String earlier;
 
     KeyReused(String key, String earlier) {
         super("Idempotency-Key '" + key + "' was used for another request on this account (" + earlier
                 + "); use a new key for a new request");
-        this.key = key;
         this.earlier = earlier;
-    }
-
-    public String key() {
-        return key;
     }
 
     /** The request the key was first used for. */
