@@ -22,8 +22,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * bandwidth floor of any per-position pass. Goal: the re-mark within 100 ms and within 2x the floor.
  * {@code jumpLargestSymbol} is the bad day: BTCUSDT jumps 2% on every tick; the pass costs the same,
  * and the number of scopes whose band changed (each reviewed exactly by the engine) is printed.
- * {@code inSlotOrder}: each symbol's entries walked in the order of the scopes' slots ({@link RiskScreen#compact}, as
- * after a first load), or in no order (as after many reviews: each moves its scope's entries to the end of a table).
+ * {@code order}: how the screen was filled. {@code loaded}: every scope registered once, in slot order, as a first
+ * load does. {@code reviewed}: then every scope cleared and registered again, in a random order, as the reviews
+ * after a shock do (the screen keeps each entry in place, so this stays in slot order). {@code shuffled}: every scope
+ * registered once in a random order, so each table is walked in no order (what reviews left before entries were
+ * kept in place).
  *
  * <p>Run: {@code ./backstop bench RemarkBenchmark}
  */
@@ -40,9 +43,9 @@ public class RemarkBenchmark {
     static final int[] HOLDERS = {1_600_000, 1_500_000, 1_200_000, 700_000};
     static final double[] PRICES = {60_000, 4_000, 150, 600};
 
-    /** Whether each symbol's entries are walked in the order of the scopes' slots (compacted), or in no order. */
-    @Param({"true", "false"})
-    public boolean inSlotOrder;
+    /** How the screen was filled: {@code loaded}, {@code reviewed} or {@code shuffled} (see above). */
+    @Param({"loaded", "reviewed", "shuffled"})
+    public String order;
 
     private RiskScreen screen;
     private long[] floor;
@@ -60,41 +63,57 @@ public class RemarkBenchmark {
         }
         screen.symbol("BTC", null, 60_000, 60_000);
         Random random = new Random(5);
-        int[] order = new int[ACCOUNTS];
-        for (int i = 0; i < ACCOUNTS; i++) {
-            order[i] = i;
-        }
-        if (!inSlotOrder) {
-            // the order the live engine registers scopes in after reviews: each review moves its scope's entries
-            for (int i = ACCOUNTS - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
-        }
-        for (int account : order) {
+        double[][] sizes = new double[SYMBOLS.length][ACCOUNTS];
+        double[] collaterals = new double[ACCOUNTS];
+        double[] equities = new double[ACCOUNTS];
+        double[] maintenances = new double[ACCOUNTS];
+        for (int account = 0; account < ACCOUNTS; account++) {
             double maintenance = 0;
             for (int s = 0; s < SYMBOLS.length; s++) {
                 // the first HOLDERS[s] accounts in a shuffled-looking order hold the symbol
                 if ((account * 2_654_435_761L & 0xFFFFFFFFL) % ACCOUNTS < HOLDERS[s]) {
                     double notional = 500 + random.nextDouble() * 100_000;
-                    double size = (random.nextBoolean() ? 1 : -1) * notional / PRICES[s];
-                    screen.addPosition(SYMBOLS[s], account, size);
+                    sizes[s][account] = (random.nextBoolean() ? 1 : -1) * notional / PRICES[s];
                     maintenance += tiers.maintenance(notional);
                 }
             }
-            double collateral = random.nextDouble() * 0.5;
-            screen.addCollateral("BTC", account, collateral);
-            double equity = maintenance * (1.3 + random.nextDouble() * 10);
-            screen.reset(account, equity, maintenance);
+            collaterals[account] = random.nextDouble() * 0.5;
+            equities[account] = maintenance * (1.3 + random.nextDouble() * 10);
+            maintenances[account] = maintenance;
         }
-        if (inSlotOrder) {
-            screen.compact();
+        int[] inOrder = new int[ACCOUNTS];
+        for (int i = 0; i < ACCOUNTS; i++) {
+            inOrder[i] = i;
+        }
+        int[] shuffled = inOrder.clone();
+        for (int i = ACCOUNTS - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = shuffled[i];
+            shuffled[i] = shuffled[j];
+            shuffled[j] = swap;
+        }
+        register(order.equals("shuffled") ? shuffled : inOrder, sizes, collaterals, equities, maintenances);
+        if (order.equals("reviewed")) {
+            register(shuffled, sizes, collaterals, equities, maintenances);
         }
         floor = new long[HOLDERS[0]];
         for (int i = 0; i < floor.length; i++) {
             floor[i] = random.nextLong();
+        }
+    }
+
+    /** Registers the scopes in this order, each as a review does: cleared, then its exposures and figures. */
+    private void register(int[] order, double[][] sizes, double[] collaterals, double[] equities,
+                          double[] maintenances) {
+        for (int account : order) {
+            screen.clear(account);
+            for (int s = 0; s < SYMBOLS.length; s++) {
+                if (sizes[s][account] != 0) {
+                    screen.addPosition(SYMBOLS[s], account, sizes[s][account]);
+                }
+            }
+            screen.addCollateral("BTC", account, collaterals[account]);
+            screen.reset(account, equities[account], maintenances[account]);
         }
     }
 

@@ -12,6 +12,7 @@ import io.backstop.margin.risk.RiskCalculator;
 import io.backstop.margin.screen.RiskScreen;
 import io.backstop.margin.screen.ScreenFeed;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -87,8 +88,17 @@ final class HeldAccounts {
         this.calculator = margin.calculator();
         this.reviewer = new AccountReviewer(margin, clock);
         this.snapshots = snapshots;
-        this.screen = new ScreenFeed(new RiskScreen(margin.alertRatio().doubleValue()), calculator,
-                calculator.instruments());
+        RiskScreen riskScreen = new RiskScreen(margin.alertRatio().doubleValue());
+        this.screen = new ScreenFeed(riskScreen, calculator, calculator.instruments());
+        Gauge.builder("backstop.margin.screen.entries", riskScreen, RiskScreen::entries)
+                .description("Entries of the risk screen's tables, vacant ones included: a scope's position or"
+                        + " collateral on a price symbol each").register(meters);
+        Gauge.builder("backstop.margin.screen.entries.vacant", riskScreen, RiskScreen::vacant)
+                .description("Entries of the risk screen left vacant by a scope cleared and not registered again"
+                        + " (dropped once a quarter of their table)").register(meters);
+        Gauge.builder("backstop.margin.screen.entries.descents", riskScreen, RiskScreen::descents)
+                .description("Entries of the risk screen out of their scopes' slot order (each price's pass is"
+                        + " fastest in that order; 0 after a first load)").register(meters);
         this.callsIssued = Counter.builder("backstop.margin.calls.issued").description("Margin calls issued")
                 .register(meters);
         this.callsHeld = Counter.builder("backstop.margin.calls.held")

@@ -81,13 +81,14 @@ public final class ScreenFeed {
      * is left out until it can be, and counts as healthy here.
      */
     public byte register(Account account, AccountRisk risk, PriceBook prices) {
-        forget(account.id());
+        Map<String, Integer> previous = vacate(account.id());
         if (!risk.priced()) {
+            free(previous);
             return RiskScreen.HEALTHY;
         }
         // the valuation's prices are the screen's starting point for every symbol it uses
         risk.priceSequences().keySet().forEach(symbol -> prices.quote(symbol).ifPresent(this::declare));
-        int cross = slot(account.id(), Account.CROSS);
+        int cross = slot(account.id(), Account.CROSS, previous);
         for (AccountRisk.CollateralLine line : risk.collateral()) {
             calculator.asset(line.asset()).filter(a -> !a.settlement()).ifPresent(asset -> screen.addCollateral(
                     asset.priceSymbol(), cross, weight(line.amount().doubleValue(), line.haircut().doubleValue())));
@@ -96,7 +97,7 @@ public final class ScreenFeed {
         for (AccountRisk.PositionLine position : risk.positions()) {
             String priceSymbol = calculator.instrument(position.symbol()).orElseThrow().priceSymbol();
             if (position.isolated()) {
-                int isolated = slot(account.id(), Account.isolatedScope(position.symbol()));
+                int isolated = slot(account.id(), Account.isolatedScope(position.symbol()), previous);
                 screen.addPosition(priceSymbol, isolated, position.size().doubleValue());
                 worst = (byte) Math.max(worst, screen.reset(isolated, position.isolatedEquity().doubleValue(),
                         position.maintenanceMargin().doubleValue()));
@@ -105,6 +106,7 @@ public final class ScreenFeed {
             }
         }
         byte crossBand = screen.reset(cross, risk.equity().doubleValue(), risk.maintenanceMargin().doubleValue());
+        free(previous);
         return risk.positions().stream().anyMatch(p -> !p.isolated()) ? (byte) Math.max(worst, crossBand) : worst;
     }
 
@@ -177,8 +179,8 @@ public final class ScreenFeed {
             return false;
         }
         // then the same exposures in the same slots as an exact review's registration
-        forget(account.id());
-        int crossSlot = slot(account.id(), Account.CROSS);
+        Map<String, Integer> previous = vacate(account.id());
+        int crossSlot = slot(account.id(), Account.CROSS, previous);
         for (Map.Entry<String, BigDecimal> balance : account.balances().entrySet()) {
             AssetSpec asset = calculator.asset(balance.getKey()).orElseThrow();
             if (!asset.settlement()) {
@@ -192,7 +194,7 @@ public final class ScreenFeed {
             prices.quote(priceSymbols[i]).ifPresent(this::declare);
             double size = position.size().doubleValue();
             if (position.isolated()) {
-                int isolated = slot(account.id(), Account.isolatedScope(position.symbol()));
+                int isolated = slot(account.id(), Account.isolatedScope(position.symbol()), previous);
                 screen.addPosition(priceSymbols[i], isolated, size);
                 screen.reset(isolated, equity[i], maintenance[i]);
             } else {
@@ -201,6 +203,7 @@ public final class ScreenFeed {
             i++;
         }
         screen.reset(crossSlot, crossEquity, crossMaintenance);
+        free(previous);
         return true;
     }
 
@@ -214,15 +217,31 @@ public final class ScreenFeed {
     }
 
     public void forget(String accountId) {
+        free(vacate(accountId));
+    }
+
+    /**
+     * Clears the exposures of the account's scopes and hands back their slots, still the account's: registering it
+     * again puts each scope back in its slot, where the screen left its entries in place ({@link RiskScreen#clear}).
+     */
+    private Map<String, Integer> vacate(String accountId) {
         Map<String, Integer> slots = slotsByAccount.remove(accountId);
         if (slots == null) {
-            return;
+            return new HashMap<>(4);
         }
         for (int slot : slots.values()) {
             screen.clear(slot);
+        }
+        return slots;
+    }
+
+    /** Frees the slots of scopes the account no longer has, for other scopes. */
+    private void free(Map<String, Integer> slots) {
+        for (int slot : slots.values()) {
             accountBySlot.set(slot, null);
             free.push(slot);
         }
+        slots.clear();
     }
 
     /** The slot of an account's scope, for tests and metrics. */
@@ -231,9 +250,13 @@ public final class ScreenFeed {
         return slots == null ? null : slots.get(scope);
     }
 
-    private int slot(String accountId, String scope) {
+    /** The scope's slot: its previous one if it had one, else a free one. */
+    private int slot(String accountId, String scope, Map<String, Integer> previous) {
+        Integer kept = previous.remove(scope);
         int slot;
-        if (free.isEmpty()) {
+        if (kept != null) {
+            slot = kept;
+        } else if (free.isEmpty()) {
             slot = accountBySlot.size();
             accountBySlot.add(accountId);
         } else {
