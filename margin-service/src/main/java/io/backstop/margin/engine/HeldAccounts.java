@@ -14,6 +14,7 @@ import io.backstop.margin.screen.ScreenFeed;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +83,7 @@ final class HeldAccounts {
     private final Counter screened;
     private final Counter named;
     private final Counter namedWaiting;
+    private final Timer screenPass;
 
     HeldAccounts(MarginEngine margin, AccountReads reads, SnapshotSchedule snapshots, Clock clock,
                  MeterRegistry meters) {
@@ -88,6 +91,10 @@ final class HeldAccounts {
         this.calculator = margin.calculator();
         this.reviewer = new AccountReviewer(margin, clock);
         this.snapshots = snapshots;
+        this.screenPass = Timer.builder("backstop.margin.screen.pass")
+                .description("The risk screen's pass over a new price's exposures (every position and collateral on"
+                        + " its symbol), naming the scopes whose band moved; their reviews not included")
+                .register(meters);
         RiskScreen riskScreen = new RiskScreen(margin.alertRatio().doubleValue());
         this.screen = new ScreenFeed(riskScreen, calculator, calculator.instruments());
         Gauge.builder("backstop.margin.screen.entries", riskScreen, RiskScreen::entries)
@@ -197,10 +204,12 @@ final class HeldAccounts {
         PriceStatus previous = statusBySymbol.put(quote.symbol(), quote.status());
         int dueBefore = due.size();
         int[] named = {0};
+        long passStart = System.nanoTime();
         screen.price(quote, id -> {
             named[0]++;
             due.add(id);
         });
+        screenPass.record(System.nanoTime() - passStart, TimeUnit.NANOSECONDS);
         this.named.increment(named[0]);
         namedWaiting.increment(named[0] - (due.size() - dueBefore));
         if (previous == null) {

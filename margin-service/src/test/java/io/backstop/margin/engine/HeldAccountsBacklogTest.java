@@ -167,6 +167,7 @@ class HeldAccountsBacklogTest {
         assertThat(held.backlogSize()).isZero();
 
         Batch crash = new Batch(held);
+        long passes = meters.timer("backstop.margin.screen.pass").count();
         AtomicInteger looks = new AtomicInteger();
         HeldAccounts.ReviewTime time = new HeldAccounts.ReviewTime(() -> looks.incrementAndGet() > 0);
         for (Quote quote : List.of(
@@ -183,6 +184,7 @@ class HeldAccountsBacklogTest {
                 .as("named once, by the price that moved their band; the second leaves it where it is")
                 .isEqualTo(accounts);
         assertThat(meters.counter("backstop.margin.screen.named.waiting").count()).isZero();
+        assertThat(meters.timer("backstop.margin.screen.pass").count()).as("one pass a price").isEqualTo(passes + 2);
         assertThat(looks).as("the time looked at once; up, it is not asked again").hasValue(1);
         assertThat(held.backlogSize()).isEqualTo(accounts - HeldAccounts.TAKEN_PER_LOOK);
         assertThat(held.reviewsDue()).isTrue();
