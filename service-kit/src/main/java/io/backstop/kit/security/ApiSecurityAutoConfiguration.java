@@ -56,12 +56,6 @@ public class ApiSecurityAutoConfiguration {
         return new JwtIssuerValidator(issuer);
     }
 
-    /** Spring Security's firewall, its header checks without regular expressions ({@link HeaderChecks}). */
-    @Bean
-    org.springframework.security.web.firewall.HttpFirewall backstopFirewall() {
-        return HeaderChecks.firewall();
-    }
-
     @Bean
     io.backstop.kit.audit.AuditTrail backstopAuditTrail(org.springframework.jdbc.core.JdbcTemplate jdbc,
                                                         java.time.Clock clock) {
@@ -104,7 +98,6 @@ public class ApiSecurityAutoConfiguration {
                 .requestCache(cache -> cache.disable())
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .oauth2ResourceServer(server -> server
-                        .bearerTokenResolver(new BearerHeader())
                         .jwt(jwt -> jwt.decoder(new VerifiedTokens(decoder.getObject(),
                                         backstop.getSecurity().getVerifiedTokens(),
                                         backstop.getSecurity().getVerifiedFor(), java.time.Clock.systemUTC()))
