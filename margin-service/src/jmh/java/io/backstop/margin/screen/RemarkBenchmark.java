@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code jumpLargestSymbol} is the bad day: BTCUSDT jumps 2% on every tick; the pass costs the same,
  * and the number of scopes whose band changed (each reviewed exactly by the engine) is printed.
  * {@code order}: how the screen was filled. {@code loaded}: every scope registered once, in slot order, as a first
- * load does. {@code reviewed}: then every scope cleared and registered again, in a random order, as the reviews
- * after a shock do (the screen keeps each entry in place, so this stays in slot order). {@code shuffled}: every scope
+ * load does. {@code reviewed}: then every scope cleared and registered again, in a random order, as reviews in
+ * any order but the tables' do (fills, commands; the screen keeps each entry in place, so this stays in slot order). {@code shuffled}: every scope
  * registered once in a random order, so each table is walked in no order (what reviews left before entries were
  * kept in place).
  *
